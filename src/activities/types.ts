@@ -1,0 +1,118 @@
+/**
+ * What an activity handler is, and what the engine hands it. Handlers reach the outside world
+ * only through this context: the caller channel, the HTTP gateway, the center and the clock.
+ */
+import type { CenterPort, ContactHandle } from "../center/types.js";
+import type { CallerChannel } from "../channels/types.js";
+import type { HttpGateway } from "../connectors/types.js";
+import type { Clock } from "../engine/clock.js";
+import type { CallEventInput } from "../engine/events.js";
+import type { Scope, Template } from "../expr/types.js";
+import type { ActivityDef, Diagnostic, FlowDefinition, VariableType } from "../flow/types.js";
+
+/** How a flow ends, when an activity ends it. */
+export type EndKind =
+  /** disconnect-contact: hang up. */
+  | "disconnect"
+  /** end: the current flow stops (in an event flow: the handler is done). */
+  | "flow"
+  /** end-subflow: return to the caller flow. */
+  | "subflow"
+  /** The contact left the IVR: transferred, callback registered. */
+  | "transferred"
+  | "callback";
+
+export type ActivityOutcome = string | { end: EndKind };
+
+/** An activity failed; the engine takes the `error`/`failure` port if wired, else OnGlobalError. */
+export class ActivityError extends Error {
+  constructor(
+    message: string,
+    /** The error-class port to try (`error` unless the activity uses `failure`). */
+    readonly port: string = "error",
+  ) {
+    super(message);
+    this.name = "ActivityError";
+  }
+}
+
+export interface VariableStore {
+  /** Typed value of a declared variable, an activity output (`Name.Output`) or context namespace. */
+  get(name: string): unknown;
+  /** Declared type of a flow variable, or undefined if not declared. */
+  typeOf(name: string): VariableType | undefined;
+  /** Assigns a declared variable, coercing to its type; throws ActivityError on a bad value. */
+  set(name: string, value: unknown, activity?: string): void;
+  /** Sets `<namespace>.<key>` (activity outputs, event data). */
+  setOutput(namespace: string, key: string, value: unknown): void;
+  /** Scope for templates. */
+  scope(): Scope;
+  isSecure(name: string): boolean;
+}
+
+export interface SubflowRunner {
+  /** Runs a subflow by name/id with inputs; resolves with its SUBFLOW_OUTPUT variables. */
+  run(ref: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+export interface ActivityContext {
+  readonly activity: ActivityDef;
+  readonly flow: FlowDefinition;
+  readonly interactionId: string;
+  /** `main` or the event flow's spec name. */
+  readonly flowName: string;
+  readonly clock: Clock;
+  /** Aborted when the running flow is interrupted (agent answered, caller hung up). */
+  readonly signal: AbortSignal;
+  readonly vars: VariableStore;
+  readonly caller: CallerChannel;
+  readonly http: HttpGateway;
+  readonly center: CenterPort;
+  readonly contact: ContactHandle;
+  readonly subflows?: SubflowRunner;
+  /** Business hours and other environment answers activities may need. */
+  readonly env: ActivityEnvironment;
+  /** Compiled (and cached) template of a property value; throws ActivityError naming the field. */
+  template(source: string, field: string): Template;
+  /** Renders a template property to text; render errors become ActivityError naming the field. */
+  render(source: string | null | undefined, field: string): string;
+  /** Native value of a single-expression template, else its text. */
+  evaluate(source: string | null | undefined, field: string): unknown;
+  /** Sets an output variable `<activity name>.<key>`. */
+  output(key: string, value: unknown): void;
+  emit(event: CallEventInput): void;
+}
+
+export interface ActivityEnvironment {
+  /** Answers a business-hours activity; undefined when the environment does not define it. */
+  businessHours?(scheduleId: string, at: number): { status: "workingHours" | "holidays" | "override" | "default"; shift?: string; holiday?: string; override?: string };
+  /** Rewrites a screen-pop URL per the environment's host map. */
+  rewriteScreenPop?(url: string): string;
+  /** Flow referenced by a GoTo (hand-off) activity. */
+  resolveFlow?(ref: string): FlowDefinition | undefined;
+}
+
+/** A template-bearing property, for the validator: where it is and what it holds. */
+export interface TemplateField {
+  /** Property path relative to `properties` (`promptsTts[0].value`). */
+  field: string;
+  source: string;
+}
+
+export interface ActivitySpec {
+  /** activityName as exported. */
+  type: string;
+  /** Other activityNames this handler also runs. */
+  aliases?: string[];
+  /** Output ports this activity can leave by, given its properties. */
+  ports(def: ActivityDef): string[];
+  /** Error-class ports (taken on ActivityError when wired). Default: `["error"]`. */
+  errorPorts?: string[];
+  /** Template-bearing properties, for validation and precompilation. */
+  templates?(def: ActivityDef): TemplateField[];
+  /** Extra checks (required properties, bad values); push diagnostics. */
+  validate?(def: ActivityDef, report: (d: Omit<Diagnostic, "path" | "activity"> & { path?: string }) => void): void;
+  /** How many times this activity may run per contact before it fails (Webex self-loop limits). */
+  loopLimit?: number;
+  run(ctx: ActivityContext): Promise<ActivityOutcome>;
+}

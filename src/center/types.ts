@@ -1,0 +1,104 @@
+/**
+ * The contract between the flow engine and the contact center (queues, agents, distribution).
+ * The engine hands activities a CenterPort; the center talks back to a contact through its
+ * ContactHandle. Both sides stay in-memory today; a shared (Redis) implementation would sit
+ * behind the same interface.
+ */
+
+/** What the center tells a contact about its routing. The engine turns these into event flows. */
+export type CenterNotice =
+  | { type: "offered"; agent: AgentInfo; queue: QueueInfo }
+  | { type: "rona"; agent: AgentInfo; queue: QueueInfo }
+  | { type: "declined"; agent: AgentInfo; queue: QueueInfo }
+  | { type: "answered"; agent: AgentInfo; queue: QueueInfo }
+  | { type: "agent-disconnected"; agent: AgentInfo; queue: QueueInfo }
+  | { type: "ended"; reason: string; agent?: AgentInfo; queue?: QueueInfo };
+
+export interface AgentInfo {
+  id: string;
+  name: string;
+  email?: string;
+  teamId?: string;
+  teamName?: string;
+  /** Session id for AgentSessionID. */
+  sessionId?: string;
+}
+
+export interface QueueInfo {
+  id: string;
+  name: string;
+}
+
+/** The center's handle on one contact (implemented by the engine's interaction). */
+export interface ContactHandle {
+  readonly interactionId: string;
+  readonly ani: string;
+  readonly dnis: string;
+  /** Call-associated data shown to the agent: isCAD variables by desktopLabel. */
+  callAssociatedData(): Array<{ label: string; name: string; value: string }>;
+  notify(notice: CenterNotice): void;
+}
+
+export interface QueueRequest {
+  contact: ContactHandle;
+  queueId: string;
+  /** 1 (highest) .. 10 (lowest). */
+  priority: number;
+  /** Skill requirements as exported, passed through for skills-based routing. */
+  skills?: unknown;
+}
+
+export type QueueResult =
+  | { ok: true; queue: QueueInfo; position: number }
+  | { ok: false; code: string; description: string };
+
+export interface QueueStats {
+  queue: QueueInfo;
+  /** Position in queue of the asking contact (1-based), or the count waiting when not queued. */
+  piq: number;
+  /** Estimated wait in ms; -1 when unknown. */
+  ewtMs: number;
+  oldestCallTimeMs: number;
+  loggedOnAgents: number;
+  availableAgents: number;
+  queuedNow: number;
+}
+
+export interface AgentRequest {
+  contact: ContactHandle;
+  /** Value of the destination variable. */
+  destination: string;
+  lookup: "agentEmail" | "agentId";
+  priority: number;
+  reportingQueueId?: string;
+}
+
+export type AgentResult =
+  | { ok: true; agent: AgentInfo; state: string }
+  | { ok: false; code: string; description: string };
+
+export interface CallbackRequest {
+  contact: ContactHandle;
+  number: string;
+  queueId?: string;
+  callerId?: string;
+}
+
+export interface ScreenPopRequest {
+  contact: ContactHandle;
+  url: string;
+  target: string;
+  label?: string;
+}
+
+/** What activities may ask of the center. */
+export interface CenterPort {
+  queueContact(request: QueueRequest): QueueResult;
+  queueToAgent(request: AgentRequest): AgentResult;
+  queueStats(queueId: string, contact?: ContactHandle): QueueStats | undefined;
+  registerCallback(request: CallbackRequest): { ok: true; id: string } | { ok: false; code: string; description: string };
+  /** Delivers a pop to the agent currently handling the contact; returns the agent id or undefined. */
+  screenPop(request: ScreenPopRequest): string | undefined;
+  /** The contact has left (hung up, disconnected by the flow, transferred). */
+  contactEnded(interactionId: string, reason: string): void;
+}

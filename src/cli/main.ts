@@ -1,0 +1,17 @@
+/**
+ * The `ccflow` command. Every subcommand returns an exit code; errors reach the user as one
+ * readable line, never a stack trace.
+ */
+import { Command, CommanderError } from "commander";
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program.name("ccflow").description("Run Webex Contact Center Flow Designer flows offline").exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+}

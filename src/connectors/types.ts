@@ -1,0 +1,62 @@
+/**
+ * The contract between the http-request-v2 activity and the connector layer that performs the
+ * request (auth, deadline, retries, connection pools).
+ */
+import type { Clock } from "../engine/clock.js";
+
+export interface HttpRequestSpec {
+  /** Activity name, for messages. */
+  activity: string;
+  /** `connectorId` when the activity is authenticated; the connector supplies base URL and auth. */
+  connectorId?: string;
+  /** Rendered and escaped path (authenticated) or full URL (not authenticated). */
+  target: string;
+  /** Rendered query parameters (raw values; the executor percent-encodes them). */
+  query: Array<[string, string]>;
+  method: string;
+  /** Rendered headers. */
+  headers: Record<string, string>;
+  body?: string;
+  /** `httpContentType` as exported (`Application/JSON`); sent only with a body. */
+  contentType?: string;
+  /** One deadline for the whole activity: token fetch, attempts and backoff included. */
+  timeoutMs: number;
+  /** Additional attempts after the first. */
+  retryAttempts: number;
+  /** Aborted when the contact hangs up mid-request. */
+  signal?: AbortSignal;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Final URL as sent (never contains a secret). */
+  url: string;
+  ms: number;
+  attempts: number;
+  connectorName?: string;
+}
+
+export type HttpFailureKind = "timeout" | "network" | "token" | "config" | "aborted";
+
+/** A request that produced no HTTP response: an activity error (→ OnGlobalError unless wired). */
+export class HttpFailure extends Error {
+  constructor(
+    readonly kind: HttpFailureKind,
+    message: string,
+    readonly url: string,
+    readonly ms: number,
+    readonly attempts: number,
+  ) {
+    super(message);
+    this.name = "HttpFailure";
+  }
+}
+
+export interface HttpGateway {
+  /** Resolves with any HTTP status (4xx/5xx included); rejects with HttpFailure otherwise. */
+  execute(spec: HttpRequestSpec, clock: Clock): Promise<HttpResult>;
+  /** Describes a connector by id for traces (`MSD_IVR_Connector → https://...`), or undefined. */
+  describe(connectorId: string): { name: string; baseUrl?: string } | undefined;
+}
