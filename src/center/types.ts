@@ -71,6 +71,11 @@ export interface AgentRequest {
   lookup: "agentEmail" | "agentId";
   priority: number;
   reportingQueueId?: string;
+  /**
+   * parkContactToggle: when the agent is logged on but busy, wait for that agent instead of
+   * failing. Absent means false.
+   */
+  park?: boolean;
 }
 
 export type AgentResult =
@@ -95,7 +100,8 @@ export interface ScreenPopRequest {
 export interface CenterPort {
   queueContact(request: QueueRequest): QueueResult;
   queueToAgent(request: AgentRequest): AgentResult;
-  queueStats(queueId: string, contact?: ContactHandle): QueueStats | undefined;
+  /** `lookbackMinutes` is the queue-lookup activity's ewtLookbackMinutes (5-240). */
+  queueStats(queueId: string, contact?: ContactHandle, options?: { lookbackMinutes?: number }): QueueStats | undefined;
   registerCallback(request: CallbackRequest): { ok: true; id: string } | { ok: false; code: string; description: string };
   /** Delivers a pop to the agent currently handling the contact; returns the agent id or undefined. */
   screenPop(request: ScreenPopRequest): string | undefined;

@@ -1,0 +1,125 @@
+/**
+ * Agents played by the machine, for `ccflow call`, tests and benchmarks. Each one logs on, goes
+ * Available and then reacts to its own events on the injected Clock: an offer is accepted after
+ * `answerAfterSeconds` (or declined, or left to ring out into RONA), the contact is ended after
+ * `talkSeconds`, wrap-up lasts `wrapUpSeconds`, and after a RONA or a decline the agent is
+ * Available again after `readyAfterSeconds`. They use only the public agent-side calls, exactly
+ * as a person at the desktop would.
+ */
+import type { Clock } from "../engine/clock.js";
+import type { CenterEvent } from "./center-events.js";
+import type { AgentConfig, SimulatedAgentConfig } from "./config.js";
+import { simulatedAgentConfigSchema } from "./config.js";
+import type { ContactCenter } from "./contact-center.js";
+import { CenterError } from "./errors.js";
+
+export interface SimulatedAgentSpec extends Partial<SimulatedAgentConfig> {
+  agentId: string;
+}
+
+export interface SimulatedAgentStats {
+  offers: number;
+  accepted: number;
+  declined: number;
+  ignored: number;
+  ended: number;
+}
+
+export interface SimulatedAgents {
+  readonly stats: ReadonlyMap<string, SimulatedAgentStats>;
+  /** Stops reacting and cancels pending actions; agents keep their current state. */
+  stop(): void;
+}
+
+/** Specs for the agents of an environment that have a `simulated` section. */
+export function simulatedSpecs(agents: readonly AgentConfig[]): SimulatedAgentSpec[] {
+  return agents.filter((a) => a.simulated).map((a) => ({ agentId: a.id, ...a.simulated }));
+}
+
+export function createSimulatedAgents(center: ContactCenter, specs: readonly SimulatedAgentSpec[], clock: Clock): SimulatedAgents {
+  const abort = new AbortController();
+  const unsubscribes: Array<() => void> = [];
+  const stats = new Map<string, SimulatedAgentStats>();
+
+  for (const spec of specs) {
+    const { agentId, ...rest } = spec;
+    const behaviour = simulatedAgentConfigSchema.parse(rest);
+    const counts: SimulatedAgentStats = { offers: 0, accepted: 0, declined: 0, ignored: 0, ended: 0 };
+    stats.set(agentId, counts);
+
+    const after = (seconds: number, action: () => void) => {
+      clock.sleep(seconds * 1000, abort.signal).then(() => {
+        if (abort.signal.aborted) return;
+        try {
+          action();
+        } catch (err) {
+          // The world moved on between scheduling and acting (the caller hung up); nothing to do.
+          if (!(err instanceof CenterError)) throw err;
+        }
+      }, () => {});
+    };
+    const still = (check: (a: NonNullable<ReturnType<ContactCenter["agent"]>>) => boolean) => {
+      const a = center.agent(agentId);
+      return a !== undefined && check(a);
+    };
+    const budget = (limit: boolean | number, used: number) => limit === true || (typeof limit === "number" && used < limit);
+
+    const onEvent = (event: CenterEvent) => {
+      switch (event.type) {
+        case "offer": {
+          counts.offers++;
+          const offerId = event.offerId;
+          if (budget(behaviour.ignores, counts.ignored)) {
+            counts.ignored++;
+            return;
+          }
+          const declining = budget(behaviour.declines, counts.declined);
+          if (declining) counts.declined++;
+          after(behaviour.answerAfterSeconds, () => {
+            if (!still((a) => a.state === "Reserved" && a.offerId === offerId)) return;
+            if (declining) center.decline(agentId, offerId);
+            else {
+              center.accept(agentId, offerId);
+              counts.accepted++;
+            }
+          });
+          return;
+        }
+        case "answered": {
+          const interactionId = event.interactionId;
+          after(behaviour.talkSeconds, () => {
+            if (!still((a) => a.state === "Engaged" && a.interactionId === interactionId)) return;
+            center.end(agentId);
+            counts.ended++;
+          });
+          return;
+        }
+        case "agent-state": {
+          const since = event.at;
+          if (event.state === "WrapUp") {
+            after(behaviour.wrapUpSeconds, () => {
+              if (still((a) => a.state === "WrapUp" && a.since === since)) center.setAvailable(agentId);
+            });
+          } else if (event.state === "Idle" && (event.reason === "RONA" || event.reason === "Declined")) {
+            after(behaviour.readyAfterSeconds, () => {
+              if (still((a) => a.state === "Idle" && a.since === since)) center.setAvailable(agentId);
+            });
+          }
+          return;
+        }
+        default:
+          return;
+      }
+    };
+    unsubscribes.push(center.subscribeAgent(agentId, onEvent));
+    center.login(agentId, { available: true });
+  }
+
+  return {
+    stats,
+    stop() {
+      abort.abort();
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    },
+  };
+}
