@@ -1,0 +1,109 @@
+/**
+ * Escapers for `Template.render`'s `escape(value, before)` hook. A flow author writes
+ * `contains(telephone1,'{{ANI}}')` and expects the caller's number to stay a number; these make
+ * sure an interpolated value can only ever be data where it lands, whatever the caller sends.
+ *
+ * Each escaper looks at `before` (the output rendered so far) to learn where the value lands:
+ * - URL: inside a quoted OData/SQL-style string literal the value's single quotes are doubled
+ *   (OData's own escape), then the value is percent-encoded (RFC 3986 unreserved characters
+ *   only, so `+` becomes %2B — Dataverse form-decodes `+` as a space — and `'` becomes %27).
+ * - JSON body: inside a JSON string literal the value is JSON-escaped; outside one it is left
+ *   as rendered, as Pebble does (so `"count": {{n}}` still yields a number).
+ * - Form body: percent-encoded like a query value.
+ * - Header: CR and LF removed so a value cannot start a new header.
+ * Pure functions; no state.
+ */
+
+/** encodeURIComponent that turns a lone surrogate into U+FFFD instead of throwing. */
+function encodeUtf8(value: string): string {
+  return encodeURIComponent(value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
+}
+
+/** Percent-encodes everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`). */
+export function encodeStrict(value: string): string {
+  return encodeUtf8(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * True when `before` ends inside a single-quoted literal of the current URL component: the
+ * current query parameter (after the last `?` or `&`) once a query has begun, else the whole
+ * path (OData alternate keys: `accounts(accountnumber='{{x}}')`). A quote may be written
+ * raw or as `%27`: the server decodes both to `'`, so both count. Doubled quotes (`''`) count
+ * twice and so leave the literal open or closed as before, which is what OData means by them.
+ */
+export function insideQuotedLiteral(before: string): boolean {
+  const queryStart = before.indexOf("?");
+  const start = queryStart >= 0 ? Math.max(before.lastIndexOf("&"), queryStart) + 1 : 0;
+  const component = before.slice(start);
+  const quotes = component.match(/'|%27/gi);
+  return (quotes?.length ?? 0) % 2 === 1;
+}
+
+/** Escaper for templates that build a URL or a URL path (`httpRequestPath`, `httpRequestUrl`). */
+export function escapeUrlValue(value: string, before: string): string {
+  const literal = insideQuotedLiteral(before) ? value.replace(/'/g, "''") : value;
+  return encodeStrict(literal);
+}
+
+/**
+ * Where `before` ends in a JSON text: inside a string literal or not. Tracks `"` and backslash
+ * escapes only; everything else in JSON is irrelevant to that question.
+ */
+export function insideJsonString(before: string): boolean {
+  let inString = false;
+  for (let i = 0; i < before.length; i++) {
+    const c = before.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    }
+  }
+  return inString;
+}
+
+/** Escaper for JSON bodies (`httpRequestBody` with a JSON content type). */
+export function escapeJsonValue(value: string, before: string): string {
+  if (!insideJsonString(before)) return value;
+  // JSON.stringify escapes `"`, `\` and control characters; U+2028/2029 are valid JSON already.
+  return JSON.stringify(value).slice(1, -1);
+}
+
+/** Escaper for `application/x-www-form-urlencoded` bodies. */
+export function escapeFormValue(value: string, _before: string): string {
+  return encodeStrict(value);
+}
+
+/** Escaper for header values: no CR/LF, so a value cannot inject another header. */
+export function escapeHeaderValue(value: string, _before: string): string {
+  return value.replace(/[\r\n]+/g, " ");
+}
+
+/**
+ * Makes a rendered URL or path safe to send while keeping what the author wrote: characters
+ * that are illegal in a URL (space, `"`, `<`, `>`, `\`, `^`, backtick, `{`, `|`, `}`, controls,
+ * non-ASCII) are percent-encoded, a `%` not followed by two hex digits becomes `%25`, and
+ * everything else — including pre-encoded `%27` and the OData `$` and `'` — is left alone.
+ */
+export function encodeIllegalUrlCharacters(url: string): string {
+  let out = "";
+  for (let i = 0; i < url.length; i++) {
+    const ch = url[i]!;
+    const code = ch.charCodeAt(0);
+    if (ch === "%") {
+      out += /^[0-9A-Fa-f]{2}$/.test(url.slice(i + 1, i + 3)) ? "%" : "%25";
+    } else if (code <= 0x20 || code === 0x7f || '"<>\\^`{|}'.includes(ch)) {
+      out += `%${code.toString(16).toUpperCase().padStart(2, "0")}`;
+    } else if (code > 0x7f) {
+      // A surrogate pair is one character for encodeURIComponent.
+      const cp = url.codePointAt(i)!;
+      const s = String.fromCodePoint(cp);
+      out += encodeUtf8(s);
+      i += s.length - 1;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
