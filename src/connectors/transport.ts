@@ -1,0 +1,235 @@
+/**
+ * How a request leaves the process. The gateway and the token cache speak to a Transport; the
+ * default one is undici over keep-alive pools, and a fixture transport routes requests to an
+ * in-process handler (for `ccflow test` and unit tests) without any socket.
+ *
+ * The undici transport marks its work with `clock.track` so a VirtualClock does not jump ahead
+ * while a real socket is in flight. The fixture transport does not: its handler waits on the
+ * clock itself (`clock.sleep(...)`), which a VirtualClock must be free to advance.
+ */
+import { Agent, request } from "undici";
+import type { Clock } from "../engine/clock.js";
+
+export interface TransportRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Aborted at the activity's deadline or when the contact hangs up. */
+  signal: AbortSignal;
+  /** Real-time cap in ms for this exchange (the remaining deadline), for socket-level timeouts. */
+  timeoutMs?: number;
+  /** Extra CA certificates (PEM) to trust for this request. */
+  ca?: string;
+  /** Connector the request belongs to, for fixtures and logs. */
+  connectorId?: string;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface Transport {
+  send(req: TransportRequest, clock: Clock): Promise<TransportResponse>;
+  close?(): Promise<void>;
+}
+
+/** A failure below HTTP: the request got no response. */
+export class TransportError extends Error {
+  constructor(
+    /** `ECONNRESET`, `ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_SOCKET`, `TIMEOUT`, `TOO_LARGE`... */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TransportError";
+  }
+}
+
+const DESCRIPTIONS: Record<string, string> = {
+  ECONNRESET: "connection reset by the server",
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EPIPE: "connection closed while sending",
+  UND_ERR_SOCKET: "connection closed by the server",
+  UND_ERR_CLOSED: "connection closed",
+  UND_ERR_CONNECT_TIMEOUT: "connect timeout",
+  UND_ERR_HEADERS_TIMEOUT: "no response headers in time",
+  UND_ERR_BODY_TIMEOUT: "response body stalled",
+  CERT_HAS_EXPIRED: "TLS certificate expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "TLS certificate is self-signed and not trusted",
+  SELF_SIGNED_CERT_IN_CHAIN: "TLS certificate chain is not trusted (use the connector's caFile)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "TLS certificate cannot be verified (use the connector's caFile)",
+  ERR_TLS_CERT_ALTNAME_INVALID: "TLS certificate does not match the host name",
+};
+
+/** Turns whatever a socket library threw into a TransportError with a readable message. */
+export function toTransportError(err: unknown): TransportError {
+  if (err instanceof TransportError) return err;
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const code = typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : "ENETWORK";
+  const description = DESCRIPTIONS[code] ?? (typeof e?.message === "string" && e.message ? e.message : "network error");
+  return new TransportError(code, code === "ENETWORK" || description.includes(code) ? description : `${description} (${code})`);
+}
+
+/** A network error for fixtures to throw: `throw networkError("ECONNRESET")`. */
+export function networkError(code = "ECONNRESET"): TransportError {
+  const description = DESCRIPTIONS[code] ?? "network error";
+  return new TransportError(code, `${description} (${code})`);
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+function decoderFor(contentType: string | undefined): TextDecoder {
+  const charset = /charset="?([^";\s]+)/i.exec(contentType ?? "")?.[1];
+  try {
+    return new TextDecoder(charset ?? "utf-8");
+  } catch {
+    return new TextDecoder("utf-8");
+  }
+}
+
+export interface UndiciTransportOptions {
+  /** Largest response body read, in bytes (default 10 MiB). */
+  maxResponseBytes?: number;
+  /** Sockets per origin (default 64). */
+  connections?: number;
+  /** Idle keep-alive time in ms (default 30 s). */
+  keepAliveTimeoutMs?: number;
+}
+
+/** The default transport: undici with one keep-alive Agent (a Pool per origin) per CA set. */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+  const maxBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
+  const agents = new Map<string, Agent>();
+  const agentFor = (ca: string | undefined): Agent => {
+    const key = ca ?? "";
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = new Agent({
+        connections: options.connections ?? 64,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+        keepAliveMaxTimeout: 600_000,
+        ...(ca ? { connect: { ca } } : {}),
+      });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+
+  const exchange = async (req: TransportRequest): Promise<TransportResponse> => {
+    // Socket-level timeouts only bound real time; the deadline proper is on the Clock.
+    const realCap = req.timeoutMs !== undefined ? Math.max(1, Math.ceil(req.timeoutMs)) : undefined;
+    let res;
+    try {
+      res = await request(req.url, {
+        method: req.method as "GET",
+        headers: req.headers,
+        body: req.body,
+        signal: req.signal,
+        dispatcher: agentFor(req.ca),
+        headersTimeout: realCap,
+        bodyTimeout: realCap,
+      });
+    } catch (err) {
+      throw req.signal.aborted ? err : toTransportError(err);
+    }
+    const headers = flattenHeaders(res.headers as Record<string, string | string[] | undefined>);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        size += buf.length;
+        if (size > maxBytes) {
+          res.body.destroy();
+          throw new TransportError("TOO_LARGE", `response body larger than ${maxBytes} bytes`);
+        }
+        chunks.push(buf);
+      }
+    } catch (err) {
+      throw req.signal.aborted ? err : toTransportError(err);
+    }
+    const body = decoderFor(headers["content-type"]).decode(Buffer.concat(chunks));
+    return { status: res.statusCode, headers, body };
+  };
+
+  return {
+    send(req, clock) {
+      return clock.track(exchange(req));
+    },
+    async close() {
+      const all = [...agents.values()];
+      agents.clear();
+      await Promise.all(all.map((a) => a.close().catch(() => undefined)));
+    },
+  };
+}
+
+// --- fixtures ---------------------------------------------------------------------------------
+
+export interface FixtureRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  connectorId?: string;
+}
+
+export interface FixtureResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Text, or a value sent as JSON (with `content-type: application/json` unless given). */
+  body?: unknown;
+}
+
+/**
+ * An in-process endpoint: answers a request, possibly after `tools.clock.sleep(ms, tools.signal)`,
+ * or throws `networkError("ECONNRESET")` to act as a broken connection. A handler that sleeps
+ * past the activity's deadline produces the timeout path.
+ */
+export type FixtureHandler = (req: FixtureRequest, tools: { clock: Clock; signal: AbortSignal }) => Promise<FixtureResponse> | FixtureResponse;
+
+export function createFixtureTransport(handler: FixtureHandler): Transport {
+  return {
+    send(req, clock) {
+      return new Promise<TransportResponse>((resolve, reject) => {
+        if (req.signal.aborted) return reject(req.signal.reason);
+        const onAbort = () => reject(req.signal.reason);
+        req.signal.addEventListener("abort", onAbort, { once: true });
+        const fixtureReq: FixtureRequest = { url: req.url, method: req.method, headers: { ...req.headers }, body: req.body, connectorId: req.connectorId };
+        Promise.resolve()
+          .then(() => handler(fixtureReq, { clock, signal: req.signal }))
+          .then(
+            (res) => {
+              const headers: Record<string, string> = {};
+              for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = v;
+              let body: string;
+              if (res.body === undefined || res.body === null) body = "";
+              else if (typeof res.body === "string") body = res.body;
+              else {
+                body = JSON.stringify(res.body);
+                headers["content-type"] ??= "application/json";
+              }
+              resolve({ status: res.status, headers, body });
+            },
+            (err) => reject(req.signal.aborted ? req.signal.reason : toTransportError(err)),
+          )
+          .finally(() => req.signal.removeEventListener("abort", onAbort));
+      });
+    },
+  };
+}
