@@ -39,8 +39,23 @@ export function insideQuotedLiteral(before: string): boolean {
   return (quotes?.length ?? 0) % 2 === 1;
 }
 
-/** Escaper for templates that build a URL or a URL path (`httpRequestPath`, `httpRequestUrl`). */
+/**
+ * True when a value lands where a URL prefix goes: at the very start of a path template, or in
+ * the scheme/host part of an absolute URL (`{{BaseUrl}}/x`, `https://{{host}}/x`). Such a value
+ * is configuration-like (a base URL), so it keeps its `/` and `:`.
+ */
+export function atUrlPrefix(before: string): boolean {
+  return before === "" || /^[a-z][a-z0-9+.-]*:(\/\/[^/?#]*)?$/i.test(before);
+}
+
+/**
+ * Escaper for templates that build a URL or a URL path (`httpRequestPath`, `httpRequestUrl`):
+ * a value is one path segment or one query value, so `/ ? # & = + '` in it are encoded; inside
+ * a quoted literal its single quotes are doubled first. A value in prefix position (see
+ * atUrlPrefix) only has characters that are illegal in a URL encoded.
+ */
 export function escapeUrlValue(value: string, before: string): string {
+  if (atUrlPrefix(before)) return encodeIllegalUrlCharacters(value);
   const literal = insideQuotedLiteral(before) ? value.replace(/'/g, "''") : value;
   return encodeStrict(literal);
 }

@@ -30,7 +30,8 @@ function render(template: string, values: Record<string, string>, escape: (v: st
   return out + template.slice(last);
 }
 
-const SEED_PATH = "contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'{{ANI}}')";
+/** An ANI lookup shaped like the seed flow's (the seed itself is exercised in test/activities). */
+const LOOKUP_PATH = "contacts?$select=fullname,contactid&$filter=contains(mobilephone,'{{ANI}}')";
 
 /** What a server sees: the query string form-decoded (`+` is a space, as Dataverse does). */
 function serverQuery(pathAndQuery: string): URLSearchParams {
@@ -46,23 +47,23 @@ function literalsIn(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-describe("URL escaping of the seed flow's ANI lookup", () => {
+describe("URL escaping of an ANI lookup", () => {
   it("leaves a plain caller number readable in the query", () => {
-    const path = render(SEED_PATH, { ANI: "14806754110" }, escapeUrlValue);
-    expect(path).toBe("contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'14806754110')");
+    const path = render(LOOKUP_PATH, { ANI: "15550100777" }, escapeUrlValue);
+    expect(path).toBe("contacts?$select=fullname,contactid&$filter=contains(mobilephone,'15550100777')");
   });
 
   it("sends a leading + as %2B so Dataverse does not read it as a space", () => {
-    const path = render(SEED_PATH, { ANI: "+14806754110" }, escapeUrlValue);
-    expect(path).toContain("contains(telephone1,'%2B14806754110')");
-    expect(serverQuery(path).get("$filter")).toBe("contains(telephone1,'+14806754110')");
+    const path = render(LOOKUP_PATH, { ANI: "+15550100777" }, escapeUrlValue);
+    expect(path).toContain("contains(mobilephone,'%2B15550100777')");
+    expect(serverQuery(path).get("$filter")).toBe("contains(mobilephone,'+15550100777')");
   });
 
   it("keeps a hostile caller id a single string literal: the query structure cannot change", () => {
     const hostile = "1') or contains(fullname,'";
-    const path = render(SEED_PATH, { ANI: hostile }, escapeUrlValue);
+    const path = render(LOOKUP_PATH, { ANI: hostile }, escapeUrlValue);
     const filter = serverQuery(path).get("$filter")!;
-    expect(filter).toBe("contains(telephone1,'1'') or contains(fullname,''')");
+    expect(filter).toBe("contains(mobilephone,'1'') or contains(fullname,''')");
     // An OData parser sees one method call with one string literal holding the whole value.
     const ast = odata.filter(filter);
     expect(ast.type).toBe("MethodCallExpression");
@@ -74,10 +75,10 @@ describe("URL escaping of the seed flow's ANI lookup", () => {
   });
 
   it("cannot break out of the query parameter with & or #", () => {
-    const path = render(SEED_PATH, { ANI: "1'&$top=1#x" }, escapeUrlValue);
+    const path = render(LOOKUP_PATH, { ANI: "1'&$top=1#x" }, escapeUrlValue);
     const q = serverQuery(path);
     expect([...q.keys()]).toEqual(["$select", "$filter"]);
-    expect(q.get("$filter")).toBe("contains(telephone1,'1''&$top=1#x')");
+    expect(q.get("$filter")).toBe("contains(mobilephone,'1''&$top=1#x')");
   });
 
   it("doubles quotes inside a literal that was opened with %27 (pre-encoded paths)", () => {
@@ -94,6 +95,14 @@ describe("URL escaping of the seed flow's ANI lookup", () => {
   it("does not double quotes for a value outside any literal, but still encodes them", () => {
     const path = render("api/v2/tickets/{{id}}.json", { id: "12'/../x" }, escapeUrlValue);
     expect(path).toBe("api/v2/tickets/12%27%2F..%2Fx.json");
+  });
+
+  it("keeps a base URL or host interpolated at the start of a URL usable", () => {
+    expect(render("{{base}}/api/v2/tickets/{{id}}.json", { base: "https://acme.zendesk.com", id: "7/8" }, escapeUrlValue)).toBe(
+      "https://acme.zendesk.com/api/v2/tickets/7%2F8.json",
+    );
+    expect(render("https://{{host}}/x?q={{q}}", { host: "h.example:8443", q: "a b" }, escapeUrlValue)).toBe("https://h.example:8443/x?q=a%20b");
+    expect(render("{{entity}}?$top=1", { entity: "contacts" }, escapeUrlValue)).toBe("contacts?$top=1");
   });
 
   it("counts quotes per query parameter, not across the whole URL", () => {

@@ -97,13 +97,13 @@ afterEach(async () => {
 describe("OAuth 2.0 client credentials through a connector", () => {
   it("joins resource domain and path with one slash and sends the bearer token", async () => {
     const { fixture, run } = await setup();
-    const r = await run({ target: "/contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'14806754110')" });
+    const r = await run({ target: "/contacts?$select=fullname,contactid&$filter=contains(mobilephone,'15550100')" });
     expect(r.status).toBe(200);
     // `'` in a query is sent as %27 (WHATWG URL serialisation); the result shows what was sent.
-    expect(r.url).toBe(`${fixture.apiBase}contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,%2714806754110%27)`);
+    expect(r.url).toBe(`${fixture.apiBase}contacts?$select=fullname,contactid&$filter=contains(mobilephone,%2715550100%27)`);
     expect(r.connectorName).toBe("MSD_IVR_Connector");
-    expect(fixture.received[0]!.rawUrl).toBe("/api/data/v9.2/contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,%2714806754110%27)");
-    expect(fixture.received[0]!.query.$filter).toBe("contains(telephone1,'14806754110')");
+    expect(fixture.received[0]!.rawUrl).toBe("/api/data/v9.2/contacts?$select=fullname,contactid&$filter=contains(mobilephone,%2715550100%27)");
+    expect(fixture.received[0]!.query.$filter).toBe("contains(mobilephone,'15550100')");
     expect(fixture.received[0]!.headers.authorization).toBe(`Bearer ${fixture.issued[0]}`);
     expect(fixture.tokenRequests).toBe(1);
   });
@@ -299,13 +299,13 @@ describe("Basic auth and unauthenticated requests", () => {
     const gateway = createHttpGateway({ connectors: [zendesk, { ...zendesk, id: "bad", name: "Bad", password: "nope-nope", secrets: ["nope-nope"] }], clock, logger: log.logger });
     gateways.push(gateway);
     const ok = await gateway.execute(
-      spec({ connectorId: zendesk.id, target: "/api/v2/users/search.json", query: [["query", "type:user +14806754110"]] }),
+      spec({ connectorId: zendesk.id, target: "/api/v2/users/search.json", query: [["query", "type:user +15550100"]] }),
       clock,
     );
     remember(ok);
     expect(ok.status).toBe(200);
-    expect(ok.url).toBe(`${fixture.origin}/zendesk/api/v2/users/search.json?query=type%3Auser%20%2B14806754110`);
-    expect(fixture.received[0]!.query.query).toBe("type:user +14806754110");
+    expect(ok.url).toBe(`${fixture.origin}/zendesk/api/v2/users/search.json?query=type%3Auser%20%2B15550100`);
+    expect(fixture.received[0]!.query.query).toBe("type:user +15550100");
     expect(fixture.received[0]!.headers.accept).toBe("application/json");
     const refused = await gateway.execute(spec({ connectorId: "bad", target: "api/v2/users/search.json" }), clock);
     remember(refused);

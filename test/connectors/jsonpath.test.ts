@@ -5,7 +5,7 @@ import { applyOutputMappings, compileJsonPath, evaluateJsonPath, JsonPathSyntaxE
 const dataverse = {
   "@odata.context": "https://org.api.crm.dynamics.com/api/data/v9.2/$metadata#contacts(fullname,telephone1,contactid)",
   value: [
-    { "@odata.etag": 'W/"1"', fullname: "Yvonne McKay", telephone1: "14806754110", contactid: "dc9bbbfe-e0e5-ed11-a7c7-0022482137b9" },
+    { "@odata.etag": 'W/"1"', fullname: "Dana Whitfield", telephone1: "15550100", contactid: "5b1f0c2e-7a41-4d8e-9c3a-2f6d8e1b4a90" },
     { "@odata.etag": 'W/"2"', fullname: "Ann Other", telephone1: null, contactid: "11111111-1111-1111-1111-111111111111" },
   ],
 };
@@ -14,8 +14,8 @@ const get = (doc: unknown, path: string) => evaluateJsonPath(doc, path);
 
 describe("Jayway paths as flows write them", () => {
   it("prepends $. to a path without a root (the seed's value[0].contactid)", () => {
-    expect(get(dataverse, "value[0].contactid")).toEqual({ found: true, value: "dc9bbbfe-e0e5-ed11-a7c7-0022482137b9" });
-    expect(get(dataverse, "$.value[0].fullname")).toEqual({ found: true, value: "Yvonne McKay" });
+    expect(get(dataverse, "value[0].contactid")).toEqual({ found: true, value: "5b1f0c2e-7a41-4d8e-9c3a-2f6d8e1b4a90" });
+    expect(get(dataverse, "$.value[0].fullname")).toEqual({ found: true, value: "Dana Whitfield" });
   });
 
   it("accepts .[0] (Salesforce's $.records.[0].Id)", () => {
@@ -124,8 +124,8 @@ describe("outputVariableArray mapping (flow-designer §6.4)", () => {
       { outputVariable: "ContactName", jsonPathExp: "value[0].fullname" },
     ];
     expect(applyOutputMappings(dataverse, rows, typeOf)).toEqual([
-      { variable: "CustomerID", value: "dc9bbbfe-e0e5-ed11-a7c7-0022482137b9", path: "value[0].contactid" },
-      { variable: "ContactName", value: "Yvonne McKay", path: "value[0].fullname" },
+      { variable: "CustomerID", value: "5b1f0c2e-7a41-4d8e-9c3a-2f6d8e1b4a90", path: "value[0].contactid" },
+      { variable: "ContactName", value: "Dana Whitfield", path: "value[0].fullname" },
     ]);
   });
 

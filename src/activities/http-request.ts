@@ -1,0 +1,226 @@
+/**
+ * HTTP Request (`http-request-v2`): renders the request from its templates, sends it through the
+ * connector gateway, exposes `httpStatusCode`, `httpResponseBody` and `httpResponseHeaders`, and
+ * maps `outputVariableArray` with Jayway JSONPath (flow-designer §6).
+ *
+ * Values interpolated into the path/URL are escaped for where they land (percent-encoded, quotes
+ * doubled inside OData literals), into a JSON body JSON-escaped, into a form body form-encoded.
+ * Any HTTP status leaves by `default`; a timeout or transport failure is an activity error, and
+ * the activity has no error port, so it goes to OnGlobalError.
+ */
+import { parse as parseYaml } from "yaml";
+import { escapeFormValue, escapeHeaderValue, escapeJsonValue, escapeUrlValue } from "../connectors/escaping.js";
+import { normalizeContentType } from "../connectors/gateway.js";
+import { applyOutputMappings, compileJsonPath, type JsonPathMissMode, OutputMappingError, type OutputMappingRow } from "../connectors/jsonpath.js";
+import { HttpFailure, type HttpRequestSpec } from "../connectors/types.js";
+import type { ActivityDef, FlowDefinition } from "../flow/types.js";
+import { bool, mapTemplates, str } from "./common.js";
+import { ActivityError, type ActivityContext, type ActivitySpec, type TemplateField } from "./types.js";
+
+export const DEFAULT_TIMEOUT_MS = 2000;
+export const DEFAULT_RETRY_ATTEMPTS = 1;
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+type Escape = (value: string, before: string) => string;
+
+/** `authenticated` as exported; absent means "has a connector". */
+export function isAuthenticated(def: ActivityDef): boolean {
+  if (def.properties.authenticated === undefined || def.properties.authenticated === null) return !!str(def, "connectorId");
+  return bool(def, "authenticated");
+}
+
+/** An int-or-string property (`2000`, `"2000"`); undefined when absent or empty, NaN when bad. */
+function intProperty(def: ActivityDef, key: string): number | undefined {
+  const v = def.properties[key];
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "number") return Number.isInteger(v) ? v : NaN;
+  if (typeof v === "string" && /^\s*\d+\s*$/.test(v)) return Number(v);
+  return NaN;
+}
+
+export function timeoutOf(def: ActivityDef): number {
+  const v = intProperty(def, "httpResponseTimeout");
+  return v === undefined || Number.isNaN(v) || v <= 0 ? DEFAULT_TIMEOUT_MS : v;
+}
+
+export function retriesOf(def: ActivityDef): number {
+  const v = intProperty(def, "retryAttempts");
+  return v === undefined || Number.isNaN(v) || v < 0 ? DEFAULT_RETRY_ATTEMPTS : v;
+}
+
+function stringMap(def: ActivityDef, key: string): Array<[string, unknown]> {
+  const m = def.properties[key];
+  if (!m || typeof m !== "object" || Array.isArray(m)) return [];
+  return Object.entries(m as Record<string, unknown>);
+}
+
+export function outputRows(def: ActivityDef): OutputMappingRow[] {
+  const rows = def.properties.outputVariableArray;
+  return Array.isArray(rows) ? rows.filter((r): r is OutputMappingRow => !!r && typeof r === "object") : [];
+}
+
+/**
+ * Checks every mapping row (the validator's half of §6.4): the JSONPath compiles, and the
+ * variable is declared (a row naming an unknown variable is skipped at run time: a warning).
+ */
+export function validateOutputRows(def: ActivityDef, report: Parameters<NonNullable<ActivitySpec["validate"]>>[1], flow?: FlowDefinition): void {
+  outputRows(def).forEach((row, i) => {
+    const path = typeof row.jsonPathExp === "string" ? row.jsonPathExp.trim() : "";
+    const variable = typeof row.outputVariable === "string" ? row.outputVariable.trim() : "";
+    if (path === "" || variable === "") return;
+    try {
+      compileJsonPath(path);
+    } catch (err) {
+      report({ severity: "error", code: "bad-jsonpath", message: `"${def.name}" maps ${variable} with a bad JSONPath: ${(err as Error).message}`, path: `outputVariableArray[${i}].jsonPathExp` });
+    }
+    if (flow?.variables && !flow.variables.has(variable) && ![...flow.variables.keys()].some((k) => k.toLowerCase() === variable.toLowerCase())) {
+      report({ severity: "warning", code: "unknown-variable", message: `"${def.name}" maps ${path} to ${variable}, which the flow does not declare; the row is skipped`, path: `outputVariableArray[${i}].outputVariable` });
+    }
+  });
+}
+
+/** Renders a template with an escaper; render errors become ActivityError naming the field. */
+export function renderEscaped(ctx: ActivityContext, source: string | null | undefined, field: string, escape: Escape | undefined): string {
+  if (source === null || source === undefined || source === "") return "";
+  if (!escape) return ctx.render(source, field);
+  const template = ctx.template(source, field);
+  if (template.isLiteral) return source;
+  try {
+    return template.render(ctx.vars.scope(), { now: () => ctx.clock.now(), escape });
+  } catch (err) {
+    if (err instanceof ActivityError) throw err;
+    throw new ActivityError(`${ctx.activity.name}: ${field}: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+/** Parses a response or variable body per the exported `contentType`; undefined when it cannot. */
+export function parseDocument(text: string, contentType: string | undefined): unknown {
+  const kind = (contentType ?? "").trim().toUpperCase();
+  if (text.trim() === "") return undefined;
+  try {
+    if (kind === "YAML") return parseYaml(text) as unknown;
+    if (kind === "" || kind === "JSON") return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  // XML and TOML responses are not normalised yet: their mappings count as misses.
+  return undefined;
+}
+
+/** How a JSONPath miss is handled (flow-designer §12 #2); the environment may say `empty`. */
+export function missMode(ctx: ActivityContext): JsonPathMissMode {
+  const mode = (ctx.env as { jsonPathMiss?: unknown }).jsonPathMiss;
+  return mode === "empty" ? "empty" : "keep";
+}
+
+/** Applies mapping rows to a document through the variable store (which emits variable events). */
+export function assignOutputs(ctx: ActivityContext, document: unknown, rows: OutputMappingRow[]): void {
+  let assignments;
+  try {
+    assignments = applyOutputMappings(document, rows, (n) => ctx.vars.typeOf(n), missMode(ctx));
+  } catch (err) {
+    if (err instanceof OutputMappingError) throw new ActivityError(`${ctx.activity.name}: ${err.message}`);
+    throw err;
+  }
+  for (const a of assignments) {
+    const type = ctx.vars.typeOf(a.variable);
+    // "empty" has no value for INTEGER/DECIMAL/BOOLEAN; those keep their value.
+    if (a.emptied && type !== "STRING" && type !== "DATE_TIME" && type !== "JSON") continue;
+    ctx.vars.set(a.variable, a.value, ctx.activity.name);
+  }
+}
+
+const httpRequest: ActivitySpec = {
+  type: "http-request-v2",
+  ports: () => ["default"],
+  errorPorts: [],
+  templates(def) {
+    const out: TemplateField[] = [];
+    const target = isAuthenticated(def) ? "httpRequestPath" : "httpRequestUrl";
+    const t = str(def, target);
+    if (t) out.push({ field: target, source: t });
+    out.push(...mapTemplates(def, "httpQueryParameters"), ...mapTemplates(def, "httpRequestHeaders"));
+    const body = str(def, "httpRequestBody");
+    if (body) out.push({ field: "httpRequestBody", source: body });
+    return out;
+  },
+  validate(def, report, flow) {
+    const name = def.name;
+    if (isAuthenticated(def)) {
+      if (!str(def, "connectorId")) report({ severity: "error", code: "missing-property", message: `HTTP Request "${name}" is authenticated but names no connector`, path: "connectorId" });
+    } else if (!str(def, "httpRequestUrl")) {
+      report({ severity: "error", code: "missing-property", message: `HTTP Request "${name}" has no URL`, path: "httpRequestUrl" });
+    }
+    const method = str(def, "httpRequestMethod");
+    if (method !== undefined && !METHODS.includes(method.toUpperCase())) {
+      report({ severity: "error", code: "bad-property", message: `HTTP Request "${name}" has an unknown method ${JSON.stringify(method)}`, path: "httpRequestMethod" });
+    }
+    const timeout = intProperty(def, "httpResponseTimeout");
+    if (timeout !== undefined && (Number.isNaN(timeout) || timeout <= 0)) {
+      report({ severity: "warning", code: "bad-property", message: `HTTP Request "${name}": httpResponseTimeout ${JSON.stringify(def.properties.httpResponseTimeout)} is not a positive number of ms; using ${DEFAULT_TIMEOUT_MS}`, path: "httpResponseTimeout" });
+    }
+    const retries = intProperty(def, "retryAttempts");
+    if (retries !== undefined && (Number.isNaN(retries) || retries < 0)) {
+      report({ severity: "warning", code: "bad-property", message: `HTTP Request "${name}": retryAttempts ${JSON.stringify(def.properties.retryAttempts)} is not a whole number; using ${DEFAULT_RETRY_ATTEMPTS}`, path: "retryAttempts" });
+    }
+    validateOutputRows(def, report, flow);
+  },
+  async run(ctx) {
+    const def = ctx.activity;
+    const authenticated = isAuthenticated(def);
+    const method = (str(def, "httpRequestMethod") ?? "GET").toUpperCase();
+    const targetField = authenticated ? "httpRequestPath" : "httpRequestUrl";
+    const target = renderEscaped(ctx, str(def, targetField), targetField, escapeUrlValue).trim();
+
+    const query: Array<[string, string]> = [];
+    for (const [k, v] of stringMap(def, "httpQueryParameters")) {
+      query.push([k, typeof v === "string" ? ctx.render(v, `httpQueryParameters[${JSON.stringify(k)}]`) : v === null || v === undefined ? "" : String(v)]);
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of stringMap(def, "httpRequestHeaders")) {
+      headers[k] = typeof v === "string" ? renderEscaped(ctx, v, `httpRequestHeaders[${JSON.stringify(k)}]`, escapeHeaderValue) : v === null || v === undefined ? "" : String(v);
+    }
+    const contentType = str(def, "httpContentType");
+    const normalized = normalizeContentType(contentType);
+    const bodyEscape = normalized === "application/json" ? escapeJsonValue : normalized === "application/x-www-form-urlencoded" ? escapeFormValue : undefined;
+    const bodySource = str(def, "httpRequestBody");
+    const body = bodySource !== undefined ? renderEscaped(ctx, bodySource, "httpRequestBody", bodyEscape) : undefined;
+
+    const connectorId = authenticated ? str(def, "connectorId") : undefined;
+    const spec: HttpRequestSpec = {
+      activity: def.name,
+      connectorId,
+      target,
+      query,
+      method,
+      headers,
+      body: body === "" ? undefined : body,
+      contentType,
+      timeoutMs: timeoutOf(def),
+      retryAttempts: retriesOf(def),
+      signal: ctx.signal,
+    };
+    const connectorName = connectorId ? (ctx.http.describe(connectorId)?.name ?? connectorId) : undefined;
+
+    let result;
+    try {
+      result = await ctx.http.execute(spec, ctx.clock);
+    } catch (err) {
+      if (!(err instanceof HttpFailure)) throw err;
+      ctx.emit({ type: "http", method, url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message, connector: connectorName });
+      if (err.kind === "aborted" && ctx.signal.aborted) throw ctx.signal.reason ?? err;
+      throw new ActivityError(`${def.name}: ${err.message}`);
+    }
+
+    ctx.emit({ type: "http", method, url: result.url, status: result.status, ms: result.ms, attempts: result.attempts, connector: result.connectorName ?? connectorName });
+    ctx.output("httpStatusCode", result.status);
+    ctx.output("httpResponseBody", result.body);
+    ctx.output("httpResponseHeaders", result.headers);
+
+    const rows = outputRows(def);
+    if (rows.length > 0) assignOutputs(ctx, parseDocument(result.body, str(def, "contentType")), rows);
+    return "default";
+  },
+};
+
+export default httpRequest;

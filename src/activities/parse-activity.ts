@@ -1,0 +1,55 @@
+/**
+ * Parse (`parse-activity`): reads a variable holding JSON (text, or a JSON variable's value) and
+ * maps `outputVariableArray` rows with the same Jayway JSONPath rules as HTTP Request (§6.4).
+ * Malformed input is an activity error; the activity has only `default`, so it goes to
+ * OnGlobalError (flow-designer §3, §12 #14).
+ */
+import { str } from "./common.js";
+import { assignOutputs, outputRows, parseDocument, validateOutputRows } from "./http-request.js";
+import { ActivityError, type ActivitySpec } from "./types.js";
+import type { ActivityDef } from "../flow/types.js";
+
+/** `inputVariable` is a bare name; tolerate `{{ name }}` as some authors write it. */
+export function inputVariableOf(def: ActivityDef): string | undefined {
+  const raw = str(def, "inputVariable");
+  if (!raw) return undefined;
+  const m = /^\s*\{\{\s*([^{}]+?)\s*\}\}\s*$/.exec(raw);
+  return (m ? m[1]! : raw).trim() || undefined;
+}
+
+const parseActivity: ActivitySpec = {
+  type: "parse-activity",
+  ports: () => ["default"],
+  errorPorts: [],
+  validate(def, report, flow) {
+    if (!inputVariableOf(def)) report({ severity: "error", code: "missing-property", message: `Parse "${def.name}" names no input variable`, path: "inputVariable" });
+    const type = str(def, "contentType");
+    if (type !== undefined && !["JSON", "YAML"].includes(type.toUpperCase())) {
+      report({ severity: "warning", code: "unsupported-content-type", message: `Parse "${def.name}": content type ${type} is not supported; its mappings will not match`, path: "contentType" });
+    }
+    validateOutputRows(def, report, flow);
+  },
+  async run(ctx) {
+    const def = ctx.activity;
+    const name = inputVariableOf(def);
+    if (!name) throw new ActivityError(`${def.name}: no input variable`);
+    const value = ctx.vars.get(name);
+    if (value === undefined) throw new ActivityError(`${def.name}: input variable "${name}" is not defined`);
+    const contentType = str(def, "contentType") ?? "JSON";
+    let document: unknown;
+    if (typeof value === "string") {
+      document = parseDocument(value, contentType);
+      if (document === undefined) {
+        const shown = ctx.vars.isSecure(name) ? "" : ` (${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)})`;
+        throw new ActivityError(`${def.name}: input variable "${name}" does not hold valid ${contentType.toUpperCase()}${shown}`);
+      }
+    } else {
+      // A JSON variable already holds the parsed value.
+      document = value;
+    }
+    assignOutputs(ctx, document, outputRows(def));
+    return "default";
+  },
+};
+
+export default parseActivity;
