@@ -3,10 +3,12 @@
  * readable line, never a stack trace.
  */
 import { Command, CommanderError } from "commander";
+import { register as registerConnector } from "./commands/connector.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("ccflow").description("Run Webex Contact Center Flow Designer flows offline").exitOverride();
+  registerConnector(program);
   try {
     await program.parseAsync(argv);
     return 0;
