@@ -1,0 +1,15 @@
+/**
+ * Work bounds. A template comes from a flow file, i.e. from whoever wrote the flow; rendering it
+ * must fail with an error instead of hanging the engine or exhausting memory.
+ */
+
+/** `{% for %}` iterations per render, summed over all loops (nested loops multiply quickly). */
+export const MAX_ITERATIONS = 10_000;
+/** Characters of output per render, and of any single string a template builds. */
+export const MAX_OUTPUT = 1_048_576;
+/** Elements of a list a template builds (`range`, `..`, list `+`). */
+export const MAX_COLLECTION = 100_000;
+/** Nesting of expressions and tags the parser accepts (recursion depth). */
+export const MAX_NESTING = 100;
+/** Nesting of values `stringify` walks before giving up (cyclic data from the scope). */
+export const MAX_VALUE_DEPTH = 64;
