@@ -111,7 +111,7 @@ export interface ActivitySpec {
   /** Template-bearing properties, for validation and precompilation. */
   templates?(def: ActivityDef): TemplateField[];
   /** Extra checks (required properties, bad values); push diagnostics. */
-  validate?(def: ActivityDef, report: (d: Omit<Diagnostic, "path" | "activity"> & { path?: string }) => void): void;
+  validate?(def: ActivityDef, report: (d: Omit<Diagnostic, "path" | "activity"> & { path?: string }) => void, flow: FlowDefinition): void;
   /** How many times this activity may run per contact before it fails (Webex self-loop limits). */
   loopLimit?: number;
   run(ctx: ActivityContext): Promise<ActivityOutcome>;

@@ -82,6 +82,13 @@ export interface OfferedEvent extends EventBase {
   queue?: string;
 }
 
+/** An offer that did not turn into an answer: the contact is back in its queue. */
+export interface RequeuedEvent extends EventBase {
+  type: "requeued";
+  agent: string;
+  reason: "rona" | "declined";
+}
+
 export interface AnsweredEvent extends EventBase {
   type: "answered";
   agent: string;
@@ -144,6 +151,7 @@ export type CallEvent =
   | InputEvent
   | QueuedEvent
   | OfferedEvent
+  | RequeuedEvent
   | AnsweredEvent
   | ScreenPopEvent
   | TransferredEvent

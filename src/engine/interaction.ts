@@ -1,0 +1,514 @@
+/**
+ * One contact's life: the main flow's step loop, event flows run one at a time in arrival order,
+ * error routing (wired error port, else OnGlobalError, else the call drops), and the end of the
+ * call. Everything observable leaves as a CallEvent.
+ */
+import { ActivityError, type ActivityContext, type ActivityEnvironment, type ActivityOutcome, type EndKind, type SubflowRunner } from "../activities/types.js";
+import type { ActivityRegistry } from "../activities/registry.js";
+import type { AgentInfo, CenterNotice, CenterPort, ContactHandle, QueueInfo } from "../center/types.js";
+import type { CallerChannel } from "../channels/types.js";
+import type { HttpGateway } from "../connectors/types.js";
+import { isExprError } from "../expr/index.js";
+import { EVENT_NAMES, START_NAMESPACES, eventNamespaces, findEvent } from "../flow/event-names.js";
+import type { ActivityDef, FlowDefinition, ProcessDef } from "../flow/types.js";
+import type { Clock } from "./clock.js";
+import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
+import { templateFor } from "./template-cache.js";
+import { MASK, Variables } from "./variables.js";
+
+export interface EngineLimits {
+  /** Activities one contact may run in all, main and event flows together. */
+  maxSteps: number;
+  /** Longest a contact may last, ms (Webex caps time in queue at 24 h). */
+  maxCallMs: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = { maxSteps: 10_000, maxCallMs: 24 * 3600 * 1000 };
+
+export interface InteractionDeps {
+  registry: ActivityRegistry;
+  http: HttpGateway;
+  center: CenterPort;
+  clock: Clock;
+  env: ActivityEnvironment;
+  limits: EngineLimits;
+  /** For unexpected failures: the stack goes here, never to the caller's transcript. */
+  logError?: (message: string, err: unknown) => void;
+}
+
+export interface CallOptions {
+  ani: string;
+  dnis?: string;
+  interactionId?: string;
+  channel: CallerChannel;
+  listener?: CallEventListener;
+  /** Global variables' values (`Global_Language`), by name. */
+  globals?: Record<string, unknown>;
+  /** Extra start-event fields (EntryPointId, Headers, ...). */
+  startData?: Record<string, unknown>;
+}
+
+type Exit =
+  | { kind: "end"; end: EndKind | "unwired"; activity?: ActivityDef }
+  | { kind: "error"; message: string; activity?: ActivityDef }
+  | { kind: "interrupted" };
+
+type Phase = "ivr" | "queued" | "offered" | "engaged" | "ended";
+
+interface Frame {
+  flow: FlowDefinition;
+  vars: Variables;
+}
+
+let counter = 0;
+function newInteractionId(): string {
+  counter = (counter + 1) % 0x1000000;
+  const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
+  return `${rand}-${Date.now().toString(16).slice(-6)}-${counter.toString(16).padStart(6, "0")}`;
+}
+
+export class Interaction implements ContactHandle {
+  readonly interactionId: string;
+  readonly ani: string;
+  readonly dnis: string;
+  /** Resolves once the contact has ended and every event flow has finished. */
+  readonly done: Promise<EndedEvent>;
+
+  private readonly vars: Variables;
+  private readonly listeners: CallEventListener[] = [];
+  private readonly mainAbort = new AbortController();
+  private readonly lifetime = new AbortController();
+  private eventChain: Promise<void> = Promise.resolve();
+  private phase: Phase = "ivr";
+  private steps = 0;
+  private readonly visits = new Map<string, number>();
+  private resolveDone!: (e: EndedEvent) => void;
+  private ending = false;
+  private agent?: AgentInfo;
+  private queue?: QueueInfo;
+  private inGlobalError = false;
+  private subflowDepth = 0;
+  private readonly subflowRunner: SubflowRunner = { run: (ref, inputs, signal) => this.runSubflow(ref, inputs, signal) };
+
+  constructor(
+    readonly flow: FlowDefinition,
+    private readonly deps: InteractionDeps,
+    private readonly options: CallOptions,
+  ) {
+    this.interactionId = options.interactionId ?? newInteractionId();
+    this.ani = options.ani;
+    this.dnis = options.dnis ?? "";
+    if (options.listener) this.listeners.push(options.listener);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.vars = new Variables(flow.variables, (change) =>
+      this.emit({ type: "variable", name: change.name, value: change.value, activity: change.activity }),
+    );
+    for (const [name, value] of Object.entries(options.globals ?? {})) {
+      if (flow.variables.has(name)) this.vars.assignRaw(name, value);
+    }
+    const start = {
+      ANI: this.ani,
+      DNIS: this.dnis,
+      InteractionId: this.interactionId,
+      FlowId: flow.flowId ?? flow.id ?? "",
+      FlowVersionLabel: flow.version !== undefined ? String(flow.version) : "",
+      EntryPointId: "",
+      OrgId: "",
+      PSTNRegion: "",
+      Headers: {},
+      CallbackType: "",
+      CallbackReason: "",
+      ...options.startData,
+    };
+    this.vars.setNamespace(START_NAMESPACES, start);
+  }
+
+  /** Adds a listener for this contact's events. */
+  on(listener: CallEventListener): void {
+    this.listeners.push(listener);
+  }
+
+  get variables(): Variables {
+    return this.vars;
+  }
+
+  get state(): Phase {
+    return this.phase;
+  }
+
+  /** Starts the main flow; returns at once. */
+  start(): this {
+    void this.deps.clock.sleep(this.deps.limits.maxCallMs, this.lifetime.signal).then(
+      () => {
+        this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });
+        this.finish("max-duration");
+      },
+      () => undefined,
+    );
+    void this.runMain();
+    return this;
+  }
+
+  // ---- ContactHandle (the center talks to us through this) ----
+
+  callAssociatedData(): Array<{ label: string; name: string; value: string }> {
+    const out: Array<{ label: string; name: string; value: string }> = [];
+    for (const def of this.vars.definitions()) {
+      if (!def.isCAD) continue;
+      const v = this.vars.get(def.name);
+      const text = def.isSecure ? MASK : v === null || v === undefined ? "" : typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
+      out.push({ label: def.desktopLabel ?? def.name, name: def.name, value: text });
+    }
+    return out;
+  }
+
+  notify(notice: CenterNotice): void {
+    if (this.phase === "ended" && notice.type !== "ended") return;
+    switch (notice.type) {
+      case "offered":
+        this.phase = "offered";
+        this.emit({ type: "offered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
+        this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
+        break;
+      case "rona":
+      case "declined":
+        this.phase = "queued";
+        this.emit({ type: "requeued", agent: notice.agent.id, reason: notice.type === "rona" ? "rona" : "declined" });
+        break;
+      case "answered":
+        this.phase = "engaged";
+        this.agent = notice.agent;
+        this.queue = notice.queue;
+        this.emit({ type: "answered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
+        // The agent's answer ends the IVR leg: hold music and whatever the main flow was doing stop.
+        this.mainAbort.abort(new InterruptedError("answered"));
+        this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
+        break;
+      case "agent-disconnected":
+        this.emit({ type: "disconnected", by: "agent", activity: undefined });
+        this.dispatch("FCAsk(ContactLastAgentRemoved)", agentData(notice.agent, notice.queue));
+        this.finish("agent-ended", { centerKnows: true });
+        break;
+      case "ended":
+        this.finish(notice.reason, { centerKnows: true });
+        break;
+    }
+  }
+
+  /** The caller hangs up. */
+  hangup(): void {
+    if (this.phase === "ended" || this.ending) return;
+    this.emit({ type: "disconnected", by: "caller" });
+    this.finish("caller-hangup");
+  }
+
+  /** Marks the contact as waiting in a queue (queue-contact succeeded). */
+  markQueued(queue: QueueInfo): void {
+    if (this.phase === "ivr") this.phase = "queued";
+    this.queue = queue;
+  }
+
+  // ---- running flows ----
+
+  private async runMain(): Promise<void> {
+    const flow = this.flow;
+    if (!flow.startId) {
+      this.emit({ type: "error", message: "the flow has no start activity", handling: "end" });
+      this.finish("no-start");
+      return;
+    }
+    const exit = await this.runProcess(flow.main, flow.startId, "main", this.mainAbort.signal);
+    await this.afterMain(exit);
+  }
+
+  private async afterMain(exit: Exit): Promise<void> {
+    if (this.phase === "ended" || this.ending) return;
+    switch (exit.kind) {
+      case "interrupted":
+        return;
+      case "end":
+        return this.afterFlowEnd(exit.end, exit.activity, "main");
+      case "error":
+        return this.globalError(exit.message, exit.activity);
+    }
+  }
+
+  private async afterFlowEnd(end: EndKind | "unwired", activity: ActivityDef | undefined, flowName: string): Promise<void> {
+    switch (end) {
+      case "disconnect":
+        this.emit({ type: "disconnected", by: "flow", activity: activity?.name, activityId: activity?.id, flow: flowName });
+        this.options.channel.hangup();
+        return this.finish("disconnected");
+      case "transferred":
+        return this.finish("transferred");
+      case "callback":
+        this.options.channel.hangup();
+        return this.finish("callback");
+      case "subflow":
+      case "flow":
+      case "unwired":
+        // End Flow leaves a queued contact waiting for its agent; anywhere else it is dead air.
+        if (flowName === "main" && (this.phase === "queued" || this.phase === "offered" || this.phase === "engaged")) return;
+        if (flowName !== "main") return;
+        return this.finish("flow-ended");
+    }
+  }
+
+  private async globalError(message: string, activity?: ActivityDef): Promise<void> {
+    const handler = this.flow.handlers.get("GlobalErrorHandling");
+    if (!handler || this.inGlobalError) {
+      this.finish(handler ? "global-error" : "no-handler");
+      return;
+    }
+    this.inGlobalError = true;
+    await this.dispatch("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" });
+    this.inGlobalError = false;
+    // The call stays up only if the handler queued it (or it was already with an agent).
+    if (this.phase === "ivr" && !this.ending) this.finish("global-error");
+  }
+
+  private dispatch(specName: string, data: Record<string, unknown>): Promise<void> {
+    const run = this.eventChain.then(() => this.runHandler(specName, data));
+    this.eventChain = run.catch(() => undefined);
+    return this.eventChain;
+  }
+
+  private async runHandler(specName: string, data: Record<string, unknown>): Promise<void> {
+    const known = findEvent(specName);
+    if (known) this.vars.setNamespace(eventNamespaces(known), data);
+    const handler = this.flow.handlers.get(specName);
+    if (!handler) return;
+    this.emit({ type: "event", name: specName, flow: specName });
+    // Event flows are not interrupted by the answer; they stop only when the contact is gone for good.
+    const exit = await this.runProcess(this.flow.events, handler.activityId, specName, this.lifetime.signal);
+    if (exit.kind === "end" && exit.end === "disconnect") {
+      await this.afterFlowEnd("disconnect", exit.activity, specName);
+    } else if (exit.kind === "end" && (exit.end === "transferred" || exit.end === "callback")) {
+      await this.afterFlowEnd(exit.end, exit.activity, specName);
+    }
+    // An error inside an event flow ends that handler only; raising OnGlobalError from it could loop.
+  }
+
+  private async runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, frame: Frame = this.rootFrame()): Promise<Exit> {
+    let id = startId;
+    for (;;) {
+      if (signal.aborted) return { kind: "interrupted" };
+      const def = process.activities.get(id);
+      if (!def) return { kind: "error", message: `link to missing activity "${id}"` };
+      if (++this.steps > this.deps.limits.maxSteps) {
+        const message = `the contact ran ${this.deps.limits.maxSteps} activities; stopping a runaway loop at "${def.name}"`;
+        this.emit({ type: "error", message, activity: def.name, activityId: def.id, flow: flowName, handling: "end" });
+        this.finish("step-limit");
+        return { kind: "interrupted" };
+      }
+      const spec = this.deps.registry.lookup(def.type);
+      let outcome: ActivityOutcome;
+      try {
+        if (!spec) throw new ActivityError(`activity type "${def.type}" is not supported`);
+        if (spec.loopLimit !== undefined) {
+          const n = (this.visits.get(def.id) ?? 0) + 1;
+          this.visits.set(def.id, n);
+          if (n > spec.loopLimit) throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`);
+        }
+        outcome = await spec.run(this.context(def, flowName, signal, frame));
+      } catch (err) {
+        if (signal.aborted || err instanceof InterruptedError) return { kind: "interrupted" };
+        const { message, port } = this.describeFailure(def, err);
+        const ports = spec?.ports(def) ?? [];
+        const target = ports.includes(port) ? process.next.get(def.id)?.get(port) : undefined;
+        const handling = target ? "port" : flowName === "main" ? "global-error" : "end";
+        this.emit({ type: "error", message, activity: def.name, activityId: def.id, flow: flowName, handling });
+        if (target) {
+          this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port });
+          id = target;
+          continue;
+        }
+        this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName });
+        return { kind: "error", message, activity: def };
+      }
+      if (signal.aborted) return { kind: "interrupted" };
+      if (typeof outcome !== "string") {
+        this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName });
+        return { kind: "end", end: outcome.end, activity: def };
+      }
+      this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port: outcome });
+      const target = process.next.get(def.id)?.get(outcome);
+      if (!target) return { kind: "end", end: "unwired", activity: def };
+      id = target;
+    }
+  }
+
+  private describeFailure(def: ActivityDef, err: unknown): { message: string; port: string } {
+    if (err instanceof ActivityError) return { message: err.message, port: err.port };
+    if (isExprError(err)) return { message: `${def.name}: ${err.message}`, port: "error" };
+    // Anything else is our bug, not the flow's: log the stack, tell the caller's trace one line.
+    this.deps.logError?.(`unexpected failure in ${def.type} "${def.name}"`, err);
+    return { message: `${def.name}: internal error in ${def.type}: ${err instanceof Error ? err.message : String(err)}`, port: "error" };
+  }
+
+  private rootFrame(): Frame {
+    return { flow: this.flow, vars: this.vars };
+  }
+
+  /** Runs a subflow (or a GoTo target) for this contact with its own variables. */
+  private async runSubflow(ref: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const flow = this.deps.env.resolveFlow?.(ref);
+    if (!flow) throw new ActivityError(`subflow "${ref}" is not loaded in this environment`);
+    if (++this.subflowDepth > 8) throw new ActivityError(`subflows nested more than 8 deep at "${flow.name}"`);
+    try {
+      const vars = new Variables(flow.variables, (change) =>
+        this.emit({ type: "variable", name: `${flow.name}.${change.name}`, value: change.value, activity: change.activity }),
+      );
+      for (const [name, value] of Object.entries(inputs)) vars.set(name, value);
+      vars.setNamespace(START_NAMESPACES, this.vars.get("NewPhoneContact") as Record<string, unknown>);
+      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { flow, vars });
+      if (exit.kind === "error") throw new ActivityError(`subflow "${flow.name}": ${exit.message}`);
+      if (exit.kind === "interrupted") throw new InterruptedError("subflow interrupted");
+      if (exit.kind === "end" && exit.end === "disconnect") {
+        this.emit({ type: "disconnected", by: "flow", activity: exit.activity?.name, flow: `subflow:${flow.name}` });
+        this.options.channel.hangup();
+        this.finish("disconnected");
+        throw new InterruptedError("disconnected in subflow");
+      }
+      const out: Record<string, unknown> = {};
+      for (const def of flow.variables.values()) {
+        if (def.source.split(",").map((s) => s.trim()).includes("SUBFLOW_OUTPUT")) out[def.name] = vars.get(def.name);
+      }
+      return out;
+    } finally {
+      this.subflowDepth--;
+    }
+  }
+
+  private context(def: ActivityDef, flowName: string, signal: AbortSignal, frame: Frame): ActivityContext {
+    const self = this;
+    const vars = frame.vars;
+    const nowFn = () => this.deps.clock.now();
+    return {
+      activity: def,
+      flow: frame.flow,
+      interactionId: this.interactionId,
+      flowName,
+      clock: this.deps.clock,
+      signal,
+      vars,
+      caller: this.options.channel,
+      http: this.deps.http,
+      center: this.deps.center,
+      contact: this,
+      subflows: this.subflowRunner,
+      env: this.deps.env,
+      template(source: string, field: string) {
+        return templateFor(source, def, field);
+      },
+      render(source: string | null | undefined, field: string): string {
+        if (source === null || source === undefined || source === "") return "";
+        const t = templateFor(source, def, field);
+        if (t.isLiteral) return source;
+        try {
+          return t.render(vars.scope(), { now: nowFn });
+        } catch (err) {
+          if (isExprError(err)) throw new ActivityError(`${def.name}: ${field}: ${err.message}`);
+          throw err;
+        }
+      },
+      evaluate(source: string | null | undefined, field: string): unknown {
+        if (source === null || source === undefined) return "";
+        const t = templateFor(source, def, field);
+        if (t.isLiteral) return source;
+        try {
+          return t.evaluate(vars.scope(), { now: nowFn });
+        } catch (err) {
+          if (isExprError(err)) throw new ActivityError(`${def.name}: ${field}: ${err.message}`);
+          throw err;
+        }
+      },
+      output(key: string, value: unknown) {
+        vars.setOutput(def.name, key, value);
+      },
+      emit(event: CallEventInput) {
+        if (event.type === "queued") self.markQueued({ id: event.queue, name: event.queueName ?? event.queue });
+        self.emit({ activity: def.name, activityId: def.id, flow: flowName, ...event } as CallEventInput);
+      },
+    };
+  }
+
+  // ---- the end ----
+
+  /**
+   * Ends the contact: stops the main flow, tells the center, runs PhoneContactEnded after any
+   * handler still running, then emits `ended`. Never awaited by a handler (it would wait on itself).
+   */
+  private finish(reason: string, opts: { centerKnows?: boolean } = {}): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.mainAbort.abort(new InterruptedError(reason));
+    if (!opts.centerKnows) this.deps.center.contactEnded(this.interactionId, reason);
+    void this.dispatch("ContactEnded", {
+      AgentID: this.agent?.id ?? "",
+      AgentEmailID: this.agent?.email ?? "",
+      TeamID: this.agent?.teamId ?? "",
+      QueueID: this.queue?.id ?? "",
+      InboundChannel: "telephony",
+      RoutingStrategyID: "",
+      Reason: reason,
+    }).then(() => {
+      this.phase = "ended";
+      this.lifetime.abort(new InterruptedError(reason));
+      const ended = this.emit({ type: "ended", reason }) as EndedEvent;
+      this.resolveDone(ended);
+    });
+  }
+
+  private emit(input: CallEventInput): CallEvent {
+    const event = { ...input, at: this.deps.clock.now(), interactionId: this.interactionId } as CallEvent;
+    if (event.activity === undefined) delete event.activity;
+    const secrets = this.vars.secureValues();
+    const safe = secrets.length > 0 ? maskSecrets(event, secrets) : event;
+    for (const l of this.listeners) l(safe);
+    return safe;
+  }
+}
+
+export class InterruptedError extends Error {
+  constructor(readonly reason: string) {
+    super(`interrupted: ${reason}`);
+    this.name = "InterruptedError";
+  }
+}
+
+function agentData(agent: AgentInfo, queue: QueueInfo): Record<string, unknown> {
+  return {
+    AgentID: agent.id,
+    AgentName: agent.name,
+    AgentEmailId: agent.email ?? "",
+    AgentEmailID: agent.email ?? "",
+    AgentSessionID: agent.sessionId ?? "",
+    QueueID: queue.id,
+    QueueName: queue.name,
+    TeamID: agent.teamId ?? "",
+    TeamName: agent.teamName ?? "",
+    TenantID: "",
+  };
+}
+
+/** Replaces every occurrence of a secure value in an event's strings. */
+function maskSecrets(event: CallEvent, secrets: string[]): CallEvent {
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      let s = v;
+      for (const secret of secrets) if (s.includes(secret)) s = s.split(secret).join(MASK);
+      return s;
+    }
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = scrub(x);
+      return out;
+    }
+    return v;
+  };
+  return scrub(event) as CallEvent;
+}
+
+export const ALL_EVENT_SPECS = EVENT_NAMES.map((e) => e.spec);

@@ -1,0 +1,216 @@
+/**
+ * One typed variable store per interaction, shared by the main flow and the event flows (the seed
+ * sets CustomerType in the main flow and reads it in AgentAnswered). Flow variables hold values of
+ * their declared type; activity outputs and event data live in namespaces (`GetCustomerInfo`,
+ * `NewPhoneContact`, `AgentAnswered`) that templates read with dotted access.
+ */
+import { ActivityError, type VariableStore } from "../activities/types.js";
+import { stringify } from "../expr/index.js";
+import type { Scope } from "../expr/types.js";
+import type { VariableDef, VariableType } from "../flow/types.js";
+
+export const MASK = "******";
+
+export class CoercionError extends Error {}
+
+/** Converts a value to a variable type the way an assignment does; throws CoercionError. */
+export function coerce(type: VariableType, value: unknown): unknown {
+  switch (type) {
+    case "STRING":
+      if (value === null || value === undefined) return "";
+      if (typeof value === "string") return value;
+      if (typeof value === "object" && !isJavaValue(value)) return JSON.stringify(value);
+      return stringify(value);
+    case "INTEGER": {
+      if (typeof value === "number" && Number.isInteger(value)) return value;
+      const text = textOf(value).trim();
+      // Pebble renders integral doubles as "5.0"; an assignment of that text to an INTEGER is fine.
+      if (/^[-+]?\d+(\.0+)?$/.test(text)) {
+        const n = Number(text);
+        if (Number.isSafeInteger(n)) return n;
+      }
+      throw new CoercionError(`${show(value)} is not an INTEGER`);
+    }
+    case "DECIMAL": {
+      if (typeof value === "number" && Number.isFinite(value)) return value;
+      const text = textOf(value).trim();
+      const n = Number(text);
+      if (text !== "" && Number.isFinite(n)) return n;
+      throw new CoercionError(`${show(value)} is not a DECIMAL`);
+    }
+    case "BOOLEAN": {
+      if (typeof value === "boolean") return value;
+      const text = textOf(value).trim().toLowerCase();
+      if (text === "true") return true;
+      if (text === "false") return false;
+      throw new CoercionError(`${show(value)} is not a BOOLEAN (true or false)`);
+    }
+    case "DATE_TIME": {
+      if (value === null || value === undefined) return "";
+      return typeof value === "string" ? value : stringify(value);
+    }
+    case "JSON": {
+      if (value === null || value === undefined) return null;
+      if (typeof value !== "string") return value;
+      if (value.trim() === "") return null;
+      try {
+        return JSON.parse(value);
+      } catch {
+        throw new CoercionError(`${show(value)} is not valid JSON`);
+      }
+    }
+  }
+}
+
+function isJavaValue(v: object): boolean {
+  // Values from the expression engine (dates, boxed doubles) render through stringify.
+  return !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null;
+}
+
+function textOf(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  return typeof value === "string" ? value : stringify(value);
+}
+
+function show(value: unknown): string {
+  const t = typeof value === "string" ? JSON.stringify(value) : textOf(value);
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+}
+
+function initialValue(def: VariableDef): unknown {
+  if (def.initial === null) return def.type === "STRING" || def.type === "DATE_TIME" ? "" : null;
+  try {
+    return coerce(def.type, def.initial);
+  } catch {
+    // The validator warns about it; at run time the variable simply starts empty.
+    return def.type === "STRING" ? def.initial : null;
+  }
+}
+
+export interface VariableChange {
+  name: string;
+  value: unknown;
+  activity?: string;
+}
+
+export class Variables implements VariableStore {
+  private readonly values = new Map<string, unknown>();
+  private readonly namespaces = new Map<string, Record<string, unknown>>();
+  private lowerNames?: Map<string, string>;
+  private readonly scopeObject: Scope;
+
+  constructor(
+    private readonly defs: Map<string, VariableDef>,
+    private readonly onChange?: (change: VariableChange) => void,
+  ) {
+    for (const def of defs.values()) this.values.set(def.name, initialValue(def));
+    this.scopeObject = { get: (name) => this.get(name) };
+  }
+
+  /** Resolves a declared name exactly, then case-insensitively (exports mix `ani` and `ANI`). */
+  private resolveName(name: string): string | undefined {
+    if (this.defs.has(name)) return name;
+    if (!this.lowerNames) {
+      this.lowerNames = new Map();
+      for (const n of this.defs.keys()) this.lowerNames.set(n.toLowerCase(), n);
+    }
+    return this.lowerNames.get(name.toLowerCase());
+  }
+
+  private resolveNamespace(name: string): Record<string, unknown> | undefined {
+    const exact = this.namespaces.get(name);
+    if (exact) return exact;
+    const lower = name.toLowerCase();
+    for (const [k, v] of this.namespaces) if (k.toLowerCase() === lower) return v;
+    return undefined;
+  }
+
+  get(name: string): unknown {
+    if (this.values.has(name)) return this.values.get(name);
+    const ns = this.namespaces.get(name);
+    if (ns) return ns;
+    const dot = name.indexOf(".");
+    if (dot > 0) {
+      const space = this.resolveNamespace(name.slice(0, dot));
+      if (space) return lookupKey(space, name.slice(dot + 1));
+    }
+    const declared = this.resolveName(name);
+    if (declared) return this.values.get(declared);
+    return this.resolveNamespace(name);
+  }
+
+  typeOf(name: string): VariableType | undefined {
+    const n = this.resolveName(name);
+    return n ? this.defs.get(n)!.type : undefined;
+  }
+
+  isSecure(name: string): boolean {
+    const n = this.resolveName(name);
+    return n ? this.defs.get(n)!.isSecure : false;
+  }
+
+  set(name: string, value: unknown, activity?: string): void {
+    const declared = this.resolveName(name);
+    if (!declared) throw new ActivityError(`variable "${name}" is not declared in this flow`);
+    const def = this.defs.get(declared)!;
+    let typed: unknown;
+    try {
+      typed = coerce(def.type, value);
+    } catch (err) {
+      throw new ActivityError(`cannot assign to ${def.type} variable "${declared}": ${(err as Error).message}`);
+    }
+    this.values.set(declared, typed);
+    this.onChange?.({ name: declared, value: def.isSecure ? MASK : typed, activity });
+  }
+
+  /** Sets without coercion or notification (subflow outputs already typed, agent edits). */
+  assignRaw(name: string, value: unknown): void {
+    const declared = this.resolveName(name);
+    if (declared) this.values.set(declared, value);
+  }
+
+  setOutput(namespace: string, key: string, value: unknown): void {
+    let ns = this.namespaces.get(namespace);
+    if (!ns) this.namespaces.set(namespace, (ns = {}));
+    ns[key] = value;
+  }
+
+  /** Installs a whole namespace (start data, event data) under one or more names. */
+  setNamespace(names: string[], data: Record<string, unknown>): void {
+    for (const n of names) this.namespaces.set(n, data);
+  }
+
+  scope(): Scope {
+    return this.scopeObject;
+  }
+
+  definitions(): Iterable<VariableDef> {
+    return this.defs.values();
+  }
+
+  /** Current values of the secure variables, for masking anything that might echo them. */
+  secureValues(): string[] {
+    const out: string[] = [];
+    for (const def of this.defs.values()) {
+      if (!def.isSecure) continue;
+      const v = this.values.get(def.name);
+      const text = v === null || v === undefined ? "" : typeof v === "string" ? v : stringify(v);
+      if (text.length >= 3) out.push(text);
+    }
+    return out;
+  }
+
+  /** Flow variables with their current values (secure ones masked), for traces and the desktop. */
+  snapshot(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const def of this.defs.values()) out[def.name] = def.isSecure ? MASK : this.values.get(def.name);
+    return out;
+  }
+}
+
+function lookupKey(obj: Record<string, unknown>, key: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
