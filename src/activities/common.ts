@@ -1,0 +1,94 @@
+/**
+ * Property readers shared by activity handlers. Exports store numbers as numbers or strings
+ * (`"2000"`, `3`), booleans as booleans or strings, and select fields several times over; these
+ * helpers read the bare key and tolerate every form seen in real exports.
+ */
+import type { ActivityContext, TemplateField } from "./types.js";
+import type { ActivityDef } from "../flow/types.js";
+
+export function num(def: ActivityDef, key: string, fallback: number): number {
+  const v = def.properties[key];
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return fallback;
+}
+
+export function bool(def: ActivityDef, key: string, fallback = false): boolean {
+  const v = def.properties[key];
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string") return v.trim().toLowerCase() === "true";
+  return fallback;
+}
+
+export function str(def: ActivityDef, key: string): string | undefined {
+  const v = def.properties[key];
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+export function isTemplate(s: string | undefined): boolean {
+  return !!s && (s.includes("{{") || s.includes("{%"));
+}
+
+export interface PromptSpec {
+  kind: "tts" | "audio";
+  value: string;
+  field: string;
+}
+
+/** The prompts a play-message/menu/collect-digits activity plays, TTS or audio per its toggle. */
+export function promptsOf(def: ActivityDef): PromptSpec[] {
+  const p = def.properties;
+  const tts = Array.isArray(p.promptsTts) ? p.promptsTts : [];
+  const audio = Array.isArray(p.prompts) ? p.prompts : [];
+  // `toggle` true means text-to-speech; some exports leave it unset and fill only one list.
+  const useTts = p.toggle === true || (p.toggle !== false && tts.length > 0 && audio.length === 0);
+  const list = useTts ? tts : audio;
+  const field = useTts ? "promptsTts" : "prompts";
+  const out: PromptSpec[] = [];
+  list.forEach((entry: unknown, i: number) => {
+    const value = typeof entry === "string" ? entry : entry && typeof entry === "object" ? (entry as Record<string, unknown>).value : undefined;
+    if (typeof value !== "string" || value === "") return;
+    const type = entry && typeof entry === "object" ? (entry as Record<string, unknown>).type : undefined;
+    out.push({ kind: type === "tts" || (useTts && type !== "audioFile") ? "tts" : "audio", value, field: `${field}[${i}].value` });
+  });
+  return out;
+}
+
+export function promptTemplates(def: ActivityDef): TemplateField[] {
+  return promptsOf(def).map((p) => ({ field: p.field, source: p.value }));
+}
+
+/** Renders and plays the activity's prompts in order. Returns a barge-in digit, if any. */
+export async function playPrompts(ctx: ActivityContext, interruptible: boolean): Promise<string | undefined> {
+  const voice = str(ctx.activity, "voiceLanguage");
+  for (const p of promptsOf(ctx.activity)) {
+    const prompt = p.kind === "tts" ? { text: ctx.render(p.value, p.field), voice } : { file: ctx.render(p.value, p.field) };
+    ctx.emit({ type: "prompt", ...prompt });
+    const result = await ctx.caller.play(prompt, { signal: ctx.signal, interruptible });
+    if (result.bargeIn) return result.bargeIn;
+  }
+  return undefined;
+}
+
+/** Seconds → ms, for timeouts given in seconds (number or string) with a default. */
+export function secondsProp(def: ActivityDef, key: string, fallbackSeconds: number): number {
+  return Math.max(0, num(def, key, fallbackSeconds)) * 1000;
+}
+
+export function templatesOf(def: ActivityDef, keys: string[]): TemplateField[] {
+  const out: TemplateField[] = [];
+  for (const k of keys) {
+    const v = def.properties[k];
+    if (typeof v === "string" && v !== "") out.push({ field: k, source: v });
+  }
+  return out;
+}
+
+/** Template values of a string map property (`queryParameters`, `httpRequestHeaders`). */
+export function mapTemplates(def: ActivityDef, key: string): TemplateField[] {
+  const m = def.properties[key];
+  if (!m || typeof m !== "object" || Array.isArray(m)) return [];
+  return Object.entries(m as Record<string, unknown>)
+    .filter(([, v]) => typeof v === "string" && v !== "")
+    .map(([k, v]) => ({ field: `${key}[${JSON.stringify(k)}]`, source: v as string }));
+}

@@ -1,0 +1,10 @@
+/** Disconnect Contact: hangs up; the main flow ends and PhoneContactEnded runs. */
+import type { ActivitySpec } from "./types.js";
+
+const disconnectContact: ActivitySpec = {
+  type: "disconnect-contact",
+  ports: () => [],
+  run: async () => ({ end: "disconnect" }),
+};
+
+export default disconnectContact;

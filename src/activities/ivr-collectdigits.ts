@@ -1,0 +1,49 @@
+/**
+ * Collect Digits: plays its prompt, then collects digits until the terminator, `maxDigits`, or
+ * the inter-digit timeout. Nothing → `timeout`; fewer than `minDigits` → `invalid`; otherwise
+ * `default` with `<name>.DigitsEntered` (terminator excluded).
+ */
+import { bool, num, playPrompts, promptTemplates, secondsProp, str } from "./common.js";
+import type { ActivitySpec } from "./types.js";
+
+const collectDigits: ActivitySpec = {
+  type: "ivr-collectdigits",
+  ports: () => ["default", "timeout", "invalid", "error"],
+  templates: promptTemplates,
+  loopLimit: 100,
+  validate(def, report) {
+    const min = num(def, "minDigits", 1);
+    const max = num(def, "maxDigits", 32);
+    if (min > max) report({ severity: "error", code: "bad-property", message: `Collect Digits "${def.name}": minDigits ${min} is more than maxDigits ${max}`, path: "minDigits" });
+  },
+  async run(ctx) {
+    const def = ctx.activity;
+    const bargeIn = await playPrompts(ctx, bool(def, "interruptible", false));
+    const terminator = str(def, "terminatorSymbol");
+    const minDigits = Math.max(0, num(def, "minDigits", 1));
+    const result = await ctx.caller.collect({
+      signal: ctx.signal,
+      minDigits,
+      maxDigits: Math.max(1, num(def, "maxDigits", 32)),
+      terminator: terminator === "#" || terminator === "*" ? terminator : undefined,
+      entryTimeoutMs: secondsProp(def, "entryTimeout", 5),
+      interDigitTimeoutMs: secondsProp(def, "interDigitTimeout", 3),
+      initial: bargeIn,
+    });
+    if (result.timedOut && result.digits === "") {
+      ctx.output("FailureCode", "NO_INPUT");
+      ctx.emit({ type: "input", digits: "", outcome: "timeout" });
+      return "timeout";
+    }
+    ctx.output("DigitsEntered", result.digits);
+    if (result.digits.length < minDigits) {
+      ctx.output("FailureCode", "INVALID_INPUT");
+      ctx.emit({ type: "input", digits: result.digits, outcome: "invalid" });
+      return "invalid";
+    }
+    ctx.emit({ type: "input", digits: result.digits, outcome: "digits" });
+    return "default";
+  },
+};
+
+export default collectDigits;

@@ -1,0 +1,62 @@
+/**
+ * Queue Contact: puts the contact in a queue (static id, or a variable queue with a fallback) at
+ * its priority and leaves by `default` at once — the caller hears whatever follows (usually a
+ * Play Music loop) until an agent answers. A rejected request leaves by `failure` with
+ * `<name>.FailureCode`.
+ */
+import { isTemplate, str } from "./common.js";
+import { priorityOf } from "./priority.js";
+import { ActivityError, type ActivitySpec, type TemplateField } from "./types.js";
+
+const queueContact: ActivitySpec = {
+  type: "queue-contact",
+  ports: () => ["default", "failure"],
+  errorPorts: ["failure", "error"],
+  loopLimit: 100,
+  templates(def) {
+    const out: TemplateField[] = [];
+    for (const key of ["destinationVariable", "priorityVariable", "queueId"]) {
+      const v = str(def, key);
+      if (v && isTemplate(v)) out.push({ field: key, source: v });
+    }
+    return out;
+  },
+  validate(def, report) {
+    const variable = def.properties.queueRadioGroup === "variableQueue";
+    if (!variable && !str(def, "destination") && !str(def, "queueId")) {
+      report({ severity: "error", code: "missing-property", message: `Queue Contact "${def.name}" names no queue`, path: "destination" });
+    }
+    if (variable && !str(def, "destinationVariable")) {
+      report({ severity: "error", code: "missing-property", message: `Queue Contact "${def.name}" uses a variable queue but names no variable`, path: "destinationVariable" });
+    }
+  },
+  async run(ctx) {
+    const def = ctx.activity;
+    let queueId: string | undefined;
+    const byVariable = def.properties.queueRadioGroup === "variableQueue" || (!str(def, "destination") && isTemplate(str(def, "queueId")));
+    if (byVariable) {
+      const source = str(def, "destinationVariable") ?? str(def, "queueId");
+      queueId = ctx.render(source, source === str(def, "queueId") ? "queueId" : "destinationVariable").trim() || str(def, "fallbackQueue");
+    } else {
+      queueId = str(def, "destination") ?? str(def, "queueId");
+    }
+    if (!queueId) {
+      ctx.output("FailureCode", "QUEUE_NOT_SET");
+      ctx.output("FailureDescription", "no queue to put the contact in");
+      throw new ActivityError(`${def.name}: no queue to put the contact in`, "failure");
+    }
+    const priority = priorityOf(ctx, "toggle");
+    const result = ctx.center.queueContact({ contact: ctx.contact, queueId, priority, skills: def.properties.skills ?? undefined });
+    if (!result.ok) {
+      ctx.output("FailureCode", result.code);
+      ctx.output("FailureDescription", result.description);
+      throw new ActivityError(`${def.name}: ${result.description}`, "failure");
+    }
+    ctx.output("QueueId", result.queue.id);
+    ctx.output("QueueName", result.queue.name);
+    ctx.emit({ type: "queued", queue: result.queue.id, queueName: result.queue.name, priority });
+    return "default";
+  },
+};
+
+export default queueContact;

@@ -1,0 +1,50 @@
+/**
+ * Screen Pop: builds the URL from `screenPopUrl` and `queryParameters` (both templates; values
+ * percent-encoded) and delivers it to the agent's desktop with its target and label.
+ */
+import { mapTemplates, str } from "./common.js";
+import type { ActivitySpec, TemplateField } from "./types.js";
+
+/** Appends `k=v` pairs: with nothing if the URL ends in `?` or `&`, `&` if it has a `?`, else `?`. */
+export function appendQuery(url: string, pairs: Array<[string, string]>): string {
+  if (pairs.length === 0) return url;
+  const query = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  if (url.endsWith("?") || url.endsWith("&")) return url + query;
+  return url + (url.includes("?") ? "&" : "?") + query;
+}
+
+const screenPop: ActivitySpec = {
+  type: "screen-pop",
+  ports: () => ["default", "out"],
+  errorPorts: [],
+  templates(def) {
+    const out: TemplateField[] = [];
+    const url = str(def, "screenPopUrl");
+    if (url) out.push({ field: "screenPopUrl", source: url });
+    out.push(...mapTemplates(def, "queryParameters"));
+    return out;
+  },
+  validate(def, report) {
+    if (!str(def, "screenPopUrl")) report({ severity: "error", code: "missing-property", message: `Screen Pop "${def.name}" has no URL`, path: "screenPopUrl" });
+  },
+  async run(ctx) {
+    const def = ctx.activity;
+    const base = ctx.render(str(def, "screenPopUrl"), "screenPopUrl").trim();
+    const params = def.properties.queryParameters;
+    const pairs: Array<[string, string]> = [];
+    if (params && typeof params === "object" && !Array.isArray(params)) {
+      for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
+        pairs.push([k, typeof v === "string" ? ctx.render(v, `queryParameters[${JSON.stringify(k)}]`) : v === null || v === undefined ? "" : String(v)]);
+      }
+    }
+    let url = appendQuery(base, pairs);
+    if (ctx.env.rewriteScreenPop) url = ctx.env.rewriteScreenPop(url);
+    const target = str(def, "target") ?? "newBrowserTab";
+    const label = str(def, "screenPopDesktopLabel");
+    const agent = ctx.center.screenPop({ contact: ctx.contact, url, target, label });
+    ctx.emit({ type: "screen-pop", url, target, label, agent });
+    return ctx.flow.events.next.get(def.id)?.has("out") || ctx.flow.main.next.get(def.id)?.has("out") ? "out" : "default";
+  },
+};
+
+export default screenPop;
