@@ -1,0 +1,80 @@
+/**
+ * `ccflow validate <flow.json...> [--env env.yaml] [--json]`: reports every problem of each flow
+ * at once (activity, id, JSON path), exit 0 when no errors, 1 otherwise.
+ */
+import type { Command } from "commander";
+import { createRegistry } from "../../activities/index.js";
+import { allActivities, validateFlow, type BindingCheck } from "../../flow/validate.js";
+import type { Diagnostic } from "../../flow/types.js";
+import { loadEnvironmentFile, bindingCheckOf } from "../../environment/load.js";
+import { readFlowFile } from "../flow-file.js";
+import { bold, dim, formatDiagnostic, green, red, yellow } from "../format.js";
+
+interface FileReport {
+  file: string;
+  flow?: string;
+  activities?: number;
+  valid: boolean;
+  errors: number;
+  warnings: number;
+  diagnostics: Diagnostic[];
+}
+
+export async function validateFiles(files: string[], bindings?: BindingCheck): Promise<FileReport[]> {
+  const registry = createRegistry();
+  const reports: FileReport[] = [];
+  for (const file of files) {
+    const read = await readFlowFile(file);
+    const diagnostics = [...read.diagnostics];
+    if (read.flow) diagnostics.push(...validateFlow(read.flow, registry, bindings));
+    const errors = diagnostics.filter((d) => d.severity === "error").length;
+    reports.push({
+      file,
+      flow: read.flow?.name,
+      activities: read.flow ? [...allActivities(read.flow)].length : undefined,
+      valid: errors === 0,
+      errors,
+      warnings: diagnostics.length - errors,
+      diagnostics,
+    });
+  }
+  return reports;
+}
+
+export function register(program: Command): void {
+  program
+    .command("validate")
+    .description("check flow exports and report every problem at once")
+    .argument("<flow...>", "Flow Designer export(s) (.json)")
+    .option("--env <file>", "environment file: also check that connectors and queues are bound")
+    .option("--json", "print one JSON report for machines")
+    .option("-q, --quiet", "print errors only")
+    .action(async (files: string[], opts: { env?: string; json?: boolean; quiet?: boolean }) => {
+      let bindings: BindingCheck | undefined;
+      if (opts.env) {
+        const env = await loadEnvironmentFile(opts.env);
+        if (!env.ok) {
+          process.stderr.write(`ccflow: ${env.error}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        bindings = bindingCheckOf(env.environment);
+      }
+      const reports = await validateFiles(files, bindings);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
+      } else {
+        for (const r of reports) {
+          const shown = opts.quiet ? r.diagnostics.filter((d) => d.severity === "error") : r.diagnostics;
+          const what = r.flow ? `${bold(r.flow)} ${dim(`(${r.activities} activities)`)}` : "";
+          process.stdout.write(`${r.file}${what ? `  ${what}` : ""}\n`);
+          for (const d of shown) process.stdout.write(`${formatDiagnostic(d)}\n`);
+          const summary = r.valid
+            ? green(`  ✓ valid${r.warnings ? ` (${r.warnings} warning${r.warnings === 1 ? "" : "s"})` : ""}`)
+            : red(`  ✗ ${r.errors} error${r.errors === 1 ? "" : "s"}`) + (r.warnings ? yellow(`, ${r.warnings} warning${r.warnings === 1 ? "" : "s"}`) : "");
+          process.stdout.write(`${summary}\n`);
+        }
+      }
+      process.exitCode = reports.every((r) => r.valid) ? 0 : 1;
+    });
+}

@@ -1,0 +1,35 @@
+/** Terminal formatting shared by the commands: colour only on a TTY, never in pipes or CI logs. */
+import type { Diagnostic } from "../flow/types.js";
+
+const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
+
+function paint(code: string, s: string): string {
+  return useColor() ? `\u001b[${code}m${s}\u001b[0m` : s;
+}
+
+export const red = (s: string) => paint("31", s);
+export const green = (s: string) => paint("32", s);
+export const yellow = (s: string) => paint("33", s);
+export const dim = (s: string) => paint("2", s);
+export const bold = (s: string) => paint("1", s);
+export const cyan = (s: string) => paint("36", s);
+
+/** One diagnostic as a few readable lines, with a caret under the position of a bad expression. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const tag = d.severity === "error" ? red("error  ") : yellow("warning");
+  const who = d.activity ? `${bold(d.activity.name)} ${dim(`(${d.activity.id})`)}` : "";
+  const lines = [`  ${tag} ${who}${who ? "  " : ""}${d.message}`, `          ${dim(`at ${d.path}`)}`];
+  if (d.expression) {
+    const { source, position } = d.expression;
+    // Show the line of the template that holds the position, caret beneath.
+    const start = source.lastIndexOf("\n", position - 1) + 1;
+    const endNl = source.indexOf("\n", position);
+    const line = source.slice(start, endNl === -1 ? undefined : endNl);
+    const col = position - start;
+    const from = Math.max(0, col - 60);
+    const shown = (from > 0 ? "…" : "") + line.slice(from, from + 120);
+    lines.push(`          ${shown}`);
+    lines.push(`          ${" ".repeat(col - from + (from > 0 ? 1 : 0))}${red("^")}`);
+  }
+  return lines.join("\n");
+}
