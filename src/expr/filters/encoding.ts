@@ -14,8 +14,7 @@ export const base64encode: FilterDef = {
   argNames: null,
   apply(input) {
     if (input === null || input === undefined) return null;
-    if (typeof input !== "string") fault("This filter applies to String");
-    return Buffer.from(utf8(input)).toString("base64");
+    return Buffer.from(utf8(javaString(input))).toString("base64");
   },
 };
 
