@@ -1,0 +1,206 @@
+/**
+ * One process's contact center, composed from an environment: the HTTP connectors, the center
+ * with its queues and agents, and the engine, with everything a flow uses but the environment
+ * does not bind filled in and said out loud — connectors to the embedded CRM, queues created
+ * empty (or staffed by a simulated agent), production CRM hosts in screen pops rewritten to the
+ * embedded CRM's record pages. `ccflow call`, `ccflow test`, `ccflow serve` and the benchmarks
+ * all start here, so they bind flows the same way.
+ */
+import type { ActivityEnvironment } from "../activities/types.js";
+import { ContactCenter } from "../center/contact-center.js";
+import { createSimulatedAgents, simulatedSpecs, type SimulatedAgents, type SimulatedAgentSpec } from "../center/simulated-agents.js";
+import type { ParsedCenterConfig } from "../center/config.js";
+import { parseCenterConfig } from "../center/config.js";
+import { loadConnectors, type ConnectorConfig } from "../connectors/config.js";
+import { createHttpGateway, type ConnectorHttpGateway } from "../connectors/gateway.js";
+import type { ConnectorLogger } from "../connectors/redact.js";
+import type { FixtureHandler } from "../connectors/transport.js";
+import type { Clock } from "../engine/clock.js";
+import { Engine } from "../engine/engine.js";
+import type { CallOptions, EngineLimits, Interaction } from "../engine/interaction.js";
+import { evaluateSchedule } from "../environment/business-hours.js";
+import type { Environment } from "../environment/schema.js";
+import { createScreenPopRewriter } from "../environment/screen-pop-rewrite.js";
+import { allActivities, collectReferences } from "../flow/validate.js";
+import type { FlowDefinition } from "../flow/types.js";
+
+/** What the runtime needs to know of an embedded CRM to bind connectors and pops to it. */
+export interface EmbeddedCrmBinding {
+  /** Base URL (`http://127.0.0.1:8080`), no trailing slash. */
+  baseUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM of the CA, when baseUrl is https. */
+  ca?: string;
+}
+
+export interface RuntimeOptions {
+  environment: Environment;
+  /** Flows that will take calls (their connectors, queues and pops are bound). */
+  flows: FlowDefinition[];
+  /** Subflows and GoTo targets, by id, flowId or name. */
+  library?: FlowDefinition[];
+  clock: Clock;
+  crm?: EmbeddedCrmBinding;
+  /** In-process HTTP (flow tests, engine benchmarks): no sockets. */
+  fixtures?: FixtureHandler;
+  /** Staff queues the environment leaves without agents with one simulated agent. */
+  simulatedAgentForEmptyQueues?: boolean;
+  limits?: Partial<EngineLimits>;
+  /** Variables of the process (CCFLOW_CLIENT_SECRET...) for `${ENV}` references. */
+  processEnv?: Record<string, string | undefined>;
+  log?: (level: "info" | "warn", message: string) => void;
+  connectorLogger?: ConnectorLogger;
+}
+
+export class RuntimeConfigError extends Error {}
+
+export const SIMULATED_AGENT_ID = "sim-agent-1";
+
+export class Runtime {
+  readonly engine: Engine;
+  readonly center: ContactCenter;
+  readonly gateway: ConnectorHttpGateway;
+  /** One line per binding the environment did not spell out. */
+  readonly bindings: string[] = [];
+  readonly connectors: ConnectorConfig[];
+  private readonly simulated?: SimulatedAgents;
+  private readonly globals: Record<string, unknown>;
+
+  constructor(private readonly options: RuntimeOptions) {
+    const env = options.environment;
+    const log = options.log ?? (() => undefined);
+
+    let centerConfig: ParsedCenterConfig;
+    try {
+      centerConfig = parseCenterConfig({ queues: env.queues, teams: env.teams, agents: env.agents, ...(env.center === undefined ? {} : { center: env.center }) }, env.file ?? "environment");
+    } catch (err) {
+      throw new RuntimeConfigError((err as Error).message);
+    }
+    for (const n of centerConfig.notices) log("warn", n);
+
+    try {
+      this.connectors = loadConnectors(env.connectors, { env: options.processEnv ?? process.env, baseDir: env.baseDir, secretsFile: env.secretsFile });
+    } catch (err) {
+      throw new RuntimeConfigError((err as Error).message);
+    }
+    this.bindConnectors();
+
+    this.gateway = createHttpGateway({ connectors: this.connectors, clock: options.clock, fixtures: options.fixtures, logger: options.connectorLogger });
+    this.center = new ContactCenter({ clock: options.clock, config: centerConfig, log });
+    const specs = this.bindQueues(centerConfig);
+    this.simulated = specs.length > 0 ? createSimulatedAgents(this.center, specs, options.clock) : undefined;
+
+    const rewriteHosts = { ...this.defaultPopRewrites(), ...this.resolvePopRewrites(env.screenPop.rewriteHosts) };
+    const rewrite = createScreenPopRewriter(rewriteHosts);
+    const schedules = new Map(env.businessHours.map((s) => [s.id, s]));
+    const library = options.library ?? [];
+    const activityEnv: ActivityEnvironment = {
+      rewriteScreenPop: rewrite,
+      businessHours: env.businessHours.length
+        ? (id, at) => {
+            const s = schedules.get(id);
+            if (!s) throw new RuntimeConfigError(`business hours schedule "${id}" is not in the environment`);
+            return evaluateSchedule(s, at);
+          }
+        : undefined,
+      resolveFlow: (ref) => library.find((f) => f.id === ref || f.flowId === ref || f.name === ref) ?? options.flows.find((f) => f.id === ref || f.flowId === ref || f.name === ref),
+    };
+    this.globals = { ...env.globals };
+    this.engine = new Engine({ http: this.gateway, center: this.center, clock: options.clock, env: activityEnv, limits: options.limits });
+    for (const f of [...options.flows, ...library]) this.engine.prepare(f);
+  }
+
+  startCall(flow: FlowDefinition, call: CallOptions): Interaction {
+    return this.engine.startCall(flow, { ...call, globals: { ...this.globals, ...call.globals } });
+  }
+
+  async close(): Promise<void> {
+    this.simulated?.stop();
+    this.center.shutdown("shutdown");
+    await this.gateway.close();
+  }
+
+  private bindConnectors(): void {
+    const used = new Set<string>();
+    for (const f of [...this.options.flows, ...(this.options.library ?? [])]) for (const id of collectReferences(f).connectors.keys()) used.add(id);
+    const crm = this.options.crm;
+    for (const id of used) {
+      if (this.connectors.some((c) => c.id === id || c.name === id)) continue;
+      if (!crm) {
+        this.bindings.push(`connector ${id} is not bound: requests through it will fail (define it in the environment file)`);
+        continue;
+      }
+      const base = crm.baseUrl.replace(/\/+$/, "");
+      this.connectors.push({
+        id,
+        name: `embedded CRM`,
+        type: "oauth2-client-credentials",
+        resourceDomain: `${base}/api/data/v9.2/`,
+        clientId: crm.clientId,
+        clientSecret: crm.clientSecret,
+        scope: `${base}/.default`,
+        tokenUrl: `${base}/${crm.tenantId}/oauth2/v2.0/token`,
+        clientAuth: "client_secret_post",
+        headers: {},
+        ca: crm.ca,
+        secrets: [crm.clientSecret],
+      });
+      this.bindings.push(`connector ${id} → embedded CRM ${base}/api/data/v9.2/ (OAuth 2.0 client credentials, development app)`);
+    }
+  }
+
+  private bindQueues(centerConfig: ParsedCenterConfig): SimulatedAgentSpec[] {
+    const specs = simulatedSpecs(centerConfig.config.agents);
+    const used = new Set<string>();
+    for (const f of [...this.options.flows, ...(this.options.library ?? [])]) for (const id of collectReferences(f).queues.keys()) used.add(id);
+    const defined = new Set(centerConfig.config.queues.map((q) => q.id));
+    const created: string[] = [];
+    for (const id of used) {
+      if (defined.has(id)) continue;
+      this.center.ensureQueue(id);
+      created.push(id);
+    }
+    const staffed = (queueId: string) => centerConfig.config.agents.some((a) => a.queues.includes("*") || a.queues.includes(queueId));
+    const empty = created.filter((id) => !staffed(id));
+    if (this.options.simulatedAgentForEmptyQueues && empty.length > 0) {
+      this.center.addAgent({ id: SIMULATED_AGENT_ID, name: "Sam Simulated", email: "sam.simulated@ccflow.local", queues: empty });
+      specs.push({ agentId: SIMULATED_AGENT_ID, answerAfterSeconds: 4, talkSeconds: 20, wrapUpSeconds: 5 });
+    }
+    for (const id of created) {
+      const who = this.options.simulatedAgentForEmptyQueues && empty.includes(id) ? "staffed by simulated agent Sam Simulated (answers after 4 s)" : staffed(id) ? "served by the environment's agents" : "no agents";
+      this.bindings.push(`queue ${id} → created (${who})`);
+    }
+    return specs;
+  }
+
+  /** With an embedded CRM, pops to any *.dynamics.com host go to its record pages. */
+  private defaultPopRewrites(): Record<string, string> {
+    const crm = this.options.crm;
+    if (!crm) return {};
+    const out: Record<string, string> = {};
+    for (const f of this.options.flows) {
+      for (const a of allActivities(f)) {
+        if (a.type !== "screen-pop" || typeof a.properties.screenPopUrl !== "string") continue;
+        const host = /^https?:\/\/([^/?#]+)/i.exec(a.properties.screenPopUrl)?.[1];
+        if (host && /\.dynamics\.com$/i.test(host) && !(host in out)) {
+          out[host] = crm.baseUrl;
+          this.bindings.push(`screen pops to ${host} → embedded CRM pages at ${crm.baseUrl}`);
+        }
+      }
+    }
+    return out;
+  }
+
+  private resolvePopRewrites(map: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [host, target] of Object.entries(map)) {
+      if (target === "embedded-crm") {
+        if (this.options.crm) out[host] = this.options.crm.baseUrl;
+        else this.bindings.push(`screen pops to ${host} are not rewritten: the embedded CRM is not running`);
+      } else out[host] = target;
+    }
+    return out;
+  }
+}
