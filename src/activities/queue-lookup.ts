@@ -9,6 +9,7 @@ const queueLookup: ActivitySpec = {
   type: "queue-lookup",
   ports: () => ["default", "out", "insufficientdata", "failure"],
   errorPorts: ["failure"],
+  optionalPorts: ["default", "out"],
   templates(def) {
     const d = str(def, "destination");
     return d && isTemplate(d) ? [{ field: "destination", source: d }] : [];

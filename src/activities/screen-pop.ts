@@ -17,6 +17,7 @@ const screenPop: ActivitySpec = {
   type: "screen-pop",
   ports: () => ["default", "out"],
   errorPorts: [],
+  optionalPorts: ["default", "out"],
   templates(def) {
     const out: TemplateField[] = [];
     const url = str(def, "screenPopUrl");

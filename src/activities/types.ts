@@ -106,6 +106,8 @@ export interface ActivitySpec {
   aliases?: string[];
   /** Output ports this activity can leave by, given its properties. */
   ports(def: ActivityDef): string[];
+  /** Ports that may stay unwired without a warning (synonyms such as screen pop's `default`/`out`). */
+  optionalPorts?: string[];
   /** Error-class ports (taken on ActivityError when wired). Default: `["error"]`. */
   errorPorts?: string[];
   /** Template-bearing properties, for validation and precompilation. */

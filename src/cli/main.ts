@@ -3,15 +3,18 @@
  * readable line, never a stack trace.
  */
 import { Command, CommanderError } from "commander";
+import { register as registerValidate } from "./commands/validate.js";
 import { register as registerConnector } from "./commands/connector.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("ccflow").description("Run Webex Contact Center Flow Designer flows offline").exitOverride();
+  registerValidate(program);
   registerConnector(program);
   try {
     await program.parseAsync(argv);
-    return 0;
+    // Actions report failure through process.exitCode; keep it.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     throw err;

@@ -13,6 +13,7 @@ import type { ActivityDef, Diagnostic, FlowDefinition, ProcessDef } from "./type
 export interface CatalogEntry {
   ports(def: ActivityDef): string[];
   errorPorts?: string[];
+  optionalPorts?: string[];
   templates?(def: ActivityDef): Array<{ field: string; source: string }>;
   validate?(def: ActivityDef, report: (d: Omit<Diagnostic, "path" | "activity"> & { path?: string }) => void, flow: FlowDefinition): void;
 }
@@ -134,7 +135,7 @@ function checkProcess(flow: FlowDefinition, process: ProcessDef, catalog: Activi
         });
       }
     }
-    const errorPorts = new Set(spec.errorPorts ?? ["error"]);
+    const errorPorts = new Set([...(spec.errorPorts ?? ["error"]), ...(spec.optionalPorts ?? [])]);
     // Newer exports carry a handler for every event, wired or not; an empty handler is normal.
     if (a.type === "event") continue;
     for (const port of ports) {
