@@ -102,6 +102,7 @@ export function escapeHeaderValue(value: string, _before: string): string {
  * everything else — including pre-encoded `%27` and the OData `$` and `'` — is left alone.
  */
 export function encodeIllegalUrlCharacters(url: string): string {
+  if (!/[^\x21-\x7e]|["<>\\^`{|}]|%(?![0-9A-Fa-f]{2})/.test(url)) return url;
   let out = "";
   for (let i = 0; i < url.length; i++) {
     const ch = url[i]!;

@@ -11,13 +11,14 @@
  * - Any HTTP status resolves; a timeout, a transport failure, a refused token or a bad
  *   configuration rejects with HttpFailure. No secret reaches a result, an error or a log.
  */
+import { EventEmitter } from "node:events";
 import { SystemClock, type Clock } from "../engine/clock.js";
 import { HttpFailure, type HttpGateway, type HttpRequestSpec, type HttpResult } from "./types.js";
 import type { ConnectorConfig } from "./config.js";
 import { encodeIllegalUrlCharacters } from "./escaping.js";
 import { type ConnectorLogger, Redactor, redactingLogger } from "./redact.js";
 import { TokenCache, TokenError } from "./token-cache.js";
-import { createFixtureTransport, createUndiciTransport, type FixtureHandler, type Transport, TransportError, toTransportError } from "./transport.js";
+import { createFixtureTransport, createUndiciTransport, type FixtureHandler, type Transport, TransportError, type TransportRequest, toTransportError } from "./transport.js";
 
 export interface HttpGatewayOptions {
   connectors: readonly ConnectorConfig[];
@@ -127,51 +128,87 @@ class CallerAborted extends Error {
   }
 }
 
-/** One activity's deadline on the Clock, merged with the contact's abort signal. */
+/**
+ * One activity's deadline on the Clock, merged with the contact's abort signal. The abort is
+ * kept as plain state plus, on demand, an AbortSignal (token waits, backoff, fixtures) or an
+ * EventEmitter (undici): in a profile an AbortSignal handed to undici cost as much CPU as the
+ * rest of the request path, an EventEmitter almost nothing.
+ */
 class Deadline {
-  readonly controller = new AbortController();
-  private readonly timer = new AbortController();
   readonly at: number;
+  private reason: Error | undefined;
+  private controller: AbortController | undefined;
+  private emitter: EventEmitter | undefined;
+  private timer: AbortController | undefined;
+  private realTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     timeoutMs: number,
     private readonly outer: AbortSignal | undefined,
+    private readonly now: () => number = () => clock.now(),
   ) {
     this.at = clock.now() + timeoutMs;
-    clock.sleep(timeoutMs, this.timer.signal).then(
-      () => this.controller.abort(new DeadlineExceeded()),
-      () => undefined,
-    );
+    if (clock instanceof SystemClock) {
+      // Same semantics as SystemClock.sleep, without an AbortController per request.
+      this.realTimer = setTimeout(() => this.fire(new DeadlineExceeded()), Math.max(0, timeoutMs));
+    } else {
+      this.timer = new AbortController();
+      clock.sleep(timeoutMs, this.timer.signal).then(
+        () => this.fire(new DeadlineExceeded()),
+        () => undefined,
+      );
+    }
     if (outer) {
-      if (outer.aborted) this.controller.abort(new CallerAborted());
+      if (outer.aborted) this.fire(new CallerAborted());
       else outer.addEventListener("abort", this.onOuterAbort, { once: true });
     }
   }
 
-  private readonly onOuterAbort = () => this.controller.abort(new CallerAborted());
+  private readonly onOuterAbort = () => this.fire(new CallerAborted());
+
+  private fire(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.emitter?.emit("abort");
+  }
 
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
     return this.controller.signal;
   }
 
+  get abortEmitter(): EventEmitter {
+    // Only handed out while not aborted (checked just before each send).
+    if (!this.emitter) this.emitter = new EventEmitter();
+    return this.emitter;
+  }
+
   get timedOut(): boolean {
-    return this.controller.signal.reason instanceof DeadlineExceeded;
+    return this.reason instanceof DeadlineExceeded;
   }
 
   get callerAborted(): boolean {
-    return this.controller.signal.reason instanceof CallerAborted;
+    return this.reason instanceof CallerAborted;
   }
 
   remaining(): number {
-    return this.at - this.clock.now();
+    return this.at - this.now();
   }
 
   dispose(): void {
-    this.timer.abort();
+    if (this.realTimer !== undefined) clearTimeout(this.realTimer);
+    // A reason given up front: abort() without one builds a DOMException and its stack.
+    this.timer?.abort(DISPOSED);
     this.outer?.removeEventListener("abort", this.onOuterAbort);
   }
 }
+
+const DISPOSED = Object.freeze({ disposed: true });
 
 export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGateway {
   const clock = options.clock ?? new SystemClock();
@@ -181,6 +218,7 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
   const transport = options.transport ?? (options.fixtures ? createFixtureTransport(options.fixtures) : createUndiciTransport());
   const redactor = new Redactor(options.connectors.flatMap((c) => c.secrets));
   const logger = redactingLogger(options.logger, redactor);
+  const logging = options.logger !== undefined;
   const byId = new Map<string, ConnectorConfig>();
   const byName = new Map<string, ConnectorConfig>();
   for (const c of options.connectors) {
@@ -256,8 +294,9 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
     let refreshed = false;
     let retryNo = 0;
 
-    const log = (level: "debug" | "warn", fields: object, msg: string) =>
-      logger[level]({ activity: spec.activity, connector: connector?.name, method, url: shownUrl, ...fields }, msg);
+    const log = (level: "debug" | "warn", fields: object, msg: string) => {
+      if (logging) logger[level]({ activity: spec.activity, connector: connector?.name, method, url: shownUrl, ...fields }, msg);
+    };
 
     /** Waits before another attempt, if that fits in the deadline. */
     const waitForRetry = async (ms: number): Promise<boolean> => {
@@ -276,7 +315,7 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
         let token: string | undefined;
         if (cache) {
           try {
-            token = await cache.get(deadline.signal);
+            token = cache.peek() ?? (await cache.get(deadline.signal));
           } catch (err) {
             const stop = interrupted();
             if (stop) throw stop;
@@ -297,10 +336,20 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
         let res;
         const attemptStarted = execClock.now();
         try {
-          res = await transport.send(
-            { url, method, headers: sendHeaders, body: hasBody ? spec.body : undefined, signal: deadline.signal, timeoutMs: deadline.remaining(), ca: connector?.ca, connectorId: connector?.id },
-            execClock,
-          );
+          const request: TransportRequest = {
+            url,
+            method,
+            headers: sendHeaders,
+            body: hasBody ? spec.body : undefined,
+            get signal() {
+              return deadline.signal;
+            },
+            abortEmitter: deadline.abortEmitter,
+            timeoutMs: deadline.remaining(),
+            ca: connector?.ca,
+            connectorId: connector?.id,
+          };
+          res = await transport.send(request, execClock);
         } catch (err) {
           const stop = interrupted();
           if (stop) throw stop;

@@ -105,21 +105,29 @@ export class TokenCache {
   }
 
   /**
+   * The cached token when it is usable, else undefined (then call `get`). Inside the refresh
+   * window it starts the background refresh.
+   */
+  peek(): string | undefined {
+    const now = this.options.clock.now();
+    const cur = this.current;
+    if (!cur || now >= cur.usableUntil) return undefined;
+    if (now >= cur.refreshAt && !this.inflight && now >= this.backgroundBlockedUntil) {
+      this.fetch().catch(() => {
+        // Keep serving the current token; try again a little later rather than on every call.
+        this.backgroundBlockedUntil = this.options.clock.now() + 10_000;
+      });
+    }
+    return cur.value;
+  }
+
+  /**
    * A usable access token. Waits (at most until `signal` aborts) when none is cached; the token
    * request itself carries on for the other waiters.
    */
   async get(signal?: AbortSignal): Promise<string> {
-    const now = this.options.clock.now();
-    const cur = this.current;
-    if (cur && now < cur.usableUntil) {
-      if (now >= cur.refreshAt && !this.inflight && now >= this.backgroundBlockedUntil) {
-        this.fetch().catch(() => {
-          // Keep serving the current token; try again a little later rather than on every call.
-          this.backgroundBlockedUntil = this.options.clock.now() + 10_000;
-        });
-      }
-      return cur.value;
-    }
+    const cached = this.peek();
+    if (cached !== undefined) return cached;
     const token = await raceSignal(this.inflight ?? this.fetch(), signal);
     return token.value;
   }

@@ -7,6 +7,7 @@
  * while a real socket is in flight. The fixture transport does not: its handler waits on the
  * clock itself (`clock.sleep(...)`), which a VirtualClock must be free to advance.
  */
+import type { EventEmitter } from "node:events";
 import { Agent, request } from "undici";
 import type { Clock } from "../engine/clock.js";
 
@@ -15,8 +16,13 @@ export interface TransportRequest {
   method: string;
   headers: Record<string, string>;
   body?: string;
-  /** Aborted at the activity's deadline or when the contact hangs up. */
-  signal: AbortSignal;
+  /** Aborted at the activity's deadline or when the contact hangs up (may be created on access). */
+  readonly signal: AbortSignal;
+  /**
+   * The same abort as an EventEmitter (`abort` event), when the caller offers one: undici takes
+   * either, and an AbortSignal costs it far more per request.
+   */
+  readonly abortEmitter?: EventEmitter;
   /** Real-time cap in ms for this exchange (the remaining deadline), for socket-level timeouts. */
   timeoutMs?: number;
   /** Extra CA certificates (PEM) to trust for this request. */
@@ -93,12 +99,15 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
   return out;
 }
 
+const utf8 = new TextDecoder("utf-8");
+
 function decoderFor(contentType: string | undefined): TextDecoder {
   const charset = /charset="?([^";\s]+)/i.exec(contentType ?? "")?.[1];
+  if (!charset || /^utf-?8$/i.test(charset)) return utf8;
   try {
-    return new TextDecoder(charset ?? "utf-8");
+    return new TextDecoder(charset);
   } catch {
-    return new TextDecoder("utf-8");
+    return utf8;
   }
 }
 
@@ -120,6 +129,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     let agent = agents.get(key);
     if (!agent) {
       agent = new Agent({
+        maxResponseSize: maxBytes,
         connections: options.connections ?? 64,
         keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
         keepAliveMaxTimeout: 600_000,
@@ -131,7 +141,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   };
 
   const exchange = async (req: TransportRequest): Promise<TransportResponse> => {
-    // Socket-level timeouts only bound real time; the deadline proper is on the Clock.
+    // Socket-level timeouts only bound real time (a VirtualClock does not move while a socket is
+    // in flight); the deadline proper is on the Clock.
     const realCap = req.timeoutMs !== undefined ? Math.max(1, Math.ceil(req.timeoutMs)) : undefined;
     let res;
     try {
@@ -139,31 +150,25 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         method: req.method as "GET",
         headers: req.headers,
         body: req.body,
-        signal: req.signal,
+        signal: req.abortEmitter ?? req.signal,
         dispatcher: agentFor(req.ca),
         headersTimeout: realCap,
         bodyTimeout: realCap,
       });
     } catch (err) {
-      throw req.signal.aborted ? err : toTransportError(err);
+      // After an abort the caller reports the deadline or the hang-up, not this error.
+      throw toTransportError(err);
     }
     const headers = flattenHeaders(res.headers as Record<string, string | string[] | undefined>);
-    const chunks: Buffer[] = [];
-    let size = 0;
+    let bytes: ArrayBuffer;
     try {
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        size += buf.length;
-        if (size > maxBytes) {
-          res.body.destroy();
-          throw new TransportError("TOO_LARGE", `response body larger than ${maxBytes} bytes`);
-        }
-        chunks.push(buf);
-      }
+      // The Agent's maxResponseSize stops an oversized body while it streams in.
+      bytes = await res.body.arrayBuffer();
     } catch (err) {
-      throw req.signal.aborted ? err : toTransportError(err);
+      if ((err as { code?: string })?.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") throw new TransportError("TOO_LARGE", `response body larger than ${maxBytes} bytes`);
+      throw toTransportError(err);
     }
-    const body = decoderFor(headers["content-type"]).decode(Buffer.concat(chunks));
+    const body = decoderFor(headers["content-type"]).decode(bytes);
     return { status: res.statusCode, headers, body };
   };
 
