@@ -5,6 +5,10 @@
  */
 
 export const REDACTED = "[redacted]";
+/** Configured secrets shorter than this are not searched for (see addVariants). */
+export const MIN_SECRET_LENGTH = 4;
+/** Access tokens shorter than this are not searched for. */
+export const MIN_TOKEN_LENGTH = 8;
 
 /** The logging surface the connector layer uses; a pino logger fits it. */
 export interface ConnectorLogger {
@@ -23,12 +27,14 @@ export class Redactor {
     secrets: Iterable<string> = [],
     private readonly rollingLimit = 64,
   ) {
-    for (const s of secrets) this.addVariants(this.fixed, s);
+    for (const s of secrets) this.addVariants(this.fixed, s, MIN_SECRET_LENGTH);
     this.rebuild();
   }
 
-  private addVariants(into: Set<string> | string[], secret: string): void {
-    if (!secret) return;
+  private addVariants(into: Set<string> | string[], secret: string, minLength: number): void {
+    // Shorter values would blank out ordinary words in every message (a 1-character test token
+    // turned "timeout" into "[redacted]imeou[redacted]"); a credential that short protects nothing.
+    if (secret.length < minLength) return;
     const variants = [secret, encodeURIComponent(secret), Buffer.from(secret).toString("base64")];
     for (const v of variants) {
       if (into instanceof Set) into.add(v);
@@ -43,13 +49,13 @@ export class Redactor {
 
   /** A long-lived secret (configuration). */
   addSecret(secret: string): void {
-    this.addVariants(this.fixed, secret);
+    this.addVariants(this.fixed, secret, MIN_SECRET_LENGTH);
     this.rebuild();
   }
 
   /** A short-lived secret (an access token); the oldest ones are forgotten past the limit. */
   addToken(token: string): void {
-    this.addVariants(this.rolling, token);
+    this.addVariants(this.rolling, token, MIN_TOKEN_LENGTH);
     while (this.rolling.length > this.rollingLimit * 3) this.rolling.shift();
     this.rebuild();
   }
@@ -57,9 +63,11 @@ export class Redactor {
   redact(text: string): string {
     let out = text;
     for (const p of this.patterns) if (out.includes(p)) out = out.split(p).join(REDACTED);
-    // Whatever follows a Bearer/Basic scheme is a credential even if we never saw it.
-    // (At least one non-letter, so prose such as "Basic authentication" is left alone.)
-    return out.replace(/\b(Bearer|Basic)\s+(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
+    // Whatever follows a Bearer/Basic scheme is a credential even if we never saw it — unless it
+    // reads like a word ("Basic authentication"): a credential has a digit or symbol, or mixed case.
+    return out.replace(/\b(Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/g, (m, scheme: string, value: string) =>
+      /[0-9._~+/=-]/.test(value) || (/[a-z]/.test(value.slice(1)) && /[A-Z]/.test(value.slice(1))) ? `${scheme} ${REDACTED}` : m,
+    );
   }
 
   /** Redacts every string inside a plain value (for log objects). */
