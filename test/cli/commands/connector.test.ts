@@ -79,7 +79,7 @@ describe("ccflow connector test", () => {
     const lines: string[] = [];
     expect(await testConnector(zd!, { timeoutMs: 5000, out: (l) => lines.push(l) })).toBe(false);
     expect(lines[1]).toBe("auth      Basic, user agent@example.test");
-    expect(lines[2]).toMatch(/^request   GET http:\/\/127\.0\.0\.1:\d+\/zendesk\/api\/v2\/ → 401 in \d+ ms \(WWW-Authenticate: Bearer /);
+    expect(lines[2]).toMatch(/^request {3}GET http:\/\/127\.0\.0\.1:\d+\/zendesk\/api\/v2\/ → 401 in \d+ ms \(WWW-Authenticate: Bearer /);
     expect(lines.join("\n")).not.toContain("not-the-password");
   });
 
