@@ -135,7 +135,8 @@ export function javaRegex(pattern: string): RegExp {
   try {
     re = new RegExp(source, `g${flags}`);
   } catch (err) {
-    fault(`invalid regular expression '${pattern}': ${(err as Error).message.replace(/^Invalid regular expression: /, "")}`);
+    const detail = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+    fault(`invalid regular expression '${pattern}': ${detail}`);
   }
   if (cache.size > 256) cache.clear();
   cache.set(pattern, re);
