@@ -326,6 +326,10 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
           }
         }
 
+        // The token wait may have used up the deadline.
+        const late = interrupted();
+        if (late) throw late;
+
         const sendHeaders: Record<string, string> = {};
         for (const [name, value] of headers.values()) sendHeaders[name] = value;
         if (token !== undefined) {
