@@ -41,20 +41,20 @@ const ALPHA_OPERATORS = new Set(["contains", "is not", "equals", "not", "and", "
 const PUNCTUATION = "()[]{}?:.,|=";
 const PAIRS: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
 
-// Java's \s in the delimiter regexes: [ \t\n\x0B\f\r].
+// Java's \s in the delimiter regexes: [ \t\n\v\f\r].
 const NEWLINE = /(?:\r\n|\n\r|\r|\n|\u0085|\u2028|\u2029)?/y;
-const PRINT_CLOSE = /[ \t\n\x0B\f\r]*-?\}\}/y;
-const EXECUTE_CLOSE = /[ \t\n\x0B\f\r]*-?%\}/y;
-const TRAILING_TRIM = /[ \t\n\x0B\f\r]*-(?:\}\}|%\}|#\})/y;
-const LEADING_TRIM = /-[ \t\n\x0B\f\r]+/y;
-const VERBATIM_START = /[ \t\n\x0B\f\r]*verbatim[ \t\n\x0B\f\r]*(-)?%\}/y;
-const VERBATIM_END = /\{%(-)?[ \t\n\x0B\f\r]*endverbatim[ \t\n\x0B\f\r]*(-)?%\}/g;
+const PRINT_CLOSE = /[ \t\n\v\f\r]*-?\}\}/y;
+const EXECUTE_CLOSE = /[ \t\n\v\f\r]*-?%\}/y;
+const TRAILING_TRIM = /[ \t\n\v\f\r]*-(?:\}\}|%\}|#\})/y;
+const LEADING_TRIM = /-[ \t\n\v\f\r]+/y;
+const VERBATIM_START = /[ \t\n\v\f\r]*verbatim[ \t\n\v\f\r]*(-)?%\}/y;
+const VERBATIM_END = /\{%(-)?[ \t\n\v\f\r]*endverbatim[ \t\n\v\f\r]*(-)?%\}/g;
 const NAME = /[\p{L}_][\p{L}\p{Nd}_]*/uy;
 const LONG = /[0-9]+L/y;
 const NUMBER = /[0-9]+(?:\.[0-9]+)?/y;
 const STRING_PLAIN = /"([^#"\\]*(?:\\[\s\S][^#"\\]*)*)"|'([^'\\]*(?:\\[\s\S][^'\\]*)*)'/y;
 const STRING_PART = /[^#"\\]*(?:(?:\\[\s\S]|#(?!\{))[^#"\\]*)*/y;
-const INTERP_CLOSE = /[ \t\n\x0B\f\r]*\}/y;
+const INTERP_CLOSE = /[ \t\n\v\f\r]*\}/y;
 
 const enum State {
   Data,
@@ -66,11 +66,11 @@ const enum State {
 }
 
 function rtrim(s: string): string {
-  return s.replace(/[ \t\n\x0B\f\r]+$/, "");
+  return s.replace(/[ \t\n\v\f\r]+$/, "");
 }
 
 function ltrim(s: string): string {
-  return s.replace(/^[ \t\n\x0B\f\r]+/, "");
+  return s.replace(/^[ \t\n\v\f\r]+/, "");
 }
 
 function stick(re: RegExp, source: string, pos: number): RegExpExecArray | null {
@@ -238,7 +238,7 @@ export function tokenize(source: string): Token[] {
       case State.Comment: {
         const end = source.indexOf("#}", pos);
         if (end === -1) fail("Unclosed comment", blockStart);
-        if (/[ \t\n\x0B\f\r]-$/.test(source.slice(pos, end))) trimNext = true;
+        if (/[ \t\n\v\f\r]-$/.test(source.slice(pos, end))) trimNext = true;
         pos = afterNewline(end + 2);
         states.pop();
         break;
