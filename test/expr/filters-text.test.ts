@@ -84,6 +84,11 @@ describe("split uses Java regex semantics", () => {
     expect(failure('{{ "a+b" | split("+") }}').reason).toMatch(/^Filter 'split': invalid regular expression '\+'/);
   });
 
+  test("patterns that can backtrack exponentially are refused rather than run", () => {
+    const err = failure('{{ v | split("(a+)+b") }}', { v: `${"a".repeat(40)}c` });
+    expect(err.reason).toMatch(/^Filter 'split': nested repetition such as \(a\+\)\+ is not supported/);
+  });
+
   test("the result is a Java String[]: iterable, never `empty`, printed as an array", () => {
     expect(render('{{ ("," | split(",")) is empty }} {{ "," | split(",") | length }} {{ ("a,b" | split(",")) is iterable }}')).toBe("false 0 true");
     expect(render('{{ "a,b" | split(",") }}')).toMatch(/^\[Ljava\.lang\.String;@[0-9a-f]+$/);

@@ -46,8 +46,21 @@ function translate(pattern: string): { source: string; flags: string } {
   }
   let out = "";
   let inClass = false;
+  // Per open group: does it contain an unbounded quantifier? A group that does and is itself
+  // repeated without bound (`(a+)+`, `(\w*\s?)*`) can backtrack for exponential time; refused.
+  const groups: boolean[] = [];
+  let lastClosedHadQuantifier = false;
+  const unboundedAt = (i: number): boolean => p[i] === "*" || p[i] === "+" || (p[i] === "{" && /^\{\d+,\}/.test(p.slice(i)));
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
+    if (!inClass && c !== "\\") {
+      if (c === "(") groups.push(false);
+      else if (c === ")") {
+        lastClosedHadQuantifier = groups.pop() ?? false;
+        if (lastClosedHadQuantifier && unboundedAt(i + 1)) fault(`nested repetition such as (a+)+ is not supported (it can take exponential time): ${pattern}`);
+        if (lastClosedHadQuantifier && groups.length) groups[groups.length - 1] = true;
+      } else if (unboundedAt(i) && groups.length) groups[groups.length - 1] = true;
+    }
     if (c === "\\") {
       const n = p[i + 1];
       if (n === undefined) fault(`Unexpected internal error near index ${p.length}: ${pattern}`);

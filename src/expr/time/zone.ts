@@ -37,6 +37,7 @@ export interface Wall {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const regionCache = new Map<string, Zone | null>();
+const nameFormatters = new Map<string, Intl.DateTimeFormat | null>();
 
 function intlFor(id: string): Intl.DateTimeFormat | null {
   let f = formatters.get(id);
@@ -261,16 +262,22 @@ export function instantOf(zone: Zone, y: number, mo: number, d: number, h: numbe
 
 /** Display name of a zone: `UTC`, `EST`/`EDT`; long style `Eastern Standard Time`. */
 export function zoneName(zone: Zone, epochMs: number, long: boolean): string {
-  if (zone.fixed !== null && !zone.region) return long ? `GMT${offsetId(zone.fixed).replace("Z", "")}` : `GMT${offsetId(zone.fixed).replace("Z", "")}`;
+  if (zone.fixed !== null && !zone.region) return `GMT${offsetId(zone.fixed).replace("Z", "")}`;
   if (zone.id === "UTC") return long ? "Coordinated Universal Time" : "UTC";
   if (zone.id === "GMT") return long ? "Greenwich Mean Time" : "GMT";
   if (zone.fixed !== null && zone.id.startsWith("GMT")) return zone.id;
-  try {
-    const f = new Intl.DateTimeFormat("en-US", { timeZone: zone.id, timeZoneName: long ? "long" : "short" });
-    const part = f.formatToParts(epochMs).find((p) => p.type === "timeZoneName");
-    if (part) return part.value;
-  } catch {
-    // fall through to the id
+  const key = `${zone.id}\u0000${long}`;
+  let f = nameFormatters.get(key);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat("en-US", { timeZone: zone.id, timeZoneName: long ? "long" : "short" });
+    } catch {
+      f = null;
+    }
+    if (nameFormatters.size > 500) nameFormatters.clear();
+    nameFormatters.set(key, f);
   }
+  const part = f?.formatToParts(epochMs).find((p) => p.type === "timeZoneName");
+  if (part) return part.value;
   return zone.id;
 }
