@@ -48,17 +48,24 @@ interface Timer {
   at: number;
   seq: number;
   fire: () => void;
+  reject?: (reason: unknown) => void;
+  signal?: AbortSignal;
   cancelled: boolean;
 }
 
 /**
  * A clock that only moves when told to, or — with `autoAdvance` — jumps to the next timer as soon
  * as nothing else can happen: no tracked real-world work pending and the event loop has drained.
+ *
+ * Timers live in a binary heap ordered by (time, creation): thousands of concurrent contacts each
+ * hold a few (hold music, ring timer, HTTP deadline, the 24 h call limit), and a cancelled timer
+ * is only marked, so the heap is compacted when cancelled ones outnumber live ones.
  */
 export class VirtualClock implements Clock {
   private current: number;
   private seq = 0;
-  private timers: Timer[] = [];
+  private heap: Timer[] = [];
+  private cancelled = 0;
   private pendingWork = 0;
   private idleCheckScheduled = false;
   private readonly autoAdvance: boolean;
@@ -75,24 +82,41 @@ export class VirtualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
-      const timer: Timer = {
-        at: this.current + Math.max(0, ms),
-        seq: this.seq++,
-        cancelled: false,
-        fire: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        timer.cancelled = true;
-        reject(abortReason(signal!));
-        this.scheduleIdleCheck();
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.insert(timer);
+      const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, cancelled: false, fire: resolve, reject, signal };
+      if (signal) this.watch(signal).add(timer);
+      this.push(timer);
       this.scheduleIdleCheck();
     });
+  }
+
+  /**
+   * Timers waiting under each signal. One abort listener per signal, not one per sleep: a
+   * contact's signal covers dozens of sleeps, and EventTarget listeners are costly to add and drop.
+   */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Timer>>();
+
+  private watch(signal: AbortSignal): Set<Timer> {
+    let set = this.bySignal.get(signal);
+    if (set) return set;
+    const timers = new Set<Timer>();
+    this.bySignal.set(signal, timers);
+    signal.addEventListener(
+      "abort",
+      () => {
+        const reason = abortReason(signal);
+        for (const t of timers) {
+          if (t.cancelled) continue;
+          t.cancelled = true;
+          this.cancelled++;
+          t.reject?.(reason);
+        }
+        timers.clear();
+        if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
+        this.scheduleIdleCheck();
+      },
+      { once: true },
+    );
+    return timers;
   }
 
   track<T>(work: Promise<T>): Promise<T> {
@@ -119,47 +143,89 @@ export class VirtualClock implements Clock {
 
   /** Number of timers still waiting (for tests and leak checks). */
   pendingTimers(): number {
-    return this.timers.filter((t) => !t.cancelled).length;
+    return this.heap.length - this.cancelled;
   }
 
-  private insert(timer: Timer): void {
-    // Timers are few per contact; a sorted array keeps firing order stable (time, then creation).
-    let i = this.timers.length;
+  private static before(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(timer: Timer): void {
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
     while (i > 0) {
-      const prev = this.timers[i - 1]!;
-      if (prev.at < timer.at || (prev.at === timer.at && prev.seq < timer.seq)) break;
-      i--;
+      const parent = (i - 1) >> 1;
+      if (!VirtualClock.before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
     }
-    this.timers.splice(i, 0, timer);
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  private siftDown(start: number): void {
+    const h = this.heap;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && VirtualClock.before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && VirtualClock.before(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+
+  private compact(): void {
+    this.heap = this.heap.filter((t) => !t.cancelled);
+    this.cancelled = 0;
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   private peek(): Timer | undefined {
-    while (this.timers.length > 0 && this.timers[0]!.cancelled) this.timers.shift();
-    return this.timers[0];
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) {
+      this.pop();
+      this.cancelled--;
+    }
+    return this.heap[0];
   }
 
   private fireNext(): void {
     const timer = this.peek();
     if (!timer) return;
-    this.timers.shift();
+    this.pop();
     this.current = Math.max(this.current, timer.at);
+    if (timer.signal) this.bySignal.get(timer.signal)?.delete(timer);
     timer.fire();
   }
 
   private scheduleIdleCheck(): void {
     if (!this.autoAdvance || this.idleCheckScheduled) return;
     this.idleCheckScheduled = true;
-    // Two macrotask turns: promise chains started by the last timer get to register their own
-    // timers or real-world work before we decide that nothing else can happen.
-    setImmediate(() =>
-      setImmediate(() => {
-        this.idleCheckScheduled = false;
-        if (this.pendingWork > 0) return;
-        if (!this.peek()) return;
-        this.fireNext();
-        this.scheduleIdleCheck();
-      }),
-    );
+    // A macrotask turn runs after every microtask, so promise chains started by the last timer
+    // have registered their own timers or real-world work before we decide nothing else can happen.
+    setImmediate(() => {
+      this.idleCheckScheduled = false;
+      if (this.pendingWork > 0) return;
+      const next = this.peek();
+      if (!next) return;
+      // Everything due at the same instant fires together; each may start more work.
+      const at = next.at;
+      while (this.peek()?.at === at) this.fireNext();
+      this.scheduleIdleCheck();
+    });
   }
 }
 

@@ -291,6 +291,7 @@ export class Interaction implements ContactHandle {
 
   private async runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, frame: Frame = this.rootFrame()): Promise<Exit> {
     let id = startId;
+    const ctx = this.context(flowName, signal, frame);
     for (;;) {
       if (signal.aborted) return { kind: "interrupted" };
       const def = process.activities.get(id);
@@ -310,7 +311,8 @@ export class Interaction implements ContactHandle {
           this.visits.set(def.id, n);
           if (n > spec.loopLimit) throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`);
         }
-        outcome = await spec.run(this.context(def, flowName, signal, frame));
+        ctx.activity = def;
+        outcome = await spec.run(ctx);
       } catch (err) {
         if (signal.aborted || err instanceof InterruptedError) return { kind: "interrupted" };
         const { message, port } = this.describeFailure(def, err);
@@ -380,12 +382,21 @@ export class Interaction implements ContactHandle {
     }
   }
 
-  private context(def: ActivityDef, flowName: string, signal: AbortSignal, frame: Frame): ActivityContext {
+  /**
+   * The context handed to activities. One per running process, re-pointed at each activity in
+   * turn: a process runs one activity at a time, so nothing sees the switch.
+   */
+  private context(flowName: string, signal: AbortSignal, frame: Frame): ActivityContext & { activity: ActivityDef } {
     const self = this;
     const vars = frame.vars;
     const nowFn = () => this.deps.clock.now();
-    return {
-      activity: def,
+    const options = { now: nowFn };
+    const fail = (err: unknown, field: string): never => {
+      if (isExprError(err)) throw new ActivityError(`${ctx.activity.name}: ${field}: ${err.message}`);
+      throw err;
+    };
+    const ctx = {
+      activity: undefined as unknown as ActivityDef,
       flow: frame.flow,
       interactionId: this.interactionId,
       flowName,
@@ -399,38 +410,41 @@ export class Interaction implements ContactHandle {
       subflows: this.subflowRunner,
       env: this.deps.env,
       template(source: string, field: string) {
-        return templateFor(source, def, field);
+        return templateFor(source, ctx.activity, field);
       },
       render(source: string | null | undefined, field: string): string {
         if (source === null || source === undefined || source === "") return "";
-        const t = templateFor(source, def, field);
+        const t = templateFor(source, ctx.activity, field);
         if (t.isLiteral) return source;
         try {
-          return t.render(vars.scope(), { now: nowFn });
+          return t.render(vars.scope(), options);
         } catch (err) {
-          if (isExprError(err)) throw new ActivityError(`${def.name}: ${field}: ${err.message}`);
-          throw err;
+          return fail(err, field);
         }
       },
       evaluate(source: string | null | undefined, field: string): unknown {
         if (source === null || source === undefined) return "";
-        const t = templateFor(source, def, field);
+        const t = templateFor(source, ctx.activity, field);
         if (t.isLiteral) return source;
         try {
-          return t.evaluate(vars.scope(), { now: nowFn });
+          return t.evaluate(vars.scope(), options);
         } catch (err) {
-          if (isExprError(err)) throw new ActivityError(`${def.name}: ${field}: ${err.message}`);
-          throw err;
+          return fail(err, field);
         }
       },
       output(key: string, value: unknown) {
-        vars.setOutput(def.name, key, value);
+        vars.setOutput(ctx.activity.name, key, value);
       },
       emit(event: CallEventInput) {
         if (event.type === "queued") self.markQueued({ id: event.queue, name: event.queueName ?? event.queue });
-        self.emit({ activity: def.name, activityId: def.id, flow: flowName, ...event } as CallEventInput);
+        const e = event as CallEventInput & { activity?: string; activityId?: string; flow?: string };
+        e.activity ??= ctx.activity.name;
+        e.activityId ??= ctx.activity.id;
+        e.flow ??= flowName;
+        self.emit(e);
       },
     };
+    return ctx;
   }
 
   // ---- the end ----
@@ -461,10 +475,12 @@ export class Interaction implements ContactHandle {
   }
 
   private emit(input: CallEventInput): CallEvent {
-    const event = { ...input, at: this.deps.clock.now(), interactionId: this.interactionId } as CallEvent;
+    // Inputs are fresh literals from the emitting code: stamping them in place saves a copy per event.
+    const event = input as CallEvent;
+    event.at = this.deps.clock.now();
+    event.interactionId = this.interactionId;
     if (event.activity === undefined) delete event.activity;
-    const secrets = this.vars.secureValues();
-    const safe = secrets.length > 0 ? maskSecrets(event, secrets) : event;
+    const safe = this.vars.hasSecure ? maskSecrets(event, this.vars.secureValues()) : event;
     for (const l of this.listeners) l(safe);
     return safe;
   }
@@ -472,7 +488,11 @@ export class Interaction implements ContactHandle {
 
 export class InterruptedError extends Error {
   constructor(readonly reason: string) {
+    // Thrown and caught on every answered or ended call: a stack trace would only cost time.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`interrupted: ${reason}`);
+    Error.stackTraceLimit = limit;
     this.name = "InterruptedError";
   }
 }

@@ -98,12 +98,19 @@ export class Variables implements VariableStore {
   private readonly namespaces = new Map<string, Record<string, unknown>>();
   private lowerNames?: Map<string, string>;
   private readonly scopeObject: Scope;
+  /** Whether any variable is isSecure (most flows have none: then nothing needs masking). */
+  readonly hasSecure: boolean;
 
   constructor(
     private readonly defs: Map<string, VariableDef>,
     private readonly onChange?: (change: VariableChange) => void,
   ) {
-    for (const def of defs.values()) this.values.set(def.name, initialValue(def));
+    let secure = false;
+    for (const def of defs.values()) {
+      this.values.set(def.name, initialValue(def));
+      secure ||= def.isSecure;
+    }
+    this.hasSecure = secure;
     this.scopeObject = { get: (name) => this.get(name) };
   }
 

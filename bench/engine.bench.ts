@@ -1,0 +1,206 @@
+/**
+ * The engine alone (issue 7, items 2 and 3), on the virtual clock with an in-process HTTP fixture
+ * (no sockets):
+ *  - throughput: calls through the seed flow's known-caller path (two CRM lookups with an OAuth
+ *    token, prompts, menu 1, queue, simulated agent answers, screen pop, agent ends), many at once;
+ *    calls/s and activities/s. Baseline: the same number of bare fixture round-trips through the
+ *    connector gateway (what the calls must do at the least), in the same run.
+ *  - memory: 10,000 calls waiting in queue in the play-music loop, nobody staffing — RSS and heap
+ *    per waiting call, measured after a forced GC against the process before the calls.
+ * The seed flow is read from ../shared; without it the module says so and reports nothing.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ScriptedCaller } from "../src/channels/scripted.js";
+import type { FixtureHandler } from "../src/connectors/transport.js";
+import { VirtualClock } from "../src/engine/clock.js";
+import { parseEnvironment } from "../src/environment/load.js";
+import { parseFlowText } from "../src/flow/load.js";
+import type { FlowDefinition } from "../src/flow/types.js";
+import { Runtime } from "../src/runtime/runtime.js";
+import type { BenchContext, BenchModule, BenchResult } from "./types.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const seedPath = resolve(here, "../../../shared/seed/MSD_HTTP_Connector_Flow.json");
+
+const CONTACT = { "@odata.etag": 'W/"1001"', contactid: "dc9bbbfe-e0e5-ed11-a7c7-0022482137b9", fullname: "Yvonne McKay", telephone1: "+14806754110" };
+const CASE = { "@odata.etag": 'W/"1002"', incidentid: "b68990a8-e1dc-4350-b266-112c622507f5", title: "Printer on fire", ticketnumber: "CAS-01002-S8K4Y2", _customerid_value: CONTACT.contactid };
+
+export function crmFixture(counter: { token: number; api: number }): FixtureHandler {
+  return (req) => {
+    if (req.url.includes("/oauth2/v2.0/token")) {
+      counter.token++;
+      return { status: 200, body: { token_type: "Bearer", expires_in: 3599, access_token: "bench-token" } };
+    }
+    counter.api++;
+    if (req.url.includes("/contacts?")) return { status: 200, body: { "@odata.context": "x", value: req.url.includes("14806754110") ? [CONTACT] : [] } };
+    if (req.url.includes("/incidents?")) return { status: 200, body: { "@odata.context": "x", value: [CASE] } };
+    return { status: 404, body: { error: { code: "0x80060888", message: "not found" } } };
+  };
+}
+
+export function benchEnvironment(agents: number, answerAfterSeconds = 2) {
+  const agentList = Array.from({ length: agents }, (_, i) => `  - { id: a${i}, name: Agent ${i}, queues: ["*"], simulated: { answerAfterSeconds: ${answerAfterSeconds}, talkSeconds: 5, wrapUpSeconds: 0 } }`).join("\n");
+  const yaml = `
+connectors:
+  - id: 8c3d7ff4-505b-45d8-9bb4-54e6e0a1e710
+    name: MSD_IVR_Connector
+    type: oauth2-client-credentials
+    resourceDomain: https://org.api.crm.dynamics.com/api/data/v9.2/
+    tokenUrl: https://login.bench/tenant/oauth2/v2.0/token
+    clientId: bench
+    clientSecret: { dev: bench-secret }
+    scope: https://org.crm.dynamics.com/.default
+queues:
+  - { id: 745fab6b-55e3-49f6-a60e-d06d408eda02, name: Support }
+${agents > 0 ? `agents:\n${agentList}` : ""}
+`;
+  const parsed = parseEnvironment(yaml, "bench-env.yaml");
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.environment;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+async function throughput(flow: FlowDefinition, calls: number, concurrency: number) {
+  const clock = new VirtualClock();
+  const counter = { token: 0, api: 0 };
+  const runtime = new Runtime({ environment: benchEnvironment(concurrency), flows: [flow], clock, fixtures: crmFixture(counter) });
+  let steps = 0;
+  let pops = 0;
+  let started = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (started < calls) {
+      started++;
+      const interaction = runtime.startCall(flow, {
+        ani: "+14806754110",
+        channel: new ScriptedCaller(clock, "1"),
+        listener: (e) => {
+          if (e.type === "step") steps++;
+          else if (e.type === "screen-pop") pops++;
+        },
+      });
+      await interaction.done;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  await runtime.close();
+  if (pops !== calls) throw new Error(`expected ${calls} screen pops, saw ${pops}`);
+  return { callsPerS: calls / seconds, activitiesPerS: steps / seconds, tokenRequests: counter.token, apiRequests: counter.api };
+}
+
+/** The least the calls must do: the same HTTP round-trips through the gateway, nothing else. */
+async function baseline(flow: FlowDefinition, calls: number, concurrency: number) {
+  const clock = new VirtualClock();
+  const counter = { token: 0, api: 0 };
+  const runtime = new Runtime({ environment: benchEnvironment(0), flows: [flow], clock, fixtures: crmFixture(counter) });
+  let done = 0;
+  const t0 = performance.now();
+  const spec = (target: string) => ({ activity: "b", connectorId: "8c3d7ff4-505b-45d8-9bb4-54e6e0a1e710", target, query: [], method: "GET", headers: {}, timeoutMs: 2000, retryAttempts: 1 });
+  const worker = async () => {
+    while (done < calls) {
+      done++;
+      await runtime.gateway.execute(spec("contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'14806754110')"), clock);
+      await runtime.gateway.execute(spec("incidents?$select=title,_customerid_value,ticketnumber"), clock);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  await runtime.close();
+  return { pairsPerS: calls / seconds };
+}
+
+async function waitingMemory(flow: FlowDefinition, calls: number) {
+  const clock = new VirtualClock({ autoAdvance: false });
+  const counter = { token: 0, api: 0 };
+  const runtime = new Runtime({ environment: benchEnvironment(0), flows: [flow], clock, fixtures: crmFixture(counter) });
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) {
+      await clock.advance(2_000);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  // Warm up the code paths and caches so the difference is the calls, not the first call.
+  const warm = runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") });
+  await settle();
+  warm.hangup();
+  await settle();
+  gc();
+  const before = process.memoryUsage();
+  const interactions = [];
+  for (let i = 0; i < calls; i++) interactions.push(runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") }));
+  await settle();
+  gc();
+  const after = process.memoryUsage();
+  const waiting = runtime.center.listQueues().reduce((n, q) => n + q.waiting.length, 0);
+  for (const i of interactions) i.hangup();
+  await settle();
+  await runtime.close();
+  return { waiting, rssKb: (after.rss - before.rss) / 1024 / calls, heapKb: (after.heapUsed - before.heapUsed) / 1024 / calls };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const bench: BenchModule = {
+  name: "engine",
+  async run(ctx: BenchContext): Promise<BenchResult> {
+    if (!existsSync(seedPath)) {
+      ctx.log(`  ${seedPath} is absent: the engine benchmark needs the seed flow; skipped`);
+      return { figures: {}, report: ["Skipped: ../shared/seed/MSD_HTTP_Connector_Flow.json is absent."] };
+    }
+    const flow = parseFlowText(readFileSync(seedPath, "utf8"), seedPath).flow!;
+    const calls = ctx.quick ? 2_000 : 20_000;
+    const concurrency = 200;
+    const rounds = ctx.quick ? 1 : 3;
+    const runs = [];
+    const bases = [];
+    await throughput(flow, 500, concurrency);
+    for (let r = 0; r < rounds; r++) {
+      runs.push(await throughput(flow, calls, concurrency));
+      bases.push(await baseline(flow, calls, concurrency));
+      ctx.log(`  round ${r + 1}: ${runs.at(-1)!.callsPerS.toFixed(0)} calls/s, baseline ${bases.at(-1)!.pairsPerS.toFixed(0)} request pairs/s`);
+    }
+    const callsPerS = median(runs.map((r) => r.callsPerS));
+    const activitiesPerS = median(runs.map((r) => r.activitiesPerS));
+    const pairsPerS = median(bases.map((b) => b.pairsPerS));
+    const tokensPer10k = (runs[0]!.tokenRequests / calls) * 10_000;
+    gc();
+    const mem = await waitingMemory(flow, ctx.quick ? 2_000 : 10_000);
+    ctx.log(`  ${mem.waiting} waiting calls: ${mem.rssKb.toFixed(1)} KB RSS, ${mem.heapKb.toFixed(1)} KB heap each`);
+    return {
+      figures: {
+        engine_calls_per_s: Math.round(callsPerS),
+        engine_activities_per_s: Math.round(activitiesPerS),
+        engine_baseline_request_pairs_per_s: Math.round(pairsPerS),
+        engine_ratio_vs_baseline: Number((callsPerS / pairsPerS).toFixed(3)),
+        engine_token_requests_per_10k_calls: Number(tokensPer10k.toFixed(2)),
+        waiting_call_kb: Number(Math.max(mem.rssKb, mem.heapKb).toFixed(2)),
+        waiting_call_heap_kb: Number(mem.heapKb.toFixed(2)),
+        waiting_call_rss_kb: Number(mem.rssKb.toFixed(2)),
+      },
+      report: [
+        `Seed flow, known caller pressing 1, ${calls.toLocaleString("en-US")} calls, ${concurrency} at a time, in-process CRM fixture, virtual clock; median of ${rounds}.`,
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        `| calls/s | ${callsPerS.toFixed(0)} |`,
+        `| activities/s | ${activitiesPerS.toFixed(0)} |`,
+        `| baseline: bare gateway request pairs/s (same fixture) | ${pairsPerS.toFixed(0)} |`,
+        `| engine calls/s ÷ baseline pairs/s | ${(callsPerS / pairsPerS).toFixed(2)} |`,
+        `| token requests per 10,000 calls | ${tokensPer10k.toFixed(2)} |`,
+        `| waiting calls held | ${mem.waiting} |`,
+        `| RSS per waiting call | ${mem.rssKb.toFixed(1)} KB |`,
+        `| heap per waiting call | ${mem.heapKb.toFixed(1)} KB |`,
+        "",
+        "Targets: at least 20,000 calls/s; under 20 KB per waiting call.",
+      ],
+    };
+  },
+};
+
+export default bench;
