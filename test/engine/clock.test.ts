@@ -50,8 +50,9 @@ describe("VirtualClock", () => {
     expect(clock.now()).toBe(0);
     release();
     await work;
-    await clock.sleep(1);
+    await clock.sleep(2000);
     expect(timedOut).toBe(true);
+    expect(clock.now()).toBe(2000);
   });
 
   it("keeps thousands of interleaved timers in order", async () => {
