@@ -18,7 +18,9 @@ export const cyan = (s: string) => paint("36", s);
 export function formatDiagnostic(d: Diagnostic): string {
   const tag = d.severity === "error" ? red("error  ") : yellow("warning");
   const who = d.activity ? `${bold(d.activity.name)} ${dim(`(${d.activity.id})`)}` : "";
-  const lines = [`  ${tag} ${who}${who ? "  " : ""}${d.message}`, `          ${dim(`at ${d.path}`)}`];
+  // The activity is named in front already; don't say it twice.
+  const message = d.activity && d.message.startsWith(`${d.activity.name}: `) ? d.message.slice(d.activity.name.length + 2) : d.message;
+  const lines = [`  ${tag} ${who}${who ? "  " : ""}${message}`, `          ${dim(`at ${d.path}`)}`];
   if (d.expression) {
     const { source, position } = d.expression;
     // Show the line of the template that holds the position, caret beneath.
