@@ -5,7 +5,7 @@
  * `NewPhoneContact`, `AgentAnswered`) that templates read with dotted access.
  */
 import { ActivityError, type VariableStore } from "../activities/types.js";
-import { stringify } from "../expr/index.js";
+import { isBoxedDouble, stringify, toDouble } from "../expr/index.js";
 import type { Scope } from "../expr/types.js";
 import type { VariableDef, VariableType } from "../flow/types.js";
 
@@ -32,10 +32,12 @@ export function coerce(type: VariableType, value: unknown): unknown {
       throw new CoercionError(`${show(value)} is not an INTEGER`);
     }
     case "DECIMAL": {
-      if (typeof value === "number" && Number.isFinite(value)) return value;
+      // A DECIMAL is a Java Double: `{{price}}` of 3 renders "3.0", so integral values stay boxed.
+      if (isBoxedDouble(value)) return value;
+      if (typeof value === "number" && Number.isFinite(value)) return toDouble(value);
       const text = textOf(value).trim();
       const n = Number(text);
-      if (text !== "" && Number.isFinite(n)) return n;
+      if (text !== "" && Number.isFinite(n)) return toDouble(n);
       throw new CoercionError(`${show(value)} is not a DECIMAL`);
     }
     case "BOOLEAN": {
@@ -167,7 +169,7 @@ export class Variables implements VariableStore {
       throw new ActivityError(`cannot assign to ${def.type} variable "${declared}": ${(err as Error).message}`);
     }
     this.values.set(declared, typed);
-    this.onChange?.({ name: declared, value: def.isSecure ? MASK : typed, activity });
+    this.onChange?.({ name: declared, value: def.isSecure ? MASK : plain(typed), activity });
   }
 
   /** Sets without coercion or notification (subflow outputs already typed, agent edits). */
@@ -210,9 +212,14 @@ export class Variables implements VariableStore {
   /** Flow variables with their current values (secure ones masked), for traces and the desktop. */
   snapshot(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const def of this.defs.values()) out[def.name] = def.isSecure ? MASK : this.values.get(def.name);
+    for (const def of this.defs.values()) out[def.name] = def.isSecure ? MASK : plain(this.values.get(def.name));
     return out;
   }
+}
+
+/** A value as events and snapshots carry it: boxed doubles become plain numbers. */
+function plain(v: unknown): unknown {
+  return isBoxedDouble(v) ? v.v : v;
 }
 
 function lookupKey(obj: Record<string, unknown>, key: string): unknown {

@@ -179,7 +179,7 @@ function checkTemplate(a: ActivityDef, field: string, source: string, roots: Set
     out.push({
       severity: "error",
       code: "bad-expression",
-      message: `${a.name}: ${field} does not parse: ${err.message}`,
+      message: `${a.name}: ${field} does not parse: ${err.reason} (position ${err.position})`,
       path,
       activity: { id: a.id, name: a.name },
       expression: { source, position: err.position },

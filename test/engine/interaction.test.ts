@@ -233,3 +233,21 @@ describe("ending", () => {
     expect(center.ended).toEqual([{ interactionId: interaction.interactionId, reason: "caller-hangup" }]);
   });
 });
+
+describe("typed variables", () => {
+  it("keeps DECIMAL values Java doubles, so they render as Webex renders them", async () => {
+    const flow = buildFlow({
+      variables: [{ name: "Price", type: "DECIMAL", value: "3" }, { name: "Text" }],
+      main: [
+        { name: "Say", type: "play-message", props: tts("Total {{Price}} and {{Price * 2}}") },
+        { name: "Set", type: "set-variable", props: { srcVariable: "Price", expr: "4.5" } },
+        { name: "Say2", type: "play-message", props: tts("Now {{Price}}") },
+      ],
+      links: [["Say", "default", "Set"], ["Set", "out", "Say2"]],
+    });
+    const { rec, interaction } = run(flow);
+    await interaction.done;
+    expect(rec.prompts()).toEqual(["Total 3.0 and 6.0", "Now 4.5"]);
+    expect(rec.of("variable")[0]!.value).toBe(4.5);
+  });
+});
