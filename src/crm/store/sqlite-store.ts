@@ -35,7 +35,7 @@ export class SqliteCrmStore implements CrmStore {
   readonly schema: Schema;
   readonly db: Database.Database;
   private readonly now: () => number;
-  private readonly random: () => number;
+  private random: () => number;
   private readonly statements = new Map<string, Database.Statement>();
   private version = 0;
   private ticketSequence = 999;
@@ -116,7 +116,9 @@ export class SqliteCrmStore implements CrmStore {
   }
 
   /** Loads many rows fast: one transaction, substring-index terms staged and inserted in sorted order at the end. */
-  bulkLoad<T>(fn: () => T): T {
+  bulkLoad<T>(fn: () => T, options: { random?: () => number } = {}): T {
+    const savedRandom = this.random;
+    if (options.random) this.random = options.random;
     return this.db.transaction(() => {
       this.bulk = true;
       this.db.exec("CREATE TEMP TABLE IF NOT EXISTS ngram_stage (tbl TEXT NOT NULL, term TEXT NOT NULL, rid INTEGER NOT NULL)");
@@ -136,8 +138,15 @@ export class SqliteCrmStore implements CrmStore {
         return result;
       } finally {
         this.bulk = false;
+        this.random = savedRandom;
       }
     })();
+  }
+
+  /** After the tables were emptied: restart row versions and the case-number sequence. */
+  resetCounters(): void {
+    this.version = 0;
+    this.ticketSequence = Number(this.getMeta("ticket_sequence") ?? 999);
   }
 
   private nextVersion(): number {
@@ -259,6 +268,16 @@ export class SqliteCrmStore implements CrmStore {
   }
 
   private requireRequired(table: TableDef, row: Row): void {
+    for (const lookup of table.lookups) {
+      if (!lookup.required || (row[lookupValueName(lookup)] ?? null) !== null) continue;
+      const customer = lookup.targets.includes("account") && lookup.targets.includes("contact");
+      throw new ODataError(
+        customer
+          ? "You should specify a parent contact or account."
+          : `A validation error occurred. The '${lookup.name}' attribute of the '${table.logicalName}' entity is required.`,
+        { code: customer ? "0x80040203" : "0x80044331" },
+      );
+    }
     for (const column of table.columns) {
       if (column.required && (row[column.name] === null || row[column.name] === undefined || row[column.name] === "")) {
         throw new ODataError(`A validation error occurred. The '${column.name}' attribute of the '${table.logicalName}' entity is required.`, {

@@ -117,12 +117,12 @@ describe("SQLite CRM store", () => {
   it("filters through lookups, navigation paths and lambdas, and GUIDs quoted or not", () => {
     const yvonne = contact("Yvonne", "McKay", "+14806754110");
     const bob = contact("Bob", "Smith", null);
-    const account = store.insert(table("accounts"), { name: "Nehas Test Account", _primarycontactid_value: yvonne.contactid }, { userId: USER });
+    const account = store.insert(table("accounts"), { name: "Nehas Test Account", _primarycontactid_value: String(yvonne.contactid) }, { userId: USER });
     const incidents = table("incidents");
-    const link = (c: Row) => ({ _customerid_value: c.contactid, _customerid_type: "contact" });
+    const link = (c: Row) => ({ _customerid_value: String(c.contactid), _customerid_type: "contact" });
     store.insert(incidents, { title: "Broken", prioritycode: 1, ...link(yvonne) }, { userId: USER });
     store.insert(incidents, { title: "Question", prioritycode: 3, ...link(yvonne) }, { userId: USER });
-    store.insert(incidents, { title: "Account case", _customerid_value: account.accountid, _customerid_type: "account" }, { userId: USER });
+    store.insert(incidents, { title: "Account case", _customerid_value: String(account.accountid), _customerid_type: "account" }, { userId: USER });
     const id = String(yvonne.contactid);
     expect(names(find("incidents", `$filter=_customerid_value eq ${id.toUpperCase()}`), "title")).toEqual(["Broken", "Question"]);
     expect(names(find("incidents", `$filter=_customerid_value eq '${id}'`), "title")).toEqual(["Broken", "Question"]);
@@ -147,7 +147,7 @@ describe("SQLite CRM store", () => {
     expect(updated.fullname).toBe("Yvonne Webex");
     expect(Number(updated.versionnumber)).toBeGreaterThan(v1);
     const incidents = table("incidents");
-    const link = { _customerid_value: c.contactid, _customerid_type: "contact" };
+    const link = { _customerid_value: String(c.contactid), _customerid_type: "contact" };
     const first = store.insert(incidents, { title: "One", ...link }, { userId: USER });
     const second = store.insert(incidents, { title: "Two", ...link }, { userId: USER });
     expect(first.ticketnumber).toMatch(/^CAS-01000-[A-Z0-9]{6}$/);
@@ -174,8 +174,8 @@ describe("SQLite CRM store", () => {
 
   it("cascades deletes from customers to their cases and clears other links", () => {
     const c = contact("Yvonne", "McKay", null);
-    const account = store.insert(table("accounts"), { name: "Acme", _primarycontactid_value: c.contactid }, { userId: USER });
-    store.insert(table("incidents"), { title: "Case", _customerid_value: c.contactid, _customerid_type: "contact" }, { userId: USER });
+    const account = store.insert(table("accounts"), { name: "Acme", _primarycontactid_value: String(c.contactid) }, { userId: USER });
+    store.insert(table("incidents"), { title: "Case", _customerid_value: String(c.contactid), _customerid_type: "contact" }, { userId: USER });
     expect(store.delete(table("contacts"), String(c.contactid))).toBe(true);
     expect(find("incidents", "")).toHaveLength(0);
     expect(store.getById(table("accounts"), String(account.accountid))?._primarycontactid_value).toBeNull();
@@ -184,11 +184,11 @@ describe("SQLite CRM store", () => {
 
   it("survives a restart: rows, row versions and the case-number sequence persist", () => {
     const c = contact("Yvonne", "McKay", "+14806754110");
-    const incident = store.insert(table("incidents"), { title: "One", _customerid_value: c.contactid, _customerid_type: "contact" }, { userId: USER });
+    const incident = store.insert(table("incidents"), { title: "One", _customerid_value: String(c.contactid), _customerid_type: "contact" }, { userId: USER });
     store.close();
     store = new SqliteCrmStore({ file: path.join(dir, "crm.sqlite") });
     expect(names(find("contacts", "$filter=contains(telephone1,'6754110')"))).toEqual(["Yvonne McKay"]);
-    const next = store.insert(table("incidents"), { title: "Two", _customerid_value: c.contactid, _customerid_type: "contact" }, { userId: USER });
+    const next = store.insert(table("incidents"), { title: "Two", _customerid_value: String(c.contactid), _customerid_type: "contact" }, { userId: USER });
     expect(Number(next.versionnumber)).toBeGreaterThan(Number(incident.versionnumber));
     expect(next.ticketnumber).toMatch(/^CAS-01001-/);
     expect(store.count(table("incidents"), undefined, 5000)).toBe(2);

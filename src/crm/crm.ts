@@ -1,0 +1,147 @@
+/**
+ * Composition of the embedded CRM: the SQLite store in the data directory, the token-signing key,
+ * app registrations (the development app always present), service protection, fault injection,
+ * and the URLs the service answers to. HTTP routes are mounted separately (routes.ts).
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import pino, { type Logger } from "pino";
+import { AppRegistry } from "./auth/apps.js";
+import { loadSigningKeys, type SigningKeys } from "./auth/keys.js";
+import { SecretGuard } from "./auth/secret-guard.js";
+import { TokenService } from "./auth/tokens.js";
+import { apiHostVariants, DEFAULT_LIMITS, DEV_ORGANIZATION, normalizeResource, resolveCredentials, type CrmLimits } from "./config.js";
+import { ensureSystemUsers, loadDemoData } from "./demo-data.js";
+import type { Schema } from "./schema/schema.js";
+import { SqliteCrmStore } from "./store/sqlite-store.js";
+import { FaultInjector } from "./web-api/faults.js";
+import { ServiceProtection } from "./web-api/protection.js";
+
+export interface CrmOptions {
+  dataDir: string;
+  /** Base URLs this service is reached at (e.g. `https://localhost:8443`); more can be added later. */
+  publicBaseUrls?: string[];
+  /** Dataverse org URLs this service stands in for (e.g. `https://org734cd33d.crm.dynamics.com`). */
+  orgUrls?: string[];
+  limits?: Partial<CrmLimits>;
+  logger?: Logger;
+  /** Load the demo data when the store is empty (default true). */
+  demoData?: boolean;
+  /** Environment for the credential overrides (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+  tokenLifetimeSeconds?: number;
+}
+
+export interface CrmConfig {
+  tenantId: string;
+  clientId: string;
+  /** True when the credentials come from CCFLOW_* variables rather than the documented defaults. */
+  credentialsOverridden: boolean;
+  organizationId: string;
+  businessUnitId: string;
+  applicationUserId: string;
+  pageUserId: string;
+  orgUrls: string[];
+  publicBaseUrls: string[];
+}
+
+export interface Crm {
+  readonly dataDir: string;
+  readonly databaseFile: string;
+  readonly store: SqliteCrmStore;
+  readonly schema: Schema;
+  readonly keys: SigningKeys;
+  readonly apps: AppRegistry;
+  readonly tokens: TokenService;
+  readonly protection: ServiceProtection;
+  readonly faults: FaultInjector;
+  readonly secretGuard: SecretGuard;
+  readonly config: CrmConfig;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Adds a URL the service is reachable at (its origin becomes an accepted token audience). */
+  addPublicBaseUrl(url: string): void;
+  /** Normalised origins accepted as token audience and scope resource; the request's own origin included. */
+  acceptedResources(requestOrigin?: string): Set<string>;
+  close(): void;
+}
+
+export async function createCrm(options: CrmOptions): Promise<Crm> {
+  const logger = options.logger ?? pino({ level: "silent" });
+  const now = options.now ?? Date.now;
+  const credentials = resolveCredentials(options.env ?? process.env);
+  mkdirSync(options.dataDir, { recursive: true });
+  const databaseFile = path.join(options.dataDir, "crm.sqlite");
+  const store = new SqliteCrmStore({ file: databaseFile, now });
+  try {
+    const keys = await loadSigningKeys(options.dataDir);
+    const apps = new AppRegistry(store.db);
+    ensureSystemUsers(store, [{ id: DEV_ORGANIZATION.applicationUserId, appId: credentials.clientId, name: "ccflow development app" }]);
+    apps.ensure({
+      clientId: credentials.clientId,
+      clientSecret: credentials.clientSecret,
+      displayName: "ccflow development app",
+      applicationUserId: DEV_ORGANIZATION.applicationUserId,
+      roles: [],
+    });
+    if (options.demoData !== false && store.getMeta("demo_loaded") === undefined) {
+      const contacts = store.schema.table("contact");
+      if (store.count(contacts, undefined, 1) === 0) {
+        const summary = loadDemoData(store, DEV_ORGANIZATION.pageUserId);
+        logger.info({ ...summary }, "CRM demo data loaded");
+      }
+    }
+    const limits: CrmLimits = { ...DEFAULT_LIMITS, ...options.limits };
+    const protection = new ServiceProtection(limits, now);
+    const baseUrls = new Set<string>();
+    const config: CrmConfig = {
+      tenantId: credentials.tenantId,
+      clientId: credentials.clientId,
+      credentialsOverridden: credentials.overridden,
+      organizationId: DEV_ORGANIZATION.organizationId,
+      businessUnitId: DEV_ORGANIZATION.businessUnitId,
+      applicationUserId: DEV_ORGANIZATION.applicationUserId,
+      pageUserId: DEV_ORGANIZATION.pageUserId,
+      orgUrls: (options.orgUrls ?? []).map(normalizeResource),
+      publicBaseUrls: [],
+    };
+    const crm: Crm = {
+      dataDir: options.dataDir,
+      databaseFile,
+      store,
+      schema: store.schema,
+      keys,
+      apps,
+      tokens: new TokenService(keys, credentials.tenantId, now, options.tokenLifetimeSeconds),
+      protection,
+      faults: new FaultInjector(),
+      secretGuard: new SecretGuard(() => protection.current.secretFailuresPerMinute, now),
+      config,
+      logger,
+      now,
+      addPublicBaseUrl(url: string) {
+        const normalized = normalizeResource(url);
+        if (!baseUrls.has(normalized)) {
+          baseUrls.add(normalized);
+          config.publicBaseUrls.push(normalized);
+        }
+      },
+      acceptedResources(requestOrigin?: string) {
+        const accepted = new Set<string>();
+        for (const url of [...config.publicBaseUrls, ...config.orgUrls, ...(requestOrigin ? [requestOrigin] : [])]) {
+          for (const variant of apiHostVariants(url)) accepted.add(variant);
+        }
+        return accepted;
+      },
+      close() {
+        store.close();
+      },
+    };
+    for (const url of options.publicBaseUrls ?? []) crm.addPublicBaseUrl(url);
+    return crm;
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

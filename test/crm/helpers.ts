@@ -1,0 +1,50 @@
+/** A real CRM service on loopback ports for integration tests, with a token for the development app. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DEV_CREDENTIALS } from "../../src/crm/config.js";
+import { startCrmServer, type CrmServer, type CrmServerOptions } from "../../src/crm/server.js";
+
+export interface TestCrm extends CrmServer {
+  dataDir: string;
+  token: string;
+  /** `fetch` against `<httpUrl>/api/data/v9.2/<path>` with the bearer token unless headers say otherwise. */
+  api(pathAndQuery: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function getToken(baseUrl: string, resource = baseUrl, secret: string = DEV_CREDENTIALS.clientSecret): Promise<Response> {
+  return fetch(`${baseUrl}/${DEV_CREDENTIALS.tenantId}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: DEV_CREDENTIALS.clientId,
+      client_secret: secret,
+      scope: `${resource}/.default`,
+    }).toString(),
+  });
+}
+
+export async function startTestCrm(options: Partial<CrmServerOptions> = {}): Promise<TestCrm> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "ccflow-crm-test-"));
+  const server = await startCrmServer({ port: 0, httpsPort: 0, env: {}, ...options, dataDir });
+  const response = await getToken(server.httpUrl);
+  if (!response.ok) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+  const token = ((await response.json()) as { access_token: string }).access_token;
+  return {
+    ...server,
+    dataDir,
+    token,
+    api(pathAndQuery, init = {}) {
+      const headers = new Headers(init.headers);
+      const bearer = init.token === undefined ? token : init.token;
+      if (bearer !== null && !headers.has("authorization")) headers.set("authorization", `Bearer ${bearer}`);
+      return fetch(`${server.httpUrl}/api/data/v9.2/${pathAndQuery}`, { ...init, headers });
+    },
+    async stop() {
+      await server.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
