@@ -174,6 +174,24 @@ const bench: BenchModule = {
       await gateway.close();
       await agent.close();
 
+      // The gateway's own work without a socket: a transport that answers at once.
+      const stubGateway = createHttpGateway({
+        connectors: [connector(endpoint.origin)],
+        clock,
+        transport: {
+          send: async (req) =>
+            req.url.includes("/oauth2/")
+              ? { status: 200, headers: {} as Record<string, string>, body: JSON.stringify({ access_token: "stub-access-token-0001", expires_in: 3599 }) }
+              : { status: 200, headers: { "content-type": "application/json" } as Record<string, string>, body: "{}" },
+        },
+      });
+      const stubCalls = ctx.quick ? 20_000 : 100_000;
+      for (let i = 0; i < 5_000; i++) await stubGateway.execute(spec, clock);
+      const stubCpu0 = process.cpuUsage();
+      for (let i = 0; i < stubCalls; i++) await stubGateway.execute(spec, clock);
+      const stubCpu = process.cpuUsage(stubCpu0);
+      const overheadUs = Math.round(((stubCpu.user + stubCpu.system) / stubCalls) * 10) / 10;
+
       const c = Math.round(median(viaConnectorRounds.map((x) => x.rps)));
       const b = Math.round(median(bareRounds.map((x) => x.rps)));
       const cCpu = Math.round(median(viaConnectorRounds.map((x) => x.cpuUs)) * 10) / 10;
@@ -185,6 +203,7 @@ const bench: BenchModule = {
         connector_ratio_vs_baseline: ratio,
         connector_client_cpu_us_per_call: cCpu,
         connector_baseline_client_cpu_us_per_call: bCpu,
+        connector_gateway_overhead_us_per_call: overheadUs,
         token_requests_per_10k_calls: tokenRequests,
       };
       const report = [
@@ -198,6 +217,7 @@ const bench: BenchModule = {
         `| bare undici \`request()\` on a keep-alive Agent, same URL and bearer header (baseline) | ${b.toLocaleString("en-US")} | ${bCpu} |`,
         "",
         `Connector / baseline requests/s: ${ratio}; CPU per call ×${Math.round((cCpu / bCpu) * 100) / 100}. ` +
+          `The gateway's own CPU per call with a transport stub (no socket): ${overheadUs} µs. ` +
           `Token requests during 10,000 calls through a fresh connector: ${tokenRequests}.`,
       ];
       return { figures, report };
