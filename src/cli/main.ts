@@ -5,12 +5,14 @@
 import { Command, CommanderError } from "commander";
 import { register as registerValidate } from "./commands/validate.js";
 import { register as registerConnector } from "./commands/connector.js";
+import { register as registerTest } from "./commands/test.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("ccflow").description("Run Webex Contact Center Flow Designer flows offline").exitOverride();
   registerValidate(program);
   registerConnector(program);
+  registerTest(program);
   try {
     await program.parseAsync(argv);
     // Actions report failure through process.exitCode; keep it.

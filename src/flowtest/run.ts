@@ -1,0 +1,305 @@
+/**
+ * Runs one scenario: a fresh Runtime (center, connectors, engine) on its own VirtualClock, a
+ * scripted caller, a simulated agent, the scenario's HTTP answers in-process (and its CRM records
+ * in a fresh embedded CRM when it has some), then the expectations against the event stream.
+ * Scenarios share nothing, so any number can run at once.
+ */
+import { dirname, resolve } from "node:path";
+import type { ScriptedInput } from "../channels/scripted.js";
+import { ScriptedCaller } from "../channels/scripted.js";
+import type { FixtureRequest, FixtureResponse } from "../connectors/transport.js";
+import { VirtualClock, type Clock } from "../engine/clock.js";
+import type { CallEvent, HttpEvent } from "../engine/events.js";
+import { MASK } from "../engine/variables.js";
+import { formatZodIssues, loadEnvironmentFile } from "../environment/load.js";
+import { environmentSchema, type Environment } from "../environment/schema.js";
+import type { FlowDefinition } from "../flow/types.js";
+import { collectReferences } from "../flow/validate.js";
+import { Runtime, RuntimeConfigError, type EmbeddedCrmBinding } from "../runtime/runtime.js";
+import { checkExpectations, type ExpectationFailure } from "./expectations.js";
+import { createScenarioFixtures, type FixtureLog } from "./fixtures.js";
+import type { LoadedScenario } from "./load.js";
+import { requestTarget } from "./match.js";
+import type { CrmState, Scenario, ScenarioInput } from "./schema.js";
+
+export const DEFAULT_ANI = "+15555550100";
+export const DEFAULT_DNIS = "+18005550100";
+const DEFAULT_MAX_SECONDS = 3600;
+export const SCENARIO_AGENT_ID = "scenario-agent";
+
+/** A running embedded CRM holding a scenario's records. */
+export interface ScenarioCrm {
+  binding: EmbeddedCrmBinding;
+  /** Sends a request the scenario's fixtures do not answer to the CRM (over loopback). */
+  forward(req: FixtureRequest, tools: { clock: Clock; signal: AbortSignal }): Promise<FixtureResponse>;
+  close(): Promise<void>;
+}
+
+/** Starts an embedded CRM loaded with `state`; provided by the caller so flowtest stays free of the CRM. */
+export type CrmFactory = (state: CrmState) => Promise<ScenarioCrm>;
+
+export interface RunOptions {
+  /** Flow for every scenario, overriding their `flow:`. */
+  flowOverride?: string;
+  /** Loads (and caches) a flow file; returns the flow or the problems that stop it. */
+  loadFlow(file: string): Promise<{ flow?: FlowDefinition; problems: string[] }>;
+  crm?: CrmFactory;
+  /** Real-time limit per scenario, ms (a stuck run is reported, not waited for forever). */
+  realTimeoutMs?: number;
+}
+
+export type ScenarioStatus = "passed" | "failed" | "error";
+
+export interface ScenarioResult {
+  name: string;
+  file: string;
+  /** 1-based line of the scenario's document. */
+  line: number;
+  flowFile?: string;
+  flowName?: string;
+  status: ScenarioStatus;
+  /** Set-up problems that kept the scenario from running (status "error"). */
+  problems: string[];
+  failures: ExpectationFailure[];
+  /** What the run had to bind or noticed (connectors bound to fixtures, unanswered requests). */
+  notes: string[];
+  events: CallEvent[];
+  /** Call time on the virtual clock, seconds. */
+  callSeconds: number;
+  /** Real time, ms. */
+  ms: number;
+}
+
+function inputsOf(list: ScenarioInput[] | undefined): ScriptedInput[] {
+  return (list ?? []).map((i): ScriptedInput => {
+    if (i === null) return { digits: null };
+    if (typeof i === "number") return { digits: String(i) };
+    if (typeof i === "string") return { digits: i.trim().toLowerCase() === "silence" || i === "" ? null : i };
+    const digits = i.silence || i.digits === undefined ? null : String(i.digits);
+    return { digits, afterSeconds: i.afterSeconds };
+  });
+}
+
+function connectorNames(flow: FlowDefinition): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [id, acts] of collectReferences(flow).connectors) {
+    const p = acts[0]?.properties ?? {};
+    const name = [p["connectorId:name"], p.connectorId_name].find((v) => typeof v === "string" && v.trim());
+    out.set(id, typeof name === "string" ? name : id);
+  }
+  return out;
+}
+
+function scheduleIds(flow: FlowDefinition): string[] {
+  const ids = new Set<string>();
+  for (const p of [flow.main, flow.events]) {
+    for (const a of p.activities.values()) {
+      if (a.type === "business-hours" && typeof a.properties.businessHoursId === "string" && a.properties.businessHoursId) ids.add(a.properties.businessHoursId);
+    }
+  }
+  return [...ids];
+}
+
+const ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+function scheduleFor(id: string, mode: "open" | "closed" | "holiday" | "override", at: number): Environment["businessHours"][number] {
+  const date = new Date(at).toISOString().slice(0, 10);
+  const base = { id, name: `scenario (${mode})`, timeZone: "UTC", workingHours: [], holidays: [], overrides: [] };
+  switch (mode) {
+    case "open":
+      // Two shifts cover the whole day (one wraps past midnight).
+      return { ...base, workingHours: [{ name: "Open", days: [...ALL_DAYS], from: "00:00", to: "12:00" }, { name: "Open", days: [...ALL_DAYS], from: "12:00", to: "00:00" }] };
+    case "closed":
+      return base;
+    case "holiday":
+      return { ...base, holidays: [{ name: "Holiday", date }] };
+    case "override":
+      return { ...base, overrides: [{ name: "Override", date }] };
+  }
+}
+
+async function environmentOf(s: Scenario, dir: string): Promise<{ env?: Environment; problem?: string }> {
+  if (s.environment === undefined) return { env: { ...environmentSchema.parse({}), baseDir: dir } };
+  if (typeof s.environment === "string") {
+    const file = resolve(dir, s.environment);
+    const r = await loadEnvironmentFile(file);
+    return r.ok ? { env: r.environment } : { problem: r.error };
+  }
+  const parsed = environmentSchema.safeParse(s.environment);
+  if (!parsed.success) return { problem: formatZodIssues(parsed.error.issues, "environment") };
+  return { env: { ...parsed.data, baseDir: dir } };
+}
+
+/** Adds what the scenario says to the environment: fixture connectors, the agent, schedules. */
+function shapeEnvironment(env: Environment, s: Scenario, flow: FlowDefinition, start: number, notes: string[]): Environment {
+  const out: Environment = { ...env, connectors: [...env.connectors], agents: [...env.agents], businessHours: [...env.businessHours] };
+  const defined = new Set(out.connectors.flatMap((c) => (c && typeof c === "object" && typeof (c as { id?: unknown }).id === "string" ? [(c as { id: string }).id] : [])));
+  if (!s.crm) {
+    for (const [id, name] of connectorNames(flow)) {
+      if (defined.has(id)) continue;
+      out.connectors.push({ id, name, type: "none", resourceDomain: `https://${id}.connector.invalid/` });
+    }
+  }
+  const agent = s.agent;
+  const nobody = agent === "none" || (typeof agent === "object" && agent.available === false);
+  if (out.agents.length === 0 && !nobody) {
+    const a = typeof agent === "object" ? agent : {};
+    out.agents.push({
+      id: SCENARIO_AGENT_ID,
+      name: a.name ?? "Ana Agent",
+      email: a.email ?? "ana.agent@ccflow.local",
+      queues: ["*"],
+      simulated: {
+        answerAfterSeconds: a.answerAfterSeconds ?? 4,
+        talkSeconds: a.talkSeconds ?? 20,
+        wrapUpSeconds: a.wrapUpSeconds ?? 5,
+        ...(a.declines !== undefined ? { declines: a.declines } : {}),
+        ...(a.ignores !== undefined ? { ignores: a.ignores } : {}),
+      },
+    });
+  } else if (out.agents.length > 0 && agent !== undefined) {
+    notes.push("agent: ignored, the environment defines its own agents");
+  }
+  const mode = s.clock?.businessHours;
+  if (mode) {
+    const known = new Set(out.businessHours.map((b) => b.id));
+    for (const id of scheduleIds(flow)) if (!known.has(id)) out.businessHours.push(scheduleFor(id, mode, start));
+  }
+  return out;
+}
+
+export async function runScenario(loaded: LoadedScenario, options: RunOptions): Promise<ScenarioResult> {
+  const began = performance.now();
+  const s = loaded.scenario;
+  const dir = dirname(loaded.file);
+  const result: ScenarioResult = { name: s.name, file: loaded.file, line: loaded.line, status: "error", problems: [], failures: [], notes: [], events: [], callSeconds: 0, ms: 0 };
+  const finish = () => {
+    result.ms = Math.round(performance.now() - began);
+    if (result.problems.length) result.status = "error";
+    else result.status = result.failures.length ? "failed" : "passed";
+    return result;
+  };
+
+  const flowFile = options.flowOverride ? resolve(options.flowOverride) : s.flow ? resolve(dir, s.flow) : undefined;
+  if (!flowFile) {
+    result.problems.push("the scenario names no flow: add `flow: <file.json>` (relative to the scenario) or run with --flow <file.json>");
+    return finish();
+  }
+  result.flowFile = flowFile;
+  const loadedFlow = await options.loadFlow(flowFile);
+  if (!loadedFlow.flow) {
+    result.problems.push(...loadedFlow.problems);
+    return finish();
+  }
+  const flow = loadedFlow.flow;
+  result.flowName = flow.name;
+
+  const envResult = await environmentOf(s, dir);
+  if (!envResult.env) {
+    result.problems.push(envResult.problem!);
+    return finish();
+  }
+  const start = s.clock?.start ? Date.parse(s.clock.start) : undefined;
+  const clock = new VirtualClock(start !== undefined ? { start } : {});
+  const environment = shapeEnvironment(envResult.env, s, flow, clock.now(), result.notes);
+
+  let crm: ScenarioCrm | undefined;
+  if (s.crm) {
+    if (!options.crm) {
+      result.problems.push("the scenario loads CRM records (crm:), but this run has no embedded CRM");
+      return finish();
+    }
+    try {
+      crm = await options.crm(s.crm);
+    } catch (err) {
+      result.problems.push(`the embedded CRM did not take the scenario's records: ${(err as Error).message}`);
+      return finish();
+    }
+  }
+
+  const log: FixtureLog = { unmatched: [] };
+  let runtime: Runtime | undefined;
+  const fixtures = createScenarioFixtures({
+    fixtures: s.http ?? [],
+    connectors: () => runtime?.connectors ?? [],
+    forward: crm?.forward,
+    log,
+  });
+  try {
+    runtime = new Runtime({ environment, flows: [flow], clock, crm: crm?.binding, fixtures, processEnv: process.env, log: () => undefined });
+  } catch (err) {
+    await crm?.close();
+    if (err instanceof RuntimeConfigError) {
+      result.problems.push(err.message);
+      return finish();
+    }
+    throw err;
+  }
+  const rt = runtime;
+
+  const availableAfter = typeof s.agent === "object" ? s.agent.availableAfterSeconds : undefined;
+  const stop = new AbortController();
+  if (availableAfter !== undefined && rt.center.agent(SCENARIO_AGENT_ID)) {
+    rt.center.setIdle(SCENARIO_AGENT_ID, "Busy");
+    void clock.sleep(availableAfter * 1000, stop.signal).then(() => {
+      if (rt.center.agent(SCENARIO_AGENT_ID)?.state === "Idle") rt.center.setAvailable(SCENARIO_AGENT_ID);
+    }, () => undefined);
+  }
+
+  const events: CallEvent[] = result.events;
+  const caller = new ScriptedCaller(clock, inputsOf(s.inputs));
+  const interaction = rt.startCall(flow, {
+    ani: s.caller?.ani ?? DEFAULT_ANI,
+    dnis: s.caller?.dnis ?? DEFAULT_DNIS,
+    channel: caller,
+    listener: (e) => events.push(e),
+  });
+  const startedAt = clock.now();
+
+  const maxSeconds = s.maxSeconds ?? DEFAULT_MAX_SECONDS;
+  void clock.sleep(maxSeconds * 1000, stop.signal).then(
+    () => {
+      result.notes.push(`the call was still going after ${maxSeconds} s (maxSeconds); the caller hung up`);
+      interaction.hangup();
+    },
+    () => undefined,
+  );
+  if (s.caller?.hangupAfterSeconds !== undefined) {
+    void clock.sleep(s.caller.hangupAfterSeconds * 1000, stop.signal).then(() => interaction.hangup(), () => undefined);
+  }
+
+  const realLimit = options.realTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<"stuck">((r) => {
+    timer = setTimeout(() => r("stuck"), realLimit);
+  });
+  const outcome = await Promise.race([interaction.done, stuck]);
+  clearTimeout(timer);
+  stop.abort();
+  result.callSeconds = Math.round((clock.now() - startedAt) / 100) / 10;
+  if (outcome === "stuck") {
+    const last = events[events.length - 1];
+    result.problems.push(`the call did not end within ${realLimit / 1000} s of real time (stuck after ${last ? `${last.type}${last.activity ? ` in ${last.activity}` : ""}` : "start"})`);
+  }
+
+  const bases = new Map(rt.connectors.map((c) => [c.name, c.resourceDomain]));
+  const ids = new Map(rt.connectors.map((c) => [c.name, c.id]));
+  const vars = interaction.variables;
+  result.failures = checkExpectations(s.expect, {
+    events,
+    flow,
+    variable(name) {
+      if (vars.typeOf(name) === undefined) return { defined: false, value: undefined };
+      return { defined: true, value: vars.isSecure(name) ? MASK : vars.get(name) };
+    },
+    httpTarget: (e: HttpEvent) => requestTarget(e.url, e.connector ? bases.get(e.connector) : undefined),
+    isConnector: (e: HttpEvent, ref: string) => e.connector !== undefined && (e.connector.toLowerCase() === ref.toLowerCase() || ids.get(e.connector) === ref),
+  });
+  for (const u of log.unmatched) {
+    result.failures.push({ expectation: "http", message: `no http: entry answers ${u}; the flow got a 404 (add an entry, or load CRM records with crm:)`, eventIndex: events.findIndex((e) => e.type === "http" && e.status === 404) });
+  }
+
+  await rt.close();
+  await crm?.close();
+  return finish();
+}
