@@ -3,8 +3,7 @@
  * written in an environment section (development secret marked `{ dev }`, the CRM's CA trusted
  * through `caFile`), tokens from the CRM's own Entra-style endpoint, requests over HTTPS.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
