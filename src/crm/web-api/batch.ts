@@ -106,7 +106,7 @@ function parseInner(part: Part): InnerRequest {
   let i = 0;
   while (i < part.lines.length && part.lines[i]!.trim() === "") i++;
   const requestLine = part.lines[i] ?? "";
-  const m = /^([A-Z]+)\s+(\S+)(?:\s+HTTP\/1\.[01])?\s*$/.exec(requestLine.trim());
+  const m = /^([A-Z]+)\s+(.+?)(?:\s+HTTP\/1\.[01])?\s*$/.exec(requestLine.trim());
   if (!m) throw new ODataError(`The batch part request line '${requestLine.slice(0, 200)}' is not valid.`);
   const { headers, next } = readHeaders(part.lines, i + 1);
   const body = part.lines.slice(next).join("\n").trim();

@@ -54,10 +54,6 @@ export function registerWebApiRoutes(app: FastifyInstance, crm: Crm): void {
       const prefix = rawPath.toLowerCase().indexOf(`/api/data/${version.toLowerCase()}`);
       const path = rawPath.slice(prefix + `/api/data/${version}`.length).replace(/^\/+/, "");
 
-      const fault = crm.faults.take(path);
-      if (fault?.delayMs) await sleep(fault.delayMs);
-      if (fault?.status) return sendJsonError(reply, fault.status, "0x80040216", `Injected fault: HTTP ${fault.status}.`);
-
       const authority = challengeOrigin(crm, origin);
       const challenge = `Bearer authorization_uri=${authority}/${crm.config.tenantId}/oauth2/authorize, resource_id=${origin}/`;
       const header = request.headers.authorization ?? "";
@@ -84,6 +80,10 @@ export function registerWebApiRoutes(app: FastifyInstance, crm: Crm): void {
       }
       let response: ApiResponse;
       try {
+        // Injected faults act inside the admitted region: a slow request holds its concurrency slot.
+        const fault = crm.faults.take(path);
+        if (fault?.delayMs) await sleep(fault.delayMs);
+        if (fault?.status) return sendJsonError(reply, fault.status, "0x80040216", `Injected fault: HTTP ${fault.status}.`);
         const ctx: ApiContext = {
           store: crm.store,
           schema: crm.schema,
