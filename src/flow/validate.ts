@@ -62,7 +62,8 @@ export function collectReferences(flow: FlowDefinition): ReferenceInfo {
     if (a.type === "http-request-v2" && p.authenticated !== false && typeof p.connectorId === "string" && p.connectorId) {
       add(connectors, p.connectorId, a);
     }
-    for (const f of QUEUE_FIELDS[a.type] ?? []) {
+    // Own keys only: an activityName of "constructor" or "__proto__" must not reach Object.prototype.
+    for (const f of Object.hasOwn(QUEUE_FIELDS, a.type) ? QUEUE_FIELDS[a.type]! : []) {
       const v = p[f];
       // A variable queue (`{{...}}`) is only known at run time.
       if (typeof v === "string" && v && !v.includes("{{")) {
