@@ -35,9 +35,23 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function describe(v: unknown): string {
+  if (v === undefined) return "nothing (the key is missing)";
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+/** Longest diagnostic message; a longer one is cut in the middle. */
+const MAX_MESSAGE = 400;
+
+/**
+ * A message that quotes a value from the file (an id, a port, a type) stays readable when that
+ * value is a megabyte string: the start and the end (which says what is wrong) are kept.
+ */
+export function clipMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE) return message;
+  const cut = message.length - 320;
+  return `${message.slice(0, 200)}… (${cut} characters left out) …${message.slice(-120)}`;
 }
 
 export interface ReadResult {
@@ -48,7 +62,7 @@ export interface ReadResult {
 export function readExport(raw: unknown, file?: string): ReadResult {
   const diagnostics: Diagnostic[] = [];
   const report = (d: Omit<Diagnostic, "severity"> & { severity?: Diagnostic["severity"] }) =>
-    diagnostics.push({ severity: "error", ...d });
+    diagnostics.push({ severity: "error", ...d, message: clipMessage(d.message) });
 
   if (!isObject(raw)) {
     report({ code: "bad-shape", message: `A flow export is a JSON object; this file holds ${describe(raw)}`, path: "$" });

@@ -7,7 +7,7 @@
  */
 import { parseTemplate, isExprError } from "../expr/index.js";
 import { EVENT_NAMES, START_NAMESPACES, eventNamespaces } from "./event-names.js";
-import { key } from "./read-export.js";
+import { clipMessage, key } from "./read-export.js";
 import type { ActivityDef, Diagnostic, FlowDefinition, ProcessDef } from "./types.js";
 
 export interface CatalogEntry {
@@ -89,6 +89,7 @@ export function validateFlow(flow: FlowDefinition, catalog: ActivityCatalog, bin
   checkVariables(flow, out);
   checkReachability(flow, out);
   checkBindings(flow, bindings, out);
+  for (const d of out) d.message = clipMessage(d.message);
   return out;
 }
 
