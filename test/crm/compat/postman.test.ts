@@ -1,11 +1,19 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import newman from "newman";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_CREDENTIALS } from "../../../src/crm/config.js";
 import { SEED_RECORDS } from "../../../src/crm/demo-data.js";
 import { startTestCrm, type TestCrm } from "../helpers.js";
+
+interface NewmanSummary {
+  run: { executions: unknown[] };
+}
+// newman ships no type declarations; this is the part of its Node API the test uses.
+const newman = createRequire(import.meta.url)("newman") as {
+  run(options: Record<string, unknown>, callback: (err: Error | null, summary: NewmanSummary) => void): void;
+};
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const collectionFile = path.join(path.resolve(repoRoot, "../shared"), "seed", "Dynamics CRM - Sample REST APIs.postman_collection.json");
@@ -51,7 +59,7 @@ function collection(token: string | undefined): Record<string, unknown> {
 
 function run(token: string | undefined): Promise<Execution[]> {
   return new Promise((resolve, reject) => {
-    newman.run({ collection: collection(token) as never, reporters: [], timeoutRequest: 10_000 }, (err, summary) => {
+    newman.run({ collection: collection(token), reporters: [], timeoutRequest: 10_000 }, (err, summary) => {
       if (err) reject(err);
       else resolve(summary.run.executions as unknown as Execution[]);
     });
