@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { register as registerValidate } from "./commands/validate.js";
 import { register as registerConnector } from "./commands/connector.js";
 import { register as registerTest } from "./commands/test.js";
+import { register as registerServe } from "./commands/serve.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<number> {
   registerValidate(program);
   registerConnector(program);
   registerTest(program);
+  registerServe(program);
   try {
     await program.parseAsync(argv);
     // Actions report failure through process.exitCode; keep it.

@@ -1,0 +1,129 @@
+/**
+ * What an agent's desktop shows, in one object: the agent's state, the offer ringing now (with
+ * the call-associated data), the contact they are talking to or wrapping up, and the screen pops
+ * of that contact. The center's snapshots hold most of it; the offer's ring timeout and the
+ * contact an agent is wrapping up are only in its event stream, so they are followed here.
+ */
+import type { AgentSnapshot, CallAssociatedItem, ContactCenter, OfferEvent } from "../center/index.js";
+import type { ScreenPopRecord } from "../center/state.js";
+import type { CallRegistry } from "./calls.js";
+
+export interface DeskOffer {
+  offerId: number;
+  interactionId: string;
+  ani: string;
+  dnis: string;
+  kind: string;
+  via: "queue" | "direct";
+  queue: { id: string; name: string };
+  priority: number;
+  offeredAt: number;
+  ringTimeoutMs: number;
+  callAssociatedData: CallAssociatedItem[];
+}
+
+export interface DeskContact {
+  interactionId: string;
+  ani: string;
+  dnis: string;
+  state: string;
+  queue?: { id: string; name?: string };
+  priority: number;
+  /** When the agent answered (for the call timer). */
+  answeredAt?: number;
+  endedAt?: number;
+  endedReason?: string;
+  callAssociatedData: CallAssociatedItem[];
+  screenPops: ScreenPopRecord[];
+}
+
+export interface DeskView {
+  agent: AgentSnapshot;
+  offer?: DeskOffer;
+  /** The contact being handled, or the one just ended while the agent wraps up. */
+  contact?: DeskContact;
+}
+
+export class AgentDesk {
+  private readonly offers = new Map<string, OfferEvent>();
+  private readonly lastContact = new Map<string, { interactionId: string; answeredAt: number }>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly center: ContactCenter,
+    private readonly calls: CallRegistry,
+  ) {
+    this.unsubscribe = center.subscribe((e) => {
+      switch (e.type) {
+        case "offer":
+          this.offers.set(e.agentId, e);
+          break;
+        case "offer-cancelled":
+          if (this.offers.get(e.agentId)?.offerId === e.offerId) this.offers.delete(e.agentId);
+          break;
+        case "answered":
+          this.offers.delete(e.agentId);
+          this.lastContact.set(e.agentId, { interactionId: e.interactionId, answeredAt: e.at });
+          break;
+      }
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  view(agentId: string): DeskView | undefined {
+    const agent = this.center.agent(agentId);
+    if (!agent) return undefined;
+    const out: DeskView = { agent };
+    const offer = this.offers.get(agentId);
+    if (agent.state === "Reserved" && offer && offer.offerId === agent.offerId) {
+      out.offer = {
+        offerId: offer.offerId,
+        interactionId: offer.interactionId,
+        ani: offer.ani,
+        dnis: offer.dnis,
+        kind: offer.kind,
+        via: offer.via,
+        queue: offer.queue,
+        priority: offer.priority,
+        offeredAt: offer.at,
+        ringTimeoutMs: offer.ringTimeoutMs,
+        callAssociatedData: this.cad(offer.interactionId) ?? offer.callAssociatedData,
+      };
+    }
+    const last = this.lastContact.get(agentId);
+    const current = agent.state === "Engaged" ? agent.interactionId : agent.state === "WrapUp" ? last?.interactionId : undefined;
+    if (current) {
+      const c = this.center.contact(current);
+      if (c) {
+        out.contact = {
+          interactionId: c.interactionId,
+          ani: c.ani,
+          dnis: c.dnis,
+          state: c.state,
+          ...(c.queueId ? { queue: { id: c.queueId, ...(c.queueName ? { name: c.queueName } : {}) } } : {}),
+          priority: c.priority,
+          ...(last?.interactionId === current ? { answeredAt: last.answeredAt } : {}),
+          ...(c.endedAt !== undefined ? { endedAt: c.endedAt } : {}),
+          ...(c.endedReason !== undefined ? { endedReason: c.endedReason } : {}),
+          callAssociatedData: this.cad(current) ?? [],
+          screenPops: c.screenPops.filter((p) => p.agentId === agentId),
+        };
+      }
+    }
+    return out;
+  }
+
+  /** The contact's call-associated data as it is now (the flow may have changed it since the offer). */
+  private cad(interactionId: string): CallAssociatedItem[] | undefined {
+    const session = this.calls.get(interactionId);
+    if (!session?.interaction) return undefined;
+    try {
+      return session.interaction.callAssociatedData();
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/** What the API's routes work with, assembled once the server knows its own addresses. */
+import type { ContactCenter } from "../center/index.js";
+import type { Clock } from "../engine/clock.js";
+import type { Runtime } from "../runtime/runtime.js";
+import type { AgentDesk } from "./agent-desk.js";
+import type { CallRegistry } from "./calls.js";
+import type { FlowCatalog } from "./flows.js";
+import { ApiError } from "./errors.js";
+
+/** A number to call from the softphone, and who answers to it in the CRM's demo data. */
+export interface DemoCaller {
+  number: string;
+  /** Who the CRM knows by this number, or a description (`unknown caller`). */
+  name: string;
+  /** One line: what the caller's newest open case is, or why the number is there. */
+  note: string;
+  /** The newest open case's priority, when there is one. */
+  casePriority?: "High" | "Normal" | "Low";
+  caseTitle?: string;
+  caseNumber?: string;
+  known: boolean;
+}
+
+export interface DemoAgent {
+  id: string;
+  name: string;
+  email?: string;
+  teamId?: string;
+  teamName?: string;
+  queues: string[];
+  /** Played by the machine: a person cannot sign in as this agent. */
+  simulated: boolean;
+}
+
+export interface ServerUrls {
+  /** The web UI (and the API under /api). */
+  ui: string;
+  api: string;
+  openapi: string;
+  /** The embedded CRM, when it runs: its base (record pages at /main.aspx). */
+  crm?: string;
+  crmHttps?: string;
+  webApi?: string;
+  tokenUrl?: string;
+  /** The CA that signed the HTTPS listener's certificate. */
+  caPath?: string;
+}
+
+export interface CrmCredentials {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** The public development defaults (printable), not CCFLOW_* overrides. */
+  development?: boolean;
+}
+
+export interface ServerContext {
+  runtime: Runtime;
+  center: ContactCenter;
+  calls: CallRegistry;
+  desk: AgentDesk;
+  flows: FlowCatalog;
+  clock: Clock;
+  urls: ServerUrls;
+  demo: { callers: DemoCaller[]; agents: DemoAgent[] };
+  /** The embedded CRM's development app (never a real secret). */
+  crm?: CrmCredentials;
+  defaultDnis: string;
+  startedAt: number;
+  version: string;
+}
+
+/** Routes are registered before the listeners bind; the context arrives just after. */
+export class ContextHolder {
+  private context?: ServerContext;
+
+  set(context: ServerContext): void {
+    this.context = context;
+  }
+
+  get(): ServerContext {
+    if (!this.context) throw new ApiError(503, "STARTING", "the server is starting; try again in a moment");
+    return this.context;
+  }
+
+  get ready(): boolean {
+    return this.context !== undefined;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The embedded CRM as the server mounts it: its routes on each of the server's listeners (token
+ * service, Web API, record pages), its development app's credentials for the runtime's
+ * connectors, and its CA-signed certificate for the HTTPS listener.
+ */
+import type { FastifyInstance } from "fastify";
+import { apiHostVariants } from "../crm/config.js";
+import { createCrm, registerCrmRoutes, resolveCredentials } from "../crm/index.js";
+import { certificateHostnames, ensureTls } from "../crm/tls/certs.js";
+import type { CrmCredentials } from "./context.js";
+
+export interface EmbeddedCrmParts {
+  register(app: FastifyInstance): Promise<void>;
+  credentials: CrmCredentials;
+  /** True when the credentials are the public development defaults (safe to print). */
+  developmentCredentials: boolean;
+  tls?: { key: string; cert: string; caPath: string };
+  addPublicBaseUrl(url: string): void;
+  close(): void;
+}
+
+export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: string[]; env?: NodeJS.ProcessEnv }): Promise<EmbeddedCrmParts> {
+  const env = options.env ?? process.env;
+  const crm = await createCrm({ dataDir: options.dataDir, orgUrls: options.orgUrls, env });
+  try {
+    const credentials = resolveCredentials(env);
+    const tls = ensureTls(options.dataDir, certificateHostnames(options.orgUrls.flatMap((u) => apiHostVariants(u))));
+    return {
+      async register(app) {
+        registerCrmRoutes(app, crm);
+      },
+      credentials: { tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret },
+      developmentCredentials: !credentials.overridden,
+      tls: { key: tls.keyPem, cert: tls.certPem, caPath: tls.caPath },
+      addPublicBaseUrl: (url) => crm.addPublicBaseUrl(url),
+      close: () => crm.close(),
+    };
+  } catch (err) {
+    crm.close();
+    throw err;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * API errors: one JSON shape, `{ "error": { "code", "message" } }`, with an HTTP status that
+ * says what kind of mistake it was. The center's failure codes pass through unchanged.
+ */
+import { CenterError } from "../center/errors.js";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+const CENTER_STATUS: Record<string, number> = {
+  AGENT_NOT_FOUND: 404,
+  QUEUE_NOT_FOUND: 404,
+  AGENT_NOT_LOGGED_IN: 409,
+  INVALID_STATE: 409,
+  STALE_OFFER: 409,
+  CONTACT_BUSY: 409,
+};
+
+/** Maps anything thrown by a handler to a status and a body; unexpected errors say little. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
+  if (err instanceof ApiError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, unexpected: false };
+  if (err instanceof CenterError) return { status: CENTER_STATUS[err.code] ?? 400, body: { error: { code: err.code, message: err.message } }, unexpected: false };
+  const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+  if (typeof e?.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+    // Fastify's own: unparsable JSON, a wrong content type, a body too large...
+    return { status: e.statusCode, body: { error: { code: "BAD_REQUEST", message: e.message ?? "bad request" } }, unexpected: false };
+  }
+  return { status: 500, body: { error: { code: "INTERNAL", message: "the server failed to handle this request; see its log" } }, unexpected: true };
+}

@@ -1,0 +1,95 @@
+/**
+ * The flows a server takes calls on, each with a short id for the API (`?flow=seed`). Flows are
+ * read and validated before the server listens: a flow with errors is refused with every problem
+ * named, the way `ccflow validate` names them.
+ */
+import { basename } from "node:path";
+import { createRegistry } from "../activities/index.js";
+import { readFlowFile } from "../cli/flow-file.js";
+import { formatDiagnostic } from "../cli/format.js";
+import type { FlowDefinition } from "../flow/types.js";
+import { validateFlow } from "../flow/validate.js";
+
+export type FlowSource = "example" | "seed" | "file" | "given";
+
+export interface CatalogFlow {
+  /** Short id for the API: the flow's name, lower-cased, made URL-safe. */
+  id: string;
+  name: string;
+  description?: string;
+  file?: string;
+  source: FlowSource;
+  definition: FlowDefinition;
+}
+
+export interface FlowFileSpec {
+  file: string;
+  source: FlowSource;
+  /** Id to use instead of the one derived from the name. */
+  id?: string;
+}
+
+export class FlowCatalogError extends Error {}
+
+export function flowSlug(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return slug || "flow";
+}
+
+function describe(flow: FlowDefinition): string | undefined {
+  const raw = flow.raw as { description?: unknown } | null;
+  return raw && typeof raw.description === "string" && raw.description.trim() ? raw.description.trim() : undefined;
+}
+
+export class FlowCatalog {
+  private readonly byId = new Map<string, CatalogFlow>();
+
+  constructor(flows: Array<Omit<CatalogFlow, "id"> & { id?: string }>) {
+    for (const f of flows) {
+      const base = f.id ?? flowSlug(f.name);
+      let id = base;
+      for (let i = 2; this.byId.has(id); i++) id = `${base}-${i}`;
+      this.byId.set(id, { ...f, id });
+    }
+    if (this.byId.size === 0) throw new FlowCatalogError("no flow to serve: give at least one with --flow <file>");
+  }
+
+  /** Reads and validates flow files; throws one error naming every problem of every file. */
+  static async load(specs: FlowFileSpec[]): Promise<FlowCatalog> {
+    const registry = createRegistry();
+    const flows: Array<Omit<CatalogFlow, "id"> & { id?: string }> = [];
+    const problems: string[] = [];
+    for (const spec of specs) {
+      const read = await readFlowFile(spec.file);
+      const diagnostics = [...read.diagnostics];
+      if (read.flow) diagnostics.push(...validateFlow(read.flow, registry));
+      const errors = diagnostics.filter((d) => d.severity === "error");
+      if (!read.flow || errors.length > 0) {
+        problems.push(`${spec.file}: ${errors.length} error${errors.length === 1 ? "" : "s"}:`, ...errors.map((d) => formatDiagnostic(d)));
+        continue;
+      }
+      const description = describe(read.flow);
+      flows.push({ ...(spec.id ? { id: spec.id } : {}), name: read.flow.name || basename(spec.file), ...(description ? { description } : {}), file: spec.file, source: spec.source, definition: read.flow });
+    }
+    if (problems.length > 0) throw new FlowCatalogError(problems.join("\n"));
+    return new FlowCatalog(flows);
+  }
+
+  list(): CatalogFlow[] {
+    return [...this.byId.values()];
+  }
+
+  get default(): CatalogFlow {
+    return this.byId.values().next().value as CatalogFlow;
+  }
+
+  /** By id, or by the flow's name (as exported), or its flowId. */
+  find(ref: string | undefined): CatalogFlow | undefined {
+    if (ref === undefined || ref === "") return this.default;
+    return this.byId.get(ref) ?? this.list().find((f) => f.name === ref || f.definition.flowId === ref || f.definition.id === ref);
+  }
+
+  definitions(): FlowDefinition[] {
+    return this.list().map((f) => f.definition);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The WebSocket half of the API: live events for the caller (prompts to play, the call's state,
+ * what the flow is doing), for an agent (offers with call-associated data, screen pops, state)
+ * and for supervisors (queues, agents, contacts, and the traces they choose to watch).
+ *
+ * Every message is one JSON object with a `type`. The first message on each socket is the
+ * current picture (`hello`, `desk`, `snapshot`), so a socket that joins late misses nothing.
+ */
+import type { FastifyInstance } from "fastify";
+import type { CenterEvent } from "../../center/index.js";
+import type { CallEvent } from "../../engine/events.js";
+import type { CallSession } from "../calls.js";
+import type { ContextHolder, ServerContext } from "../context.js";
+import { toErrorResponse } from "../errors.js";
+import { contactSummary, type ContactSummary } from "./api.js";
+
+/** The part of a `ws` socket used here (the package ships no types of its own). */
+interface WebSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: "message", listener: (data: unknown) => void): void;
+  on(event: "close", listener: () => void): void;
+}
+
+/** Supervisor snapshots are sent at most this often, ms. */
+const SNAPSHOT_INTERVAL_MS = 250;
+
+function send(socket: WebSocket, message: unknown): void {
+  if (socket.readyState !== socket.OPEN) return;
+  socket.send(JSON.stringify(message));
+}
+
+function parse(data: unknown): Record<string, unknown> | undefined {
+  try {
+    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data as Buffer[]).toString("utf8") : String(data);
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refuse(socket: WebSocket, err: unknown): void {
+  const { body } = toErrorResponse(err);
+  send(socket, { type: "error", ...body });
+  socket.close(1008, body.error.code);
+}
+
+type Params = { id: string };
+
+export function registerSocketRoutes(app: FastifyInstance, holder: ContextHolder): { close(): void } {
+  const hub = new SupervisorHub(holder);
+
+  // ---- caller: /api/calls/:id/ws[?observe=1]
+  app.get<{ Params: Params; Querystring: { observe?: string } }>("/api/calls/:id/ws", { websocket: true }, (socket, req) => {
+    let ctx: ServerContext;
+    let session: CallSession | undefined;
+    try {
+      ctx = holder.get();
+      session = ctx.calls.get(req.params.id);
+    } catch (err) {
+      refuse(socket, err);
+      return;
+    }
+    if (!session) {
+      send(socket, { type: "error", error: { code: "CALL_NOT_FOUND", message: `no call with interaction id "${req.params.id}"` } });
+      socket.close(1008, "CALL_NOT_FOUND");
+      return;
+    }
+    const call = session;
+    // The softphone is the phone: closing it hangs up. An observer (?observe=1) only listens.
+    const isPhone = req.query.observe !== "1" && req.query.observe !== "true";
+    let speaks = false;
+    send(socket, { type: "hello", call: contactSummary(ctx, call), events: [...call.events], ...(call.currentPlay ? { playing: call.currentPlay } : {}), ...(call.currentCollect ? { collecting: call.currentCollect } : {}) });
+    if (call.ended) send(socket, { type: "ended", reason: call.summary().endReason });
+    const unsubscribe = call.subscribe((m) => send(socket, m));
+
+    socket.on("message", (data: unknown) => {
+      const m = parse(data);
+      if (!m) return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "messages are JSON objects with a type" } });
+      switch (m.type) {
+        case "dtmf":
+          if (typeof m.digits !== "string" || !/^[0-9*#]{1,32}$/.test(m.digits)) {
+            return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "dtmf: digits must be 1 to 32 keys among 0-9, * and #" } });
+          }
+          if (!call.ended) call.channel.press(m.digits);
+          return;
+        case "played":
+          if (typeof m.promptId === "number") call.channel.promptFinished(m.promptId);
+          return;
+        case "speech":
+          if (m.enabled === true && !speaks) {
+            speaks = true;
+            call.channel.speakerJoined();
+          } else if (m.enabled === false && speaks) {
+            speaks = false;
+            call.channel.speakerLeft();
+          }
+          return;
+        case "hangup":
+          if (!call.ended) call.interaction.hangup();
+          return;
+        default:
+          return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: `unknown message type "${String(m.type)}" (dtmf, played, speech, hangup)` } });
+      }
+    });
+    socket.on("close", () => {
+      unsubscribe();
+      if (speaks) call.channel.speakerLeft();
+      if (isPhone && !call.ended) call.interaction.hangup();
+    });
+  });
+
+  // ---- agent: /api/agents/:id/ws
+  app.get<{ Params: Params }>("/api/agents/:id/ws", { websocket: true }, (socket, req) => {
+    let ctx: ServerContext;
+    try {
+      ctx = holder.get();
+    } catch (err) {
+      refuse(socket, err);
+      return;
+    }
+    const agentId = req.params.id;
+    const first = ctx.desk.view(agentId);
+    if (!first) {
+      send(socket, { type: "error", error: { code: "AGENT_NOT_FOUND", message: `no agent "${agentId}"` } });
+      socket.close(1008, "AGENT_NOT_FOUND");
+      return;
+    }
+    send(socket, { type: "desk", desk: first });
+    // Each event goes out as it happens; the desk view after it follows once a burst settles.
+    let deskQueued = false;
+    const unsubscribe = ctx.center.subscribeAgent(agentId, (event: CenterEvent) => {
+      send(socket, { type: "event", event });
+      if (deskQueued) return;
+      deskQueued = true;
+      setImmediate(() => {
+        deskQueued = false;
+        const view = ctx.desk.view(agentId);
+        if (view) send(socket, { type: "desk", desk: view });
+      });
+    });
+    socket.on("message", () => send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "the agent socket only sends; act through the REST API (POST /api/agents/{id}/...)" } }));
+    socket.on("close", unsubscribe);
+  });
+
+  // ---- supervisor: /api/supervisor/ws
+  app.get("/api/supervisor/ws", { websocket: true }, (socket) => {
+    try {
+      holder.get();
+    } catch (err) {
+      refuse(socket, err);
+      return;
+    }
+    hub.join(socket);
+  });
+
+  return { close: () => hub.close() };
+}
+
+interface Watcher {
+  socket: WebSocket;
+  /** Contact whose live events this supervisor follows; `*` for every contact. */
+  watching?: string;
+}
+
+/**
+ * Fans the center and every call out to supervisors: a snapshot of queues, agents and contacts
+ * whenever something changed (at most every 250 ms), center notices as they come, and the live
+ * events of the contact each supervisor watches.
+ */
+class SupervisorHub {
+  private readonly watchers = new Set<Watcher>();
+  private dirty = false;
+  private timer?: NodeJS.Timeout;
+  private lastSent = 0;
+  private unsubscribe: Array<() => void> = [];
+  private attached = false;
+
+  constructor(private readonly holder: ContextHolder) {}
+
+  join(socket: WebSocket): void {
+    this.attach();
+    const w: Watcher = { socket };
+    this.watchers.add(w);
+    send(socket, this.snapshot());
+    socket.on("message", (data) => {
+      const m = parse(data);
+      if (m?.type === "watch") {
+        w.watching = typeof m.interactionId === "string" && m.interactionId ? m.interactionId : undefined;
+        if (w.watching && w.watching !== "*") {
+          const session = this.holder.get().calls.get(w.watching);
+          send(socket, { type: "trace", interactionId: w.watching, events: session ? [...session.events] : [], omittedEvents: session?.omittedEvents ?? 0 });
+        }
+      } else {
+        send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: 'supervisor messages: {"type":"watch","interactionId":"..."}' } });
+      }
+    });
+    socket.on("close", () => {
+      this.watchers.delete(w);
+      if (this.watchers.size === 0) this.detach();
+    });
+  }
+
+  close(): void {
+    this.detach();
+    for (const w of this.watchers) w.socket.close(1001, "server shutting down");
+    this.watchers.clear();
+  }
+
+  private attach(): void {
+    if (this.attached) return;
+    this.attached = true;
+    const ctx = this.holder.get();
+    this.unsubscribe.push(
+      ctx.center.subscribe((e) => {
+        if (e.type === "notice") this.broadcast({ type: "notice", event: e });
+        this.touch();
+      }),
+      ctx.calls.onEvent((session, event) => this.onCallEvent(session, event)),
+    );
+  }
+
+  private detach(): void {
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    this.attached = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private onCallEvent(session: CallSession, event: CallEvent): void {
+    for (const w of this.watchers) {
+      if (w.watching === "*" || w.watching === session.interactionId) send(w.socket, { type: "call-event", event });
+    }
+    if (event.type !== "variable" && event.type !== "prompt") this.touch();
+  }
+
+  private touch(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    const wait = Math.max(0, SNAPSHOT_INTERVAL_MS - (Date.now() - this.lastSent));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.dirty) return;
+      this.dirty = false;
+      this.lastSent = Date.now();
+      this.broadcast(this.snapshot());
+    }, wait);
+  }
+
+  private broadcast(message: unknown): void {
+    if (this.watchers.size === 0) return;
+    const text = JSON.stringify(message);
+    for (const w of this.watchers) if (w.socket.readyState === w.socket.OPEN) w.socket.send(text);
+  }
+
+  private snapshot(): { type: "snapshot"; at: number; queues: unknown; agents: unknown; contacts: ContactSummary[] } {
+    const ctx = this.holder.get();
+    const simulated = new Set(ctx.demo.agents.filter((a) => a.simulated).map((a) => a.id));
+    return {
+      type: "snapshot",
+      at: ctx.clock.now(),
+      queues: ctx.center.listQueues(),
+      agents: ctx.center.listAgents().map((a) => ({ ...a, simulated: simulated.has(a.id) })),
+      contacts: ctx.calls.list().slice(-200).map((s) => contactSummary(ctx, s)),
+    };
+  }
+}

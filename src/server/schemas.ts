@@ -1,0 +1,66 @@
+/**
+ * Request bodies of the API as zod schemas: handlers parse with them, and the OpenAPI document
+ * describes bodies from the same schemas, so the two cannot drift apart.
+ */
+import { z } from "zod";
+import { ApiError } from "./errors.js";
+
+export const placeCallBody = z
+  .object({
+    ani: z
+      .string()
+      .trim()
+      .min(1, "must not be empty")
+      .max(40, "must be at most 40 characters")
+      .regex(/^[+0-9A-Za-z*#() .-]+$/, "must be a phone number (digits, +, spaces, dashes)")
+      .describe("The caller's number (ANI), e.g. +14806754110"),
+    dnis: z.string().trim().min(1).max(40).optional().describe("The number called (DNIS); the server's default entry number when absent"),
+    flow: z.string().min(1).optional().describe("Flow id from GET /api/flows (or the flow's exported name); the first flow when absent"),
+  })
+  .strict();
+
+export const digitsBody = z
+  .object({ digits: z.string().regex(/^[0-9*#]{1,32}$/, "must be 1 to 32 keys among 0-9, * and #").describe("Keys pressed, in order") })
+  .strict();
+
+export const loginBody = z.object({ available: z.boolean().optional().describe("Go Available at once (otherwise Idle, reason Login)") }).strict();
+
+const reason = z.string().trim().min(1).max(40).describe("Idle reason (Break, Lunch, Meeting...)");
+
+export const stateBody = z
+  .object({
+    state: z.enum(["Available", "Idle"]).describe("The state to go to"),
+    reason: reason.optional(),
+  })
+  .strict();
+
+export const offerBody = z.object({ offerId: z.number().int().positive().optional().describe("The offer to answer; the one ringing when absent") }).strict();
+
+export const wrapUpBody = z
+  .object({
+    state: z.enum(["Available", "Idle"]).optional().describe("Where the agent goes after wrap-up (Available when absent)"),
+    reason: reason.optional(),
+  })
+  .strict();
+
+export const emptyBody = z.object({}).strict();
+
+/** Parses a request body (absent = `{}`), turning every problem into one readable 400. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const result = schema.safeParse(body === undefined || body === null || body === "" ? {} : body);
+  if (result.success) return result.data;
+  const message = result.error.issues
+    .map((i) => {
+      const where = i.path.length ? i.path.map(String).join(".") : "body";
+      return i.code === "unrecognized_keys" ? `${where}: unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}` : `${where}: ${i.message}`;
+    })
+    .join("; ");
+  throw new ApiError(400, "BAD_REQUEST", message);
+}
+
+/** JSON Schema of a body, for the OpenAPI document. */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const s = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
+  delete s.$schema;
+  return s;
+}

@@ -1,0 +1,254 @@
+/**
+ * The composition root of `ccflow serve`: one process serving the embedded CRM (HTTP and HTTPS
+ * listeners), the engine and the contact center, the API (REST + WebSocket) and the web UI.
+ *
+ * Order of start-up: the CRM opens its store; both listeners bind (so the server knows its own
+ * addresses, even on port 0); then the runtime is built with connectors and screen pops bound to
+ * the CRM at those addresses, and the API starts answering. Shutdown ends every contact with the
+ * reason `shutdown` (each flow's PhoneContactEnded runs), waits briefly for them, then closes.
+ */
+import fastifyStatic from "@fastify/static";
+import fastifyWebsocket from "@fastify/websocket";
+import Fastify, { type FastifyInstance } from "fastify";
+import http from "node:http";
+import https from "node:https";
+import { SystemClock, type Clock } from "../engine/clock.js";
+import type { EngineLimits } from "../engine/interaction.js";
+import type { Environment } from "../environment/schema.js";
+import { Runtime, SIMULATED_AGENT_ID, type EmbeddedCrmBinding } from "../runtime/runtime.js";
+import { AgentDesk } from "./agent-desk.js";
+import { CallRegistry } from "./calls.js";
+import { ContextHolder, type DemoAgent, type DemoCaller, type ServerContext, type ServerUrls } from "./context.js";
+import { findDemoCallers } from "./demo-callers.js";
+import type { EmbeddedCrmParts } from "./embedded-crm.js";
+import { startEmbeddedCrm } from "./embedded-crm.js";
+import { toErrorResponse } from "./errors.js";
+import type { FlowCatalog } from "./flows.js";
+import { packageVersion, webRoot } from "./paths.js";
+import { registerApiRoutes } from "./routes/api.js";
+import { registerSocketRoutes } from "./routes/sockets.js";
+
+export const DEFAULT_DNIS = "+18005550100";
+
+export type ServerLog = (level: "info" | "warn" | "error", message: string) => void;
+
+export interface ServeOptions {
+  environment: Environment;
+  flows: FlowCatalog;
+  /** Where the embedded CRM keeps its SQLite file and keys. */
+  dataDir: string;
+  /** HTTP port (UI, API, CRM); 0 picks a free one. Default 8080. */
+  port?: number;
+  /** HTTPS port (the same routes, for clients that insist on TLS); 0 picks one; false for none. Default 8443. */
+  httpsPort?: number | false;
+  /** Default 127.0.0.1. */
+  host?: string;
+  clock?: Clock;
+  /** Start the embedded CRM; default: the environment's `crm.embedded`. */
+  embeddedCrm?: boolean;
+  /** Prompt timing of the browser softphone: estimated speaking time per character, ms. */
+  msPerChar?: number;
+  audioFileMs?: number;
+  defaultDnis?: string;
+  limits?: Partial<EngineLimits>;
+  /** Overrides `center.ringTimeoutSeconds` and friends (tests). */
+  processEnv?: Record<string, string | undefined>;
+  log?: ServerLog;
+}
+
+export interface RunningServer {
+  /** http://host:port — UI at /, API at /api, CRM record pages at /main.aspx, Web API at /api/data/v9.2. */
+  url: string;
+  httpsUrl?: string;
+  context: ServerContext;
+  /** The API's routes (method, path) as registered. */
+  routes: Array<{ method: string; url: string }>;
+  /** Ends every contact (reason `shutdown`), then closes listeners and the CRM. Returns the count of contacts ended. */
+  close(reason?: string): Promise<number>;
+}
+
+function urlOf(host: string, port: number, scheme: "http" | "https"): string {
+  const shown = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return `${scheme}://${shown}:${port}`;
+}
+
+function boundPort(app: FastifyInstance): number {
+  const address = app.server.address();
+  if (address && typeof address === "object") return address.port;
+  throw new Error("the server did not bind a port");
+}
+
+interface BuiltApp {
+  app: FastifyInstance;
+  sockets: { close(): void };
+  /** The API's routes as registered (method and path), for the OpenAPI check. */
+  routes: Array<{ method: string; url: string }>;
+}
+
+/** Dataverse allows 32 KB URLs; Node's default header limit (16 KB) would cut OData queries short. */
+const MAX_HEADER_SIZE = 64 * 1024;
+
+async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined, log: ServerLog, tls?: { key: string; cert: string }): Promise<BuiltApp> {
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    routerOptions: { maxParamLength: 32 * 1024 },
+    serverFactory: (handler) =>
+      tls ? https.createServer({ key: tls.key, cert: tls.cert, maxHeaderSize: MAX_HEADER_SIZE }, handler) : http.createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
+  }) as unknown as FastifyInstance;
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  if (crm) await crm.register(app);
+  let sockets: { close(): void } = { close: () => undefined };
+  const routes: BuiltApp["routes"] = [];
+  await app.register(async (api) => {
+    api.addHook("onRoute", (r) => {
+      for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
+    });
+    api.setErrorHandler((err, req, reply) => {
+      const { status, body, unexpected } = toErrorResponse(err);
+      if (unexpected) log("error", `${req.method} ${req.url} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      void reply.code(status).send(body);
+    });
+    registerApiRoutes(api, holder);
+    sockets = registerSocketRoutes(api, holder);
+  });
+  await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith("/api/")) {
+      void reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${req.url.split("?")[0]} (see /api/openapi.json)` } });
+    } else {
+      void reply.code(404).type("text/plain").send(`Not found: ${req.url.split("?")[0]}`);
+    }
+  });
+  return { app, sockets, routes };
+}
+
+/** Starts everything; resolves once the server answers on its listeners. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const log: ServerLog = options.log ?? (() => undefined);
+  const env = options.environment;
+  const clock = options.clock ?? new SystemClock();
+  const host = options.host ?? "127.0.0.1";
+  const holder = new ContextHolder();
+  const useCrm = options.embeddedCrm ?? env.crm.embedded;
+
+  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, orgUrls: env.crm.orgUrls, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
+  const closers: Array<() => Promise<void> | void> = [];
+  try {
+    const http = await buildApp(holder, crm, log);
+    closers.push(() => http.sockets.close(), () => http.app.close());
+    await http.app.listen({ port: options.port ?? 8080, host });
+    const url = urlOf(host, boundPort(http.app), "http");
+
+    let httpsUrl: string | undefined;
+    const httpsPort = options.httpsPort ?? 8443;
+    if (httpsPort !== false && crm?.tls) {
+      const secure = await buildApp(holder, crm, log, { key: crm.tls.key, cert: crm.tls.cert });
+      closers.push(() => secure.sockets.close(), () => secure.app.close());
+      await secure.app.listen({ port: httpsPort, host });
+      httpsUrl = urlOf(host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host, boundPort(secure.app), "https");
+    }
+
+    let binding: EmbeddedCrmBinding | undefined;
+    if (crm) {
+      // Tokens name the resource they were asked for; accept every name this server answers to.
+      const ports = [new URL(url).port, httpsUrl ? new URL(httpsUrl).port : undefined];
+      for (const name of new Set(["localhost", "127.0.0.1", new URL(url).hostname])) {
+        crm.addPublicBaseUrl(`http://${name}:${ports[0]}`);
+        if (ports[1]) crm.addPublicBaseUrl(`https://${name}:${ports[1]}`);
+      }
+      binding = { baseUrl: url, ...crm.credentials };
+    }
+    const runtime = new Runtime({
+      environment: env,
+      flows: options.flows.definitions(),
+      clock,
+      crm: binding,
+      limits: options.limits,
+      processEnv: options.processEnv,
+      log: (level, message) => log(level, message),
+    });
+    closers.unshift(() => runtime.close());
+    const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message) });
+    const desk = new AgentDesk(runtime.center, calls);
+    closers.unshift(() => desk.close());
+
+    const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json` };
+    if (crm) {
+      urls.crm = url;
+      if (httpsUrl) urls.crmHttps = httpsUrl;
+      urls.webApi = `${url}/api/data/v9.2/`;
+      urls.tokenUrl = `${url}/${crm.credentials.tenantId}/oauth2/v2.0/token`;
+      if (crm.tls) urls.caPath = crm.tls.caPath;
+    }
+    let callers: DemoCaller[] = [];
+    if (crm) {
+      try {
+        callers = await findDemoCallers(url, crm.credentials);
+      } catch (err) {
+        log("warn", `could not list the demo callers from the CRM: ${(err as Error).message}`);
+      }
+    }
+    const context: ServerContext = {
+      runtime,
+      center: runtime.center,
+      calls,
+      desk,
+      flows: options.flows,
+      clock,
+      urls,
+      demo: { callers, agents: demoAgents(runtime, env) },
+      ...(crm ? { crm: { ...crm.credentials, development: crm.developmentCredentials } } : {}),
+      defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
+      startedAt: clock.now(),
+      version: packageVersion(),
+    };
+    holder.set(context);
+
+    let closing: Promise<number> | undefined;
+    return {
+      url,
+      ...(httpsUrl ? { httpsUrl } : {}),
+      context,
+      routes: http.routes,
+      close(reason = "shutdown") {
+        closing ??= (async () => {
+          let ended = runtime.center.shutdown(reason);
+          await runtime.center.settle();
+          // Calls still in the IVR are not in the center: end them the same way, with the same reason.
+          for (const s of calls.active()) {
+            if (s.ended || runtime.center.contact(s.interactionId)) continue;
+            s.interaction.notify({ type: "ended", reason });
+            ended++;
+          }
+          if (ended > 0) log("info", `ended ${ended} contact${ended === 1 ? "" : "s"} (${reason})`);
+          if (!(await calls.drain(3000))) log("warn", "some calls were still finishing their event flows after 3 s");
+          for (const close of closers) await close();
+          crm?.close();
+          return ended;
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
+    crm?.close();
+    throw err;
+  }
+}
+
+function demoAgents(runtime: Runtime, env: Environment): DemoAgent[] {
+  const simulated = new Set<string>([SIMULATED_AGENT_ID]);
+  for (const a of env.agents) {
+    if (a && typeof a === "object" && "simulated" in a && (a as { simulated?: unknown }).simulated) simulated.add(String((a as { id?: unknown }).id));
+  }
+  return runtime.center.listAgents().map((a) => ({
+    id: a.id,
+    name: a.name,
+    ...(a.email ? { email: a.email } : {}),
+    ...(a.teamId ? { teamId: a.teamId } : {}),
+    ...(a.teamName ? { teamName: a.teamName } : {}),
+    queues: a.queues,
+    simulated: simulated.has(a.id),
+  }));
+}
