@@ -11,5 +11,7 @@ export const MAX_OUTPUT = 1_048_576;
 export const MAX_COLLECTION = 100_000;
 /** Nesting of expressions and tags the parser accepts (recursion depth). */
 export const MAX_NESTING = 100;
+/** Operators, filters and attribute steps in one statement (each deepens the tree by one). */
+export const MAX_CHAIN = 1_000;
 /** Nesting of values `stringify` walks before giving up (cyclic data from the scope). */
 export const MAX_VALUE_DEPTH = 64;

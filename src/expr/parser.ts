@@ -9,7 +9,7 @@ import { FILTERS } from "./filters/index.js";
 import { FUNCTIONS } from "./functions.js";
 import { TESTS } from "./is-tests.js";
 import { tokenize, type Token, type TokenType } from "./lexer.js";
-import { MAX_NESTING } from "./limits.js";
+import { MAX_CHAIN, MAX_NESTING } from "./limits.js";
 import { UNSUPPORTED_TAGS } from "./registry.js";
 import { JDouble } from "./values.js";
 
@@ -46,6 +46,7 @@ export function parse(source: string): Node[] {
 class Parser {
   private i = 0;
   private depth = 0;
+  private chain = 0;
 
   constructor(
     private readonly source: string,
@@ -92,6 +93,21 @@ class Parser {
     if (++this.depth > MAX_NESTING) this.fail(`Template nested too deeply (more than ${MAX_NESTING} levels)`, pos);
   }
 
+  /**
+   * Operators, filters and attribute steps in a row build a left-deep tree that `enter` does not
+   * see (`a.a.a...`, `1 + 1 + ...`); the compiler and the evaluator recurse over it, so one
+   * statement's chain is bounded too, or 20,000 steps overflow the JavaScript stack.
+   */
+  private chainStep(pos: number): void {
+    if (++this.chain > MAX_CHAIN) this.fail(`Expression too long (more than ${MAX_CHAIN} operators, filters and attribute steps in one statement)`, pos);
+  }
+
+  /** An expression that starts a statement (`{{ }}`, `{% set %}`, `{% if %}`, `{% for %}`). */
+  private parseStatementExpression(): Expr {
+    this.chain = 0;
+    return this.parseExpression(0);
+  }
+
   parseTemplate(): Node[] {
     const { nodes, stop } = this.parseBody(null);
     if (stop) this.fail(`Unexpected tag '${stop.name}'`, stop.pos);
@@ -113,7 +129,7 @@ class Parser {
         case "PRINT_START": {
           this.next();
           if (this.test("PRINT_END")) this.unexpected(this.cur, "an expression");
-          const expr = this.parseExpression(0);
+          const expr = this.parseStatementExpression();
           this.expect("PRINT_END");
           nodes.push({ kind: "print", expr, pos: t.pos });
           break;
@@ -142,7 +158,7 @@ class Parser {
         case "set": {
           const name = this.parseNewVariableName();
           this.expect("PUNCT", "=");
-          const expr = this.parseExpression(0);
+          const expr = this.parseStatementExpression();
           this.expect("EXECUTE_END");
           return { kind: "set", name, expr, pos: start };
         }
@@ -162,7 +178,7 @@ class Parser {
 
   private parseIf(start: number): Node {
     const branches: Array<{ condition: Expr; body: Node[]; pos: number }> = [];
-    let condition = this.parseExpression(0);
+    let condition = this.parseStatementExpression();
     let condPos = start;
     this.expect("EXECUTE_END");
     for (;;) {
@@ -171,7 +187,7 @@ class Parser {
       if (!stop) this.fail("Unclosed 'if' (missing '{% endif %}')", start);
       if (stop.name === "elseif") {
         condPos = stop.pos;
-        condition = this.parseExpression(0);
+        condition = this.parseStatementExpression();
         this.expect("EXECUTE_END");
         continue;
       }
@@ -187,7 +203,7 @@ class Parser {
   private parseFor(start: number): Node {
     const variable = this.parseNewVariableName();
     this.expect("NAME", "in");
-    const iterable = this.parseExpression(0);
+    const iterable = this.parseStatementExpression();
     this.expect("EXECUTE_END");
     const { nodes, stop } = this.parseBody(["else", "endfor"]);
     if (!stop) this.fail("Unclosed 'for' (missing '{% endfor %}')", start);
@@ -232,6 +248,7 @@ class Parser {
       if (t.type !== "OPERATOR") break;
       const precedence = BINARY[t.value];
       if (precedence === undefined || precedence < minPrecedence) break;
+      this.chainStep(t.pos);
       this.next();
       if (t.value === "|") expr = this.parseFilter(expr);
       else if (t.value === "is" || t.value === "is not") expr = this.parseTest(expr, t.value === "is not", t.pos);
@@ -326,6 +343,7 @@ class Parser {
     for (;;) {
       const t = this.cur;
       if (t.type !== "PUNCT") return node;
+      if (t.value === "." || t.value === "[") this.chainStep(t.pos);
       if (t.value === ".") {
         this.next();
         const name = this.expect("NAME");
