@@ -138,7 +138,7 @@ function readVariables(value: unknown, report: Report): Map<string, VariableDef>
     const typeName = typeof v.type === "string" ? v.type.toUpperCase() : "";
     const type = VARIABLE_TYPES[typeName];
     if (!type) {
-      report({ code: "bad-variable", message: `Variable "${v.name}" has unknown type ${JSON.stringify(v.type)} (expected STRING, INTEGER, BOOLEAN, DECIMAL, DATE_TIME or JSON)`, path: `${path}.type` });
+      report({ code: "bad-variable", message: `Variable "${v.name}" has ${v.type === undefined ? "no type" : `unknown type ${JSON.stringify(v.type)}`} (expected STRING, INTEGER, BOOLEAN, DECIMAL, DATE_TIME or JSON)`, path: `${path}.type` });
     }
     if (v.value !== null && v.value !== undefined && typeof v.value !== "string") {
       // Exports always hold strings; a number here means the file was edited by hand. Accept it.

@@ -66,7 +66,9 @@ export function register(program: Command): void {
       } else {
         for (const r of reports) {
           const shown = opts.quiet ? r.diagnostics.filter((d) => d.severity === "error") : r.diagnostics;
-          const what = r.flow ? `${bold(r.flow)} ${dim(`(${r.activities} activities)`)}` : "";
+          // The name comes from the file: a megabyte of it is not a heading.
+          const name = r.flow && r.flow.length > 120 ? `${r.flow.slice(0, 100)}… (${r.flow.length} characters)` : r.flow;
+          const what = name ? `${bold(name)} ${dim(`(${r.activities} activities)`)}` : "";
           process.stdout.write(`${r.file}${what ? `  ${what}` : ""}\n`);
           for (const d of shown) process.stdout.write(`${formatDiagnostic(d)}\n`);
           const summary = r.valid
