@@ -23,6 +23,8 @@ const screenPop: ActivitySpec = {
     const url = str(def, "screenPopUrl");
     if (url) out.push({ field: "screenPopUrl", source: url });
     out.push(...mapTemplates(def, "queryParameters"));
+    const label = str(def, "screenPopDesktopLabel");
+    if (label) out.push({ field: "screenPopDesktopLabel", source: label });
     return out;
   },
   validate(def, report) {
@@ -41,7 +43,7 @@ const screenPop: ActivitySpec = {
     let url = appendQuery(base, pairs);
     if (ctx.env.rewriteScreenPop) url = ctx.env.rewriteScreenPop(url);
     const target = str(def, "target") ?? "newBrowserTab";
-    const label = str(def, "screenPopDesktopLabel");
+    const label = ctx.render(str(def, "screenPopDesktopLabel"), "screenPopDesktopLabel") || undefined;
     const agent = ctx.center.screenPop({ contact: ctx.contact, url, target, label });
     ctx.emit({ type: "screen-pop", url, target, label, agent });
     return ctx.flow.events.next.get(def.id)?.has("out") || ctx.flow.main.next.get(def.id)?.has("out") ? "out" : "default";

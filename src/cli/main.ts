@@ -4,17 +4,21 @@
  */
 import { Command, CommanderError } from "commander";
 import { register as registerValidate } from "./commands/validate.js";
+import { register as registerCall } from "./commands/call.js";
 import { register as registerConnector } from "./commands/connector.js";
 import { register as registerTest } from "./commands/test.js";
 import { register as registerServe } from "./commands/serve.js";
+import { register as registerCrm } from "./commands/crm.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("ccflow").description("Run Webex Contact Center Flow Designer flows offline").exitOverride();
   registerValidate(program);
+  registerCall(program);
   registerConnector(program);
   registerTest(program);
   registerServe(program);
+  registerCrm(program);
   try {
     await program.parseAsync(argv);
     // Actions report failure through process.exitCode; keep it.

@@ -3,6 +3,7 @@
  * with the time since the call started, the activity, and what it did.
  */
 import type { CallEvent } from "../engine/events.js";
+import { findEvent } from "../flow/event-names.js";
 import { bold, cyan, dim, green, red, yellow } from "./format.js";
 
 function clip(s: string, n = 160): string {
@@ -27,7 +28,9 @@ export class TranscriptPrinter {
   print(e: CallEvent): void {
     this.start ??= e.at;
     const t = dim(`${((e.at - this.start) / 1000).toFixed(1).padStart(6)}s`);
-    const who = e.flow && e.flow !== "main" ? `${dim(`[${e.flow}]`)} ${e.activity ?? ""}` : (e.activity ?? "");
+    // Event flows are named as people know them (AgentAnswered, not AgentContactAssigned).
+    const flowName = e.flow && e.flow !== "main" ? (findEvent(e.flow)?.ui ?? e.flow) : undefined;
+    const who = flowName && e.type !== "event" ? `${dim(`[${flowName}]`)} ${e.activity ?? ""}` : (e.activity ?? "");
     const col = who ? `${bold(who)}  ` : "";
     const line = (text: string) => this.write(`${t}  ${col}${text}`);
     switch (e.type) {
@@ -79,7 +82,7 @@ export class TranscriptPrinter {
         line(red(`error: ${e.message}${e.handling === "global-error" ? " → OnGlobalError" : e.handling === "port" ? " → error port" : ""}`));
         break;
       case "event":
-        line(dim(`event ${e.name}`));
+        line(dim(`▸ ${findEvent(e.name)?.ui ?? e.name} event flow`));
         break;
       case "ended":
         line(bold(`call ended: ${e.reason}`));

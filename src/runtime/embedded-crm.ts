@@ -1,0 +1,22 @@
+/**
+ * Starts the embedded Dynamics-compatible CRM in this process on free loopback ports (for
+ * `ccflow call`, flow tests and benchmarks) and describes it as a connector binding.
+ */
+import { resolveCredentials, startCrmServer, type CrmServer } from "../crm/index.js";
+import type { EmbeddedCrmBinding } from "./runtime.js";
+
+export interface EmbeddedCrm {
+  server: CrmServer;
+  binding: EmbeddedCrmBinding;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedCrm(options: { dataDir: string; orgUrls?: string[]; port?: number; httpsPort?: number }): Promise<EmbeddedCrm> {
+  const server = await startCrmServer({ dataDir: options.dataDir, port: options.port ?? 0, httpsPort: options.httpsPort ?? 0, orgUrls: options.orgUrls });
+  const credentials = resolveCredentials();
+  return {
+    server,
+    binding: { baseUrl: server.httpUrl, tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret },
+    close: () => server.close(),
+  };
+}
