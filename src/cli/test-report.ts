@@ -35,7 +35,7 @@ export function transcriptText(events: readonly CallEvent[]): string {
 }
 
 /** The transcript around one event: a few lines before, the line itself marked, a few after. */
-function around(events: readonly CallEvent[], index: number | undefined, before = 6, after = 3): string[] {
+function around(events: readonly CallEvent[], index: number | undefined, before = 4, after = 6): string[] {
   const per = transcriptLines(events);
   const printed = per.map((l, i) => ({ l, i })).filter((x) => x.l.length > 0);
   if (printed.length === 0) return ["(nothing happened)"];
@@ -79,6 +79,7 @@ function failureLines(f: ExpectationFailure, events: readonly CallEvent[]): stri
 }
 
 export function scenarioLine(r: ScenarioResult, cwd: string): string {
+  if (r.status === "skipped") return `${yellow("○")} ${r.name}  ${dim(`${rel(r.file, cwd)}:${r.line}  skipped: ${r.notes[0] ?? ""}`)}`;
   const mark = r.status === "passed" ? green("✓") : r.status === "failed" ? red("✗") : red("!");
   const timing = dim(`${rel(r.file, cwd)}:${r.line}  ${r.callSeconds.toFixed(1)} s of call in ${r.ms} ms`);
   return `${mark} ${r.name}  ${timing}`;
@@ -86,6 +87,7 @@ export function scenarioLine(r: ScenarioResult, cwd: string): string {
 
 export function formatScenarioDetails(r: ScenarioResult): string[] {
   const out: string[] = [];
+  if (r.status === "skipped") return out;
   for (const p of r.problems) out.push(`    ${red("error:")} ${p}`);
   for (const f of r.failures) for (const l of failureLines(f, r.events)) out.push(`    ${l}`);
   if (r.status !== "passed") for (const n of r.notes) out.push(`    ${yellow("note:")} ${n}`);
@@ -120,7 +122,7 @@ export function formatCoverage(c: FlowCoverage, cwd: string, options: { all?: bo
   if (unreachable.length) out.push(dim(`  not reachable: ${unreachable.map((a) => `${a.name} (${a.reason})`).join("; ")}`));
   const t = c.totals;
   const pct = `${c.percent}%`;
-  out.push(`  ${c.percent >= 100 ? green(pct) : yellow(pct)} of reachable ports covered: ${t.covered}/${t.targets} ${dim(`(an End or Disconnect counts once; ${t.excludedPorts} error port${t.excludedPorts === 1 ? "" : "s"} that cannot be taken not counted)`)}; activities run ${t.activitiesRun}/${t.activities}`);
+  out.push(`  ${c.percent >= 100 ? green(pct) : yellow(pct)} of reachable ports covered: ${t.covered}/${t.targets} ${dim(`(an End or Disconnect counts once; ${t.excludedPorts} port${t.excludedPorts === 1 ? "" : "s"} not counted: unwired error ports, error ports of activities that cannot fail, synonyms)`)}; activities run ${t.activitiesRun}/${t.activities}`);
   return out;
 }
 
@@ -148,6 +150,7 @@ export function formatSuite(suite: SuiteResult, cwd: string, options: { coverage
   const parts = [green(`${suite.passed} passed`)];
   if (suite.failed) parts.push(red(`${suite.failed} failed`));
   if (suite.errors) parts.push(red(`${suite.errors} could not run`));
+  if (suite.skipped) parts.push(yellow(`${suite.skipped} skipped`));
   out.push(`${parts.join(", ")} ${dim(`(${suite.results.length} scenario${suite.results.length === 1 ? "" : "s"} in ${suite.files.length} file${suite.files.length === 1 ? "" : "s"}, ${(suite.ms / 1000).toFixed(1)} s)`)}`);
   return out.join("\n");
 }
@@ -160,6 +163,7 @@ function xml(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+// eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
 
 export function junitXml(suite: SuiteResult, cwd: string): string {
@@ -185,16 +189,19 @@ export function junitXml(suite: SuiteResult, cwd: string): string {
     const f = list.filter((r) => r.status === "failed").length;
     const e = list.filter((r) => r.status === "error").length;
     const time = list.reduce((s, r) => s + r.ms, 0) / 1000;
-    lines.push(`  <testsuite name="${xml(rel(file, cwd))}" tests="${list.length}" failures="${f}" errors="${e}" time="${time.toFixed(3)}">`);
+    const sk = list.filter((r) => r.status === "skipped").length;
+    lines.push(`  <testsuite name="${xml(rel(file, cwd))}" tests="${list.length}" failures="${f}" errors="${e}" skipped="${sk}" time="${time.toFixed(3)}">`);
     for (const r of list) {
       lines.push(`    <testcase name="${xml(r.name)}" classname="${xml(r.flowName ?? "flow")}" file="${xml(rel(r.file, cwd))}" line="${r.line}" time="${(r.ms / 1000).toFixed(3)}">`);
-      if (r.status === "error") {
+      if (r.status === "skipped") {
+        lines.push(`      <skipped message="${xml(r.notes[0] ?? "skipped")}"/>`);
+      } else if (r.status === "error") {
         lines.push(`      <error message="${xml(r.problems[0] ?? "could not run")}">${xml(r.problems.join("\n"))}</error>`);
       } else if (r.status === "failed") {
         const body = r.failures.flatMap((x) => failureLines(x, r.events)).map(plain).join("\n");
         lines.push(`      <failure message="${xml(`${r.failures[0]!.expectation}: ${r.failures[0]!.message.split("\n")[0]}`)}" type="expectation">${xml(body)}</failure>`);
       }
-      lines.push(`      <system-out>${xml(plain(transcriptText(r.events)))}</system-out>`);
+      if (r.events.length) lines.push(`      <system-out>${xml(plain(transcriptText(r.events)))}</system-out>`);
       lines.push(`    </testcase>`);
     }
     lines.push(`  </testsuite>`);
@@ -220,6 +227,7 @@ export function suiteJson(suite: SuiteResult, cwd: string): unknown {
     passed: suite.passed,
     failed: suite.failed,
     errors: suite.errors,
+    skipped: suite.skipped,
     ms: suite.ms,
     problems: suite.problems.map((p) => ({ ...p, file: rel(p.file, cwd) })),
     scenarios: suite.results.map((r) => ({

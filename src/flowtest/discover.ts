@@ -28,7 +28,7 @@ async function walk(dir: string, out: string[]): Promise<void> {
 
 export interface Discovered {
   files: string[];
-  /** Paths that do not exist. */
+  /** Paths that do not exist (absolute). */
   missing: string[];
 }
 
@@ -41,7 +41,7 @@ export async function discoverScenarioFiles(paths: string[], cwd = process.cwd()
     try {
       info = await stat(abs);
     } catch {
-      missing.push(p);
+      missing.push(abs);
       continue;
     }
     if (info.isDirectory()) await walk(abs, files);

@@ -203,6 +203,32 @@ export function closestText(expected: string, actual: readonly string[]): { text
   return best && best.column > 1 ? { text: best.text, column: best.column } : undefined;
 }
 
+function bigrams(s: string): Map<string, number> {
+  const m = new Map<string, number>();
+  const t = s.toLowerCase();
+  for (let i = 0; i < t.length - 1; i++) {
+    const g = t.slice(i, i + 2);
+    m.set(g, (m.get(g) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** The candidate sharing the most character pairs with `wanted` (Dice coefficient), if any is close. */
+function mostSimilar<T extends { text: string }>(wanted: string, candidates: readonly T[]): T | undefined {
+  const w = bigrams(wanted);
+  const wn = [...w.values()].reduce((a, b) => a + b, 0);
+  let best: { c: T; score: number } | undefined;
+  for (const c of candidates) {
+    // Only the part of a long prompt as long as what is wanted can match it.
+    const g = bigrams(c.text);
+    let common = 0;
+    for (const [k, n] of w) common += Math.min(n, g.get(k) ?? 0);
+    const score = (2 * common) / (wn + Math.min([...g.values()].reduce((a, b) => a + b, 0), wn));
+    if (!best || score > best.score) best = { c, score };
+  }
+  return best && best.score >= 0.4 ? best.c : undefined;
+}
+
 export function checkExpectations(expect: Expectations, ctx: CheckContext): ExpectationFailure[] {
   const failures: ExpectationFailure[] = [];
   const events = ctx.events;
@@ -222,10 +248,16 @@ export function checkExpectations(expect: Expectations, ctx: CheckContext): Expe
     if (f) {
       const missing = expect.prompts[Number(/\[(\d+)\]$/.exec(f.expectation)![1])]!;
       const exact = typeof missing === "string" ? missing : "exact" in missing ? missing.exact : undefined;
-      if (exact !== undefined) {
-        const heard = events.flatMap((e) => (e.type === "prompt" && e.text !== undefined ? [e.text] : []));
-        const near = closestText(exact, heard);
-        if (near) f.message += `\n  closest heard differs at character ${near.column}:\n    expected ${JSON.stringify(clip(exact, 400))}\n    heard    ${JSON.stringify(clip(near.text, 400))}`;
+      const heard = events.map((e, i) => ({ e, i })).flatMap(({ e, i }) => (e.type === "prompt" && e.text !== undefined ? [{ text: e.text, i }] : []));
+      if (!heard.some((h) => matchText(missing, h.text))) {
+        // Point the transcript at the prompt most like the one expected: usually a near miss.
+        const wanted = typeof missing === "string" ? missing : "exact" in missing ? missing.exact : "contains" in missing ? missing.contains : missing.regex;
+        const like = mostSimilar(wanted, heard);
+        if (like) f.eventIndex = like.i;
+        if (exact !== undefined) {
+          const near = closestText(exact, heard.map((h) => h.text));
+          if (near) f.message += `\n  closest heard differs at character ${near.column}:\n    expected ${JSON.stringify(clip(exact, 400))}\n    heard    ${JSON.stringify(clip(near.text, 400))}`;
+        }
       }
       failures.push(f);
     }

@@ -4,7 +4,7 @@
  * expect.queued.priority: must be at most 10`), all at once, before anything runs.
  */
 import { readFile } from "node:fs/promises";
-import { LineCounter, isNode, parseAllDocuments, type Document } from "yaml";
+import { LineCounter, isMap, isNode, isScalar, parseAllDocuments, type Document } from "yaml";
 import type { z } from "zod";
 import { scenarioSchema, type Scenario } from "./schema.js";
 
@@ -47,17 +47,49 @@ function locate(doc: Document, path: ReadonlyArray<PropertyKey>, counter: LineCo
   return undefined;
 }
 
+/** Position of a key of the map at `path` (for unknown fields: point at the field itself). */
+function locateKey(doc: Document, path: ReadonlyArray<PropertyKey>, key: string, counter: LineCounter): { line: number; col: number } | undefined {
+  const map = doc.getIn(path as unknown[], true);
+  if (!isMap(map)) return undefined;
+  for (const pair of map.items) {
+    if (isScalar(pair.key) && pair.key.value === key && pair.key.range) return counter.linePos(pair.key.range[0]);
+  }
+  return undefined;
+}
+
 function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   if (issue.code === "invalid_type" && value === undefined) return "is required";
   if (issue.code === "invalid_union") {
-    // A union says little on its own; the branch that got furthest says what was wrong.
-    const branches = issue.errors.filter((b) => b.length > 0);
-    const best = branches.find((b) => b.every((i) => i.code !== "invalid_type" || i.path.length > 0));
-    if (best?.[0]) return best[0].message;
-    return `has the wrong form (${issue.message})`;
+    // Every branch failed at this very spot: say what would have been accepted.
+    const firsts = issue.errors.map((b) => b[0]).filter((i): i is z.core.$ZodIssue => i !== undefined);
+    const telling = firsts.find((i) => i.code !== "invalid_type");
+    if (telling) return describeIssue(telling, value);
+    const expected = [...new Set(firsts.map((i) => (i.code === "invalid_type" ? String(i.expected) : "")).filter(Boolean))];
+    const found = value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object" ? "a map" : `${typeof value} ${JSON.stringify(value)}`;
+    return `must be ${expected.map((e) => (e === "object" ? "a map" : e === "array" ? "a list" : e)).join(" or ")}, not ${found}`;
   }
   return issue.message;
+}
+
+/**
+ * A union's message is vague; when one branch got past the type check (its problems lie deeper),
+ * those problems are the ones the author needs, at their own paths.
+ */
+function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code !== "invalid_union") {
+      out.push(issue);
+      continue;
+    }
+    const deeper = issue.errors.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+    if (deeper.length > 0) {
+      const best = deeper.reduce((a, b) => (Math.min(...b.map((i) => i.path.length)) > Math.min(...a.map((i) => i.path.length)) ? b : a));
+      out.push(...expandUnions(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue)));
+    } else out.push(issue);
+  }
+  return out;
 }
 
 function getAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -98,8 +130,8 @@ export function parseScenarioText(text: string, file: string): { scenarios: Load
     }
     const parsed = scenarioSchema.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const pos = locate(doc, issue.path, counter);
+      for (const issue of expandUnions(parsed.error.issues)) {
+        const pos = (issue.code === "unrecognized_keys" ? locateKey(doc, issue.path, issue.keys[0]!, counter) : undefined) ?? locate(doc, issue.path, counter);
         problems.push({
           file,
           line: pos?.line,
@@ -113,6 +145,7 @@ export function parseScenarioText(text: string, file: string): { scenarios: Load
     scenarios.push({ scenario: parsed.data, file, index, line: start });
   });
   if (list.length === 0) problems.push({ file, message: "the file holds no scenario" });
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { scenarios, problems };
 }
 

@@ -48,7 +48,7 @@ export interface RunOptions {
   realTimeoutMs?: number;
 }
 
-export type ScenarioStatus = "passed" | "failed" | "error";
+export type ScenarioStatus = "passed" | "failed" | "error" | "skipped";
 
 export interface ScenarioResult {
   name: string;
@@ -180,6 +180,11 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     return result;
   };
 
+  if (s.skip) {
+    result.status = "skipped";
+    result.notes.push(s.skip);
+    return result;
+  }
   const flowFile = options.flowOverride ? resolve(options.flowOverride) : s.flow ? resolve(dir, s.flow) : undefined;
   if (!flowFile) {
     result.problems.push("the scenario names no flow: add `flow: <file.json>` (relative to the scenario) or run with --flow <file.json>");
@@ -236,6 +241,18 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     throw err;
   }
   const rt = runtime;
+
+  if (s.rejectQueues?.length) {
+    // Fault injection: the runtime creates every queue a flow names, so a misconfigured queue
+    // can only be played by making the center refuse it for this scenario's contact.
+    const refused = new Set(s.rejectQueues);
+    const center = rt.center;
+    const queueContact = center.queueContact.bind(center);
+    center.queueContact = (request) =>
+      refused.has(request.queueId.trim())
+        ? { ok: false, code: "QUEUE_NOT_FOUND", description: `queue "${request.queueId}" is rejected by the scenario (rejectQueues)` }
+        : queueContact(request);
+  }
 
   const availableAfter = typeof s.agent === "object" ? s.agent.availableAfterSeconds : undefined;
   const stop = new AbortController();

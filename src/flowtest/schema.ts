@@ -199,6 +199,7 @@ export const scenarioSchema = z
   .object({
     name: z.string().min(1).describe("What this scenario shows, in a sentence."),
     description: z.string().optional(),
+    skip: z.string().min(1).optional().describe("Do not run this scenario, and print this reason (a known problem being fixed)."),
     flow: z.string().min(1).optional().describe("The flow export to run, relative to this file (or pass --flow)."),
     environment: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
@@ -221,6 +222,10 @@ export const scenarioSchema = z
       })
       .strict()
       .optional(),
+    rejectQueues: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Queue ids whose Queue Contact fails (QUEUE_NOT_FOUND), as when a queue is deleted or misconfigured."),
     crm: crmStateSchema.optional().describe("Records loaded into a fresh embedded CRM; connectors without fixtures are bound to it."),
     http: z.array(httpFixtureSchema).optional().describe("Answers to HTTP requests, first match wins."),
     maxSeconds: z.number().positive().optional().describe("Call time after which the caller hangs up (default 3600)."),

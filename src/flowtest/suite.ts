@@ -35,6 +35,7 @@ export interface SuiteResult {
   passed: number;
   failed: number;
   errors: number;
+  skipped: number;
   ms: number;
 }
 
@@ -92,7 +93,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const registry = createRegistry();
   const loadFlow = createFlowLoader(registry);
   if (problems.length > 0) {
-    return { files: found.files, problems, results: [], coverage: [], passed: 0, failed: 0, errors: 0, ms: Math.round(performance.now() - began) };
+    return { files: found.files, problems, results: [], coverage: [], passed: 0, failed: 0, errors: 0, skipped: 0, ms: Math.round(performance.now() - began) };
   }
 
   const results = await promisePool(scenarios, options.jobs ?? 4, async (s) => {
@@ -103,7 +104,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 
   const collectors = new Map<string, CoverageCollector>();
   for (const r of results) {
-    if (!r.flowFile || r.status === "error") continue;
+    if (!r.flowFile || r.status === "error" || r.status === "skipped") continue;
     const loaded = await loadFlow(r.flowFile);
     if (!loaded.flow) continue;
     let c = collectors.get(r.flowFile);
@@ -119,6 +120,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     passed: results.filter((r) => r.status === "passed").length,
     failed: results.filter((r) => r.status === "failed").length,
     errors: results.filter((r) => r.status === "error").length,
+    skipped: results.filter((r) => r.status === "skipped").length,
     ms: Math.round(performance.now() - began),
   };
 }
