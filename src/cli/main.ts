@@ -9,7 +9,6 @@ import { register as registerConnector } from "./commands/connector.js";
 import { register as registerTest } from "./commands/test.js";
 import { register as registerServe } from "./commands/serve.js";
 import { register as registerCrm } from "./commands/crm.js";
-import { register as registerCrm } from "./commands/crm.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -19,7 +18,6 @@ export async function main(argv: string[]): Promise<number> {
   registerConnector(program);
   registerTest(program);
   registerServe(program);
-  registerCrm(program);
   registerCrm(program);
   try {
     await program.parseAsync(argv);

@@ -11,7 +11,7 @@ import { loadSigningKeys, type SigningKeys } from "./auth/keys.js";
 import { SecretGuard } from "./auth/secret-guard.js";
 import { TokenService } from "./auth/tokens.js";
 import { apiHostVariants, DEFAULT_LIMITS, DEV_ORGANIZATION, normalizeResource, resolveCredentials, type CrmLimits } from "./config.js";
-import { ensureSystemUsers, loadDemoData } from "./demo-data.js";
+import { clearCrmData, ensureSystemUsers, loadDemoData, type DemoSummary } from "./demo-data.js";
 import type { Schema } from "./schema/schema.js";
 import { SqliteCrmStore } from "./store/sqlite-store.js";
 import { FaultInjector } from "./web-api/faults.js";
@@ -144,4 +144,17 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
     store.close();
     throw err;
   }
+}
+
+/**
+ * Empties the CRM tables and loads the demo data again (`ccflow crm seed`). App registrations and
+ * keys stay; their application users are recreated.
+ */
+export function reloadDemoData(crm: Crm): DemoSummary {
+  clearCrmData(crm.store);
+  ensureSystemUsers(
+    crm.store,
+    crm.apps.list().map((app) => ({ id: app.applicationUserId, appId: app.clientId, name: app.displayName })),
+  );
+  return loadDemoData(crm.store, crm.config.pageUserId);
 }

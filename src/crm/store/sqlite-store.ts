@@ -46,6 +46,7 @@ export class SqliteCrmStore implements CrmStore {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.db = new Database(options.file);
+    this.db.pragma("busy_timeout = 5000");
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = OFF");
