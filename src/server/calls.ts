@@ -113,7 +113,8 @@ export class CallSession {
     }
     this.events.push(event);
     const s = this.summaryState;
-    if (event.type === "step" && event.activity) s.activity = event.activity;
+    // Event flows run beside the main flow; "where the caller is" is the main flow's activity.
+    if (event.type === "step" && event.activity && (event.flow === undefined || event.flow === "main")) s.activity = event.activity;
     else if (event.type === "queued") {
       s.queue = { id: event.queue, ...(event.queueName ? { name: event.queueName } : {}) };
       s.priority = event.priority;

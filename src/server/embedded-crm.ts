@@ -19,19 +19,19 @@ export interface EmbeddedCrmParts {
   close(): void;
 }
 
-export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: string[]; env?: NodeJS.ProcessEnv }): Promise<EmbeddedCrmParts> {
+export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean }): Promise<EmbeddedCrmParts> {
   const env = options.env ?? process.env;
   const crm = await createCrm({ dataDir: options.dataDir, orgUrls: options.orgUrls, env });
   try {
     const credentials = resolveCredentials(env);
-    const tls = ensureTls(options.dataDir, certificateHostnames(options.orgUrls.flatMap((u) => apiHostVariants(u))));
+    const tls = options.https ? ensureTls(options.dataDir, certificateHostnames(options.orgUrls.flatMap((u) => apiHostVariants(u)))) : undefined;
     return {
       async register(app) {
         registerCrmRoutes(app, crm);
       },
       credentials: { tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret },
       developmentCredentials: !credentials.overridden,
-      tls: { key: tls.keyPem, cert: tls.certPem, caPath: tls.caPath },
+      ...(tls ? { tls: { key: tls.keyPem, cert: tls.certPem, caPath: tls.caPath } } : {}),
       addPublicBaseUrl: (url) => crm.addPublicBaseUrl(url),
       close: () => crm.close(),
     };

@@ -132,7 +132,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const holder = new ContextHolder();
   const useCrm = options.embeddedCrm ?? env.crm.embedded;
 
-  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, orgUrls: env.crm.orgUrls, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
+  const httpsPort = options.httpsPort ?? 8443;
+  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, orgUrls: env.crm.orgUrls, https: httpsPort !== false, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
   const closers: Array<() => Promise<void> | void> = [];
   try {
     const http = await buildApp(holder, crm, log);
@@ -141,7 +142,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = urlOf(host, boundPort(http.app), "http");
 
     let httpsUrl: string | undefined;
-    const httpsPort = options.httpsPort ?? 8443;
     if (httpsPort !== false && crm?.tls) {
       const secure = await buildApp(holder, crm, log, { key: crm.tls.key, cert: crm.tls.cert });
       closers.push(() => secure.sockets.close(), () => secure.app.close());

@@ -1,0 +1,267 @@
+// The agent desktop: sign in as a demo agent, go Available or Idle, take offers (with the flow's
+// call-associated data), see the screen pops the flow sends, end the call and wrap up.
+import { connect, info, post } from "./api.js";
+import { act, clock, duration, fill, h, pill, priorityBadge, ticker, toast } from "./ui.js";
+
+const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
+const TARGET_TEXT = { newBrowserTab: "New browser tab", sameBrowserTab: "Screen-pop tab", insideDesktop: "Inside the desktop" };
+
+export function mountAgent(root) {
+  let agentId = sessionStorage.getItem("ccflow.agent") ?? undefined;
+  let socket;
+  let desk;
+  /** Pops received in this session, newest first: {url, target, label, at, interactionId, blocked} */
+  const pops = [];
+  let insidePop;
+
+  const view = h("div.view.agent-view");
+  const main = h("div.agent-main");
+  const side = h(
+    "div.agent-side",
+    h("section.card.pop-pane#pop-pane", h("header.card-head", h("h2", "Screen pop"), h("span.sub#pop-pane-label", "")), h("div.pop-frame#pop-frame", h("p.empty", "Pops with target “Inside the desktop” open here."))),
+    h("section.card.pops", h("header.card-head", h("h2", "Screen pops received")), h("ul#pop-list.pop-list", h("li.empty", "None yet."))),
+  );
+  view.append(main, side);
+  root.append(view);
+
+  if (agentId) signIn(agentId, false);
+  else renderSignIn();
+
+  function renderSignIn() {
+    const select = h("select#agent-select", { "aria-label": "Agent" });
+    const button = h("button#sign-in.btn.primary", { type: "button" }, "Sign in");
+    fill(
+      main,
+      h(
+        "section.card.sign-in",
+        h("header.card-head", h("h2", "Agent desktop")),
+        h("p", "Sign in as one of the demo agents. Offers from their queues ring here; screen pops open when you accept."),
+        h("div.field", h("label", { for: "agent-select" }, "Agent"), select),
+        h("div.row", button),
+      ),
+    );
+    info()
+      .then((i) => {
+        const humans = i.demo.agents.filter((a) => !a.simulated);
+        fill(select, humans.map((a) => h("option", { value: a.id }, `${a.name}${a.teamName ? ` — ${a.teamName}` : ""}${a.email ? ` (${a.email})` : ""}`)));
+        if (humans.length === 0) fill(select, h("option", { value: "" }, "No agents in the environment file"));
+      })
+      .catch((err) => toast(err.message, "error"));
+    button.addEventListener("click", () => act(button, () => signIn(select.value, true)));
+  }
+
+  async function signIn(id, fresh) {
+    if (!id) throw new Error("Choose an agent");
+    try {
+      desk = await post(`/api/agents/${encodeURIComponent(id)}/login`);
+    } catch (err) {
+      sessionStorage.removeItem("ccflow.agent");
+      if (!fresh) return renderSignIn();
+      throw err;
+    }
+    agentId = id;
+    sessionStorage.setItem("ccflow.agent", id);
+    for (const p of desk.contact?.screenPops ?? []) remember(p, desk.contact.interactionId, false);
+    renderPops();
+    render();
+    socket = connect(`/api/agents/${encodeURIComponent(id)}/ws`, {
+      onMessage,
+      onStatus: (s) => view.classList.toggle("offline", s !== "open"),
+    });
+  }
+
+  async function signOut(button) {
+    await act(button, async () => {
+      await post(`/api/agents/${encodeURIComponent(agentId)}/logout`);
+      socket?.close();
+      socket = undefined;
+      sessionStorage.removeItem("ccflow.agent");
+      agentId = undefined;
+      desk = undefined;
+      renderSignIn();
+    });
+  }
+
+  function onMessage(m) {
+    if (m.type === "desk") {
+      desk = m.desk;
+      render();
+    } else if (m.type === "event") {
+      const e = m.event;
+      if (e.type === "screen-pop") onScreenPop(e);
+      else if (e.type === "offer") toast(`Incoming call from ${e.ani}`, "info");
+      else if (e.type === "offer-cancelled") toast(e.reason === "rona" ? "The offer rang out (RONA): you are Idle" : e.reason === "caller-hangup" ? "The caller hung up" : `Offer withdrawn (${e.reason})`, "warn");
+      else if (e.type === "ended" && e.by !== "agent") toast(e.by === "caller" ? "The caller hung up" : `The call ended (${e.reason})`, "warn");
+    } else if (m.type === "error") {
+      toast(m.error.message, "error");
+    }
+  }
+
+  // ---- screen pops
+
+  function onScreenPop(e) {
+    const pop = remember(e, e.interactionId, true);
+    if (e.target === "insideDesktop") {
+      showInside(pop);
+    } else {
+      const name = e.target === "sameBrowserTab" ? "ccflow-screen-pop" : "_blank";
+      const w = window.open(e.url, name);
+      if (!w) {
+        pop.blocked = true;
+        toast("The browser blocked the screen pop; open it from the list (or allow pop-ups for this site)", "warn");
+      }
+    }
+    renderPops();
+  }
+
+  function remember(p, interactionId, live) {
+    const known = pops.find((x) => x.url === p.url && x.at === p.at);
+    if (known) return known;
+    const pop = { url: p.url, target: p.target, label: p.label, at: p.at, interactionId, live };
+    pops.unshift(pop);
+    if (pop.target === "insideDesktop" && !insidePop) showInside(pop);
+    return pop;
+  }
+
+  function showInside(pop) {
+    insidePop = pop;
+    document.getElementById("pop-pane-label").textContent = pop.label ?? "";
+    fill(document.getElementById("pop-frame"), h("iframe#pop-iframe", { src: pop.url, title: pop.label ?? "Screen pop" }));
+  }
+
+  function renderPops() {
+    const list = document.getElementById("pop-list");
+    if (!list) return;
+    fill(
+      list,
+      pops.length === 0
+        ? h("li.empty", "None yet.")
+        : pops.map((p) =>
+            h(
+              "li.pop",
+              h("div.pop-head", h("b", p.label || "Screen pop"), h("span.target", TARGET_TEXT[p.target] ?? p.target), h("span.time", clock(p.at))),
+              h("a.pop-url", { href: p.url, target: p.target === "sameBrowserTab" ? "ccflow-screen-pop" : "_blank", rel: "opener" }, p.url),
+              p.blocked ? h("span.blocked", "blocked by the browser — click the link to open") : null,
+              p.target === "insideDesktop" ? h("button.btn.small", { type: "button", onclick: () => showInside(p) }, "Show here") : null,
+            ),
+          ),
+    );
+  }
+
+  // ---- the desk
+
+  function render() {
+    if (!desk) return;
+    const a = desk.agent;
+    const stateBar = h(
+      "section.card.state-bar",
+      h("div.who", h("div.avatar", initials(a.name)), h("div", h("div.name#agent-name", a.name), h("div.sub", [a.email, a.teamName ?? a.teamId].filter(Boolean).join(" · ")))),
+      h("div.state", pill(a.state, a.state === "Idle" && a.reason ? `Idle · ${a.reason}` : a.state), ticker(h("span.since"), (el) => (el.textContent = duration(Date.now() - a.since)))),
+      h("div.state-actions", ...stateButtons(a)),
+    );
+    const body = [];
+    if (desk.offer) body.push(offerCard(desk.offer));
+    else if (a.state === "Engaged" && desk.contact) body.push(callCard(desk.contact));
+    else if (a.state === "WrapUp") body.push(wrapUpCard(desk.contact));
+    else body.push(waitingCard(a));
+    fill(main, stateBar, ...body);
+  }
+
+  function stateButtons(a) {
+    const buttons = [];
+    if (a.state === "LoggedOut" || a.state === "Idle") {
+      const b = h("button#go-available.btn.primary", { type: "button" }, "Go Available");
+      b.addEventListener("click", () => act(b, () => post(`/api/agents/${agentId}/state`, { state: "Available" }).then(update)));
+      buttons.push(b);
+    }
+    if (a.state === "Available" || a.state === "Idle") {
+      const reason = h("select#idle-reason", { "aria-label": "Idle reason" }, IDLE_REASONS.map((r) => h("option", { value: r, selected: a.reason === r }, r)));
+      const b = h("button#go-idle.btn", { type: "button" }, a.state === "Idle" ? "Change reason" : "Go Idle");
+      b.addEventListener("click", () => act(b, () => post(`/api/agents/${agentId}/state`, { state: "Idle", reason: reason.value }).then(update)));
+      buttons.push(h("span.idle-group", reason, b));
+    }
+    const out = h("button#sign-out.btn.ghost", { type: "button", disabled: a.state === "Engaged" || a.state === "Reserved" }, "Sign out");
+    out.addEventListener("click", () => signOut(out));
+    buttons.push(out);
+    return buttons;
+  }
+
+  function offerCard(o) {
+    const accept = h("button#accept.btn.accept", { type: "button" }, "Accept");
+    const decline = h("button#decline.btn.decline", { type: "button" }, "Decline");
+    accept.addEventListener("click", () => act(accept, () => post(`/api/agents/${agentId}/accept`, { offerId: o.offerId }).then(update)));
+    decline.addEventListener("click", () => act(decline, () => post(`/api/agents/${agentId}/decline`, { offerId: o.offerId }).then(update)));
+    return h(
+      "section.card.offer#offer",
+      h("header.card-head", h("h2", h("span.ring-dot"), o.kind === "callback" ? "Callback to place" : "Incoming call"), ticker(h("span.countdown"), (el) => (el.textContent = `rings ${duration(o.offeredAt + o.ringTimeoutMs - Date.now())}`))),
+      h("div.offer-main", h("div.ani#offer-ani", o.ani), h("div.meta", h("span", o.queue.name), priorityBadge(o.priority), o.via === "direct" ? h("span.tag", "for you") : null)),
+      cadTable(o.callAssociatedData),
+      h("div.row.offer-actions", accept, decline),
+    );
+  }
+
+  function callCard(c) {
+    const end = h("button#end-call.btn.hangup", { type: "button" }, "End call");
+    end.addEventListener("click", () => act(end, () => post(`/api/agents/${agentId}/end`).then(update)));
+    return h(
+      "section.card.on-call#on-call",
+      h("header.card-head", h("h2", "On a call"), ticker(h("span.timer.big"), (el) => (el.textContent = duration(Date.now() - (c.answeredAt ?? Date.now()))))),
+      h("div.offer-main", h("div.ani", c.ani), h("div.meta", h("span", c.queue?.name ?? c.queue?.id ?? ""), priorityBadge(c.priority))),
+      cadTable(c.callAssociatedData),
+      h("div.row", end),
+    );
+  }
+
+  function wrapUpCard(c) {
+    const available = h("button#wrapup-available.btn.primary", { type: "button" }, "Wrap-up done · Available");
+    const idle = h("button#wrapup-idle.btn", { type: "button" }, "Wrap-up done · Idle");
+    available.addEventListener("click", () => act(available, () => post(`/api/agents/${agentId}/wrapup`, { state: "Available" }).then(update)));
+    idle.addEventListener("click", () => act(idle, () => post(`/api/agents/${agentId}/wrapup`, { state: "Idle", reason: "Admin" }).then(update)));
+    return h(
+      "section.card.wrap-up#wrap-up",
+      h("header.card-head", h("h2", "Wrap-up")),
+      c ? h("p", "Call with ", h("b", c.ani), c.endedReason ? ` ended (${c.endedReason}).` : " ended.") : h("p", "The call ended."),
+      c ? cadTable(c.callAssociatedData) : null,
+      h("div.row", available, idle),
+    );
+  }
+
+  function waitingCard(a) {
+    const text =
+      a.state === "Available"
+        ? "Waiting for a call. Offers from your queues ring here."
+        : a.state === "LoggedOut"
+          ? "Signed out."
+          : "You are Idle: go Available to take calls.";
+    return h("section.card.waiting", h("div.waiting-inner", h("div.big-icon", a.state === "Available" ? "☎" : "☕"), h("p", text), h("p.sub", `Queues: ${a.queues.join(", ") || "none"}`)));
+  }
+
+  function update(view) {
+    desk = view;
+    render();
+  }
+
+  return {
+    unmount() {
+      socket?.close();
+      view.remove();
+    },
+  };
+}
+
+function cadTable(items) {
+  if (!items || items.length === 0) return h("p.sub", "No call-associated data.");
+  return h(
+    "table.cad#cad",
+    h("tbody", items.map((i) => h("tr", h("th", i.label), h("td", { dataset: { name: i.name } }, i.value === "" ? "—" : i.value)))),
+  );
+}
+
+function initials(name) {
+  return name
+    .split(/\s+/)
+    .map((p) => p[0])
+    .join("")
+    .slice(0, 2)
+    .toUpperCase();
+}

@@ -1,0 +1,366 @@
+// The softphone: be the customer. Dial a number into a flow, hear (and read) its prompts, press
+// keys, hang up. Prompts are spoken with the browser's speech synthesis where it has voices; the
+// server then waits for each one to finish before the flow moves on.
+import { connect, get, info, post } from "./api.js";
+import { act, duration, fill, h, priorityBadge, toast } from "./ui.js";
+import { Sounds } from "./sounds.js";
+
+const KEYS = [
+  ["1", ""], ["2", "ABC"], ["3", "DEF"],
+  ["4", "GHI"], ["5", "JKL"], ["6", "MNO"],
+  ["7", "PQRS"], ["8", "TUV"], ["9", "WXYZ"],
+  ["*", ""], ["0", "+"], ["#", ""],
+];
+
+/** One line for the "what the flow is doing" strip, or undefined to keep the last one. */
+export function describeEvent(e) {
+  switch (e.type) {
+    case "step":
+      return `${e.activity ?? e.activityType}${e.flow && e.flow !== "main" ? ` (${e.flow})` : ""} → ${e.port ?? "end"}`;
+    case "http": {
+      let path = e.url;
+      try {
+        const u = new URL(e.url);
+        path = decodeURIComponent(u.pathname.split("/").slice(-1)[0] + u.search);
+      } catch {
+        /* keep the raw URL */
+      }
+      return `HTTP ${e.method} ${path.length > 70 ? path.slice(0, 69) + "…" : path} → ${e.status ?? e.failure ?? "failed"} in ${Math.round(e.ms)} ms`;
+    }
+    case "input":
+      return e.outcome === "digits" ? `${e.activity}: got ${e.digits}` : `${e.activity}: ${e.outcome}`;
+    case "queued":
+      return `Queued in ${e.queueName ?? e.queue} at priority P${e.priority}`;
+    case "offered":
+      return `Offered to ${e.agentName ?? e.agent}`;
+    case "requeued":
+      return `Back in queue (${e.reason === "rona" ? "no answer" : "declined"} by ${e.agent})`;
+    case "answered":
+      return `Answered by ${e.agentName ?? e.agent}`;
+    case "screen-pop":
+      return `Screen pop to the agent: ${e.label ?? e.target}`;
+    case "event":
+      return `Event flow ${e.name}`;
+    case "error":
+      return `Error: ${e.message}`;
+    case "ended":
+      return `Call ended (${e.reason})`;
+    default:
+      return undefined;
+  }
+}
+
+export function mountSoftphone(root) {
+  const sounds = new Sounds();
+  let call; // { id, socket, startedAt, state }
+  let speechOn = localStorage.getItem("ccflow.speech") !== "off";
+  let lastCallerBubble;
+
+  const ani = h("input#ani", { type: "tel", placeholder: "+14806754110", autocomplete: "off", value: localStorage.getItem("ccflow.ani") ?? "", "aria-label": "Caller number" });
+  const flowSelect = h("select#flow", { "aria-label": "Flow" });
+  const callButton = h("button#call.btn.call", { type: "button" }, "Call");
+  const hangupButton = h("button#hangup.btn.hangup", { type: "button", disabled: true, dataset: { stayDisabled: "1" } }, "Hang up");
+  const statusLine = h("div#call-status.call-status", "Ready");
+  const timer = h("span.timer", "");
+  const doing = h("div#flow-doing.doing", { title: "What the flow is doing" }, "The flow's activity shows here during a call");
+  const transcript = h("div#transcript.transcript", h("p.empty", "Prompts appear here as the flow plays them."));
+  const callerList = h("div.demo-callers");
+  const speechToggle = h("input#speech", { type: "checkbox", checked: speechOn });
+  const keypad = h(
+    "div#keypad.keypad",
+    KEYS.map(([k, letters]) => h("button.key", { type: "button", dataset: { key: k }, onclick: () => press(k), "aria-label": `Key ${k}` }, h("span.digit", k), h("span.letters", letters))),
+  );
+
+  const view = h(
+    "div.view.softphone-view",
+    h(
+      "section.card.phone",
+      h("header.card-head", h("h2", "Softphone"), h("label.toggle", speechToggle, h("span", "Speak prompts"))),
+      h("div.field", h("label", { for: "ani" }, "Caller number"), ani),
+      h("div.field", h("label", { for: "flow" }, "Flow"), flowSelect),
+      h("div.display", h("div.display-top", statusLine, timer), doing),
+      keypad,
+      h("div.call-buttons", callButton, hangupButton),
+    ),
+    h("section.card.conversation", h("header.card-head", h("h2", "What the caller hears")), transcript),
+    h("section.card.callers", h("header.card-head", h("h2", "Demo callers")), h("p.hint", "Pick one to fill in the number."), callerList),
+  );
+  root.append(view);
+
+  speechToggle.addEventListener("change", () => {
+    speechOn = speechToggle.checked;
+    localStorage.setItem("ccflow.speech", speechOn ? "on" : "off");
+    if (!speechOn) speechSynthesis?.cancel?.();
+    announceSpeech();
+  });
+
+  function speechAvailable() {
+    return speechOn && "speechSynthesis" in window && speechSynthesis.getVoices().length > 0;
+  }
+
+  function announceSpeech() {
+    call?.socket.send({ type: "speech", enabled: speechAvailable() });
+  }
+  if ("speechSynthesis" in window) speechSynthesis.addEventListener?.("voiceschanged", announceSpeech);
+
+  // ---- demo data
+
+  info()
+    .then((i) => {
+      fill(
+        callerList,
+        i.demo.callers.length
+          ? i.demo.callers.map((c) =>
+              h(
+                "button.demo-caller",
+                { type: "button", dataset: { number: c.number }, onclick: () => ((ani.value = c.number), ani.focus()) },
+                h("span.who", c.name, c.casePriority ? h(`span.case-prio.${c.casePriority.toLowerCase()}`, c.casePriority) : null),
+                h("span.num", c.number),
+                h("span.note", c.note),
+              ),
+            )
+          : h("p.empty", "No demo callers (the embedded CRM is not running). Any number will do."),
+      );
+      if (!ani.value && i.demo.callers[0]) ani.value = i.demo.callers[0].number;
+    })
+    .catch((err) => toast(err.message, "error"));
+
+  get("/api/flows")
+    .then((flows) => {
+      const saved = localStorage.getItem("ccflow.flow");
+      fill(flowSelect, flows.map((f) => h("option", { value: f.id, selected: saved ? saved === f.id : f.default, title: f.description ?? "" }, `${f.name}${f.source === "seed" ? " (seed)" : f.source === "example" ? " (example)" : ""}`)));
+    })
+    .catch((err) => toast(err.message, "error"));
+
+  // ---- the call
+
+  callButton.addEventListener("click", () =>
+    act(callButton, async () => {
+      if (call) return;
+      const number = ani.value.trim();
+      if (!number) {
+        ani.focus();
+        throw new Error("Enter the caller's number first");
+      }
+      localStorage.setItem("ccflow.ani", number);
+      localStorage.setItem("ccflow.flow", flowSelect.value);
+      sounds.unlock();
+      const placed = await post("/api/calls", { ani: number, flow: flowSelect.value || undefined });
+      startCall(placed);
+    }),
+  );
+
+  hangupButton.addEventListener("click", () =>
+    act(hangupButton, async () => {
+      if (!call) return;
+      call.socket.send({ type: "hangup" });
+      await post(`/api/calls/${call.id}/hangup`).catch(() => undefined);
+    }),
+  );
+
+  ani.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !call) callButton.click();
+  });
+
+  const onKey = (e) => {
+    if (!call || !view.isConnected) return;
+    if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+    if (/^[0-9*#]$/.test(e.key)) {
+      e.preventDefault();
+      press(e.key);
+    }
+  };
+  document.addEventListener("keydown", onKey);
+
+  function startCall(placed) {
+    fill(transcript);
+    lastCallerBubble = undefined;
+    call = { id: placed.interactionId, startedAt: Date.now(), state: "ivr", speaking: new Map() };
+    view.classList.add("in-call");
+    setButtons(true);
+    setStatus("Dialling…");
+    note(`Calling ${placed.dnis} from ${placed.ani} — ${placed.flow.name}`);
+    const me = call;
+    me.socket = connect(placed.socket, {
+      reconnect: false,
+      onStatus: (s) => {
+        if (s === "open") announceSpeech();
+        if (s === "closed" && call === me) endCall("connection closed");
+      },
+      onMessage: (m) => onMessage(me, m),
+    });
+    me.tick = setInterval(() => (timer.textContent = duration(Date.now() - me.startedAt)), 1000);
+    timer.textContent = "0:00";
+  }
+
+  function onMessage(me, m) {
+    if (call !== me) return;
+    switch (m.type) {
+      case "hello":
+        setStatus(stateText(m.call.state));
+        for (const e of m.events) {
+          const d = describeEvent(e);
+          if (d) doing.textContent = d;
+        }
+        if (m.playing) showPrompt(me, m.playing, false);
+        break;
+      case "play":
+        showPrompt(me, m, true);
+        break;
+      case "play-end":
+        if (m.reason !== "finished" && "speechSynthesis" in window) speechSynthesis.cancel();
+        if (me.music === m.promptId) {
+          sounds.stopMusic();
+          me.music = undefined;
+        }
+        transcript.querySelector(`[data-prompt="${m.promptId}"]`)?.classList.remove("playing");
+        break;
+      case "collect":
+        setStatus(m.maxDigits > 1 ? `Enter up to ${m.maxDigits} digits${m.terminator ? `, then ${m.terminator}` : ""}` : "Press a key");
+        keypad.classList.add("wanted");
+        break;
+      case "collect-end":
+        keypad.classList.remove("wanted");
+        lastCallerBubble = undefined;
+        if (m.timedOut) note("No key pressed in time");
+        setStatus(stateText(me.state));
+        break;
+      case "state":
+        me.state = m.state;
+        setStatus(stateText(m.state));
+        break;
+      case "event": {
+        const d = describeEvent(m.event);
+        if (d) doing.textContent = d;
+        onCallEvent(m.event);
+        break;
+      }
+      case "hangup":
+        note("The flow hung up.");
+        break;
+      case "ended":
+        endCall(m.reason);
+        break;
+      case "error":
+        toast(m.error.message, "error");
+        break;
+    }
+  }
+
+  function onCallEvent(e) {
+    switch (e.type) {
+      case "queued":
+        note(h("span", "Waiting in ", h("b", e.queueName ?? e.queue), " at ", priorityBadge(e.priority)));
+        break;
+      case "offered":
+        note(`Ringing ${e.agentName ?? e.agent}…`);
+        break;
+      case "requeued":
+        note(`${e.agent} ${e.reason === "rona" ? "did not answer" : "declined"}: back in the queue`);
+        break;
+      case "answered":
+        note(h("span", "Connected to ", h("b", e.agentName ?? e.agent)), "good");
+        sounds.stopMusic();
+        break;
+      case "disconnected":
+        if (e.by === "agent") note("The agent ended the call.");
+        break;
+    }
+  }
+
+  function showPrompt(me, m, speak) {
+    lastCallerBubble = undefined;
+    transcript.querySelector(".empty")?.remove();
+    let bubble;
+    if (m.music) {
+      bubble = h("div.bubble.ivr.music", { dataset: { prompt: m.promptId } }, h("span.icon", "♪"), ` Hold music${m.file ? ` (${m.file})` : ""}`);
+      if (speak && speechOn) {
+        sounds.startMusic();
+        me.music = m.promptId;
+      }
+    } else if (m.text !== undefined) {
+      bubble = h("div.bubble.ivr", { dataset: { prompt: m.promptId } }, m.text);
+      if (speak && speechAvailable()) {
+        const u = new SpeechSynthesisUtterance(m.text);
+        const lang = /^[a-z]{2}-[A-Z]{2}/.exec(m.voice ?? "")?.[0];
+        if (lang) u.lang = lang;
+        const done = () => me.socket.send({ type: "played", promptId: m.promptId });
+        u.onend = done;
+        u.onerror = done;
+        speechSynthesis.speak(u);
+      }
+    } else {
+      bubble = h("div.bubble.ivr.audio", { dataset: { prompt: m.promptId } }, h("span.icon", "🔈"), ` Recording ${m.file ?? ""}`);
+    }
+    if (m.interruptible) bubble.append(h("span.tag", { title: "A key press stops this prompt" }, "barge-in"));
+    bubble.classList.add("playing");
+    transcript.append(bubble);
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function press(key) {
+    sounds.dtmf(key);
+    const button = keypad.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    button?.classList.add("pressed");
+    setTimeout(() => button?.classList.remove("pressed"), 150);
+    if (!call) return;
+    call.socket.send({ type: "dtmf", digits: key });
+    if (!lastCallerBubble) {
+      lastCallerBubble = h("div.bubble.caller", "");
+      transcript.append(lastCallerBubble);
+    }
+    lastCallerBubble.textContent += key;
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function note(content, kind = "") {
+    transcript.querySelector(".empty")?.remove();
+    lastCallerBubble = undefined;
+    transcript.append(h(`div.note${kind ? `.${kind}` : ""}`, content));
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  function setButtons(inCall) {
+    callButton.dataset.stayDisabled = inCall ? "1" : "0";
+    hangupButton.dataset.stayDisabled = inCall ? "0" : "1";
+    callButton.disabled = inCall;
+    hangupButton.disabled = !inCall;
+    ani.disabled = flowSelect.disabled = inCall;
+  }
+
+  function setStatus(text) {
+    statusLine.textContent = text;
+  }
+
+  function stateText(state) {
+    return { ivr: "In the IVR", queued: "Waiting for an agent", offered: "Ringing an agent", engaged: "Talking to an agent", ended: "Call ended" }[state] ?? state;
+  }
+
+  function endCall(reason) {
+    if (!call) return;
+    const me = call;
+    call = undefined;
+    clearInterval(me.tick);
+    me.socket.close();
+    sounds.stopMusic();
+    if ("speechSynthesis" in window) speechSynthesis.cancel();
+    keypad.classList.remove("wanted");
+    view.classList.remove("in-call");
+    note(`Call ended (${reason})`, "end");
+    setStatus("Call ended — ready for another");
+    setButtons(false);
+  }
+
+  return {
+    unmount() {
+      document.removeEventListener("keydown", onKey);
+      if (call) {
+        call.socket.close(); // closing the phone's socket hangs up
+        clearInterval(call.tick);
+        call = undefined;
+      }
+      sounds.stopMusic();
+      view.remove();
+    },
+  };
+}

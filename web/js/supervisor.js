@@ -1,0 +1,309 @@
+// The supervisor view: queues with their waiting contacts in routing order, agents and their
+// states, recent contacts, and the live trace of the one selected (activities, HTTP calls,
+// variables), all from the supervisor WebSocket and the contacts API.
+import { connect, get } from "./api.js";
+import { clock, duration, fill, h, pill, priorityBadge, shortId, toast } from "./ui.js";
+
+export function mountSupervisor(root) {
+  let snapshot;
+  let receivedAt = Date.now();
+  let selected = sessionStorage.getItem("ccflow.watch") ?? undefined;
+  let trace = [];
+  let variablesTimer;
+
+  const queuesBox = h("div#queues.queues");
+  const agentsBox = h("div#agents");
+  const contactsBox = h("div#contacts");
+  const traceBox = h("div#trace.trace");
+  const varsBox = h("div#variables");
+  const traceHead = h("div.trace-head", h("p.empty", "Select a contact to follow its trace."));
+  const status = h("span.conn", "connecting…");
+
+  const view = h(
+    "div.view.supervisor-view",
+    h("section.card.wide", h("header.card-head", h("h2", "Queues"), status), queuesBox),
+    h("div.sup-grid",
+      h("section.card", h("header.card-head", h("h2", "Agents")), agentsBox),
+      h("section.card", h("header.card-head", h("h2", "Contacts"), h("span.sub", "newest first; click one for its trace")), contactsBox),
+    ),
+    h("section.card.wide.trace-card", h("header.card-head", h("h2", "Trace")), traceHead, h("div.trace-grid", h("div.trace-col", h("h3", "Activities and events"), traceBox), h("div.vars-col", h("h3", "Variables"), varsBox))),
+  );
+  root.append(view);
+
+  const socket = connect("/api/supervisor/ws", {
+    onStatus: (s) => {
+      status.textContent = s === "open" ? "live" : s;
+      status.className = `conn ${s}`;
+      if (s === "open" && selected) socket.send({ type: "watch", interactionId: selected });
+    },
+    onMessage: (m) => {
+      if (m.type === "snapshot") {
+        snapshot = m;
+        receivedAt = Date.now();
+        render();
+      } else if (m.type === "trace" && m.interactionId === selected) {
+        trace = m.events;
+        renderTrace();
+      } else if (m.type === "call-event" && m.event.interactionId === selected) {
+        trace.push(m.event);
+        appendTraceRow(m.event, trace.length - 1);
+        if (m.event.type === "variable" || m.event.type === "ended") refreshVariables();
+      } else if (m.type === "notice") {
+        toast(m.event.message, m.event.level === "warn" ? "warn" : "info");
+      }
+    },
+  });
+
+  const tick = setInterval(() => {
+    for (const el of view.querySelectorAll("[data-waited]")) el.textContent = duration(Number(el.dataset.waited) + (Date.now() - receivedAt));
+    for (const el of view.querySelectorAll("[data-since]")) el.textContent = duration(Date.now() - Number(el.dataset.since));
+  }, 1000);
+
+  function render() {
+    renderQueues();
+    renderAgents();
+    renderContacts();
+  }
+
+  function renderQueues() {
+    fill(
+      queuesBox,
+      snapshot.queues.length === 0
+        ? h("p.empty", "No queues.")
+        : snapshot.queues.map((q) =>
+            h(
+              "div.queue",
+              { dataset: { queue: q.id } },
+              h("div.queue-head", h("b", q.name), q.auto ? h("span.tag", "auto-created") : null, h("span.sub", shortId(q.id))),
+              h(
+                "div.stats",
+                stat(q.queuedNow, "waiting"),
+                stat(`${q.availableAgents}/${q.loggedOnAgents}`, "available / signed in"),
+                stat(duration(q.oldestWaitMs), "oldest wait"),
+                stat(q.ringing.length, "ringing"),
+                stat(q.connected.length, "connected"),
+              ),
+              q.waiting.length === 0
+                ? h("p.empty", "Nobody waiting.")
+                : h(
+                    "table.waiting",
+                    h("thead", h("tr", h("th", "#"), h("th", "Priority"), h("th", "Caller"), h("th", "Waited"))),
+                    h(
+                      "tbody",
+                      q.waiting.map((w) =>
+                        h(
+                          "tr.clickable",
+                          { dataset: { interaction: w.interactionId }, onclick: () => select(w.interactionId) },
+                          h("td", w.position),
+                          h("td", priorityBadge(w.priority)),
+                          h("td.ani", w.ani, w.kind === "callback" ? h("span.tag", "callback") : null),
+                          h("td", h("span", { dataset: { waited: w.waitedMs } }, duration(w.waitedMs))),
+                        ),
+                      ),
+                    ),
+                  ),
+            ),
+          ),
+    );
+  }
+
+  function renderAgents() {
+    fill(
+      agentsBox,
+      h(
+        "table.agents",
+        h("thead", h("tr", h("th", "Agent"), h("th", "State"), h("th", "For"), h("th", "Contact"))),
+        h(
+          "tbody",
+          snapshot.agents.map((a) => {
+            const contact = a.interactionId ? snapshot.contacts.find((c) => c.interactionId === a.interactionId) : undefined;
+            return h(
+              "tr",
+              { dataset: { agent: a.id } },
+              h("td", h("b", a.name), a.simulated ? h("span.tag", "simulated") : null, h("div.sub", a.teamName ?? a.teamId ?? "")),
+              h("td", pill(a.state, a.reason && a.state === "Idle" ? `Idle · ${a.reason}` : a.state)),
+              h("td", h("span", { dataset: { since: a.since } }, duration(Date.now() - a.since))),
+              h("td", contact ? h("a.link", { href: "#", onclick: (e) => (e.preventDefault(), select(contact.interactionId)) }, contact.ani) : ""),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+
+  function renderContacts() {
+    const list = [...snapshot.contacts].reverse().slice(0, 50);
+    fill(
+      contactsBox,
+      list.length === 0
+        ? h("p.empty", "No calls yet. Place one from the softphone.")
+        : h(
+            "table.contacts",
+            h("thead", h("tr", h("th", "Started"), h("th", "Caller"), h("th", "State"), h("th", "Where"), h("th", "Agent"))),
+            h(
+              "tbody",
+              list.map((c) =>
+                h(
+                  `tr.clickable${c.interactionId === selected ? ".selected" : ""}`,
+                  { dataset: { interaction: c.interactionId }, onclick: () => select(c.interactionId) },
+                  h("td", clock(c.startedAt)),
+                  h("td.ani", c.ani, h("div.sub", c.flow.name)),
+                  h("td", pill(c.state, c.state === "ended" ? `ended · ${c.endReason}` : c.state), c.position ? h("span.sub", ` #${c.position}`) : null),
+                  h("td", c.state === "ended" ? "" : c.activity ?? "", c.priority ? [" ", priorityBadge(c.priority)] : null),
+                  h("td", c.agent?.name ?? c.agent?.id ?? ""),
+                ),
+              ),
+            ),
+          ),
+    );
+  }
+
+  function select(id) {
+    selected = id;
+    sessionStorage.setItem("ccflow.watch", id);
+    trace = [];
+    socket.send({ type: "watch", interactionId: id });
+    refreshVariables(true);
+    if (snapshot) renderContacts();
+    view.querySelector(".trace-card")?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  function refreshVariables(now = false) {
+    clearTimeout(variablesTimer);
+    const id = selected;
+    variablesTimer = setTimeout(
+      () =>
+        get(`/api/contacts/${id}`)
+          .then((t) => {
+            if (id !== selected) return;
+            renderTraceHead(t.contact);
+            fill(
+              varsBox,
+              Object.keys(t.variables).length === 0
+                ? h("p.empty", "The flow has no variables.")
+                : h("table.vars", h("tbody", Object.entries(t.variables).map(([k, v]) => h("tr", h("th", k), h("td", format(v)))))),
+              t.callAssociatedData.length ? h("p.sub", `Shown to the agent: ${t.callAssociatedData.map((c) => c.label).join(", ")}`) : null,
+            );
+            if (trace.length === 0 && t.events.length) {
+              trace = t.events;
+              renderTrace();
+            }
+          })
+          .catch((err) => {
+            if (err.status === 404) fill(traceHead, h("p.empty", "That contact is no longer kept."));
+          }),
+      now ? 0 : 400,
+    );
+  }
+
+  function renderTraceHead(c) {
+    fill(
+      traceHead,
+      h(
+        "div.trace-summary",
+        h("b.ani", c.ani),
+        h("span", ` → ${c.dnis} · ${c.flow.name} · `),
+        pill(c.state, c.state === "ended" ? `ended · ${c.endReason}` : c.state),
+        c.priority ? [" ", priorityBadge(c.priority)] : null,
+        c.agent ? h("span", ` · agent ${c.agent.name ?? c.agent.id}`) : null,
+        h("span.sub", ` · ${c.interactionId}`),
+      ),
+    );
+  }
+
+  function renderTrace() {
+    fill(traceBox);
+    trace.forEach((e, i) => appendTraceRow(e, i));
+  }
+
+  function appendTraceRow(e, i) {
+    const t0 = trace[0]?.at ?? e.at;
+    const row = traceRow(e, i, t0);
+    if (!row) return;
+    const stick = traceBox.scrollTop + traceBox.clientHeight >= traceBox.scrollHeight - 30;
+    traceBox.append(row);
+    if (stick) traceBox.scrollTop = traceBox.scrollHeight;
+  }
+
+  return {
+    unmount() {
+      clearInterval(tick);
+      clearTimeout(variablesTimer);
+      socket.close();
+      view.remove();
+    },
+  };
+}
+
+function stat(value, label) {
+  return h("div.stat", h("div.value", value), h("div.label", label));
+}
+
+function format(v) {
+  if (v === null || v === undefined) return h("span.sub", "null");
+  if (typeof v === "object") return h("code", JSON.stringify(v));
+  return String(v);
+}
+
+/** One line of the trace; variables and steps are compact, HTTP calls show status and time. */
+function traceRow(e, i, t0) {
+  const at = h("span.at", `+${((e.at - t0) / 1000).toFixed(1)}s`);
+  const where = e.flow && e.flow !== "main" ? h("span.flow", e.flow) : null;
+  const row = (kind, ...content) => h(`div.ev.ev-${kind}`, { dataset: { type: e.type } }, at, where, ...content);
+  switch (e.type) {
+    case "step":
+      return row("step", h("b", e.activity ?? ""), h("span.sub", ` ${e.activityType}`), e.port ? h("span.port", ` → ${e.port}`) : h("span.port", " (end)"));
+    case "prompt":
+      return row("prompt", e.music ? `♪ ${e.file ?? "music"}` : e.text !== undefined ? `“${e.text}”` : `🔈 ${e.file}`);
+    case "http": {
+      const ok = typeof e.status === "number" && e.status < 400;
+      return row(
+        "http",
+        h("span.method", e.method),
+        " ",
+        h("span.url", { title: e.url }, shortUrl(e.url)),
+        " ",
+        h(`span.status.${ok ? "ok" : "bad"}`, e.status ?? e.failure ?? "failed"),
+        h("span.ms", ` ${Math.round(e.ms)} ms${e.attempts > 1 ? ` · ${e.attempts} attempts` : ""}`),
+      );
+    }
+    case "variable":
+      return row("var", h("code", e.name), " = ", h("code", typeof e.value === "string" ? e.value : JSON.stringify(e.value)));
+    case "input":
+      return row("input", `keys: ${e.digits || "—"} (${e.outcome})`);
+    case "queued":
+      return row("queue", `queued in ${e.queueName ?? e.queue} at P${e.priority}`);
+    case "offered":
+      return row("agent", `offered to ${e.agentName ?? e.agent}`);
+    case "requeued":
+      return row("agent", `back in queue: ${e.reason} (${e.agent})`);
+    case "answered":
+      return row("agent", `answered by ${e.agentName ?? e.agent}`);
+    case "screen-pop":
+      return row("pop", `screen pop (${e.target}) ${e.label ?? ""}`, h("div.sub.url", e.url));
+    case "event":
+      return row("event", `event flow ${e.name}`);
+    case "disconnected":
+      return row("end", `disconnected by the ${e.by}`);
+    case "error":
+      return row("error", `error: ${e.message}${e.handling ? ` (${e.handling})` : ""}`);
+    case "transferred":
+      return row("end", `transferred to ${e.destination}`);
+    case "callback":
+      return row("queue", `callback to ${e.number}`);
+    case "ended":
+      return row("end", `ended: ${e.reason}`);
+    default:
+      return row("other", e.type);
+  }
+}
+
+function shortUrl(url) {
+  try {
+    const u = new URL(url);
+    const path = decodeURIComponent(u.pathname + u.search);
+    return path.length > 90 ? path.slice(0, 89) + "…" : path;
+  } catch {
+    return url;
+  }
+}
