@@ -9,6 +9,7 @@ import { register as registerConnector } from "./commands/connector.js";
 import { register as registerTest } from "./commands/test.js";
 import { register as registerServe } from "./commands/serve.js";
 import { register as registerCrm } from "./commands/crm.js";
+import { register as registerFaultProxy } from "./commands/fault-proxy.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   registerTest(program);
   registerServe(program);
   registerCrm(program);
+  registerFaultProxy(program);
   try {
     await program.parseAsync(argv);
     // Actions report failure through process.exitCode; keep it.
