@@ -7,6 +7,7 @@ import { register as registerValidate } from "./commands/validate.js";
 import { register as registerCall } from "./commands/call.js";
 import { register as registerConnector } from "./commands/connector.js";
 import { register as registerTest } from "./commands/test.js";
+import { register as registerGraph } from "./commands/graph.js";
 import { register as registerServe } from "./commands/serve.js";
 import { register as registerCrm } from "./commands/crm.js";
 import { register as registerFaultProxy } from "./commands/fault-proxy.js";
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCall(program);
   registerConnector(program);
   registerTest(program);
+  registerGraph(program);
   registerServe(program);
   registerCrm(program);
   registerFaultProxy(program);
