@@ -203,3 +203,26 @@ describe("the API describes itself", () => {
     expect(js.headers.get("content-type")).toMatch(/javascript/);
   });
 });
+
+describe("shutting down", () => {
+  it("ends every contact with the reason shutdown and says how many", async () => {
+    const s = await startTestServer({ flows: [{ id: "support", definition: supportFlow() }], environment: supportEnvironment });
+    const queued = (await s.call("POST", "/api/calls", { ani: "+14805550201" })).body.interactionId;
+    await s.call("POST", `/api/calls/${queued}/digits`, { digits: "1" });
+    await eventually(async () => ((await s.call("GET", `/api/calls/${queued}`)).body.state === "queued" ? true : undefined), "the caller to be queued");
+    // A second caller still in the menu: not in the center yet, ended all the same.
+    const inMenu = (await s.call("POST", "/api/calls", { ani: "+14805550202" })).body.interactionId;
+    const phone = await s.socket(`/api/calls/${inMenu}/ws?observe=1`);
+    await phone.next((m) => m.type === "collect" || (m.type === "hello" && m.collecting), "the menu");
+    const calls = s.server.context.calls;
+    const ended = await s.server.close("shutdown");
+    expect(ended).toBe(2);
+    for (const id of [queued, inMenu]) {
+      const session = calls.get(id)!;
+      expect(session.summary()).toMatchObject({ state: "ended", endReason: "shutdown" });
+      expect(session.events.at(-1)).toMatchObject({ type: "ended", reason: "shutdown" });
+    }
+    expect(s.logs).toContain("info: ended 2 contacts (shutdown)");
+    await s.close();
+  });
+});
