@@ -31,6 +31,8 @@ export interface CrmOptions {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
   tokenLifetimeSeconds?: number;
+  /** False turns the phone substring index off for queries (only to measure the scan baseline). */
+  substringIndex?: boolean;
 }
 
 export interface CrmConfig {
@@ -73,7 +75,7 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
   const credentials = resolveCredentials(options.env ?? process.env);
   mkdirSync(options.dataDir, { recursive: true });
   const databaseFile = path.join(options.dataDir, "crm.sqlite");
-  const store = new SqliteCrmStore({ file: databaseFile, now });
+  const store = new SqliteCrmStore({ file: databaseFile, now, substringIndex: options.substringIndex !== false });
   try {
     const keys = await loadSigningKeys(options.dataDir);
     const apps = new AppRegistry(store.db);
@@ -95,6 +97,8 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
     const limits: CrmLimits = { ...DEFAULT_LIMITS, ...options.limits };
     const protection = new ServiceProtection(limits, now);
     const baseUrls = new Set<string>();
+    // Accepted audiences per request origin; keyed also by the number of base URLs, which only grows.
+    const acceptedCache = new Map<string, Set<string>>();
     const config: CrmConfig = {
       tenantId: credentials.tenantId,
       clientId: credentials.clientId,
@@ -128,10 +132,15 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
         }
       },
       acceptedResources(requestOrigin?: string) {
+        const key = `${config.publicBaseUrls.length}|${requestOrigin ?? ""}`;
+        const cached = acceptedCache.get(key);
+        if (cached) return cached;
         const accepted = new Set<string>();
         for (const url of [...config.publicBaseUrls, ...config.orgUrls, ...(requestOrigin ? [requestOrigin] : [])]) {
           for (const variant of apiHostVariants(url)) accepted.add(variant);
         }
+        if (acceptedCache.size > 64) acceptedCache.clear();
+        acceptedCache.set(key, accepted);
         return accepted;
       },
       close() {

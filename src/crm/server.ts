@@ -25,6 +25,8 @@ export interface CrmServerOptions {
   demoData?: boolean;
   env?: NodeJS.ProcessEnv;
   tokenLifetimeSeconds?: number;
+  /** False turns the phone substring index off for queries (only to measure the scan baseline). */
+  substringIndex?: boolean;
 }
 
 export interface CrmServer {
@@ -53,6 +55,7 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
     ...(options.demoData !== undefined ? { demoData: options.demoData } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+    ...(options.substringIndex === false ? { substringIndex: false } : {}),
   });
   const host = options.host ?? "127.0.0.1";
   const tlsNames = certificateHostnames((options.orgUrls ?? []).flatMap((u) => apiHostVariants(u)));

@@ -40,6 +40,9 @@ interface StoredApp {
 }
 
 export class AppRegistry {
+  /** Registrations by client id, read once: every Web API request looks its app up. */
+  private readonly cache = new Map<string, AppRegistration | null>();
+
   constructor(private readonly db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS crm_app_registration (
       client_id TEXT PRIMARY KEY,
@@ -59,6 +62,7 @@ export class AppRegistry {
            application_user_id = excluded.application_user_id, roles = excluded.roles`,
       )
       .run(app.clientId.toLowerCase(), app.displayName, hashSecret(app.clientSecret), app.applicationUserId, JSON.stringify(app.roles));
+    this.cache.clear();
   }
 
   /** Registers the app unless it exists with this very secret (avoids re-hashing at every start). */
@@ -69,8 +73,14 @@ export class AppRegistry {
   }
 
   get(clientId: string): AppRegistration | undefined {
-    const row = this.row(clientId);
-    return row ? toApp(row) : undefined;
+    const key = clientId.toLowerCase();
+    let app = this.cache.get(key);
+    if (app === undefined) {
+      const row = this.row(key);
+      app = row ? toApp(row) : null;
+      this.cache.set(key, app);
+    }
+    return app ?? undefined;
   }
 
   list(): AppRegistration[] {

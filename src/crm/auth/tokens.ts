@@ -34,7 +34,12 @@ export function issuerFor(tenantId: string): string {
   return `https://sts.windows.net/${tenantId}/`;
 }
 
+/** Verified tokens are remembered until they expire: clients reuse a token for an hour of requests. */
+const VERIFIED_CACHE_LIMIT = 2048;
+
 export class TokenService {
+  private readonly verified = new Map<string, AccessTokenClaims>();
+
   constructor(
     private readonly keys: SigningKeys,
     private readonly tenantId: string,
@@ -70,6 +75,22 @@ export class TokenService {
   /** Verifies a bearer token; `audiences` are normalised origins (see normalizeResource). */
   async verify(token: string, audiences: ReadonlySet<string>): Promise<AccessTokenClaims> {
     if (!token) throw new TokenError("missing", "The request has no bearer token.");
+    let claims = this.verified.get(token);
+    if (claims && Number(claims.exp) * 1000 <= this.now()) {
+      this.verified.delete(token);
+      claims = undefined;
+    }
+    claims ??= await this.verifySignatureAndClaims(token);
+    const aud = claims.aud;
+    const candidates = Array.isArray(aud) ? aud : typeof aud === "string" ? [aud] : [];
+    if (!candidates.some((a) => audiences.has(normalizeResource(a)))) {
+      throw new TokenError("bad_audience", `The access token's audience '${candidates.join(", ")}' is not this service.`);
+    }
+    return claims;
+  }
+
+  /** Signature, algorithm, issuer and lifetime: the expensive part, done once per token. */
+  private async verifySignatureAndClaims(token: string): Promise<AccessTokenClaims> {
     const parts = token.split(".");
     if (parts.length !== 3) throw new TokenError("malformed", "The bearer token is not a JSON Web Token.");
     let header: { alg?: unknown };
@@ -96,12 +117,11 @@ export class TokenService {
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw new TokenError("bad_signature", "The access token signature is invalid.");
       throw new TokenError("malformed", "The bearer token could not be verified.");
     }
-    const aud = payload.aud;
-    const candidates = Array.isArray(aud) ? aud : typeof aud === "string" ? [aud] : [];
-    if (!candidates.some((a) => audiences.has(normalizeResource(a)))) {
-      throw new TokenError("bad_audience", `The access token's audience '${candidates.join(", ")}' is not this service.`);
-    }
     if (typeof payload.appid !== "string") throw new TokenError("malformed", "The access token has no 'appid' claim.");
-    return payload as AccessTokenClaims;
+    if (typeof payload.exp !== "number") throw new TokenError("malformed", "The access token has no 'exp' claim.");
+    const claims = payload as AccessTokenClaims;
+    if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
+    this.verified.set(token, claims);
+    return claims;
   }
 }

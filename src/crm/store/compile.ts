@@ -26,10 +26,18 @@ function schemaLiteral(name: string): string {
 
 const OPS: Record<string, string> = { eq: "=", ne: "<>", gt: ">", ge: ">=", lt: "<", le: "<=" };
 
+export interface CompileOptions {
+  /** Use the substring indexes for contains/startswith/endswith (off only to measure the scan baseline). */
+  substringIndex?: boolean;
+}
+
 export class SqlBuilder {
   readonly params: SqlValue[] = [];
 
-  constructor(private readonly schema: Schema) {}
+  constructor(
+    private readonly schema: Schema,
+    private readonly options: CompileOptions = {},
+  ) {}
 
   param(value: SqlValue): string {
     this.params.push(value);
@@ -119,7 +127,8 @@ export class SqlBuilder {
     const pattern = expr.mode === "contains" ? `%${expr.value}%` : expr.mode === "startswith" ? `${expr.value}%` : `%${expr.value}`;
     const target = this.property(expr.target);
     const column = expr.target.prop.kind === "column" ? expr.target.prop.column : undefined;
-    const range = column?.substringIndex && !expr.target.via ? termRange(expr.value) : null;
+    const useIndex = this.options.substringIndex !== false && column?.substringIndex && !expr.target.via;
+    const range = useIndex ? termRange(expr.value) : null;
     if (!range) return `(${target} LIKE ${this.param(pattern)})`;
     // Parameters are pushed in the order they appear in the text.
     const index = q(ngramTableName(expr.target.table.logicalName, expr.target.prop.name));
@@ -172,8 +181,8 @@ export class SqlBuilder {
   }
 }
 
-export function compileRowQuery(schema: Schema, request: RowQuery): CompiledSql {
-  const b = new SqlBuilder(schema);
+export function compileRowQuery(schema: Schema, request: RowQuery, options: CompileOptions = {}): CompiledSql {
+  const b = new SqlBuilder(schema, options);
   const table = request.table;
   const names = request.withNames && table.lookups.length > 0 ? `, ${b.lookupNames(table)}` : "";
   const where: string[] = [];
@@ -192,8 +201,8 @@ export function compileRowQuery(schema: Schema, request: RowQuery): CompiledSql 
   return { sql, params: b.params };
 }
 
-export function compileCount(schema: Schema, table: TableDef, filter: BoolExpr | undefined, cap: number): CompiledSql {
-  const b = new SqlBuilder(schema);
+export function compileCount(schema: Schema, table: TableDef, filter: BoolExpr | undefined, cap: number, options: CompileOptions = {}): CompiledSql {
+  const b = new SqlBuilder(schema, options);
   const where = filter ? ` WHERE ${b.condition(filter)}` : "";
   return { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${q(table.logicalName)} AS t0${where} LIMIT ${b.param(cap)})`, params: b.params };
 }

@@ -10,7 +10,7 @@ import { ODataError } from "../odata/errors.js";
 import { Schema } from "../schema/schema.js";
 import { lookupValueName, type TableDef } from "../schema/types.js";
 import { computeFullName, hasComputedFullName, reconcileState, ticketNumber, validateColumnValue } from "./behaviours.js";
-import { compileCount, compileRowQuery } from "./compile.js";
+import { compileCount, compileRowQuery, type CompileOptions } from "./compile.js";
 import { isPolymorphic, lookupTypeColumn, physicalColumns, q, schemaDdl, STORE_VERSION } from "./ddl.js";
 import { ngramTableName, termsOf } from "./substring-index.js";
 import type { CrmStore, Cursor, Row, RowQuery, WriteContext } from "./types.js";
@@ -21,6 +21,8 @@ export interface SqliteStoreOptions {
   schema?: Schema;
   now?: () => number;
   random?: () => number;
+  /** False compiles substring searches as plain LIKE scans (the benchmark's baseline). */
+  substringIndex?: boolean;
 }
 
 const DUPLICATE_KEY = "0x80040237";
@@ -40,11 +42,13 @@ export class SqliteCrmStore implements CrmStore {
   private version = 0;
   private ticketSequence = 999;
   private bulk = false;
+  private readonly compileOptions: CompileOptions;
 
   constructor(options: SqliteStoreOptions) {
     this.schema = options.schema ?? new Schema();
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.compileOptions = { substringIndex: options.substringIndex !== false };
     this.db = new Database(options.file);
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("journal_mode = WAL");
@@ -82,12 +86,12 @@ export class SqliteCrmStore implements CrmStore {
   }
 
   query(request: RowQuery): Row[] {
-    const { sql, params } = compileRowQuery(this.schema, request);
+    const { sql, params } = compileRowQuery(this.schema, request, this.compileOptions);
     return this.prepare(sql).all(...params) as Row[];
   }
 
   count(table: TableDef, filter: BoolExpr | undefined, cap: number): number {
-    const { sql, params } = compileCount(this.schema, table, filter, cap);
+    const { sql, params } = compileCount(this.schema, table, filter, cap, this.compileOptions);
     return (this.prepare(sql).get(...params) as { n: number }).n;
   }
 

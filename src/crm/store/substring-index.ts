@@ -6,7 +6,8 @@
  * about 1% of rows, so an 11-digit pattern intersects nine doclists of ~10,000 entries each;
  * measured ≈2 ms per lookup. This index stores, for every position of the (ASCII-lower-cased)
  * value, the next up-to-6 characters as a term in a WITHOUT ROWID B-tree keyed (term, rid):
- * - a literal of 6 or more characters seeks one exact term (≈10 candidate rows per million);
+ * - a literal of 6 or more characters seeks one exact term, its last six characters (≈10
+ *   candidate rows per million phone numbers);
  * - a literal of 3–5 characters is a prefix range over the terms (shorter terms at the end of
  *   each value make matches at the end findable);
  * - shorter literals fall back to a scan, as a trigram index would.
@@ -48,7 +49,9 @@ export function termRange(searchText: string): { low: string; high: string } | n
   if (best.length < MIN_TERM) return null;
   const lower = asciiLower(best);
   if (lower.length >= TERM_LENGTH) {
-    const term = lower.slice(0, TERM_LENGTH);
+    // Any window of the literal is a stored term; the last one is the most selective for phone
+    // numbers, whose leading characters (country and area code) are shared by many rows.
+    const term = lower.slice(-TERM_LENGTH);
     return { low: term, high: `${term}\u0000` };
   }
   return { low: lower, high: lower + MAX_CHAR };

@@ -6,6 +6,7 @@ import { bindQuery } from "../../../src/crm/odata/bind.js";
 import { ODataError } from "../../../src/crm/odata/errors.js";
 import { parseQueryOptions, splitQueryString } from "../../../src/crm/odata/query-options.js";
 import { compileRowQuery } from "../../../src/crm/store/compile.js";
+import { termRange, termsOf } from "../../../src/crm/store/substring-index.js";
 import { SqliteCrmStore } from "../../../src/crm/store/sqlite-store.js";
 import type { Row } from "../../../src/crm/store/types.js";
 
@@ -64,6 +65,27 @@ describe("SQLite CRM store", () => {
     expect(plan.some((d) => d.startsWith("SEARCH ngram_contact_telephone1 USING PRIMARY KEY (term>? AND term<?)"))).toBe(true);
     expect(plan.some((d) => /SEARCH t0 USING INTEGER PRIMARY KEY \(rowid=\?\)/.test(d))).toBe(true);
     expect(plan.some((d) => /^SCAN (t0|contact)\b/.test(d))).toBe(false);
+  });
+
+  it("indexes every position's next six characters and seeks the most selective window", () => {
+    expect(termsOf("+1480ABC")).toEqual(["+1480a", "1480ab", "480abc", "80abc", "0abc", "abc"]);
+    expect(termsOf("ab")).toEqual([]);
+    expect(termRange("14806754110")).toEqual({ low: "754110", high: "754110\u0000" });
+    expect(termRange("4110")).toEqual({ low: "4110", high: "4110\u{10FFFF}" });
+    expect(termRange("12%34_56")).toBeNull();
+    expect(termRange("1%5551234")).toEqual({ low: "551234", high: "551234\u0000" });
+  });
+
+  it("gives the same answers with the index switched off (the benchmark's baseline)", () => {
+    for (let i = 0; i < 40; i++) contact(`N${i}`, "X", `+1${480 + (i % 3)}555${String(1000 + i * 37).padStart(4, "0")}`);
+    const withIndex = ["5551", "4815551", "+1480555", "0555"].map((q) => find("contacts", `$filter=contains(telephone1,'${encodeURIComponent(q)}')`).map((r) => r.contactid));
+    store.close();
+    store = new SqliteCrmStore({ file: path.join(dir, "crm.sqlite"), substringIndex: false });
+    const scanned = ["5551", "4815551", "+1480555", "0555"].map((q) => find("contacts", `$filter=contains(telephone1,'${encodeURIComponent(q)}')`).map((r) => r.contactid));
+    expect(scanned).toEqual(withIndex);
+    expect(withIndex.map((ids) => ids.length)).toEqual([28, 9, 14, 14]);
+    const { sql } = compileRowQuery(store.schema, request("contacts", "$filter=contains(telephone1,'5551')"), { substringIndex: false });
+    expect(sql).not.toContain("ngram_");
   });
 
   it("keeps the substring index right across updates and deletes, and treats % and _ as LIKE wildcards", () => {
