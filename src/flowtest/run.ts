@@ -35,8 +35,8 @@ export interface ScenarioCrm {
   close(): Promise<void>;
 }
 
-/** Starts an embedded CRM loaded with `state`; provided by the caller so flowtest stays free of the CRM. */
-export type CrmFactory = (state: CrmState) => Promise<ScenarioCrm>;
+/** Starts an embedded CRM loaded with `state`, records dated up to `now` (embedded-crm.ts). */
+export type CrmFactory = (state: CrmState, now: number) => Promise<ScenarioCrm>;
 
 export interface RunOptions {
   /** Flow for every scenario, overriding their `flow:`. */
@@ -140,6 +140,18 @@ function shapeEnvironment(env: Environment, s: Scenario, flow: FlowDefinition, s
       out.connectors.push({ id, name, type: "none", resourceDomain: `https://${id}.connector.invalid/` });
     }
   }
+  if (s.crm) {
+    // The runtime sends pops for *.dynamics.com to the embedded CRM's pages; a test wants the
+    // URL the flow built, so those hosts map to themselves unless the environment says otherwise.
+    const rewrites = { ...out.screenPop.rewriteHosts };
+    for (const p of [flow.main, flow.events]) {
+      for (const a of p.activities.values()) {
+        const m = typeof a.properties.screenPopUrl === "string" ? /^(https?):\/\/([^/?#{]+)/i.exec(a.properties.screenPopUrl) : null;
+        if (m && !(m[2]! in rewrites)) rewrites[m[2]!] = `${m[1]!.toLowerCase()}://${m[2]!}`;
+      }
+    }
+    out.screenPop = { ...out.screenPop, rewriteHosts: rewrites };
+  }
   const agent = s.agent;
   const nobody = agent === "none" || (typeof agent === "object" && agent.available === false);
   if (out.agents.length === 0 && !nobody) {
@@ -215,9 +227,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       return finish();
     }
     try {
-      crm = await options.crm(s.crm);
+      crm = await options.crm(s.crm, clock.now());
     } catch (err) {
-      result.problems.push(`the embedded CRM did not take the scenario's records: ${(err as Error).message}`);
+      result.problems.push((err as Error).message);
       return finish();
     }
   }

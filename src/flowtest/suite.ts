@@ -11,6 +11,7 @@ import { validateFlow } from "../flow/validate.js";
 import { CoverageCollector, type FlowCoverage } from "./coverage.js";
 import { discoverScenarioFiles } from "./discover.js";
 import { loadScenarioFile, type LoadedScenario, type ScenarioProblem } from "./load.js";
+import { startScenarioCrm } from "./embedded-crm.js";
 import { runScenario, type CrmFactory, type ScenarioResult } from "./run.js";
 
 export interface SuiteOptions {
@@ -20,6 +21,7 @@ export interface SuiteOptions {
   flowOverride?: string;
   /** Scenarios run at once (default 4). */
   jobs?: number;
+  /** Starts the CRM for scenarios with `crm:` records (default: a fresh embedded CRM each). */
   crm?: CrmFactory;
   realTimeoutMs?: number;
   /** Called as each scenario finishes (for progress output). */
@@ -97,7 +99,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   }
 
   const results = await promisePool(scenarios, options.jobs ?? 4, async (s) => {
-    const r = await runScenario(s, { flowOverride: options.flowOverride, loadFlow, crm: options.crm, realTimeoutMs: options.realTimeoutMs });
+    const r = await runScenario(s, { flowOverride: options.flowOverride, loadFlow, crm: options.crm ?? startScenarioCrm, realTimeoutMs: options.realTimeoutMs });
     options.onResult?.(r);
     return r;
   });

@@ -332,3 +332,36 @@ describe("what keeps a scenario from running", () => {
     expect(suite.skipped).toBe(1);
   });
 });
+
+describe("CRM records instead of HTTP answers", () => {
+  it("load into a fresh embedded CRM that the flow's connector queries with a real token", async () => {
+    const r = await one(`name: from the CRM
+caller: { ani: "+15550001" }
+crm:
+  contacts:
+    - { fullname: Ada Lovelace, telephone1: "+15550001" }
+    - { fullname: Grace Hopper, telephone1: "+15550002" }
+inputs: ["2"]
+expect:
+  variables: { Name: Ada Lovelace }
+  http: [{ method: GET, path: contacts, status: 200, count: 1 }]
+`, { ...LOOKUP, main: LOOKUP.main.map((n) => (n.name === "Find" ? { ...n, props: { ...n.props, httpRequestPath: "contacts?$select=fullname&$filter=telephone1 eq '{{NewPhoneContact.ANI}}'" } } : n)) });
+    expect(r.failures).toEqual([]);
+    expect(r.events.find((e) => e.type === "http")).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2\/contacts\?/), status: 200 });
+  });
+
+  it("a record the CRM cannot hold is a clear error naming it", async () => {
+    const typo = await one(`name: typo
+crm:
+  contacts: [{ fullname: Ada Lovelace, telephone: "+15550001" }]
+expect: {}
+`);
+    expect(typo.problems).toEqual(['crm.contacts[0]: contact has no column "telephone" (did you mean "telephone1"?)']);
+    const lookup = await one(`name: dangling
+crm:
+  incidents: [{ title: Lost, customerid: 00000000-0000-4000-8000-000000000000 }]
+expect: {}
+`);
+    expect(lookup.problems).toEqual(["crm.incidents[0].customerid: 00000000-0000-4000-8000-000000000000 is not the id of an account or contact loaded before this record"]);
+  });
+});

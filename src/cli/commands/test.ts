@@ -5,7 +5,6 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import type { CrmFactory } from "../../flowtest/run.js";
 import { runSuite } from "../../flowtest/suite.js";
 import { red } from "../format.js";
 import { coverageFile, formatSuite, junitXml, suiteJson } from "../test-report.js";
@@ -20,12 +19,6 @@ interface TestOptions {
   jobs: string;
   coverage: boolean;
   allCoverage?: boolean;
-}
-
-/** Set by the composition that has an embedded CRM to offer; without it, `crm:` scenarios cannot run. */
-let crmFactory: CrmFactory | undefined;
-export function useCrmFactory(factory: CrmFactory | undefined): void {
-  crmFactory = factory;
 }
 
 async function write(file: string, text: string): Promise<string | undefined> {
@@ -56,7 +49,7 @@ export async function runTestCommand(paths: string[], opts: TestOptions, io: { o
     return 1;
   }
 
-  const suite = await runSuite({ paths, cwd: io.cwd, flowOverride: opts.flow, jobs, crm: crmFactory });
+  const suite = await runSuite({ paths, cwd: io.cwd, flowOverride: opts.flow, jobs });
 
   const junitToStdout = opts.reporter === "junit" && !opts.out;
   if (opts.json) io.out(`${JSON.stringify(suiteJson(suite, io.cwd), null, 2)}\n`);
