@@ -71,6 +71,14 @@ export function buildOpenApi(version = "0.0.0"): Json {
       "/api/flows": {
         get: { tags: ["info"], summary: "Flows that take calls", responses: { "200": json({ type: "array", items: ref("Flow") }) } },
       },
+      "/api/flows/{id}/graph.svg": {
+        get: {
+          tags: ["info"],
+          summary: "The flow drawn as Flow Designer lays it out (SVG)",
+          parameters: [idParam("Flow id")],
+          responses: { "200": { description: "SVG picture", content: { "image/svg+xml": { schema: { type: "string" } } } }, ...errors(404) },
+        },
+      },
       "/api/calls": {
         post: {
           tags: ["caller"],
@@ -139,6 +147,14 @@ export function buildOpenApi(version = "0.0.0"): Json {
           summary: "One contact's trace: its event stream and variables (isSecure values masked)",
           parameters: [idParam("Interaction id")],
           responses: { "200": json(ref("ContactTrace")), ...errors(404) },
+        },
+      },
+      "/api/contacts/{id}/graph.svg": {
+        get: {
+          tags: ["supervisor"],
+          summary: "The contact's flow drawn with the path it took so far and the activity running now (SVG)",
+          parameters: [idParam("Interaction id")],
+          responses: { "200": { description: "SVG picture", content: { "image/svg+xml": { schema: { type: "string" } } } }, ...errors(404) },
         },
       },
       "/api/calls/{id}/ws": wsUpgrade(

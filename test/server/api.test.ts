@@ -80,6 +80,11 @@ describe("a call through the API, caller socket to agent socket", () => {
     expect(trace.body.variables).toMatchObject({ Tier: "Gold", Pin: "******", Prio: 3 });
     expect(JSON.stringify(trace.body)).not.toContain("9876");
     expect(trace.body.contact).toMatchObject({ state: "ended", endReason: "agent-ended", agent: { id: "ana", name: "Ana Lima" } });
+    const graph = await fetch(`${t.url}/api/contacts/${id}/graph.svg`);
+    expect(graph.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+    const svg = await graph.text();
+    expect(svg).toContain("<svg");
+    expect(svg).toContain("SetPin");
 
     // The supervisor saw the trace live and the contact in its snapshots.
     const live = await supervisor.next((m) => m.type === "call-event" && m.event.type === "ended", "live ended event");

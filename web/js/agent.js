@@ -1,3 +1,4 @@
+/* global sessionStorage */
 // The agent desktop: sign in as a demo agent, go Available or Idle, take offers (with the flow's
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
 import { connect, info, post } from "./api.js";

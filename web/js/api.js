@@ -1,3 +1,4 @@
+/* global fetch, WebSocket, location, setTimeout, clearTimeout */
 // The browser's side of the ccflow API: JSON over fetch and self-reconnecting WebSockets.
 // The UI talks to the server only through these (see /api/openapi.json).
 

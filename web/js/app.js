@@ -1,3 +1,4 @@
+/* global location */
 // The web UI's entry: a hash router over the views. Each view mounts into #app and returns an
 // unmount function; views talk to the server only through the API (api.js).
 import { info } from "./api.js";

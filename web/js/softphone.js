@@ -1,3 +1,4 @@
+/* global localStorage, speechSynthesis, SpeechSynthesisUtterance, HTMLInputElement, HTMLSelectElement, CSS, setTimeout, setInterval, clearInterval, URL */
 // The softphone: be the customer. Dial a number into a flow, hear (and read) its prompts, press
 // keys, hang up. Prompts are spoken with the browser's speech synthesis where it has voices; the
 // server then waits for each one to finish before the flow moves on.

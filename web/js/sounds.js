@@ -1,3 +1,4 @@
+/* global AudioContext, setInterval, clearInterval */
 // Phone sounds made with Web Audio (no files to ship): DTMF tones for key presses and a soft,
 // slow arpeggio standing in for hold music. Silent where Web Audio is missing.
 

@@ -1,3 +1,4 @@
+/* global sessionStorage, setTimeout, clearTimeout, setInterval, clearInterval, URL */
 // The supervisor view: queues with their waiting contacts in routing order, agents and their
 // states, recent contacts, and the live trace of the one selected (activities, HTTP calls,
 // variables), all from the supervisor WebSocket and the contacts API.
@@ -17,6 +18,10 @@ export function mountSupervisor(root) {
   const traceBox = h("div#trace.trace");
   const varsBox = h("div#variables");
   const traceHead = h("div.trace-head", h("p.empty", "Select a contact to follow its trace."));
+  const graphImg = h("img#flow-graph", { alt: "The flow with the contact's path" });
+  const graphLink = h("a.sub", { target: "_blank", rel: "noopener" }, "open full size");
+  const graphBox = h("div.graph-box", h("p.empty", "The flow appears here with the path the contact took."));
+  let graphTimer;
   const status = h("span.conn", "connecting…");
 
   const view = h(
@@ -26,7 +31,9 @@ export function mountSupervisor(root) {
       h("section.card", h("header.card-head", h("h2", "Agents")), agentsBox),
       h("section.card", h("header.card-head", h("h2", "Contacts"), h("span.sub", "newest first; click one for its trace")), contactsBox),
     ),
-    h("section.card.wide.trace-card", h("header.card-head", h("h2", "Trace")), traceHead, h("div.trace-grid", h("div.trace-col", h("h3", "Activities and events"), traceBox), h("div.vars-col", h("h3", "Variables"), varsBox))),
+    h("section.card.wide.trace-card", h("header.card-head", h("h2", "Trace")), traceHead, h("div.trace-grid", h("div.trace-col", h("h3", "Activities and events"), traceBox), h("div.vars-col", h("h3", "Variables"), varsBox)),
+      h("div.graph-section", h("h3", "Path through the flow ", graphLink), graphBox),
+    ),
   );
   root.append(view);
 
@@ -34,7 +41,11 @@ export function mountSupervisor(root) {
     onStatus: (s) => {
       status.textContent = s === "open" ? "live" : s;
       status.className = `conn ${s}`;
-      if (s === "open" && selected) socket.send({ type: "watch", interactionId: selected });
+      if (s === "open" && selected) {
+        socket.send({ type: "watch", interactionId: selected });
+        refreshVariables(true);
+        refreshGraph(true);
+      }
     },
     onMessage: (m) => {
       if (m.type === "snapshot") {
@@ -48,6 +59,7 @@ export function mountSupervisor(root) {
         trace.push(m.event);
         appendTraceRow(m.event, trace.length - 1);
         if (m.event.type === "variable" || m.event.type === "ended") refreshVariables();
+        if (m.event.type === "step" || m.event.type === "ended") refreshGraph();
       } else if (m.type === "notice") {
         toast(m.event.message, m.event.level === "warn" ? "warn" : "info");
       }
@@ -164,6 +176,7 @@ export function mountSupervisor(root) {
     trace = [];
     socket.send({ type: "watch", interactionId: id });
     refreshVariables(true);
+    refreshGraph(true);
     if (snapshot) renderContacts();
     view.querySelector(".trace-card")?.scrollIntoView({ behavior: "smooth", block: "start" });
   }
@@ -194,6 +207,18 @@ export function mountSupervisor(root) {
           }),
       now ? 0 : 400,
     );
+  }
+
+  function refreshGraph(now = false) {
+    clearTimeout(graphTimer);
+    const id = selected;
+    graphTimer = setTimeout(() => {
+      if (id !== selected) return;
+      const src = `/api/contacts/${encodeURIComponent(id)}/graph.svg?at=${Date.now()}`;
+      graphImg.src = src;
+      graphLink.href = src;
+      if (!graphImg.isConnected) fill(graphBox, graphImg);
+    }, now ? 0 : 1000);
   }
 
   function renderTraceHead(c) {
@@ -229,6 +254,7 @@ export function mountSupervisor(root) {
     unmount() {
       clearInterval(tick);
       clearTimeout(variablesTimer);
+      clearTimeout(graphTimer);
       socket.close();
       view.remove();
     },

@@ -1,3 +1,4 @@
+/* global Node, setTimeout, setInterval, clearInterval, queueMicrotask */
 // Small DOM and formatting helpers shared by the views.
 
 /** h("div.card#id", {onclick, ...attrs}, ...children) */

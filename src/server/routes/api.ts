@@ -8,6 +8,7 @@ import type { ContactSnapshot } from "../../center/index.js";
 import type { CallEvent } from "../../engine/events.js";
 import type { CallSession, CallSummary } from "../calls.js";
 import type { ContextHolder, ServerContext } from "../context.js";
+import { renderFlowSvg, type TraceStep } from "../../graph/index.js";
 import { ApiError } from "../errors.js";
 import { buildOpenApi } from "../openapi.js";
 import { digitsBody, emptyBody, loginBody, offerBody, parseBody, placeCallBody, stateBody, wrapUpBody } from "../schemas.js";
@@ -224,5 +225,31 @@ export function registerApiRoutes(app: FastifyInstance, holder: ContextHolder): 
   app.get<{ Params: Params }>("/api/contacts/:id", async (req) => {
     const ctx = holder.get();
     return contactTrace(ctx, requireCall(ctx, req.params.id));
+  });
+
+  // Pictures of a flow as Flow Designer lays it out; for a contact, with the path it took so far.
+  app.get<{ Params: Params }>("/api/flows/:id/graph.svg", async (req, reply) => {
+    const ctx = holder.get();
+    const flow = ctx.flows.list().find((f) => f.id === req.params.id);
+    if (!flow) throw new ApiError(404, "FLOW_NOT_FOUND", `no flow "${req.params.id}" (flows: ${ctx.flows.list().map((f) => f.id).join(", ")})`);
+    return reply.type("image/svg+xml").send(renderFlowSvg(flow.definition));
+  });
+
+  app.get<{ Params: Params }>("/api/contacts/:id/graph.svg", async (req, reply) => {
+    const ctx = holder.get();
+    const session = requireCall(ctx, req.params.id);
+    const steps: TraceStep[] = [];
+    let current: string | undefined;
+    for (const e of session.events) {
+      if (e.type === "step" && e.activityId) {
+        steps.push({ activityId: e.activityId, ...(e.port ? { port: e.port } : {}) });
+        current = undefined;
+      } else if (e.activityId) {
+        // Prompts, HTTP calls and the like come from the activity that is running now.
+        current = e.activityId;
+      }
+    }
+    const svg = renderFlowSvg(session.flow.definition, { trace: { steps, ...(current && !session.ended ? { current } : {}) } });
+    return reply.type("image/svg+xml").header("cache-control", "no-store").send(svg);
   });
 }
