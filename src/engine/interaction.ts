@@ -261,7 +261,11 @@ export class Interaction implements ContactHandle {
       return;
     }
     this.inGlobalError = true;
-    await this.dispatch("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" });
+    // OnGlobalError takes over the IVR leg from the main flow: it runs beside the other event flows
+    // rather than queued behind them, and stops when an agent answers, as the main flow does. A
+    // handler that queues the caller and loops hold music would otherwise play on under the
+    // conversation and hold back AgentContactAssigned (the screen pop) until the step limit.
+    await this.runHandler("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" }, this.mainAbort.signal);
     this.inGlobalError = false;
     // The call stays up only if the handler queued it (or it was already with an agent).
     if (this.phase === "ivr" && !this.ending) this.finish("global-error");
@@ -273,14 +277,14 @@ export class Interaction implements ContactHandle {
     return this.eventChain;
   }
 
-  private async runHandler(specName: string, data: Record<string, unknown>): Promise<void> {
+  private async runHandler(specName: string, data: Record<string, unknown>, signal: AbortSignal = this.lifetime.signal): Promise<void> {
     const known = findEvent(specName);
     if (known) this.vars.setNamespace(eventNamespaces(known), data);
     const handler = this.flow.handlers.get(specName);
     if (!handler) return;
     this.emit({ type: "event", name: specName, flow: specName });
     // Event flows are not interrupted by the answer; they stop only when the contact is gone for good.
-    const exit = await this.runProcess(this.flow.events, handler.activityId, specName, this.lifetime.signal);
+    const exit = await this.runProcess(this.flow.events, handler.activityId, specName, signal);
     if (exit.kind === "end" && exit.end === "disconnect") {
       await this.afterFlowEnd("disconnect", exit.activity, specName);
     } else if (exit.kind === "end" && (exit.end === "transferred" || exit.end === "callback")) {
