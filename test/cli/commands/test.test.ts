@@ -20,7 +20,7 @@ async function ccflowTest(paths: string[], opts: Record<string, unknown>, cwd: s
 }
 
 /** The scenario of the README's "Testing your flows" section. */
-const README_SCENARIO = `# yaml-language-server: $schema=../ccflow/schemas/scenario.schema.json
+const README_SCENARIO = `# yaml-language-server: $schema=../schemas/scenario.schema.json
 name: A known caller is greeted by name and queued when they press 1
 flow: MSD_HTTP_Connector_Flow.json
 caller:
