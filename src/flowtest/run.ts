@@ -253,6 +253,18 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     throw err;
   }
   const rt = runtime;
+  // An answer for a connector the flow does not use would silently never match.
+  const unknown = (s.http ?? []).flatMap((f, i) =>
+    f.connector !== undefined && !rt.connectors.some((c) => c.id === f.connector || c.name.toLowerCase() === f.connector!.toLowerCase())
+      ? [`http[${i}].connector: the flow uses no connector ${JSON.stringify(f.connector)} (it uses ${rt.connectors.map((c) => `${c.name} (${c.id})`).join(", ") || "none"})`]
+      : [],
+  );
+  if (unknown.length) {
+    result.problems.push(...unknown);
+    await rt.close();
+    await crm?.close();
+    return finish();
+  }
 
   if (s.rejectQueues?.length) {
     // Fault injection: the runtime creates every queue a flow names, so a misconfigured queue
@@ -325,7 +337,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     isConnector: (e: HttpEvent, ref: string) => e.connector !== undefined && (e.connector.toLowerCase() === ref.toLowerCase() || ids.get(e.connector) === ref),
   });
   for (const u of log.unmatched) {
-    result.failures.push({ expectation: "http", message: `no http: entry answers ${u}; the flow got a 404 (add an entry, or load CRM records with crm:)`, eventIndex: events.findIndex((e) => e.type === "http" && e.status === 404) });
+    const at = events.findIndex((e) => e.type === "http" && e.status === 404);
+    result.failures.push({ expectation: "http", message: `no http: entry answers ${u}; the flow got a 404 (add an entry, or load CRM records with crm:)`, eventIndex: at >= 0 ? at : undefined });
   }
 
   await rt.close();

@@ -99,7 +99,13 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   }
 
   const results = await promisePool(scenarios, options.jobs ?? 4, async (s) => {
-    const r = await runScenario(s, { flowOverride: options.flowOverride, loadFlow, crm: options.crm ?? startScenarioCrm, realTimeoutMs: options.realTimeoutMs });
+    let r: ScenarioResult;
+    try {
+      r = await runScenario(s, { flowOverride: options.flowOverride, loadFlow, crm: options.crm ?? startScenarioCrm, realTimeoutMs: options.realTimeoutMs });
+    } catch (err) {
+      // Our bug, not the scenario's: report it on this scenario and let the others run.
+      r = { name: s.scenario.name, file: s.file, line: s.line, status: "error", problems: [`internal error while running it: ${(err as Error)?.message ?? String(err)}`], failures: [], notes: [], events: [], callSeconds: 0, ms: 0 };
+    }
     options.onResult?.(r);
     return r;
   });

@@ -220,7 +220,6 @@ expect:
     const r = await one(`name: retry until known
 http:
   - { connector: Example_CRM, path: contacts, times: 2, body: { value: [] } }
-  - { connector: someone-else, body: { value: [{ fullname: Wrong }] } }
   - { connector: "${CONNECTOR}", path: contacts, body: { value: [{ fullname: Ada Lovelace, tier: 1 }] } }
 inputs: ["2"]
 expect:
@@ -229,6 +228,11 @@ expect:
   variables: { Name: Ada Lovelace }
 `, flow);
     expect(r.failures).toEqual([]);
+    const wrong = await one(`name: wrong connector
+http: [{ connector: Zendesk, body: {} }]
+expect: {}
+`);
+    expect(wrong.problems).toEqual([`http[0].connector: the flow uses no connector "Zendesk" (it uses Example_CRM (${CONNECTOR}))`]);
   });
 });
 
