@@ -3,6 +3,7 @@
  * runs), run the scenarios in parallel, and add up coverage per flow file.
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { createRegistry } from "../activities/index.js";
 import type { ActivityRegistry } from "../activities/registry.js";
 import { parseFlowText } from "../flow/load.js";
@@ -101,7 +102,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const results = await promisePool(scenarios, options.jobs ?? 4, async (s) => {
     let r: ScenarioResult;
     try {
-      r = await runScenario(s, { flowOverride: options.flowOverride, loadFlow, crm: options.crm ?? startScenarioCrm, realTimeoutMs: options.realTimeoutMs });
+      r = await runScenario(s, { flowOverride: options.flowOverride === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.flowOverride), loadFlow, crm: options.crm ?? startScenarioCrm, realTimeoutMs: options.realTimeoutMs });
     } catch (err) {
       // Our bug, not the scenario's: report it on this scenario and let the others run.
       r = { name: s.scenario.name, file: s.file, line: s.line, status: "error", problems: [`internal error while running it: ${(err as Error)?.message ?? String(err)}`], failures: [], notes: [], events: [], callSeconds: 0, ms: 0 };
