@@ -5,7 +5,7 @@
  * workers from building at the same time.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "../../helpers/shared.js";
@@ -62,8 +62,14 @@ export async function ensureBuilt(): Promise<void> {
       // Type errors elsewhere still emit JavaScript; what matters is that the outputs are fresh.
     }
   });
-  const still = stale();
-  if (still) throw new Error(`dist/ is older than ${path.relative(repoRoot, still)} and the build did not refresh it: run npm run build`);
+  // tsc skips writing an output whose source changed only in its timestamp: mark such outputs
+  // fresh so the next check does not build again. A missing output is a real failure.
+  for (let still = stale(); still; still = stale()) {
+    const out = path.join(repoRoot, "dist", path.relative(repoRoot, still)).replace(/\.ts$/, ".js");
+    if (!existsSync(out)) throw new Error(`the build did not produce ${path.relative(repoRoot, out)}: run npm run build`);
+    const now = new Date();
+    utimesSync(out, now, now);
+  }
 }
 
 /** Path of a compiled module, e.g. distPath("src/crm/index.js"). */
