@@ -209,6 +209,32 @@ describe("the API describes itself", () => {
   });
 });
 
+describe("the softphone sets the pace", () => {
+  it("moves on as soon as the browser says a prompt finished, and passes keys to the menu", async () => {
+    // Slow speech (200 ms a character): the socket joins while the welcome still plays.
+    const s = await startTestServer({ flows: [{ id: "support", definition: supportFlow() }], environment: supportEnvironment, msPerChar: 200 });
+    try {
+      const placed = (await s.call("POST", "/api/calls", { ani: "+14805550301" })).body;
+      const phone = await s.socket(placed.socket);
+      const hello = await phone.next((m) => m.type === "hello", "hello");
+      expect(hello.playing).toMatchObject({ type: "play", text: "Welcome to the test line.", interruptible: false });
+      phone.send({ type: "speech", enabled: true });
+      phone.send({ type: "played", promptId: hello.playing.promptId });
+      await phone.next((m) => m.type === "play-end" && m.promptId === hello.playing.promptId && m.reason === "finished", "the welcome to end");
+      const menu = await phone.next((m) => m.type === "play" && m.text === "Press 1 for support.", "the menu prompt");
+      expect(menu.interruptible).toBe(true);
+      phone.send({ type: "dtmf", digits: "1" });
+      await phone.next((m) => m.type === "play-end" && m.promptId === menu.promptId && m.reason === "barge-in", "barge-in");
+      await phone.next((m) => m.type === "event" && m.event.type === "queued", "queued");
+      phone.send({ type: "hangup" });
+      const ended = await phone.next((m) => m.type === "ended", "ended");
+      expect(ended.reason).toBe("caller-hangup");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("shutting down", () => {
   it("ends every contact with the reason shutdown and says how many", async () => {
     const s = await startTestServer({ flows: [{ id: "support", definition: supportFlow() }], environment: supportEnvironment });

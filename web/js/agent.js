@@ -1,4 +1,4 @@
-/* global sessionStorage */
+/* global sessionStorage, location */
 // The agent desktop: sign in as a demo agent, go Available or Idle, take offers (with the flow's
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
 import { connect, info, post } from "./api.js";
@@ -6,6 +6,19 @@ import { act, clock, duration, fill, h, pill, priorityBadge, ticker, toast } fro
 
 const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
 const TARGET_TEXT = { newBrowserTab: "New browser tab", sameBrowserTab: "Screen-pop tab", insideDesktop: "Inside the desktop" };
+
+/**
+ * Pops to the embedded CRM name the address the server gave itself (127.0.0.1); a desktop that
+ * reached the server under another name (another machine, localhost) opens them under that one.
+ */
+let crmBase;
+info()
+  .then((i) => (crmBase = i.urls.crm))
+  .catch(() => undefined);
+function localize(url) {
+  if (crmBase && url.startsWith(`${crmBase}/`) && location.origin !== crmBase) return location.origin + url.slice(crmBase.length);
+  return url;
+}
 
 export function mountAgent(root) {
   let agentId = sessionStorage.getItem("ccflow.agent") ?? undefined;
@@ -106,7 +119,7 @@ export function mountAgent(root) {
       showInside(pop);
     } else {
       const name = e.target === "sameBrowserTab" ? "ccflow-screen-pop" : "_blank";
-      const w = window.open(e.url, name);
+      const w = window.open(pop.url, name);
       if (!w) {
         pop.blocked = true;
         toast("The browser blocked the screen pop; open it from the list (or allow pop-ups for this site)", "warn");
@@ -116,9 +129,9 @@ export function mountAgent(root) {
   }
 
   function remember(p, interactionId, live) {
-    const known = pops.find((x) => x.url === p.url && x.at === p.at);
+    const known = pops.find((x) => x.url === localize(p.url) && x.at === p.at);
     if (known) return known;
-    const pop = { url: p.url, target: p.target, label: p.label, at: p.at, interactionId, live };
+    const pop = { url: localize(p.url), target: p.target, label: p.label, at: p.at, interactionId, live };
     pops.unshift(pop);
     if (pop.target === "insideDesktop" && !insidePop) showInside(pop);
     return pop;

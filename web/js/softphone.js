@@ -203,7 +203,8 @@ export function mountSoftphone(root) {
           const d = describeEvent(e);
           if (d) doing.textContent = d;
         }
-        if (m.playing) showPrompt(me, m.playing, false);
+        // The flow starts as the call is placed: the first prompt may already be under way.
+        if (m.playing) showPrompt(me, m.playing, true);
         break;
       case "play":
         showPrompt(me, m, true);
