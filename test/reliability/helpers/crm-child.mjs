@@ -1,6 +1,7 @@
 // The embedded CRM in a process of its own (compiled code from dist/), so a test can restart it,
 // or kill -9 it, while calls and writes are in flight. Options come as one JSON argument; the
 // process says `{"ready":true,"httpUrl":...}` on stdout once it listens, and logs to stderr.
+import process from "node:process";
 import pino from "pino";
 import { startCrmServer } from "../../../dist/src/crm/index.js";
 
