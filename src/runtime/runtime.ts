@@ -159,6 +159,10 @@ export class Runtime {
     const created: string[] = [];
     for (const id of used) {
       if (defined.has(id)) continue;
+      if (!centerConfig.config.center.autoCreateQueues) {
+        this.bindings.push(`queue ${id} is not in the environment and autoCreateQueues is off: Queue Contact to it fails`);
+        continue;
+      }
       this.center.ensureQueue(id);
       created.push(id);
     }
