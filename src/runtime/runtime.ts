@@ -67,6 +67,7 @@ export class Runtime {
   readonly connectors: ConnectorConfig[];
   private readonly simulated?: SimulatedAgents;
   private readonly globals: Record<string, unknown>;
+  private readonly live = new Set<Interaction>();
 
   constructor(private readonly options: RuntimeOptions) {
     const env = options.environment;
@@ -113,12 +114,30 @@ export class Runtime {
   }
 
   startCall(flow: FlowDefinition, call: CallOptions): Interaction {
-    return this.engine.startCall(flow, { ...call, globals: { ...this.globals, ...call.globals } });
+    const interaction = this.engine.startCall(flow, { ...call, globals: { ...this.globals, ...call.globals } });
+    this.live.add(interaction);
+    void interaction.done.then(() => this.live.delete(interaction));
+    return interaction;
+  }
+
+  /**
+   * Ends every live call with `reason` (each runs its PhoneContactEnded): the center's contacts,
+   * and calls still in the IVR, which the center does not know yet and would otherwise run on
+   * unseen. Returns how many were ended.
+   */
+  shutdown(reason = "shutdown"): number {
+    const inIvr = [...this.live].filter((c) => c.state === "ivr");
+    let ended = this.center.shutdown(reason);
+    for (const call of inIvr) {
+      call.notify({ type: "ended", reason });
+      ended++;
+    }
+    return ended;
   }
 
   async close(): Promise<void> {
     this.simulated?.stop();
-    this.center.shutdown("shutdown");
+    this.shutdown("shutdown");
     await this.gateway.close();
   }
 
