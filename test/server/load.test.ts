@@ -147,5 +147,5 @@ describe("ten agents, two hundred callers, through the API", () => {
     expect(queues.find((q: { id: string }) => q.id === "Q-Test")).toMatchObject({ queuedNow: 0, waiting: [], ringing: [], connected: [] });
     // Work was spread over the agents (longest available first).
     expect(all.filter((x) => x.answered.size > 0).length).toBe(AGENTS);
-  });
+  }, 120_000);
 });

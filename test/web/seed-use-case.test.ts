@@ -150,7 +150,7 @@ describe.skipIf(!hasChromium || flows.length === 0)("the seed use case through t
       await phone.locator("#transcript .note.good", { hasText: "Connected to Ana Lima" }).waitFor();
       await shots.take(phone, "softphone-connected");
       await hangUpAndWrapUp(phone, shots);
-    });
+    }, 90_000);
 
     it("an unknown caller reaches the agent with the new-case form, and the case the agent saves is in the CRM", async () => {
       const shots = new Shots(`${flow}-unknown-caller`);
@@ -183,7 +183,7 @@ describe.skipIf(!hasChromium || flows.length === 0)("the seed use case through t
       expect(created.value[0].description).toBe("Created by the agent from the screen pop.");
       await pop.close();
       await hangUpAndWrapUp(phone, shots);
-    });
+    }, 90_000);
   });
 
   it("shows the calls and their traces on the supervisor view", async () => {
