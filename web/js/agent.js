@@ -115,7 +115,9 @@ export function mountAgent(root) {
 
   function onScreenPop(e) {
     const pop = remember(e, e.interactionId, true);
-    if (e.target === "insideDesktop") {
+    if (!pop.safe) {
+      toast(`Screen pop refused: only http and https addresses open (${pop.url.slice(0, 60)})`, "error");
+    } else if (e.target === "insideDesktop") {
       showInside(pop);
     } else {
       const name = e.target === "sameBrowserTab" ? "ccflow-screen-pop" : "_blank";
@@ -131,9 +133,11 @@ export function mountAgent(root) {
   function remember(p, interactionId, live) {
     const known = pops.find((x) => x.url === localize(p.url) && x.at === p.at);
     if (known) return known;
-    const pop = { url: localize(p.url), target: p.target, label: p.label, at: p.at, interactionId, live };
+    const url = localize(p.url);
+    // A flow builds this address; never let it run script in the desktop (javascript:, data:...).
+    const pop = { url, safe: /^https?:\/\//i.test(url), target: p.target, label: p.label, at: p.at, interactionId, live };
     pops.unshift(pop);
-    if (pop.target === "insideDesktop" && !insidePop) showInside(pop);
+    if (pop.safe && pop.target === "insideDesktop" && !insidePop) showInside(pop);
     return pop;
   }
 
@@ -154,9 +158,9 @@ export function mountAgent(root) {
             h(
               "li.pop",
               h("div.pop-head", h("b", p.label || "Screen pop"), h("span.target", TARGET_TEXT[p.target] ?? p.target), h("span.time", clock(p.at))),
-              h("a.pop-url", { href: p.url, target: p.target === "sameBrowserTab" ? "ccflow-screen-pop" : "_blank", rel: "opener" }, p.url),
+              p.safe ? h("a.pop-url", { href: p.url, target: p.target === "sameBrowserTab" ? "ccflow-screen-pop" : "_blank", rel: "opener" }, p.url) : h("span.pop-url.blocked", p.url),
               p.blocked ? h("span.blocked", "blocked by the browser — click the link to open") : null,
-              p.target === "insideDesktop" ? h("button.btn.small", { type: "button", onclick: () => showInside(p) }, "Show here") : null,
+              p.safe && p.target === "insideDesktop" ? h("button.btn.small", { type: "button", onclick: () => showInside(p) }, "Show here") : null,
             ),
           ),
     );
