@@ -260,8 +260,9 @@ export function generateContacts(store: SqliteCrmStore, ownerId: string, options
       const first = FIRST_NAMES[Math.floor(random() * FIRST_NAMES.length)]!;
       const last = LAST_NAMES[Math.floor(random() * LAST_NAMES.length)]!;
       const area = AREA_CODES[i % AREA_CODES.length]!;
-      // A bijection on 0..9,999,999 keeps numbers unique within each area code.
-      const local = String(((Math.floor(i / AREA_CODES.length) * 7_654_321 + 1_234_567) % 10_000_000)).padStart(7, "0");
+      // A bijection on 0..9,999,999 (the multiplier is coprime with 10^7): local numbers never repeat
+      // and spread evenly, as real ones do, instead of counting up.
+      const local = String((i * 7_654_321 + 1_234_567) % 10_000_000).padStart(7, "0");
       let phone = `+1${area}${local}`;
       if (phone === SEED_RECORDS.contactPhone) phone = `+1${area}0000000`;
       const id = seededGuid(random);

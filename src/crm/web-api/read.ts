@@ -175,6 +175,12 @@ function readNavigation(ctx: ApiContext, req: ApiRequest, table: TableDef, row: 
   if (nav.kind === "collection") {
     const child = nav.collection.table;
     const scope = collectionScope(nav, parentId);
+    if (resource.navKey && !resource.ref) {
+      const member = findEntity(ctx, child, resource.navKey);
+      const belongs = member && member[scope.column] === parentId && (!scope.typeColumn || member[scope.typeColumn] === scope.typeValue);
+      if (!member || !belongs) throw entityNotFound(child, resource.navKey);
+      return readEntity(ctx, req, { kind: "entity", table: child, key: { kind: "id", id: String(member[child.primaryKey]) } });
+    }
     if (resource.navCount) return readCount(ctx, req, child, scope);
     if (resource.ref) {
       const rows = ctx.store.query({ table: child, orderBy: [], limit: MAX_PAGE_SIZE, within: { column: scope.column, values: [scope.value], ...(scope.typeColumn ? { typeColumn: scope.typeColumn, typeValue: scope.typeValue } : {}) } });

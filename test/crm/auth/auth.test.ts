@@ -182,7 +182,7 @@ describe("bearer verification on the Web API", () => {
   it("answers a request without a token with 401 and the Dataverse challenge (also the service root)", async () => {
     const missing = await status(null);
     expect(missing.status).toBe(401);
-    expect(missing.challenge).toBe(`Bearer authorization_uri=${crm.httpsUrl.replace("localhost", "localhost")}/${DEV_CREDENTIALS.tenantId}/oauth2/authorize, resource_id=${crm.httpUrl}/`);
+    expect(missing.challenge).toBe(`Bearer authorization_uri=${crm.httpsUrl}/${DEV_CREDENTIALS.tenantId}/oauth2/authorize, resource_id=${crm.httpUrl}/`);
     const root = await crm.api("", { token: null });
     expect(root.status).toBe(401);
     expect(root.headers.get("www-authenticate")).toMatch(/^Bearer authorization_uri=https:\/\/[^,]+\/oauth2\/authorize, resource_id=http:\/\/[^,]+\/$/);

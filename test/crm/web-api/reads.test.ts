@@ -160,6 +160,10 @@ describe("Web API reads", () => {
     expect(await (await crm.api(`contacts(${SEED_RECORDS.contactId})/fullname/$value`)).text()).toBe(SEED_RECORDS.contactName);
     const nav = await json(`accounts(accountnumber='NTA-0001')/primarycontactid?$select=fullname`);
     expect(nav.body).toMatchObject({ fullname: SEED_RECORDS.contactName, contactid: SEED_RECORDS.contactId });
+    const member = await json(`contacts(${SEED_RECORDS.contactId})/incident_customer_contacts(${SEED_RECORDS.caseId})?$select=title`);
+    expect(member.body).toMatchObject({ title: SEED_RECORDS.caseTitle, incidentid: SEED_RECORDS.caseId });
+    const notMember = await json(`accounts(accountnumber='NTA-0001')/incident_customer_accounts(${SEED_RECORDS.caseId})`);
+    expect(notMember.status).toBe(404);
     const braces = await json(`contacts({${SEED_RECORDS.contactId}})?$select=fullname`);
     expect(braces.status).toBe(200);
     const missing = await json("contacts(00000000-0000-0000-0000-000000000001)");
