@@ -4,7 +4,7 @@
  * and expands Dataverse's named query functions (`Microsoft.Dynamics.CRM.In`, `LastXDays`, ...)
  * into plain comparisons.
  */
-import { Schema, type Property } from "../schema/schema.js";
+import type { Property, Schema } from "../schema/schema.js";
 import type { EdmType, TableDef } from "../schema/types.js";
 import type { ExpandItem, ExprNode, LiteralNode, OrderByItem, PathNode, SelectItem } from "./ast.js";
 import type { BoolExpr, BoundExpand, BoundQuery, ComparisonOp, Constant, OrderTerm, PropertyRef, SqlValue, ValueExpr } from "./bound.js";

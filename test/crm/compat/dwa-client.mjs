@@ -1,4 +1,5 @@
 // @ts-check
+/* global process, URL */
 /**
  * A client program, run by dwa-msal.test.ts in its own Node process so that NODE_EXTRA_CA_CERTS
  * (which Node reads only at start-up) makes the CRM's CA trusted for both libraries. It does what an

@@ -7,6 +7,32 @@ import { SEED_RECORDS } from "../../../src/crm/demo-data.js";
 import { startTestCrm, type TestCrm } from "../helpers.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+type Row = Record<string, unknown>;
+/** What dwa-client.mjs prints: each library call's return value. */
+interface ClientOutput {
+  msal: Row;
+  wrongSecret: { errorCode?: string; message?: string };
+  whoAmI: Row;
+  ani: { oDataCount?: number; oDataContext?: string; value: Row[] };
+  cases: { value: Row[] };
+  paging: { page1: number; page1Next: boolean; page2First: string; page1Names: string[]; allCount: number; allDistinct: number };
+  retrieve: Row;
+  count: number;
+  countFiltered: number;
+  created: string;
+  createdRepresentation: Row;
+  updated: boolean;
+  afterUpdate: string;
+  staleUpdate: boolean;
+  updateWithEtag: boolean;
+  upserted: string;
+  upsertedName: string;
+  deleted: boolean;
+  afterDelete: Row;
+  batch: unknown[];
+  batchCases: Row[];
+}
 let crm: TestCrm;
 
 beforeAll(async () => {
@@ -51,7 +77,7 @@ describe("@azure/msal-node and dynamics-web-api against the CRM over HTTPS", () 
     const { code, result, stderr } = await runClient();
     expect(result.ok, JSON.stringify(result, null, 2) + stderr).toBe(true);
     expect(code).toBe(0);
-    const out = result.out as Record<string, any>;
+    const out = result.out as ClientOutput;
 
     expect(out.msal).toEqual({ tokenType: "Bearer", hasToken: true, secondFromCache: true });
     expect(out.wrongSecret.errorCode).toBe("invalid_client");
@@ -63,9 +89,9 @@ describe("@azure/msal-node and dynamics-web-api against the CRM over HTTPS", () 
     expect(out.ani.value[0]).toMatchObject({ fullname: "Yvonne McKay", telephone1: "+14806754110", contactid: SEED_RECORDS.contactId });
     expect(out.ani.oDataContext).toMatch(/\$metadata#contacts\(fullname,telephone1,contactid\)$/);
 
-    expect(out.cases.value.map((c: any) => c.title)).toEqual([SEED_RECORDS.caseTitle, "Follow-up on thermostat replacement"]);
-    expect(out.cases.value[0].customerid_contact).toMatchObject({ fullname: "Yvonne McKay" });
-    expect(out.cases.value[0].prioritycode_Formatted).toBe("High");
+    expect(out.cases.value.map((c) => c.title)).toEqual([SEED_RECORDS.caseTitle, "Follow-up on thermostat replacement"]);
+    expect(out.cases.value[0]!.customerid_contact).toMatchObject({ fullname: "Yvonne McKay" });
+    expect(out.cases.value[0]!.prioritycode_Formatted).toBe("High");
 
     expect(out.paging).toMatchObject({ page1: 10, page1Next: true, allCount: 36, allDistinct: 36 });
     expect(out.paging.page1Names).not.toContain(out.paging.page2First);
@@ -88,9 +114,9 @@ describe("@azure/msal-node and dynamics-web-api against the CRM over HTTPS", () 
     expect(out.afterDelete).toMatchObject({ status: 404, code: "0x80040217" });
 
     expect(out.batch).toHaveLength(4);
-    expect(out.batch[0].value[0]).toMatchObject({ fullname: "Yvonne McKay" });
+    expect((out.batch[0] as { value: Row[] }).value[0]).toMatchObject({ fullname: "Yvonne McKay" });
     expect(out.batch[1]).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.batch[2]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(out.batchCases.map((c: any) => c.title)).toEqual(["Batch case"]);
+    expect(out.batchCases.map((c) => c.title)).toEqual(["Batch case"]);
   }, 60_000);
 });

@@ -83,10 +83,11 @@ describe.skipIf(!available)("the seed's Postman collection under newman", () => 
       const code = e.response?.code ?? 0;
       expect(code >= 200 && code < 300, `${e.item.name}: ${code} ${e.response?.stream?.toString()}`).toBe(true);
     }
-    const body = (i: number) => JSON.parse(executions[i]!.response!.stream!.toString()) as Record<string, any>;
+    type Row = Record<string, unknown>;
+    const body = (i: number) => JSON.parse(executions[i]!.response!.stream!.toString()) as Row & { value: Row[] };
     expect(body(0).UserId).toBe(crm.crm.config.applicationUserId);
     expect(body(1).value).toEqual([expect.objectContaining({ fullname: SEED_RECORDS.contactName, contactid: SEED_RECORDS.contactId })]);
-    expect(body(3).value.map((a: any) => a.name)).toEqual([SEED_RECORDS.accountName]);
+    expect(body(3).value.map((a) => a.name)).toEqual([SEED_RECORDS.accountName]);
     expect(body(4).value[0]).toMatchObject({ title: SEED_RECORDS.caseTitle, _customerid_value: SEED_RECORDS.contactId });
     expect(body(5).value[0]).toMatchObject({ title: SEED_RECORDS.caseTitle });
     expect(executions[6]!.response!.code).toBe(204);

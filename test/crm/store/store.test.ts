@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bindQuery } from "../../../src/crm/odata/bind.js";
-import { ODataError } from "../../../src/crm/odata/errors.js";
+import type { ODataError } from "../../../src/crm/odata/errors.js";
 import { parseQueryOptions, splitQueryString } from "../../../src/crm/odata/query-options.js";
 import { compileRowQuery } from "../../../src/crm/store/compile.js";
 import { termRange, termsOf } from "../../../src/crm/store/substring-index.js";
