@@ -109,6 +109,15 @@ export function registerWebApiRoutes(app: FastifyInstance, crm: Crm): void {
       return send(reply, response);
     };
 
+    // The global discovery service clients probe for the authority: answered with the same challenge.
+    const discovery = async (request: FastifyRequest, reply: FastifyReply) => {
+      const origin = requestOrigin(request);
+      const challenge = `Bearer authorization_uri=${challengeOrigin(crm, origin)}/${crm.config.tenantId}/oauth2/authorize, resource_id=${origin}/`;
+      return sendJsonError(reply, 401, "", "This service has no discovery service; use its Web API at /api/data/v9.2/.", { "WWW-Authenticate": challenge });
+    };
+    scope.get("/api/discovery", discovery);
+    scope.get("/api/discovery/*", discovery);
+
     const methods = ["GET", "POST", "PATCH", "PUT", "DELETE"] as const;
     scope.route({ method: [...methods], url: "/api/data/:version", handler });
     scope.route({ method: [...methods], url: "/api/data/:version/", handler });

@@ -183,6 +183,9 @@ describe("bearer verification on the Web API", () => {
     const missing = await status(null);
     expect(missing.status).toBe(401);
     expect(missing.challenge).toBe(`Bearer authorization_uri=${crm.httpsUrl}/${DEV_CREDENTIALS.tenantId}/oauth2/authorize, resource_id=${crm.httpUrl}/`);
+    const discovery = await fetch(`${crm.httpUrl}/api/discovery/?SDKClientVersion=9.1`);
+    expect(discovery.status).toBe(401);
+    expect(discovery.headers.get("www-authenticate")).toBe(missing.challenge);
     const root = await crm.api("", { token: null });
     expect(root.status).toBe(401);
     expect(root.headers.get("www-authenticate")).toMatch(/^Bearer authorization_uri=https:\/\/[^,]+\/oauth2\/authorize, resource_id=http:\/\/[^,]+\/$/);
