@@ -36,8 +36,18 @@ export function parseJsonBody(req: ApiRequest): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** Longest literal quoted back in a conversion error. */
+const MAX_LITERAL = 200;
+
 function cannotConvert(value: unknown, edm: string): ODataError {
-  const literal = typeof value === "string" ? value : JSON.stringify(value);
+  let literal: string;
+  try {
+    literal = typeof value === "string" ? value : JSON.stringify(value);
+  } catch {
+    // A value nested thousands deep overflows JSON.stringify; the client sent it, it needs no echo.
+    literal = Array.isArray(value) ? "[...]" : "{...}";
+  }
+  if (literal.length > MAX_LITERAL) literal = `${literal.slice(0, MAX_LITERAL)}...`;
   return new ODataError(`Cannot convert the literal '${literal}' to the expected type '${edm}'.`);
 }
 
