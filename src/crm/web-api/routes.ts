@@ -15,6 +15,8 @@ import { errorBody } from "./responses.js";
 import { JSON_CONTENT_TYPE, type ApiContext, type ApiResponse, type Caller } from "./types.js";
 
 export const WEB_API_BODY_LIMIT = 64 * 1024 * 1024;
+/** Dataverse's URL limit (requests inside a $batch may be longer). */
+export const MAX_URL_LENGTH = 32_768;
 
 function challengeOrigin(crm: Crm, origin: string): string {
   if (origin.startsWith("https:")) return origin;
@@ -45,6 +47,10 @@ export function registerWebApiRoutes(app: FastifyInstance, crm: Crm): void {
     const handler = async (request: FastifyRequest<{ Params: { version: string } }>, reply: FastifyReply) => {
       const started = process.hrtime.bigint();
       const { version } = request.params;
+      const urlLength = (request.raw.url ?? "").length;
+      if (urlLength > MAX_URL_LENGTH) {
+        return sendJsonError(reply, 414, "0x80060888", `The request URL is ${urlLength} characters long; the limit is ${MAX_URL_LENGTH}. Send long queries inside a $batch request.`);
+      }
       if (!/^v9\.\d+$/.test(version)) return sendJsonError(reply, 404, "0x80060888", messages.resourceNotFound(version));
       const origin = requestOrigin(request);
       const rawUrl = request.raw.url ?? "";
