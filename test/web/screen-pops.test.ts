@@ -1,7 +1,8 @@
 /**
  * Screen pops on the agent desktop, in Chromium: a pop for "inside the desktop" opens in the
  * desktop's own pane, one for the "existing screen-pop tab" opens in a named tab, every pop is
- * listed, and a pop whose address is not http(s) is listed as refused and never opened.
+ * listed, and a pop whose address is not http(s) is listed as refused and never opened. And a
+ * caller who looks at the supervisor view in the same tab keeps their call.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,4 +102,23 @@ describe.skipIf(!hasChromium)("screen pops on the agent desktop", () => {
     await agent.click("#end-call");
     await agent.click("#wrapup-available");
   }, 90_000);
+
+  it("keeps the softphone's call up while the same tab shows the supervisor view", async () => {
+    const page = await b.context.newPage();
+    await page.addInitScript(() => localStorage.setItem("ccflow.speech", "off"));
+    await page.goto(`${t.url}/#/phone`);
+    await page.locator('#flow option[value="pops"]').waitFor({ state: "attached" });
+    await page.fill("#ani", "+14805550888");
+    await page.click("#call");
+    await page.locator("#transcript .note", { hasText: "Waiting in" }).waitFor();
+    await page.evaluate(() => (location.hash = "#/supervisor"));
+    await page.locator("#contacts tr", { hasText: "+14805550888" }).waitFor();
+    await page.evaluate(() => (location.hash = "#/phone"));
+    const live = (await t.call("GET", "/api/contacts?state=active")).body as Array<{ ani: string; state: string }>;
+    // Still waiting (or ringing Ana, whose desktop from the test before is Available): not ended.
+    expect(["queued", "offered"]).toContain(live.find((c) => c.ani === "+14805550888")?.state);
+    await page.click("#hangup");
+    await page.locator("#transcript .note.end").waitFor();
+    await page.close();
+  }, 60_000);
 });

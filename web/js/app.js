@@ -1,36 +1,35 @@
 /* global location */
-// The web UI's entry: a hash router over the views. Each view mounts into #app and returns an
-// unmount function; views talk to the server only through the API (api.js).
+// The web UI's entry: a hash router over the views (softphone, agent desktop, supervisor, and
+// the first two side by side). Views talk to the server only through the API (api.js).
 import { info } from "./api.js";
 import { mountAgent } from "./agent.js";
 import { mountSoftphone } from "./softphone.js";
 import { mountSupervisor } from "./supervisor.js";
 import { h } from "./ui.js";
 
-const VIEWS = {
-  phone: (root) => mountSoftphone(root),
-  agent: (root) => mountAgent(root),
-  supervisor: (root) => mountSupervisor(root),
-  both: (root) => {
-    const left = h("div.split-pane");
-    const right = h("div.split-pane");
-    root.append(h("div.split", left, right));
-    const a = mountSoftphone(left);
-    const b = mountAgent(right);
-    return { unmount: () => (a.unmount(), b.unmount(), root.replaceChildren()) };
-  },
-};
+const MOUNT = { phone: mountSoftphone, agent: mountAgent, supervisor: mountSupervisor };
+/** Which panes each route shows; "both" puts the softphone beside the agent desktop. */
+const LAYOUTS = { phone: ["phone"], agent: ["agent"], supervisor: ["supervisor"], both: ["phone", "agent"] };
 
-let current;
+// Each view is mounted once, the first time it is shown, and then only hidden: switching views
+// must not hang up the softphone's call or sign the agent's desktop out of its socket.
+const root = document.getElementById("app");
+const panes = Object.fromEntries(Object.keys(MOUNT).map((name) => [name, h(`div.pane.pane-${name}`, { hidden: true })]));
+root.append(...Object.values(panes));
+const mounted = new Set();
 
 function route() {
   const name = (location.hash.replace(/^#\/?/, "") || "phone").split("?")[0];
-  const view = VIEWS[name] ? name : "phone";
-  current?.unmount();
-  const root = document.getElementById("app");
-  root.replaceChildren();
+  const view = LAYOUTS[name] ? name : "phone";
   root.className = `view-${view}`;
-  current = VIEWS[view](root);
+  for (const [pane, el] of Object.entries(panes)) {
+    const shown = LAYOUTS[view].includes(pane);
+    el.hidden = !shown;
+    if (shown && !mounted.has(pane)) {
+      mounted.add(pane);
+      MOUNT[pane](el);
+    }
+  }
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.dataset.view === view);
   document.title = `ccflow — ${document.querySelector(`#nav a[data-view="${view}"]`)?.textContent ?? "contact center"}`;
 }

@@ -164,7 +164,7 @@ export function mountSoftphone(root) {
   });
 
   const onKey = (e) => {
-    if (!call || !view.isConnected) return;
+    if (!call || !view.isConnected || view.closest("[hidden]")) return;
     if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
     if (/^[0-9*#]$/.test(e.key)) {
       e.preventDefault();
@@ -197,15 +197,21 @@ export function mountSoftphone(root) {
   function onMessage(me, m) {
     if (call !== me) return;
     switch (m.type) {
-      case "hello":
+      case "hello": {
         setStatus(stateText(m.call.state));
+        // The flow starts as the call is placed; catch up with what happened before this socket.
+        const prompts = m.events.filter((e) => e.type === "prompt");
+        const current = m.playing ? prompts.at(-1) : undefined;
         for (const e of m.events) {
           const d = describeEvent(e);
           if (d) doing.textContent = d;
+          if (e.type === "prompt" && e !== current) showPrompt(me, { promptId: `past-${e.at}`, text: e.text, file: e.file, music: e.music }, false, true);
+          else onCallEvent(e);
         }
         // The flow starts as the call is placed: the first prompt may already be under way.
         if (m.playing) showPrompt(me, m.playing, true);
         break;
+      }
       case "play":
         showPrompt(me, m, true);
         break;
@@ -270,7 +276,7 @@ export function mountSoftphone(root) {
     }
   }
 
-  function showPrompt(me, m, speak) {
+  function showPrompt(me, m, speak, past = false) {
     lastCallerBubble = undefined;
     transcript.querySelector(".empty")?.remove();
     let bubble;
@@ -295,7 +301,7 @@ export function mountSoftphone(root) {
       bubble = h("div.bubble.ivr.audio", { dataset: { prompt: m.promptId } }, h("span.icon", "🔈"), ` Recording ${m.file ?? ""}`);
     }
     if (m.interruptible) bubble.append(h("span.tag", { title: "A key press stops this prompt" }, "barge-in"));
-    bubble.classList.add("playing");
+    if (!past) bubble.classList.add("playing");
     transcript.append(bubble);
     transcript.scrollTop = transcript.scrollHeight;
   }
