@@ -13,6 +13,7 @@ import { readExport } from "../../src/flow/read-export.js";
 import { validateFlow } from "../../src/flow/validate.js";
 import { FakeCenter, FakeHttp, Recorder } from "../helpers/fakes.js";
 import { buildFlow, exportOf, tts } from "../helpers/flow-builder.js";
+import { startTestCrm } from "../crm/helpers.js";
 
 const registry = createRegistry();
 
@@ -98,5 +99,23 @@ describe("fault run findings", () => {
     const ended = await call.done;
     expect(ended.reason).toBe("caller-hangup");
     expect(ended.at - answeredAt).toBe(600_000);
+  });
+});
+
+describe("OData fuzz findings", () => {
+  it("a body value nested 100,000 deep is a 400, a URL over 32,768 characters a 414; neither echoes the input", async () => {
+    const crm = await startTestCrm();
+    try {
+      const deep = await crm.api("contacts", { method: "POST", headers: { "content-type": "application/json" }, body: `{"lastname":${"[".repeat(100_000)}${"]".repeat(100_000)}}` });
+      expect(deep.status).toBe(400);
+      const long = await crm.api("contacts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ statecode: "x".repeat(100_000) }) });
+      expect(long.status).toBe(400);
+      expect((await long.text()).length).toBeLessThan(1_000);
+      const url = await crm.api(`contacts?$filter=${encodeURIComponent(`contains(fullname,'${"a".repeat(33_000)}')`)}`);
+      expect(url.status).toBe(414);
+      expect(((await url.json()) as { error: { message: string } }).error.message).toMatch(/limit is 32768/);
+    } finally {
+      await crm.stop();
+    }
   });
 });
