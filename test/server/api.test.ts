@@ -184,7 +184,14 @@ describe("the API describes itself", () => {
     expect([...registered].filter((x) => !documented.has(x))).toEqual([]);
     expect([...documented].filter((x) => !registered.has(x))).toEqual([]);
     expect(r.body.paths["/api/calls"].post.requestBody.content["application/json"].schema.required).toEqual(["ani"]);
-    expect(buildOpenApi().components).toBeDefined();
+    // Every reference resolves and every path parameter is declared.
+    const doc = buildOpenApi() as { components: { schemas: Record<string, unknown> }; paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>> };
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
+    expect(refs.filter((name) => !(name in doc.components.schemas))).toEqual([]);
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const op of Object.values(ops)) expect((op.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name), path).toEqual(inPath);
+    }
   });
 
   it("lists flows, agents (marking simulated ones) and the demo data", async () => {
