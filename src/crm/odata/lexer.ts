@@ -237,7 +237,11 @@ export class Lexer {
   private readString(start: number): Token {
     do {
       this.pos++;
-      while (this.pos < this.text.length && this.text[this.pos] !== "'") this.pos++;
+      while (this.pos < this.text.length && this.text[this.pos] !== "'") {
+        // SQLite ends text at NUL in LIKE and instr(): 'a\0b' would match as 'a'. Refuse it.
+        if (this.text[this.pos] === "\u0000") throw new ODataError(messages.invalidCharacter("\\u0000", this.pos, this.text));
+        this.pos++;
+      }
       if (this.pos >= this.text.length) throw new ODataError(messages.unterminatedString(this.text.length, this.text));
       this.pos++;
     } while (this.ch() === "'");
