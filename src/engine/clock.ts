@@ -15,6 +15,26 @@ export interface Clock {
   track<T>(work: Promise<T>): Promise<T>;
 }
 
+/** A callback scheduled on a clock, cancellable without an AbortController. */
+export interface ClockTimer {
+  cancel(): void;
+}
+
+/**
+ * Calls `fire` after `ms` of the clock's time. Cheaper than `sleep` with an AbortController for
+ * the timers that are usually cancelled (ring timeouts, deadlines, call limits).
+ */
+export function startTimer(clock: Clock, ms: number, fire: () => void): ClockTimer {
+  if (clock instanceof VirtualClock) return clock.timer(ms, fire);
+  if (clock instanceof SystemClock) {
+    const handle = setTimeout(fire, Math.max(0, ms));
+    return { cancel: () => clearTimeout(handle) };
+  }
+  const ac = new AbortController();
+  clock.sleep(ms, ac.signal).then(fire, () => undefined);
+  return { cancel: () => ac.abort() };
+}
+
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("aborted", "AbortError");
 }
@@ -51,6 +71,8 @@ interface Timer {
   reject?: (reason: unknown) => void;
   signal?: AbortSignal;
   cancelled: boolean;
+  /** Fired already: cancelling it now changes nothing. */
+  done?: boolean;
 }
 
 /**
@@ -87,6 +109,22 @@ export class VirtualClock implements Clock {
       this.push(timer);
       this.scheduleIdleCheck();
     });
+  }
+
+  /** Schedules `fire` after `ms` without a promise; see startTimer. */
+  timer(ms: number, fire: () => void): ClockTimer {
+    const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, cancelled: false, fire };
+    this.push(timer);
+    this.scheduleIdleCheck();
+    return {
+      cancel: () => {
+        if (timer.cancelled || timer.done) return;
+        timer.cancelled = true;
+        this.cancelled++;
+        if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
+        this.scheduleIdleCheck();
+      },
+    };
   }
 
   /**
@@ -206,6 +244,7 @@ export class VirtualClock implements Clock {
     const timer = this.peek();
     if (!timer) return;
     this.pop();
+    timer.done = true;
     this.current = Math.max(this.current, timer.at);
     if (timer.signal) this.bySignal.get(timer.signal)?.delete(timer);
     timer.fire();

@@ -69,3 +69,18 @@ describe("VirtualClock", () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 });
+
+describe("startTimer", () => {
+  it("fires once on a virtual clock, never after cancel, and a late cancel changes nothing", async () => {
+    const { startTimer } = await import("../../src/engine/clock.js");
+    const clock = new VirtualClock({ autoAdvance: false, start: 0 });
+    const fired: string[] = [];
+    const a = startTimer(clock, 10, () => fired.push("a"));
+    const b = startTimer(clock, 20, () => fired.push("b"));
+    b.cancel();
+    await clock.advance(30);
+    a.cancel();
+    expect(fired).toEqual(["a"]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});
