@@ -207,7 +207,8 @@ export class Runtime {
       for (const a of allActivities(f)) {
         if (a.type !== "screen-pop" || typeof a.properties.screenPopUrl !== "string") continue;
         const host = /^https?:\/\/([^/?#]+)/i.exec(a.properties.screenPopUrl)?.[1];
-        if (host && /\.dynamics\.com$/i.test(host) && !(host in out)) {
+        const configured = Object.keys(this.options.environment.screenPop.rewriteHosts).some((h) => h.toLowerCase() === host?.toLowerCase());
+        if (host && /\.dynamics\.com$/i.test(host) && !(host in out) && !configured) {
           out[host] = crm.baseUrl;
           this.bindings.push(`screen pops to ${host} → embedded CRM pages at ${crm.baseUrl}`);
         }
