@@ -64,7 +64,15 @@ export class ScriptedCaller implements CallerChannel {
   async collect(options: CollectOptions): Promise<CollectResult> {
     const typed = options.initial ?? "";
     const next = this.nextInput(options);
-    if (next.afterSeconds) await this.clock.sleep(next.afterSeconds * 1000, options.signal);
+    const waitMs = (next.afterSeconds ?? 0) * 1000;
+    if (typed === "" && next.digits && waitMs >= options.entryTimeoutMs) {
+      // The caller is slower than the entry timeout: this input times out, and what they press
+      // lands on the next input, that much later.
+      await this.clock.sleep(options.entryTimeoutMs, options.signal);
+      this.inputs.unshift({ digits: next.digits, afterSeconds: (waitMs - options.entryTimeoutMs) / 1000 });
+      return { digits: "", timedOut: true, terminated: false };
+    }
+    if (waitMs > 0) await this.clock.sleep(waitMs, options.signal);
     const digits = typed + (next.digits ?? "");
     if (digits === "") {
       await this.clock.sleep(options.entryTimeoutMs, options.signal);
