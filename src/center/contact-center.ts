@@ -17,7 +17,7 @@
  * complete operation of its own, whose output joins the end of the same delivery queue.
  */
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../engine/clock.js";
+import { startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
 import type { CallAssociatedItem, CenterEvent, CenterEventListener, OfferCancelReason } from "./center-events.js";
 import { parseCenterConfig, type AgentConfig, type CenterConfig, type ParsedCenterConfig, type QueueConfig } from "./config.js";
 import { CenterError, failure } from "./errors.js";
@@ -156,7 +156,7 @@ interface Offer {
   id: number;
   interactionId: string;
   agentId: string;
-  timer: AbortController;
+  timer: ClockTimer;
 }
 
 /** Flow Designer: a priority outside 1..9 (or 10) becomes 10, the lowest. */
@@ -186,8 +186,8 @@ export class ContactCenter implements CenterPort {
 
   private readonly handles = new Map<string, ContactHandle>();
   private readonly offers = new Map<number, Offer>();
-  private readonly waitTimers = new Map<string, AbortController>();
-  private readonly wrapTimers = new Map<string, AbortController>();
+  private readonly waitTimers = new Map<string, ClockTimer>();
+  private readonly wrapTimers = new Map<string, ClockTimer>();
   private readonly listeners = new Set<CenterEventListener>();
   private readonly agentListeners = new Map<string, Set<CenterEventListener>>();
   private readonly servers = new Map<string, Set<AgentRecord>>();
@@ -460,7 +460,7 @@ export class ContactCenter implements CenterPort {
       const agent = this.requireRinging(agentId, offerId, "accept");
       const offer = this.offers.get(agent.offerId!)!;
       this.offers.delete(offer.id);
-      offer.timer.abort();
+      offer.timer.cancel();
       const contact = this.state.contact(offer.interactionId)!;
       const now = this.clock.now();
       contact.state = "engaged";
@@ -724,7 +724,7 @@ export class ContactCenter implements CenterPort {
         const agent = this.state.agent(contact.agentId!)!;
         const offer = this.offers.get(contact.offerId!)!;
         this.offers.delete(offer.id);
-        offer.timer.abort();
+        offer.timer.cancel();
         this.finish(contact, reason);
         agent.offerId = undefined;
         agent.interactionId = undefined;
@@ -762,7 +762,7 @@ export class ContactCenter implements CenterPort {
           const offer = this.offers.get(contact.offerId!);
           if (offer) {
             this.offers.delete(offer.id);
-            offer.timer.abort();
+            offer.timer.cancel();
             if (this.wants(agent.id)) {
               this.emit({ type: "offer-cancelled", at: this.clock.now(), agentId: agent.id, offerId: offer.id, interactionId: contact.interactionId, reason: "shutdown" });
             }
@@ -781,7 +781,7 @@ export class ContactCenter implements CenterPort {
         }
         count++;
       }
-      for (const timer of this.wrapTimers.values()) timer.abort();
+      for (const timer of this.wrapTimers.values()) timer.cancel();
       this.wrapTimers.clear();
       return count;
     });
@@ -846,12 +846,8 @@ export class ContactCenter implements CenterPort {
     agent.interactionId = contact.interactionId;
     this.setState(agent, "Reserved");
 
-    const timer = new AbortController();
+    const timer = startTimer(this.clock, this.ringTimeoutMs, () => this.op(() => this.ringTimeout(offerId)));
     this.offers.set(offerId, { id: offerId, interactionId: contact.interactionId, agentId: agent.id, timer });
-    this.clock.sleep(this.ringTimeoutMs, timer.signal).then(
-      () => this.op(() => this.ringTimeout(offerId)),
-      () => {},
-    );
 
     const queue = this.contactQueueInfo(contact);
     this.notify(contact, { type: "offered", agent: this.agentInfo(agent), queue });
@@ -892,7 +888,7 @@ export class ContactCenter implements CenterPort {
   private cancelOffer(agent: AgentRecord, reason: OfferCancelReason, notice: "rona" | "declined"): string {
     const offer = this.offers.get(agent.offerId!)!;
     this.offers.delete(offer.id);
-    offer.timer.abort();
+    offer.timer.cancel();
     agent.offerId = undefined;
     agent.interactionId = undefined;
     const contact = this.state.contact(offer.interactionId)!;
@@ -979,7 +975,7 @@ export class ContactCenter implements CenterPort {
     this.handles.delete(contact.interactionId);
     const timer = this.waitTimers.get(contact.interactionId);
     if (timer) {
-      timer.abort();
+      timer.cancel();
       this.waitTimers.delete(contact.interactionId);
     }
     this.ended.delete(contact.interactionId);
@@ -988,29 +984,26 @@ export class ContactCenter implements CenterPort {
   }
 
   private armMaxWait(contact: ContactRecord, queue: QueueRecord): void {
-    this.waitTimers.get(contact.interactionId)?.abort();
+    this.waitTimers.get(contact.interactionId)?.cancel();
     this.waitTimers.delete(contact.interactionId);
     if (queue.maxWaitSeconds === undefined) return;
-    const timer = new AbortController();
     const seq = contact.seq;
-    this.waitTimers.set(contact.interactionId, timer);
-    this.clock.sleep(queue.maxWaitSeconds * 1000, timer.signal).then(
-      () =>
-        this.op(() => {
-          const c = this.state.contact(contact.interactionId);
-          // Only a contact still waiting in that same placement times out; one ringing or connected has reached an agent.
-          if (!c || c.state !== "queued" || c.seq !== seq) return;
-          this.waitTimers.delete(c.interactionId);
-          const handle = this.handles.get(c.interactionId);
-          const info = this.queueInfo(queue);
-          this.finish(c, "max-wait");
-          if (handle) this.deliver(handle, { type: "ended", reason: "max-wait", queue: info });
-          if (this.listeners.size > 0) {
-            this.emit({ type: "contact-left", at: this.clock.now(), interactionId: c.interactionId, queueId: queue.id, reason: "max-wait" });
-          }
-        }),
-      () => {},
+    const timer = startTimer(this.clock, queue.maxWaitSeconds * 1000, () =>
+      this.op(() => {
+        const c = this.state.contact(contact.interactionId);
+        // Only a contact still waiting in that same placement times out; one ringing or connected has reached an agent.
+        if (!c || c.state !== "queued" || c.seq !== seq) return;
+        this.waitTimers.delete(c.interactionId);
+        const handle = this.handles.get(c.interactionId);
+        const info = this.queueInfo(queue);
+        this.finish(c, "max-wait");
+        if (handle) this.deliver(handle, { type: "ended", reason: "max-wait", queue: info });
+        if (this.listeners.size > 0) {
+          this.emit({ type: "contact-left", at: this.clock.now(), interactionId: c.interactionId, queueId: queue.id, reason: "max-wait" });
+        }
+      }),
     );
+    this.waitTimers.set(contact.interactionId, timer);
   }
 
   /** Offer-to-end time: what an agent spends on one contact, for EWT. */
@@ -1087,23 +1080,20 @@ export class ContactCenter implements CenterPort {
   private startWrapUp(agent: AgentRecord): void {
     this.setState(agent, "WrapUp");
     if (this.wrapUpMs === undefined) return;
-    const timer = new AbortController();
-    this.wrapTimers.set(agent.id, timer);
-    this.clock.sleep(this.wrapUpMs, timer.signal).then(
-      () =>
-        this.op(() => {
-          if (this.wrapTimers.get(agent.id) !== timer) return;
-          this.wrapTimers.delete(agent.id);
-          if (agent.state === "WrapUp") this.makeAvailable(agent, false);
-        }),
-      () => {},
+    const timer: ClockTimer = startTimer(this.clock, this.wrapUpMs, () =>
+      this.op(() => {
+        if (this.wrapTimers.get(agent.id) !== timer) return;
+        this.wrapTimers.delete(agent.id);
+        if (agent.state === "WrapUp") this.makeAvailable(agent, false);
+      }),
     );
+    this.wrapTimers.set(agent.id, timer);
   }
 
   private clearWrapTimer(agentId: string): void {
     const timer = this.wrapTimers.get(agentId);
     if (!timer) return;
-    timer.abort();
+    timer.cancel();
     this.wrapTimers.delete(agentId);
   }
 

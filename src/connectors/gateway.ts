@@ -12,7 +12,8 @@
  *   configuration rejects with HttpFailure. No secret reaches a result, an error or a log.
  */
 import { EventEmitter } from "node:events";
-import { SystemClock, type Clock } from "../engine/clock.js";
+import { whenAborted } from "../engine/abort.js";
+import { SystemClock, startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
 import { HttpFailure, type HttpGateway, type HttpRequestSpec, type HttpResult } from "./types.js";
 import type { ConnectorConfig } from "./config.js";
 import { encodeIllegalUrlCharacters } from "./escaping.js";
@@ -132,46 +133,38 @@ class CallerAborted extends Error {
  * One activity's deadline on the Clock, merged with the contact's abort signal. The abort is
  * kept as plain state plus, on demand, an AbortSignal (token waits, backoff, fixtures) or an
  * EventEmitter (undici): in a profile an AbortSignal handed to undici cost as much CPU as the
- * rest of the request path, an EventEmitter almost nothing.
+ * rest of the request path, an EventEmitter almost nothing. The timer is a clock timer and the
+ * contact's signal is watched through `whenAborted`, so a request that finishes in time creates
+ * no AbortController and touches no EventTarget.
  */
 class Deadline {
   readonly at: number;
   private reason: Error | undefined;
   private controller: AbortController | undefined;
   private emitter: EventEmitter | undefined;
-  private timer: AbortController | undefined;
-  private realTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly timer: ClockTimer;
+  private readonly unwatch: (() => void) | undefined;
 
   constructor(
-    clock: Clock,
+    private readonly clock: Clock,
     timeoutMs: number,
-    private readonly outer: AbortSignal | undefined,
-    private readonly now: () => number = () => clock.now(),
+    outer: AbortSignal | undefined,
   ) {
     this.at = clock.now() + timeoutMs;
-    if (clock instanceof SystemClock) {
-      // Same semantics as SystemClock.sleep, without an AbortController per request.
-      this.realTimer = setTimeout(() => this.fire(new DeadlineExceeded()), Math.max(0, timeoutMs));
-    } else {
-      this.timer = new AbortController();
-      clock.sleep(timeoutMs, this.timer.signal).then(
-        () => this.fire(new DeadlineExceeded()),
-        () => undefined,
-      );
-    }
-    if (outer) {
-      if (outer.aborted) this.fire(new CallerAborted());
-      else outer.addEventListener("abort", this.onOuterAbort, { once: true });
-    }
+    this.timer = startTimer(clock, Math.max(0, timeoutMs), () => this.fire(new DeadlineExceeded()));
+    if (outer) this.unwatch = whenAborted(outer, () => this.fire(new CallerAborted()));
   }
-
-  private readonly onOuterAbort = () => this.fire(new CallerAborted());
 
   private fire(reason: Error): void {
     if (this.reason) return;
     this.reason = reason;
     this.controller?.abort(reason);
     this.emitter?.emit("abort");
+  }
+
+  /** Whether the deadline passed or the caller went away. */
+  get aborted(): boolean {
+    return this.reason !== undefined;
   }
 
   get signal(): AbortSignal {
@@ -197,18 +190,14 @@ class Deadline {
   }
 
   remaining(): number {
-    return this.at - this.now();
+    return this.at - this.clock.now();
   }
 
   dispose(): void {
-    if (this.realTimer !== undefined) clearTimeout(this.realTimer);
-    // A reason given up front: abort() without one builds a DOMException and its stack.
-    this.timer?.abort(DISPOSED);
-    this.outer?.removeEventListener("abort", this.onOuterAbort);
+    this.timer.cancel();
+    this.unwatch?.();
   }
 }
-
-const DISPOSED = Object.freeze({ disposed: true });
 
 export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGateway {
   const clock = options.clock ?? new SystemClock();

@@ -212,14 +212,31 @@ export function createFixtureTransport(handler: FixtureHandler): Transport {
   return {
     send(req, clock) {
       return new Promise<TransportResponse>((resolve, reject) => {
-        if (req.signal.aborted) return reject(req.signal.reason);
-        const onAbort = () => reject(req.signal.reason);
-        req.signal.addEventListener("abort", onAbort, { once: true });
+        // The abort is watched on the request's emitter when it offers one: its AbortSignal is
+        // created only if the handler asks for it (`tools.signal`), as most never do.
+        const emitter = req.abortEmitter;
+        if (!emitter && req.signal.aborted) return reject(req.signal.reason);
+        let settled = false;
+        const onAbort = () => {
+          if (settled) return;
+          settled = true;
+          reject(req.signal.reason);
+        };
+        if (emitter) emitter.once("abort", onAbort);
+        else req.signal.addEventListener("abort", onAbort, { once: true });
         const fixtureReq: FixtureRequest = { url: req.url, method: req.method, headers: { ...req.headers }, body: req.body, connectorId: req.connectorId };
+        const tools = {
+          clock,
+          get signal() {
+            return req.signal;
+          },
+        };
         Promise.resolve()
-          .then(() => handler(fixtureReq, { clock, signal: req.signal }))
+          .then(() => handler(fixtureReq, tools))
           .then(
             (res) => {
+              if (settled) return;
+              settled = true;
               const headers: Record<string, string> = {};
               for (const [k, v] of Object.entries(res.headers ?? {})) headers[k.toLowerCase()] = v;
               let body: string;
@@ -231,9 +248,16 @@ export function createFixtureTransport(handler: FixtureHandler): Transport {
               }
               resolve({ status: res.status, headers, body });
             },
-            (err) => reject(req.signal.aborted ? req.signal.reason : toTransportError(err)),
+            (err) => {
+              if (settled) return;
+              settled = true;
+              reject(req.signal.aborted ? req.signal.reason : toTransportError(err));
+            },
           )
-          .finally(() => req.signal.removeEventListener("abort", onAbort));
+          .finally(() => {
+            if (emitter) emitter.removeListener("abort", onAbort);
+            else req.signal.removeEventListener("abort", onAbort);
+          });
       });
     },
   };

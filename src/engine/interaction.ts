@@ -11,7 +11,7 @@ import type { HttpGateway } from "../connectors/types.js";
 import { isExprError } from "../expr/index.js";
 import { EVENT_NAMES, START_NAMESPACES, eventNamespaces, findEvent } from "../flow/event-names.js";
 import type { ActivityDef, FlowDefinition, ProcessDef } from "../flow/types.js";
-import type { Clock } from "./clock.js";
+import { startTimer, type Clock, type ClockTimer } from "./clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
 import { templateFor } from "./template-cache.js";
 import { MASK, Variables } from "./variables.js";
@@ -60,6 +60,48 @@ interface Frame {
   vars: Variables;
 }
 
+/** What a running process checks between activities and hands its activities as `ctx.signal`. */
+interface AbortLike {
+  readonly aborted: boolean;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * An abort that builds its AbortSignal only when something asks for it. Creating and aborting an
+ * AbortController costs several microseconds in Node; event flows' activities (screen pops,
+ * conditions) rarely need one, and `aborted` is a plain field the step loop reads every step.
+ */
+class LazyAbort implements AbortLike {
+  aborted = false;
+  reason: unknown;
+  private controller: AbortController | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/** A signal from outside (a subflow's caller) seen as an AbortLike. */
+function fromSignal(signal: AbortSignal): AbortLike {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    signal,
+  };
+}
+
 let counter = 0;
 function newInteractionId(): string {
   counter = (counter + 1) % 0x1000000;
@@ -76,8 +118,9 @@ export class Interaction implements ContactHandle {
 
   private readonly vars: Variables;
   private readonly listeners: CallEventListener[] = [];
-  private readonly mainAbort = new AbortController();
-  private readonly lifetime = new AbortController();
+  private readonly mainAbort = new LazyAbort();
+  private readonly lifetime = new LazyAbort();
+  private limitTimer: ClockTimer | undefined;
   private eventChain: Promise<void> = Promise.resolve();
   private phase: Phase = "ivr";
   private steps = 0;
@@ -138,13 +181,11 @@ export class Interaction implements ContactHandle {
 
   /** Starts the main flow; returns at once. */
   start(): this {
-    void this.deps.clock.sleep(this.deps.limits.maxCallMs, this.lifetime.signal).then(
-      () => {
-        this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });
-        this.finish("max-duration");
-      },
-      () => undefined,
-    );
+    this.limitTimer = startTimer(this.deps.clock, this.deps.limits.maxCallMs, () => {
+      if (this.lifetime.aborted) return;
+      this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });
+      this.finish("max-duration");
+    });
     void this.runMain();
     return this;
   }
@@ -181,7 +222,7 @@ export class Interaction implements ContactHandle {
         this.queue = notice.queue;
         this.emit({ type: "answered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
         // The agent's answer ends the IVR leg: hold music and whatever the main flow was doing stop.
-        this.mainAbort.abort(new InterruptedError("answered"));
+        this.mainAbort.abort(InterruptedError.of("answered"));
         this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
         break;
       case "agent-disconnected":
@@ -217,7 +258,7 @@ export class Interaction implements ContactHandle {
       this.finish("no-start");
       return;
     }
-    const exit = await this.runProcess(flow.main, flow.startId, "main", this.mainAbort.signal);
+    const exit = await this.runProcess(flow.main, flow.startId, "main", this.mainAbort);
     await this.afterMain(exit);
   }
 
@@ -265,7 +306,7 @@ export class Interaction implements ContactHandle {
     // rather than queued behind them, and stops when an agent answers, as the main flow does. A
     // handler that queues the caller and loops hold music would otherwise play on under the
     // conversation and hold back AgentContactAssigned (the screen pop) until the step limit.
-    await this.runHandler("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" }, this.mainAbort.signal);
+    await this.runHandler("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" }, this.mainAbort);
     this.inGlobalError = false;
     // The call stays up only if the handler queued it (or it was already with an agent).
     if (this.phase === "ivr" && !this.ending) this.finish("global-error");
@@ -277,7 +318,7 @@ export class Interaction implements ContactHandle {
     return this.eventChain;
   }
 
-  private async runHandler(specName: string, data: Record<string, unknown>, signal: AbortSignal = this.lifetime.signal): Promise<void> {
+  private async runHandler(specName: string, data: Record<string, unknown>, signal: AbortLike = this.lifetime): Promise<void> {
     const known = findEvent(specName);
     if (known) this.vars.setNamespace(eventNamespaces(known), data);
     const handler = this.flow.handlers.get(specName);
@@ -293,7 +334,7 @@ export class Interaction implements ContactHandle {
     // An error inside an event flow ends that handler only; raising OnGlobalError from it could loop.
   }
 
-  private async runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, frame: Frame = this.rootFrame()): Promise<Exit> {
+  private async runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortLike, frame: Frame = this.rootFrame()): Promise<Exit> {
     let id = startId;
     const ctx = this.context(flowName, signal, frame);
     for (;;) {
@@ -367,7 +408,7 @@ export class Interaction implements ContactHandle {
       );
       for (const [name, value] of Object.entries(inputs)) vars.set(name, value);
       vars.setNamespace(START_NAMESPACES, this.vars.get("NewPhoneContact") as Record<string, unknown>);
-      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { flow, vars });
+      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, fromSignal(signal), { flow, vars });
       if (exit.kind === "error") throw new ActivityError(`subflow "${flow.name}": ${exit.message}`);
       if (exit.kind === "interrupted") throw new InterruptedError("subflow interrupted");
       if (exit.kind === "end" && exit.end === "disconnect") {
@@ -390,7 +431,7 @@ export class Interaction implements ContactHandle {
    * The context handed to activities. One per running process, re-pointed at each activity in
    * turn: a process runs one activity at a time, so nothing sees the switch.
    */
-  private context(flowName: string, signal: AbortSignal, frame: Frame): ActivityContext & { activity: ActivityDef } {
+  private context(flowName: string, abort: AbortLike, frame: Frame): ActivityContext & { activity: ActivityDef } {
     const self = this;
     const vars = frame.vars;
     const nowFn = () => this.deps.clock.now();
@@ -405,7 +446,9 @@ export class Interaction implements ContactHandle {
       interactionId: this.interactionId,
       flowName,
       clock: this.deps.clock,
-      signal,
+      get signal() {
+        return abort.signal;
+      },
       vars,
       caller: this.options.channel,
       http: this.deps.http,
@@ -460,7 +503,7 @@ export class Interaction implements ContactHandle {
   private finish(reason: string, opts: { centerKnows?: boolean } = {}): void {
     if (this.ending) return;
     this.ending = true;
-    this.mainAbort.abort(new InterruptedError(reason));
+    this.mainAbort.abort(InterruptedError.of(reason));
     if (!opts.centerKnows) this.deps.center.contactEnded(this.interactionId, reason);
     void this.dispatch("ContactEnded", {
       AgentID: this.agent?.id ?? "",
@@ -472,7 +515,8 @@ export class Interaction implements ContactHandle {
       Reason: reason,
     }).then(() => {
       this.phase = "ended";
-      this.lifetime.abort(new InterruptedError(reason));
+      this.lifetime.abort(InterruptedError.of(reason));
+      this.limitTimer?.cancel();
       const ended = this.emit({ type: "ended", reason }) as EndedEvent;
       this.resolveDone(ended);
     });
@@ -491,6 +535,21 @@ export class Interaction implements ContactHandle {
 }
 
 export class InterruptedError extends Error {
+  private static readonly shared = new Map<string, InterruptedError>();
+
+  /**
+   * The error for a reason, shared: every answered or ended call throws one, and it carries
+   * nothing but the reason. The map is capped for reasons made up at run time.
+   */
+  static of(reason: string): InterruptedError {
+    let err = InterruptedError.shared.get(reason);
+    if (!err) {
+      err = new InterruptedError(reason);
+      if (InterruptedError.shared.size < 100) InterruptedError.shared.set(reason, err);
+    }
+    return err;
+  }
+
   constructor(readonly reason: string) {
     // Thrown and caught on every answered or ended call: a stack trace would only cost time.
     const limit = Error.stackTraceLimit;
