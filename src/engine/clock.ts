@@ -134,7 +134,7 @@ export class VirtualClock implements Clock {
   private readonly bySignal = new WeakMap<AbortSignal, Set<Timer>>();
 
   private watch(signal: AbortSignal): Set<Timer> {
-    let set = this.bySignal.get(signal);
+    const set = this.bySignal.get(signal);
     if (set) return set;
     const timers = new Set<Timer>();
     this.bySignal.set(signal, timers);
