@@ -57,7 +57,7 @@ export async function ensureBuilt(): Promise<void> {
   await withLock(async () => {
     if (!stale()) return;
     try {
-      await run(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+      await run(process.execPath, [path.join(repoRoot, "node_modules/typescript/bin/tsc"), "-b", "tsconfig.build.json"], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
     } catch {
       // Type errors elsewhere still emit JavaScript; what matters is that the outputs are fresh.
     }
