@@ -19,7 +19,7 @@ const caseStatement: ActivitySpec = {
     const e = str(def, "expression");
     return e ? [{ field: "expression", source: e }] : [];
   },
-  async run(ctx) {
+  run(ctx) {
     const text = ctx.render(str(ctx.activity, "expression"), "expression").trim();
     return cases(ctx.activity).find((c) => c.value.trim() === text)?.port ?? "default";
   },

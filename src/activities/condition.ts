@@ -15,7 +15,7 @@ const condition: ActivitySpec = {
   validate(def, report) {
     if (!str(def, "expression")) report({ severity: "error", code: "missing-property", message: `Condition "${def.name}" has no expression`, path: "expression" });
   },
-  async run(ctx) {
+  run(ctx) {
     const source = str(ctx.activity, "expression");
     if (!source) throw new ActivityError(`${ctx.activity.name}: no expression to evaluate`);
     const text = ctx.render(source, "expression");

@@ -4,7 +4,7 @@ import type { ActivitySpec } from "./types.js";
 const disconnectContact: ActivitySpec = {
   type: "disconnect-contact",
   ports: () => [],
-  run: async () => ({ end: "disconnect" }),
+  run: () => ({ end: "disconnect" }),
 };
 
 export default disconnectContact;

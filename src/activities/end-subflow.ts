@@ -4,7 +4,7 @@ import type { ActivitySpec } from "./types.js";
 const endSubflow: ActivitySpec = {
   type: "end-subflow",
   ports: () => [],
-  run: async () => ({ end: "subflow" }),
+  run: () => ({ end: "subflow" }),
 };
 
 export default endSubflow;

@@ -7,7 +7,7 @@ import type { ActivitySpec } from "./types.js";
 const end: ActivitySpec = {
   type: "end",
   ports: () => [],
-  run: async () => ({ end: "flow" }),
+  run: () => ({ end: "flow" }),
 };
 
 export default end;

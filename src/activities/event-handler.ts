@@ -8,7 +8,7 @@ import type { ActivitySpec } from "./types.js";
 const eventHandler: ActivitySpec = {
   type: "event",
   ports: () => ["out"],
-  run: async () => "out",
+  run: () => "out",
 };
 
 export default eventHandler;

@@ -15,7 +15,7 @@ import { applyOutputMappings, compileJsonPath, type JsonPathMissMode, OutputMapp
 import { HttpFailure, type HttpRequestSpec } from "../connectors/types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 import { bool, mapTemplates, str } from "./common.js";
-import { ActivityError, type ActivityContext, type ActivitySpec, type TemplateField } from "./types.js";
+import { ActivityError, type ActivityContext, type ActivitySpec, type AsyncActivitySpec, type TemplateField } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 2000;
 export const DEFAULT_RETRY_ATTEMPTS = 1;
@@ -130,7 +130,7 @@ export function assignOutputs(ctx: ActivityContext, document: unknown, rows: Out
   }
 }
 
-const httpRequest: ActivitySpec = {
+const httpRequest: AsyncActivitySpec = {
   type: "http-request-v2",
   ports: () => ["default"],
   errorPorts: [],

@@ -6,7 +6,7 @@
  */
 import { str } from "./common.js";
 import { assignOutputs, outputRows, parseDocument, validateOutputRows } from "./http-request.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError, type AsyncActivitySpec } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 
 /** `inputVariable` is a bare name; tolerate `{{ name }}` as some authors write it. */
@@ -17,7 +17,7 @@ export function inputVariableOf(def: ActivityDef): string | undefined {
   return (m ? m[1]! : raw).trim() || undefined;
 }
 
-const parseActivity: ActivitySpec = {
+const parseActivity: AsyncActivitySpec = {
   type: "parse-activity",
   ports: () => ["default"],
   errorPorts: [],

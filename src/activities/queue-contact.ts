@@ -30,7 +30,7 @@ const queueContact: ActivitySpec = {
       report({ severity: "error", code: "missing-property", message: `Queue Contact "${def.name}" uses a variable queue but names no variable`, path: "destinationVariable" });
     }
   },
-  async run(ctx) {
+  run(ctx) {
     const def = ctx.activity;
     let queueId: string | undefined;
     const byVariable = def.properties.queueRadioGroup === "variableQueue" || (!str(def, "destination") && isTemplate(str(def, "queueId")));

@@ -30,7 +30,7 @@ const screenPop: ActivitySpec = {
   validate(def, report) {
     if (!str(def, "screenPopUrl")) report({ severity: "error", code: "missing-property", message: `Screen Pop "${def.name}" has no URL`, path: "screenPopUrl" });
   },
-  async run(ctx) {
+  run(ctx) {
     const def = ctx.activity;
     const base = ctx.render(str(def, "screenPopUrl"), "screenPopUrl").trim();
     const params = def.properties.queryParameters;

@@ -46,7 +46,7 @@ const setVariable: ActivitySpec = {
       }
     }
   },
-  async run(ctx) {
+  run(ctx) {
     for (const a of assignments(ctx.activity)) {
       const type = ctx.vars.typeOf(a.variable);
       const value = type === "JSON" ? ctx.evaluate(a.expr, a.field) : ctx.render(a.expr, a.field);

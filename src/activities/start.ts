@@ -6,7 +6,7 @@ const start: ActivitySpec = {
   aliases: ["NewContact"],
   ports: () => ["out"],
   // The engine installs the start data (ANI, DNIS, InteractionId...) before the first step.
-  run: async () => "out",
+  run: () => "out",
 };
 
 export default start;

@@ -116,5 +116,14 @@ export interface ActivitySpec {
   validate?(def: ActivityDef, report: (d: Omit<Diagnostic, "path" | "activity"> & { path?: string }) => void, flow: FlowDefinition): void;
   /** How many times this activity may run per contact before it fails (Webex self-loop limits). */
   loopLimit?: number;
+  /**
+   * Runs the activity. An activity with nothing to wait for may return its outcome directly:
+   * the engine then goes on without a promise and a microtask turn per step.
+   */
+  run(ctx: ActivityContext): Promise<ActivityOutcome> | ActivityOutcome;
+}
+
+/** An activity that always waits for something (HTTP, the caller): its `run` returns a promise. */
+export interface AsyncActivitySpec extends ActivitySpec {
   run(ctx: ActivityContext): Promise<ActivityOutcome>;
 }

@@ -10,7 +10,7 @@ import type { HttpGateway } from "../connectors/types.js";
 import type { FlowDefinition } from "../flow/types.js";
 import { validateFlow, type BindingCheck } from "../flow/validate.js";
 import { SystemClock, type Clock } from "./clock.js";
-import { DEFAULT_LIMITS, Interaction, type CallOptions, type EngineLimits } from "./interaction.js";
+import { DEFAULT_LIMITS, Interaction, type CallOptions, type EngineLimits, type InteractionDeps } from "./interaction.js";
 import { templateFor } from "./template-cache.js";
 
 export interface EngineOptions {
@@ -28,11 +28,24 @@ export class Engine {
   readonly clock: Clock;
   private readonly limits: EngineLimits;
   private readonly prepared = new WeakSet<FlowDefinition>();
+  /** What every Interaction of this engine shares; built once, not per call. */
+  private readonly deps: InteractionDeps;
 
   constructor(private readonly options: EngineOptions) {
     this.registry = options.registry ?? createRegistry();
     this.clock = options.clock ?? new SystemClock();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const clock = this.clock;
+    this.deps = {
+      registry: this.registry,
+      http: options.http,
+      center: options.center,
+      clock,
+      env: options.env ?? {},
+      limits: this.limits,
+      logError: options.logError,
+      renderOptions: { now: () => clock.now() },
+    };
   }
 
   /** Validates a flow against this engine's activities and the given bindings. */
@@ -64,15 +77,6 @@ export class Engine {
 
   startCall(flow: FlowDefinition, call: CallOptions): Interaction {
     this.prepare(flow);
-    const interaction = new Interaction(flow, {
-      registry: this.registry,
-      http: this.options.http,
-      center: this.options.center,
-      clock: this.clock,
-      env: this.options.env ?? {},
-      limits: this.limits,
-      logError: this.options.logError,
-    }, call);
-    return interaction.start();
+    return new Interaction(flow, this.deps, call).start();
   }
 }
