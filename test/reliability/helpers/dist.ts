@@ -5,7 +5,7 @@
  * workers from building at the same time.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "../../helpers/shared.js";
@@ -38,8 +38,9 @@ async function withLock<T>(work: () => Promise<T>): Promise<T> {
       break;
     } catch {
       // A lock older than 5 minutes was left by a killed run.
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 300_000 || i > 600) {
-        rmdirSync(lock, { recursive: true } as never);
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+      if (since !== undefined && (Date.now() - since > 300_000 || i > 600)) {
+        rmSync(lock, { recursive: true, force: true });
         continue;
       }
       await new Promise((r) => setTimeout(r, 500));
