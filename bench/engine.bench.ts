@@ -27,6 +27,12 @@ const seedPath = resolve(here, "../../../shared/seed/MSD_HTTP_Connector_Flow.jso
 const CONTACT = { "@odata.etag": 'W/"1001"', contactid: "dc9bbbfe-e0e5-ed11-a7c7-0022482137b9", fullname: "Yvonne McKay", telephone1: "+14806754110" };
 const CASE = { "@odata.etag": 'W/"1002"', incidentid: "b68990a8-e1dc-4350-b266-112c622507f5", title: "Printer on fire", ticketnumber: "CAS-01002-S8K4Y2", _customerid_value: CONTACT.contactid };
 
+/** Dataverse-shaped answers, serialised once: a transport hands the engine text, not objects. */
+const JSON_HEADERS = { "content-type": "application/json; odata.metadata=minimal", "odata-version": "4.0" };
+const CONTACT_FOUND = JSON.stringify({ "@odata.context": "x", value: [CONTACT] });
+const CONTACT_MISSING = JSON.stringify({ "@odata.context": "x", value: [] });
+const CASES = JSON.stringify({ "@odata.context": "x", value: [CASE] });
+
 export function crmFixture(counter: { token: number; api: number }): FixtureHandler {
   return (req) => {
     if (req.url.includes("/oauth2/v2.0/token")) {
@@ -34,8 +40,8 @@ export function crmFixture(counter: { token: number; api: number }): FixtureHand
       return { status: 200, body: { token_type: "Bearer", expires_in: 3599, access_token: "bench-token" } };
     }
     counter.api++;
-    if (req.url.includes("/contacts?")) return { status: 200, body: { "@odata.context": "x", value: req.url.includes("14806754110") ? [CONTACT] : [] } };
-    if (req.url.includes("/incidents?")) return { status: 200, body: { "@odata.context": "x", value: [CASE] } };
+    if (req.url.includes("/contacts?")) return { status: 200, headers: JSON_HEADERS, body: req.url.includes("14806754110") ? CONTACT_FOUND : CONTACT_MISSING };
+    if (req.url.includes("/incidents?")) return { status: 200, headers: JSON_HEADERS, body: CASES };
     return { status: 404, body: { error: { code: "0x80060888", message: "not found" } } };
   };
 }

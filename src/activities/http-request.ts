@@ -96,7 +96,8 @@ export function renderEscaped(ctx: ActivityContext, source: string | null | unde
 /** Parses a response or variable body per the exported `contentType`; undefined when it cannot. */
 export function parseDocument(text: string, contentType: string | undefined): unknown {
   const kind = (contentType ?? "").trim().toUpperCase();
-  if (text.trim() === "") return undefined;
+  // Same test as `text.trim() === ""` without copying the body.
+  if (!/\S/.test(text)) return undefined;
   try {
     if (kind === "YAML") return parseYaml(text) as unknown;
     if (kind === "" || kind === "JSON") return JSON.parse(text) as unknown;
@@ -167,26 +168,17 @@ const httpRequest: AsyncActivitySpec = {
   },
   async run(ctx) {
     const def = ctx.activity;
-    const authenticated = isAuthenticated(def);
-    const method = (str(def, "httpRequestMethod") ?? "GET").toUpperCase();
-    const targetField = authenticated ? "httpRequestPath" : "httpRequestUrl";
-    const target = renderEscaped(ctx, str(def, targetField), targetField, escapeUrlValue).trim();
+    const plan = planOf(def);
+    const { method } = plan;
+    const target = renderEscaped(ctx, plan.targetSource, plan.targetField, escapeUrlValue).trim();
 
     const query: Array<[string, string]> = [];
-    for (const [k, v] of stringMap(def, "httpQueryParameters")) {
-      query.push([k, typeof v === "string" ? ctx.render(v, `httpQueryParameters[${JSON.stringify(k)}]`) : v === null || v === undefined ? "" : String(v)]);
-    }
+    for (const q of plan.query) query.push([q.key, q.source !== undefined ? ctx.render(q.source, q.field) : q.value]);
     const headers: Record<string, string> = {};
-    for (const [k, v] of stringMap(def, "httpRequestHeaders")) {
-      headers[k] = typeof v === "string" ? renderEscaped(ctx, v, `httpRequestHeaders[${JSON.stringify(k)}]`, escapeHeaderValue) : v === null || v === undefined ? "" : String(v);
-    }
-    const contentType = str(def, "httpContentType");
-    const normalized = normalizeContentType(contentType);
-    const bodyEscape = normalized === "application/json" ? escapeJsonValue : normalized === "application/x-www-form-urlencoded" ? escapeFormValue : undefined;
-    const bodySource = str(def, "httpRequestBody");
-    const body = bodySource !== undefined ? renderEscaped(ctx, bodySource, "httpRequestBody", bodyEscape) : undefined;
+    for (const h of plan.headers) headers[h.key] = h.source !== undefined ? renderEscaped(ctx, h.source, h.field, escapeHeaderValue) : h.value;
+    const body = plan.bodySource !== undefined ? renderEscaped(ctx, plan.bodySource, "httpRequestBody", plan.bodyEscape) : undefined;
 
-    const connectorId = authenticated ? str(def, "connectorId") : undefined;
+    const { connectorId } = plan;
     const spec: HttpRequestSpec = {
       activity: def.name,
       connectorId,
@@ -195,9 +187,9 @@ const httpRequest: AsyncActivitySpec = {
       method,
       headers,
       body: body === "" ? undefined : body,
-      contentType,
-      timeoutMs: timeoutOf(def),
-      retryAttempts: retriesOf(def),
+      contentType: plan.contentType,
+      timeoutMs: plan.timeoutMs,
+      retryAttempts: plan.retries,
       signal: ctx.signal,
     };
     const connectorName = connectorId ? (ctx.http.describe(connectorId)?.name ?? connectorId) : undefined;
@@ -217,10 +209,71 @@ const httpRequest: AsyncActivitySpec = {
     ctx.output("httpResponseBody", result.body);
     ctx.output("httpResponseHeaders", result.headers);
 
-    const rows = outputRows(def);
-    if (rows.length > 0) assignOutputs(ctx, parseDocument(result.body, str(def, "contentType")), rows);
+    if (plan.rows.length > 0) assignOutputs(ctx, parseDocument(result.body, plan.responseType), plan.rows);
     return "default";
   },
 };
+
+interface MapEntry {
+  key: string;
+  /** The template, for a string value. */
+  source?: string;
+  /** The value as text, for a non-string value. */
+  value: string;
+  field: string;
+}
+
+/** What an HTTP Request's properties say, read once per activity rather than once per call. */
+interface RequestPlan {
+  method: string;
+  targetField: "httpRequestPath" | "httpRequestUrl";
+  targetSource: string | undefined;
+  query: MapEntry[];
+  headers: MapEntry[];
+  contentType: string | undefined;
+  bodySource: string | undefined;
+  bodyEscape: Escape | undefined;
+  connectorId: string | undefined;
+  timeoutMs: number;
+  retries: number;
+  rows: OutputMappingRow[];
+  responseType: string | undefined;
+}
+
+const plans = new WeakMap<ActivityDef, RequestPlan>();
+
+function mapEntries(def: ActivityDef, key: string): MapEntry[] {
+  return stringMap(def, key).map(([k, v]) =>
+    typeof v === "string"
+      ? { key: k, source: v, value: "", field: `${key}[${JSON.stringify(k)}]` }
+      : { key: k, value: v === null || v === undefined ? "" : String(v), field: `${key}[${JSON.stringify(k)}]` },
+  );
+}
+
+function planOf(def: ActivityDef): RequestPlan {
+  let plan = plans.get(def);
+  if (plan) return plan;
+  const authenticated = isAuthenticated(def);
+  const targetField = authenticated ? "httpRequestPath" : "httpRequestUrl";
+  const contentType = str(def, "httpContentType");
+  const normalized = normalizeContentType(contentType);
+  plan = {
+    method: (str(def, "httpRequestMethod") ?? "GET").toUpperCase(),
+    targetField,
+    targetSource: str(def, targetField),
+    query: mapEntries(def, "httpQueryParameters"),
+    headers: mapEntries(def, "httpRequestHeaders"),
+    contentType,
+    bodySource: str(def, "httpRequestBody"),
+    bodyEscape: normalized === "application/json" ? escapeJsonValue : normalized === "application/x-www-form-urlencoded" ? escapeFormValue : undefined,
+    connectorId: authenticated ? str(def, "connectorId") : undefined,
+    timeoutMs: timeoutOf(def),
+    retries: retriesOf(def),
+    rows: outputRows(def),
+    responseType: str(def, "contentType"),
+  };
+  plans.set(def, plan);
+  return plan;
+}
 
 export default httpRequest;

@@ -14,7 +14,7 @@
 import { EventEmitter } from "node:events";
 import { whenAborted } from "../engine/abort.js";
 import { SystemClock, startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
-import { HttpFailure, type HttpGateway, type HttpRequestSpec, type HttpResult } from "./types.js";
+import { HttpFailure, type HttpFailureKind, type HttpGateway, type HttpRequestSpec, type HttpResult } from "./types.js";
 import type { ConnectorConfig } from "./config.js";
 import { encodeIllegalUrlCharacters } from "./escaping.js";
 import { type ConnectorLogger, Redactor, redactingLogger } from "./redact.js";
@@ -155,11 +155,29 @@ class Deadline {
     if (outer) this.unwatch = whenAborted(outer, () => this.fire(new CallerAborted()));
   }
 
+  private callbacks: Array<() => void> | undefined;
+
   private fire(reason: Error): void {
     if (this.reason) return;
     this.reason = reason;
     this.controller?.abort(reason);
     this.emitter?.emit("abort");
+    const callbacks = this.callbacks;
+    this.callbacks = undefined;
+    if (callbacks) for (const f of callbacks) f();
+  }
+
+  /** Calls `callback` once on abort (a plain callback: no signal, no emitter). Returns the remover. */
+  onAbort(callback: () => void): () => void {
+    if (this.reason) {
+      callback();
+      return () => undefined;
+    }
+    (this.callbacks ??= []).push(callback);
+    return () => {
+      const i = this.callbacks?.indexOf(callback) ?? -1;
+      if (i >= 0) this.callbacks!.splice(i, 1);
+    };
   }
 
   /** Whether the deadline passed or the caller went away. */
@@ -199,6 +217,227 @@ class Deadline {
   }
 }
 
+/** What every request of one gateway shares. */
+interface GatewayCore {
+  redactor: Redactor;
+  logger: ConnectorLogger;
+  logging: boolean;
+  transport: Transport;
+  caches: Map<string, TokenCache>;
+  backoff(retry: number): number;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * One `execute`: its URL, headers, deadline, attempts and retries. A class rather than a set of
+ * closures per request (the closures were a visible share of a request's allocations).
+ */
+class RequestRun {
+  attempts = 0;
+  private readonly started: number;
+  private readonly realStarted: number;
+  private deadline: Deadline | undefined;
+  private url = "";
+  private shownUrl = "";
+  private retriesLeft: number;
+
+  constructor(
+    private readonly core: GatewayCore,
+    private readonly spec: HttpRequestSpec,
+    private readonly clock: Clock,
+    private readonly connector: ConnectorConfig | undefined,
+  ) {
+    this.started = clock.now();
+    // On a virtual clock real sockets take no clock time; report whichever of the two is longer.
+    this.realStarted = performance.now();
+    this.retriesLeft = Math.max(0, Math.floor(spec.retryAttempts));
+  }
+
+  elapsed(): number {
+    return Math.max(this.clock.now() - this.started, Math.round(performance.now() - this.realStarted));
+  }
+
+  fail(kind: HttpFailureKind, message: string, url: string): HttpFailure {
+    const r = this.core.redactor;
+    return new HttpFailure(kind, r.redact(message), r.redact(url), this.elapsed(), this.attempts);
+  }
+
+  private describeTimeout(): string {
+    return `timeout after ${this.spec.timeoutMs} ms calling ${this.shownUrl}`;
+  }
+
+  private interrupted(): HttpFailure | undefined {
+    const d = this.deadline!;
+    if (!d.aborted) return undefined;
+    if (d.timedOut) return this.fail("timeout", this.describeTimeout(), this.url);
+    if (d.callerAborted) return this.fail("aborted", `aborted calling ${this.shownUrl}`, this.url);
+    return undefined;
+  }
+
+  private log(level: "debug" | "warn", fields: object, msg: string): void {
+    if (this.core.logging) this.core.logger[level]({ activity: this.spec.activity, connector: this.connector?.name, method: this.method, url: this.shownUrl, ...fields }, msg);
+  }
+
+  /** Waits before another attempt, if that fits in the deadline. */
+  private async waitForRetry(ms: number): Promise<boolean> {
+    const deadline = this.deadline!;
+    if (this.retriesLeft <= 0 || this.clock.now() + ms >= deadline.at) return false;
+    this.retriesLeft--;
+    await this.clock.sleep(ms, deadline.signal);
+    return true;
+  }
+
+  private method = "";
+
+  /** Headers from the connector and the activity, by lower-case name; undefined when there are none. */
+  private headers(url: string): Map<string, [string, string]> | undefined {
+    const { connector, spec } = this;
+    const fromConnector = connector?.headers ?? NO_HEADERS;
+    let headers: Map<string, [string, string]> | undefined;
+    const setHeader = (name: string, value: string) => (headers ??= new Map()).set(name.toLowerCase(), [name, value]);
+    for (const name in fromConnector) setHeader(name, fromConnector[name]!);
+    for (const name in spec.headers) {
+      const value = spec.headers[name]!;
+      const n = name.trim();
+      if (n === "" || RESERVED_HEADERS.has(n.toLowerCase())) continue;
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n)) throw this.fail("config", `invalid header name ${JSON.stringify(n)}`, url);
+      if (/[\r\n\0]/.test(value)) throw this.fail("config", `header ${n} contains a line break`, url);
+      setHeader(n, value);
+    }
+    return headers;
+  }
+
+  async perform(url: string, shownUrl: string): Promise<HttpResult> {
+    const { spec, connector, core, clock } = this;
+    this.url = url;
+    this.shownUrl = shownUrl;
+    const method = (this.method = normalizeMethod(spec.method));
+    if (!METHODS.has(method)) throw this.fail("config", `unsupported HTTP method ${JSON.stringify(spec.method)}`, url);
+
+    let headers = this.headers(url);
+    const hasBody = spec.body !== undefined && spec.body !== "" && method !== "GET" && method !== "HEAD";
+    if (hasBody && !headers?.has("content-type")) {
+      const ct = normalizeContentType(spec.contentType);
+      if (ct) (headers ??= new Map()).set("content-type", ["Content-Type", ct]);
+    }
+    if (!hasBody) headers?.delete("content-type");
+    if (connector?.type === "basic") {
+      headers ??= new Map();
+      headers.delete("authorization");
+      headers.set("authorization", ["Authorization", `Basic ${Buffer.from(`${connector.username ?? ""}:${connector.password ?? ""}`).toString("base64")}`]);
+    }
+
+    const cache = connector ? core.caches.get(connector.id) : undefined;
+    const deadline = (this.deadline = new Deadline(clock, Math.max(0, spec.timeoutMs), spec.signal));
+    let refreshed = false;
+    let retryNo = 0;
+
+    try {
+      for (;;) {
+        const aborted = this.interrupted();
+        if (aborted) throw aborted;
+        this.attempts++;
+
+        let token: string | undefined;
+        if (cache) {
+          try {
+            token = cache.peek() ?? (await cache.get(deadline.signal));
+          } catch (err) {
+            const stop = this.interrupted();
+            if (stop) throw stop;
+            const tokenErr = err instanceof TokenError ? err : new TokenError(String((err as Error)?.message ?? err), true);
+            this.log("warn", { attempt: this.attempts }, tokenErr.message);
+            if (tokenErr.transient && (await this.waitForRetry(core.backoff(++retryNo)))) continue;
+            throw this.fail("token", tokenErr.message, url);
+          }
+        }
+
+        // The token wait may have used up the deadline.
+        const late = this.interrupted();
+        if (late) throw late;
+
+        const sendHeaders: Record<string, string> = {};
+        if (headers) for (const [name, value] of headers.values()) sendHeaders[name] = value;
+        if (token !== undefined) {
+          if (headers?.has("authorization")) for (const k of Object.keys(sendHeaders)) if (k.toLowerCase() === "authorization") delete sendHeaders[k];
+          sendHeaders.Authorization = `Bearer ${token}`;
+        }
+
+        let res;
+        const attemptStarted = clock.now();
+        try {
+          const request: TransportRequest = {
+            url,
+            method,
+            headers: sendHeaders,
+            body: hasBody ? spec.body : undefined,
+            get signal() {
+              return deadline.signal;
+            },
+            get abortEmitter() {
+              return deadline.abortEmitter;
+            },
+            onAbort: (callback: () => void) => deadline.onAbort(callback),
+            timeoutMs: deadline.remaining(),
+            ca: connector?.ca,
+            connectorId: connector?.id,
+          };
+          res = await core.transport.send(request, clock);
+        } catch (err) {
+          const stop = this.interrupted();
+          if (stop) throw stop;
+          const te = err instanceof TransportError ? err : toTransportError(err);
+          if (te.code === "UND_ERR_HEADERS_TIMEOUT" || te.code === "UND_ERR_BODY_TIMEOUT") throw this.fail("timeout", this.describeTimeout(), url);
+          this.log("warn", { attempt: this.attempts, code: te.code, ms: clock.now() - attemptStarted }, `${te.message} calling ${shownUrl}`);
+          if (te.code !== "TOO_LARGE" && (await this.waitForRetry(core.backoff(++retryNo)))) continue;
+          throw this.fail("network", `${te.message} calling ${shownUrl}`, url);
+        }
+
+        if (core.logging) this.log("debug", { attempt: this.attempts, status: res.status, ms: clock.now() - attemptStarted }, `${method} ${shownUrl} → ${res.status}`);
+
+        if (res.status === 401 && cache && token !== undefined && !refreshed) {
+          refreshed = true;
+          cache.invalidate(token);
+          continue;
+        }
+        if (res.status >= 500 && (await this.waitForRetry(core.backoff(++retryNo)))) continue;
+        if (res.status === 429) {
+          const wait = parseRetryAfter(res.headers["retry-after"], Date.now()) ?? core.backoff(++retryNo);
+          if (await this.waitForRetry(wait)) continue;
+        }
+        return {
+          status: res.status,
+          // The response is the server's data, passed on as is: our secrets are never sent in a
+          // form a server would echo, and redacting a short password from data would corrupt it.
+          headers: res.headers,
+          body: res.body,
+          url: shownUrl,
+          ms: this.elapsed(),
+          attempts: this.attempts,
+          connectorName: connector?.name,
+        };
+      }
+    } catch (err) {
+      if (err instanceof HttpFailure) throw err;
+      throw this.interrupted() ?? this.fail("network", `${(err as Error)?.message ?? String(err)} calling ${shownUrl}`, url);
+    } finally {
+      deadline.dispose();
+    }
+  }
+}
+
+/** `get` → `GET`; the few methods flows use are looked up rather than re-normalised per request. */
+const methodNames = new Map<string, string>();
+function normalizeMethod(raw: string): string {
+  let m = methodNames.get(raw);
+  if (m === undefined) {
+    m = raw.trim().toUpperCase();
+    if (methodNames.size < 64) methodNames.set(raw, m);
+  }
+  return m;
+}
+
 export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGateway {
   const clock = options.clock ?? new SystemClock();
   const random = options.random ?? Math.random;
@@ -226,167 +465,56 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
 
   const backoff = (retry: number) => Math.round(Math.min(maxMs, baseMs * 2 ** (retry - 1)) * (0.5 + random() * 0.5));
 
-  async function execute(spec: HttpRequestSpec, execClock: Clock): Promise<HttpResult> {
-    const started = execClock.now();
-    // On a virtual clock real sockets take no clock time; report whichever of the two is longer.
-    const realStarted = performance.now();
-    const elapsed = () => Math.max(execClock.now() - started, Math.round(performance.now() - realStarted));
-    const method = spec.method.trim().toUpperCase();
-    const connector = spec.connectorId !== undefined ? lookup(spec.connectorId) : undefined;
-    let attempts = 0;
-    const fail = (kind: ConstructorParameters<typeof HttpFailure>[0], message: string, url: string): HttpFailure =>
-      new HttpFailure(kind, redactor.redact(message), redactor.redact(url), elapsed(), attempts);
+  /**
+   * The URL as sent and as shown for a connector and target without query parameters: the same
+   * few URLs come back call after call, and building one (escaping, WHATWG parse, redaction) cost
+   * more than the rest of a fixture request. Bounded; the shown form is redone when the redactor
+   * has learnt a new secret since.
+   */
+  const urlCache = new Map<string, { url: string; shown: string; version: number }>();
+  const URL_CACHE_LIMIT = 4096;
 
-    if (spec.connectorId !== undefined && !connector) {
-      throw fail("config", `connector ${spec.connectorId} is not defined in the environment`, spec.target);
-    }
-    let url = connector ? joinUrl(connector.resourceDomain, spec.target) : spec.target.trim();
-    url = appendQuery(encodeIllegalUrlCharacters(url), spec.query);
+  function buildUrl(spec: HttpRequestSpec, connector: ConnectorConfig | undefined): string {
+    const url = connector ? joinUrl(connector.resourceDomain, spec.target) : spec.target.trim();
+    return appendQuery(encodeIllegalUrlCharacters(url), spec.query);
+  }
+
+  /** What goes on the wire: the WHATWG serialisation undici sends (it encodes `'` in queries). */
+  function wireUrl(raw: string): string | undefined {
     try {
-      const parsed = new URL(url);
-      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("not http");
-      // What goes on the wire: the WHATWG serialisation undici sends (it encodes `'` in queries).
-      url = parsed.href;
+      const parsed = new URL(raw);
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return undefined;
+      return parsed.href;
     } catch {
-      throw fail("config", `not a valid http(s) URL: ${JSON.stringify(url.slice(0, 300))}`, url);
-    }
-    const shownUrl = redactor.redact(url);
-    if (!METHODS.has(method)) throw fail("config", `unsupported HTTP method ${JSON.stringify(spec.method)}`, url);
-
-    const headers = new Map<string, [string, string]>();
-    const setHeader = (name: string, value: string) => headers.set(name.toLowerCase(), [name, value]);
-    for (const [name, value] of Object.entries(connector?.headers ?? {})) setHeader(name, value);
-    for (const [name, value] of Object.entries(spec.headers)) {
-      const n = name.trim();
-      if (n === "" || RESERVED_HEADERS.has(n.toLowerCase())) continue;
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n)) throw fail("config", `invalid header name ${JSON.stringify(n)}`, url);
-      if (/[\r\n\0]/.test(value)) throw fail("config", `header ${n} contains a line break`, url);
-      setHeader(n, value);
-    }
-    const hasBody = spec.body !== undefined && spec.body !== "" && method !== "GET" && method !== "HEAD";
-    if (hasBody && !headers.has("content-type")) {
-      const ct = normalizeContentType(spec.contentType);
-      if (ct) setHeader("Content-Type", ct);
-    }
-    if (!hasBody) headers.delete("content-type");
-    if (connector?.type === "basic") {
-      headers.delete("authorization");
-      setHeader("Authorization", `Basic ${Buffer.from(`${connector.username ?? ""}:${connector.password ?? ""}`).toString("base64")}`);
-    }
-
-    const cache = connector ? caches.get(connector.id) : undefined;
-    const deadline = new Deadline(execClock, Math.max(0, spec.timeoutMs), spec.signal);
-    const describeTimeout = () => `timeout after ${spec.timeoutMs} ms calling ${shownUrl}`;
-    const interrupted = (): HttpFailure | undefined => {
-      if (deadline.timedOut) return fail("timeout", describeTimeout(), url);
-      if (deadline.callerAborted) return fail("aborted", `aborted calling ${shownUrl}`, url);
       return undefined;
-    };
-    let retriesLeft = Math.max(0, Math.floor(spec.retryAttempts));
-    let refreshed = false;
-    let retryNo = 0;
-
-    const log = (level: "debug" | "warn", fields: object, msg: string) => {
-      if (logging) logger[level]({ activity: spec.activity, connector: connector?.name, method, url: shownUrl, ...fields }, msg);
-    };
-
-    /** Waits before another attempt, if that fits in the deadline. */
-    const waitForRetry = async (ms: number): Promise<boolean> => {
-      if (retriesLeft <= 0 || execClock.now() + ms >= deadline.at) return false;
-      retriesLeft--;
-      await execClock.sleep(ms, deadline.signal);
-      return true;
-    };
-
-    try {
-      for (;;) {
-        const aborted = interrupted();
-        if (aborted) throw aborted;
-        attempts++;
-
-        let token: string | undefined;
-        if (cache) {
-          try {
-            token = cache.peek() ?? (await cache.get(deadline.signal));
-          } catch (err) {
-            const stop = interrupted();
-            if (stop) throw stop;
-            const tokenErr = err instanceof TokenError ? err : new TokenError(String((err as Error)?.message ?? err), true);
-            log("warn", { attempt: attempts }, tokenErr.message);
-            if (tokenErr.transient && (await waitForRetry(backoff(++retryNo)))) continue;
-            throw fail("token", tokenErr.message, url);
-          }
-        }
-
-        // The token wait may have used up the deadline.
-        const late = interrupted();
-        if (late) throw late;
-
-        const sendHeaders: Record<string, string> = {};
-        for (const [name, value] of headers.values()) sendHeaders[name] = value;
-        if (token !== undefined) {
-          for (const k of Object.keys(sendHeaders)) if (k.toLowerCase() === "authorization") delete sendHeaders[k];
-          sendHeaders.Authorization = `Bearer ${token}`;
-        }
-
-        let res;
-        const attemptStarted = execClock.now();
-        try {
-          const request: TransportRequest = {
-            url,
-            method,
-            headers: sendHeaders,
-            body: hasBody ? spec.body : undefined,
-            get signal() {
-              return deadline.signal;
-            },
-            abortEmitter: deadline.abortEmitter,
-            timeoutMs: deadline.remaining(),
-            ca: connector?.ca,
-            connectorId: connector?.id,
-          };
-          res = await transport.send(request, execClock);
-        } catch (err) {
-          const stop = interrupted();
-          if (stop) throw stop;
-          const te = err instanceof TransportError ? err : toTransportError(err);
-          if (te.code === "UND_ERR_HEADERS_TIMEOUT" || te.code === "UND_ERR_BODY_TIMEOUT") throw fail("timeout", describeTimeout(), url);
-          log("warn", { attempt: attempts, code: te.code, ms: execClock.now() - attemptStarted }, `${te.message} calling ${shownUrl}`);
-          if (te.code !== "TOO_LARGE" && (await waitForRetry(backoff(++retryNo)))) continue;
-          throw fail("network", `${te.message} calling ${shownUrl}`, url);
-        }
-
-        log("debug", { attempt: attempts, status: res.status, ms: execClock.now() - attemptStarted }, `${method} ${shownUrl} → ${res.status}`);
-
-        if (res.status === 401 && cache && token !== undefined && !refreshed) {
-          refreshed = true;
-          cache.invalidate(token);
-          continue;
-        }
-        if (res.status >= 500 && (await waitForRetry(backoff(++retryNo)))) continue;
-        if (res.status === 429) {
-          const wait = parseRetryAfter(res.headers["retry-after"], Date.now()) ?? backoff(++retryNo);
-          if (await waitForRetry(wait)) continue;
-        }
-        return {
-          status: res.status,
-          // The response is the server's data, passed on as is: our secrets are never sent in a
-          // form a server would echo, and redacting a short password from data would corrupt it.
-          headers: res.headers,
-          body: res.body,
-          url: shownUrl,
-          ms: elapsed(),
-          attempts,
-          connectorName: connector?.name,
-        };
-      }
-    } catch (err) {
-      if (err instanceof HttpFailure) throw err;
-      throw interrupted() ?? fail("network", `${(err as Error)?.message ?? String(err)} calling ${shownUrl}`, url);
-    } finally {
-      deadline.dispose();
     }
   }
+
+  function execute(spec: HttpRequestSpec, execClock: Clock): Promise<HttpResult> {
+    const connector = spec.connectorId !== undefined ? lookup(spec.connectorId) : undefined;
+    const run = new RequestRun(core, spec, execClock, connector);
+    if (spec.connectorId !== undefined && !connector) {
+      return Promise.reject(run.fail("config", `connector ${spec.connectorId} is not defined in the environment`, spec.target));
+    }
+    const key = spec.query.length === 0 ? `${connector?.id ?? ""}\n${spec.target}` : undefined;
+    let cached = key !== undefined ? urlCache.get(key) : undefined;
+    if (!cached) {
+      const raw = buildUrl(spec, connector);
+      const url = wireUrl(raw);
+      if (url === undefined) return Promise.reject(run.fail("config", `not a valid http(s) URL: ${JSON.stringify(raw.slice(0, 300))}`, raw));
+      cached = { url, shown: redactor.redact(url), version: redactor.version };
+      if (key !== undefined) {
+        if (urlCache.size >= URL_CACHE_LIMIT) urlCache.clear();
+        urlCache.set(key, cached);
+      }
+    } else if (cached.version !== redactor.version) {
+      cached.shown = redactor.redact(cached.url);
+      cached.version = redactor.version;
+    }
+    return run.perform(cached.url, cached.shown);
+  }
+
+  const core: GatewayCore = { redactor, logger, logging, transport, caches, backoff };
 
   return {
     execute,

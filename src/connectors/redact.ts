@@ -45,6 +45,14 @@ export class Redactor {
   private rebuild(): void {
     // Longest first so a secret containing another is replaced whole.
     this.patterns = [...new Set([...this.fixed, ...this.rolling])].sort((a, b) => b.length - a.length);
+    this.generation++;
+  }
+
+  private generation = 0;
+
+  /** Changes whenever the set of secrets does, so a caller may keep redacted text until then. */
+  get version(): number {
+    return this.generation;
   }
 
   /** A long-lived secret (configuration). */
