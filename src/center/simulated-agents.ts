@@ -12,6 +12,7 @@ import type { AgentConfig, SimulatedAgentConfig } from "./config.js";
 import { simulatedAgentConfigSchema } from "./config.js";
 import type { ContactCenter } from "./contact-center.js";
 import { CenterError } from "./errors.js";
+import type { AgentRecord } from "./state.js";
 
 export interface SimulatedAgentSpec extends Partial<SimulatedAgentConfig> {
   agentId: string;
@@ -63,8 +64,9 @@ export function createSimulatedAgents(center: ContactCenter, specs: readonly Sim
       });
       pending.add(timer);
     };
-    const still = (check: (a: NonNullable<ReturnType<ContactCenter["agent"]>>) => boolean) => {
-      const a = center.agent(agentId);
+    // Reads the agent's record, not a snapshot: this runs before every action the agent takes.
+    const still = (check: (a: AgentRecord) => boolean) => {
+      const a = center.state.agent(agentId);
       return a !== undefined && check(a);
     };
     const budget = (limit: boolean | number, used: number) => limit === true || (typeof limit === "number" && used < limit);
