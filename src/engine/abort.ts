@@ -2,8 +2,9 @@
  * Abort listeners without EventTarget churn. A contact's AbortSignal is watched by every request
  * deadline and prompt it runs; adding and removing an EventTarget listener each time costs more
  * than the work it guards. `whenAborted` keeps one real listener per signal and a plain set of
- * callbacks behind it.
+ * callbacks behind it (a contact's own CallSignal takes plain callbacks itself).
  */
+import { CallSignal } from "./call-signal.js";
 
 const watchers = new WeakMap<AbortSignal, Set<() => void>>();
 
@@ -12,6 +13,7 @@ const watchers = new WeakMap<AbortSignal, Set<() => void>>();
  * Returns a function that removes it.
  */
 export function whenAborted(signal: AbortSignal, callback: () => void): () => void {
+  if (signal instanceof CallSignal) return signal.onAbort(callback);
   if (signal.aborted) {
     callback();
     return noop;

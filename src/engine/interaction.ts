@@ -12,6 +12,7 @@ import { isExprError } from "../expr/index.js";
 import type { Template } from "../expr/types.js";
 import { EVENT_NAMES, START_NAMESPACES, eventNamespaces, findEvent } from "../flow/event-names.js";
 import type { ActivityDef, FlowDefinition, ProcessDef } from "../flow/types.js";
+import { CallSignal } from "./call-signal.js";
 import { startTimer, type Clock, type ClockTimer } from "./clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
 import { templateFor } from "./template-cache.js";
@@ -63,48 +64,6 @@ interface Frame {
   vars: Variables;
 }
 
-/** What a running process checks between activities and hands its activities as `ctx.signal`. */
-interface AbortLike {
-  readonly aborted: boolean;
-  readonly signal: AbortSignal;
-}
-
-/**
- * An abort that builds its AbortSignal only when something asks for it. Creating and aborting an
- * AbortController costs several microseconds in Node; event flows' activities (screen pops,
- * conditions) rarely need one, and `aborted` is a plain field the step loop reads every step.
- */
-class LazyAbort implements AbortLike {
-  aborted = false;
-  reason: unknown;
-  private controller: AbortController | undefined;
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
-}
-
-/** A signal from outside (a subflow's caller) seen as an AbortLike. */
-function fromSignal(signal: AbortSignal): AbortLike {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    signal,
-  };
-}
-
 let counter = 0;
 function newInteractionId(): string {
   counter = (counter + 1) % 0x1000000;
@@ -121,8 +80,9 @@ export class Interaction implements ContactHandle {
 
   private readonly vars: Variables;
   private readonly listeners: CallEventListener[] = [];
-  private readonly mainAbort = new LazyAbort();
-  private readonly lifetime = new LazyAbort();
+  // CallSignals, not AbortControllers: see call-signal.ts.
+  private readonly mainAbort = new CallSignal();
+  private readonly lifetime = new CallSignal();
   private limitTimer: ClockTimer | undefined;
   private eventChain: Promise<void> = Promise.resolve();
   private phase: Phase = "ivr";
@@ -261,7 +221,7 @@ export class Interaction implements ContactHandle {
       this.finish("no-start");
       return;
     }
-    const exit = await this.runProcess(flow.main, flow.startId, "main", this.mainAbort);
+    const exit = await this.runProcess(flow.main, flow.startId, "main", this.mainAbort.asAbortSignal());
     await this.afterMain(exit);
   }
 
@@ -309,7 +269,7 @@ export class Interaction implements ContactHandle {
     // rather than queued behind them, and stops when an agent answers, as the main flow does. A
     // handler that queues the caller and loops hold music would otherwise play on under the
     // conversation and hold back AgentContactAssigned (the screen pop) until the step limit.
-    await this.runHandler("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" }, this.mainAbort);
+    await this.runHandler("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" }, this.mainAbort.asAbortSignal());
     this.inGlobalError = false;
     // The call stays up only if the handler queued it (or it was already with an agent).
     if (this.phase === "ivr" && !this.ending) this.finish("global-error");
@@ -321,7 +281,7 @@ export class Interaction implements ContactHandle {
     return this.eventChain;
   }
 
-  private async runHandler(specName: string, data: Record<string, unknown>, signal: AbortLike = this.lifetime): Promise<void> {
+  private async runHandler(specName: string, data: Record<string, unknown>, signal: AbortSignal = this.lifetime.asAbortSignal()): Promise<void> {
     const known = findEvent(specName);
     if (known) this.vars.setNamespace(eventNamespaces(known), data);
     const handler = this.flow.handlers.get(specName);
@@ -337,7 +297,7 @@ export class Interaction implements ContactHandle {
     // An error inside an event flow ends that handler only; raising OnGlobalError from it could loop.
   }
 
-  private async runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortLike, frame: Frame = this.rootFrame()): Promise<Exit> {
+  private async runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, frame: Frame = this.rootFrame()): Promise<Exit> {
     let id = startId;
     const ctx = this.context(flowName, signal, frame);
     for (;;) {
@@ -412,7 +372,7 @@ export class Interaction implements ContactHandle {
       );
       for (const [name, value] of Object.entries(inputs)) vars.set(name, value);
       vars.setNamespace(START_NAMESPACES, this.vars.get("NewPhoneContact") as Record<string, unknown>);
-      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, fromSignal(signal), { flow, vars });
+      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { flow, vars });
       if (exit.kind === "error") throw new ActivityError(`subflow "${flow.name}": ${exit.message}`);
       if (exit.kind === "interrupted") throw new InterruptedError("subflow interrupted");
       if (exit.kind === "end" && exit.end === "disconnect") {
@@ -432,8 +392,8 @@ export class Interaction implements ContactHandle {
   }
 
   /** The context handed to activities, one per running process (see ProcessContext). */
-  private context(flowName: string, abort: AbortLike, frame: Frame): ProcessContext {
-    return new ProcessContext(this, this.deps, this.options.channel, this.subflowRunner, flowName, abort, frame);
+  private context(flowName: string, signal: AbortSignal, frame: Frame): ProcessContext {
+    return new ProcessContext(this, this.deps, this.options.channel, this.subflowRunner, flowName, signal, frame);
   }
 
   /** An activity's event, stamped with where it came from (see ProcessContext.emit). */
@@ -505,7 +465,7 @@ class ProcessContext implements ActivityContext {
     readonly caller: CallerChannel,
     readonly subflows: SubflowRunner,
     readonly flowName: string,
-    private readonly abort: AbortLike,
+    readonly signal: AbortSignal,
     frame: Frame,
   ) {
     this.flow = frame.flow;
@@ -516,10 +476,6 @@ class ProcessContext implements ActivityContext {
     this.center = deps.center;
     this.env = deps.env;
     this.renderOptions = deps.renderOptions ?? { now: () => deps.clock.now() };
-  }
-
-  get signal(): AbortSignal {
-    return this.abort.signal;
   }
 
   template(source: string, field: string): Template {
