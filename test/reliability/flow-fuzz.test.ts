@@ -74,17 +74,16 @@ function unclear(d: Diagnostic): string | undefined {
   return undefined;
 }
 
-function generate(count: number, seed: number): Array<{ source: SourceFlow; mutant: Mutant; kind?: MutationKind }> {
+/** The mutants one at a time: a soak run makes 20,000, some of them megabytes each. */
+function* generate(count: number, seed: number): Generator<{ source: SourceFlow; mutant: Mutant; kind?: MutationKind }> {
   const rng = Rng.seeded(seed);
   const mutator = new FlowMutator(rng);
-  const out: Array<{ source: SourceFlow; mutant: Mutant; kind?: MutationKind }> = [];
   for (let i = 0; i < count; i++) {
     const source = sources[i % sources.length]!;
     // Every kind alone in turn, then random combinations.
     const kind = i < MUTATION_KINDS.length * sources.length * 2 ? MUTATION_KINDS[Math.floor(i / sources.length) % MUTATION_KINDS.length] : undefined;
-    out.push({ source, mutant: mutator.mutate(source.raw, kind), kind });
+    yield { source, mutant: mutator.mutate(source.raw, kind), kind };
   }
-  return out;
 }
 
 function load(source: SourceFlow, mutant: Mutant, kind?: MutationKind): Case {
@@ -98,11 +97,18 @@ function load(source: SourceFlow, mutant: Mutant, kind?: MutationKind): Case {
 const figures = { cases: 0, loaded: 0, rejected: 0, valid: 0, maxMs: 0, slowest: "", byKind: {} as Record<string, number>, runs: 0, runEnds: {} as Record<string, number>, cliFiles: 0, cliRejected: 0, cliProcessFiles: 0 };
 
 describe("the flow loader and validator under mutated flows", () => {
-  const cases: Case[] = [];
+  /** Only the cases later tests use are kept: a spread of runnable flows and of files for the CLI. */
+  const runnable: Case[] = [];
+  const forCli: Case[] = [];
 
   it(`answers ${CASES} mutated flows with diagnostics, never a throw or a stack`, { timeout: LONG ? 3_600_000 : 240_000 }, () => {
     const failures: string[] = [];
+    const runStride = Math.max(1, Math.floor(CASES / (RUNS * 2)));
+    const cliStride = Math.max(1, Math.floor(CASES / CLI_FILES));
+    let index = -1;
+    let slowest = { ms: 0, description: "" };
     for (const { source, mutant, kind } of generate(CASES, BASE_SEED)) {
+      index++;
       let c: Case;
       try {
         c = load(source, mutant, kind);
@@ -110,7 +116,13 @@ describe("the flow loader and validator under mutated flows", () => {
         failures.push(`${source.name}: ${mutant.description}: threw ${(err as Error)?.stack ?? String(err)}`);
         continue;
       }
-      cases.push(c);
+      figures.cases++;
+      if (c.flow) figures.loaded++;
+      if (c.diagnostics.some((d) => d.severity === "error")) figures.rejected++;
+      if (c.kind) figures.byKind[c.kind] = (figures.byKind[c.kind] ?? 0) + 1;
+      if (c.ms > slowest.ms) slowest = { ms: c.ms, description: mutant.description };
+      if (index % runStride === 0 && c.flow?.startId && mutant.text.length < 2_000_000) runnable.push(c);
+      if (index % cliStride === 0 && forCli.length < CLI_FILES) forCli.push(c);
       if (c.ms > CASE_BOUND_MS) failures.push(`${source.name}: ${mutant.description}: took ${Math.round(c.ms)} ms`);
       for (const d of c.diagnostics) {
         const why = unclear(d);
@@ -126,14 +138,9 @@ describe("the flow loader and validator under mutated flows", () => {
       if (!json && errors.length === 0) failures.push(`${source.name}: ${mutant.description}: not JSON, yet no error`);
       if (!c.flow && errors.length === 0) failures.push(`${source.name}: ${mutant.description}: no flow and no error`);
     }
-    figures.cases = cases.length;
-    figures.loaded = cases.filter((c) => c.flow).length;
-    figures.rejected = cases.filter((c) => c.diagnostics.some((d) => d.severity === "error")).length;
-    figures.valid = cases.length - figures.rejected;
-    const slowest = cases.reduce((a, b) => (b.ms > a.ms ? b : a), cases[0]!);
+    figures.valid = figures.cases - figures.rejected;
     figures.maxMs = Math.round(slowest.ms);
-    figures.slowest = slowest.mutant.description.slice(0, 160);
-    for (const c of cases) if (c.kind) figures.byKind[c.kind] = (figures.byKind[c.kind] ?? 0) + 1;
+    figures.slowest = slowest.description.slice(0, 160);
     expect(failures.slice(0, 20)).toEqual([]);
     // The fuzzer reaches both sides: files the loader refuses and files that still load.
     expect(figures.rejected).toBeGreaterThan(CASES / 10);
@@ -141,7 +148,6 @@ describe("the flow loader and validator under mutated flows", () => {
   });
 
   it(`runs ${RUNS} mutated flows that still load to an end: no hang, whatever the CRM answers`, { timeout: LONG ? 3_600_000 : 240_000 }, async () => {
-    const runnable = cases.filter((c) => c.flow && c.flow.startId && c.mutant.text.length < 2_000_000);
     expect(runnable.length).toBeGreaterThan(RUNS);
     const rng = Rng.seeded(BASE_SEED + 1);
     const failures: string[] = [];
@@ -159,8 +165,7 @@ describe("the flow loader and validator under mutated flows", () => {
   });
 
   it(`\`ccflow validate\` answers ${CLI_FILES} mutated files with exit 0 or 1 and readable lines`, { timeout: LONG ? 3_600_000 : 120_000 }, async () => {
-    const picked = cases.filter((_, i) => i % Math.max(1, Math.floor(cases.length / CLI_FILES)) === 0).slice(0, CLI_FILES);
-    const files = picked.map((c, i) => {
+    const files = forCli.map((c, i) => {
       const file = path.join(tmp, `fuzz-${i}.json`);
       writeFileSync(file, c.mutant.text);
       return file;
