@@ -54,6 +54,18 @@ export function clipMessage(message: string): string {
   return `${message.slice(0, 200)}… (${cut} characters left out) …${message.slice(-120)}`;
 }
 
+/**
+ * A value from the file as JSON text, for a message or a hand-edited initial value. A value
+ * nested deeper than JSON.stringify can go (a 100,000-deep array) is described instead.
+ */
+function jsonText(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Array.isArray(v) ? "an array nested too deeply to show" : "an object nested too deeply to show";
+  }
+}
+
 export interface ReadResult {
   flow?: FlowDefinition;
   diagnostics: Diagnostic[];
@@ -71,7 +83,7 @@ export function readExport(raw: unknown, file?: string): ReadResult {
 
   const flowType = raw.flowType === "SUBFLOW" ? "SUBFLOW" : "FLOW";
   if (raw.flowType !== undefined && raw.flowType !== "FLOW" && raw.flowType !== "SUBFLOW") {
-    report({ severity: "warning", code: "bad-flow-type", message: `Unknown flowType ${JSON.stringify(raw.flowType)}; running it as FLOW`, path: "$.flowType" });
+    report({ severity: "warning", code: "bad-flow-type", message: `Unknown flowType ${jsonText(raw.flowType)}; running it as FLOW`, path: "$.flowType" });
   }
 
   const variables = readVariables(raw.variables, report);
@@ -138,7 +150,7 @@ function readVariables(value: unknown, report: Report): Map<string, VariableDef>
     const typeName = typeof v.type === "string" ? v.type.toUpperCase() : "";
     const type = VARIABLE_TYPES[typeName];
     if (!type) {
-      report({ code: "bad-variable", message: `Variable "${v.name}" has ${v.type === undefined ? "no type" : `unknown type ${JSON.stringify(v.type)}`} (expected STRING, INTEGER, BOOLEAN, DECIMAL, DATE_TIME or JSON)`, path: `${path}.type` });
+      report({ code: "bad-variable", message: `Variable "${v.name}" has ${v.type === undefined ? "no type" : `unknown type ${jsonText(v.type)}`} (expected STRING, INTEGER, BOOLEAN, DECIMAL, DATE_TIME or JSON)`, path: `${path}.type` });
     }
     if (v.value !== null && v.value !== undefined && typeof v.value !== "string") {
       // Exports always hold strings; a number here means the file was edited by hand. Accept it.
@@ -150,7 +162,7 @@ function readVariables(value: unknown, report: Report): Map<string, VariableDef>
     out.set(v.name, {
       name: v.name,
       type: type ?? "STRING",
-      initial: v.value === null || v.value === undefined ? null : String(v.value),
+      initial: v.value === null || v.value === undefined ? null : typeof v.value === "object" ? jsonText(v.value) : String(v.value),
       isCAD: v.isCAD === true,
       desktopLabel: typeof v.desktopLabel === "string" && v.desktopLabel ? v.desktopLabel : undefined,
       isSecure: v.isSecure === true,
