@@ -49,6 +49,16 @@ describe("flow fuzzer findings", () => {
     for (const m of messages) expect(m).not.toMatch(/\bundefined\b/);
   });
 
+  it("a variable whose type or value is nested 100,000 deep is a diagnostic, not a stack overflow (soak run)", () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const text = `{"name":"x","flowType":${deep},"variables":[{"name":"a","type":${deep}},{"name":"b","type":"STRING","value":${deep}}],"process":{"activities":{},"links":[]}}`;
+    const read = parseFlowText(text);
+    expect(read.diagnostics.map((d) => d.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Unknown flowType an array nested too deeply to show/), expect.stringMatching(/^Variable "a" has unknown type an array nested too deeply to show/), 'Variable "b" has a object value; exports hold strings']),
+    );
+    expect(read.flow!.variables.get("b")!.initial).toBe("an array nested too deeply to show");
+  });
+
   it("a 20,000-step expression is an ExprError, not a JavaScript stack overflow", () => {
     for (const source of [`{{ ${"a.".repeat(20_000)}b }}`, `{{ ${Array(20_000).fill("1").join(" + ")} }}`, `{{ x${" | upper".repeat(20_000)} }}`, `{% set y = ${"a[0]".repeat(20_000)} %}`]) {
       expect(() => parseTemplate(source)).toThrow(ExprError);

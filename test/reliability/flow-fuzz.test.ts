@@ -68,7 +68,8 @@ function unclear(d: Diagnostic): string | undefined {
   if (typeof d.message !== "string" || d.message.trim() === "") return "empty message";
   if (STACK.test(d.message)) return "stack trace in the message";
   if (d.message.length > 2_000) return `message of ${d.message.length} characters (echoes the input instead of saying what is wrong)`;
-  if (/\[object Object\]|\bundefined\b|\bNaN\b/.test(d.message) && !/"(undefined|NaN|\[object Object\])"/.test(d.message)) return `message shows a JavaScript value: ${d.message.slice(0, 200)}`;
+  // A JSON syntax error quotes the text around the fault, which may well say `undefined`.
+  if (d.code !== "not-json" && /\[object Object\]|\bundefined\b|\bNaN\b/.test(d.message) && !/"(undefined|NaN|\[object Object\])"/.test(d.message)) return `message shows a JavaScript value: ${d.message.slice(0, 200)}`;
   if (typeof d.path !== "string" || !d.path.startsWith("$")) return `path ${JSON.stringify(d.path)} is not a JSON path`;
   if (d.path.length > 2_000) return "path of more than 2,000 characters";
   return undefined;
