@@ -58,10 +58,19 @@ export function promptTemplates(def: ActivityDef): TemplateField[] {
   return promptsOf(def).map((p) => ({ field: p.field, source: p.value }));
 }
 
+/** promptsOf per activity, read once: every call plays the same prompts. */
+const promptCache = new WeakMap<ActivityDef, PromptSpec[]>();
+
+function cachedPrompts(def: ActivityDef): PromptSpec[] {
+  let prompts = promptCache.get(def);
+  if (!prompts) promptCache.set(def, (prompts = promptsOf(def)));
+  return prompts;
+}
+
 /** Renders and plays the activity's prompts in order. Returns a barge-in digit, if any. */
 export async function playPrompts(ctx: ActivityContext, interruptible: boolean): Promise<string | undefined> {
   const voice = str(ctx.activity, "voiceLanguage");
-  for (const p of promptsOf(ctx.activity)) {
+  for (const p of cachedPrompts(ctx.activity)) {
     const prompt = p.kind === "tts" ? { text: ctx.render(p.value, p.field), voice } : { file: ctx.render(p.value, p.field) };
     ctx.emit({ type: "prompt", ...prompt });
     const result = await ctx.caller.play(prompt, { signal: ctx.signal, interruptible });

@@ -217,6 +217,38 @@ class Deadline {
   }
 }
 
+/** A request as the transport sees it; its abort comes from the deadline, in whichever form the transport asks. */
+class OutgoingRequest implements TransportRequest {
+  readonly timeoutMs: number;
+  readonly ca: string | undefined;
+  readonly connectorId: string | undefined;
+
+  constructor(
+    readonly url: string,
+    readonly method: string,
+    readonly headers: Record<string, string>,
+    readonly body: string | undefined,
+    private readonly deadline: Deadline,
+    connector: ConnectorConfig | undefined,
+  ) {
+    this.timeoutMs = deadline.remaining();
+    this.ca = connector?.ca;
+    this.connectorId = connector?.id;
+  }
+
+  get signal(): AbortSignal {
+    return this.deadline.signal;
+  }
+
+  get abortEmitter(): EventEmitter {
+    return this.deadline.abortEmitter;
+  }
+
+  onAbort(callback: () => void): () => void {
+    return this.deadline.onAbort(callback);
+  }
+}
+
 /** What every request of one gateway shares. */
 interface GatewayCore {
   redactor: Redactor;
@@ -367,22 +399,7 @@ class RequestRun {
         let res;
         const attemptStarted = clock.now();
         try {
-          const request: TransportRequest = {
-            url,
-            method,
-            headers: sendHeaders,
-            body: hasBody ? spec.body : undefined,
-            get signal() {
-              return deadline.signal;
-            },
-            get abortEmitter() {
-              return deadline.abortEmitter;
-            },
-            onAbort: (callback: () => void) => deadline.onAbort(callback),
-            timeoutMs: deadline.remaining(),
-            ca: connector?.ca,
-            connectorId: connector?.id,
-          };
+          const request = new OutgoingRequest(url, method, sendHeaders, hasBody ? spec.body : undefined, deadline, connector);
           res = await core.transport.send(request, clock);
         } catch (err) {
           const stop = this.interrupted();

@@ -693,8 +693,50 @@ export type JsonPathResult = { found: true; value: unknown } | { found: false };
  * not-found; any other path yields the list of matches (an empty list counts as not found, so
  * a filter that matches nothing leaves a variable as it was, like a plain miss).
  */
+/**
+ * A definite path of single names and single indexes (`value[0].contactid`, what response
+ * mappings nearly always are) as a list of steps, or null. Walked without the node lists the
+ * general evaluator builds per segment, with the same rules: a name applies to an object that
+ * has it, an index (negative from the end) to an array that has it.
+ */
+const simpleSteps = new WeakMap<CompiledPath, Array<string | number> | null>();
+
+function simplePath(path: CompiledPath): Array<string | number> | null {
+  let steps = simpleSteps.get(path);
+  if (steps !== undefined) return steps;
+  steps = [];
+  for (const seg of path.segments) {
+    if (seg.kind === "props" && seg.names.length === 1) steps.push(seg.names[0]!);
+    else if (seg.kind === "indexes" && seg.indexes.length === 1) steps.push(seg.indexes[0]!);
+    else {
+      steps = null;
+      break;
+    }
+  }
+  simpleSteps.set(path, steps);
+  return steps;
+}
+
+function walkSimple(steps: Array<string | number>, document: unknown): JsonPathResult {
+  let node = document;
+  for (const step of steps) {
+    if (typeof step === "string") {
+      if (!isObject(node) || !hasOwn(node, step)) return { found: false };
+      node = node[step];
+    } else {
+      if (!Array.isArray(node)) return { found: false };
+      const at = step < 0 ? node.length + step : step;
+      if (at < 0 || at >= node.length) return { found: false };
+      node = node[at];
+    }
+  }
+  return { found: true, value: node };
+}
+
 export function evaluateJsonPath(document: unknown, path: string): JsonPathResult {
   const compiled = compileJsonPath(path);
+  const steps = compiled.root === "$" ? simplePath(compiled) : null;
+  if (steps) return walkSimple(steps, document);
   const r = evaluateCompiled(compiled, document, document);
   if (r.definite) return r.values.length > 0 ? { found: true, value: r.values[0] } : { found: false };
   return r.values.length > 0 ? { found: true, value: r.values } : { found: false };

@@ -195,7 +195,10 @@ export class VirtualClock implements Clock {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!VirtualClock.before(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      // A temporary, not a destructuring swap: that allocates an array per step.
+      const t = h[i]!;
+      h[i] = h[parent]!;
+      h[parent] = t;
       i = parent;
     }
   }
@@ -221,7 +224,9 @@ export class VirtualClock implements Clock {
       if (l < h.length && VirtualClock.before(h[l]!, h[m]!)) m = l;
       if (r < h.length && VirtualClock.before(h[r]!, h[m]!)) m = r;
       if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      const t = h[i]!;
+      h[i] = h[m]!;
+      h[m] = t;
       i = m;
     }
   }
