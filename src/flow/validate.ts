@@ -188,8 +188,12 @@ function checkTemplate(a: ActivityDef, field: string, source: string, roots: Set
     });
     return;
   }
+  // One report per unknown name and field: a template that reads it 150,000 times is one mistake.
+  const reported = new Set<string>();
   for (const ref of template.references()) {
     if (roots.has(ref.root.toLowerCase())) continue;
+    if (reported.has(ref.root)) continue;
+    reported.add(ref.root);
     out.push({
       severity: "error",
       code: "undeclared-variable",

@@ -71,7 +71,7 @@ export function createFlowLoader(registry: ActivityRegistry): (file: string) => 
         }
         const read = parseFlowText(text, file);
         const errors = read.diagnostics.filter((d) => d.severity === "error");
-        if (read.flow) errors.push(...validateFlow(read.flow, registry).filter((d) => d.severity === "error"));
+        if (read.flow) for (const d of validateFlow(read.flow, registry)) if (d.severity === "error") errors.push(d);
         if (!read.flow || errors.length) {
           return { problems: [`the flow ${file} has ${errors.length} error${errors.length === 1 ? "" : "s"} (run ccflow validate for all of them):`, ...errors.slice(0, 5).map((d) => `  ${d.activity ? `${d.activity.name}: ` : ""}${d.message} (${d.path})`)] };
         }

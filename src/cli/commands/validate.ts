@@ -26,7 +26,8 @@ export async function validateFiles(files: string[], bindings?: BindingCheck): P
   for (const file of files) {
     const read = await readFlowFile(file);
     const diagnostics = [...read.diagnostics];
-    if (read.flow) diagnostics.push(...validateFlow(read.flow, registry, bindings));
+    // A loop, not push(...): spreading a very long list overflows the call stack.
+    if (read.flow) for (const d of validateFlow(read.flow, registry, bindings)) diagnostics.push(d);
     const errors = diagnostics.filter((d) => d.severity === "error").length;
     reports.push({
       file,
