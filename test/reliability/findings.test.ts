@@ -13,6 +13,10 @@ import { readExport } from "../../src/flow/read-export.js";
 import { validateFlow } from "../../src/flow/validate.js";
 import { FakeCenter, FakeHttp, Recorder } from "../helpers/fakes.js";
 import { buildFlow, exportOf, tts } from "../helpers/flow-builder.js";
+import { validateFiles } from "../../src/cli/commands/validate.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { startTestCrm } from "../crm/helpers.js";
 
 const registry = createRegistry();
@@ -57,6 +61,21 @@ describe("flow fuzzer findings", () => {
       expect.arrayContaining([expect.stringMatching(/^Unknown flowType an array nested too deeply to show/), expect.stringMatching(/^Variable "a" has unknown type an array nested too deeply to show/), 'Variable "b" has a object value; exports hold strings']),
     );
     expect(read.flow!.variables.get("b")!.initial).toBe("an array nested too deeply to show");
+  });
+
+  it("a template reading an unknown name 150,000 times is one report, and 150,000 names do not crash ccflow validate (soak run)", async () => {
+    const flow = buildFlow({ main: [{ name: "Say", type: "play-message", props: tts("{{ a }}".repeat(150_000)) }], links: [] });
+    expect(validateFlow(flow, registry).filter((d) => d.code === "undeclared-variable")).toHaveLength(1);
+    const dir = mkdtempSync(path.join(tmpdir(), "ccflow-finding-"));
+    try {
+      const file = path.join(dir, "many.json");
+      const names = Array.from({ length: 150_000 }, (_, i) => `{{ a${i} }}`).join("");
+      writeFileSync(file, JSON.stringify(exportOf({ main: [{ name: "Say", type: "play-message", props: tts(names) }], links: [] })));
+      const [report] = await validateFiles([file]);
+      expect(report!.errors).toBe(150_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a 20,000-step expression is an ExprError, not a JavaScript stack overflow", () => {

@@ -91,7 +91,7 @@ function load(source: SourceFlow, mutant: Mutant, kind?: MutationKind): Case {
   const started = performance.now();
   const read = parseFlowText(mutant.text, `${source.name} (fuzzed)`);
   const diagnostics = [...read.diagnostics];
-  if (read.flow) diagnostics.push(...validateFlow(read.flow, registry));
+  if (read.flow) for (const d of validateFlow(read.flow, registry)) diagnostics.push(d);
   return { source, mutant, kind, flow: read.flow, diagnostics, ms: performance.now() - started };
 }
 
