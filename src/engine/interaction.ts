@@ -3,7 +3,7 @@
  * error routing (wired error port, else OnGlobalError, else the call drops), and the end of the
  * call. Everything observable leaves as a CallEvent.
  */
-import { ActivityError, type ActivityContext, type ActivityEnvironment, type ActivityOutcome, type EndKind, type SubflowRunner } from "../activities/types.js";
+import { ActivityError, type ActivityContext, type ActivityEnvironment, type ActivityOutcome, type ActivitySpec, type EndKind, type SubflowRunner } from "../activities/types.js";
 import type { ActivityRegistry } from "../activities/registry.js";
 import type { AgentInfo, CenterNotice, CenterPort, ContactHandle, QueueInfo } from "../center/types.js";
 import type { CallerChannel } from "../channels/types.js";
@@ -57,6 +57,8 @@ type Exit =
   | { kind: "error"; message: string; activity?: ActivityDef }
   | { kind: "interrupted" };
 
+const INTERRUPTED: Exit = Object.freeze({ kind: "interrupted" });
+
 type Phase = "ivr" | "queued" | "offered" | "engaged" | "ended";
 
 interface Frame {
@@ -65,10 +67,20 @@ interface Frame {
 }
 
 let counter = 0;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+let idMs = -1;
+let idTime = "";
+
+/** `rrrrrrrr-tttttt-cccccc`: random, the clock's last 6 hex digits, a counter (built from a byte table: one per call). */
 function newInteractionId(): string {
   counter = (counter + 1) % 0x1000000;
-  const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
-  return `${rand}-${Date.now().toString(16).slice(-6)}-${counter.toString(16).padStart(6, "0")}`;
+  const now = Date.now();
+  if (now !== idMs) {
+    idMs = now;
+    idTime = now.toString(16).slice(-6);
+  }
+  const r = Math.floor(Math.random() * 0x100000000);
+  return `${HEX[r >>> 24]}${HEX[(r >>> 16) & 255]}${HEX[(r >>> 8) & 255]}${HEX[r & 255]}-${idTime}-${HEX[counter >>> 16]}${HEX[(counter >>> 8) & 255]}${HEX[counter & 255]}`;
 }
 
 export class Interaction implements ContactHandle {
@@ -281,37 +293,49 @@ export class Interaction implements ContactHandle {
     return this.eventChain;
   }
 
-  private async runHandler(specName: string, data: Record<string, unknown>, signal: AbortSignal = this.lifetime.asAbortSignal()): Promise<void> {
+  /** Runs an event flow; returns a promise only when one of its activities waits. */
+  private runHandler(specName: string, data: Record<string, unknown>, signal: AbortSignal = this.lifetime.asAbortSignal()): void | Promise<void> {
     const known = findEvent(specName);
     if (known) this.vars.setNamespace(eventNamespaces(known), data);
     const handler = this.flow.handlers.get(specName);
     if (!handler) return;
     this.emit({ type: "event", name: specName, flow: specName });
     // Event flows are not interrupted by the answer; they stop only when the contact is gone for good.
-    const exit = await this.runProcess(this.flow.events, handler.activityId, specName, signal);
-    if (exit.kind === "end" && exit.end === "disconnect") {
-      await this.afterFlowEnd("disconnect", exit.activity, specName);
-    } else if (exit.kind === "end" && (exit.end === "transferred" || exit.end === "callback")) {
-      await this.afterFlowEnd(exit.end, exit.activity, specName);
+    const exit = this.runProcess(this.flow.events, handler.activityId, specName, signal);
+    if (exit instanceof Promise) return exit.then((e) => this.afterHandler(e, specName));
+    return this.afterHandler(exit, specName);
+  }
+
+  private afterHandler(exit: Exit, specName: string): void | Promise<void> {
+    if (exit.kind === "end" && (exit.end === "disconnect" || exit.end === "transferred" || exit.end === "callback")) {
+      return this.afterFlowEnd(exit.end, exit.activity, specName);
     }
     // An error inside an event flow ends that handler only; raising OnGlobalError from it could loop.
   }
 
-  private async runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, frame: Frame = this.rootFrame()): Promise<Exit> {
+  /**
+   * Runs a process from `startId` until it ends, fails or is interrupted. Synchronous for as long
+   * as its activities are (event flows usually are throughout): a promise and a microtask turn
+   * per step cost more than most activities' own work.
+   */
+  private runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, frame: Frame = this.rootFrame()): Exit | Promise<Exit> {
+    return this.continueProcess(process, startId, flowName, signal, this.context(flowName, signal, frame));
+  }
+
+  private continueProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, ctx: ProcessContext): Exit | Promise<Exit> {
     let id = startId;
-    const ctx = this.context(flowName, signal, frame);
     for (;;) {
-      if (signal.aborted) return { kind: "interrupted" };
+      if (signal.aborted) return INTERRUPTED;
       const def = process.activities.get(id);
       if (!def) return { kind: "error", message: `link to missing activity "${id}"` };
       if (++this.steps > this.deps.limits.maxSteps) {
         const message = `the contact ran ${this.deps.limits.maxSteps} activities; stopping a runaway loop at "${def.name}"`;
         this.emit({ type: "error", message, activity: def.name, activityId: def.id, flow: flowName, handling: "end" });
         this.finish("step-limit");
-        return { kind: "interrupted" };
+        return INTERRUPTED;
       }
       const spec = this.deps.registry.lookup(def.type);
-      let outcome: ActivityOutcome;
+      let result: ActivityOutcome | Promise<ActivityOutcome>;
       try {
         if (!spec) throw new ActivityError(`activity type "${def.type}" is not supported`);
         if (spec.loopLimit !== undefined) {
@@ -320,33 +344,60 @@ export class Interaction implements ContactHandle {
           if (n > spec.loopLimit) throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`);
         }
         ctx.activity = def;
-        const result = spec.run(ctx);
-        outcome = result instanceof Promise ? await result : result;
+        result = spec.run(ctx);
       } catch (err) {
-        if (signal.aborted || err instanceof InterruptedError) return { kind: "interrupted" };
-        const { message, port } = this.describeFailure(def, err);
-        const ports = spec?.ports(def) ?? [];
-        const target = ports.includes(port) ? process.next.get(def.id)?.get(port) : undefined;
-        const handling = target ? "port" : flowName === "main" ? "global-error" : "end";
-        this.emit({ type: "error", message, activity: def.name, activityId: def.id, flow: flowName, handling });
-        if (target) {
-          this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port });
-          id = target;
-          continue;
-        }
-        this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName });
-        return { kind: "error", message, activity: def };
+        const failed = this.stepFailed(err, def, spec, process, flowName, signal);
+        if (typeof failed !== "string") return failed;
+        id = failed;
+        continue;
       }
-      if (signal.aborted) return { kind: "interrupted" };
-      if (typeof outcome !== "string") {
-        this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName });
-        return { kind: "end", end: outcome.end, activity: def };
-      }
-      this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port: outcome });
-      const target = process.next.get(def.id)?.get(outcome);
-      if (!target) return { kind: "end", end: "unwired", activity: def };
-      id = target;
+      if (result instanceof Promise) return this.awaitStep(result, def, spec!, process, flowName, signal, ctx);
+      const next = this.afterStep(result, def, process, flowName, signal);
+      if (typeof next !== "string") return next;
+      id = next;
     }
+  }
+
+  /** An activity that waits: the rest of its process continues once it is done. */
+  private async awaitStep(pending: Promise<ActivityOutcome>, def: ActivityDef, spec: ActivitySpec, process: ProcessDef, flowName: string, signal: AbortSignal, ctx: ProcessContext): Promise<Exit> {
+    let outcome: ActivityOutcome;
+    try {
+      outcome = await pending;
+    } catch (err) {
+      const failed = this.stepFailed(err, def, spec, process, flowName, signal);
+      return typeof failed === "string" ? this.continueProcess(process, failed, flowName, signal, ctx) : failed;
+    }
+    const next = this.afterStep(outcome, def, process, flowName, signal);
+    return typeof next === "string" ? this.continueProcess(process, next, flowName, signal, ctx) : next;
+  }
+
+  /** The id of the next activity, or how the process ends. */
+  private afterStep(outcome: ActivityOutcome, def: ActivityDef, process: ProcessDef, flowName: string, signal: AbortSignal): string | Exit {
+    if (signal.aborted) return INTERRUPTED;
+    if (typeof outcome !== "string") {
+      this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName });
+      return { kind: "end", end: outcome.end, activity: def };
+    }
+    this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port: outcome });
+    const target = process.next.get(def.id)?.get(outcome);
+    if (!target) return { kind: "end", end: "unwired", activity: def };
+    return target;
+  }
+
+  /** A failed activity: its error port's target, or how the process ends. */
+  private stepFailed(err: unknown, def: ActivityDef, spec: ActivitySpec | undefined, process: ProcessDef, flowName: string, signal: AbortSignal): string | Exit {
+    if (signal.aborted || err instanceof InterruptedError) return INTERRUPTED;
+    const { message, port } = this.describeFailure(def, err);
+    const ports = spec?.ports(def) ?? [];
+    const target = ports.includes(port) ? process.next.get(def.id)?.get(port) : undefined;
+    const handling = target ? "port" : flowName === "main" ? "global-error" : "end";
+    this.emit({ type: "error", message, activity: def.name, activityId: def.id, flow: flowName, handling });
+    if (target) {
+      this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port });
+      return target;
+    }
+    this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName });
+    return { kind: "error", message, activity: def };
   }
 
   private describeFailure(def: ActivityDef, err: unknown): { message: string; port: string } {
@@ -435,7 +486,8 @@ export class Interaction implements ContactHandle {
     const event = input as CallEvent;
     event.at = this.deps.clock.now();
     event.interactionId = this.interactionId;
-    if (event.activity === undefined) delete event.activity;
+    // `in` first: deleting a property an object does not have still costs a slow-path call.
+    if (event.activity === undefined && "activity" in event) delete event.activity;
     const safe = this.vars.hasSecure ? maskSecrets(event, this.vars.secureValues()) : event;
     for (const l of this.listeners) l(safe);
     return safe;
