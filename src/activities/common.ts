@@ -67,17 +67,30 @@ function cachedPrompts(def: ActivityDef): PromptSpec[] {
   return prompts;
 }
 
-/** Renders and plays the activity's prompts in order. Returns a barge-in digit, if any. */
-export async function playPrompts(ctx: ActivityContext, interruptible: boolean): Promise<string | undefined> {
+/**
+ * Renders and plays the activity's prompts in order. Resolves with a barge-in digit, if any.
+ * Chained by hand rather than written as an async loop: most activities play one prompt, and
+ * every call plays several, so the promises an async function adds are a measurable share.
+ */
+export function playPrompts(ctx: ActivityContext, interruptible: boolean): Promise<string | undefined> {
+  const prompts = cachedPrompts(ctx.activity);
   const voice = str(ctx.activity, "voiceLanguage");
-  for (const p of cachedPrompts(ctx.activity)) {
+  const playFrom = (i: number): Promise<string | undefined> => {
+    if (i >= prompts.length) return NO_DIGIT;
+    const p = prompts[i]!;
     const prompt = p.kind === "tts" ? { text: ctx.render(p.value, p.field), voice } : { file: ctx.render(p.value, p.field) };
     ctx.emit({ type: "prompt", ...prompt });
-    const result = await ctx.caller.play(prompt, { signal: ctx.signal, interruptible });
-    if (result.bargeIn) return result.bargeIn;
+    return ctx.caller.play(prompt, { signal: ctx.signal, interruptible }).then((result) => (result.bargeIn ? result.bargeIn : i + 1 < prompts.length ? playFrom(i + 1) : undefined));
+  };
+  try {
+    return playFrom(0);
+  } catch (err) {
+    // A template that fails to render rejects, as the async version did.
+    return Promise.reject(err);
   }
-  return undefined;
 }
+
+const NO_DIGIT: Promise<string | undefined> = Promise.resolve(undefined);
 
 /** Seconds → ms, for timeouts given in seconds (number or string) with a default. */
 export function secondsProp(def: ActivityDef, key: string, fallbackSeconds: number): number {

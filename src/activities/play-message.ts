@@ -12,10 +12,11 @@ const playMessage: ActivitySpec = {
   validate(def, report) {
     if (promptsOf(def).length === 0) report({ severity: "warning", code: "no-prompt", message: `Play Message "${def.name}" has nothing to play`, path: "promptsTts" });
   },
-  async run(ctx) {
-    await playPrompts(ctx, false);
-    return "default";
+  run(ctx) {
+    return playPrompts(ctx, false).then(toDefault);
   },
 };
+
+const toDefault = () => "default";
 
 export default playMessage;

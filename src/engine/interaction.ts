@@ -358,17 +358,18 @@ export class Interaction implements ContactHandle {
     }
   }
 
-  /** An activity that waits: the rest of its process continues once it is done. */
-  private async awaitStep(pending: Promise<ActivityOutcome>, def: ActivityDef, spec: ActivitySpec, process: ProcessDef, flowName: string, signal: AbortSignal, ctx: ProcessContext): Promise<Exit> {
-    let outcome: ActivityOutcome;
-    try {
-      outcome = await pending;
-    } catch (err) {
-      const failed = this.stepFailed(err, def, spec, process, flowName, signal);
-      return typeof failed === "string" ? this.continueProcess(process, failed, flowName, signal, ctx) : failed;
-    }
-    const next = this.afterStep(outcome, def, process, flowName, signal);
-    return typeof next === "string" ? this.continueProcess(process, next, flowName, signal, ctx) : next;
+  /** An activity that waits: the rest of its process continues once it is done (one `then`, no async frame). */
+  private awaitStep(pending: Promise<ActivityOutcome>, def: ActivityDef, spec: ActivitySpec, process: ProcessDef, flowName: string, signal: AbortSignal, ctx: ProcessContext): Promise<Exit> {
+    return pending.then(
+      (outcome) => {
+        const next = this.afterStep(outcome, def, process, flowName, signal);
+        return typeof next === "string" ? this.continueProcess(process, next, flowName, signal, ctx) : next;
+      },
+      (err: unknown) => {
+        const failed = this.stepFailed(err, def, spec, process, flowName, signal);
+        return typeof failed === "string" ? this.continueProcess(process, failed, flowName, signal, ctx) : failed;
+      },
+    );
   }
 
   /** The id of the next activity, or how the process ends. */
