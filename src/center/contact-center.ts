@@ -196,6 +196,9 @@ export class ContactCenter implements CenterPort {
   private readonly handleSamples = new Map<string, SampleWindow>();
   private readonly waitSamples = new Map<string, SampleWindow>();
   private readonly ended = new Map<string, ContactRecord>();
+  /** Ended contacts in the order they ended (see finish); entries before endedHead are gone. */
+  private readonly endedOrder: ContactRecord[] = [];
+  private endedHead = 0;
   private readonly callbacks = new Map<string, CallbackSnapshot>();
   private readonly touched = new Set<string>();
 
@@ -978,9 +981,18 @@ export class ContactCenter implements CenterPort {
       timer.cancel();
       this.waitTimers.delete(contact.interactionId);
     }
-    this.ended.delete(contact.interactionId);
     this.ended.set(contact.interactionId, contact);
-    if (this.ended.size > this.endedRetention) this.ended.delete(this.ended.keys().next().value!);
+    this.endedOrder.push(contact);
+    // Oldest first out. A FIFO beside the map rather than deleting the map's first key: a Map
+    // emptied from the front makes every `keys().next()` step over the deleted slots.
+    while (this.ended.size > this.endedRetention && this.endedHead < this.endedOrder.length) {
+      const old = this.endedOrder[this.endedHead++]!;
+      if (this.ended.get(old.interactionId) === old) this.ended.delete(old.interactionId);
+    }
+    if (this.endedHead > 1024 && this.endedHead * 2 > this.endedOrder.length) {
+      this.endedOrder.splice(0, this.endedHead);
+      this.endedHead = 0;
+    }
   }
 
   private armMaxWait(contact: ContactRecord, queue: QueueRecord): void {
@@ -1104,14 +1116,10 @@ export class ContactCenter implements CenterPort {
     else agent.reason = reason;
     this.state.saveAgent(agent);
     if (this.wants(agent.id)) {
-      this.emit({
-        type: "agent-state",
-        at: agent.since,
-        agentId: agent.id,
-        state,
-        ...(reason !== undefined ? { reason } : {}),
-        ...(agent.interactionId ? { interactionId: agent.interactionId } : {}),
-      });
+      const event: CenterEvent & { type: "agent-state" } = { type: "agent-state", at: agent.since, agentId: agent.id, state };
+      if (reason !== undefined) event.reason = reason;
+      if (agent.interactionId) event.interactionId = agent.interactionId;
+      this.emit(event);
     }
   }
 
