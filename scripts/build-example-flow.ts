@@ -6,6 +6,9 @@
  *   priority from the case's prioritycode (High → P1, Normal → P5, Low → P9, no case → P10) on a
  *   variable-priority Queue Contact → screen pop of that exact case, or the new-case form; an
  *   OnGlobalError flow that apologises and still queues the caller.
+ * Two guards the seed flow lacks: a withheld or too-short caller id is never looked up (an empty
+ * `contains()` matches every customer), and a CRM that answers with an error status is treated as
+ * unreachable (apology, P5) rather than as "unknown caller".
  *
  * Run: npm run build && node dist/scripts/build-example-flow.js
  * The JSON is committed; this script is how it was made and how to change it.
@@ -76,15 +79,21 @@ const setVars = (items: Array<[string, string, string]>) => {
   return { ...array[0], setVariablesArray: array };
 };
 
+const httpOk = (activity: string) => ({ expression: `{{ ${activity}.httpStatusCode == 200 }}` });
+
 const main: Node[] = [
   { name: "NewContact", group: "start", activityName: "NewContact", activityId: "start", x: -360, y: -280, ports: ["out"], props: { event: "NewContact" } },
   { name: "StripANI", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: -120, y: -280, ports: ["out", "error"], props: setVars([["ANI", "STRING", '{{NewContact.ANI | replace({"+":""})}}']]) },
   { name: "Greeting", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 120, y: -280, ports: ["default", "error"], props: TTS("Thank you for calling. One moment while we find your account.") },
+  // A withheld number arrives empty or as a word; `contains(telephone1,'')` would match everyone.
+  { name: "CallerIdUsable", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 360, y: -280, ports: ["true", "false", "error"], props: { expression: "{{ ANI.length >= 7 }}" } },
   {
-    name: "LookupContact", group: "action", activityName: "http-request-v2", activityId: "http-request-v2", x: 360, y: -280, ports: ["default"],
+    name: "LookupContact", group: "action", activityName: "http-request-v2", activityId: "http-request-v2", x: 600, y: -280, ports: ["default"],
     props: http("contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'{{ANI}}')&$top=1", [["CustomerID", "value[0].contactid"], ["ContactName", "value[0].fullname"]]),
   },
-  { name: "KnownCaller", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 600, y: -280, ports: ["true", "false", "error"], props: { expression: '{{ CustomerID != "NA" }}' } },
+  { name: "ContactLookupOk", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 840, y: -280, ports: ["true", "false", "error"], props: httpOk("LookupContact") },
+  { name: "KnownCaller", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 1080, y: -280, ports: ["true", "false", "error"], props: { expression: '{{ CustomerID != "NA" }}' } },
+  { name: "PlayUnknownCaller", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 1320, y: -280, ports: ["default", "error"], props: TTS("We could not find an account for this number. Let me connect you with an agent.") },
   { name: "MarkExisting", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: -120, y: -40, ports: ["out", "error"], props: setVars([["CustomerType", "STRING", "Existing"]]) },
   {
     name: "LookupLatestCase", group: "action", activityName: "http-request-v2", activityId: "http-request-v2", x: 120, y: -40, ports: ["default"],
@@ -95,25 +104,28 @@ const main: Node[] = [
       ["CasePriority", "value[0].prioritycode"],
     ]),
   },
-  { name: "HasOpenCase", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 360, y: -40, ports: ["true", "false", "error"], props: { expression: '{{ CaseId != "NA" }}' } },
+  { name: "CaseLookupOk", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 360, y: -40, ports: ["true", "false", "error"], props: httpOk("LookupLatestCase") },
+  { name: "HasOpenCase", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 600, y: -40, ports: ["true", "false", "error"], props: { expression: '{{ CaseId != "NA" }}' } },
   {
-    name: "PriorityFromCase", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: 600, y: -40, ports: ["out", "error"],
+    name: "PriorityFromCase", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: 840, y: -40, ports: ["out", "error"],
     props: setVars([["QueuePriority", "INTEGER", "{{ CasePriority == 1 ? 1 : (CasePriority == 2 ? 5 : (CasePriority == 3 ? 9 : 10)) }}"]]),
   },
   {
-    name: "PlayCaseDetails", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 840, y: -40, ports: ["default", "error"],
+    name: "PlayCaseDetails", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 1080, y: -40, ports: ["default", "error"],
     props: TTS("Hello {{ContactName}}. Your open case {{CaseNumber}}, about {{CaseTitle}}, is with our team."),
   },
+  { name: "PlayNoOpenCase", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 600, y: 200, ports: ["default", "error"], props: TTS("Hello {{ContactName}}. Let me connect you with an agent who can open a case for you.") },
   {
-    name: "MainMenu", group: "enum-gateway", activityName: "ivr-menu", activityId: "5f1145ceef5cfc454fbbf134", x: 840, y: 200, ports: ["1", "2", "timeout", "invalid", "error"],
+    name: "MainMenu", group: "enum-gateway", activityName: "ivr-menu", activityId: "5f1145ceef5cfc454fbbf134", x: 1080, y: 200, ports: ["1", "2", "timeout", "invalid", "error"],
     props: { ...TTS("Press 1 to speak with an agent about this case. Press 2 to end the call."), menuLinks: ["1", "2"], menuLinks_input: ["agent", "goodbye"], "menuLinks:input": ["agent", "goodbye"], entryTimeout: "5", interruptible: true },
   },
-  { name: "Goodbye", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 1080, y: 200, ports: ["default", "error"], props: TTS("Thank you for calling. Goodbye.") },
-  { name: "DisconnectContact", group: "terminating-action", activityName: "disconnect-contact", activityId: "5faa898c8bf5b65b82f0706b", x: 1320, y: 200, ports: [], props: {} },
-  { name: "PlayNoOpenCase", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 360, y: 200, ports: ["default", "error"], props: TTS("Hello {{ContactName}}. Let me connect you with an agent who can open a case for you.") },
-  { name: "PlayUnknownCaller", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 840, y: -280, ports: ["default", "error"], props: TTS("We could not find an account for this number. Let me connect you with an agent.") },
+  { name: "Goodbye", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 1320, y: 200, ports: ["default", "error"], props: TTS("Thank you for calling. Goodbye.") },
+  { name: "DisconnectContact", group: "terminating-action", activityName: "disconnect-contact", activityId: "5faa898c8bf5b65b82f0706b", x: 1560, y: 200, ports: [], props: {} },
+  // A CRM that answers but with an error status: the caller is not "unknown", the lookup failed.
+  { name: "CrmTroublePriority", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: 120, y: 440, ports: ["out", "error"], props: setVars([["QueuePriority", "INTEGER", "5"]]) },
+  { name: "PlayCrmTrouble", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 360, y: 440, ports: ["default", "error"], props: TTS("We could not reach your account details just now. Let me connect you with an agent.") },
   {
-    name: "QueueByCasePriority", group: "action", activityName: "queue-contact", activityId: "5f114550ef5cfc454fbbf133", x: 360, y: 440, ports: ["default", "failure"],
+    name: "QueueByCasePriority", group: "action", activityName: "queue-contact", activityId: "5f114550ef5cfc454fbbf133", x: 840, y: 440, ports: ["default", "failure"],
     props: {
       queueRadioGroup: "staticQueue",
       destination: QUEUE_ID,
@@ -129,18 +141,24 @@ const main: Node[] = [
       skills: null,
     },
   },
-  { name: "HoldMusic", group: "action", activityName: "play-music", activityId: "5faa2ad13505f538acc86afc", x: 600, y: 440, ports: ["default", "error"], props: { prompt: "defaultmusic_on_hold.wav", audioRadioGroup: "staticAudio", duration: "30", skip: 0, promptDynamic: null } },
+  { name: "HoldMusic", group: "action", activityName: "play-music", activityId: "5faa2ad13505f538acc86afc", x: 1080, y: 440, ports: ["default", "error"], props: { prompt: "defaultmusic_on_hold.wav", audioRadioGroup: "staticAudio", duration: "30", skip: 0, promptDynamic: null } },
 ];
 
 const mainLinks: Array<[string, string, string]> = [
   ["NewContact", "out", "StripANI"],
   ["StripANI", "out", "Greeting"],
-  ["Greeting", "default", "LookupContact"],
-  ["LookupContact", "default", "KnownCaller"],
+  ["Greeting", "default", "CallerIdUsable"],
+  ["CallerIdUsable", "true", "LookupContact"],
+  ["CallerIdUsable", "false", "PlayUnknownCaller"],
+  ["LookupContact", "default", "ContactLookupOk"],
+  ["ContactLookupOk", "true", "KnownCaller"],
+  ["ContactLookupOk", "false", "CrmTroublePriority"],
   ["KnownCaller", "true", "MarkExisting"],
   ["KnownCaller", "false", "PlayUnknownCaller"],
   ["MarkExisting", "out", "LookupLatestCase"],
-  ["LookupLatestCase", "default", "HasOpenCase"],
+  ["LookupLatestCase", "default", "CaseLookupOk"],
+  ["CaseLookupOk", "true", "HasOpenCase"],
+  ["CaseLookupOk", "false", "CrmTroublePriority"],
   ["HasOpenCase", "true", "PriorityFromCase"],
   ["HasOpenCase", "false", "PlayNoOpenCase"],
   ["PriorityFromCase", "out", "PlayCaseDetails"],
@@ -152,6 +170,8 @@ const mainLinks: Array<[string, string, string]> = [
   ["Goodbye", "default", "DisconnectContact"],
   ["PlayNoOpenCase", "default", "QueueByCasePriority"],
   ["PlayUnknownCaller", "default", "QueueByCasePriority"],
+  ["CrmTroublePriority", "out", "PlayCrmTrouble"],
+  ["PlayCrmTrouble", "default", "QueueByCasePriority"],
   ["QueueByCasePriority", "default", "HoldMusic"],
   ["HoldMusic", "default", "HoldMusic"],
 ];

@@ -10,8 +10,9 @@
  * Every call must end in a defined way:
  *  - queued and answered, routed exactly as the same caller is without faults when every CRM
  *    answer it got was a 200 (a retried request that then succeeded counts as a 200);
- *  - queued by the main flow without the CRM's data when the CRM answered an error status (the
- *    example flow leaves an HTTP request by `default` whatever the status, as Webex does);
+ *  - queued by the main flow at P5 after "we could not reach your account details" when the
+ *    CRM answered an error status (the example flow checks httpStatusCode after each lookup:
+ *    an HTTP request leaves by `default` whatever the status, as in Webex);
  *  - queued at P5 by OnGlobalError when a request failed (timeout, reset, no token);
  *  - the caller chose "2" and heard goodbye, or hung up;
  * and nothing may be left: no call still running, nothing in a queue, nothing in flight.
@@ -199,7 +200,7 @@ describe("the example flow against a misbehaving CRM", () => {
     for (const [kind, n] of Object.entries(faults)) expect(n, kind).toBeGreaterThan(0);
     expect(figures.refusedWhileCrmDown as number).toBeGreaterThan(0);
     expect(restartLog).toHaveLength(2);
-    for (const k of ["answered after OnGlobalError queued it at P5", "answered, queued without CRM data after an error status", "answered, routed as without faults", "goodbye (menu 2)"]) {
+    for (const k of ["answered after OnGlobalError queued it at P5", "answered, queued at P5 after a CRM error status", "answered, routed as without faults", "goodbye (menu 2)"]) {
       expect(outcomes[k] ?? 0, k).toBeGreaterThan(0);
     }
   });
@@ -245,7 +246,12 @@ function classify(s: CallSummary): Outcome {
     return { kind: "answered after OnGlobalError queued it at P5" };
   }
   if (s.queued.flow !== "main") return { kind: "LOST (unexpected OnGlobalError)", problem: "OnGlobalError ran without a failed request" };
-  if (errorStatus) return { kind: "answered, queued without CRM data after an error status" };
+  if (errorStatus) {
+    if (s.queued.priority !== 5 || !s.personal.some((p) => p.startsWith("We could not reach your account details"))) {
+      return { kind: "MISROUTED (error status)", problem: `a CRM error status should queue at P5 with the apology, got P${s.queued.priority} ${JSON.stringify(s.personal)}` };
+    }
+    return { kind: "answered, queued at P5 after a CRM error status" };
+  }
   // Every CRM answer was a 200: the caller is routed, greeted and popped exactly as without faults.
   const same = s.queued.priority === expected.priority && JSON.stringify(s.personal) === JSON.stringify(expected.personal) && JSON.stringify(s.pops) === JSON.stringify(expected.pops);
   if (!same) return { kind: "MISROUTED", problem: `expected P${expected.priority} ${JSON.stringify(expected.personal)} ${JSON.stringify(expected.pops)}, got P${s.queued.priority} ${JSON.stringify(s.personal)} ${JSON.stringify(s.pops)}` };

@@ -54,7 +54,7 @@ export interface LaneOptions {
   onCall: (summary: CallSummary) => void;
 }
 
-const PERSONAL = /Hello |could not find|trouble reaching/;
+const PERSONAL = /Hello |could not find|trouble reaching|could not reach/;
 
 function scanningLogger(scanner: SecretScanner): ConnectorLogger {
   const write = (obj: object, msg?: string) => scanner.scan(`${JSON.stringify(obj)} ${msg ?? ""}`, "connector log");
