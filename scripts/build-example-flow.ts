@@ -122,10 +122,10 @@ const main: Node[] = [
   { name: "Goodbye", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 1320, y: 200, ports: ["default", "error"], props: TTS("Thank you for calling. Goodbye.") },
   { name: "DisconnectContact", group: "terminating-action", activityName: "disconnect-contact", activityId: "5faa898c8bf5b65b82f0706b", x: 1560, y: 200, ports: [], props: {} },
   // A CRM that answers but with an error status: the caller is not "unknown", the lookup failed.
-  { name: "CrmTroublePriority", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: 120, y: 440, ports: ["out", "error"], props: setVars([["QueuePriority", "INTEGER", "5"]]) },
-  { name: "PlayCrmTrouble", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 360, y: 440, ports: ["default", "error"], props: TTS("We could not reach your account details just now. Let me connect you with an agent.") },
+  { name: "CrmTroublePriority", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: 120, y: 540, ports: ["out", "error"], props: setVars([["QueuePriority", "INTEGER", "5"]]) },
+  { name: "PlayCrmTrouble", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 360, y: 540, ports: ["default", "error"], props: TTS("We could not reach your account details just now. Let me connect you with an agent.") },
   {
-    name: "QueueByCasePriority", group: "action", activityName: "queue-contact", activityId: "5f114550ef5cfc454fbbf133", x: 840, y: 440, ports: ["default", "failure"],
+    name: "QueueByCasePriority", group: "action", activityName: "queue-contact", activityId: "5f114550ef5cfc454fbbf133", x: 840, y: 540, ports: ["default", "failure"],
     props: {
       queueRadioGroup: "staticQueue",
       destination: QUEUE_ID,
@@ -141,7 +141,7 @@ const main: Node[] = [
       skills: null,
     },
   },
-  { name: "HoldMusic", group: "action", activityName: "play-music", activityId: "5faa2ad13505f538acc86afc", x: 1080, y: 440, ports: ["default", "error"], props: { prompt: "defaultmusic_on_hold.wav", audioRadioGroup: "staticAudio", duration: "30", skip: 0, promptDynamic: null } },
+  { name: "HoldMusic", group: "action", activityName: "play-music", activityId: "5faa2ad13505f538acc86afc", x: 1080, y: 540, ports: ["default", "error"], props: { prompt: "defaultmusic_on_hold.wav", audioRadioGroup: "staticAudio", duration: "30", skip: 0, promptDynamic: null } },
 ];
 
 const mainLinks: Array<[string, string, string]> = [
