@@ -204,7 +204,7 @@ const bench: BenchModule = {
         connector_client_cpu_us_per_call: cCpu,
         connector_baseline_client_cpu_us_per_call: bCpu,
         connector_gateway_overhead_us_per_call: overheadUs,
-        token_requests_per_10k_calls: tokenRequests,
+        connector_token_requests_per_10k_calls: tokenRequests,
       };
       const report = [
         `GET of a small Dataverse-shaped JSON answer from a loopback HTTP endpoint (node:http in a separate process), ${concurrency} calls in flight, ` +

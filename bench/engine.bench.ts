@@ -6,9 +6,11 @@
  *    calls/s and activities/s. Baseline: the same number of bare fixture round-trips through the
  *    connector gateway (what the calls must do at the least), in the same run.
  *  - memory: 10,000 calls waiting in queue in the play-music loop, nobody staffing — RSS and heap
- *    per waiting call, measured after a forced GC against the process before the calls.
+ *    per waiting call, measured after a forced GC against the same process before the calls, in
+ *    a process of its own (bench/engine-memory.ts).
  * The seed flow is read from ../shared; without it the module says so and reports nothing.
  */
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,6 +70,7 @@ ${agents > 0 ? `agents:\n${agentList}` : ""}
 }
 
 function gc(): void {
+  // Without --expose-gc (the npm script sets it) the memory figures include garbage.
   (globalThis as { gc?: () => void }).gc?.();
 }
 
@@ -79,6 +82,8 @@ async function throughput(flow: FlowDefinition, calls: number, concurrency: numb
   let pops = 0;
   let started = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const virtual0 = clock.now();
   const worker = async () => {
     while (started < calls) {
       started++;
@@ -95,9 +100,11 @@ async function throughput(flow: FlowDefinition, calls: number, concurrency: numb
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const virtualSeconds = (clock.now() - virtual0) / 1000;
   await runtime.close();
   if (pops !== calls) throw new Error(`expected ${calls} screen pops, saw ${pops}`);
-  return { callsPerS: calls / seconds, activitiesPerS: steps / seconds, tokenRequests: counter.token, apiRequests: counter.api };
+  return { callsPerS: calls / seconds, activitiesPerS: steps / seconds, cpuUsPerCall: (cpu.user + cpu.system) / calls, tokenRequests: counter.token, apiRequests: counter.api, virtualSeconds };
 }
 
 /** The least the calls must do: the same HTTP round-trips through the gateway, nothing else. */
@@ -107,6 +114,7 @@ async function baseline(flow: FlowDefinition, calls: number, concurrency: number
   const runtime = new Runtime({ environment: benchEnvironment(0), flows: [flow], clock, fixtures: crmFixture(counter) });
   let done = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const spec = (target: string) => ({ activity: "b", connectorId: "8c3d7ff4-505b-45d8-9bb4-54e6e0a1e710", target, query: [], method: "GET", headers: {}, timeoutMs: 2000, retryAttempts: 1 });
   const worker = async () => {
     while (done < calls) {
@@ -117,37 +125,22 @@ async function baseline(flow: FlowDefinition, calls: number, concurrency: number
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await runtime.close();
-  return { pairsPerS: calls / seconds };
+  return { pairsPerS: calls / seconds, cpuUsPerPair: (cpu.user + cpu.system) / calls };
 }
 
-async function waitingMemory(flow: FlowDefinition, calls: number) {
-  const clock = new VirtualClock({ autoAdvance: false });
-  const counter = { token: 0, api: 0 };
-  const runtime = new Runtime({ environment: benchEnvironment(0), flows: [flow], clock, fixtures: crmFixture(counter) });
-  const settle = async () => {
-    for (let i = 0; i < 50; i++) {
-      await clock.advance(2_000);
-      await new Promise((r) => setImmediate(r));
-    }
-  };
-  // Warm up the code paths and caches so the difference is the calls, not the first call.
-  const warm = runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") });
-  await settle();
-  warm.hangup();
-  await settle();
-  gc();
-  const before = process.memoryUsage();
-  const interactions = [];
-  for (let i = 0; i < calls; i++) interactions.push(runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") }));
-  await settle();
-  gc();
-  const after = process.memoryUsage();
-  const waiting = runtime.center.listQueues().reduce((n, q) => n + q.waiting.length, 0);
-  for (const i of interactions) i.hangup();
-  await settle();
-  await runtime.close();
-  return { waiting, rssKb: (after.rss - before.rss) / 1024 / calls, heapKb: (after.heapUsed - before.heapUsed) / 1024 / calls };
+/**
+ * 10,000 calls waiting in queue, measured in a fresh process (bench/engine-memory.ts) so that RSS
+ * starts from a quiet heap rather than from whatever earlier benchmarks left behind.
+ */
+async function waitingMemory(calls: number): Promise<{ waiting: number; rssKb: number; heapKb: number }> {
+  const child = spawn(process.execPath, ["--expose-gc", resolve(here, "engine-memory.js"), seedPath, String(calls)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((ok) => child.on("exit", ok));
+  if (code !== 0) throw new Error(`the memory measurement process exited with ${code}`);
+  return JSON.parse(out) as { waiting: number; rssKb: number; heapKb: number };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -169,18 +162,23 @@ const bench: BenchModule = {
     for (let r = 0; r < rounds; r++) {
       runs.push(await throughput(flow, calls, concurrency));
       bases.push(await baseline(flow, calls, concurrency));
-      ctx.log(`  round ${r + 1}: ${runs.at(-1)!.callsPerS.toFixed(0)} calls/s, baseline ${bases.at(-1)!.pairsPerS.toFixed(0)} request pairs/s`);
+      ctx.log(`  round ${r + 1}: ${runs.at(-1)!.callsPerS.toFixed(0)} calls/s (${runs.at(-1)!.cpuUsPerCall.toFixed(0)} µs CPU/call), baseline ${bases.at(-1)!.pairsPerS.toFixed(0)} request pairs/s (${bases.at(-1)!.cpuUsPerPair.toFixed(0)} µs CPU/pair)`);
     }
     const callsPerS = median(runs.map((r) => r.callsPerS));
     const activitiesPerS = median(runs.map((r) => r.activitiesPerS));
     const pairsPerS = median(bases.map((b) => b.pairsPerS));
+    const cpuUsPerCall = median(runs.map((r) => r.cpuUsPerCall));
+    const cpuUsPerPair = median(bases.map((b) => b.cpuUsPerPair));
     const tokensPer10k = (runs[0]!.tokenRequests / calls) * 10_000;
+    const lifetimes = runs[0]!.virtualSeconds / 3599;
     gc();
-    const mem = await waitingMemory(flow, ctx.quick ? 2_000 : 10_000);
+    const mem = await waitingMemory(ctx.quick ? 2_000 : 10_000);
     ctx.log(`  ${mem.waiting} waiting calls: ${mem.rssKb.toFixed(1)} KB RSS, ${mem.heapKb.toFixed(1)} KB heap each`);
     return {
       figures: {
         engine_calls_per_s: Math.round(callsPerS),
+        engine_cpu_us_per_call: Math.round(cpuUsPerCall),
+        engine_baseline_cpu_us_per_pair: Math.round(cpuUsPerPair),
         engine_activities_per_s: Math.round(activitiesPerS),
         engine_baseline_request_pairs_per_s: Math.round(pairsPerS),
         engine_ratio_vs_baseline: Number((callsPerS / pairsPerS).toFixed(3)),
@@ -195,10 +193,12 @@ const bench: BenchModule = {
         "| figure | value |",
         "|---|---:|",
         `| calls/s | ${callsPerS.toFixed(0)} |`,
+        `| CPU per call (process user+system) | ${cpuUsPerCall.toFixed(0)} µs |`,
         `| activities/s | ${activitiesPerS.toFixed(0)} |`,
         `| baseline: bare gateway request pairs/s (same fixture) | ${pairsPerS.toFixed(0)} |`,
+        `| baseline CPU per request pair | ${cpuUsPerPair.toFixed(0)} µs |`,
         `| engine calls/s ÷ baseline pairs/s | ${(callsPerS / pairsPerS).toFixed(2)} |`,
-        `| token requests per 10,000 calls | ${tokensPer10k.toFixed(2)} |`,
+        `| token requests per 10,000 calls (fixture; ${lifetimes.toFixed(2)} token lifetimes of virtual time) | ${tokensPer10k.toFixed(2)} |`,
         `| waiting calls held | ${mem.waiting} |`,
         `| RSS per waiting call | ${mem.rssKb.toFixed(1)} KB |`,
         `| heap per waiting call | ${mem.heapKb.toFixed(1)} KB |`,

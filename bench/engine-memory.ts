@@ -1,0 +1,71 @@
+/**
+ * Child-process entry for the engine benchmark's memory figure: N calls of the seed flow waiting
+ * in queue (play-music loop, nobody staffing) on a VirtualClock moved by hand. RSS and heap are
+ * read after forced GCs (run with --expose-gc), once RSS has stopped falling, before and after
+ * the calls, in this otherwise idle process; prints one JSON line {waiting, rssKb, heapKb} with
+ * the growth per waiting call.
+ */
+import { readFileSync } from "node:fs";
+import { ScriptedCaller } from "../src/channels/scripted.js";
+import { VirtualClock } from "../src/engine/clock.js";
+import { parseFlowText } from "../src/flow/load.js";
+import { Runtime } from "../src/runtime/runtime.js";
+import { benchEnvironment, crmFixture } from "./engine.bench.js";
+
+function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error("run with node --expose-gc: without a forced collection the figures include garbage");
+  collect();
+}
+
+/** Full collections with pauses between them, until RSS stops falling (at most 2 s). */
+async function quiesce(): Promise<void> {
+  let last = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 10; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 200));
+    const rss = process.memoryUsage().rss;
+    if (rss >= last * 0.99) return;
+    last = rss;
+  }
+}
+
+async function main(): Promise<void> {
+  const [seedPath, count] = process.argv.slice(2);
+  const calls = Number(count);
+  const flow = parseFlowText(readFileSync(seedPath!, "utf8"), seedPath!).flow!;
+  const clock = new VirtualClock({ autoAdvance: false });
+  const runtime = new Runtime({ environment: benchEnvironment(0), flows: [flow], clock, fixtures: crmFixture({ token: 0, api: 0 }) });
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) {
+      await clock.advance(2_000);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  // Warm up the code paths and caches so the difference is the calls, not the first call.
+  const warm = runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") });
+  await settle();
+  warm.hangup();
+  await settle();
+  await quiesce();
+  const before = process.memoryUsage();
+  const interactions = [];
+  for (let i = 0; i < calls; i++) interactions.push(runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") }));
+  await settle();
+  // Starting 10,000 calls at once leaves pages of garbage behind; a full collection frees them and
+  // V8 hands the pages back shortly after. What stays is what the waiting calls hold.
+  await quiesce();
+  const after = process.memoryUsage();
+  const waiting = runtime.center.listQueues().reduce((n, q) => n + q.waiting.length, 0);
+  // Every call must be in the queue's music loop, or the figure is not per waiting call.
+  if (waiting !== calls) throw new Error(`expected ${calls} calls waiting in queue, found ${waiting}`);
+  for (const i of interactions) i.hangup();
+  await settle();
+  await runtime.close();
+  process.stdout.write(`${JSON.stringify({ waiting, rssKb: (after.rss - before.rss) / 1024 / calls, heapKb: (after.heapUsed - before.heapUsed) / 1024 / calls })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`engine-memory: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
