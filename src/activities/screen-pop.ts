@@ -3,7 +3,8 @@
  * percent-encoded) and delivers it to the agent's desktop with its target and label.
  */
 import { mapTemplates, str } from "./common.js";
-import type { ActivitySpec, TemplateField } from "./types.js";
+import type { ActivityDef } from "../flow/types.js";
+import type { ActivityContext, ActivitySpec, TemplateField } from "./types.js";
 
 /** Appends `k=v` pairs: with nothing if the URL ends in `?` or `&`, `&` if it has a `?`, else `?`. */
 export function appendQuery(url: string, pairs: Array<[string, string]>): string {
@@ -32,16 +33,10 @@ const screenPop: ActivitySpec = {
   },
   run(ctx) {
     const def = ctx.activity;
-    const base = ctx.render(str(def, "screenPopUrl"), "screenPopUrl").trim();
-    const params = def.properties.queryParameters;
-    const pairs: Array<[string, string]> = [];
-    if (params && typeof params === "object" && !Array.isArray(params)) {
-      for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
-        pairs.push([k, typeof v === "string" ? ctx.render(v, `queryParameters[${JSON.stringify(k)}]`) : v === null || v === undefined ? "" : String(v)]);
-      }
-    }
-    let url = appendQuery(base, pairs);
-    if (ctx.env.rewriteScreenPop) url = ctx.env.rewriteScreenPop(url);
+    const literal = literalUrl(ctx);
+    let url = literal ?? buildUrl(ctx);
+    const rewrite = ctx.env.rewriteScreenPop;
+    if (rewrite) url = literal !== undefined ? rewriteOnce(def, rewrite, url) : rewrite(url);
     const target = str(def, "target") ?? "newBrowserTab";
     const label = ctx.render(str(def, "screenPopDesktopLabel"), "screenPopDesktopLabel") || undefined;
     const agent = ctx.center.screenPop({ contact: ctx.contact, url, target, label });
@@ -49,5 +44,53 @@ const screenPop: ActivitySpec = {
     return ctx.flow.events.next.get(def.id)?.has("out") || ctx.flow.main.next.get(def.id)?.has("out") ? "out" : "default";
   },
 };
+
+function buildUrl(ctx: ActivityContext): string {
+  const def = ctx.activity;
+  const base = ctx.render(str(def, "screenPopUrl"), "screenPopUrl").trim();
+  const params = def.properties.queryParameters;
+  const pairs: Array<[string, string]> = [];
+  if (params && typeof params === "object" && !Array.isArray(params)) {
+    for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
+      pairs.push([k, typeof v === "string" ? ctx.render(v, `queryParameters[${JSON.stringify(k)}]`) : v === null || v === undefined ? "" : String(v)]);
+    }
+  }
+  return appendQuery(base, pairs);
+}
+
+/**
+ * A pop whose URL and parameters hold no template (the seed's case pop) builds the same URL on
+ * every call: built once per activity, and rewritten once per rewriter.
+ */
+const literalUrls = new WeakMap<ActivityDef, string | null>();
+const rewrittenUrls = new WeakMap<ActivityDef, { rewrite: (url: string) => string; url: string }>();
+
+function literalUrl(ctx: ActivityContext): string | undefined {
+  const def = ctx.activity;
+  let url = literalUrls.get(def);
+  if (url === undefined) {
+    url = null;
+    try {
+      const sources = [str(def, "screenPopUrl") ?? ""];
+      const params = def.properties.queryParameters;
+      if (params && typeof params === "object" && !Array.isArray(params)) {
+        for (const v of Object.values(params as Record<string, unknown>)) if (typeof v === "string") sources.push(v);
+      }
+      if (sources.every((source) => source === "" || ctx.template(source, "screenPopUrl").isLiteral)) url = buildUrl(ctx);
+    } catch {
+      // A template that does not parse: the per-call path reports it as the activity's error.
+    }
+    literalUrls.set(def, url);
+  }
+  return url ?? undefined;
+}
+
+function rewriteOnce(def: ActivityDef, rewrite: (url: string) => string, url: string): string {
+  const hit = rewrittenUrls.get(def);
+  if (hit && hit.rewrite === rewrite) return hit.url;
+  const out = rewrite(url);
+  rewrittenUrls.set(def, { rewrite, url: out });
+  return out;
+}
 
 export default screenPop;

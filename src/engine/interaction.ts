@@ -59,6 +59,18 @@ type Exit =
 
 const INTERRUPTED: Exit = Object.freeze({ kind: "interrupted" });
 
+/** The names an event's data is read under, per spec name; looked up once, not per event. */
+const eventNamespaceCache = new Map<string, string[] | null>();
+function namespacesOf(specName: string): string[] | null {
+  let names = eventNamespaceCache.get(specName);
+  if (names === undefined) {
+    const known = findEvent(specName);
+    names = known ? eventNamespaces(known) : null;
+    if (eventNamespaceCache.size < 256) eventNamespaceCache.set(specName, names);
+  }
+  return names;
+}
+
 type Phase = "ivr" | "queued" | "offered" | "engaged" | "ended";
 
 interface Frame {
@@ -295,8 +307,8 @@ export class Interaction implements ContactHandle {
 
   /** Runs an event flow; returns a promise only when one of its activities waits. */
   private runHandler(specName: string, data: Record<string, unknown>, signal: AbortSignal = this.lifetime.asAbortSignal()): void | Promise<void> {
-    const known = findEvent(specName);
-    if (known) this.vars.setNamespace(eventNamespaces(known), data);
+    const names = namespacesOf(specName);
+    if (names) this.vars.setNamespace(names, data);
     const handler = this.flow.handlers.get(specName);
     if (!handler) return;
     this.emit({ type: "event", name: specName, flow: specName });
