@@ -8,7 +8,7 @@
  * clock itself (`clock.sleep(...)`), which a VirtualClock must be free to advance.
  */
 import type { EventEmitter } from "node:events";
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import type { Clock } from "../engine/clock.js";
 
 export interface TransportRequest {
@@ -95,15 +95,6 @@ export function networkError(code = "ECONNRESET"): TransportError {
   return new TransportError(code, `${description} (${code})`);
 }
 
-function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
-  }
-  return out;
-}
-
 const utf8 = new TextDecoder("utf-8");
 
 function decoderFor(contentType: string | undefined): TextDecoder {
@@ -114,6 +105,107 @@ function decoderFor(contentType: string | undefined): TextDecoder {
   } catch {
     return utf8;
   }
+}
+
+/**
+ * One exchange on an undici dispatcher, at its handler level rather than through `request()`:
+ * no AsyncResource, no response stream and no promise chain per request — the response is a few
+ * chunks collected into one buffer. Headers come out lower-cased, repeated ones joined with `, `;
+ * the body is decoded by its charset (UTF-8 without one); an abort stops the exchange at once.
+ */
+class ExchangeHandler implements Dispatcher.DispatchHandler {
+  private abortFn: ((reason?: Error) => void) | undefined;
+  private abortReason: TransportError | undefined;
+  private status = 0;
+  private rawHeaders: Buffer[] | undefined;
+  private readonly chunks: Buffer[] = [];
+  private settled = false;
+  private readonly unwatch: (() => void) | undefined;
+
+  constructor(
+    req: TransportRequest,
+    private readonly maxBytes: number,
+    private readonly resolve: (res: TransportResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    const onAbort = () => {
+      this.abortReason = new TransportError("ABORTED", "request aborted");
+      this.abortFn?.(this.abortReason);
+      this.fail(this.abortReason);
+    };
+    if (req.onAbort) this.unwatch = req.onAbort(onAbort);
+    else if (req.abortEmitter) {
+      const emitter = req.abortEmitter;
+      emitter.once("abort", onAbort);
+      this.unwatch = () => emitter.removeListener("abort", onAbort);
+    } else {
+      const signal = req.signal;
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.unwatch = () => signal.removeEventListener("abort", onAbort);
+      }
+    }
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.abortReason) abort(this.abortReason);
+    else this.abortFn = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.unwatch?.();
+    const headers = headersOf(this.rawHeaders ?? []);
+    const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    let body: string;
+    try {
+      body = decoderFor(headers["content-type"]).decode(bytes);
+    } catch (err) {
+      return this.reject(toTransportError(err));
+    }
+    this.resolve({ status: this.status, headers, body });
+  }
+
+  onError(err: Error): void {
+    // The Agent's maxResponseSize stops an oversized body while it streams in.
+    if ((err as { code?: string })?.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") this.fail(new TransportError("TOO_LARGE", `response body larger than ${this.maxBytes} bytes`));
+    // After an abort the caller reports the deadline or the hang-up, not this error.
+    else this.fail(toTransportError(err));
+  }
+
+  private fail(err: TransportError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.unwatch?.();
+    this.reject(err);
+  }
+}
+
+/** Raw header pairs as one object: names lower-cased, values latin-1 (as undici reads them), repeats joined. */
+function headersOf(raw: Buffer[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString("latin1").toLowerCase();
+    const value = raw[i + 1]!.toString("latin1");
+    if (Object.hasOwn(out, name)) out[name] = `${out[name]}, ${value}`;
+    else if (name === "__proto__") Object.defineProperty(out, name, { value, enumerable: true, configurable: true, writable: true });
+    else out[name] = value;
+  }
+  return out;
 }
 
 export interface UndiciTransportOptions {
@@ -145,37 +237,27 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     return agent;
   };
 
-  const exchange = async (req: TransportRequest): Promise<TransportResponse> => {
-    // Socket-level timeouts only bound real time (a VirtualClock does not move while a socket is
-    // in flight); the deadline proper is on the Clock.
-    const realCap = req.timeoutMs !== undefined ? Math.max(1, Math.ceil(req.timeoutMs)) : undefined;
-    let res;
-    try {
-      res = await request(req.url, {
-        method: req.method as "GET",
-        headers: req.headers,
-        body: req.body,
-        signal: req.abortEmitter ?? req.signal,
-        dispatcher: agentFor(req.ca),
-        headersTimeout: realCap,
-        bodyTimeout: realCap,
-      });
-    } catch (err) {
-      // After an abort the caller reports the deadline or the hang-up, not this error.
-      throw toTransportError(err);
-    }
-    const headers = flattenHeaders(res.headers as Record<string, string | string[] | undefined>);
-    let bytes: ArrayBuffer;
-    try {
-      // The Agent's maxResponseSize stops an oversized body while it streams in.
-      bytes = await res.body.arrayBuffer();
-    } catch (err) {
-      if ((err as { code?: string })?.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") throw new TransportError("TOO_LARGE", `response body larger than ${maxBytes} bytes`);
-      throw toTransportError(err);
-    }
-    const body = decoderFor(headers["content-type"]).decode(bytes);
-    return { status: res.statusCode, headers, body };
-  };
+  const exchange = (req: TransportRequest): Promise<TransportResponse> =>
+    new Promise<TransportResponse>((resolve, reject) => {
+      let target: URL;
+      try {
+        target = new URL(req.url);
+      } catch (err) {
+        return reject(toTransportError(err));
+      }
+      // Socket-level timeouts only bound real time (a VirtualClock does not move while a socket is
+      // in flight); the deadline proper is on the Clock.
+      const realCap = req.timeoutMs !== undefined ? Math.max(1, Math.ceil(req.timeoutMs)) : undefined;
+      const handler = new ExchangeHandler(req, maxBytes, resolve, reject);
+      try {
+        agentFor(req.ca).dispatch(
+          { origin: target.origin, path: `${target.pathname}${target.search}`, method: req.method as "GET", headers: req.headers, body: req.body, headersTimeout: realCap, bodyTimeout: realCap },
+          handler,
+        );
+      } catch (err) {
+        handler.onError(err as Error);
+      }
+    });
 
   return {
     send(req, clock) {
