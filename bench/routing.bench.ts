@@ -20,18 +20,11 @@ import { ContactCenter } from "../src/center/contact-center.js";
 import type { ContactRecord } from "../src/center/state.js";
 import type { ContactHandle } from "../src/center/types.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
+import { seededRandom } from "../src/util/seeded-random.js";
 
 const QUEUES = 20;
 const QUEUES_PER_AGENT = 3;
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function handle(interactionId: string): ContactHandle {
   return { interactionId, ani: "+15550100", dnis: "+18005550000", callAssociatedData: () => [], notify: () => {} };
@@ -99,7 +92,7 @@ class ScanList {
 }
 
 function runScale(n: number, ops: number, seed: number): ScaleResult {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const agentCount = Math.max(20, Math.round(n / 10));
   const busyQueues = Array.from({ length: QUEUES / 2 }, (_, i) => `q${i}`);
   const quietQueues = Array.from({ length: QUEUES / 2 }, (_, i) => `q${QUEUES / 2 + i}`);

@@ -10,6 +10,7 @@ import type { SqliteCrmStore } from "./store/sqlite-store.js";
 import { q } from "./store/ddl.js";
 import { ngramTableName } from "./store/substring-index.js";
 import type { Row } from "./store/types.js";
+import { seededRandom } from "../util/seeded-random.js";
 
 export const SEED_RECORDS = {
   contactId: "dc9bbbfe-e0e5-ed11-a7c7-0022482137b9",
@@ -24,17 +25,8 @@ export const SEED_RECORDS = {
 /** Demo timestamps start here and advance by a fixed step, so reloads give identical data. */
 const DEMO_EPOCH = Date.UTC(2024, 0, 8, 9, 0, 0);
 
-/** mulberry32: a small, fast, seedable PRNG; demo data must not depend on Math.random. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Demo data must not depend on Math.random; re-exported for the CRM's other users.
+export { seededRandom };
 
 export function seededGuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));

@@ -7,21 +7,14 @@ import { describe, expect, it } from "vitest";
 import { createSimulatedAgents } from "../../src/center/simulated-agents.js";
 import type { CenterNotice } from "../../src/center/types.js";
 import { FakeContact, harness } from "./helpers.js";
+import { seededRandom } from "../../src/util/seeded-random.js";
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Outcome = "answered" | "abandoned";
 
 describe("10 simulated agents and 200 callers", () => {
   it("ends every caller answered or cleanly disconnected, with every offer and answer accounted for", async () => {
-    const random = rng(2026);
+    const random = seededRandom(2026);
     const agents = Array.from({ length: 10 }, (_, i) => ({
       id: `agent${i}`,
       name: `Agent ${i}`,

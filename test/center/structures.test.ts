@@ -5,19 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { IndexedHeap } from "../../src/center/indexed-heap.js";
 import { WaitingList, type WaitingEntry } from "../../src/center/waiting-list.js";
+import { seededRandom } from "../../src/util/seeded-random.js";
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("WaitingList", () => {
   it("always yields priority order, FIFO within a level, head insertions first, and exact positions", () => {
-    const random = rng(42);
+    const random = seededRandom(42);
     const list = new WaitingList<string>();
     // The model: per level, an array in queue order.
     const model: string[][] = Array.from({ length: 10 }, () => []);
@@ -64,7 +57,7 @@ describe("WaitingList", () => {
 
 describe("IndexedHeap", () => {
   it("always gives the minimum, with removal of any item", () => {
-    const random = rng(7);
+    const random = seededRandom(7);
     type Item = { key: number; heapIndex: number };
     const heap = new IndexedHeap<Item>((a, b) => a.key < b.key);
     const model = new Set<Item>();

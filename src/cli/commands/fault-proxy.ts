@@ -7,18 +7,8 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { FaultPlanError, parseFaultRule, type FaultRule } from "../../fault-proxy/plan.js";
 import { startFaultProxy } from "../../fault-proxy/proxy.js";
+import { seededRandom } from "../../util/seeded-random.js";
 
-/** mulberry32: a seeded generator so a run's faults can be replayed with --seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function describeRule(r: FaultRule): string {
   const p = `${+(r.probability * 100).toFixed(3)}%`;
@@ -86,7 +76,7 @@ export function register(program: Command): void {
           port,
           host: opts.host,
           ca,
-          random: opts.seed !== undefined ? seeded(Number(opts.seed)) : undefined,
+          random: opts.seed !== undefined ? seededRandom(Number(opts.seed)) : undefined,
           onRequest: opts.quiet
             ? undefined
             : (e) => {

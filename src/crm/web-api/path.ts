@@ -9,6 +9,7 @@ import { ODataError, messages } from "../odata/errors.js";
 import { parseLiteralText } from "../odata/expression-parser.js";
 import type { Navigation, Property, Schema } from "../schema/schema.js";
 import type { TableDef } from "../schema/types.js";
+import { splitOutsideQuotes } from "./split.js";
 
 export type EntityKey = { kind: "id"; id: string } | { kind: "alternate"; values: Record<string, SqlValue>; text: string };
 
@@ -80,7 +81,7 @@ export function parseKey(schema: Schema, table: TableDef, keyText: string): Enti
   const unquoted = text.replace(/^\{(.*)\}$/, "$1").replace(/^'(.*)'$/, "$1");
   if (GUID.test(unquoted)) return { kind: "id", id: unquoted.toLowerCase() };
   const values: Record<string, SqlValue> = {};
-  for (const part of splitTopLevel(text)) {
+  for (const part of splitOutsideQuotes(text, "'")) {
     const eq = part.indexOf("=");
     if (eq < 0) throw keyMismatch(schema, table);
     const name = part.slice(0, eq).trim();
@@ -101,20 +102,6 @@ export function parseKey(schema: Schema, table: TableDef, keyText: string): Enti
   return { kind: "alternate", values, text };
 }
 
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let current = "";
-  let quoted = false;
-  for (const ch of text) {
-    if (ch === "'") quoted = !quoted;
-    if (ch === "," && !quoted) {
-      parts.push(current);
-      current = "";
-    } else current += ch;
-  }
-  parts.push(current);
-  return parts;
-}
 
 export function parseResourcePath(schema: Schema, path: string): Resource {
   const trimmed = path.replace(/^\/+/, "");

@@ -3,6 +3,8 @@
  * with `odata.maxpagesize`, `odata.include-annotations`, `return=representation` and
  * `odata.continue-on-error`. Unknown preferences are ignored, as RFC 7240 asks.
  */
+import { splitOutsideQuotes } from "./split.js";
+
 export interface Preferences {
   maxPageSize?: number;
   annotations?: AnnotationFilter;
@@ -15,7 +17,7 @@ export interface Preferences {
 export function parsePrefer(header: string | string[] | undefined): Preferences {
   const prefs: Preferences = { returnRepresentation: false, continueOnError: false };
   const text = Array.isArray(header) ? header.join(",") : (header ?? "");
-  for (const item of splitOutsideQuotes(text)) {
+  for (const item of splitOutsideQuotes(text, '"')) {
     const trimmed = item.trim();
     if (!trimmed) continue;
     const eq = trimmed.indexOf("=");
@@ -43,21 +45,6 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
     }
   }
   return prefs;
-}
-
-function splitOutsideQuotes(text: string): string[] {
-  const parts: string[] = [];
-  let current = "";
-  let quoted = false;
-  for (const ch of text) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === "," && !quoted) {
-      parts.push(current);
-      current = "";
-    } else current += ch;
-  }
-  parts.push(current);
-  return parts;
 }
 
 /** Which instance annotations a client asked for: `*`, exact names, `namespace.*`, and `-` exclusions. */

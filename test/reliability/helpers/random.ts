@@ -1,16 +1,8 @@
 /** Seeded randomness for the reliability suite: every run of a seed injects the same faults and mutations. */
 
-/** mulberry32: small, fast, good enough to spread faults; not for anything secret. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../../src/util/seeded-random.js";
+
+export { seededRandom };
 
 export class Rng {
   constructor(readonly next: () => number) {}
