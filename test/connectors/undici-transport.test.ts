@@ -60,14 +60,14 @@ describe("undici transport", () => {
     expect(res.headers["x-trace"]).toBe("first, second");
     expect(JSON.parse(res.body)).toEqual({ echo: "Bearer t0ken-value", method: "GET" });
     expect((await transport.send(get("/nothing"), new SystemClock())).status).toBe(404);
-    await transport.close();
+    await transport.close?.();
   });
 
   it("decodes a body by the charset the server names", async () => {
     const transport = createUndiciTransport();
     const res = await transport.send(get("/latin1"), new SystemClock());
     expect(res.body).toBe("café");
-    await transport.close();
+    await transport.close?.();
   });
 
   it("refuses a body over the size limit and reports a hang-up mid-body", async () => {
@@ -77,7 +77,7 @@ describe("undici transport", () => {
     expect((big as TransportError).code).toBe("TOO_LARGE");
     const half = await transport.send(get("/half"), new SystemClock()).catch((e: unknown) => e);
     expect(half).toBeInstanceOf(TransportError);
-    await transport.close();
+    await transport.close?.();
   });
 
   it("stops a request in flight when its abort fires (emitter, signal or callback)", async () => {
@@ -102,6 +102,6 @@ describe("undici transport", () => {
       fire();
     }, 50);
     for (const pending of [viaEmitter, viaSignal, viaCallback]) await expect(pending).rejects.toBeInstanceOf(TransportError);
-    await transport.close();
+    await transport.close?.();
   });
 });
