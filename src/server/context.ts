@@ -1,5 +1,5 @@
 /** What the API's routes work with, assembled once the server knows its own addresses. */
-import type { ContactCenter } from "../center/index.js";
+import type { AgentSnapshot, ContactCenter } from "../center/index.js";
 import type { Clock } from "../engine/clock.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { AgentDesk } from "./agent-desk.js";
@@ -21,13 +21,7 @@ export interface DemoCaller {
   known: boolean;
 }
 
-export interface DemoAgent {
-  id: string;
-  name: string;
-  email?: string;
-  teamId?: string;
-  teamName?: string;
-  queues: string[];
+export interface DemoAgent extends Pick<AgentSnapshot, "id" | "name" | "email" | "teamId" | "teamName" | "queues"> {
   /** Played by the machine: a person cannot sign in as this agent. */
   simulated: boolean;
 }

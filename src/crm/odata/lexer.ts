@@ -7,23 +7,13 @@
  * position is its first character (0-based); "syntax error" positions point just past the
  * current token; unterminated literals report the end of the text.
  */
+import type { LiteralKind } from "./ast.js";
 import { ODataError, messages } from "./errors.js";
 
+/** A literal token carries the kind its literal node will have. */
 export type TokenKind =
+  | LiteralKind
   | "identifier"
-  | "string"
-  | "int32"
-  | "int64"
-  | "decimal"
-  | "double"
-  | "single"
-  | "guid"
-  | "date"
-  | "datetimeoffset"
-  | "timeofday"
-  | "boolean"
-  | "null"
-  | "typed"
   | "openParen"
   | "closeParen"
   | "comma"
