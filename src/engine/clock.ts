@@ -2,6 +2,7 @@
  * Time as the engine sees it. Every timeout, music duration, ring timer and HTTP deadline goes
  * through a Clock so that tests and `ccflow call` can run a 30-second hold in microseconds.
  */
+import { CallSignal } from "./call-signal.js";
 
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -64,15 +65,29 @@ export class SystemClock implements Clock {
   }
 }
 
-interface Timer {
-  at: number;
-  seq: number;
-  fire: () => void;
-  reject?: (reason: unknown) => void;
-  signal?: AbortSignal;
-  cancelled: boolean;
+/**
+ * A timer of a VirtualClock, for sleeps and startTimer alike: one class, so the heap compares
+ * objects of one shape, and `cancel` is a method rather than a closure and a wrapper per timer.
+ */
+class Timer implements ClockTimer {
+  reject: ((reason: unknown) => void) | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  cancelled = false;
   /** Fired already: cancelling it now changes nothing. */
-  done?: boolean;
+  done = false;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    readonly at: number,
+    readonly seq: number,
+    readonly fire: () => void,
+  ) {}
+
+  cancel(): void {
+    if (this.cancelled || this.done) return;
+    this.cancelled = true;
+    this.clock.timerCancelled();
+  }
 }
 
 /**
@@ -104,8 +119,12 @@ export class VirtualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
-      const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, cancelled: false, fire: resolve, reject, signal };
-      if (signal) this.watch(signal).add(timer);
+      const timer = new Timer(this, this.current + Math.max(0, ms), this.seq++, resolve);
+      timer.reject = reject;
+      if (signal) {
+        timer.signal = signal;
+        this.watch(signal).add(timer);
+      }
       this.push(timer);
       this.scheduleIdleCheck();
     });
@@ -113,18 +132,17 @@ export class VirtualClock implements Clock {
 
   /** Schedules `fire` after `ms` without a promise; see startTimer. */
   timer(ms: number, fire: () => void): ClockTimer {
-    const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, cancelled: false, fire };
+    const timer = new Timer(this, this.current + Math.max(0, ms), this.seq++, fire);
     this.push(timer);
     this.scheduleIdleCheck();
-    return {
-      cancel: () => {
-        if (timer.cancelled || timer.done) return;
-        timer.cancelled = true;
-        this.cancelled++;
-        if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
-        this.scheduleIdleCheck();
-      },
-    };
+    return timer;
+  }
+
+  /** A timer of this clock was cancelled (it stays in the heap, marked). */
+  timerCancelled(): void {
+    this.cancelled++;
+    if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
+    this.scheduleIdleCheck();
   }
 
   /**
@@ -138,22 +156,22 @@ export class VirtualClock implements Clock {
     if (set) return set;
     const timers = new Set<Timer>();
     this.bySignal.set(signal, timers);
-    signal.addEventListener(
-      "abort",
-      () => {
-        const reason = abortReason(signal);
-        for (const t of timers) {
-          if (t.cancelled) continue;
-          t.cancelled = true;
-          this.cancelled++;
-          t.reject?.(reason);
-        }
-        timers.clear();
-        if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
-        this.scheduleIdleCheck();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      const reason = abortReason(signal);
+      for (const t of timers) {
+        if (t.cancelled) continue;
+        t.cancelled = true;
+        this.cancelled++;
+        t.reject?.(reason);
+      }
+      timers.clear();
+      if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
+      this.scheduleIdleCheck();
+    };
+    // A contact's CallSignal takes a plain callback: no listener entry, and no Event built when
+    // the agent answers and the signal aborts.
+    if (signal instanceof CallSignal) signal.onAbort(onAbort);
+    else signal.addEventListener("abort", onAbort, { once: true });
     return timers;
   }
 

@@ -133,8 +133,10 @@ export class Interaction implements ContactHandle {
     this.vars = new Variables(flow.variables, (change) =>
       this.emit({ type: "variable", name: change.name, value: change.value, activity: change.activity }),
     );
-    for (const [name, value] of Object.entries(options.globals ?? {})) {
-      if (flow.variables.has(name)) this.vars.assignRaw(name, value);
+    if (options.globals) {
+      for (const [name, value] of Object.entries(options.globals)) {
+        if (flow.variables.has(name)) this.vars.assignRaw(name, value);
+      }
     }
     const start = {
       ANI: this.ani,
@@ -387,11 +389,12 @@ export class Interaction implements ContactHandle {
   /** The id of the next activity, or how the process ends. */
   private afterStep(outcome: ActivityOutcome, def: ActivityDef, process: ProcessDef, flowName: string, signal: AbortSignal): string | Exit {
     if (signal.aborted) return INTERRUPTED;
+    // Step events are built stamped (see deliver): the commonest event, twenty per call.
     if (typeof outcome !== "string") {
-      this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName });
+      this.deliver({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, at: this.deps.clock.now(), interactionId: this.interactionId });
       return { kind: "end", end: outcome.end, activity: def };
     }
-    this.emit({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port: outcome });
+    this.deliver({ type: "step", activity: def.name, activityId: def.id, activityType: def.type, flow: flowName, port: outcome, at: this.deps.clock.now(), interactionId: this.interactionId });
     const target = process.next.get(def.id)?.get(outcome);
     if (!target) return { kind: "end", end: "unwired", activity: def };
     return target;
@@ -501,6 +504,15 @@ export class Interaction implements ContactHandle {
     event.interactionId = this.interactionId;
     // `in` first: deleting a property an object does not have still costs a slow-path call.
     if (event.activity === undefined && "activity" in event) delete event.activity;
+    return this.deliver(event);
+  }
+
+  /**
+   * Hands a stamped event to the listeners. Events built with `at` and `interactionId` last in
+   * their literal come here directly: the same fields in the same order as emit's, without two
+   * properties added to each object after it was made.
+   */
+  private deliver(event: CallEvent): CallEvent {
     const safe = this.vars.hasSecure ? maskSecrets(event, this.vars.secureValues()) : event;
     for (const l of this.listeners) l(safe);
     return safe;

@@ -67,6 +67,7 @@ export class Runtime {
   readonly connectors: ConnectorConfig[];
   private readonly simulated?: SimulatedAgents;
   private readonly globals: Record<string, unknown>;
+  private readonly hasGlobals: boolean;
   private readonly live = new Set<Interaction>();
 
   constructor(private readonly options: RuntimeOptions) {
@@ -109,12 +110,15 @@ export class Runtime {
       resolveFlow: (ref) => library.find((f) => f.id === ref || f.flowId === ref || f.name === ref) ?? options.flows.find((f) => f.id === ref || f.flowId === ref || f.name === ref),
     };
     this.globals = { ...env.globals };
+    this.hasGlobals = Object.keys(this.globals).length > 0;
     this.engine = new Engine({ http: this.gateway, center: this.center, clock: options.clock, env: activityEnv, limits: options.limits });
     for (const f of [...options.flows, ...library]) this.engine.prepare(f);
   }
 
   startCall(flow: FlowDefinition, call: CallOptions): Interaction {
-    const interaction = this.engine.startCall(flow, { ...call, globals: { ...this.globals, ...call.globals } });
+    // Most environments declare no globals: then the call's options go as they are, not copied twice.
+    const options = this.hasGlobals || call.globals !== undefined ? { ...call, globals: { ...this.globals, ...call.globals } } : call;
+    const interaction = this.engine.startCall(flow, options);
     this.live.add(interaction);
     void interaction.done.then(() => this.live.delete(interaction));
     return interaction;
