@@ -192,19 +192,18 @@ const httpRequest: AsyncActivitySpec = {
       retryAttempts: plan.retries,
       signal: ctx.signal,
     };
-    const connectorName = connectorId ? (ctx.http.describe(connectorId)?.name ?? connectorId) : undefined;
 
     let result;
     try {
       result = await ctx.http.execute(spec, ctx.clock);
     } catch (err) {
       if (!(err instanceof HttpFailure)) throw err;
-      ctx.emit({ type: "http", method, url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message, connector: connectorName });
+      ctx.emit({ type: "http", method, url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message, connector: connectorNameOf(ctx, connectorId) });
       if (err.kind === "aborted" && ctx.signal.aborted) throw ctx.signal.reason ?? err;
       throw new ActivityError(`${def.name}: ${err.message}`);
     }
 
-    ctx.emit({ type: "http", method, url: result.url, status: result.status, ms: result.ms, attempts: result.attempts, connector: result.connectorName ?? connectorName });
+    ctx.emit({ type: "http", method, url: result.url, status: result.status, ms: result.ms, attempts: result.attempts, connector: result.connectorName ?? connectorNameOf(ctx, connectorId) });
     ctx.output("httpStatusCode", result.status);
     ctx.output("httpResponseBody", result.body);
     ctx.output("httpResponseHeaders", result.headers);
@@ -213,6 +212,11 @@ const httpRequest: AsyncActivitySpec = {
     return "default";
   },
 };
+
+/** The connector's name for an http event; looked up only when the result does not carry it (describe builds an object). */
+function connectorNameOf(ctx: ActivityContext, connectorId: string | undefined): string | undefined {
+  return connectorId ? (ctx.http.describe(connectorId)?.name ?? connectorId) : undefined;
+}
 
 interface MapEntry {
   key: string;

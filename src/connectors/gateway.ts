@@ -488,7 +488,9 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
    * more than the rest of a fixture request. Bounded; the shown form is redone when the redactor
    * has learnt a new secret since.
    */
-  const urlCache = new Map<string, { url: string; shown: string; version: number }>();
+  // By connector, then target: a key made by joining the two was a fresh string to build and hash per request.
+  const urlCache = new Map<string, Map<string, { url: string; shown: string; version: number }>>();
+  let urlCacheSize = 0;
   const URL_CACHE_LIMIT = 4096;
 
   function buildUrl(spec: HttpRequestSpec, connector: ConnectorConfig | undefined): string {
@@ -513,16 +515,23 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
     if (spec.connectorId !== undefined && !connector) {
       return Promise.reject(run.fail("config", `connector ${spec.connectorId} is not defined in the environment`, spec.target));
     }
-    const key = spec.query.length === 0 ? `${connector?.id ?? ""}\n${spec.target}` : undefined;
-    let cached = key !== undefined ? urlCache.get(key) : undefined;
+    const cacheable = spec.query.length === 0;
+    let byTarget = cacheable ? urlCache.get(connector?.id ?? "") : undefined;
+    let cached = byTarget?.get(spec.target);
     if (!cached) {
       const raw = buildUrl(spec, connector);
       const url = wireUrl(raw);
       if (url === undefined) return Promise.reject(run.fail("config", `not a valid http(s) URL: ${JSON.stringify(raw.slice(0, 300))}`, raw));
       cached = { url, shown: redactor.redact(url), version: redactor.version };
-      if (key !== undefined) {
-        if (urlCache.size >= URL_CACHE_LIMIT) urlCache.clear();
-        urlCache.set(key, cached);
+      if (cacheable) {
+        if (urlCacheSize >= URL_CACHE_LIMIT) {
+          urlCache.clear();
+          urlCacheSize = 0;
+          byTarget = undefined;
+        }
+        if (!byTarget) urlCache.set(connector?.id ?? "", (byTarget = new Map()));
+        byTarget.set(spec.target, cached);
+        urlCacheSize++;
       }
     } else if (cached.version !== redactor.version) {
       cached.shown = redactor.redact(cached.url);
