@@ -202,7 +202,11 @@ export class ContactCenter implements CenterPort {
   private readonly callbacks = new Map<string, CallbackSnapshot>();
   private readonly touched = new Set<string>();
 
-  private outbox: Array<() => void> = [];
+  /**
+   * Deliveries waiting for the flush, two slots each: a contact's handle and its notice, or null
+   * and a center event. Pairs rather than a closure per delivery: a call makes a dozen.
+   */
+  private outbox: Array<ContactHandle | CenterNotice | CenterEvent | null> = [];
   private depth = 0;
   private flushing = false;
   private flushScheduled = false;
@@ -1299,9 +1303,11 @@ export class ContactCenter implements CenterPort {
     this.flushing = true;
     try {
       // Jobs queued by re-entrant calls land at the end of this same array and run in this loop.
-      for (let i = 0; i < this.outbox.length; i++) {
+      for (let i = 0; i < this.outbox.length; i += 2) {
         try {
-          this.outbox[i]!();
+          const handle = this.outbox[i] as ContactHandle | null;
+          if (handle) handle.notify(this.outbox[i + 1] as CenterNotice);
+          else this.dispatchEvent(this.outbox[i + 1] as CenterEvent);
         } catch (err) {
           this.log("warn", `contact notice handler failed: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -1318,7 +1324,7 @@ export class ContactCenter implements CenterPort {
   }
 
   private deliver(handle: ContactHandle, notice: CenterNotice): void {
-    this.outbox.push(() => handle.notify(notice));
+    this.outbox.push(handle, notice);
   }
 
   private wants(agentId: string): boolean {
@@ -1326,11 +1332,15 @@ export class ContactCenter implements CenterPort {
   }
 
   private emit(event: CenterEvent): void {
-    this.outbox.push(() => {
-      for (const listener of this.listeners) this.call(listener, event);
-      const agentId = "agentId" in event ? event.agentId : undefined;
-      if (agentId) for (const listener of this.agentListeners.get(agentId) ?? []) this.call(listener, event);
-    });
+    this.outbox.push(null, event);
+  }
+
+  private dispatchEvent(event: CenterEvent): void {
+    if (this.listeners.size > 0) for (const listener of this.listeners) this.call(listener, event);
+    const agentId = "agentId" in event ? event.agentId : undefined;
+    if (!agentId) return;
+    const own = this.agentListeners.get(agentId);
+    if (own) for (const listener of own) this.call(listener, event);
   }
 
   /** One failing listener must not keep the event from the others. */
