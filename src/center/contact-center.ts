@@ -921,18 +921,30 @@ export class ContactCenter implements CenterPort {
 
   private newContact(handle: ContactHandle, kind: ContactKind): ContactRecord {
     const now = this.clock.now();
+    // Every field from the start (unset ones undefined): one shape for all contacts rather than
+    // a chain of shapes as queueing, offering, answering and ending add fields.
     return {
       interactionId: handle.interactionId,
       ani: handle.ani,
       dnis: handle.dnis,
       kind,
       state: "queued",
+      queueId: undefined,
+      listId: undefined,
+      recoveryQueueId: undefined,
       priority: LOWEST_PRIORITY,
       seq: 0,
       enqueuedAt: now,
       firstQueuedAt: now,
+      agentId: undefined,
+      offerId: undefined,
+      offeredAt: undefined,
+      answeredAt: undefined,
       offers: 0,
       screenPops: [],
+      endedAt: undefined,
+      endedReason: undefined,
+      callbackId: undefined,
     };
   }
 
@@ -1116,8 +1128,9 @@ export class ContactCenter implements CenterPort {
   private setState(agent: AgentRecord, state: AgentState, reason?: string): void {
     agent.state = state;
     agent.since = this.clock.now();
-    if (reason === undefined) delete agent.reason;
-    else agent.reason = reason;
+    // Cleared, not deleted: a delete turns the record into a dictionary, and every routing
+    // comparison then reads the agent's fields the slow way.
+    agent.reason = reason;
     this.state.saveAgent(agent);
     if (this.wants(agent.id)) {
       const event: CenterEvent & { type: "agent-state" } = { type: "agent-state", at: agent.since, agentId: agent.id, state };

@@ -215,7 +215,8 @@ export class Interaction implements ContactHandle {
         this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
         break;
       case "agent-disconnected":
-        this.emit({ type: "disconnected", by: "agent", activity: undefined });
+        // No `activity` key at all (emit would delete an undefined one, and a delete turns the event into a dictionary).
+        this.emit({ type: "disconnected", by: "agent" });
         this.dispatch("FCAsk(ContactLastAgentRemoved)", agentData(notice.agent, notice.queue));
         this.finish("agent-ended", { centerKnows: true });
         break;
