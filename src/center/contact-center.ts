@@ -1221,7 +1221,9 @@ export class ContactCenter implements CenterPort {
     if (agent.sessionId) snap.sessionId = agent.sessionId;
     if (agent.offerId !== undefined) snap.offerId = agent.offerId;
     if (agent.interactionId) snap.interactionId = agent.interactionId;
-    snap.parked = this.state.waitingCount(personalList(agent.id));
+    // The agent's personal list id is the last of its cached lists: no id string built per snapshot.
+    const lists = this.listsOf(agent);
+    snap.parked = this.state.waitingCount(lists[lists.length - 1]!);
     return snap;
   }
 

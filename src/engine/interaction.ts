@@ -108,17 +108,18 @@ export class Interaction implements ContactHandle {
   private readonly mainAbort = new CallSignal();
   private readonly lifetime = new CallSignal();
   private limitTimer: ClockTimer | undefined;
-  private eventChain: Promise<void> = Promise.resolve();
+  private eventChain: Promise<void> = SETTLED;
   private phase: Phase = "ivr";
   private steps = 0;
-  private readonly visits = new Map<string, number>();
+  /** Runs per activity id, for activities with a self-loop limit; made on the first such activity. */
+  private visits: Map<string, number> | undefined;
   private resolveDone!: (e: EndedEvent) => void;
   private ending = false;
   private agent?: AgentInfo;
   private queue?: QueueInfo;
   private inGlobalError = false;
   private subflowDepth = 0;
-  private readonly subflowRunner: SubflowRunner = { run: (ref, inputs, signal) => this.runSubflow(ref, inputs, signal) };
+  private runner: SubflowRunner | undefined;
 
   constructor(
     readonly flow: FlowDefinition,
@@ -354,8 +355,9 @@ export class Interaction implements ContactHandle {
       try {
         if (!spec) throw new ActivityError(`activity type "${def.type}" is not supported`);
         if (spec.loopLimit !== undefined) {
-          const n = (this.visits.get(def.id) ?? 0) + 1;
-          this.visits.set(def.id, n);
+          const visits = (this.visits ??= new Map());
+          const n = (visits.get(def.id) ?? 0) + 1;
+          visits.set(def.id, n);
           if (n > spec.loopLimit) throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`);
         }
         ctx.activity = def;
@@ -461,7 +463,12 @@ export class Interaction implements ContactHandle {
 
   /** The context handed to activities, one per running process (see ProcessContext). */
   private context(flowName: string, signal: AbortSignal, frame: Frame): ProcessContext {
-    return new ProcessContext(this, this.deps, this.options.channel, this.subflowRunner, flowName, signal, frame);
+    return new ProcessContext(this, this.deps, this.options.channel, flowName, signal, frame);
+  }
+
+  /** Runs subflows for this contact's activities; made when an activity first asks (few flows have subflows). */
+  get subflowRunner(): SubflowRunner {
+    return (this.runner ??= { run: (ref, inputs, signal) => this.runSubflow(ref, inputs, signal) });
   }
 
   /** An activity's event, stamped with where it came from (see ProcessContext.emit). */
@@ -541,7 +548,6 @@ class ProcessContext implements ActivityContext {
     readonly contact: Interaction,
     deps: InteractionDeps,
     readonly caller: CallerChannel,
-    readonly subflows: SubflowRunner,
     readonly flowName: string,
     readonly signal: AbortSignal,
     frame: Frame,
@@ -554,6 +560,10 @@ class ProcessContext implements ActivityContext {
     this.center = deps.center;
     this.env = deps.env;
     this.renderOptions = deps.renderOptions ?? { now: () => deps.clock.now() };
+  }
+
+  get subflows(): SubflowRunner {
+    return this.contact.subflowRunner;
   }
 
   template(source: string, field: string): Template {
@@ -599,6 +609,9 @@ class ProcessContext implements ActivityContext {
     throw err;
   }
 }
+
+/** A settled promise: the start of every contact's event chain. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 export class InterruptedError extends Error {
   private static readonly shared = new Map<string, InterruptedError>();

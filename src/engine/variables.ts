@@ -99,7 +99,6 @@ export class Variables implements VariableStore {
   private readonly values = new Map<string, unknown>();
   private readonly namespaces = new Map<string, Record<string, unknown>>();
   private lowerNames?: Map<string, string>;
-  private readonly scopeObject: Scope;
   /** Whether any variable is isSecure (most flows have none: then nothing needs masking). */
   readonly hasSecure: boolean;
 
@@ -113,7 +112,6 @@ export class Variables implements VariableStore {
       secure ||= def.isSecure;
     }
     this.hasSecure = secure;
-    this.scopeObject = { get: (name) => this.get(name) };
   }
 
   /** Resolves a declared name exactly, then case-insensitively (exports mix `ani` and `ANI`). */
@@ -189,8 +187,9 @@ export class Variables implements VariableStore {
     for (const n of names) this.namespaces.set(n, data);
   }
 
+  /** The store itself: templates read names through `get`, and a wrapper per call would be one more object. */
   scope(): Scope {
-    return this.scopeObject;
+    return this;
   }
 
   definitions(): Iterable<VariableDef> {
