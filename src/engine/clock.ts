@@ -123,7 +123,7 @@ export class VirtualClock implements Clock {
       timer.reject = reject;
       if (signal) {
         timer.signal = signal;
-        this.watch(signal).add(timer);
+        this.watch(signal).push(timer);
       }
       this.push(timer);
       this.scheduleIdleCheck();
@@ -149,22 +149,30 @@ export class VirtualClock implements Clock {
    * Timers waiting under each signal. One abort listener per signal, not one per sleep: a
    * contact's signal covers dozens of sleeps, and EventTarget listeners are costly to add and drop.
    */
-  private readonly bySignal = new WeakMap<AbortSignal, Set<Timer>>();
+  private readonly bySignal = new WeakMap<AbortSignal, Timer[]>();
 
-  private watch(signal: AbortSignal): Set<Timer> {
-    const set = this.bySignal.get(signal);
-    if (set) return set;
-    const timers = new Set<Timer>();
+  /**
+   * The sleeps under a signal, as a list: a signal has one sleep at a time almost always, so a
+   * fired one is the last entry and comes off with a pop (a Set's add and delete hashed, and
+   * shrank its table, for every prompt). One fired out of order stays until the list is pruned.
+   */
+  private watch(signal: AbortSignal): Timer[] {
+    const list = this.bySignal.get(signal);
+    if (list) {
+      if (list.length >= 8) prune(list);
+      return list;
+    }
+    const timers: Timer[] = [];
     this.bySignal.set(signal, timers);
     const onAbort = () => {
       const reason = abortReason(signal);
       for (const t of timers) {
-        if (t.cancelled) continue;
+        if (t.cancelled || t.done) continue;
         t.cancelled = true;
         this.cancelled++;
         t.reject?.(reason);
       }
-      timers.clear();
+      timers.length = 0;
       if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
       this.scheduleIdleCheck();
     };
@@ -269,7 +277,10 @@ export class VirtualClock implements Clock {
     this.pop();
     timer.done = true;
     this.current = Math.max(this.current, timer.at);
-    if (timer.signal) this.bySignal.get(timer.signal)?.delete(timer);
+    if (timer.signal) {
+      const list = this.bySignal.get(timer.signal);
+      if (list !== undefined && list[list.length - 1] === timer) list.pop();
+    }
     timer.fire();
   }
 
@@ -289,6 +300,13 @@ export class VirtualClock implements Clock {
       this.scheduleIdleCheck();
     });
   }
+}
+
+/** Drops fired and cancelled timers from a signal's list, in place. */
+function prune(list: Timer[]): void {
+  let n = 0;
+  for (const t of list) if (!t.done && !t.cancelled) list[n++] = t;
+  list.length = n;
 }
 
 async function flushMicrotasks(): Promise<void> {
