@@ -23,6 +23,12 @@ export class CallSignal {
   aborted = false;
   reason: unknown = undefined;
   onabort: ((this: AbortSignal, ev: Event) => unknown) | null = null;
+  /**
+   * The sleeps a VirtualClock has waiting under this signal, kept here rather than in the
+   * clock's WeakMap: every call makes signals of its own, and a WeakMap entry per signal was a
+   * visible insert in profiles, and ephemerons for every collection to trace (see VirtualClock.watch).
+   */
+  clockWatch: { clock: object; timers: unknown[] } | undefined = undefined;
   private entries: Entry[] | undefined;
   private callbacks: Array<() => void> | undefined;
 

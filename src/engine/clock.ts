@@ -138,6 +138,15 @@ export class VirtualClock implements Clock {
     return timer;
   }
 
+  /** The sleeps waiting under a signal, if this clock watches it. */
+  private watched(signal: AbortSignal): Timer[] | undefined {
+    if (signal instanceof CallSignal) {
+      const own = signal.clockWatch;
+      if (own?.clock === this) return own.timers as Timer[];
+    }
+    return this.bySignal.get(signal);
+  }
+
   /** A timer of this clock was cancelled (it stays in the heap, marked). */
   timerCancelled(): void {
     this.cancelled++;
@@ -157,13 +166,15 @@ export class VirtualClock implements Clock {
    * shrank its table, for every prompt). One fired out of order stays until the list is pruned.
    */
   private watch(signal: AbortSignal): Timer[] {
-    const list = this.bySignal.get(signal);
+    const list = this.watched(signal);
     if (list) {
       if (list.length >= 8) prune(list);
       return list;
     }
     const timers: Timer[] = [];
-    this.bySignal.set(signal, timers);
+    // A CallSignal carries its list itself, unless another clock took its slot first.
+    if (signal instanceof CallSignal && signal.clockWatch === undefined) signal.clockWatch = { clock: this, timers };
+    else this.bySignal.set(signal, timers);
     const onAbort = () => {
       const reason = abortReason(signal);
       for (const t of timers) {
@@ -278,7 +289,7 @@ export class VirtualClock implements Clock {
     timer.done = true;
     this.current = Math.max(this.current, timer.at);
     if (timer.signal) {
-      const list = this.bySignal.get(timer.signal);
+      const list = this.watched(timer.signal);
       if (list !== undefined && list[list.length - 1] === timer) list.pop();
     }
     timer.fire();
