@@ -16,12 +16,15 @@
 
 /** encodeURIComponent that turns a lone surrogate into U+FFFD instead of throwing. */
 function encodeUtf8(value: string): string {
+  // Most values have no surrogate at all: then the lookaround pass is skipped.
+  if (!/[\ud800-\udfff]/.test(value)) return encodeURIComponent(value);
   return encodeURIComponent(value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
 }
 
 /** Percent-encodes everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`). */
 export function encodeStrict(value: string): string {
-  return encodeUtf8(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeUtf8(value);
+  return /[!'()*]/.test(encoded) ? encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
 }
 
 /**
@@ -34,9 +37,14 @@ export function encodeStrict(value: string): string {
 export function insideQuotedLiteral(before: string): boolean {
   const queryStart = before.indexOf("?");
   const start = queryStart >= 0 ? Math.max(before.lastIndexOf("&"), queryStart) + 1 : 0;
-  const component = before.slice(start);
-  const quotes = component.match(/'|%27/gi);
-  return (quotes?.length ?? 0) % 2 === 1;
+  // Counted in place: no copy of the component, no array of matches.
+  let quotes = 0;
+  for (let i = start; i < before.length; i++) {
+    const c = before.charCodeAt(i);
+    if (c === 39 /* ' */) quotes++;
+    else if (c === 37 /* % */ && before.charCodeAt(i + 1) === 50 /* 2 */ && before.charCodeAt(i + 2) === 55 /* 7 */) quotes++;
+  }
+  return quotes % 2 === 1;
 }
 
 /**
