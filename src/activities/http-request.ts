@@ -6,15 +6,19 @@
  * Values interpolated into the path/URL are escaped for where they land (percent-encoded, quotes
  * doubled inside OData literals), into a JSON body JSON-escaped, into a form body form-encoded.
  * Any HTTP status leaves by `default`; a timeout or transport failure is an activity error, and
- * the activity has no error port, so it goes to OnGlobalError.
+ * the activity has no error port, so it goes to OnGlobalError — unless the environment file says
+ * `http.timeoutMode: status408`: then a passed deadline (only that, not a reset or refused
+ * connection) leaves by `default` with status 408, an empty body and every mapping a miss
+ * (flow-designer §12 #1). The response body is parsed per `contentType` (JSON, YAML, XML, TOML)
+ * before mapping; a body that does not parse makes every mapping a miss.
  */
-import { parse as parseYaml } from "yaml";
 import { escapeFormValue, escapeHeaderValue, escapeJsonValue, escapeUrlValue } from "../connectors/escaping.js";
 import { normalizeContentType } from "../connectors/gateway.js";
 import { applyOutputMappings, compileJsonPath, type JsonPathMissMode, OutputMappingError, type OutputMappingRow } from "../connectors/jsonpath.js";
 import { HttpFailure, type HttpRequestSpec } from "../connectors/types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 import { bool, mapTemplates, str } from "./common.js";
+import { parseDocumentText } from "./document-formats.js";
 import { ActivityError, type ActivityContext, type ActivitySpec, type AsyncActivitySpec, type TemplateField } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 2000;
@@ -93,25 +97,15 @@ export function renderEscaped(ctx: ActivityContext, source: string | null | unde
   }
 }
 
-/** Parses a response or variable body per the exported `contentType`; undefined when it cannot. */
+/** Parses a response or variable body per the exported `contentType` (document-formats.ts); undefined when it cannot. */
 export function parseDocument(text: string, contentType: string | undefined): unknown {
-  const kind = (contentType ?? "").trim().toUpperCase();
-  // Same test as `text.trim() === ""` without copying the body.
-  if (!/\S/.test(text)) return undefined;
-  try {
-    if (kind === "YAML") return parseYaml(text) as unknown;
-    if (kind === "" || kind === "JSON") return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-  // XML and TOML responses are not normalised yet: their mappings count as misses.
-  return undefined;
+  const parsed = parseDocumentText(text, contentType);
+  return parsed.ok ? parsed.value : undefined;
 }
 
-/** How a JSONPath miss is handled (flow-designer §12 #2); the environment may say `empty`. */
+/** How a JSONPath miss is handled: the environment file's `http.jsonPathMiss` (flow-designer §12 #2). */
 export function missMode(ctx: ActivityContext): JsonPathMissMode {
-  const mode = (ctx.env as { jsonPathMiss?: unknown }).jsonPathMiss;
-  return mode === "empty" ? "empty" : "keep";
+  return ctx.env.http?.jsonPathMiss ?? "keep";
 }
 
 /** Applies mapping rows to a document through the variable store (which emits variable events). */
@@ -200,6 +194,14 @@ const httpRequest: AsyncActivitySpec = {
       if (!(err instanceof HttpFailure)) throw err;
       ctx.emit({ type: "http", method, url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message, connector: connectorNameOf(ctx, connectorId) });
       if (err.kind === "aborted" && ctx.signal.aborted) throw ctx.signal.reason ?? err;
+      if (err.kind === "timeout" && ctx.env.http?.timeoutMode === "status408") {
+        // The flow sees a 408 with nothing to map; the trace above still says it timed out.
+        ctx.output("httpStatusCode", 408);
+        ctx.output("httpResponseBody", "");
+        ctx.output("httpResponseHeaders", {});
+        if (plan.rows.length > 0) assignOutputs(ctx, undefined, plan.rows);
+        return "default";
+      }
       throw new ActivityError(`${def.name}: ${err.message}`);
     }
 

@@ -1,11 +1,14 @@
 /**
- * Parse (`parse-activity`): reads a variable holding JSON (text, or a JSON variable's value) and
- * maps `outputVariableArray` rows with the same Jayway JSONPath rules as HTTP Request (§6.4).
- * Malformed input is an activity error; the activity has only `default`, so it goes to
- * OnGlobalError (flow-designer §3, §12 #14).
+ * Parse (`parse-activity`): reads a variable holding JSON, YAML, XML or TOML text (per
+ * `contentType`, normalised to JSON by document-formats.ts), or a JSON variable's value, and maps
+ * `outputVariableArray` rows with the same Jayway JSONPath rules as HTTP Request (§6.4).
+ * Malformed or refused input (an XML entity declaration, nesting too deep) is an activity error
+ * saying why; the activity has only `default`, so it goes to OnGlobalError (flow-designer §3,
+ * §12 #14).
  */
 import { str } from "./common.js";
-import { assignOutputs, outputRows, parseDocument, validateOutputRows } from "./http-request.js";
+import { documentFormatOf, parseDocumentText } from "./document-formats.js";
+import { assignOutputs, outputRows, validateOutputRows } from "./http-request.js";
 import { ActivityError, type AsyncActivitySpec } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 
@@ -24,7 +27,7 @@ const parseActivity: AsyncActivitySpec = {
   validate(def, report, flow) {
     if (!inputVariableOf(def)) report({ severity: "error", code: "missing-property", message: `Parse "${def.name}" names no input variable`, path: "inputVariable" });
     const type = str(def, "contentType");
-    if (type !== undefined && !["JSON", "YAML"].includes(type.toUpperCase())) {
+    if (type !== undefined && documentFormatOf(type) === undefined) {
       report({ severity: "warning", code: "unsupported-content-type", message: `Parse "${def.name}": content type ${type} is not supported; its mappings will not match`, path: "contentType" });
     }
     validateOutputRows(def, report, flow);
@@ -38,11 +41,14 @@ const parseActivity: AsyncActivitySpec = {
     const contentType = str(def, "contentType") ?? "JSON";
     let document: unknown;
     if (typeof value === "string") {
-      document = parseDocument(value, contentType);
-      if (document === undefined) {
+      const parsed = parseDocumentText(value, contentType);
+      if (!parsed.ok) {
         const shown = ctx.vars.isSecure(name) ? "" : ` (${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)})`;
-        throw new ActivityError(`${def.name}: input variable "${name}" does not hold valid ${contentType.toUpperCase()}${shown}`);
+        // JSON and YAML say only "not valid"; XML and TOML reasons say what and where (never the text).
+        const why = /^it is not valid (JSON|YAML)$/.test(parsed.reason) ? "" : `: ${parsed.reason}`;
+        throw new ActivityError(`${def.name}: input variable "${name}" does not hold valid ${contentType.toUpperCase()}${shown}${why}`);
       }
+      document = parsed.value;
     } else {
       // A JSON variable already holds the parsed value.
       document = value;

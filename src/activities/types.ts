@@ -84,12 +84,22 @@ export interface ActivityContext {
 }
 
 export interface ActivityEnvironment {
+  /** The environment file's `http:` options (flow-designer §12 #1, #2); absent means the defaults. */
+  http?: HttpActivityOptions;
   /** Answers a business-hours activity; undefined when the environment does not define it. */
   businessHours?(scheduleId: string, at: number): { status: "workingHours" | "holidays" | "override" | "default"; shift?: string; holiday?: string; override?: string };
   /** Rewrites a screen-pop URL per the environment's host map. */
   rewriteScreenPop?(url: string): string;
   /** Flow referenced by a GoTo (hand-off) activity. */
   resolveFlow?(ref: string): FlowDefinition | undefined;
+}
+
+/** How HTTP Request and Parse treat a timeout and a JSONPath that matches nothing. */
+export interface HttpActivityOptions {
+  /** `keep` leaves the variable unchanged (default), `empty` sets it to "". */
+  jsonPathMiss: "keep" | "empty";
+  /** `globalError`: a timeout is an activity error (default); `status408`: it leaves by `default` with status 408. */
+  timeoutMode: "globalError" | "status408";
 }
 
 /** A template-bearing property, for the validator: where it is and what it holds. */

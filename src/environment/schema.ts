@@ -24,6 +24,16 @@ export const scheduleSchema = z
   })
   .strict();
 
+/** How HTTP Request and Parse treat a timeout and a JSONPath miss (flow-designer §12 #1, #2). */
+export const httpOptionsSchema = z
+  .object({
+    /** A path that matches nothing: `keep` the variable as it is, or set it `empty` (""). */
+    jsonPathMiss: z.enum(["keep", "empty"]).default("keep"),
+    /** A passed deadline: `globalError` (an activity error), or `status408` (leaves by default, status 408). */
+    timeoutMode: z.enum(["globalError", "status408"]).default("globalError"),
+  })
+  .strict();
+
 export const environmentSchema = z
   .object({
     /** Free text for people reading the file. */
@@ -48,6 +58,7 @@ export const environmentSchema = z
     /** Global variable values by name (Global_Language: en-US). */
     globals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
     businessHours: z.array(scheduleSchema).default([]),
+    http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError" }),
     /** Other flow files (subflows, GoTo targets), relative to this file. */
     flows: z.array(z.string()).default([]),
     crm: z

@@ -99,6 +99,7 @@ export class Runtime {
     const schedules = new Map(env.businessHours.map((s) => [s.id, s]));
     const library = options.library ?? [];
     const activityEnv: ActivityEnvironment = {
+      http: env.http,
       rewriteScreenPop: rewrite,
       businessHours: env.businessHours.length
         ? (id, at) => {

@@ -207,7 +207,7 @@ describe("HTTP Request with in-process fixtures", () => {
       ],
     });
     const vars = new FakeVariables(types, { Note: "NA", Count: 5 });
-    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock, env: { jsonPathMiss: "empty" } }));
+    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock, env: { http: { jsonPathMiss: "empty", timeoutMode: "globalError" } } }));
     expect(vars.values.get("Note")).toBe("");
     expect(vars.values.get("Count")).toBe(5);
   });

@@ -69,7 +69,7 @@ describe("Parse activity", () => {
   it("validates its input variable and paths", () => {
     const found: string[] = [];
     const flow = { variables: new Map([["A", {}]]) } as unknown as FlowDefinition;
-    parseActivity.validate!(activityDef("P", "parse-activity", { contentType: "XML", outputVariableArray: [{ outputVariable: "A", jsonPathExp: "$..b.." }] }), (d) => found.push(`${d.code}@${d.path}`), flow);
+    parseActivity.validate!(activityDef("P", "parse-activity", { contentType: "CSV", outputVariableArray: [{ outputVariable: "A", jsonPathExp: "$..b.." }] }), (d) => found.push(`${d.code}@${d.path}`), flow);
     expect(found).toEqual(["missing-property@inputVariable", "unsupported-content-type@contentType", "bad-jsonpath@outputVariableArray[0].jsonPathExp"]);
     expect(parseActivity.ports(activityDef("P", "parse-activity", {}))).toEqual(["default"]);
   });
