@@ -92,6 +92,23 @@ export interface ActivityEnvironment {
   rewriteScreenPop?(url: string): string;
   /** Flow referenced by a GoTo (hand-off) activity. */
   resolveFlow?(ref: string): FlowDefinition | undefined;
+  /** The scripted answer of a virtual agent (ccflow runs no bot); undefined when none is scripted. */
+  virtualAgent?(virtualAgentId: string): VirtualAgentAnswer | undefined;
+}
+
+/** What a scripted virtual agent's conversation came to. */
+export interface VirtualAgentAnswer {
+  /** The port the activity leaves by. */
+  outcome: "ENDED" | "ESCALATE" | "error";
+  metaData: Record<string, unknown>;
+  stateEventName: string;
+  transcriptUrl: string;
+  /** What the bot says to the caller, in order. */
+  prompts: string[];
+  /** With outcome `error`: the error to report. */
+  errorMessage?: string;
+  /** The script's id (the virtual agent's own, or `*`), for messages. */
+  scriptedAs: string;
 }
 
 /** How HTTP Request and Parse treat a timeout and a JSONPath that matches nothing. */

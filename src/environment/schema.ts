@@ -6,6 +6,7 @@
  * center/config.ts); this schema owns the rest and passes theirs through.
  */
 import { z } from "zod";
+import { virtualAgentListSchema } from "./virtual-agents.js";
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time HH:MM (24 h)");
 const day = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
@@ -59,6 +60,8 @@ export const environmentSchema = z
     globals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
     businessHours: z.array(scheduleSchema).default([]),
     http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError" }),
+    /** What each virtual agent's conversation comes to (ccflow runs no bot): virtual-agents.ts. */
+    virtualAgents: virtualAgentListSchema.default([]),
     /** Other flow files (subflows, GoTo targets), relative to this file. */
     flows: z.array(z.string()).default([]),
     crm: z

@@ -21,6 +21,7 @@ import type { CallOptions, EngineLimits, Interaction } from "../engine/interacti
 import { evaluateSchedule } from "../environment/business-hours.js";
 import type { Environment } from "../environment/schema.js";
 import { createScreenPopRewriter } from "../environment/screen-pop-rewrite.js";
+import { virtualAgentDirectory } from "../environment/virtual-agents.js";
 import { allActivities, collectReferences } from "../flow/validate.js";
 import type { FlowDefinition } from "../flow/types.js";
 
@@ -108,6 +109,7 @@ export class Runtime {
             return evaluateSchedule(s, at);
           }
         : undefined,
+      virtualAgent: env.virtualAgents.length ? virtualAgentDirectory(env.virtualAgents) : undefined,
       resolveFlow: (ref) => library.find((f) => f.id === ref || f.flowId === ref || f.name === ref) ?? options.flows.find((f) => f.id === ref || f.flowId === ref || f.name === ref),
     };
     this.globals = { ...env.globals };
