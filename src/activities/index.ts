@@ -22,9 +22,11 @@ import { ActivityRegistry } from "./registry.js";
 import screenPop from "./screen-pop.js";
 import setVariable from "./set-variable.js";
 import start from "./start.js";
+import startMediaStream from "./start-media-stream.js";
 import subflow from "./subflow.js";
 import subflowStart from "./subflow-start.js";
 import type { ActivitySpec } from "./types.js";
+import virtualAgent from "./virtual-agent.js";
 
 export const CORE_ACTIVITIES: ActivitySpec[] = [
   start,
@@ -46,6 +48,8 @@ export const CORE_ACTIVITIES: ActivitySpec[] = [
   screenPop,
   blindTransfer,
   businessHours,
+  virtualAgent,
+  startMediaStream,
   subflow,
   goTo,
   disconnectContact,

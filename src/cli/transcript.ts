@@ -36,7 +36,7 @@ export class TranscriptPrinter {
     switch (e.type) {
       case "step":
         if (this.options.steps) line(dim(`${e.activityType}${e.port ? ` → ${e.port}` : ""}`));
-        else if (e.port && (e.activityType === "condition-activity" || e.activityType === "case-statement" || e.activityType === "business-hours")) line(dim(`→ ${e.port}`));
+        else if (e.port && (e.activityType === "condition-activity" || e.activityType === "case-statement" || e.activityType === "business-hours" || e.activityType === "ivr-virtualassistantvoice" || e.activityType === "ivr-virtualassistant")) line(dim(`→ ${e.port}`));
         break;
       case "prompt":
         if (e.music) line(`♪ ${e.file ?? "music"}`);
@@ -74,6 +74,9 @@ export class TranscriptPrinter {
         break;
       case "callback":
         line(`callback registered for ${e.number}`);
+        break;
+      case "media-stream":
+        line(`media stream to ${e.destinationName ? `${e.destinationName} (${e.destination})` : e.destination} ${dim("(not streamed: ccflow carries no media)")}`);
         break;
       case "disconnected":
         line(`${e.by === "flow" ? "disconnected the call" : `${e.by} hung up`}`);

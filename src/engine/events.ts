@@ -128,6 +128,18 @@ export interface CallbackEvent extends EventBase {
   queue?: string;
 }
 
+/**
+ * Start Media Stream ran. ccflow streams no media: the event records where the stream would have
+ * gone, so traces and transcripts show it.
+ */
+export interface MediaStreamEvent extends EventBase {
+  type: "media-stream";
+  /** The media destination id, as rendered. */
+  destination: string;
+  /** The destination's display name, when the export carries one. */
+  destinationName?: string;
+}
+
 export interface EventFlowEvent extends EventBase {
   type: "event";
   /** eventSpecificationName (`AgentContactAssigned`, `ContactEnded`, ...). */
@@ -158,6 +170,7 @@ export type CallEvent =
   | DisconnectedEvent
   | ErrorEvent
   | CallbackEvent
+  | MediaStreamEvent
   | EventFlowEvent
   | EndedEvent;
 

@@ -20,7 +20,7 @@ import { bold, dim, formatDiagnostic, red } from "../format.js";
 import { TranscriptPrinter } from "../transcript.js";
 
 /** Event types printed by `--json` (step and event-flow markers only with `--trace`). */
-const JSON_TYPES = new Set(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "callback", "disconnected", "error", "ended"]);
+const JSON_TYPES = new Set(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "callback", "media-stream", "disconnected", "error", "ended"]);
 
 interface CallCommandOptions {
   ani: string;

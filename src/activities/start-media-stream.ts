@@ -1,0 +1,42 @@
+/**
+ * Start Media Stream: in Webex it forks the call's audio to a media destination. ccflow has no
+ * media to stream and NO MEDIA FLOWS: the activity renders `mediaDestinationId`, puts a
+ * `media-stream` event in the call's stream (so the trace and the transcript show where the
+ * stream would have gone) and leaves by `default`. An empty destination leaves by `failure`.
+ */
+import { isTemplate, str } from "./common.js";
+import { ActivityError, type ActivitySpec } from "./types.js";
+
+const DESTINATION = "mediaDestinationId";
+
+const startMediaStream: ActivitySpec = {
+  type: "start-media-stream",
+  ports: () => ["default", "failure"],
+  errorPorts: ["failure"],
+  templates(def) {
+    const v = str(def, DESTINATION);
+    return v && isTemplate(v) ? [{ field: DESTINATION, source: v }] : [];
+  },
+  validate(def, report) {
+    if (!str(def, DESTINATION)?.trim()) {
+      report({ severity: "error", code: "missing-property", message: `Start Media Stream "${def.name}" names no media destination`, path: DESTINATION });
+    }
+  },
+  run(ctx) {
+    const def = ctx.activity;
+    let destination: string;
+    try {
+      destination = ctx.render(str(def, DESTINATION), DESTINATION).trim();
+    } catch (err) {
+      // This activity's only error-class port is `failure`: a destination that does not render goes there too.
+      if (err instanceof ActivityError) throw new ActivityError(err.message, "failure");
+      throw err;
+    }
+    if (!destination) throw new ActivityError(`${def.name}: no media destination (${DESTINATION} is empty), so no media stream can start`, "failure");
+    const name = [def.properties[`${DESTINATION}:name`], def.properties[`${DESTINATION}_name`]].find((v): v is string => typeof v === "string" && v.trim() !== "");
+    ctx.emit({ type: "media-stream", destination, ...(name ? { destinationName: name } : {}) });
+    return "default";
+  },
+};
+
+export default startMediaStream;

@@ -1,0 +1,89 @@
+/**
+ * Virtual Agent (v1 `ivr-virtualassistant`, V2 `ivr-virtualassistantvoice`): in Webex the caller
+ * talks to a bot until it ends the conversation or escalates to a person. ccflow runs no bot: the
+ * environment (or a test scenario) scripts what each virtual agent's conversation comes to
+ * (environment/virtual-agents.ts). The activity says the script's lines to the caller, sets
+ * `MetaData` (JSON), `StateEventName` and `TranscriptURL`, and leaves by the scripted port:
+ * `ENDED`, `ESCALATE` or `error`. A virtual agent nobody scripted is an error naming its id.
+ */
+import type { ActivityDef } from "../flow/types.js";
+import { isTemplate, str } from "./common.js";
+import { ActivityError, type ActivityContext, type ActivitySpec, type TemplateField } from "./types.js";
+
+const ID = "virtualAgentId";
+
+/**
+ * Where the export names the virtual agent: `virtualAgentId` (a static choice, or a template),
+ * or with a variable choice (`configIdRadioGroup` other than `staticConfigId`) the variable in
+ * `variableSelection`, bare or as `{{name}}`.
+ */
+function idSource(def: ActivityDef): { field: string; source: string; variable?: boolean } | undefined {
+  const radio = str(def, "configIdRadioGroup");
+  const variable = str(def, "variableSelection")?.trim();
+  if (radio && radio !== "staticConfigId" && variable) return { field: "variableSelection", source: variable, variable: !isTemplate(variable) };
+  const id = str(def, ID)?.trim();
+  return id ? { field: ID, source: id } : undefined;
+}
+
+function label(def: ActivityDef): string | undefined {
+  const name = [def.properties[`${ID}:name`], def.properties[`${ID}_name`]].find((v): v is string => typeof v === "string" && v.trim() !== "");
+  return name;
+}
+
+function virtualAgentIdOf(ctx: ActivityContext): string {
+  const def = ctx.activity;
+  const src = idSource(def);
+  if (!src) throw new ActivityError(`${def.name}: names no virtual agent (${ID} is empty)`);
+  if (src.variable) {
+    const v = ctx.vars.get(src.source);
+    return v === null || v === undefined ? "" : String(v).trim();
+  }
+  return isTemplate(src.source) ? ctx.render(src.source, src.field).trim() : src.source;
+}
+
+const virtualAgent: ActivitySpec = {
+  type: "ivr-virtualassistantvoice",
+  aliases: ["ivr-virtualassistant"],
+  ports: () => ["ENDED", "ESCALATE", "error"],
+  templates(def) {
+    const out: TemplateField[] = [];
+    const src = idSource(def);
+    if (src && !src.variable && isTemplate(src.source)) out.push({ field: src.field, source: src.source });
+    for (const key of ["eventName", "eventData"]) {
+      const v = str(def, key);
+      if (v && isTemplate(v)) out.push({ field: key, source: v });
+    }
+    return out;
+  },
+  validate(def, report) {
+    if (!idSource(def)) report({ severity: "error", code: "missing-property", message: `Virtual Agent "${def.name}" names no virtual agent`, path: ID });
+  },
+  async run(ctx) {
+    const def = ctx.activity;
+    const id = virtualAgentIdOf(ctx);
+    if (!id) throw new ActivityError(`${def.name}: the virtual agent id rendered empty`);
+    // The event a flow sends the bot; rendered so a broken template fails here as it would in Webex.
+    ctx.render(str(def, "eventName"), "eventName");
+    ctx.render(str(def, "eventData"), "eventData");
+    const answer = ctx.env.virtualAgent?.(id);
+    if (!answer) {
+      const named = label(def);
+      throw new ActivityError(
+        `${def.name}: virtual agent "${id}"${named ? ` (${named})` : ""} is not scripted; ccflow runs no bot — add { id: "${id}", outcome: ENDED | ESCALATE | error } under virtualAgents in the environment file (or in the test scenario)`,
+      );
+    }
+    for (const text of answer.prompts) {
+      ctx.emit({ type: "prompt", text });
+      await ctx.caller.play({ text }, { signal: ctx.signal, interruptible: false });
+    }
+    ctx.output("MetaData", answer.metaData);
+    ctx.output("StateEventName", answer.stateEventName);
+    ctx.output("TranscriptURL", answer.transcriptUrl);
+    if (answer.outcome === "error") {
+      throw new ActivityError(`${def.name}: virtual agent "${id}" ended in error${answer.errorMessage ? `: ${answer.errorMessage}` : " (scripted)"}`);
+    }
+    return answer.outcome;
+  },
+};
+
+export default virtualAgent;
