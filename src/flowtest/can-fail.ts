@@ -30,6 +30,8 @@ const WORLD_DEPENDENT = new Set([
   "queue-lookup",
   "callback",
   "business-hours",
+  "ivr-virtualassistantvoice",
+  "ivr-virtualassistant",
   "subflow",
   "hand-off",
   "goto",

@@ -13,6 +13,7 @@ import type { CallEvent, HttpEvent } from "../engine/events.js";
 import { MASK } from "../engine/variables.js";
 import { formatZodIssues, loadEnvironmentFile } from "../environment/load.js";
 import { environmentSchema, type Environment } from "../environment/schema.js";
+import { layerVirtualAgents } from "../environment/virtual-agents.js";
 import type { FlowDefinition } from "../flow/types.js";
 import { collectReferences } from "../flow/validate.js";
 import { Runtime, RuntimeConfigError, type EmbeddedCrmBinding } from "../runtime/runtime.js";
@@ -130,9 +131,15 @@ async function environmentOf(s: Scenario, dir: string): Promise<{ env?: Environm
   return { env: { ...parsed.data, baseDir: dir } };
 }
 
-/** Adds what the scenario says to the environment: fixture connectors, the agent, schedules. */
+/** Adds what the scenario says to the environment: fixture connectors, the agent, schedules, virtual agents. */
 function shapeEnvironment(env: Environment, s: Scenario, flow: FlowDefinition, start: number, notes: string[]): Environment {
-  const out: Environment = { ...env, connectors: [...env.connectors], agents: [...env.agents], businessHours: [...env.businessHours] };
+  const out: Environment = {
+    ...env,
+    connectors: [...env.connectors],
+    agents: [...env.agents],
+    businessHours: [...env.businessHours],
+    virtualAgents: layerVirtualAgents(s.virtualAgents ?? [], env.virtualAgents),
+  };
   const defined = new Set(out.connectors.flatMap((c) => (c && typeof c === "object" && typeof (c as { id?: unknown }).id === "string" ? [(c as { id: string }).id] : [])));
   if (!s.crm) {
     for (const [id, name] of connectorNames(flow)) {

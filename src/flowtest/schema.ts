@@ -4,6 +4,7 @@
  * from it by scripts/build-scenario-schema.ts. Descriptions here are what an editor shows.
  */
 import { z } from "zod";
+import { virtualAgentListSchema } from "../environment/virtual-agents.js";
 import { regexProblem } from "./match.js";
 
 /** A regex source that must compile (checked at load time, so a typo points at its line). */
@@ -102,7 +103,7 @@ export const crmStateSchema = z
 export type CrmState = z.infer<typeof crmStateSchema>;
 
 const eventType = z
-  .enum(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "disconnected", "error", "callback", "event", "ended"])
+  .enum(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "disconnected", "error", "callback", "media-stream", "event", "ended"])
   .describe("A kind of thing that happens in a call.");
 
 const queuedMatch = z
@@ -204,7 +205,7 @@ export const scenarioSchema = z
     environment: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
       .optional()
-      .describe("An environment file (relative to this file), or its content inline (queues, agents, center, connectors, businessHours, globals)."),
+      .describe("An environment file (relative to this file), or its content inline (queues, agents, center, connectors, businessHours, globals, virtualAgents)."),
     caller: z
       .object({
         ani: z.string().min(1).describe("The caller's number, E.164 (\"+14806754110\")."),
@@ -228,6 +229,9 @@ export const scenarioSchema = z
       .describe("Queue ids whose Queue Contact fails (QUEUE_NOT_FOUND), as when a queue is deleted or misconfigured."),
     crm: crmStateSchema.optional().describe("Records loaded into a fresh embedded CRM; connectors without fixtures are bound to it."),
     http: z.array(httpFixtureSchema).optional().describe("Answers to HTTP requests, first match wins."),
+    virtualAgents: virtualAgentListSchema
+      .optional()
+      .describe("What each Virtual Agent activity's conversation comes to, by virtualAgentId (\"*\" for any): the port (ENDED, ESCALATE, error), MetaData and what the bot says. Wins over the environment's virtualAgents."),
     maxSeconds: z.number().positive().optional().describe("Call time after which the caller hangs up (default 3600)."),
     expect: expectSchema,
   })
