@@ -23,8 +23,9 @@
  *   finds malformed (unclosed tags, several roots, text outside the root).
  *
  * TOML → JSON (smol-toml): tables are objects, arrays of tables arrays; dates and times become
- * their TOML text (`1979-05-27T07:32:00-08:00`, `07:32:00`), integers beyond 2^53 their decimal
- * text, `inf`/`nan` the text `inf`, `-inf`, `nan`. Keys such as `__proto__` are refused.
+ * ISO 8601 text in the form they were written in, with milliseconds (`1979-05-27T07:32:00.000-08:00`,
+ * `2024-05-01`, `07:32:00.000`), integers beyond 2^53 their decimal text, `inf`/`nan` the text
+ * `inf`, `-inf`, `nan`. Keys such as `__proto__` are refused.
  *
  * Reasons never quote the input (a Parse input may be a secure variable): they say what was wrong
  * and where (line, column).
@@ -55,15 +56,15 @@ export function parseDocumentText(text: string, contentType: string | undefined)
   const format = documentFormatOf(contentType);
   if (format === undefined) return { ok: false, reason: `content type ${JSON.stringify(contentType)} is not supported` };
   // Same test as `text.trim() === ""` without copying the body.
-  if (!/\S/.test(text)) return { ok: false, reason: "it is empty" };
+  if (!/\S/.test(text)) return { ok: false, reason: "empty" };
   if (format === "JSON" || format === "YAML") {
     try {
       return { ok: true, value: format === "JSON" ? (JSON.parse(text) as unknown) : (parseYaml(text) as unknown) };
     } catch {
-      return { ok: false, reason: `it is not valid ${format}` };
+      return { ok: false, reason: "malformed" };
     }
   }
-  if (text.length > MAX_DOCUMENT_CHARS) return { ok: false, reason: `it is longer than ${MAX_DOCUMENT_CHARS} characters` };
+  if (text.length > MAX_DOCUMENT_CHARS) return { ok: false, reason: `longer than ${MAX_DOCUMENT_CHARS} characters` };
   return format === "XML" ? parseXml(text) : parseTomlText(text);
 }
 
@@ -83,16 +84,16 @@ const xmlParser = new XMLParser({
 });
 
 function parseXml(text: string): ParsedDocument {
-  if (/<!ENTITY/i.test(text)) return { ok: false, reason: "it declares XML entities (<!ENTITY>), which ccflow refuses" };
+  if (/<!ENTITY/i.test(text)) return { ok: false, reason: "declares XML entities (<!ENTITY>), which ccflow refuses" };
   const valid = XMLValidator.validate(text);
-  if (valid !== true) return { ok: false, reason: `it is not well-formed XML (${valid.err.code} at line ${valid.err.line}, column ${valid.err.col})` };
+  if (valid !== true) return { ok: false, reason: `malformed at line ${valid.err.line}, column ${valid.err.col} (${valid.err.code})` };
   try {
     return { ok: true, value: xmlParser.parse(text) as unknown };
   } catch (err) {
     const message = err instanceof Error ? err.message : "";
-    if (/nested tags/i.test(message)) return { ok: false, reason: `its elements are nested deeper than ${MAX_DEPTH} levels` };
-    if (/reserved|prototype/i.test(message)) return { ok: false, reason: "it uses a reserved name (__proto__, constructor) as an element or attribute" };
-    return { ok: false, reason: "the XML parser refused it" };
+    if (/nested tags/i.test(message)) return { ok: false, reason: `elements nested deeper than ${MAX_DEPTH} levels` };
+    if (/reserved|prototype/i.test(message)) return { ok: false, reason: "uses a reserved name (__proto__, constructor) as an element or attribute" };
+    return { ok: false, reason: "refused by the XML parser" };
   }
 }
 
@@ -104,14 +105,14 @@ function parseTomlText(text: string): ParsedDocument {
     if (err instanceof TomlError) {
       // The first line is the reason; the lines after it quote the document.
       const reason = (err.message.split("\n")[0] ?? "").replace(/^Invalid TOML document:\s*/, "");
-      return { ok: false, reason: `it is not valid TOML (${reason} at line ${err.line}, column ${err.column})` };
+      return { ok: false, reason: `malformed at line ${err.line}, column ${err.column} (${reason})` };
     }
-    return { ok: false, reason: "the TOML parser refused it" };
+    return { ok: false, reason: "refused by the TOML parser" };
   }
   try {
     return { ok: true, value: tomlToJson(table, 0) };
   } catch (err) {
-    if (err instanceof TooDeep) return { ok: false, reason: `its tables are nested deeper than ${MAX_DEPTH} levels` };
+    if (err instanceof TooDeep) return { ok: false, reason: `tables nested deeper than ${MAX_DEPTH} levels` };
     throw err;
   }
 }

@@ -18,7 +18,7 @@ import { applyOutputMappings, compileJsonPath, type JsonPathMissMode, OutputMapp
 import { HttpFailure, type HttpRequestSpec } from "../connectors/types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 import { bool, mapTemplates, str } from "./common.js";
-import { parseDocumentText } from "./document-formats.js";
+import { documentFormatOf, parseDocumentText } from "./document-formats.js";
 import { ActivityError, type ActivityContext, type ActivitySpec, type AsyncActivitySpec, type TemplateField } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 2000;
@@ -157,6 +157,10 @@ const httpRequest: AsyncActivitySpec = {
     const retries = intProperty(def, "retryAttempts");
     if (retries !== undefined && (Number.isNaN(retries) || retries < 0)) {
       report({ severity: "warning", code: "bad-property", message: `HTTP Request "${name}": retryAttempts ${JSON.stringify(def.properties.retryAttempts)} is not a whole number; using ${DEFAULT_RETRY_ATTEMPTS}`, path: "retryAttempts" });
+    }
+    const responseType = str(def, "contentType");
+    if (responseType !== undefined && documentFormatOf(responseType) === undefined) {
+      report({ severity: "warning", code: "unsupported-content-type", message: `HTTP Request "${name}": response content type ${responseType} is not supported (JSON, YAML, XML, TOML); its mappings will not match`, path: "contentType" });
     }
     validateOutputRows(def, report, flow);
   },

@@ -44,8 +44,8 @@ const parseActivity: AsyncActivitySpec = {
       const parsed = parseDocumentText(value, contentType);
       if (!parsed.ok) {
         const shown = ctx.vars.isSecure(name) ? "" : ` (${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)})`;
-        // JSON and YAML say only "not valid"; XML and TOML reasons say what and where (never the text).
-        const why = /^it is not valid (JSON|YAML)$/.test(parsed.reason) ? "" : `: ${parsed.reason}`;
+        // The reason says what and where, never the text (the value may be secure).
+        const why = parsed.reason === "malformed" ? "" : `: ${parsed.reason}`;
         throw new ActivityError(`${def.name}: input variable "${name}" does not hold valid ${contentType.toUpperCase()}${shown}${why}`);
       }
       document = parsed.value;

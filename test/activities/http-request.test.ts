@@ -8,6 +8,7 @@ import httpRequest from "../../src/activities/http-request.js";
 import { ActivityError } from "../../src/activities/types.js";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
 import { createHttpGateway, type ConnectorHttpGateway } from "../../src/connectors/gateway.js";
+import { networkError } from "../../src/connectors/transport.js";
 import { VirtualClock } from "../../src/engine/clock.js";
 import type { Diagnostic, FlowDefinition, VariableType } from "../../src/flow/types.js";
 import { startFixture, type Fixture } from "../connectors/helpers/fixture-server.js";
@@ -229,6 +230,89 @@ describe("HTTP Request with in-process fixtures", () => {
     expect(ctx.fakeVars.outputs.get("GetCustomerInfo")).toBeUndefined();
   });
 
+  it("with timeoutMode status408 a passed deadline leaves by default: status 408, empty body, mappings miss", async () => {
+    const clock = new VirtualClock();
+    const gateway = gatewayWith(async (_req, { clock: c, signal }) => {
+      await c.sleep(10_000, signal);
+      return { status: 200, body: { id: "late" } };
+    });
+    const def = activityDef("Lookup", "http-request-v2", { authenticated: false, httpRequestUrl: "https://api.example.test/slow", httpResponseTimeout: 1500, outputVariableArray: [{ outputVariable: "Note", jsonPathExp: "$.id" }] });
+    const keep = fakeContext({ activity: def, vars: new FakeVariables(types, { Note: "NA" }), http: gateway, clock, env: { http: { jsonPathMiss: "keep", timeoutMode: "status408" } } });
+    expect(await httpRequest.run(keep)).toBe("default");
+    expect(keep.fakeVars.outputs.get("Lookup")).toEqual({ httpStatusCode: 408, httpResponseBody: "", httpResponseHeaders: {} });
+    expect(keep.fakeVars.values.get("Note")).toBe("NA");
+    expect(keep.events).toEqual([{ type: "http", method: "GET", url: "https://api.example.test/slow", ms: 1500, attempts: 1, failure: "timeout after 1500 ms calling https://api.example.test/slow" }]);
+
+    const empty = fakeContext({ activity: def, vars: new FakeVariables(types, { Note: "NA" }), http: gateway, clock, env: { http: { jsonPathMiss: "empty", timeoutMode: "status408" } } });
+    await httpRequest.run(empty);
+    expect(empty.fakeVars.values.get("Note")).toBe("");
+  });
+
+  it("with timeoutMode status408 a reset connection is still an activity error", async () => {
+    const clock = new VirtualClock();
+    const gateway = gatewayWith(() => {
+      throw networkError("ECONNRESET");
+    });
+    const def = activityDef("Lookup", "http-request-v2", { authenticated: false, httpRequestUrl: "https://api.example.test/x", retryAttempts: 0 });
+    const ctx = fakeContext({ activity: def, vars: new FakeVariables(types), http: gateway, clock, env: { http: { jsonPathMiss: "keep", timeoutMode: "status408" } } });
+    await expect(httpRequest.run(ctx)).rejects.toThrow(ActivityError);
+    expect(ctx.fakeVars.outputs.get("Lookup")).toBeUndefined();
+  });
+
+  it("maps XML and TOML responses by JSONPath once normalised to JSON (contentType)", async () => {
+    const clock = new VirtualClock();
+    const xml = '<?xml version="1.0"?><root><item id="7"><name>Dana &amp; Co</name></item><item id="8"><name>Lee</name></item></root>';
+    const toml = 'ticket = { id = 77 }\n[[tags]]\nname = "vip"\n';
+    const gateway = gatewayWith((req) => (req.url.endsWith("/xml") ? { status: 200, headers: { "content-type": "application/xml" }, body: xml } : { status: 200, headers: { "content-type": "application/toml" }, body: toml }));
+    const typesXml: Record<string, VariableType> = { Note: "STRING", TicketId: "STRING", Count: "INTEGER" };
+    const xmlDef = activityDef("Xml", "http-request-v2", {
+      authenticated: false,
+      httpRequestUrl: "https://api.example.test/xml",
+      contentType: "XML",
+      outputVariableArray: [
+        { outputVariable: "Note", jsonPathExp: "$.root.item[0].name" },
+        { outputVariable: "TicketId", jsonPathExp: "root.item[1].@id" },
+      ],
+    });
+    const xmlVars = new FakeVariables(typesXml, { Note: "NA", TicketId: "NA" });
+    await httpRequest.run(fakeContext({ activity: xmlDef, vars: xmlVars, http: gateway, clock }));
+    expect(xmlVars.values.get("Note")).toBe("Dana & Co");
+    expect(xmlVars.values.get("TicketId")).toBe("8");
+
+    const tomlDef = activityDef("Toml", "http-request-v2", {
+      authenticated: false,
+      httpRequestUrl: "https://api.example.test/toml",
+      contentType: "TOML",
+      outputVariableArray: [
+        { outputVariable: "Count", jsonPathExp: "$.ticket.id" },
+        { outputVariable: "Note", jsonPathExp: "$.tags[0].name" },
+      ],
+    });
+    const tomlVars = new FakeVariables(typesXml, { Note: "NA", Count: 0 });
+    const ctx = fakeContext({ activity: tomlDef, vars: tomlVars, http: gateway, clock });
+    await httpRequest.run(ctx);
+    expect(tomlVars.values.get("Count")).toBe(77);
+    expect(tomlVars.values.get("Note")).toBe("vip");
+    // The raw body is still what the server sent.
+    expect(ctx.fakeVars.outputs.get("Toml")?.httpResponseBody).toBe(toml);
+  });
+
+  it("a malformed XML or TOML body, or an XML entity bomb, makes every mapping a miss and still leaves by default", async () => {
+    const clock = new VirtualClock();
+    const bodies: Record<string, string> = {
+      "/bad-xml": "<root><item>1</root>",
+      "/bomb": '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><root><item>&b;</item></root>',
+      "/bad-toml": "ticket = {",
+    };
+    const gateway = gatewayWith((req) => ({ status: 200, body: bodies[new URL(req.url).pathname] ?? "" }));
+    for (const [path, contentType] of [["/bad-xml", "XML"], ["/bomb", "XML"], ["/bad-toml", "TOML"]] as const) {
+      const def = activityDef("Lookup", "http-request-v2", { authenticated: false, httpRequestUrl: `https://api.example.test${path}`, contentType, outputVariableArray: [{ outputVariable: "Note", jsonPathExp: "$..item" }] });
+      const vars = new FakeVariables(types, { Note: "NA" });
+      expect(await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock }))).toBe("default");
+      expect(vars.values.get("Note"), path).toBe("NA");
+    }
+  });
+
   it("fails when a mapped value does not fit the variable's type", async () => {
     const clock = new VirtualClock();
     const gateway = gatewayWith(() => ({ status: 200, body: { n: "many" } }));
@@ -266,13 +350,14 @@ describe("HTTP Request for the validator", () => {
     expect(httpRequest.ports(def)).toEqual(["default"]);
   });
 
-  it("reports a missing connector, a bad method, bad numbers and a bad JSONPath", () => {
+  it("reports a missing connector, a bad method, bad numbers, an unknown response type and a bad JSONPath", () => {
     const found: Array<Omit<Diagnostic, "path" | "activity"> & { path?: string }> = [];
     const def = activityDef("Y", "http-request-v2", {
       authenticated: true,
       httpRequestMethod: "FETCH",
       httpResponseTimeout: "soon",
       retryAttempts: -1,
+      contentType: "CSV",
       outputVariableArray: [{ outputVariable: "A", jsonPathExp: "$.a.." }, { outputVariable: "Select", jsonPathExp: "" }, { outputVariable: "count", jsonPathExp: "$.n" }],
     });
     const flow = { variables: new Map([["Count", {}]]) } as unknown as FlowDefinition;
@@ -282,6 +367,7 @@ describe("HTTP Request for the validator", () => {
       ["error", "bad-property", "httpRequestMethod"],
       ["warning", "bad-property", "httpResponseTimeout"],
       ["warning", "bad-property", "retryAttempts"],
+      ["warning", "unsupported-content-type", "contentType"],
       ["error", "bad-jsonpath", "outputVariableArray[0].jsonPathExp"],
       ["warning", "unknown-variable", "outputVariableArray[0].outputVariable"],
     ]);

@@ -62,6 +62,52 @@ describe("Parse activity", () => {
     expect((err as Error).message).toBe('ParseBot: input variable "Secret" does not hold valid JSON');
   });
 
+  it("maps XML and TOML variables by JSONPath once normalised to JSON", async () => {
+    const xml = run(
+      {
+        inputVariable: "Payload",
+        contentType: "XML",
+        outputVariableArray: [
+          { outputVariable: "Reason", jsonPathExp: "$.escalation.reason" },
+          { outputVariable: "Phones", jsonPathExp: "$.escalation.phone[?(@['@type']=='work')]['#text']" },
+          { outputVariable: "Count", jsonPathExp: "escalation.@attempts" },
+        ],
+      },
+      { Payload: '<escalation attempts="3"><reason>billing</reason><phone type="home">1612</phone><phone type="work">1613</phone></escalation>', Reason: "", Phones: "", Count: 0 },
+    );
+    expect(await xml.result).toBe("default");
+    expect(xml.vars.values.get("Reason")).toBe("billing");
+    expect(xml.vars.values.get("Phones")).toBe('["1613"]');
+    expect(xml.vars.values.get("Count")).toBe(3);
+
+    const toml = run(
+      { inputVariable: "Payload", contentType: "toml", outputVariableArray: [{ outputVariable: "Reason", jsonPathExp: "$.intent.name" }, { outputVariable: "Count", jsonPathExp: "$.intent.turns" }] },
+      { Payload: '[intent]\nname = "billing"\nturns = 4\n', Reason: "", Count: 0 },
+    );
+    await toml.result;
+    expect(toml.vars.values.get("Reason")).toBe("billing");
+    expect(toml.vars.values.get("Count")).toBe(4);
+  });
+
+  it("fails on malformed XML or TOML, and on an XML entity bomb, saying why (value hidden if secure)", async () => {
+    const xml = run({ inputVariable: "Payload", contentType: "XML", outputVariableArray: [] }, { Payload: "<a><b>1</a>" });
+    await expect(xml.result).rejects.toThrow(new ActivityError('ParseBot: input variable "Payload" does not hold valid XML ("<a><b>1</a>"): malformed at line 1, column 8 (InvalidTag)'));
+    const toml = run({ inputVariable: "Secret", contentType: "TOML", outputVariableArray: [] }, { Secret: 'pin = "4711' }, ["Secret"]);
+    const err = (await toml.result.catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(ActivityError);
+    expect(err.message).toMatch(/^ParseBot: input variable "Secret" does not hold valid TOML: malformed at line 1, column \d+ \(.+\)$/);
+    expect(err.message).not.toContain("4711");
+    const bomb = '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;</r>';
+    await expect(run({ inputVariable: "Payload", contentType: "XML", outputVariableArray: [] }, { Payload: bomb }).result).rejects.toThrow(/does not hold valid XML .*: declares XML entities \(<!ENTITY>\), which ccflow refuses$/);
+  });
+
+  it("empties unmatched variables when the environment's http.jsonPathMiss is empty", async () => {
+    const vars = new FakeVariables(types, { Payload: "<r><a>1</a></r>", Reason: "NA" });
+    const def = activityDef("ParseBot", "parse-activity", { inputVariable: "Payload", contentType: "XML", outputVariableArray: [{ outputVariable: "Reason", jsonPathExp: "$.r.b" }] });
+    await parseActivity.run(fakeContext({ activity: def, vars, http, clock: new VirtualClock(), env: { http: { jsonPathMiss: "empty", timeoutMode: "globalError" } } }));
+    expect(vars.values.get("Reason")).toBe("");
+  });
+
   it("fails when the input variable does not exist", async () => {
     await expect(run({ inputVariable: "Nope" }, {}).result).rejects.toThrow('ParseBot: input variable "Nope" is not defined');
   });
