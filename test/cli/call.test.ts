@@ -77,3 +77,31 @@ describe("ccflow call refuses what it cannot run, in one line", () => {
     expect(stderr).toMatch(/env\.yaml: queues: .*array/);
   });
 });
+
+describe("ccflow call into a pipe that closes early", () => {
+  it("stops quietly when the reader has had enough (`ccflow call --json | head -1`)", async () => {
+    const { spawn } = await import("node:child_process");
+    const flow = resolve(repoRoot, "examples/flows/Dynamics_Priority_Routing_Flow.json");
+    const child = spawn(process.execPath, [bin, "call", flow, "--ani", "+14806754110", "--digits", "1", "--json", "--data", dataDir], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    let first = "";
+    // Like `head -1`: read one line, then close our end of the pipe.
+    await new Promise<void>((done) => {
+      child.stdout.on("data", (d: Buffer) => {
+        first += d.toString();
+        if (first.includes("\n")) {
+          child.stdout.destroy();
+          done();
+        }
+      });
+    });
+    const code = await new Promise<number | null>((done) => child.on("exit", done));
+    expect(JSON.parse(first.split("\n")[0]!)).toHaveProperty("type");
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(0);
+  });
+});
