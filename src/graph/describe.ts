@@ -57,6 +57,9 @@ const TYPE_LABELS: Record<string, string> = {
   "disconnect-contact": "Disconnect Contact",
   end: "End Flow",
   "end-subflow": "End Subflow",
+  "ivr-virtualassistantvoice": "Virtual Agent V2",
+  "ivr-virtualassistant": "Virtual Agent",
+  "start-media-stream": "Start Media Stream",
 };
 
 const GLYPHS: Record<string, string> = {
@@ -82,6 +85,9 @@ const GLYPHS: Record<string, string> = {
   "disconnect-contact": "☏",
   end: "✕",
   "end-subflow": "✕",
+  "ivr-virtualassistantvoice": "◎",
+  "ivr-virtualassistant": "◎",
+  "start-media-stream": "≋",
 };
 
 const PORT_LABELS: Record<string, string> = {
@@ -167,6 +173,12 @@ function detail(def: ActivityDef, flow: FlowDefinition): string {
       return text(p.screenPopDesktopLabel) || text(p.screenPopUrl);
     case "business-hours":
       return text(p.businessHoursId) || text(p.businessHoursVariable);
+    case "ivr-virtualassistantvoice":
+    case "ivr-virtualassistant":
+      // The designer's display name of a choice sits beside the id as `<field>:name`.
+      return text(p["virtualAgentId:name"]) || text(p.virtualAgentId) || text(p.variableSelection);
+    case "start-media-stream":
+      return text(p["mediaDestinationId:name"]) || text(p.mediaDestinationId);
     default:
       return "";
   }

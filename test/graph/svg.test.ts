@@ -111,6 +111,25 @@ describe("flows without a diagram", () => {
   });
 });
 
+describe("activities beyond the shared flows", () => {
+  it("draws a virtual agent and a media stream with their designer names, detail and ports", () => {
+    const flow = buildFlow({
+      main: [
+        { name: "Bot", type: "ivr-virtualassistantvoice", props: { virtualAgentId: "billing-bot", "virtualAgentId:name": "Billing bot" } },
+        { name: "Stream", type: "start-media-stream", props: { mediaDestinationId: "md-42" } },
+        { name: "Bye", type: "disconnect-contact" },
+      ],
+      links: [
+        ["Bot", "ENDED", "Bye"],
+        ["Bot", "ESCALATE", "Stream"],
+        ["Stream", "default", "Bye"],
+      ],
+    });
+    const svg = unescape(renderFlowSvg(flow));
+    for (const text of ["Virtual Agent V2", "Billing bot", "Escalate", "Ended", "Start Media Stream", "md-42"]) expect(svg).toContain(text);
+  });
+});
+
 describe("coverage and traces", () => {
   const flow = buildFlow({
     main: [
