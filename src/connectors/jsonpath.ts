@@ -829,6 +829,9 @@ export function applyOutputMappings(
     try {
       result = document === undefined ? { found: false } : evaluateJsonPath(document, path);
     } catch (err) {
+      // A recursive path (`..`) over a body nested tens of thousands deep runs out of stack:
+      // that is the body's fault, not the path's, and the message says so.
+      if (err instanceof RangeError) throw new OutputMappingError(`the response is nested too deeply to search with ${path} for ${variable}`, variable, path);
       throw new OutputMappingError(`bad JSONPath for ${variable}: ${(err as Error).message}`, variable, path);
     }
     if (!result.found || result.value === null) {

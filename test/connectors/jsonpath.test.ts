@@ -149,6 +149,20 @@ describe("outputVariableArray mapping (flow-designer §6.4)", () => {
     expect(applyOutputMappings({ a: 1 }, rows as never, typeOf)).toEqual([]);
   });
 
+  it("says a body nested too deeply for a recursive path is the body's fault, not the path's", () => {
+    const depth = 200_000;
+    const hostile = JSON.parse("[".repeat(depth) + "]".repeat(depth)) as unknown;
+    const failure = (() => {
+      try {
+        applyOutputMappings(hostile, [{ outputVariable: "ContactName", jsonPathExp: "$..fullname" }], typeOf);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(failure).toBeInstanceOf(OutputMappingError);
+    expect((failure as Error).message).toBe("the response is nested too deeply to search with $..fullname for ContactName");
+  });
+
   it("treats JSON null like a miss", () => {
     expect(applyOutputMappings(dataverse, [{ outputVariable: "ContactName", jsonPathExp: "value[1].telephone1" }], typeOf)).toEqual([]);
   });
