@@ -205,7 +205,7 @@ export const scenarioSchema = z
     environment: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
       .optional()
-      .describe("An environment file (relative to this file), or its content inline (queues, agents, center, connectors, businessHours, globals, virtualAgents)."),
+      .describe("An environment file (relative to this file), or its content inline (queues, agents, center, connectors, businessHours, globals, http, virtualAgents)."),
     caller: z
       .object({
         ani: z.string().min(1).describe("The caller's number, E.164 (\"+14806754110\")."),
