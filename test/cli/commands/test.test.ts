@@ -6,7 +6,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runTestCommand } from "../../../src/cli/commands/test.js";
 import { hasShared, seedFlowPath } from "../../helpers/shared.js";
 
@@ -48,7 +48,8 @@ expect:
 
 describe.skipIf(!hasShared)("a newcomer tests the seed flow", () => {
   const dir = mkdtempSync(join(tmpdir(), "ccflow-newcomer-"));
-  copyFileSync(seedFlowPath, join(dir, "MSD_HTTP_Connector_Flow.json"));
+  // In beforeAll: a skipped describe's body still runs to collect its tests.
+  beforeAll(() => copyFileSync(seedFlowPath, join(dir, "MSD_HTTP_Connector_Flow.json")));
 
   it("writes one scenario from the README, runs ccflow test and sees it pass", async () => {
     writeFileSync(join(dir, "known-caller.scenario.yaml"), README_SCENARIO);
