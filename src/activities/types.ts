@@ -4,6 +4,7 @@
  */
 import type { CenterPort, ContactHandle } from "../center/types.js";
 import type { CallerChannel } from "../channels/types.js";
+import type { JsonPathMissMode } from "../connectors/jsonpath.js";
 import type { HttpGateway } from "../connectors/types.js";
 import type { Clock } from "../engine/clock.js";
 import type { CallEventInput } from "../engine/events.js";
@@ -113,8 +114,8 @@ export interface VirtualAgentAnswer {
 
 /** How HTTP Request and Parse treat a timeout and a JSONPath that matches nothing. */
 export interface HttpActivityOptions {
-  /** `keep` leaves the variable unchanged (default), `empty` sets it to "". */
-  jsonPathMiss: "keep" | "empty";
+  /** `keep` leaves the variable unchanged (default); `empty` sets a STRING to "" and other types to null. */
+  jsonPathMiss: JsonPathMissMode;
   /** `globalError`: a timeout is an activity error (default); `status408`: it leaves by `default` with status 408. */
   timeoutMode: "globalError" | "status408";
 }
