@@ -11,10 +11,12 @@ import { register as registerGraph } from "./commands/graph.js";
 import { register as registerServe } from "./commands/serve.js";
 import { register as registerCrm } from "./commands/crm.js";
 import { register as registerFaultProxy } from "./commands/fault-proxy.js";
+import { packageVersion } from "../server/paths.js";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name("ccflow").description("Run Webex Contact Center Flow Designer flows offline").exitOverride();
+  program.version(packageVersion(), "-V, --version", "print ccflow's version");
   registerValidate(program);
   registerCall(program);
   registerConnector(program);

@@ -61,7 +61,7 @@ export class TranscriptPrinter {
         line(`offered to ${bold(e.agentName ?? e.agent)}`);
         break;
       case "requeued":
-        line(yellow(`${e.reason === "rona" ? "not answered (RONA)" : "declined"} by ${e.agent}; back in queue`));
+        line(yellow(`${e.reason === "rona" ? "not answered (RONA)" : "declined"} by ${e.agentName ?? e.agent}; back in queue`));
         break;
       case "answered":
         line(green(`answered by ${bold(e.agentName ?? e.agent)}`));

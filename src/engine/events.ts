@@ -86,6 +86,7 @@ export interface OfferedEvent extends EventBase {
 export interface RequeuedEvent extends EventBase {
   type: "requeued";
   agent: string;
+  agentName?: string;
   reason: "rona" | "declined";
 }
 

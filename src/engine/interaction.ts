@@ -204,7 +204,7 @@ export class Interaction implements ContactHandle {
       case "rona":
       case "declined":
         this.phase = "queued";
-        this.emit({ type: "requeued", agent: notice.agent.id, reason: notice.type === "rona" ? "rona" : "declined" });
+        this.emit({ type: "requeued", agent: notice.agent.id, agentName: notice.agent.name, reason: notice.type === "rona" ? "rona" : "declined" });
         break;
       case "answered":
         this.phase = "engaged";

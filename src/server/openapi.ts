@@ -267,7 +267,7 @@ export function buildOpenApi(version = "0.0.0"): Json {
           required: ["type", "at", "interactionId"],
           description:
             "One event of a call: step {activityType, port}, prompt {text|file, music}, http {method, url, status, ms, attempts, failure}, variable {name, value}, " +
-            "input {digits, outcome}, queued {queue, priority}, offered/answered {agent, agentName, queue}, requeued {agent, reason}, screen-pop {url, target, label}, " +
+            "input {digits, outcome}, queued {queue, priority}, offered/answered {agent, agentName, queue}, requeued {agent, agentName, reason}, screen-pop {url, target, label}, " +
             "transferred, disconnected {by}, error {message, handling}, callback, event {name}, ended {reason}.",
           properties: {
             type: { type: "string" },

@@ -234,6 +234,29 @@ describe("ending", () => {
   });
 });
 
+describe("requeue", () => {
+  it("names the agent who declined or let the offer ring out, as every other agent message does", async () => {
+    const flow = buildFlow({
+      main: [{ name: "Q", type: "queue-contact", props: { destination: "q-1" } }, { name: "Hold", type: "play-music", props: { prompt: "m.wav", duration: "30" } }],
+      links: [["Q", "default", "Hold"], ["Hold", "default", "Hold"]],
+    });
+    const { rec, center, interaction } = run(flow);
+    while (center.queued.length === 0) await new Promise((r) => setImmediate(r));
+    const chloe = { id: "chloe", name: "Chloe Berg" };
+    const queue = { id: "q-1", name: "Queue q-1" };
+    for (const type of ["rona", "declined"] as const) {
+      interaction.notify({ type: "offered", agent: chloe, queue });
+      interaction.notify({ type, agent: chloe, queue });
+    }
+    expect(rec.of("requeued").map((e) => ({ agent: e.agent, agentName: e.agentName, reason: e.reason }))).toEqual([
+      { agent: "chloe", agentName: "Chloe Berg", reason: "rona" },
+      { agent: "chloe", agentName: "Chloe Berg", reason: "declined" },
+    ]);
+    interaction.hangup();
+    await interaction.done;
+  });
+});
+
 describe("typed variables", () => {
   it("keeps DECIMAL values Java doubles, so they render as Webex renders them", async () => {
     const flow = buildFlow({

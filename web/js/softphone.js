@@ -35,7 +35,7 @@ export function describeEvent(e) {
     case "offered":
       return `Offered to ${e.agentName ?? e.agent}`;
     case "requeued":
-      return `Back in queue (${e.reason === "rona" ? "no answer" : "declined"} by ${e.agent})`;
+      return `Back in queue (${e.reason === "rona" ? "no answer" : "declined"} by ${e.agentName ?? e.agent})`;
     case "answered":
       return `Answered by ${e.agentName ?? e.agent}`;
     case "screen-pop":
@@ -264,7 +264,7 @@ export function mountSoftphone(root) {
         note(`Ringing ${e.agentName ?? e.agent}…`);
         break;
       case "requeued":
-        note(`${e.agent} ${e.reason === "rona" ? "did not answer" : "declined"}: back in the queue`);
+        note(`${e.agentName ?? e.agent} ${e.reason === "rona" ? "did not answer" : "declined"}: back in the queue`);
         break;
       case "answered":
         note(h("span", "Connected to ", h("b", e.agentName ?? e.agent)), "good");

@@ -302,7 +302,7 @@ function traceRow(e, i, t0) {
     case "offered":
       return row("agent", `offered to ${e.agentName ?? e.agent}`);
     case "requeued":
-      return row("agent", `back in queue: ${e.reason} (${e.agent})`);
+      return row("agent", `back in queue: ${e.reason === "rona" ? "no answer from" : "declined by"} ${e.agentName ?? e.agent}`);
     case "answered":
       return row("agent", `answered by ${e.agentName ?? e.agent}`);
     case "screen-pop":

@@ -26,12 +26,23 @@ type Io = { out: (s: string | Buffer) => void; err: (s: string) => void };
 const FORMATS = ["svg", "png", "mermaid"] as const;
 type Format = (typeof FORMATS)[number];
 
+/** What each output extension holds; a file named otherwise would hold something it does not say. */
+const EXTENSIONS: Record<string, Format> = { ".svg": "svg", ".png": "png", ".md": "mermaid", ".mmd": "mermaid", ".mermaid": "mermaid" };
+
 function formatOf(opts: GraphOptions): Format | string {
   if (opts.format) return opts.format.toLowerCase();
   const ext = opts.out ? extname(opts.out).toLowerCase() : "";
-  if (ext === ".png") return "png";
-  if (ext === ".md" || ext === ".mmd" || ext === ".mermaid") return "mermaid";
-  return "svg";
+  return EXTENSIONS[ext] ?? "svg";
+}
+
+/** Refuses an --out whose extension names another format than the one written (x.jpg, x.png with --format svg). */
+function extensionProblem(out: string | undefined, format: Format): string | undefined {
+  if (!out) return undefined;
+  const ext = extname(out).toLowerCase();
+  const named = EXTENSIONS[ext];
+  if (named === format) return undefined;
+  if (!named) return `cannot write ${format === "mermaid" ? "Mermaid" : format.toUpperCase()} to ${out}: ccflow graph writes .svg, .png or .md/.mmd (Mermaid)${ext ? `, not ${ext}` : ""}`;
+  return `--format ${format} does not match ${out} (a ${ext} file holds ${named === "mermaid" ? "Mermaid" : named.toUpperCase()})`;
 }
 
 async function readCoverage(file: string, flowName: string, flowFile: string): Promise<FlowCoverage | string> {
@@ -56,6 +67,11 @@ export async function runGraphCommand(flowFile: string, opts: GraphOptions, io: 
   const format = formatOf(opts);
   if (!FORMATS.includes(format as Format)) {
     io.err(`ccflow: --format must be svg, png or mermaid, not ${JSON.stringify(opts.format)}\n`);
+    return 1;
+  }
+  const mismatch = extensionProblem(opts.out, format as Format);
+  if (mismatch) {
+    io.err(`ccflow: ${mismatch}\n`);
     return 1;
   }
   const panels = opts.panels ?? "both";

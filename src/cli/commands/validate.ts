@@ -1,12 +1,16 @@
 /**
  * `ccflow validate <flow.json...> [--env env.yaml] [--json]`: reports every problem of each flow
- * at once (activity, id, JSON path), exit 0 when no errors, 1 otherwise.
+ * at once (activity, id, JSON path), exit 0 when no errors, 1 otherwise. With --env, bindings are
+ * checked as `ccflow serve` makes them (a connector the file leaves out goes to the embedded CRM)
+ * and each one serve would make on its own is printed.
  */
 import type { Command } from "commander";
 import { createRegistry } from "../../activities/index.js";
 import { allActivities, validateFlow, type BindingCheck } from "../../flow/validate.js";
 import type { Diagnostic } from "../../flow/types.js";
-import { loadEnvironmentFile, bindingCheckOf } from "../../environment/load.js";
+import { loadEnvironmentFile } from "../../environment/load.js";
+import { previewServeBindings } from "../../environment/serve-bindings.js";
+import type { FlowDefinition } from "../../flow/types.js";
 import { readFlowFile } from "../flow-file.js";
 import { bold, dim, formatDiagnostic, green, red, yellow } from "../format.js";
 
@@ -18,16 +22,22 @@ interface FileReport {
   errors: number;
   warnings: number;
   diagnostics: Diagnostic[];
+  /** With --env: what serve would bind that the environment does not spell out. */
+  bound?: string[];
 }
 
-export async function validateFiles(files: string[], bindings?: BindingCheck): Promise<FileReport[]> {
+/** Per flow: the bindings to check against, and what serve would add on its own. */
+export type BindingsFor = (flow: FlowDefinition) => { check: BindingCheck; lines: string[] };
+
+export async function validateFiles(files: string[], bindingsFor?: BindingsFor): Promise<FileReport[]> {
   const registry = createRegistry();
   const reports: FileReport[] = [];
   for (const file of files) {
     const read = await readFlowFile(file);
     const diagnostics = [...read.diagnostics];
+    const bindings = read.flow && bindingsFor ? bindingsFor(read.flow) : undefined;
     // A loop, not push(...): spreading a very long list overflows the call stack.
-    if (read.flow) for (const d of validateFlow(read.flow, registry, bindings)) diagnostics.push(d);
+    if (read.flow) for (const d of validateFlow(read.flow, registry, bindings?.check)) diagnostics.push(d);
     const errors = diagnostics.filter((d) => d.severity === "error").length;
     reports.push({
       file,
@@ -37,6 +47,7 @@ export async function validateFiles(files: string[], bindings?: BindingCheck): P
       errors,
       warnings: diagnostics.length - errors,
       diagnostics,
+      ...(bindings ? { bound: bindings.lines } : {}),
     });
   }
   return reports;
@@ -51,7 +62,7 @@ export function register(program: Command): void {
     .option("--json", "print one JSON report for machines")
     .option("-q, --quiet", "print errors only")
     .action(async (files: string[], opts: { env?: string; json?: boolean; quiet?: boolean }) => {
-      let bindings: BindingCheck | undefined;
+      let bindings: BindingsFor | undefined;
       if (opts.env) {
         const env = await loadEnvironmentFile(opts.env);
         if (!env.ok) {
@@ -59,7 +70,8 @@ export function register(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        bindings = bindingCheckOf(env.environment);
+        const environment = env.environment;
+        bindings = (flow) => previewServeBindings(environment, [flow]);
       }
       const reports = await validateFiles(files, bindings);
       if (opts.json) {
@@ -72,6 +84,7 @@ export function register(program: Command): void {
           const what = name ? `${bold(name)} ${dim(`(${r.activities} activities)`)}` : "";
           process.stdout.write(`${r.file}${what ? `  ${what}` : ""}\n`);
           for (const d of shown) process.stdout.write(`${formatDiagnostic(d)}\n`);
+          if (!opts.quiet) for (const b of r.bound ?? []) process.stdout.write(`${dim(`  serve binds: ${b}`)}\n`);
           const summary = r.valid
             ? green(`  ✓ valid${r.warnings ? ` (${r.warnings} warning${r.warnings === 1 ? "" : "s"})` : ""}`)
             : red(`  ✗ ${r.errors} error${r.errors === 1 ? "" : "s"}`) + (r.warnings ? yellow(`, ${r.warnings} warning${r.warnings === 1 ? "" : "s"}`) : "");

@@ -36,6 +36,16 @@ describe("ccflow graph", () => {
     expect(mermaid.out.startsWith("flowchart LR")).toBe(true);
   });
 
+  it("refuses to write a file whose extension names another format (x.jpg, x.png with --format svg)", async () => {
+    const jpg = join(dir, "x.jpg");
+    const r = await graph(example, { out: jpg });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`ccflow: cannot write SVG to ${jpg}: ccflow graph writes .svg, .png or .md/.mmd (Mermaid), not .jpg\n`);
+    expect(() => readFileSync(jpg)).toThrow();
+    const png = join(dir, "y.png");
+    expect((await graph(example, { out: png, format: "svg" })).err).toBe(`ccflow: --format svg does not match ${png} (a .png file holds PNG)\n`);
+  });
+
   it("highlights what the scenarios covered, from ccflow test --coverage-out", async () => {
     const coverage = join(dir, "coverage.json");
     const test = await runTestCommand([resolve(repoRoot, "examples/scenarios/dynamics-priority-routing/goodbye.scenario.yaml")], { reporter: "text", jobs: "1", coverage: false, coverageOut: coverage }, { out: () => undefined, err: () => undefined, cwd: dir });
