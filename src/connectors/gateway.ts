@@ -11,7 +11,6 @@
  * - Any HTTP status resolves; a timeout, a transport failure, a refused token or a bad
  *   configuration rejects with HttpFailure. No secret reaches a result, an error or a log.
  */
-import { EventEmitter } from "node:events";
 import { whenAborted } from "../engine/abort.js";
 import { SystemClock, startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
 import { HttpFailure, type HttpFailureKind, type HttpGateway, type HttpRequestSpec, type HttpResult } from "./types.js";
@@ -131,17 +130,16 @@ class CallerAborted extends Error {
 
 /**
  * One activity's deadline on the Clock, merged with the contact's abort signal. The abort is
- * kept as plain state plus, on demand, an AbortSignal (token waits, backoff, fixtures) or an
- * EventEmitter (undici): in a profile an AbortSignal handed to undici cost as much CPU as the
- * rest of the request path, an EventEmitter almost nothing. The timer is a clock timer and the
- * contact's signal is watched through `whenAborted`, so a request that finishes in time creates
- * no AbortController and touches no EventTarget.
+ * kept as plain state plus callbacks, and an AbortSignal only on demand (token waits, backoff,
+ * fixtures that ask): in a profile an AbortSignal handed to undici cost as much CPU as the rest
+ * of the request path. The timer is a clock timer and the contact's signal is watched through
+ * `whenAborted`, so a request that finishes in time creates no AbortController and touches no
+ * EventTarget.
  */
 class Deadline {
   readonly at: number;
   private reason: Error | undefined;
   private controller: AbortController | undefined;
-  private emitter: EventEmitter | undefined;
   private readonly timer: ClockTimer;
   private readonly unwatch: (() => void) | undefined;
 
@@ -161,7 +159,6 @@ class Deadline {
     if (this.reason) return;
     this.reason = reason;
     this.controller?.abort(reason);
-    this.emitter?.emit("abort");
     const callbacks = this.callbacks;
     this.callbacks = undefined;
     if (callbacks) for (const f of callbacks) f();
@@ -191,12 +188,6 @@ class Deadline {
       if (this.reason) this.controller.abort(this.reason);
     }
     return this.controller.signal;
-  }
-
-  get abortEmitter(): EventEmitter {
-    // Only handed out while not aborted (checked just before each send).
-    if (!this.emitter) this.emitter = new EventEmitter();
-    return this.emitter;
   }
 
   get timedOut(): boolean {
@@ -238,10 +229,6 @@ class OutgoingRequest implements TransportRequest {
 
   get signal(): AbortSignal {
     return this.deadline.signal;
-  }
-
-  get abortEmitter(): EventEmitter {
-    return this.deadline.abortEmitter;
   }
 
   onAbort(callback: () => void): () => void {

@@ -7,7 +7,6 @@
  * while a real socket is in flight. The fixture transport does not: its handler waits on the
  * clock itself (`clock.sleep(...)`), which a VirtualClock must be free to advance.
  */
-import type { EventEmitter } from "node:events";
 import { Agent, type Dispatcher } from "undici";
 import type { Clock } from "../engine/clock.js";
 
@@ -19,13 +18,8 @@ export interface TransportRequest {
   /** Aborted at the activity's deadline or when the contact hangs up (may be created on access). */
   readonly signal: AbortSignal;
   /**
-   * The same abort as an EventEmitter (`abort` event), when the caller offers one: undici takes
-   * either, and an AbortSignal costs it far more per request.
-   */
-  readonly abortEmitter?: EventEmitter;
-  /**
-   * The same abort as a plain callback, when the caller offers it: the cheapest of the three for
-   * an in-process transport. Calls `callback` once on abort; returns a function that removes it.
+   * The same abort as a plain callback, when the caller offers it: cheaper than the signal, which
+   * is then made only if a fixture asks for it. Calls `callback` once on abort; returns the remover.
    */
   onAbort?(callback: () => void): () => void;
   /** Real-time cap in ms for this exchange (the remaining deadline), for socket-level timeouts. */
@@ -108,19 +102,43 @@ function decoderFor(contentType: string | undefined): TextDecoder {
 }
 
 /**
+ * Watches a request's abort: through its plain callback when it offers one (the cheapest: no
+ * EventTarget is touched), else through its AbortSignal. Returns the remover. Both transports
+ * watch the abort this one way.
+ */
+export function watchAbort(req: TransportRequest, callback: () => void): () => void {
+  if (req.onAbort) return req.onAbort(callback);
+  const signal = req.signal;
+  if (signal.aborted) {
+    callback();
+    return () => undefined;
+  }
+  signal.addEventListener("abort", callback, { once: true });
+  return () => signal.removeEventListener("abort", callback);
+}
+
+/**
  * One exchange on an undici dispatcher, at its handler level rather than through `request()`:
  * no AsyncResource, no response stream and no promise chain per request — the response is a few
- * chunks collected into one buffer. Headers come out lower-cased, repeated ones joined with `, `;
- * the body is decoded by its charset (UTF-8 without one); an abort stops the exchange at once.
+ * chunks collected into one buffer. Written against undici's controller API (`onRequestStart` …
+ * `onResponseError`): the controller is the one way to stop the exchange, whether the abort comes
+ * before the request is on a socket or while the body streams in. Headers come out lower-cased,
+ * repeated ones joined with `, `; the body is decoded by its charset (UTF-8 without one).
  */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
-  private abortFn: ((reason?: Error) => void) | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
   private abortReason: TransportError | undefined;
   private status = 0;
-  private rawHeaders: Buffer[] | undefined;
+  private headers: Record<string, string> | undefined;
   private readonly chunks: Buffer[] = [];
   private settled = false;
-  private readonly unwatch: (() => void) | undefined;
+  // An abort that already happened fires during watchAbort, before its remover is assigned.
+  private unwatch: () => void = () => undefined;
+
+  /** Whether the exchange already ended (an abort before dispatch ends it at construction). */
+  get done(): boolean {
+    return this.settled;
+  }
 
   constructor(
     req: TransportRequest,
@@ -128,48 +146,34 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (res: TransportResponse) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    const onAbort = () => {
+    this.unwatch = watchAbort(req, () => {
       this.abortReason = new TransportError("ABORTED", "request aborted");
-      this.abortFn?.(this.abortReason);
+      this.controller?.abort(this.abortReason);
       this.fail(this.abortReason);
-    };
-    if (req.onAbort) this.unwatch = req.onAbort(onAbort);
-    else if (req.abortEmitter) {
-      const emitter = req.abortEmitter;
-      emitter.once("abort", onAbort);
-      this.unwatch = () => emitter.removeListener("abort", onAbort);
-    } else {
-      const signal = req.signal;
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.unwatch = () => signal.removeEventListener("abort", onAbort);
-      }
-    }
+    });
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.abortReason) abort(this.abortReason);
-    else this.abortFn = abort;
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // undici calls this again for a request retried on a fresh socket: the newest controller wins.
+    this.controller = controller;
+    if (this.abortReason) controller.abort(this.abortReason);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
-    if (statusCode < 200) return true;
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return;
     this.status = statusCode;
-    this.rawHeaders = rawHeaders;
-    return true;
+    this.headers = headersOf(headers);
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunks.push(chunk);
-    return true;
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     if (this.settled) return;
     this.settled = true;
-    this.unwatch?.();
-    const headers = headersOf(this.rawHeaders ?? []);
+    this.unwatch();
+    const headers = this.headers ?? {};
     const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     let body: string;
     try {
@@ -180,7 +184,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.resolve({ status: this.status, headers, body });
   }
 
-  onError(err: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
     // The Agent's maxResponseSize stops an oversized body while it streams in.
     if ((err as { code?: string })?.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") this.fail(new TransportError("TOO_LARGE", `response body larger than ${this.maxBytes} bytes`));
     // After an abort the caller reports the deadline or the hang-up, not this error.
@@ -190,17 +194,22 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   private fail(err: TransportError): void {
     if (this.settled) return;
     this.settled = true;
-    this.unwatch?.();
+    this.unwatch();
     this.reject(err);
   }
 }
 
-/** Raw header pairs as one object: names lower-cased, values latin-1 (as undici reads them), repeats joined. */
-function headersOf(raw: Buffer[]): Record<string, string> {
+/**
+ * undici's parsed headers as one object of strings: names lower-cased (undici already does), a
+ * repeated header's values joined with `, `, and `__proto__` kept as data.
+ */
+function headersOf(parsed: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString("latin1").toLowerCase();
-    const value = raw[i + 1]!.toString("latin1");
+  for (const rawName in parsed) {
+    const v = parsed[rawName];
+    if (v === undefined) continue;
+    const name = rawName.toLowerCase();
+    const value = Array.isArray(v) ? v.join(", ") : v;
     if (Object.hasOwn(out, name)) out[name] = `${out[name]}, ${value}`;
     else if (name === "__proto__") Object.defineProperty(out, name, { value, enumerable: true, configurable: true, writable: true });
     else out[name] = value;
@@ -249,13 +258,14 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       // in flight); the deadline proper is on the Clock.
       const realCap = req.timeoutMs !== undefined ? Math.max(1, Math.ceil(req.timeoutMs)) : undefined;
       const handler = new ExchangeHandler(req, maxBytes, resolve, reject);
+      if (handler.done) return;
       try {
         agentFor(req.ca).dispatch(
           { origin: target.origin, path: `${target.pathname}${target.search}`, method: req.method as "GET", headers: req.headers, body: req.body, headersTimeout: realCap, bodyTimeout: realCap },
           handler,
         );
       } catch (err) {
-        handler.onError(err as Error);
+        handler.onResponseError(undefined, err as Error);
       }
     });
 
@@ -337,13 +347,8 @@ class FixtureExchange {
     const req = this.req;
     // The abort is watched through the request's plain callback when it offers one: its
     // AbortSignal is then created only if the handler asks for it (`tools.signal`).
-    if (req.onAbort) this.unwatch = req.onAbort(() => this.aborted());
-    else {
-      if (req.signal.aborted) return this.reject(req.signal.reason);
-      const onAbort = () => this.aborted();
-      req.signal.addEventListener("abort", onAbort, { once: true });
-      this.unwatch = () => req.signal.removeEventListener("abort", onAbort);
-    }
+    this.unwatch = watchAbort(req, () => this.aborted());
+    if (this.settled) return;
     // The handler runs after send returns, as a request would (a then on a settled promise is
     // the cheap microtask: Node wraps queueMicrotask callbacks in an AsyncResource).
     SETTLED.then(() => this.run());
