@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The user's CCFLOW_* variables must not reach the code under test (see the file's header).
+    setupFiles: ["test/helpers/hermetic-env.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     dataDir: args.dataDir,
     port: 0,
     httpsPort: 0,
+    // The development credentials the benchmark signs in with, whatever CCFLOW_* the shell holds.
+    env: {},
     demoData: false,
     substringIndex: args.substringIndex,
     // The load test is the only client; Dataverse's per-user limits would throttle it.

@@ -120,6 +120,16 @@ async function startService(dataDir: string, substringIndex: boolean): Promise<S
     child.on("exit", (code) => reject(new Error(`CRM server exited (${code}) before it was ready`)));
   });
   const pool = new Pool(url, { connections: 16, pipelining: 1 });
+  try {
+    return { url, token: await fetchToken(pool, url), pool, child };
+  } catch (err) {
+    // A child left running would keep `npm run bench` alive after its report.
+    await stopService({ url, token: "", pool, child });
+    throw err;
+  }
+}
+
+async function fetchToken(pool: Pool, url: string): Promise<string> {
   const response = await pool.request({
     path: `/${DEV_CREDENTIALS.tenantId}/oauth2/v2.0/token`,
     method: "POST",
@@ -127,8 +137,8 @@ async function startService(dataDir: string, substringIndex: boolean): Promise<S
     body: new URLSearchParams({ grant_type: "client_credentials", client_id: DEV_CREDENTIALS.clientId, client_secret: DEV_CREDENTIALS.clientSecret, scope: `${url}/.default` }).toString(),
   });
   const body = (await response.body.json()) as { access_token?: string };
-  if (!body.access_token) throw new Error("no token from the CRM");
-  return { url, token: body.access_token, pool, child };
+  if (!body.access_token) throw new Error(`no token from the CRM (status ${response.statusCode})`);
+  return body.access_token;
 }
 
 async function stopService(service: Service): Promise<void> {

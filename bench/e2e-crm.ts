@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     dataDir: args.dataDir,
     port: 0,
     httpsPort: 0,
+    // The development credentials the benchmark signs in with, whatever CCFLOW_* the shell holds.
+    env: {},
     demoData: true,
     // The benchmark is the only client: Dataverse's per-user service protection limits (6,000
     // requests per 5 minutes, 52 at once) would throttle it, which is not what is measured here.

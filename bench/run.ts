@@ -44,4 +44,5 @@ async function main(): Promise<void> {
   if (json) process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }
 
-void main();
+// A bench that failed may leave a child process or a pool behind; the run still ends when done.
+void main().finally(() => setTimeout(() => process.exit(), 1_000).unref());

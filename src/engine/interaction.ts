@@ -444,12 +444,12 @@ export class Interaction implements ContactHandle {
       vars.setNamespace(START_NAMESPACES, this.vars.get("NewPhoneContact") as Record<string, unknown>);
       const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { flow, vars });
       if (exit.kind === "error") throw new ActivityError(`subflow "${flow.name}": ${exit.message}`);
-      if (exit.kind === "interrupted") throw new InterruptedError("subflow interrupted");
+      if (exit.kind === "interrupted") throw InterruptedError.of("subflow interrupted");
       if (exit.kind === "end" && exit.end === "disconnect") {
         this.emit({ type: "disconnected", by: "flow", activity: exit.activity?.name, flow: `subflow:${flow.name}` });
         this.options.channel.hangup();
         this.finish("disconnected");
-        throw new InterruptedError("disconnected in subflow");
+        throw InterruptedError.of("disconnected in subflow");
       }
       const out: Record<string, unknown> = {};
       for (const def of flow.variables.values()) {
@@ -597,11 +597,9 @@ class ProcessContext implements ActivityContext {
   }
 
   emit(event: CallEventInput): void {
-    const e = event as CallEventInput & { activity?: string; activityId?: string; flow?: string };
-    e.activity ??= this.activity.name;
-    e.activityId ??= this.activity.id;
-    e.flow ??= this.flowName;
-    this.contact.emitFromActivity(e);
+    // The caller's object is left as it was given: it may be shared (a constant event) or reused.
+    const given = event as CallEventInput & { activity?: string; activityId?: string; flow?: string };
+    this.contact.emitFromActivity({ ...given, activity: given.activity ?? this.activity.name, activityId: given.activityId ?? this.activity.id, flow: given.flow ?? this.flowName } as CallEventInput);
   }
 
   private fail(err: unknown, field: string): never {
@@ -630,11 +628,9 @@ export class InterruptedError extends Error {
   }
 
   constructor(readonly reason: string) {
-    // Thrown and caught on every answered or ended call: a stack trace would only cost time.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    // One instance per reason is shared (see `of`), so its stack is captured once, not per call;
+    // the process-wide Error.stackTraceLimit is left alone.
     super(`interrupted: ${reason}`);
-    Error.stackTraceLimit = limit;
     this.name = "InterruptedError";
   }
 }

@@ -1,0 +1,13 @@
+/**
+ * Runs before every test file: the suite must not depend on the shell it runs in. ccflow reads
+ * CCFLOW_* variables for the CRM's credentials, data directory and secrets file, so a developer
+ * who exported CCFLOW_CLIENT_ID for `npm start` would otherwise fail tests that expect the
+ * development app. The knobs that tune the test run itself (soak mode, seed, call count, where
+ * figures go) are kept; everything else under CCFLOW_ is removed. Tests that want a variable
+ * pass an explicit env to what they run.
+ */
+const TEST_KNOBS = new Set(["CCFLOW_LONG", "CCFLOW_SEED", "CCFLOW_CALLS", "CCFLOW_FIGURES_DIR"]);
+
+for (const name of Object.keys(process.env)) {
+  if (name.startsWith("CCFLOW_") && !TEST_KNOBS.has(name)) delete process.env[name];
+}
