@@ -2,7 +2,8 @@
 import type { FlowDefinition } from "../../src/flow/types.js";
 import { buildFlow, tts } from "../helpers/flow-builder.js";
 
-export function supportFlow(): FlowDefinition {
+/** `menuTimeoutSeconds`: how long the menu waits for a key (the load test gives a busy machine room). */
+export function supportFlow(options: { menuTimeoutSeconds?: number } = {}): FlowDefinition {
   return buildFlow({
     name: "Support_Line",
     variables: [
@@ -12,7 +13,7 @@ export function supportFlow(): FlowDefinition {
     ],
     main: [
       { name: "Welcome", type: "play-message", props: tts("Welcome to the test line.") },
-      { name: "Menu", type: "ivr-menu", props: { ...tts("Press 1 for support."), menuLinks: ["1"], interruptible: true, entryTimeout: "10" } },
+      { name: "Menu", type: "ivr-menu", props: { ...tts("Press 1 for support."), menuLinks: ["1"], interruptible: true, entryTimeout: String(options.menuTimeoutSeconds ?? 10) } },
       { name: "SetPin", type: "set-variable", props: { srcVariable: "Pin", srcVariableType: "STRING", expr: "9876" } },
       { name: "Queue", type: "queue-contact", props: { destination: "Q-Test", toggle: true, priorityRadioGroup: "variablePriority", priorityVariable: "{{Prio}}" } },
       { name: "Hold", type: "play-music", props: { prompt: "hold.wav", duration: "30" } },
