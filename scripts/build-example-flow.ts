@@ -92,7 +92,7 @@ const main: Node[] = [
     props: http("contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'{{ANI}}')&$top=1", [["CustomerID", "value[0].contactid"], ["ContactName", "value[0].fullname"]]),
   },
   { name: "ContactLookupOk", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 840, y: -280, ports: ["true", "false", "error"], props: httpOk("LookupContact") },
-  { name: "KnownCaller", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 1080, y: -280, ports: ["true", "false", "error"], props: { expression: '{{ CustomerID != "NA" }}' } },
+  { name: "KnownCaller", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 1080, y: -280, ports: ["true", "false", "error"], props: { expression: '{{ CustomerID != "" }}' } },
   { name: "PlayUnknownCaller", group: "action", activityName: "play-message", activityId: "5f114466ef5cfc454fbbf131", x: 1320, y: -280, ports: ["default", "error"], props: TTS("We could not find an account for this number. Let me connect you with an agent.") },
   { name: "MarkExisting", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: -120, y: -40, ports: ["out", "error"], props: setVars([["CustomerType", "STRING", "Existing"]]) },
   {
@@ -105,7 +105,7 @@ const main: Node[] = [
     ]),
   },
   { name: "CaseLookupOk", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 360, y: -40, ports: ["true", "false", "error"], props: httpOk("LookupLatestCase") },
-  { name: "HasOpenCase", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 600, y: -40, ports: ["true", "false", "error"], props: { expression: '{{ CaseId != "NA" }}' } },
+  { name: "HasOpenCase", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 600, y: -40, ports: ["true", "false", "error"], props: { expression: '{{ CaseId != "" }}' } },
   {
     name: "PriorityFromCase", group: "set-variable", activityName: "set-variable", activityId: "set-variable", x: 840, y: -40, ports: ["out", "error"],
     props: setVars([["QueuePriority", "INTEGER", "{{ CasePriority == 1 ? 1 : (CasePriority == 2 ? 5 : (CasePriority == 3 ? 9 : 10)) }}"]]),
@@ -218,9 +218,9 @@ const popProps = (label: string, query: Record<string, string>) => ({
 });
 
 eventNodes.push(
-  { name: "CaseKnown", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: -60, y: -200, ports: ["true", "false", "error"], props: { expression: '{{ CaseId != "NA" }}' } },
+  { name: "CaseKnown", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: -60, y: -200, ports: ["true", "false", "error"], props: { expression: '{{ CaseId != "" }}' } },
   { name: "PopOpenCase", group: "action", activityName: "screen-pop", activityId: "5f36ab33791fbc3e0eae20c8", x: 180, y: -260, ports: ["default"], props: popProps("Open case {{CaseNumber}}", { id: "{{CaseId}}" }) },
-  { name: "PopNewCase", group: "action", activityName: "screen-pop", activityId: "5f36ab33791fbc3e0eae20c8", x: 180, y: -140, ports: ["default"], props: popProps("New case for {{ContactName}}", { customerid: "{{CustomerID}}", phone: "{{ANI}}" }) },
+  { name: "PopNewCase", group: "action", activityName: "screen-pop", activityId: "5f36ab33791fbc3e0eae20c8", x: 180, y: -140, ports: ["default"], props: popProps("New case for {{ ContactName | default(NewContact.ANI) }}", { customerid: "{{CustomerID}}", phone: "{{ANI}}" }) },
   { name: "EndAnswered", group: "end", activityName: "end", activityId: "end", x: 420, y: -200, ports: [], props: {} },
   { name: "EndOffered", group: "end", activityName: "end", activityId: "end", x: -60, y: 0, ports: [], props: {} },
   { name: "EndContactEnded", group: "end", activityName: "end", activityId: "end", x: -60, y: 200, ports: [], props: {} },
@@ -317,12 +317,13 @@ const flow = {
   ],
   variables: [
     variable("ANI", "STRING", "", false),
-    variable("CustomerID", "STRING", "NA", true, "Customer ID"),
-    variable("ContactName", "STRING", "NA", true, "Customer"),
+    // Empty until the CRM answers: a placeholder such as "NA" would reach the agent's desktop.
+    variable("CustomerID", "STRING", "", true, "Customer ID"),
+    variable("ContactName", "STRING", "", true, "Customer"),
     variable("CustomerType", "STRING", "New", true, "Customer type"),
-    variable("CaseId", "STRING", "NA", false),
-    variable("CaseTitle", "STRING", "NA", true, "Case"),
-    variable("CaseNumber", "STRING", "NA", true, "Case number"),
+    variable("CaseId", "STRING", "", false),
+    variable("CaseTitle", "STRING", "", true, "Case"),
+    variable("CaseNumber", "STRING", "", true, "Case number"),
     variable("CasePriority", "INTEGER", "0", false),
     variable("QueuePriority", "INTEGER", "10", true, "Queue priority"),
   ],

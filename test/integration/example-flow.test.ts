@@ -106,7 +106,11 @@ describe("example flow Dynamics_Priority_Routing_Flow against the embedded CRM",
     const { rec } = await call("+19995550000");
     expect(rec.prompts()).toContain("We could not find an account for this number. Let me connect you with an agent.");
     expect(rec.of("queued")[0]!.priority).toBe(10);
-    expect(rec.of("screen-pop")[0]!.url).toContain("customerid=NA");
+    const pop = rec.of("screen-pop")[0]!;
+    expect(pop.url).toContain("customerid=&phone=19995550000");
+    // No placeholder reaches the agent: the label names the caller's number, the data is empty.
+    expect(pop.label).toBe("New case for +19995550000");
+    expect(rec.of("variable").filter((v) => v.value === "NA")).toEqual([]);
   });
 
   it("lets a caller end the call from the menu", async () => {

@@ -25,6 +25,10 @@ input,select,textarea{width:100%;padding:7px 9px;border:1px solid #c6ccd3;border
 button,.button{display:inline-block;background:#1f6feb;color:#fff;border:0;border-radius:5px;padding:8px 16px;font:inherit;cursor:pointer;text-decoration:none}
 .error{background:#fde2e1;color:#a4262c;border:1px solid #f1b0ad;border-radius:6px;padding:10px 14px;margin-bottom:16px}
 .muted{color:#59636e}a{color:#0b5cad}
+.search{display:flex;gap:8px}.search input{flex:1}h2 .more{font-size:13px;font-weight:400;margin-left:8px}
+fieldset.new-contact{border:1px dashed #c6ccd3;border-radius:6px;margin:0 0 12px;padding:10px 14px}fieldset.new-contact legend{color:#59636e;padding:0 4px}
+header{flex-wrap:wrap;row-gap:6px}
+@media (max-width:560px){header{padding:8px 12px;gap:12px}main{margin:12px auto;padding:0 8px}.card{padding:14px}dl{grid-template-columns:1fr}.row{grid-template-columns:1fr}table{font-size:13px}th,td{padding:5px 4px}}
 `;
 
 export function page(title: string, body: string): string {
@@ -32,9 +36,10 @@ export function page(title: string, body: string): string {
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} – ccflow CRM</title><style>${STYLE}</style></head>
 <body>
-<header><strong>ccflow CRM</strong>
+<header><strong><a href="/main.aspx" style="color:#fff">ccflow CRM</a></strong>
 <a href="/main.aspx?pagetype=entitylist&amp;etn=incident">Cases</a>
 <a href="/main.aspx?pagetype=entitylist&amp;etn=contact">Contacts</a>
+<a href="/main.aspx?pagetype=entitylist&amp;etn=account">Accounts</a>
 <a href="/main.aspx?pagetype=entityrecord&amp;etn=incident">New case</a>
 <a href="/main.aspx?pagetype=entityrecord&amp;etn=contact">New contact</a></header>
 <main>

@@ -1,7 +1,10 @@
 /**
  * Record pages, the targets of screen pops: `/main.aspx?pagetype=entityrecord&etn=incident&id=<guid>`
  * shows a case (title, number, priority, customer, description); without `id` it is a new-case form
- * that creates the case through the Web API. The same for contacts, plus simple lists. Plain
+ * that creates the case through the Web API. The same for contacts, plus simple lists and a home
+ * page (`/main.aspx` alone: recent contacts, cases and accounts, and a search through the Web
+ * API's `contains`). A pop for a caller the CRM does not know carries `phone`: the forms start
+ * with that number, and the new-case form can create the contact with the case. Plain
  * server-rendered HTML; the pages act as the built-in agent user and need no sign-in.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -19,6 +22,10 @@ import { esc, page, recordUrl } from "./html.js";
 const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
 const PICKER_LIMIT = 200;
 const LIST_LIMIT = 50;
+const HOME_LIMIT = 8;
+const SEARCH_LIMIT = 20;
+/** Longer search text is cut: a name, a number or an email address fits. */
+const SEARCH_MAX = 100;
 
 type Query = Record<string, string | undefined>;
 
@@ -134,18 +141,40 @@ export function registerPageRoutes(app: FastifyInstance, crm: Crm): void {
     return `<option value="">Choose a customer…</option>${preselected}<optgroup label="Contacts">${people.map((r) => option("contact", r, contacts)).join("")}</optgroup><optgroup label="Accounts">${companies.map((r) => option("account", r, accounts)).join("")}</optgroup>`;
   };
 
+  /** A pop names the customer as `customerid=<guid>` (a contact or an account); the form's own field is `customer=type:guid`. */
+  const customerFromPop = (values: Query): string | undefined => {
+    if (values.customer) return values.customer;
+    const guid = GUID.exec((values.customerid ?? "").trim())?.[1]?.toLowerCase();
+    if (!guid) return undefined;
+    if (crm.store.getById(contacts, guid)) return `contact:${guid}`;
+    if (crm.store.getById(accounts, guid)) return `account:${guid}`;
+    return undefined;
+  };
+
   const incidentForm = (reply: FastifyReply, values: Query, error?: string, status = 200) => {
-    const body = `<div class="card"><h1>New case</h1><p class="sub">Creates the case through the Web API.</p>
+    const customer = customerFromPop(values);
+    const phone = (values.phone ?? "").trim();
+    // An unknown caller: offer to create the contact with the case, their number filled in.
+    const newContact = !customer && phone
+      ? `<fieldset class="new-contact"><legend>Or create the caller as a new contact</legend>
+<p class="sub">The caller's number ${esc(phone)} is not in the CRM.</p>
+<input type="hidden" name="phone" value="${esc(phone)}">
+<div class="row"><label><span>First name</span><input name="new_firstname" value="${esc(values.new_firstname)}"></label><label><span>Last name</span><input name="new_lastname" value="${esc(values.new_lastname)}"></label></div>
+<label><span>Business phone</span><input type="tel" name="new_telephone1" value="${esc(values.new_telephone1 ?? phone)}"></label>
+</fieldset>`
+      : "";
+    const body = `<div class="card"><h1>New case</h1><p class="sub">Creates the case through the Web API.${phone ? ` Caller: <b>${esc(phone)}</b>.` : ""}</p>
 ${error ? `<div class="error">${esc(error)}</div>` : ""}
 <form method="post" action="${esc(recordUrl("incident"))}">
 <label><span>Case title *</span><input name="title" required maxlength="200" value="${esc(values.title)}"></label>
-<label><span>Customer *</span><select name="customer" required>${customerChoices(values.customer)}</select></label>
+<label><span>Customer${newContact ? "" : " *"}</span><select name="customer"${newContact ? "" : " required"}>${customerChoices(customer)}</select></label>
+${newContact}
 <div class="row">
 <label><span>Priority</span><select name="prioritycode">${options(column(incidents, "prioritycode"), values.prioritycode ?? "2")}</select></label>
 <label><span>Origin</span><select name="caseorigincode">${options(column(incidents, "caseorigincode"), values.caseorigincode ?? "1", true)}</select></label>
 </div>
 <label><span>Case type</span><select name="casetypecode">${options(column(incidents, "casetypecode"), values.casetypecode, true)}</select></label>
-<label><span>Description</span><textarea name="description" maxlength="2000">${esc(values.description)}</textarea></label>
+<label><span>Description</span><textarea name="description" maxlength="2000">${esc(values.description ?? (phone ? `Call from ${phone}` : ""))}</textarea></label>
 <button type="submit">Save case</button>
 </form></div>`;
     return html(reply, status, page("New case", body));
@@ -181,7 +210,8 @@ ${cases.length ? `<table><tr><th>Title</th><th>Case number</th><th>Priority</th>
   };
 
   const contactForm = (reply: FastifyReply, values: Query, error?: string, status = 200) => {
-    const input = (name: string, label: string, type = "text") => `<label><span>${label}</span><input type="${type}" name="${name}" value="${esc(values[name])}"></label>`;
+    const prefilled: Query = { ...values, telephone1: values.telephone1 ?? values.phone };
+    const input = (name: string, label: string, type = "text") => `<label><span>${label}</span><input type="${type}" name="${name}" value="${esc(prefilled[name])}"></label>`;
     const body = `<div class="card"><h1>New contact</h1><p class="sub">Creates the contact through the Web API.</p>
 ${error ? `<div class="error">${esc(error)}</div>` : ""}
 <form method="post" action="${esc(recordUrl("contact"))}">
@@ -209,9 +239,62 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
       const body = rows.map((c) => `<tr><td><a href="${esc(recordUrl("incident", String(c.incidentid)))}">${esc(c.title)}</a></td><td>${esc(c.ticketnumber)}</td><td>${priorityBadge(incidents, c)}</td><td>${esc(customerName(c).name)}</td><td>${show(incidents, c, "createdon")}</td></tr>`).join("");
       return html(reply, 200, page("Cases", `<div class="card"><h1>Recent cases</h1><table><tr><th>Title</th><th>Case number</th><th>Priority</th><th>Customer</th><th>Created on</th></tr>${body}</table></div>`));
     }
+    if (etn === "account") {
+      const rows = crm.store.query({ table: accounts, orderBy: [], limit: LIST_LIMIT });
+      return html(reply, 200, page("Accounts", `<div class="card"><h1>Accounts</h1>${accountTable(rows)}</div>`));
+    }
     const rows = crm.store.query({ table: contacts, orderBy: [], limit: LIST_LIMIT });
     const body = rows.map((c) => `<tr><td><a href="${esc(recordUrl("contact", String(c.contactid)))}">${esc(c.fullname)}</a></td><td>${show(contacts, c, "telephone1")}</td><td>${show(contacts, c, "emailaddress1")}</td></tr>`).join("");
     return html(reply, 200, page("Contacts", `<div class="card"><h1>Contacts</h1><table><tr><th>Name</th><th>Business phone</th><th>Email</th></tr>${body}</table></div>`));
+  };
+
+  const contactTable = (rows: Row[]) =>
+    rows.length
+      ? `<table><tr><th>Name</th><th>Business phone</th><th>Email</th></tr>${rows.map((c) => `<tr><td><a href="${esc(recordUrl("contact", String(c.contactid)))}">${esc(c.fullname)}</a></td><td>${show(contacts, c, "telephone1")}</td><td>${show(contacts, c, "emailaddress1")}</td></tr>`).join("")}</table>`
+      : `<p class="muted">None.</p>`;
+  const caseTable = (rows: Row[]) =>
+    rows.length
+      ? `<table><tr><th>Title</th><th>Case number</th><th>Priority</th><th>Customer</th></tr>${rows.map((c) => `<tr><td><a href="${esc(recordUrl("incident", String(c.incidentid)))}">${esc(c.title)}</a></td><td>${esc(c.ticketnumber)}</td><td>${priorityBadge(incidents, c)}</td><td>${esc(customerName(c).name)}</td></tr>`).join("")}</table>`
+      : `<p class="muted">None.</p>`;
+  const accountTable = (rows: Row[]) =>
+    rows.length
+      ? `<table><tr><th>Name</th><th>Account number</th><th>Main phone</th><th>City</th></tr>${rows.map((a) => `<tr><td><a href="${esc(recordUrl("account", String(a.accountid)))}">${esc(a.name)}</a></td><td>${show(accounts, a, "accountnumber")}</td><td>${show(accounts, a, "telephone1")}</td><td>${show(accounts, a, "address1_city")}</td></tr>`).join("")}</table>`
+      : `<p class="muted">None.</p>`;
+
+  /** Rows matching `text` in any of `fields`, through the Web API as a client's GET would ask. */
+  const search = (request: FastifyRequest, entitySet: string, fields: string[], text: string): Row[] => {
+    const literal = `'${text.replace(/'/g, "''")}'`;
+    const filter = fields.map((f) => `contains(${f},${literal})`).join(" or ");
+    const query = `$filter=${encodeURIComponent(filter)}&$top=${SEARCH_LIMIT}`;
+    try {
+      const response = dispatch(apiContext(request), { method: "GET", path: entitySet, query, headers: {} });
+      if (response.status !== 200) return [];
+      return (JSON.parse(response.body ?? "{}") as { value?: Row[] }).value ?? [];
+    } catch {
+      return [];
+    }
+  };
+
+  const home = (request: FastifyRequest, reply: FastifyReply, q: string | undefined) => {
+    const text = (q ?? "").trim().slice(0, SEARCH_MAX);
+    const form = `<form class="search" method="get" action="/main.aspx"><input type="hidden" name="pagetype" value="search"><input type="search" name="q" value="${esc(text)}" placeholder="Search contacts, cases and accounts (name, phone, email, case number)" aria-label="Search"><button type="submit">Search</button></form>`;
+    if (text) {
+      const people = search(request, "contacts", ["fullname", "telephone1", "mobilephone", "emailaddress1"], text);
+      const cases = search(request, "incidents", ["title", "ticketnumber"], text);
+      const companies = search(request, "accounts", ["name", "accountnumber", "telephone1", "emailaddress1"], text);
+      const found = people.length + cases.length + companies.length;
+      const body = `<div class="card"><h1>Search</h1>${form}<p class="sub">${found === 0 ? `Nothing matches “${esc(text)}”.` : `${found} match${found === 1 ? "" : "es"} for “${esc(text)}”${found >= SEARCH_LIMIT ? ` (at most ${SEARCH_LIMIT} of each)` : ""}.`}</p></div>
+<div class="card"><h2>Contacts</h2>${contactTable(people)}</div>
+<div class="card"><h2>Cases</h2>${caseTable(cases)}</div>
+<div class="card"><h2>Accounts</h2>${accountTable(companies)}</div>`;
+      return html(reply, 200, page(`Search: ${text}`, body));
+    }
+    const newest = { expr: { k: "prop" as const, scope: 0, table: incidents, prop: crm.schema.property(incidents, "createdon")!, edm: "Edm.DateTimeOffset" as const }, descending: true };
+    const body = `<div class="card"><h1>Customer service</h1>${form}</div>
+<div class="card"><h2>Contacts <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=contact">all contacts</a></h2>${contactTable(crm.store.query({ table: contacts, orderBy: [], limit: HOME_LIMIT }))}</div>
+<div class="card"><h2>Recent cases <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=incident">all cases</a></h2>${caseTable(crm.store.query({ table: incidents, orderBy: [newest], limit: HOME_LIMIT }))}</div>
+<div class="card"><h2>Accounts <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=account">all accounts</a></h2>${accountTable(crm.store.query({ table: accounts, orderBy: [], limit: HOME_LIMIT }))}</div>`;
+    return html(reply, 200, page("Home", body));
   };
 
   app.register(async (scope) => {
@@ -219,7 +302,8 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
 
     scope.get("/main.aspx", async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
       const { pagetype = "entityrecord", etn = "", id } = request.query;
-      if (pagetype === "entitylist" && (etn === "incident" || etn === "contact")) return list(reply, etn);
+      if (pagetype === "search" || (etn === "" && !id && (pagetype === "entityrecord" || pagetype === "dashboard"))) return home(request, reply, request.query.q);
+      if (pagetype === "entitylist" && (etn === "incident" || etn === "contact" || etn === "account")) return list(reply, etn);
       if (pagetype !== "entityrecord") return html(reply, 400, page("Unsupported page", `<div class="card"><h1>Unsupported page type</h1><p class="sub">Page type '${esc(pagetype)}' is not available here.</p></div>`));
       if (id !== undefined && id !== "") {
         const guid = GUID.exec(id.trim())?.[1]?.toLowerCase();
@@ -240,8 +324,19 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
       const text = (name: string) => (form[name] ?? "").trim() || undefined;
       const number = (name: string) => (text(name) !== undefined && /^\d+$/.test(text(name)!) ? Number(text(name)) : undefined);
       if (etn === "incident") {
-        const customer = /^(contact|account):([0-9a-f-]{36})$/.exec(text("customer") ?? "");
-        if (!customer) return incidentForm(reply, form, "Choose the customer the case is for.", 400);
+        let customer = /^(contact|account):([0-9a-f-]{36})$/.exec(text("customer") ?? "");
+        if (!customer && (text("new_lastname") || text("new_firstname"))) {
+          if (!text("title")) return incidentForm(reply, form, "A case title is required.", 400);
+          if (!text("new_lastname")) return incidentForm(reply, form, "The new contact needs a last name.", 400);
+          const person: Record<string, unknown> = { lastname: text("new_lastname") };
+          if (text("new_firstname")) person.firstname = text("new_firstname");
+          if (text("new_telephone1")) person.telephone1 = text("new_telephone1");
+          const made = createThroughApi(request, "contacts", person);
+          if (made.status >= 400) return incidentForm(reply, form, errorText(made), 400);
+          const contactId = /\(([0-9a-f-]{36})\)$/.exec(made.headers["OData-EntityId"] ?? "")?.[1];
+          if (contactId) customer = /^(contact):([0-9a-f-]{36})$/.exec(`contact:${contactId}`);
+        }
+        if (!customer) return incidentForm(reply, form, form.phone ? "Choose the customer the case is for, or enter the new contact's name." : "Choose the customer the case is for.", 400);
         const body: Record<string, unknown> = {
           title: text("title") ?? "",
           [`customerid_${customer[1]}@odata.bind`]: `/${customer[1] === "contact" ? "contacts" : "accounts"}(${customer[2]})`,

@@ -89,3 +89,68 @@ describe("record pages", () => {
     expect((await get("/main.aspx?pagetype=entitylist&etn=incident")).html).toContain("Recent cases");
   });
 });
+
+describe("the CRM home page", () => {
+  it("opens at /main.aspx with contacts, recent cases, accounts and a search box", async () => {
+    const { status, html } = await get("/main.aspx");
+    expect(status).toBe(200);
+    expect(html).toContain("<h1>Customer service</h1>");
+    expect(html).toContain('<input type="search" name="q"');
+    for (const heading of ["Contacts", "Recent cases", "Accounts"]) expect(html).toContain(`<h2>${heading} <a class="more"`);
+    expect(html).toContain(`>${SEED_RECORDS.contactName}</a>`);
+    expect(html).toContain(`>${SEED_RECORDS.accountName}</a>`);
+    expect((await get("/main.aspx?pagetype=entitylist&etn=account")).html).toContain(`>${SEED_RECORDS.accountName}</a>`);
+  });
+
+  it("searches contacts, cases and accounts by name, number or case title through the Web API", async () => {
+    const byPhone = await get("/main.aspx?pagetype=search&q=4806754110");
+    expect(byPhone.status).toBe(200);
+    expect(byPhone.html).toContain(`>${SEED_RECORDS.contactName}</a>`);
+    const byTitle = await get(`/main.aspx?pagetype=search&q=${encodeURIComponent("Nehas Test")}`);
+    expect(byTitle.html).toContain(`>${SEED_RECORDS.caseTitle}</a>`);
+    // A quote is part of the text searched for, not the end of the OData literal.
+    const hostile = await get(`/main.aspx?pagetype=search&q=${encodeURIComponent("x') or true or contains(fullname,'")}`);
+    expect(hostile.status).toBe(200);
+    expect(hostile.html).toContain("Nothing matches");
+  });
+});
+
+describe("the forms a pop opens for a caller the CRM does not know", () => {
+  it("start with the caller's number, and the new-case form creates the contact with the case", async () => {
+    const pop = "/main.aspx?appid=8a18ed00-21e1-ed11-a7c6-000d3a8bcaaa&pagetype=entityrecord&etn=incident&customerid=&phone=15550007777";
+    const form = await get(pop);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain("The caller's number 15550007777 is not in the CRM.");
+    expect(form.html).toContain('name="new_telephone1" value="15550007777"');
+    expect(form.html).toContain(">Call from 15550007777</textarea>");
+    const contactForm = await get("/main.aspx?pagetype=entityrecord&etn=contact&phone=15550007777");
+    expect(contactForm.html).toContain('name="telephone1" value="15550007777"');
+
+    const response = await post("/main.aspx?pagetype=entityrecord&etn=incident", {
+      title: "Billing question",
+      customer: "",
+      phone: "15550007777",
+      new_firstname: "Nora",
+      new_lastname: "Newcaller",
+      new_telephone1: "15550007777",
+      prioritycode: "2",
+      description: "Call from 15550007777",
+    });
+    expect(response.status).toBe(303);
+    const shown = await get(response.headers.get("location")!);
+    expect(shown.html).toContain("<h1>Billing question</h1>");
+    expect(shown.html).toContain(">Nora Newcaller</a>");
+    const found = (await (await crm.api("contacts?$select=fullname,telephone1&$filter=contains(telephone1,'15550007777')")).json()) as { value: Array<{ fullname: string }> };
+    expect(found.value.map((c) => c.fullname)).toEqual(["Nora Newcaller"]);
+
+    const noName = await post("/main.aspx?pagetype=entityrecord&etn=incident", { title: "x", customer: "", phone: "15550007777", new_firstname: "Only" });
+    expect(noName.status).toBe(400);
+    expect(await noName.text()).toContain("The new contact needs a last name.");
+  });
+
+  it("preselect a known customer the pop names by customerid", async () => {
+    const form = await get(`/main.aspx?pagetype=entityrecord&etn=incident&customerid=${SEED_RECORDS.contactId}&phone=14806754110`);
+    expect(form.html).toContain(`value="contact:${SEED_RECORDS.contactId}" selected`);
+    expect(form.html).not.toContain("new_lastname");
+  });
+});
