@@ -1,6 +1,6 @@
 /**
  * `ccflow serve` start-up and the API's call path. Start-up is measured as a user meets it: a
- * new process (`node bin/ccflow.js serve --port 0`) until /api/info answers, with a fresh data
+ * new process (`node bin/ccflow.js serve --port 0`) until /api/session answers, with a fresh data
  * directory (CRM demo data and TLS certificates created) and with the same directory again; the
  * baseline is a bare fastify process doing nothing but listen, started the same way. `npm start`
  * also runs the TypeScript build first: its no-op cost is measured as the package script runs it
@@ -35,7 +35,7 @@ async function timeToReady(args: string[], path: string): Promise<{ ms: number; 
     child.on("exit", (code) => fail(new Error(`exited with ${code}: ${out.slice(-400)}`)));
   });
   for (;;) {
-    const res = await fetch(`${url}${path}`).catch(() => undefined);
+    const res = await fetch(`${url}${path}`).catch(() => undefined); // a public route: the API answers before anyone signs in
     if (res?.ok) break;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -74,10 +74,10 @@ const bench: BenchModule = {
     for (let i = 0; i < rounds; i++) {
       const dir = mkdtempSync(join(tmpdir(), "ccflow-bench-serve-"));
       try {
-        const first = await timeToReady(serveArgs(dir), "/api/info");
+        const first = await timeToReady(serveArgs(dir), "/api/session");
         await first.stop();
         cold.push(first.ms);
-        const again = await timeToReady(serveArgs(dir), "/api/info");
+        const again = await timeToReady(serveArgs(dir), "/api/session");
         warm.push(again.ms);
         await again.stop();
       } finally {
@@ -109,7 +109,7 @@ const bench: BenchModule = {
     return {
       figures,
       report: [
-        `Process start to /api/info answering, median of ${rounds}: fresh data directory ${figures.serve_cold_start_ms} ms, same directory again ${figures.serve_warm_start_ms} ms; a bare fastify process: ${figures.serve_bare_fastify_start_ms} ms.`,
+        `Process start to /api/session answering, median of ${rounds}: fresh data directory ${figures.serve_cold_start_ms} ms, same directory again ${figures.serve_warm_start_ms} ms; a bare fastify process: ${figures.serve_bare_fastify_start_ms} ms.`,
         `No-op TypeScript build before \`npm start\`, median of ${rounds}: \`tsc -b\` (the package script) ${figures.serve_build_noop_tsc_b_ms} ms; a full re-check with \`tsc -p\` for comparison ${figures.serve_build_noop_tsc_p_ms} ms.`,
       ],
     };

@@ -59,6 +59,8 @@ export interface ServerContext {
   demo: { callers: DemoCaller[]; agents: DemoAgent[] };
   /** The embedded CRM's development app (never a real secret). */
   crm?: CrmCredentials;
+  /** Who signs in where: the embedded identity service (with its public development users) or an external provider. */
+  signIn: { issuer: string; embedded: boolean; users: Array<{ username: string; password: string; name: string; roles: string[]; agentId?: string }> };
   defaultDnis: string;
   startedAt: number;
   version: string;

@@ -3,6 +3,7 @@
  * same zod schemas the handlers parse with; responses and WebSocket messages are described here
  * by hand. A test checks that every route the server registers is in `paths` and back.
  */
+import { accessOf, describeGrants } from "./auth/access.js";
 import { digitsBody, jsonSchemaOf, loginBody, offerBody, placeCallBody, stateBody, wrapUpBody } from "./schemas.js";
 
 type Json = Record<string, unknown>;
@@ -14,9 +15,32 @@ const errors = (...statuses: number[]) =>
 const ERROR_TEXT: Record<number, string> = {
   400: "The request is malformed (the message names the field)",
   404: "No such call, agent or flow",
+  401: "Nobody signed in, or the bearer token is not valid here",
+  403: "Signed in, but the role does not allow this; or a cross-site request (Origin, CSRF token)",
+  502: "The identity provider cannot be reached",
   409: "Not allowed in the current state (INVALID_STATE, STALE_OFFER, CALL_ENDED, AGENT_NOT_LOGGED_IN, SIMULATED_AGENT)",
   503: "The server is starting",
 };
+/**
+ * Each operation states who may call it, from the one route→role table (auth/access.ts):
+ * `x-ccflow-roles` lists its grants, `security` the ways to prove them, 401/403 the refusals.
+ */
+function withAccess(doc: Json): Json {
+  const paths = doc.paths as Record<string, Record<string, Json>>;
+  for (const [path, ops] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const grants = accessOf(method, path.replace(/\{(\w+)\}/g, ":$1")) ?? [];
+      op["x-ccflow-roles"] = grants;
+      const open = grants.includes("public");
+      op.security = open ? [] : [{ bearer: [] }, { session: [] }];
+      const access = open ? "Public." : `Who: ${describeGrants(grants)}.`;
+      op.description = op.description ? `${String(op.description)} ${access}` : access;
+      if (!open) op.responses = { ...(op.responses as Json), ...errors(401, 403) };
+    }
+  }
+  return doc;
+}
+
 const body = (schema: Json, required = true) => ({ required, content: { "application/json": { schema } } });
 const idParam = (what: string) => ({ name: "id", in: "path", required: true, description: what, schema: { type: "string" } });
 
@@ -42,7 +66,7 @@ const wsUpgrade = (summary: string, description: string, params: Json[] = []) =>
 });
 
 export function buildOpenApi(version = "0.0.0"): Json {
-  return {
+  return withAccess({
     openapi: "3.1.0",
     info: {
       title: "ccflow contact center API",
@@ -58,9 +82,35 @@ export function buildOpenApi(version = "0.0.0"): Json {
       { name: "agent", description: "The agent desktop: sign in, state, offers, wrap-up" },
       { name: "supervisor", description: "Queues, agents, contacts and their traces" },
       { name: "websocket", description: "Live events (WebSocket)" },
+      { name: "sign-in", description: "People sign in with OpenID Connect; apps send bearer tokens (see docs/security.md)" },
     ],
     paths: {
       "/api/openapi.json": { get: { tags: ["info"], summary: "This document", responses: { "200": json({ type: "object" }) } } },
+      "/api/session": {
+        get: {
+          tags: ["sign-in"],
+          summary: "Who is asking: the signed-in person or the app of the bearer token, with the session's CSRF token",
+          responses: { "200": json(ref("Session")) },
+        },
+      },
+      "/auth/login": {
+        get: {
+          tags: ["sign-in"],
+          summary: "Start signing in (OpenID Connect, authorization code + PKCE): redirects to the identity provider",
+          parameters: [{ name: "returnTo", in: "query", required: false, description: "Path on this server to come back to", schema: { type: "string" } }],
+          responses: { "303": { description: "To the provider's sign-in page" }, ...errors(502) },
+        },
+      },
+      "/auth/callback": {
+        get: { tags: ["sign-in"], summary: "Where the provider sends the browser back; sets the session cookie", responses: { "303": { description: "Signed in: back to returnTo" }, ...errors(400, 401) } },
+      },
+      "/auth/logout": {
+        post: {
+          tags: ["sign-in"],
+          summary: "Sign out (ends the session; with the CSRF token)",
+          responses: { "200": json({ type: "object", properties: { signedOut: { type: "boolean" }, endSessionUrl: { type: "string" } } }) },
+        },
+      },
       "/api/info": {
         get: {
           tags: ["info"],
@@ -178,7 +228,28 @@ export function buildOpenApi(version = "0.0.0"): Json {
       ),
     },
     components: {
+      securitySchemes: {
+        bearer: {
+          type: "oauth2",
+          description: "An access token from the token service: client credentials with scope api://ccflow/.default (the development app holds every role), or a signed-in person's.",
+          flows: { clientCredentials: { tokenUrl: "/identity/token", scopes: { "api://ccflow/.default": "The API, with the app's roles" } } },
+        },
+        session: { type: "apiKey", in: "cookie", name: "ccflow_session", description: "The web UI's sign-in session (changes also need the x-csrf-token header)" },
+        signIn: { type: "openIdConnect", openIdConnectUrl: "/identity/.well-known/openid-configuration" },
+      },
       schemas: {
+        Session: {
+          type: "object",
+          properties: {
+            signedIn: { type: "boolean" },
+            user: { type: "object", properties: { kind: { type: "string", enum: ["user", "app"] }, subject: { type: "string" }, name: { type: "string" }, roles: { type: "array", items: { type: "string" } }, agentId: { type: "string" } } },
+            via: { type: "string", enum: ["bearer", "session"] },
+            csrfToken: { type: "string", description: "Send as x-csrf-token on every change made with the session cookie" },
+            expiresAt: { type: "string", format: "date-time" },
+            signIn: { type: "string" },
+            signOut: { type: "string" },
+          },
+        },
         Error: {
           type: "object",
           required: ["error"],
@@ -358,5 +429,5 @@ export function buildOpenApi(version = "0.0.0"): Json {
         },
       },
     },
-  };
+  });
 }

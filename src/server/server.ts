@@ -7,6 +7,8 @@
  * the CRM at those addresses, and the API starts answering. Shutdown ends every contact with the
  * reason `shutdown` (each flow's PhoneContactEnded runs), waits briefly for them, then closes.
  */
+import fastifyCookie from "@fastify/cookie";
+import fastifyCsrf from "@fastify/csrf-protection";
 import fastifyStatic from "@fastify/static";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -27,6 +29,14 @@ import type { FlowCatalog } from "./flows.js";
 import { packageVersion, webRoot } from "./paths.js";
 import { registerApiRoutes } from "./routes/api.js";
 import { registerSocketRoutes } from "./routes/sockets.js";
+import { randomBytes } from "node:crypto";
+import { resolveCredentials } from "../crm/config.js";
+import { developmentUsers, IDENTITY_PREFIX, IdentityService, registerIdentityRoutes, ROLES } from "../identity/index.js";
+import { AuthService } from "./auth/auth-service.js";
+import { guardRoutes, identify } from "./auth/gate.js";
+import { externalProviderFromEnv } from "./auth/provider.js";
+import type { SessionOptions } from "./auth/sessions.js";
+import { registerSignInRoutes } from "./auth/sign-in.js";
 
 export const DEFAULT_DNIS = "+18005550100";
 
@@ -54,6 +64,8 @@ export interface ServeOptions {
   /** Overrides `center.ringTimeoutSeconds` and friends (tests). */
   processEnv?: Record<string, string | undefined>;
   log?: ServerLog;
+  /** Sign-in sessions (idle and maximum age) and extra origins allowed to change state. */
+  auth?: { sessions?: SessionOptions; allowedOrigins?: string[] };
 }
 
 export interface RunningServer {
@@ -88,7 +100,10 @@ interface BuiltApp {
 /** Dataverse allows 32 KB URLs; Node's default header limit (16 KB) would cut OData queries short. */
 const MAX_HEADER_SIZE = 64 * 1024;
 
-async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined, log: ServerLog, tls?: { key: string; cert: string }): Promise<BuiltApp> {
+/** The CRM's record pages act for a person: they need a signed-in user. */
+const CRM_PAGES = /^\/main\.aspx(?:[?#]|$)/i;
+
+async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined, log: ServerLog, auth: AuthService, identity: IdentityService | undefined, tls?: { key: string; cert: string }): Promise<BuiltApp> {
   const app = Fastify({
     logger: false,
     forceCloseConnections: true,
@@ -97,6 +112,24 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
       tls ? https.createServer({ key: tls.key, cert: tls.cert, maxHeaderSize: MAX_HEADER_SIZE }, handler) : http.createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
   }) as unknown as FastifyInstance;
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(fastifyCookie);
+  await app.register(fastifyCsrf, {
+    sessionPlugin: "@fastify/cookie",
+    cookieKey: "ccflow_csrf",
+    cookieOpts: { path: "/", httpOnly: true, sameSite: "lax", secure: Boolean(tls) },
+    getUserInfo: (req) => req.cookies.ccflow_session ?? "",
+    csrfOpts: { hmacKey: auth.csrfKey },
+  });
+  app.addHook("onRequest", async (req, reply) => {
+    if (!CRM_PAGES.test(req.url)) return;
+    const { principal, refused } = await identify(auth, req, reply, app, "origin");
+    if (reply.sent) return reply;
+    if (refused) return reply.code(refused.status).type("text/plain").send(refused.message);
+    if (principal) return;
+    if (req.method === "GET") return reply.redirect(`/auth/login?returnTo=${encodeURIComponent(req.url)}`, 303);
+    return reply.code(401).type("text/plain").send("Sign in first: the CRM's record pages need a signed-in user.");
+  });
+  if (identity) registerIdentityRoutes(app, identity);
   if (crm) await crm.register(app);
   let sockets: { close(): void } = { close: () => undefined };
   const routes: BuiltApp["routes"] = [];
@@ -104,11 +137,13 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     api.addHook("onRoute", (r) => {
       for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
     });
+    guardRoutes(api, auth, holder);
     api.setErrorHandler((err, req, reply) => {
       const { status, body, unexpected } = toErrorResponse(err);
       if (unexpected) log("error", `${req.method} ${req.url} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       void reply.code(status).send(body);
     });
+    registerSignInRoutes(api, auth, log);
     registerApiRoutes(api, holder);
     sockets = registerSocketRoutes(api, holder);
   });
@@ -135,18 +170,54 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const httpsPort = options.httpsPort ?? 8443;
   const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, orgUrls: env.crm.orgUrls, https: httpsPort !== false, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
   const closers: Array<() => Promise<void> | void> = [];
+  const processEnv = options.processEnv ?? process.env;
+  let identity: IdentityService | undefined;
+  let auth: AuthService;
+  const webClient = { clientId: "ccflow-web", clientSecret: randomBytes(32).toString("base64url") };
   try {
-    const http = await buildApp(holder, crm, log);
+    const external = externalProviderFromEnv(processEnv);
+    if (!external) identity = await IdentityService.create({ dataDir: options.dataDir });
+    auth = new AuthService({
+      ...(identity ? { identity, webClient } : {}),
+      ...(external ? { external } : {}),
+      ...(options.auth?.sessions ? { sessions: options.auth.sessions } : {}),
+      allowedOrigins: [...(options.auth?.allowedOrigins ?? []), ...(processEnv.CCFLOW_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)],
+      findAgent: (candidates) => {
+        if (!holder.ready) return undefined;
+        const wanted = new Set(candidates.map((c) => c.toLowerCase()));
+        const agent = holder.get().demo.agents.find((a) => !a.simulated && (wanted.has(a.id.toLowerCase()) || (a.email !== undefined && wanted.has(a.email.toLowerCase()))));
+        return agent?.id;
+      },
+    });
+  } catch (err) {
+    crm?.close();
+    throw err;
+  }
+  try {
+    const http = await buildApp(holder, crm, log, auth, identity);
     closers.push(() => http.sockets.close(), () => http.app.close());
     await http.app.listen({ port: options.port ?? 8080, host });
     const url = urlOf(host, boundPort(http.app), "http");
 
     let httpsUrl: string | undefined;
     if (httpsPort !== false && crm?.tls) {
-      const secure = await buildApp(holder, crm, log, { key: crm.tls.key, cert: crm.tls.cert });
+      const secure = await buildApp(holder, crm, log, auth, identity, { key: crm.tls.key, cert: crm.tls.cert });
       closers.push(() => secure.sockets.close(), () => secure.app.close());
       await secure.app.listen({ port: httpsPort, host });
       httpsUrl = urlOf(host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host, boundPort(secure.app), "https");
+    }
+
+    // The server's own origins may change state; the embedded identity service lives at its address.
+    for (const own of [url, httpsUrl]) {
+      if (!own) continue;
+      const u = new URL(own);
+      for (const name of new Set(["localhost", "127.0.0.1", u.hostname])) auth.addOrigin(`${u.protocol}//${name.includes(":") && !name.startsWith("[") ? `[${name}]` : name}:${u.port}`);
+    }
+    if (identity) {
+      identity.setIssuer(`${url}${IDENTITY_PREFIX}`);
+      const dev = resolveCredentials(processEnv);
+      identity.registerClient({ clientId: dev.clientId, clientSecret: dev.clientSecret, displayName: "ccflow development app", roles: [...ROLES], clientCredentials: true, redirectOrigins: () => [] });
+      identity.registerClient({ ...webClient, displayName: "ccflow web UI", roles: [], clientCredentials: false, redirectOrigins: () => auth.ownOrigins() });
     }
 
     let binding: EmbeddedCrmBinding | undefined;
@@ -189,6 +260,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         log("warn", `could not list the demo callers from the CRM: ${(err as Error).message}`);
       }
     }
+    const agents = demoAgents(runtime, env);
+    if (identity) identity.setUsers(developmentUsers(agents.filter((a) => !a.simulated)));
     const context: ServerContext = {
       runtime,
       center: runtime.center,
@@ -197,7 +270,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       flows: options.flows,
       clock,
       urls,
-      demo: { callers, agents: demoAgents(runtime, env) },
+      demo: { callers, agents },
+      signIn: identity
+        ? { issuer: identity.issuer, embedded: true, users: identity.developmentUsers.map((u) => ({ username: u.username, password: u.password, name: u.name, roles: u.roles, ...(u.agentId ? { agentId: u.agentId } : {}) })) }
+        : { issuer: externalProviderFromEnv(processEnv)!.issuer, embedded: false, users: [] },
       ...(crm ? { crm: { ...crm.credentials, development: crm.developmentCredentials } } : {}),
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
       startedAt: clock.now(),

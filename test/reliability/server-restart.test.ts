@@ -26,7 +26,7 @@ interface Socket {
   on(event: "error", fn: (err: Error) => void): void;
   close(): void;
 }
-const WebSocket = createRequire(import.meta.url)("ws") as new (url: string) => Socket;
+const WebSocket = createRequire(import.meta.url)("ws") as new (url: string, options?: { headers?: Record<string, string> }) => Socket;
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ccflow-serve-restart-"));
 const SECRET = `serve-restart-secret-${process.pid}`;
@@ -52,7 +52,7 @@ describe("ccflow serve stopped with calls in progress", () => {
       const { status, body } = await server.api<CallSummary>("POST", "/api/calls", { ani });
       expect(status).toBe(201);
       // Follow the call as the supervisor does (observe: listening does not hang up).
-      const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/calls/${body.interactionId}/ws?observe=1`);
+      const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/calls/${body.interactionId}/ws?observe=1`, { headers: { authorization: `Bearer ${await server.token()}` } });
       const messages: Array<Record<string, unknown>> = [];
       const closed = new Promise<void>((resolve) => {
         ws.on("close", () => resolve());

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOpenApi } from "../../src/server/openapi.js";
 import { supportEnvironment, supportFlow } from "./fixtures.js";
+import { apiFetch } from "../helpers/api-auth.js";
 import { eventually, startTestServer, type TestServer } from "./helpers.js";
 
 let t: TestServer;
@@ -80,7 +81,7 @@ describe("a call through the API, caller socket to agent socket", () => {
     expect(trace.body.variables).toMatchObject({ Tier: "Gold", Pin: "******", Prio: 3 });
     expect(JSON.stringify(trace.body)).not.toContain("9876");
     expect(trace.body.contact).toMatchObject({ state: "ended", endReason: "agent-ended", agent: { id: "ana", name: "Ana Lima" } });
-    const graph = await fetch(`${t.url}/api/contacts/${id}/graph.svg`);
+    const graph = await apiFetch(t.url, `/api/contacts/${id}/graph.svg`);
     expect(graph.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
     const svg = await graph.text();
     expect(svg).toContain("<svg");
@@ -156,7 +157,7 @@ describe("mistakes get one clear error", () => {
   });
 
   it("answers malformed JSON with a 400 naming the problem", async () => {
-    const r = await fetch(`${t.url}/api/calls`, { method: "POST", headers: { "content-type": "application/json" }, body: "{ani:" });
+    const r = await apiFetch(t.url, "/api/calls", { method: "POST", headers: { "content-type": "application/json" }, body: "{ani:" });
     expect(r.status).toBe(400);
     const body = (await r.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("BAD_REQUEST");

@@ -10,6 +10,7 @@ import { environmentSchema, type Environment } from "../../src/environment/schem
 import type { FlowDefinition } from "../../src/flow/types.js";
 import { FlowCatalog, type FlowSource } from "../../src/server/flows.js";
 import { startServer, type RunningServer, type ServeOptions } from "../../src/server/server.js";
+import { bearer, devToken } from "../helpers/api-auth.js";
 
 /**
  * JSON as the tests read it: loosely typed on purpose, since each test states the shape it
@@ -23,8 +24,10 @@ export interface TestServer {
   url: string;
   dataDir: string;
   logs: string[];
-  call<T = Loose>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
-  socket(path: string): Promise<TestSocket>;
+  /** A request as the development app (every role); `headers` replace its Authorization when given one. */
+  call<T = Loose>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  /** A WebSocket as the development app, unless other headers are given. */
+  socket(path: string, headers?: Record<string, string>): Promise<TestSocket>;
   close(): Promise<void>;
 }
 
@@ -70,17 +73,17 @@ export async function startTestServer(options: {
     url,
     dataDir,
     logs,
-    async call(method, path, body) {
+    async call(method, path, body, headers) {
       const res = await fetch(`${url}${path}`, {
         method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
+        headers: { ...(headers?.authorization !== undefined ? {} : bearer(await devToken(url))), ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
       });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
-    async socket(path) {
-      const s = await TestSocket.open(`${url.replace(/^http/, "ws")}${path}`);
+    async socket(path, headers) {
+      const s = await TestSocket.open(`${url.replace(/^http/, "ws")}${path}`, headers ?? bearer(await devToken(url)));
       sockets.push(s);
       return s;
     },
@@ -112,9 +115,9 @@ export class TestSocket {
     ws.addEventListener("close", () => (this.closed = true));
   }
 
-  static open(url: string): Promise<TestSocket> {
+  static open(url: string, headers: Record<string, string> = {}): Promise<TestSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, { headers });
       const s = new TestSocket(ws);
       ws.addEventListener("open", () => resolve(s), { once: true });
       ws.addEventListener("error", () => reject(new Error(`cannot open ${url}`)), { once: true });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFlow } from "../helpers/flow-builder.js";
 import { startTestServer, type TestServer } from "../server/helpers.js";
 import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
+import { signInPage } from "../helpers/api-auth.js";
 
 const pop = (name: string, url: string, target: string, label: string) => ({
   name,
@@ -70,7 +71,7 @@ describe.skipIf(!hasChromium)("screen pops on the agent desktop", () => {
   it("opens inside-desktop pops in the pane, existing-tab pops in the named tab, and refuses a javascript: address", async () => {
     const shots = new Shots("screen-pops");
     const agent = await b.context.newPage();
-    await agent.goto(`${t.url}/#/agent`);
+    await signInPage(agent, t.url, "ana", "/#/agent");
     await agent.selectOption("#agent-select", "ana");
     await agent.click("#sign-in");
     await agent.click("#go-available");
@@ -106,7 +107,8 @@ describe.skipIf(!hasChromium)("screen pops on the agent desktop", () => {
   it("keeps the softphone's call up while the same tab shows the supervisor view", async () => {
     const page = await b.context.newPage();
     await page.addInitScript(() => localStorage.setItem("ccflow.speech", "off"));
-    await page.goto(`${t.url}/#/phone`);
+    // The supervisor view needs the supervisor role: Sam (supervisor and caller) signs this browser in.
+    await signInPage(page, t.url, "sam", "/#/phone");
     await page.locator('#flow option[value="pops"]').waitFor({ state: "attached" });
     await page.fill("#ani", "+14805550888");
     await page.click("#call");

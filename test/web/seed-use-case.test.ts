@@ -15,6 +15,7 @@ import { FlowCatalog, type FlowFileSpec } from "../../src/server/flows.js";
 import { hasShared, repoRoot, seedFlowPath } from "../helpers/shared.js";
 import { startTestServer, type Loose, type TestServer } from "../server/helpers.js";
 import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
+import { signInPage } from "../helpers/api-auth.js";
 
 const exampleFlow = resolve(repoRoot, "examples/flows/Dynamics_Priority_Routing_Flow.json");
 const QUEUE = "745fab6b-55e3-49f6-a60e-d06d408eda02";
@@ -55,7 +56,8 @@ describe.skipIf(!hasChromium || flows.length === 0)("the seed use case through t
     // No speech in the tests: prompts then last their (short) estimated time.
     await b.context.addInitScript(() => localStorage.setItem("ccflow.speech", "off"));
     agent = await b.context.newPage();
-    await agent.goto(`${t.url}/#/agent`);
+    // Ana signs in as herself: her desktop, and the softphone (demo users hold the caller role).
+    await signInPage(agent, t.url, "ana", "/#/agent");
     await agent.selectOption("#agent-select", "ana");
     await agent.click("#sign-in");
     await agent.click("#go-available");
@@ -189,7 +191,8 @@ describe.skipIf(!hasChromium || flows.length === 0)("the seed use case through t
   it("shows the calls and their traces on the supervisor view", async () => {
     const shots = new Shots("supervisor");
     const sup = await b.context.newPage();
-    await sup.goto(`${t.url}/#/supervisor`);
+    // The supervisor view needs the supervisor role: Sam signs in (this browser's session is now his).
+    await signInPage(sup, t.url, "sam", "/#/supervisor");
     await sup.locator("#agents tr", { hasText: "Ana Lima" }).waitFor();
     await sup.locator("#contacts tr.clickable").first().click();
     await sup.locator("#trace .ev-http").first().waitFor();

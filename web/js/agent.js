@@ -1,7 +1,7 @@
 /* global sessionStorage, location */
 // The agent desktop: sign in as a demo agent, go Available or Idle, take offers (with the flow's
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
-import { connect, info, post } from "./api.js";
+import { connect, info, post, session } from "./api.js";
 import { act, clock, duration, fill, h, pill, priorityBadge, ticker, toast } from "./ui.js";
 
 const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
@@ -22,6 +22,7 @@ function localize(url) {
 
 export function mountAgent(root) {
   let agentId = sessionStorage.getItem("ccflow.agent") ?? undefined;
+
   let socket;
   let desk;
   /** Pops received in this session, newest first: {url, target, label, at, interactionId, blocked} */
@@ -38,8 +39,18 @@ export function mountAgent(root) {
   view.append(main, side);
   root.append(view);
 
-  if (agentId) signIn(agentId, false);
-  else renderSignIn();
+  session()
+    .catch(() => ({}))
+    .then((me) => {
+      // Signed in as an agent: that agent's desk, whatever this tab remembered.
+      const mine = me.user?.agentId;
+      if (mine && agentId && agentId !== mine) {
+        sessionStorage.removeItem("ccflow.agent");
+        agentId = undefined;
+      }
+      if (agentId) signIn(agentId, false);
+      else renderSignIn();
+    });
 
   function renderSignIn() {
     const select = h("select#agent-select", { "aria-label": "Agent" });
@@ -54,9 +65,11 @@ export function mountAgent(root) {
         h("div.row", button),
       ),
     );
-    info()
-      .then((i) => {
-        const humans = i.demo.agents.filter((a) => !a.simulated);
+    Promise.all([info(), session()])
+      .then(([i, me]) => {
+        // A person who is an agent gets their own desktop; a supervisor may open anyone's.
+        const mine = me.user?.agentId;
+        const humans = i.demo.agents.filter((a) => !a.simulated && (!mine || a.id === mine));
         fill(select, humans.map((a) => h("option", { value: a.id }, `${a.name}${a.teamName ? ` — ${a.teamName}` : ""}${a.email ? ` (${a.email})` : ""}`)));
         if (humans.length === 0) fill(select, h("option", { value: "" }, "No agents in the environment file"));
       })

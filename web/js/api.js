@@ -1,4 +1,5 @@
 /* global fetch, WebSocket, location, setTimeout, clearTimeout */
+// Requests carry the sign-in session's cookie (same origin) and, for changes, its CSRF token.
 // The browser's side of the ccflow API: JSON over fetch and self-reconnecting WebSockets.
 // The UI talks to the server only through these (see /api/openapi.json).
 
@@ -10,8 +11,33 @@ export class ApiError extends Error {
   }
 }
 
+let sessionPromise;
+/** Who is signed in (GET /api/session), with the CSRF token changes carry; fetched once per page. */
+export function session() {
+  sessionPromise ??= fetch("/api/session", { headers: { accept: "application/json" } })
+    .then((r) => r.json())
+    .catch((err) => {
+      sessionPromise = undefined;
+      throw err;
+    });
+  return sessionPromise;
+}
+
+/** To the sign-in, coming back to this very view afterwards. */
+export function signInAgain() {
+  location.assign(`/auth/login?returnTo=${encodeURIComponent(`/${location.hash}`)}`);
+}
+
+export async function signOut() {
+  const s = await session();
+  const res = await fetch("/auth/logout", { method: "POST", headers: { "x-csrf-token": s.csrfToken ?? "", "content-type": "application/json" }, body: "{}" });
+  const body = await res.json().catch(() => ({}));
+  location.assign(body.endSessionUrl ?? "/");
+}
+
 export async function api(method, path, body) {
   const init = { method, headers: { accept: "application/json" } };
+  if (method !== "GET") init.headers["x-csrf-token"] = (await session()).csrfToken ?? "";
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -28,6 +54,10 @@ export async function api(method, path, body) {
     data = text ? JSON.parse(text) : undefined;
   } catch {
     data = undefined;
+  }
+  if (res.status === 401) {
+    // The session ended (expired, or the server restarted): sign in again and come back here.
+    signInAgain();
   }
   if (!res.ok) {
     const err = data && data.error ? data.error : { code: String(res.status), message: text || res.statusText };

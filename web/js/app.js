@@ -1,7 +1,7 @@
 /* global location */
 // The web UI's entry: a hash router over the views (softphone, agent desktop, supervisor, and
 // the first two side by side). Views talk to the server only through the API (api.js).
-import { info } from "./api.js";
+import { info, session, signInAgain, signOut } from "./api.js";
 import { mountAgent } from "./agent.js";
 import { mountSoftphone } from "./softphone.js";
 import { mountSupervisor } from "./supervisor.js";
@@ -34,8 +34,33 @@ function route() {
   document.title = `ccflow — ${document.querySelector(`#nav a[data-view="${view}"]`)?.textContent ?? "contact center"}`;
 }
 
-window.addEventListener("hashchange", route);
-route();
+/** Everything needs a signed-in person: the page signs in first, then shows who is signed in. */
+async function start() {
+  let me;
+  try {
+    me = await session();
+  } catch {
+    document.getElementById("app").textContent = "The server cannot be reached. Is ccflow still running?";
+    return;
+  }
+  if (!me.signedIn) return signInAgain();
+  const roles = new Set(me.user.roles);
+  const who = document.getElementById("who");
+  who.textContent = `${me.user.name}`;
+  who.title = `${me.user.subject} · roles: ${me.user.roles.join(", ") || "none"}`;
+  who.hidden = false;
+  const out = document.getElementById("sign-out");
+  out.hidden = me.via !== "session";
+  out.addEventListener("click", () => signOut().catch(() => location.assign("/")));
+  // Views the person's roles do not open stay out of the menu (the server refuses them anyway).
+  const canSupervise = roles.has("supervisor") || roles.has("administrator");
+  const hide = { supervisor: !canSupervise, agent: !me.user.agentId && !canSupervise, phone: !roles.has("caller"), both: !roles.has("caller") || (!me.user.agentId && !canSupervise) };
+  for (const a of document.querySelectorAll("#nav a")) a.hidden = Boolean(hide[a.dataset.view]);
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+void start();
 
 info()
   .then((i) => {

@@ -89,7 +89,13 @@ function printBanner(server: RunningServer, ms: number, envFile: string | undefi
   for (const f of ctx.flows.list()) out.push(`  ${f.id.padEnd(34)}${f.name}${dim(` (${f.source}${f === ctx.flows.default ? ", default" : ""})`)}`);
 
   const humans = ctx.demo.agents.filter((a) => !a.simulated);
-  out.push("", bold("Demo agents") + dim("  (sign in on the agent desktop)"));
+  if (ctx.signIn.embedded) {
+    out.push("", bold("Sign in") + dim("  (development users of the embedded identity service, public on purpose)"));
+    for (const u of ctx.signIn.users) out.push(`  ${u.username.padEnd(10)}${u.password.padEnd(22)}${u.name.padEnd(24)}${dim(u.roles.join(", "))}`);
+  } else {
+    out.push("", bold("Sign in") + dim(`  with your account at ${ctx.signIn.issuer}`));
+  }
+  out.push("", bold("Demo agents") + dim("  (each signs in as themselves and gets their own desktop)"));
   for (const a of humans) out.push(`  ${a.id.padEnd(10)}${a.name.padEnd(20)}${(a.email ?? "").padEnd(30)}${dim(a.teamName ?? a.teamId ?? "")}`);
   const robots = ctx.demo.agents.filter((a) => a.simulated);
   if (robots.length) out.push(dim(`  simulated: ${robots.map((a) => a.name).join(", ")}`));
@@ -100,10 +106,13 @@ function printBanner(server: RunningServer, ms: number, envFile: string | undefi
     for (const c of ctx.demo.callers) out.push(`  ${c.number.padEnd(15)}${c.name.padEnd(20)}${dim(c.note)}`);
   }
   if (ctx.crm) {
-    out.push("", bold("Demo OAuth app") + dim("  (development credentials of the embedded CRM, public on purpose)"));
+    out.push("", bold("Demo OAuth app") + dim("  (development credentials of the embedded CRM and the API, public on purpose)"));
     row("tenant id", ctx.crm.tenantId);
     row("client id", ctx.crm.clientId);
     row("client secret", ctx.crm.development ? ctx.crm.clientSecret : "(from CCFLOW_CLIENT_SECRET, not shown)");
+  }
+  if (ctx.signIn.embedded) {
+    row("API tokens", `${ctx.signIn.issuer}/token`, "client credentials, scope api://ccflow/.default (docs/api.md)");
   }
   if (ctx.runtime.bindings.length) {
     out.push("", bold("Bound for you") + dim("  (not spelled out in the environment)"));

@@ -10,6 +10,7 @@ import type { CallSession, CallSummary } from "../calls.js";
 import type { ContextHolder, ServerContext } from "../context.js";
 import { renderFlowSvg, type TraceStep } from "../../graph/index.js";
 import { ApiError } from "../errors.js";
+import { callOwners } from "../auth/access.js";
 import { buildOpenApi } from "../openapi.js";
 import { digitsBody, emptyBody, loginBody, offerBody, parseBody, placeCallBody, stateBody, wrapUpBody } from "../schemas.js";
 
@@ -120,6 +121,7 @@ export function registerApiRoutes(app: FastifyInstance, holder: ContextHolder): 
     const flow = ctx.flows.find(body.flow);
     if (!flow) throw new ApiError(404, "FLOW_NOT_FOUND", `no flow "${body.flow}" (flows: ${ctx.flows.list().map((f) => f.id).join(", ")})`);
     const session = ctx.calls.place(flow, body.ani, body.dnis ?? ctx.defaultDnis);
+    if (req.principal) callOwners.set(session, req.principal.subject);
     reply.code(201);
     return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws` };
   });

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { repoRoot } from "../../helpers/shared.js";
 import { ensureBuilt } from "./dist.js";
+import { clientToken, DEV_APP } from "../../helpers/api-auth.js";
 
 export class ServeProcess {
   private child?: ChildProcess;
@@ -43,10 +44,22 @@ export class ServeProcess {
     this.url = m[1]!;
   }
 
+  private tokens = new Map<string, Promise<string>>();
+
+  /** The development app's API token (with this server's client secret, when the test overrides it). */
+  token(): Promise<string> {
+    let t = this.tokens.get(this.url);
+    if (!t) {
+      t = clientToken(this.url, DEV_APP.clientId, this.env.CCFLOW_CLIENT_SECRET ?? DEV_APP.clientSecret);
+      this.tokens.set(this.url, t);
+    }
+    return t;
+  }
+
   async api<T = unknown>(method: string, pathAndQuery: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.url}${pathAndQuery}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: { authorization: `Bearer ${await this.token()}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });

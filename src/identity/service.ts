@@ -1,0 +1,232 @@
+/**
+ * The embedded OpenID Connect provider and OAuth 2.0 token service of ccflow's API:
+ * - client credentials for machines (scope `api://ccflow/.default`), the app's roles in the token;
+ * - authorization code with PKCE (S256 only) for people, who sign in on its page; id tokens;
+ * - discovery and JWKS, so a relying party (openid-client) treats it like any provider.
+ *
+ * Hand-written on jose because the maintained provider library (oidc-provider) brings its own
+ * Koa server, stores and UI; this service is a development stand-in with a few fixed users and
+ * clients, and everything it signs is checked by standard clients (openid-client, jose).
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
+import { loadIdentityKeys, type IdentityKeys } from "./keys.js";
+import { API_AUDIENCE, isRole, type Role } from "./roles.js";
+import { UserDirectory, type DevelopmentUser, type IdentityUser } from "./users.js";
+
+export const ACCESS_TOKEN_SECONDS = 3600;
+const CODE_SECONDS = 60;
+
+export interface IdentityClient {
+  clientId: string;
+  displayName: string;
+  /** App roles carried by its client-credentials tokens. */
+  roles: Role[];
+  /** May ask for client-credentials tokens. */
+  clientCredentials: boolean;
+  /** Origins its redirect_uri may have (authorization code). Empty: no sign-in with this client. */
+  redirectOrigins: () => Iterable<string>;
+}
+
+interface StoredClient extends IdentityClient {
+  secretDigest: Buffer;
+}
+
+interface PendingCode {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  nonce?: string;
+  user: IdentityUser;
+  expiresAt: number;
+}
+
+export interface ApiTokenClaims extends JWTPayload {
+  sub: string;
+  roles: string[];
+  /** `app` for client credentials, `user` for a person. */
+  idtyp: "app" | "user";
+  client_id: string;
+  name?: string;
+  preferred_username?: string;
+  agent_id?: string;
+}
+
+export class IdentityError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
+
+export interface IdentityOptions {
+  dataDir: string;
+  users?: DevelopmentUser[];
+  now?: () => number;
+}
+
+export class IdentityService {
+  private issuerUrl?: string;
+  private readonly clients = new Map<string, StoredClient>();
+  private readonly codes = new Map<string, PendingCode>();
+  private directory: UserDirectory;
+  private development: DevelopmentUser[];
+
+  private constructor(
+    readonly keys: IdentityKeys,
+    users: DevelopmentUser[],
+    readonly now: () => number,
+  ) {
+    this.development = users;
+    this.directory = new UserDirectory(users);
+  }
+
+  get users(): UserDirectory {
+    return this.directory;
+  }
+
+  /** The development users with their public passwords (for the banner and the sign-in page). */
+  get developmentUsers(): DevelopmentUser[] {
+    return this.development;
+  }
+
+  /** Replaces the users (the server knows its agents only once the center is built). */
+  setUsers(users: DevelopmentUser[]): void {
+    this.development = users;
+    this.directory = new UserDirectory(users);
+  }
+
+  static async create(options: IdentityOptions): Promise<IdentityService> {
+    return new IdentityService(await loadIdentityKeys(options.dataDir), options.users ?? [], options.now ?? Date.now);
+  }
+
+  /** The issuer is the service's own URL, known once the server has bound its port. */
+  setIssuer(url: string): void {
+    this.issuerUrl = url.replace(/\/+$/, "");
+  }
+
+  get issuer(): string {
+    if (!this.issuerUrl) throw new IdentityError(503, "temporarily_unavailable", "the identity service is starting");
+    return this.issuerUrl;
+  }
+
+  get ready(): boolean {
+    return this.issuerUrl !== undefined;
+  }
+
+  registerClient(client: IdentityClient & { clientSecret: string }): void {
+    const { clientSecret, ...rest } = client;
+    this.clients.set(client.clientId.toLowerCase(), { ...rest, secretDigest: sha256(clientSecret) });
+  }
+
+  client(clientId: string): IdentityClient | undefined {
+    return this.clients.get(clientId.toLowerCase());
+  }
+
+  /** The client if the secret is its own; an OAuth error otherwise. */
+  authenticateClient(clientId: string, secret: string): IdentityClient {
+    const c = this.clients.get(clientId.trim().toLowerCase());
+    const given = sha256(secret);
+    if (!c || !timingSafeEqual(given, c.secretDigest)) throw new IdentityError(401, "invalid_client", "client authentication failed (unknown client id or wrong secret)");
+    return c;
+  }
+
+  redirectAllowed(client: IdentityClient, redirectUri: string): boolean {
+    let origin: string;
+    try {
+      const u = new URL(redirectUri);
+      if (u.hash) return false;
+      origin = u.origin;
+    } catch {
+      return false;
+    }
+    for (const allowed of client.redirectOrigins()) if (allowed === origin) return true;
+    return false;
+  }
+
+  issueCode(p: Omit<PendingCode, "expiresAt">): string {
+    this.sweep();
+    const code = randomBytes(32).toString("base64url");
+    this.codes.set(code, { ...p, expiresAt: this.now() + CODE_SECONDS * 1000 });
+    return code;
+  }
+
+  /** Redeems a code once: same client, same redirect_uri, and the PKCE verifier that hashes to its challenge. */
+  redeemCode(code: string, client: IdentityClient, redirectUri: string, verifier: string): PendingCode {
+    const p = this.codes.get(code);
+    this.codes.delete(code);
+    if (!p || p.expiresAt <= this.now()) throw new IdentityError(400, "invalid_grant", "the authorization code is unknown, used or expired");
+    if (p.clientId !== client.clientId) throw new IdentityError(400, "invalid_grant", "the authorization code was issued to another client");
+    if (p.redirectUri !== redirectUri) throw new IdentityError(400, "invalid_grant", "redirect_uri differs from the one in the authorization request");
+    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new IdentityError(400, "invalid_grant", "code_verifier must be 43-128 characters of [A-Za-z0-9._~-]");
+    const challenge = createHash("sha256").update(verifier, "ascii").digest("base64url");
+    if (challenge !== p.codeChallenge) throw new IdentityError(400, "invalid_grant", "code_verifier does not match the code_challenge");
+    return p;
+  }
+
+  async appToken(client: IdentityClient): Promise<string> {
+    return this.sign(
+      { roles: client.roles, idtyp: "app", client_id: client.clientId, name: client.displayName },
+      client.clientId,
+      API_AUDIENCE,
+      ACCESS_TOKEN_SECONDS,
+    );
+  }
+
+  async userTokens(user: IdentityUser, client: IdentityClient, nonce?: string): Promise<{ accessToken: string; idToken: string }> {
+    const profile = {
+      name: user.name,
+      preferred_username: user.username,
+      ...(user.email ? { email: user.email } : {}),
+      roles: user.roles,
+      ...(user.agentId ? { agent_id: user.agentId } : {}),
+    };
+    const accessToken = await this.sign({ ...profile, idtyp: "user", client_id: client.clientId }, user.username, API_AUDIENCE, ACCESS_TOKEN_SECONDS);
+    const idToken = await this.sign({ ...profile, ...(nonce ? { nonce } : {}), azp: client.clientId }, user.username, client.clientId, ACCESS_TOKEN_SECONDS);
+    return { accessToken, idToken };
+  }
+
+  /** Verifies an access token for the API: our key, RS256, our issuer, the API audience. */
+  async verifyAccessToken(token: string): Promise<ApiTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys.publicKey, {
+        algorithms: ["RS256"],
+        issuer: this.issuer,
+        audience: API_AUDIENCE,
+        currentDate: new Date(this.now()),
+      });
+      if (typeof payload.sub !== "string") throw new IdentityError(401, "invalid_token", "the access token has no subject");
+      return { ...payload, roles: Array.isArray(payload.roles) ? payload.roles.filter(isRole) : [] } as ApiTokenClaims;
+    } catch (err) {
+      if (err instanceof IdentityError) throw err;
+      if (err instanceof joseErrors.JWTExpired) throw new IdentityError(401, "invalid_token", "the access token has expired");
+      throw new IdentityError(401, "invalid_token", "the access token is not valid here (signature, issuer or audience)");
+    }
+  }
+
+  private async sign(claims: Record<string, unknown>, subject: string, audience: string, lifetime: number): Promise<string> {
+    const now = Math.floor(this.now() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ typ: "JWT", alg: "RS256", kid: this.keys.kid })
+      .setIssuer(this.issuer)
+      .setSubject(subject)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setNotBefore(now - 5)
+      .setExpirationTime(now + lifetime)
+      .setJti(randomBytes(12).toString("base64url"))
+      .sign(this.keys.privateKey);
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [code, p] of this.codes) if (p.expiresAt <= now) this.codes.delete(code);
+  }
+}

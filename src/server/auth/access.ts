@@ -1,0 +1,115 @@
+/**
+ * Who may use each route of the API: the one place where a route's role is declared. The gate
+ * (gate.ts) refuses every request this table does not allow, and refuses at start-up any API
+ * route missing from it, so a new route cannot go out open by accident. openapi.ts states the
+ * same grants per operation.
+ *
+ * A grant is a role, optionally narrowed:
+ * - `agent:self`     only on the agent in the path (`:id`) who is the signed-in person;
+ * - `caller:own`     only on a call (`:id`) the same person or app placed;
+ * - `supervisor:observe`  only on a socket opened with `?observe=1` (it cannot act).
+ * An app (client credentials) holds no person's identity: its narrowed grants apply to every
+ * agent and call. `administrator` holds every grant a supervisor does.
+ * `public` needs nothing; `signed-in` needs any person or app.
+ */
+import type { Role } from "../../identity/roles.js";
+
+export type Grant = "public" | "signed-in" | Role | "agent:self" | "caller:own" | "supervisor:observe";
+
+const AGENT_OR_SUPERVISOR: Grant[] = ["agent:self", "supervisor"];
+
+export const ROUTE_ACCESS: Record<string, Grant[]> = {
+  "GET /api/openapi.json": ["public"],
+  "GET /api/session": ["public"],
+  "GET /auth/login": ["public"],
+  "GET /auth/callback": ["public"],
+  "POST /auth/logout": ["public"],
+  "GET /api/info": ["signed-in"],
+  "GET /api/flows": ["signed-in"],
+  "GET /api/flows/:id/graph.svg": ["signed-in"],
+
+  "POST /api/calls": ["caller"],
+  "GET /api/calls/:id": ["caller:own", "supervisor"],
+  "POST /api/calls/:id/digits": ["caller:own"],
+  "POST /api/calls/:id/hangup": ["caller:own"],
+  "GET /api/calls/:id/ws": ["caller:own", "supervisor:observe"],
+
+  "GET /api/agents": ["supervisor"],
+  "GET /api/agents/:id": AGENT_OR_SUPERVISOR,
+  "POST /api/agents/:id/login": AGENT_OR_SUPERVISOR,
+  "POST /api/agents/:id/logout": AGENT_OR_SUPERVISOR,
+  "POST /api/agents/:id/state": AGENT_OR_SUPERVISOR,
+  "POST /api/agents/:id/accept": ["agent:self"],
+  "POST /api/agents/:id/decline": ["agent:self"],
+  "POST /api/agents/:id/end": ["agent:self"],
+  "POST /api/agents/:id/wrapup": ["agent:self"],
+  "GET /api/agents/:id/ws": AGENT_OR_SUPERVISOR,
+
+  "GET /api/queues": ["supervisor"],
+  "GET /api/contacts": ["supervisor"],
+  "GET /api/contacts/:id": ["supervisor"],
+  "GET /api/contacts/:id/graph.svg": ["supervisor"],
+  "GET /api/supervisor/ws": ["supervisor"],
+};
+
+/** Who placed each call (keyed by its CallSession), for `caller:own`. */
+export const callOwners = new WeakMap<object, string>();
+
+export function routeKey(method: string, url: string): string {
+  return `${method.toUpperCase()} ${url}`;
+}
+
+export function accessOf(method: string, url: string): Grant[] | undefined {
+  return ROUTE_ACCESS[routeKey(method, url)];
+}
+
+/** Who is asking: a person (signed in through OpenID Connect) or an app (client credentials). */
+export interface Principal {
+  kind: "user" | "app";
+  /** Stable id: the user name, or the app's client id. */
+  subject: string;
+  name: string;
+  roles: ReadonlySet<Role>;
+  /** The agent this person is (people only). */
+  agentId?: string;
+  /** How this request proved it: a bearer token or the session cookie. */
+  via: "bearer" | "session";
+}
+
+export interface AccessFacts {
+  /** The `:id` agent of the route, when it has one. */
+  agentId?: string;
+  /** Who placed the `:id` call, when the route is about one. */
+  callOwner?: string;
+  observe?: boolean;
+}
+
+function holds(p: Principal, role: Role): boolean {
+  return p.roles.has(role) || (role === "supervisor" && p.roles.has("administrator"));
+}
+
+/** True when one of the grants lets this principal make this request. */
+export function allowed(grants: readonly Grant[], p: Principal | undefined, facts: AccessFacts): boolean {
+  for (const g of grants) {
+    if (g === "public") return true;
+    if (!p) continue;
+    if (g === "signed-in") return true;
+    const [role, narrow] = g.split(":") as [Role, string | undefined];
+    if (!holds(p, role)) continue;
+    if (!narrow) return true;
+    if (narrow === "self" && (p.kind === "app" || (p.agentId !== undefined && p.agentId === facts.agentId))) return true;
+    if (narrow === "own" && (p.kind === "app" || (facts.callOwner !== undefined && facts.callOwner === p.subject))) return true;
+    if (narrow === "observe" && facts.observe === true) return true;
+  }
+  return false;
+}
+
+/** Words for a refusal: what the route needs, in the table's terms. */
+export function describeGrants(grants: readonly Grant[]): string {
+  const words: Record<string, string> = {
+    "agent:self": "the agent themselves",
+    "caller:own": "the caller who placed the call",
+    "supervisor:observe": "a supervisor (observing only)",
+  };
+  return grants.map((g) => words[g] ?? `role ${g}`).join(" or ");
+}

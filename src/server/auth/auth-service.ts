@@ -1,0 +1,94 @@
+/**
+ * Everything the server needs to know who is asking, shared by its HTTP and HTTPS listeners:
+ * the sign-in sessions, the bearer-token verifier and the sign-in relying party (embedded or
+ * external provider), the CSRF key, the origins allowed to change state, and who placed a call.
+ */
+import { randomBytes } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import type { IdentityService } from "../../identity/service.js";
+import type { Principal } from "./access.js";
+import { embeddedVerifier, externalVerifier, principalFromClaims, type AgentLookup, type BearerVerifier, type ExternalProviderConfig } from "./provider.js";
+import { RelyingParty } from "./relying-party.js";
+import { SESSION_COOKIE, SessionStore, type Session, type SessionOptions } from "./sessions.js";
+
+export interface AuthOptions {
+  /** The embedded identity service (when no external provider is configured). */
+  identity?: IdentityService;
+  external?: ExternalProviderConfig;
+  /** The web UI's client at the embedded provider (registered there by the server). */
+  webClient?: { clientId: string; clientSecret: string };
+  sessions?: SessionOptions;
+  /** Extra origins allowed to change state (a UI served elsewhere). */
+  allowedOrigins?: string[];
+  findAgent: AgentLookup;
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class AuthService {
+  readonly sessions: SessionStore;
+  readonly rp: RelyingParty;
+  readonly verifier: BearerVerifier;
+  /** Binds CSRF tokens to the session (@fastify/csrf-protection's userInfo). */
+  readonly csrfKey = randomBytes(32).toString("base64url");
+  private readonly origins = new Set<string>();
+  readonly external: boolean;
+
+  constructor(readonly options: AuthOptions) {
+    this.sessions = new SessionStore(options.sessions);
+    for (const o of options.allowedOrigins ?? []) this.addOrigin(o);
+    if (options.external) {
+      const ext = options.external;
+      this.external = true;
+      this.rp = new RelyingParty({ issuer: () => ext.issuer, clientId: ext.clientId, clientSecret: ext.clientSecret });
+      this.verifier = externalVerifier(ext, () => this.rp.jwksUri());
+    } else {
+      const identity = options.identity;
+      const web = options.webClient;
+      if (!identity || !web) throw new Error("auth: the embedded identity service and its web client are needed when no external provider is configured");
+      this.external = false;
+      this.rp = new RelyingParty({ issuer: () => identity.issuer, clientId: web.clientId, clientSecret: web.clientSecret });
+      this.verifier = embeddedVerifier(identity);
+    }
+  }
+
+  addOrigin(url: string): void {
+    this.origins.add(new URL(url).origin);
+  }
+
+  /** The server's own and configured origins (the embedded provider's allowed redirect origins). */
+  ownOrigins(): string[] {
+    return [...this.origins];
+  }
+
+  /** Same origin as the request, or one of the server's own and configured origins. */
+  originAllowed(req: FastifyRequest, origin: string): boolean {
+    return origin === `${req.protocol}://${req.host}` || this.origins.has(origin);
+  }
+
+  get rolesClaim(): string {
+    return this.options.external?.rolesClaim ?? "roles";
+  }
+
+  /** The principal of a bearer token (401 when it is not valid here). */
+  async bearer(token: string): Promise<Principal> {
+    try {
+      return principalFromClaims(await this.verifier.verify(token), this.verifier.rolesClaim, "bearer", this.options.findAgent);
+    } catch (err) {
+      const why = err instanceof Error && /expired/i.test(err.message) ? "the access token has expired" : "the access token is not valid here";
+      throw new AuthError(401, "INVALID_TOKEN", `${why}; get one from the token endpoint (see docs/api.md)`);
+    }
+  }
+
+  session(req: FastifyRequest): Session | undefined {
+    return this.sessions.get(req.cookies?.[SESSION_COOKIE]);
+  }
+}
