@@ -1,27 +1,48 @@
 /**
  * Case: renders `expression` and leaves by the port `menuLinks[i]` of the first case value
- * `menuLinks_input[i]` equal to the trimmed text, else `default`.
+ * `menuLinks_input[i]` equal to the trimmed text, else `default`. Case values read
+ * `menuLinks_input`, or its twin `menuLinks:input` when an export has only that one. A case value
+ * may itself be a template: Cisco Live's lab flow switches on `true` with cases such as
+ * `{{count is even and toService}}`, so each value is rendered before it is compared.
  */
-import { str } from "./common.js";
-import type { ActivitySpec } from "./types.js";
+import { isTemplate, str } from "./common.js";
+import type { ActivitySpec, TemplateField } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 
-function cases(def: ActivityDef): Array<{ port: string; value: string }> {
+function caseValues(def: ActivityDef): unknown[] {
+  const p = def.properties;
+  if (Array.isArray(p.menuLinks_input)) return p.menuLinks_input;
+  return Array.isArray(p["menuLinks:input"]) ? p["menuLinks:input"] : [];
+}
+
+function cases(def: ActivityDef): Array<{ port: string; value: string; field: string }> {
   const links = Array.isArray(def.properties.menuLinks) ? def.properties.menuLinks : [];
-  const values = Array.isArray(def.properties.menuLinks_input) ? def.properties.menuLinks_input : [];
-  return links.map((port: unknown, i: number) => ({ port: String(port), value: values[i] === undefined || values[i] === null ? "" : String(values[i]) }));
+  const values = caseValues(def);
+  const key = Array.isArray(def.properties.menuLinks_input) ? "menuLinks_input" : '["menuLinks:input"]';
+  return links.map((port: unknown, i: number) => ({
+    port: String(port),
+    value: values[i] === undefined || values[i] === null ? "" : String(values[i]),
+    field: `${key}[${i}]`,
+  }));
 }
 
 const caseStatement: ActivitySpec = {
   type: "case-statement",
   ports: (def) => [...cases(def).map((c) => c.port), "default", "error"],
   templates: (def) => {
+    const out: TemplateField[] = [];
     const e = str(def, "expression");
-    return e ? [{ field: "expression", source: e }] : [];
+    if (e) out.push({ field: "expression", source: e });
+    for (const c of cases(def)) if (isTemplate(c.value)) out.push({ field: c.field, source: c.value });
+    return out;
   },
   run(ctx) {
     const text = ctx.render(str(ctx.activity, "expression"), "expression").trim();
-    return cases(ctx.activity).find((c) => c.value.trim() === text)?.port ?? "default";
+    for (const c of cases(ctx.activity)) {
+      const value = isTemplate(c.value) ? ctx.render(c.value, c.field) : c.value;
+      if (value.trim() === text) return c.port;
+    }
+    return "default";
   },
 };
 

@@ -2,7 +2,10 @@
  * Start Media Stream: in Webex it forks the call's audio to a media destination. ccflow has no
  * media to stream and NO MEDIA FLOWS: the activity renders `mediaDestinationId`, puts a
  * `media-stream` event in the call's stream (so the trace and the transcript show where the
- * stream would have gone) and leaves by `default`. An empty destination leaves by `failure`.
+ * stream would have gone) and leaves by `default`. No `mediaDestinationId` at all is valid — Cisco's
+ * Salesforce Service Cloud Voice and ServiceNow CCIF templates leave it empty, the stream going
+ * where the org's integration is configured — and leaves by `default` too; a templated
+ * destination that renders empty leaves by `failure` (the author asked for one and got none).
  */
 import { isTemplate, str } from "./common.js";
 import { ActivityError, type ActivitySpec } from "./types.js";
@@ -17,16 +20,16 @@ const startMediaStream: ActivitySpec = {
     const v = str(def, DESTINATION);
     return v && isTemplate(v) ? [{ field: DESTINATION, source: v }] : [];
   },
-  validate(def, report) {
-    if (!str(def, DESTINATION)?.trim()) {
-      report({ severity: "error", code: "missing-property", message: `Start Media Stream "${def.name}" names no media destination`, path: DESTINATION });
-    }
-  },
   run(ctx) {
     const def = ctx.activity;
+    const source = str(def, DESTINATION)?.trim();
+    if (!source) {
+      ctx.emit({ type: "media-stream", destination: "" });
+      return "default";
+    }
     let destination: string;
     try {
-      destination = ctx.render(str(def, DESTINATION), DESTINATION).trim();
+      destination = ctx.render(source, DESTINATION).trim();
     } catch (err) {
       // This activity's only error-class port is `failure`: a destination that does not render goes there too.
       if (err instanceof ActivityError) throw new ActivityError(err.message, "failure");

@@ -5,12 +5,14 @@
  * (environment/virtual-agents.ts). The activity says the script's lines to the caller, sets
  * `MetaData` (JSON), `StateEventName` and `TranscriptURL`, and leaves by the scripted port:
  * `ENDED`, `ESCALATE` or `error`. A virtual agent nobody scripted is an error naming its id.
+ * The bot's id is `virtualAgentId`, or in older exports that have none, `connector`.
  */
 import type { ActivityDef } from "../flow/types.js";
 import { isTemplate, str } from "./common.js";
 import { ActivityError, type ActivityContext, type ActivitySpec, type TemplateField } from "./types.js";
 
 const ID = "virtualAgentId";
+const CONNECTOR = "connector";
 
 /**
  * Where the export names the virtual agent: `virtualAgentId` (a static choice, or a template),
@@ -22,18 +24,25 @@ function idSource(def: ActivityDef): { field: string; source: string; variable?:
   const variable = str(def, "variableSelection")?.trim();
   if (radio && radio !== "staticConfigId" && variable) return { field: "variableSelection", source: variable, variable: !isTemplate(variable) };
   const id = str(def, ID)?.trim();
-  return id ? { field: ID, source: id } : undefined;
+  if (id) return { field: ID, source: id };
+  // Older v1 and V2 exports have no virtualAgentId key: the bot is named by `connector`. A newer
+  // export that has the key left it empty; its `connector` is the connector kind
+  // (NATIVE_ADVANCED_VIRTUAL_AGENT), not a bot.
+  if (ID in def.properties) return undefined;
+  const connector = str(def, CONNECTOR)?.trim();
+  return connector ? { field: CONNECTOR, source: connector } : undefined;
 }
 
 function label(def: ActivityDef): string | undefined {
-  const name = [def.properties[`${ID}:name`], def.properties[`${ID}_name`]].find((v): v is string => typeof v === "string" && v.trim() !== "");
+  const field = ID in def.properties ? ID : CONNECTOR;
+  const name = [def.properties[`${field}:name`], def.properties[`${field}_name`]].find((v): v is string => typeof v === "string" && v.trim() !== "");
   return name;
 }
 
 function virtualAgentIdOf(ctx: ActivityContext): string {
   const def = ctx.activity;
   const src = idSource(def);
-  if (!src) throw new ActivityError(`${def.name}: names no virtual agent (${ID} is empty)`);
+  if (!src) throw new ActivityError(`${def.name}: names no virtual agent (${ID} and ${CONNECTOR} are empty)`);
   if (src.variable) {
     const v = ctx.vars.get(src.source);
     return v === null || v === undefined ? "" : String(v).trim();

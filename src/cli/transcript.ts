@@ -76,7 +76,7 @@ export class TranscriptPrinter {
         line(`callback registered for ${e.number}`);
         break;
       case "media-stream":
-        line(`media stream to ${e.destinationName ? `${e.destinationName} (${e.destination})` : e.destination} ${dim("(not streamed: ccflow carries no media)")}`);
+        line(`media stream to ${e.destinationName ? `${e.destinationName} (${e.destination})` : e.destination || "the org's default destination"} ${dim("(not streamed: ccflow carries no media)")}`);
         break;
       case "disconnected":
         line(`${e.by === "flow" ? "disconnected the call" : `${e.by} hung up`}`);

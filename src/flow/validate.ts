@@ -1,6 +1,8 @@
 /**
- * Checks a loaded flow before any call runs and reports every problem at once: unknown activity
- * types, dangling links, ports an activity does not have, templates that do not parse, variables
+ * Checks a loaded flow before any call runs and reports every problem at once. Errors are what
+ * Webex itself refuses to publish (a link to a missing activity, an expression that does not
+ * parse, an activity missing what it cannot run without); what Webex tolerates is at most a
+ * warning (an activity type ccflow does not run, an unwired port). Also checked: dangling links, ports an activity does not have, templates that do not parse, variables
  * read but never declared, connectors and queues the environment does not bind.
  *
  * The activity catalog is handed in (the activities room owns it), so this module stays pure.
@@ -84,6 +86,7 @@ export function validateFlow(flow: FlowDefinition, catalog: ActivityCatalog, bin
   const out: Diagnostic[] = [];
   const knownRoots = rootNames(flow, bindings);
 
+  checkUnknownTypes(flow, catalog, out);
   checkProcess(flow, flow.main, catalog, knownRoots, out);
   checkProcess(flow, flow.events, catalog, knownRoots, out);
   checkVariables(flow, out);
@@ -104,22 +107,38 @@ function rootNames(flow: FlowDefinition, bindings: BindingCheck): Set<string> {
   return names;
 }
 
+/**
+ * Activity types the catalog does not run, each reported once with every activity of that type.
+ * A warning, not an error: an export names only types its Flow Designer offered, so Webex
+ * publishes it; ccflow loads it and a call that reaches such an activity takes its error path.
+ */
+function checkUnknownTypes(flow: FlowDefinition, catalog: ActivityCatalog, out: Diagnostic[]): void {
+  const byType = new Map<string, ActivityDef[]>();
+  for (const a of allActivities(flow)) {
+    if (a.type === "(none)" || catalog.lookup(a.type)) continue;
+    const list = byType.get(a.type);
+    if (list) list.push(a);
+    else byType.set(a.type, [a]);
+  }
+  for (const [type, acts] of byType) {
+    const first = acts[0]!;
+    const names = acts.map((a) => `"${a.name}"`);
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", ");
+    out.push({
+      severity: "warning",
+      code: "unknown-activity",
+      message: `Activity type "${type}" is not one ccflow runs (${shown})${hint(type, catalog.types())}; a call that reaches it takes its error path (OnGlobalError)`,
+      path: `${first.path}.properties.activityName`,
+      activity: { id: first.id, name: first.name },
+    });
+  }
+}
+
 function checkProcess(flow: FlowDefinition, process: ProcessDef, catalog: ActivityCatalog, roots: Set<string>, out: Diagnostic[]): void {
   for (const a of process.activities.values()) {
     const where = { id: a.id, name: a.name };
     const spec = catalog.lookup(a.type);
-    if (!spec) {
-      if (a.type !== "(none)") {
-        out.push({
-          severity: "error",
-          code: "unknown-activity",
-          message: `Activity "${a.name}" has type "${a.type}", which ccflow does not run${hint(a.type, catalog.types())}`,
-          path: `${a.path}.properties.activityName`,
-          activity: where,
-        });
-      }
-      continue;
-    }
+    if (!spec) continue;
     spec.validate?.(a, (d) => out.push({ severity: d.severity, code: d.code, message: d.message, expression: d.expression, path: d.path ? `${a.path}.properties${d.path.startsWith("[") ? "" : "."}${d.path}` : a.path, activity: where }), flow);
     for (const t of spec.templates?.(a) ?? []) checkTemplate(a, t.field, t.source, roots, out);
 

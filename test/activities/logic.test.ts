@@ -94,6 +94,27 @@ describe("Condition and Case", () => {
     expect((await runFlow(flow(" en-US "))).port("ByLang")).toBe("0");
     expect((await runFlow(flow("fr-FR"))).port("ByLang")).toBe("default");
   });
+
+  it("Case renders case values that are templates (switch on true), and reads menuLinks:input when that is the only twin", async () => {
+    const flow = (count: number, toService: boolean) =>
+      buildFlow({
+        variables: [
+          { name: "count", type: "INTEGER", value: String(count) },
+          { name: "toService", type: "BOOLEAN", value: String(toService) },
+        ],
+        main: [
+          {
+            name: "Treat",
+            type: "case-statement",
+            props: { expression: "true", "expression:radioName": "build-expression", menuLinks: ["0", "1"], "menuLinks:input": ["{{count is even and toService}}", "{{count is even}}"] },
+          },
+        ],
+        links: [],
+      });
+    expect((await runFlow(flow(2, true))).port("Treat")).toBe("0");
+    expect((await runFlow(flow(2, false))).port("Treat")).toBe("1");
+    expect((await runFlow(flow(3, true))).port("Treat")).toBe("default");
+  });
 });
 
 describe("Business Hours", () => {

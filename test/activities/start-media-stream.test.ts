@@ -1,7 +1,8 @@
 /**
  * Start Media Stream from a flow author's side: ccflow carries no media, so the activity only
  * says, in the call's events and transcript, where the stream would have gone, and leaves by
- * `default`; a destination that renders empty leaves by `failure` with a message saying so.
+ * `default`; no destination at all is valid and leaves by `default`; a templated destination that
+ * renders empty leaves by `failure` with a message saying so.
  */
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../../src/activities/index.js";
@@ -62,10 +63,17 @@ describe("Start Media Stream", () => {
     expect(rec.prompts()).toEqual(["Streaming failed."]);
   });
 
-  it("ccflow validate knows it and reports a missing destination", () => {
+  it("with no destination at all (as Cisco's Service Cloud Voice and CCIF templates export it), validates clean and leaves by default", async () => {
     const registry = createRegistry();
     expect(validateFlow(streamFlow("md-1"), registry).filter((d) => d.severity === "error")).toEqual([]);
-    const missing = validateFlow(streamFlow(""), registry);
-    expect(missing.find((d) => d.code === "missing-property")).toMatchObject({ severity: "error", message: 'Start Media Stream "Stream" names no media destination' });
+    expect(validateFlow(streamFlow(""), registry).filter((d) => d.severity === "error")).toEqual([]);
+    const { rec, port } = await runFlow(streamFlow(""));
+    expect(port("Stream")).toBe("default");
+    expect(rec.of("media-stream")).toEqual([expect.objectContaining({ destination: "", activity: "Stream" })]);
+    expect(rec.prompts()).toEqual(["Streaming started."]);
+    const lines: string[] = [];
+    const printer = new TranscriptPrinter((l) => lines.push(l));
+    for (const e of rec.events) printer.print(e);
+    expect(lines.find((l) => l.includes("media stream to"))).toContain("media stream to the org's default destination");
   });
 });

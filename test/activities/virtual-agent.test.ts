@@ -119,6 +119,33 @@ describe("Virtual Agent V2, scripted in the environment", () => {
     expect(other.port("VA")).toBe("ENDED");
   });
 
+  it("an older export with no virtualAgentId names its bot by connector, which is what the script matches", async () => {
+    const older = (type: string): NodeSpec => {
+      const node = va({ connector: "dialogflow-billing-7" }, type);
+      const props = { ...node.props };
+      delete props.virtualAgentId;
+      delete props["virtualAgentId:name"];
+      delete props.configIdRadioGroup;
+      return { ...node, props: { ...props, "connector:name": "Billing (Dialogflow)" } };
+    };
+    const env = envWith(`virtualAgents:
+  - { id: dialogflow-billing-7, outcome: ENDED, stateEventName: paid, metaData: { balance: 0, customer: { name: Ole } } }
+`);
+    for (const type of ["ivr-virtualassistant", "ivr-virtualassistantvoice"]) {
+      const flow = buildFlow(billingFlow(older(type)));
+      expect(validateFlow(flow, createRegistry()).filter((d) => d.severity === "error")).toEqual([]);
+      const { port, rec } = await runFlow(flow, { env });
+      expect(port("VA")).toBe("ENDED");
+      expect(rec.prompts()).toEqual(["Thanks Ole, you are all paid up. Goodbye."]);
+    }
+    // Unscripted, the message names the connector's bot id and its label.
+    const { rec } = await runFlow(buildFlow(billingFlow(older("ivr-virtualassistant"))), { env: envWith("virtualAgents: []\n") });
+    expect(rec.of("error")[0]!.message).toContain('virtual agent "dialogflow-billing-7" (Billing (Dialogflow)) is not scripted');
+    // "*" answers for it too.
+    const any = await runFlow(buildFlow(billingFlow(older("ivr-virtualassistantvoice"))), { env: envWith('virtualAgents:\n  - { id: "*", outcome: ESCALATE }\n'), hangupAfterSeconds: 10 });
+    expect(any.port("VA")).toBe("ESCALATE");
+  });
+
   it("reads the virtual agent id from a variable when the export chooses it by variable", async () => {
     const env = envWith(`virtualAgents:
   - { id: spanish-bot, outcome: ENDED, metaData: { balance: 0, customer: { name: Eva } }, stateEventName: paid }

@@ -65,12 +65,31 @@ describe("problems are reported all at once, with name, id and path", () => {
     ],
   }) as { process: { links: Array<Record<string, unknown>> } };
   broken.process.links.push({ id: "dangler", sourceActivityId: "m-Cond", targetActivityId: "m-Nowhere", conditionExpr: "error", properties: { value: "error" } });
-  const ds = errors(check(JSON.stringify(broken)));
+  const ds = check(JSON.stringify(broken));
   const byCode = (code: string) => ds.filter((d) => d.code === code);
 
-  it("names an activity type ccflow does not run", () => {
-    expect(byCode("unknown-activity")[0]).toMatchObject({ activity: { id: "m-Weird", name: "Weird" }, path: '$.process.activities["m-Weird"].properties.activityName' });
+  it("names an activity type ccflow does not run, as a warning (Webex publishes the types its Flow Designer offers)", () => {
+    expect(byCode("unknown-activity")).toHaveLength(1);
+    expect(byCode("unknown-activity")[0]).toMatchObject({ severity: "warning", activity: { id: "m-Weird", name: "Weird" }, path: '$.process.activities["m-Weird"].properties.activityName' });
     expect(byCode("unknown-activity")[0]!.message).toContain('"teleport-caller"');
+  });
+
+  it("reports each unknown type once, naming every activity of that type", () => {
+    const two = exportOf({
+      main: [
+        { name: "A1", type: "teleport-caller" },
+        { name: "A2", type: "teleport-caller" },
+        { name: "B", type: "Feedback-V9" },
+      ],
+      links: [
+        ["A1", "default", "A2"],
+        ["A2", "default", "B"],
+      ],
+    });
+    const unknown = check(JSON.stringify(two)).filter((d) => d.code === "unknown-activity");
+    expect(unknown.map((d) => d.severity)).toEqual(["warning", "warning"]);
+    expect(unknown[0]!.message).toBe('Activity type "teleport-caller" is not one ccflow runs ("A1", "A2"); a call that reaches it takes its error path (OnGlobalError)');
+    expect(unknown[1]!.message).toContain('"Feedback-V9"');
   });
 
   it("names a port the activity does not have, listing the ones it has", () => {
