@@ -63,10 +63,20 @@ describe("ccflow call refuses what it cannot run, in one line", () => {
 
   it("lists a flow's errors instead of running it", async () => {
     const file = join(dataDir, "broken.json");
-    writeFileSync(file, JSON.stringify({ process: { activities: { s: { name: "Start", group: "start", properties: { activityName: "NewPhoneContact" } }, x: { name: "Beam", group: "action", properties: { activityName: "beam-me-up" } } }, links: [{ sourceActivityId: "s", targetActivityId: "x", conditionExpr: "out" }] } }));
+    writeFileSync(file, JSON.stringify({ process: { activities: { s: { name: "Start", group: "start", properties: { activityName: "NewPhoneContact" } } }, links: [{ sourceActivityId: "s", targetActivityId: "nowhere", conditionExpr: "out" }] } }));
     const { code, stderr } = await ccflow(["call", file, "--ani", "+1555"]);
     expect(code).toBe(1);
-    expect(stderr).toContain('"beam-me-up", which ccflow does not run');
+    expect(stderr).toContain('links to activity "nowhere", which does not exist');
+  });
+
+  it("runs a flow with an activity type it does not run, warning once; a call reaching it takes the error path", async () => {
+    const file = join(dataDir, "beam.json");
+    writeFileSync(file, JSON.stringify({ process: { activities: { s: { name: "Start", group: "start", properties: { activityName: "NewPhoneContact" } }, x: { name: "Beam", group: "action", properties: { activityName: "beam-me-up" } } }, links: [{ sourceActivityId: "s", targetActivityId: "x", conditionExpr: "out" }] } }));
+    const { code, stdout, stderr } = await ccflow(["call", file, "--ani", "+1555"]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: Activity type "beam-me-up" is not one ccflow runs ("Beam")');
+    expect(stdout).toContain('activity type "beam-me-up" is not supported');
+    expect(stderr + stdout).not.toMatch(/at .*\.(js|ts):\d+:\d+/);
   });
 
   it("names a bad environment file", async () => {

@@ -42,13 +42,16 @@ function jsonLine(e: CallEvent): string {
 export async function runCall(flowFile: string, opts: CallCommandOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const read = await readFlowFile(flowFile);
   const registry = createRegistry();
-  const problems = [...read.diagnostics, ...(read.flow ? validateFlow(read.flow, registry) : [])].filter((d) => d.severity === "error");
+  const diagnostics = [...read.diagnostics, ...(read.flow ? validateFlow(read.flow, registry) : [])];
+  const problems = diagnostics.filter((d) => d.severity === "error");
   if (!read.flow || (problems.length > 0 && !opts.force)) {
     err(`${flowFile}: ${problems.length} problem${problems.length === 1 ? "" : "s"}; fix ${problems.length === 1 ? "it" : "them"} or run with --force\n`);
     for (const d of problems) err(`${formatDiagnostic(d)}\n`);
     return 1;
   }
   const flow = read.flow;
+  // The one warning that changes what a call does: an activity it will fail at.
+  for (const d of diagnostics) if (d.code === "unknown-activity" && d.severity === "warning") err(dim(`warning: ${d.message}`) + "\n");
 
   let environment: Environment = emptyEnvironment();
   if (opts.env) {
