@@ -16,6 +16,7 @@ import { Pool } from "undici";
 import { DEV_CREDENTIALS } from "../src/crm/config.js";
 import { createCrm } from "../src/crm/crm.js";
 import { generateContacts, seededRandom } from "../src/crm/demo-data.js";
+import type { SqliteCrmStore } from "../src/crm/store/sqlite-store.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -60,7 +61,7 @@ async function prepareData(contacts: number, ctx: BenchContext): Promise<string>
   const crm = await createCrm({ dataDir });
   try {
     let lastTenth = -1;
-    generateContacts(crm.store, crm.config.pageUserId, {
+    await generateContacts(crm.store, crm.config.pageUserId, {
       count: contacts,
       onProgress: (done, total) => {
         const tenth = Math.floor((done / total) * 10);
@@ -70,11 +71,12 @@ async function prepareData(contacts: number, ctx: BenchContext): Promise<string>
         }
       },
     });
-    crm.store.db.pragma("optimize");
-    crm.store.setMeta("bench_contacts", DATA_VERSION(contacts));
-    crm.store.db.pragma("wal_checkpoint(TRUNCATE)");
+    const store = crm.store as SqliteCrmStore;
+    store.db.pragma("optimize");
+    await store.setMeta("bench_contacts", DATA_VERSION(contacts));
+    store.db.pragma("wal_checkpoint(TRUNCATE)");
   } finally {
-    crm.close();
+    await crm.close();
   }
   ctx.log(`  generated ${contacts.toLocaleString("en-US")} contacts in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return dataDir;

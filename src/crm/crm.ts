@@ -1,5 +1,6 @@
 /**
- * Composition of the embedded CRM: the SQLite store in the data directory, the token-signing key,
+ * Composition of the embedded CRM: the store (SQLite in the data directory by default, PostgreSQL
+ * when a database URL is given), the token-signing key,
  * app registrations (the development app always present), service protection, fault injection,
  * and the URLs the service answers to. HTTP routes are mounted separately (routes.ts).
  */
@@ -14,6 +15,7 @@ import { apiHostVariants, DEFAULT_LIMITS, DEV_ORGANIZATION, normalizeResource, r
 import { clearCrmData, ensureSystemUsers, loadDemoData, type DemoSummary } from "./demo-data.js";
 import type { Schema } from "./schema/schema.js";
 import { SqliteCrmStore } from "./store/sqlite-store.js";
+import type { CrmStore } from "./store/types.js";
 import { FaultInjector } from "./web-api/faults.js";
 import { ServiceProtection } from "./web-api/protection.js";
 
@@ -50,8 +52,9 @@ export interface CrmConfig {
 
 export interface Crm {
   readonly dataDir: string;
+  /** Where the rows live: the SQLite file, or the PostgreSQL URL without its password. */
   readonly databaseFile: string;
-  readonly store: SqliteCrmStore;
+  readonly store: CrmStore;
   readonly schema: Schema;
   readonly keys: SigningKeys;
   readonly apps: AppRegistry;
@@ -66,7 +69,7 @@ export interface Crm {
   addPublicBaseUrl(url: string): void;
   /** Normalised origins accepted as token audience and scope resource; the request's own origin included. */
   acceptedResources(requestOrigin?: string): Set<string>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function createCrm(options: CrmOptions): Promise<Crm> {
@@ -74,23 +77,23 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
   const now = options.now ?? Date.now;
   const credentials = resolveCredentials(options.env ?? process.env);
   mkdirSync(options.dataDir, { recursive: true });
-  const databaseFile = path.join(options.dataDir, "crm.sqlite");
-  const store = new SqliteCrmStore({ file: databaseFile, now, substringIndex: options.substringIndex !== false });
+  const store = await openStore(options, now);
+  const databaseFile = store.location;
   try {
     const keys = await loadSigningKeys(options.dataDir);
-    const apps = new AppRegistry(store.db);
-    ensureSystemUsers(store, [{ id: DEV_ORGANIZATION.applicationUserId, appId: credentials.clientId, name: "ccflow development app" }]);
-    apps.ensure({
+    const apps = await AppRegistry.load(store);
+    await ensureSystemUsers(store, [{ id: DEV_ORGANIZATION.applicationUserId, appId: credentials.clientId, name: "ccflow development app" }]);
+    await apps.ensure({
       clientId: credentials.clientId,
       clientSecret: credentials.clientSecret,
       displayName: "ccflow development app",
       applicationUserId: DEV_ORGANIZATION.applicationUserId,
       roles: [],
     });
-    if (options.demoData !== false && store.getMeta("demo_loaded") === undefined) {
+    if (options.demoData !== false && (await store.getMeta("demo_loaded")) === undefined) {
       const contacts = store.schema.table("contact");
-      if (store.count(contacts, undefined, 1) === 0) {
-        const summary = loadDemoData(store, DEV_ORGANIZATION.pageUserId);
+      if ((await store.count(contacts, undefined, 1)) === 0) {
+        const summary = await loadDemoData(store, DEV_ORGANIZATION.pageUserId);
         logger.info({ ...summary }, "CRM demo data loaded");
       }
     }
@@ -144,26 +147,30 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
         return accepted;
       },
       close() {
-        store.close();
+        return store.close();
       },
     };
     for (const url of options.publicBaseUrls ?? []) crm.addPublicBaseUrl(url);
     return crm;
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
+}
+
+async function openStore(options: CrmOptions, now: () => number): Promise<CrmStore> {
+  return new SqliteCrmStore({ file: path.join(options.dataDir, "crm.sqlite"), now, substringIndex: options.substringIndex !== false });
 }
 
 /**
  * Empties the CRM tables and loads the demo data again (`ccflow crm seed`). App registrations and
  * keys stay; their application users are recreated.
  */
-export function reloadDemoData(crm: Crm): DemoSummary {
-  clearCrmData(crm.store);
-  ensureSystemUsers(
+export async function reloadDemoData(crm: Crm): Promise<DemoSummary> {
+  await clearCrmData(crm.store);
+  await ensureSystemUsers(
     crm.store,
     crm.apps.list().map((app) => ({ id: app.applicationUserId, appId: app.clientId, name: app.displayName })),
   );
-  return loadDemoData(crm.store, crm.config.pageUserId);
+  return await loadDemoData(crm.store, crm.config.pageUserId);
 }

@@ -6,10 +6,7 @@
  * large, realistic data sets (`ccflow crm seed --contacts 1000000`).
  */
 import { DEV_ORGANIZATION } from "./config.js";
-import type { SqliteCrmStore } from "./store/sqlite-store.js";
-import { q } from "./store/ddl.js";
-import { ngramTableName } from "./store/substring-index.js";
-import type { Row } from "./store/types.js";
+import type { CrmStore, Row } from "./store/types.js";
 import { seededRandom } from "../util/seeded-random.js";
 
 export const SEED_RECORDS = {
@@ -62,22 +59,7 @@ export interface DemoSummary {
   incidents: number;
 }
 
-/** Removes every CRM row (not app registrations or keys) and restarts the case-number sequence. */
-export function clearCrmData(store: SqliteCrmStore): void {
-  store.transaction(() => {
-    for (const table of store.schema.tables) {
-      store.db.exec(`DELETE FROM ${q(table.logicalName)}`);
-      for (const column of table.columns) {
-        if (column.substringIndex) store.db.exec(`DELETE FROM ${q(ngramTableName(table.logicalName, column.name))}`);
-      }
-    }
-    store.setMeta("ticket_sequence", "999");
-    store.setMeta("demo_loaded", "0");
-  });
-  store.resetCounters();
-}
-
-export function ensureSystemUsers(store: SqliteCrmStore, applicationUsers: Array<{ id: string; appId: string; name: string }>): void {
+export async function ensureSystemUsers(store: CrmStore, applicationUsers: Array<{ id: string; appId: string; name: string }>): Promise<void> {
   const users = store.schema.table("systemuser");
   const wanted: Row[] = [
     ...applicationUsers.map((u) => ({ systemuserid: u.id, firstname: "#", lastname: u.name, applicationid: u.appId, domainname: `${u.appId}@ccflow.local` })),
@@ -85,20 +67,25 @@ export function ensureSystemUsers(store: SqliteCrmStore, applicationUsers: Array
   ];
   for (const user of wanted) {
     const id = String(user.systemuserid);
-    const existing = store.getById(users, id);
+    const existing = await store.getById(users, id);
     const appId = user.applicationid;
     if (!existing && typeof appId === "string") {
       // Another user row may already carry this app id (re-mapped registration): keep one.
-      const clash = store.findByKey(users, { applicationid: appId });
-      if (clash) store.delete(users, String(clash.systemuserid));
+      const clash = await store.findByKey(users, { applicationid: appId });
+      if (clash) await store.delete(users, String(clash.systemuserid));
     }
-    if (!existing) store.insert(users, user, { userId: id });
-    else store.update(users, id, user, { userId: id });
+    if (!existing) await store.insert(users, user, { userId: id });
+    else await store.update(users, id, user, { userId: id });
   }
 }
 
+/** Removes every CRM row (not app registrations or keys) and restarts the case-number sequence. */
+export async function clearCrmData(store: CrmStore): Promise<void> {
+  await store.clear();
+}
+
 /** Loads the demo data set into an empty store (callers clear it first for a reload). */
-export function loadDemoData(store: SqliteCrmStore, ownerId: string): DemoSummary {
+export async function loadDemoData(store: CrmStore, ownerId: string): Promise<DemoSummary> {
   const random = seededRandom(20240108);
   const contacts = store.schema.table("contact");
   const accounts = store.schema.table("account");
@@ -108,16 +95,16 @@ export function loadDemoData(store: SqliteCrmStore, ownerId: string): DemoSummar
   const tick = () => (clock += 37 * 60_000);
   const summary: DemoSummary = { contacts: 0, accounts: 0, incidents: 0 };
 
-  store.bulkLoad(() => {
+  await store.bulkLoad(async (tx) => {
     const accountIds: string[] = [];
-    const nehas = store.insert(
+    const nehas = await tx.insert(
       accounts,
       { name: SEED_RECORDS.accountName, accountnumber: "NTA-0001", telephone1: "+14806750000", emailaddress1: "info@nehas.example", address1_city: "Phoenix", address1_country: "United States", industrycode: 7, numberofemployees: 45, revenue: 1250000, createdon: tick() },
       ctx,
     );
     accountIds.push(String(nehas.accountid));
-    ACCOUNT_NAMES.forEach((name, i) => {
-      const row = store.insert(
+    for (const [i, name] of ACCOUNT_NAMES.entries()) {
+      const row = await tx.insert(
         accounts,
         {
           accountid: seededGuid(random),
@@ -136,10 +123,10 @@ export function loadDemoData(store: SqliteCrmStore, ownerId: string): DemoSummar
         ctx,
       );
       accountIds.push(String(row.accountid));
-    });
+    }
     summary.accounts = accountIds.length;
 
-    const yvonne = store.insert(
+    const yvonne = await tx.insert(
       contacts,
       {
         contactid: SEED_RECORDS.contactId,
@@ -158,14 +145,14 @@ export function loadDemoData(store: SqliteCrmStore, ownerId: string): DemoSummar
       },
       ctx,
     );
-    store.update(accounts, accountIds[0]!, { _primarycontactid_value: String(yvonne.contactid) }, ctx);
+    await tx.update(accounts, accountIds[0]!, { _primarycontactid_value: String(yvonne.contactid) }, ctx);
     const contactIds: string[] = [String(yvonne.contactid)];
     for (let i = 0; i < 35; i++) {
       const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
       const last = LAST_NAMES[(i * 7) % LAST_NAMES.length]!;
       const area = AREA_CODES[i % AREA_CODES.length]!;
       const phone = `+1${area}${String(2000000 + Math.floor(random() * 7999999))}`;
-      const row = store.insert(
+      const row = await tx.insert(
         contacts,
         {
           contactid: seededGuid(random),
@@ -186,13 +173,13 @@ export function loadDemoData(store: SqliteCrmStore, ownerId: string): DemoSummar
     }
     summary.contacts = contactIds.length;
 
-    const addCase = (values: Row) => {
-      store.insert(incidents, { ...values, createdon: tick() }, ctx);
+    const addCase = async (values: Row) => {
+      await tx.insert(incidents, { ...values, createdon: tick() }, ctx);
       summary.incidents++;
     };
     const forContact = (id: string) => ({ _customerid_value: id, _customerid_type: "contact", _primarycontactid_value: id });
     // The seed flow reads value[0] of an unfiltered case query: Yvonne's case comes first.
-    addCase({
+    await addCase({
       incidentid: SEED_RECORDS.caseId,
       title: SEED_RECORDS.caseTitle,
       description: "Customer reported that the smart thermostat stopped responding after the latest firmware update.",
@@ -201,11 +188,11 @@ export function loadDemoData(store: SqliteCrmStore, ownerId: string): DemoSummar
       casetypecode: 2,
       ...forContact(String(yvonne.contactid)),
     });
-    addCase({ incidentid: seededGuid(random), title: "Follow-up on thermostat replacement", prioritycode: 2, caseorigincode: 2, casetypecode: 3, ...forContact(String(yvonne.contactid)) });
+    await addCase({ incidentid: seededGuid(random), title: "Follow-up on thermostat replacement", prioritycode: 2, caseorigincode: 2, casetypecode: 3, ...forContact(String(yvonne.contactid)) });
     // Callers 1-24 get cases with a spread of priorities; 25-35 have none.
     for (let i = 1; i <= 24; i++) {
       const priority = [1, 2, 3][i % 3]!;
-      addCase({
+      await addCase({
         incidentid: seededGuid(random),
         title: CASE_TITLES[i % CASE_TITLES.length]!,
         description: `Reported by phone. Reference ${1000 + i}.`,
@@ -215,12 +202,12 @@ export function loadDemoData(store: SqliteCrmStore, ownerId: string): DemoSummar
         ...forContact(contactIds[i]!),
       });
       if (i % 6 === 0) {
-        addCase({ incidentid: seededGuid(random), title: "Second request: " + CASE_TITLES[(i + 3) % CASE_TITLES.length]!, prioritycode: 1, caseorigincode: 1, casetypecode: 2, ...forContact(contactIds[i]!) });
+        await addCase({ incidentid: seededGuid(random), title: "Second request: " + CASE_TITLES[(i + 3) % CASE_TITLES.length]!, prioritycode: 1, caseorigincode: 1, casetypecode: 2, ...forContact(contactIds[i]!) });
       }
     }
-    addCase({ incidentid: seededGuid(random), title: "Account-level service review", prioritycode: 2, caseorigincode: 2, casetypecode: 3, _customerid_value: accountIds[1]!, _customerid_type: "account" });
+    await addCase({ incidentid: seededGuid(random), title: "Account-level service review", prioritycode: 2, caseorigincode: 2, casetypecode: 3, _customerid_value: accountIds[1]!, _customerid_type: "account" });
   }, { random: seededRandom(7) });
-  store.setMeta("demo_loaded", "1");
+  await store.setMeta("demo_loaded", "1");
   return summary;
 }
 
@@ -237,7 +224,7 @@ export interface GenerateOptions {
  * for a third of them) and cases for a share of them, in one transaction with the substring index
  * built in sorted order at the end.
  */
-export function generateContacts(store: SqliteCrmStore, ownerId: string, options: GenerateOptions): { contacts: number; incidents: number } {
+export async function generateContacts(store: CrmStore, ownerId: string, options: GenerateOptions): Promise<{ contacts: number; incidents: number }> {
   const random = seededRandom(options.seed ?? 1_000_003);
   const contacts = store.schema.table("contact");
   const incidents = store.schema.table("incident");
@@ -247,7 +234,7 @@ export function generateContacts(store: SqliteCrmStore, ownerId: string, options
   let incidentCount = 0;
   const started = Date.now() - 365 * 86_400_000;
   const step = Math.max(1, Math.floor((365 * 86_400_000) / Math.max(1, total)));
-  store.bulkLoad(() => {
+  await store.bulkLoad(async (tx) => {
     for (let i = 0; i < total; i++) {
       const first = FIRST_NAMES[Math.floor(random() * FIRST_NAMES.length)]!;
       const last = LAST_NAMES[Math.floor(random() * LAST_NAMES.length)]!;
@@ -259,7 +246,7 @@ export function generateContacts(store: SqliteCrmStore, ownerId: string, options
       if (phone === SEED_RECORDS.contactPhone) phone = `+1${area}0000000`;
       const id = seededGuid(random);
       const createdon = started + i * step;
-      store.insert(
+      await tx.insert(
         contacts,
         {
           contactid: id,
@@ -276,7 +263,7 @@ export function generateContacts(store: SqliteCrmStore, ownerId: string, options
         ctx,
       );
       if (random() < caseShare) {
-        store.insert(
+        await tx.insert(
           incidents,
           {
             incidentid: seededGuid(random),

@@ -76,7 +76,7 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
     await httpsApp.listen({ port: options.httpsPort ?? 8443, host });
   } catch (err) {
     await Promise.allSettled([httpApp.close(), httpsApp.close()]);
-    crm.close();
+    await crm.close();
     throw err;
   }
   const httpPort = portOf(httpApp);
@@ -99,7 +99,7 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
       if (closed) return;
       closed = true;
       await Promise.allSettled([httpApp.close(), httpsApp.close()]);
-      crm.close();
+      await crm.close();
     },
   };
 }

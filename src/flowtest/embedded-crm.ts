@@ -114,30 +114,30 @@ export async function startScenarioCrm(state: CrmState, now: number): Promise<Sc
   const total = TABLES.reduce((n, [key]) => n + (state[key]?.length ?? 0), 0);
   let i = 0;
   try {
-    store.bulkLoad(
-      () => {
+    await store.bulkLoad(
+      async (tx) => {
         const owners = new Map<string, string>();
         for (const [key, logical] of TABLES) {
           const table = store.schema.table(logical);
-          (state[key] ?? []).forEach((record, k) => {
+          for (const [k, record] of (state[key] ?? []).entries()) {
             const where = `crm.${key}[${k}]`;
             const row = toRow(table, record, where, owners, now - (total - i++) * 60_000);
-            const saved = store.insert(table, row, { userId: DEV_ORGANIZATION.pageUserId });
+            const saved = await tx.insert(table, row, { userId: DEV_ORGANIZATION.pageUserId });
             const id = String(saved[table.primaryKey]);
             owners.set(id, logical);
             if (record.statecode !== undefined || record.statuscode !== undefined) {
               const change: Row = {};
               if (record.statecode !== undefined) change.statecode = record.statecode as number;
               if (record.statuscode !== undefined) change.statuscode = record.statuscode as number;
-              store.update(table, id, change, { userId: DEV_ORGANIZATION.pageUserId });
+              await tx.update(table, id, change, { userId: DEV_ORGANIZATION.pageUserId });
             }
-          });
+          }
         }
       },
       { random: seededRandom(20240108) },
     );
   } catch (err) {
-    crm.close();
+    await crm.close();
     cleanup();
     if (err instanceof CrmRecordError) throw err;
     throw new CrmRecordError(`the CRM refused a record: ${(err as Error).message}`);
@@ -167,7 +167,7 @@ export async function startScenarioCrm(state: CrmState, now: number): Promise<Sc
     },
     async close() {
       await app.close();
-      openCrm.close();
+      await openCrm.close();
       cleanup();
     },
   };

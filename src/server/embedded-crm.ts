@@ -16,7 +16,7 @@ export interface EmbeddedCrmParts {
   developmentCredentials: boolean;
   tls?: { key: string; cert: string; caPath: string };
   addPublicBaseUrl(url: string): void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean }): Promise<EmbeddedCrmParts> {
@@ -36,7 +36,7 @@ export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: stri
       close: () => crm.close(),
     };
   } catch (err) {
-    crm.close();
+    await crm.close();
     throw err;
   }
 }

@@ -300,7 +300,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           if (ended > 0) log("info", `ended ${ended} contact${ended === 1 ? "" : "s"} (${reason})`);
           if (!(await calls.drain(3000))) log("warn", "some calls were still finishing their event flows after 3 s");
           for (const close of closers) await close();
-          crm?.close();
+          await crm?.close();
           return ended;
         })();
         return closing;
@@ -308,7 +308,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   } catch (err) {
     for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
-    crm?.close();
+    await crm?.close();
     throw err;
   }
 }

@@ -27,12 +27,12 @@ async function ccflow(...args: string[]): Promise<{ out: string; err: string; co
   return { out, err, code };
 }
 
-function count(dir: string, table: string): number {
+async function count(dir: string, table: string): Promise<number> {
   const store = new SqliteCrmStore({ file: path.join(dir, "crm.sqlite") });
   try {
-    return store.count(store.schema.table(table), undefined, Number.MAX_SAFE_INTEGER);
+    return await store.count(store.schema.table(table), undefined, Number.MAX_SAFE_INTEGER);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -45,7 +45,7 @@ describe("ccflow crm seed", () => {
     expect(generated.out).toContain(`CRM demo data loaded into ${path.join(dir, "crm.sqlite")}: 36 contacts, 12 accounts,`);
     expect(generated.out).toMatch(/generated 25,000 contacts and [\d,]+ cases in [\d.]+ s/);
     expect(generated.err).toMatch(/100% 25,000\/25,000 contacts/);
-    expect(count(dir, "contact")).toBe(25_036);
+    expect(await count(dir, "contact")).toBe(25_036);
 
     const store = new SqliteCrmStore({ file: path.join(dir, "crm.sqlite") });
     try {
@@ -56,12 +56,12 @@ describe("ccflow crm seed", () => {
       const seed = store.db.prepare("SELECT fullname FROM contact WHERE telephone1 LIKE '%14806754110%'").all();
       expect(seed).toEqual([{ fullname: SEED_RECORDS.contactName }]);
     } finally {
-      store.close();
+      await store.close();
     }
 
     const reloaded = await ccflow("crm", "seed", "--data", dir);
     expect(reloaded.code).toBeUndefined();
-    expect(count(dir, "contact")).toBe(36);
+    expect(await count(dir, "contact")).toBe(36);
   }, 120_000);
 
   it("refuses a bad --contacts value with one line", async () => {

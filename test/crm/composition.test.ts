@@ -46,7 +46,7 @@ describe("composing the CRM", () => {
       expect((await fetch(`${address}/api/data/v8.0/WhoAmI`, { headers: { Authorization: `Bearer ${token.access_token}` } })).status).toBe(404);
     } finally {
       await app.close();
-      crm.close();
+      await crm.close();
     }
   });
 
@@ -96,7 +96,7 @@ describe("composing the CRM", () => {
         body: new URLSearchParams({ grant_type: "client_credentials", client_id: env.CCFLOW_CLIENT_ID, client_secret: env.CCFLOW_CLIENT_SECRET, scope: `${server.httpUrl}/.default` }).toString(),
       });
       expect(token.status).toBe(200);
-      const stored = JSON.stringify(server.crm.store.db.prepare("SELECT * FROM crm_app_registration").all());
+      const stored = JSON.stringify(await server.crm.store.listApps());
       expect(stored).not.toContain("s3cret-from-env");
       expect(stored).toContain("scrypt$");
     } finally {

@@ -33,24 +33,24 @@ beforeAll(async () => {
   const contacts = store.schema.table("contact");
   const incidents = store.schema.table("incident");
   const ctx = { userId: DEV_ORGANIZATION.pageUserId };
-  const person = (first: string, phone: string) => String(store.insert(contacts, { firstname: first, lastname: "Tester", telephone1: phone }, ctx).contactid);
+  const person = async (first: string, phone: string) => String((await store.insert(contacts, { firstname: first, lastname: "Tester", telephone1: phone }, ctx)).contactid);
   // createdon is set by the store at insert time: creation order is what "newest first" sees.
-  const kase = (customer: string, title: string, prioritycode: number, resolved = false) => {
-    const id = String(store.insert(incidents, { title, prioritycode, _customerid_value: customer, _customerid_type: "contact" }, ctx).incidentid);
-    if (resolved) store.update(incidents, id, { statecode: 1, statuscode: 5 }, ctx);
+  const kase = async (customer: string, title: string, prioritycode: number, resolved = false) => {
+    const id = String((await store.insert(incidents, { title, prioritycode, _customerid_value: customer, _customerid_type: "contact" }, ctx)).incidentid);
+    if (resolved) await store.update(incidents, id, { statecode: 1, statuscode: 5 }, ctx);
     return id;
   };
-  const hana = person("Hana", "+15205550101");
+  const hana = await person("Hana", "+15205550101");
   // Created one after the other: the newer case must win "newest first".
-  ids.older = kase(hana, "Old low-priority question", 3);
+  ids.older = await kase(hana, "Old low-priority question", 3);
   await tick();
-  ids.high = kase(hana, "Outage at home", 1);
-  const noor = person("Noor", "+15205550102");
-  ids.normal = kase(noor, "Billing question", 2);
-  const lars = person("Lars", "+15205550103");
-  ids.low = kase(lars, "Brochure request", 3);
-  const mia = person("Mia", "+15205550104");
-  ids.resolvedOnly = kase(mia, "Solved long ago", 1, true);
+  ids.high = await kase(hana, "Outage at home", 1);
+  const noor = await person("Noor", "+15205550102");
+  ids.normal = await kase(noor, "Billing question", 2);
+  const lars = await person("Lars", "+15205550103");
+  ids.low = await kase(lars, "Brochure request", 3);
+  const mia = await person("Mia", "+15205550104");
+  ids.resolvedOnly = await kase(mia, "Solved long ago", 1, true);
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { defaultDataDir } from "../../crm/config.js";
 import { createCrm, reloadDemoData } from "../../crm/crm.js";
 import { generateContacts } from "../../crm/demo-data.js";
+import { SqliteCrmStore } from "../../crm/store/sqlite-store.js";
 
 const MAX_CONTACTS = 10_000_000;
 
@@ -54,14 +55,16 @@ export function register(program: Command): void {
       try {
         instance = await createCrm({ dataDir, demoData: false });
         const started = Date.now();
-        const summary = reloadDemoData(instance);
+        const summary = await reloadDemoData(instance);
         process.stdout.write(
           `CRM demo data loaded into ${instance.databaseFile}: ${summary.contacts} contacts, ${summary.accounts} accounts, ${summary.incidents} cases\n`,
         );
         if (count > 0) {
-          const generated = generateContacts(instance.store, instance.config.pageUserId, { count, onProgress: progressBar() });
-          instance.store.db.pragma("optimize");
-          instance.store.db.pragma("wal_checkpoint(TRUNCATE)");
+          const generated = await generateContacts(instance.store, instance.config.pageUserId, { count, onProgress: progressBar() });
+          if (instance.store instanceof SqliteCrmStore) {
+            instance.store.db.pragma("optimize");
+            instance.store.db.pragma("wal_checkpoint(TRUNCATE)");
+          }
           const seconds = ((Date.now() - started) / 1000).toFixed(1);
           process.stdout.write(
             `generated ${generated.contacts.toLocaleString("en-US")} contacts and ${generated.incidents.toLocaleString("en-US")} cases in ${seconds} s\n`,
@@ -72,7 +75,7 @@ export function register(program: Command): void {
         process.stderr.write(`ccflow: crm seed failed: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 1;
       } finally {
-        instance?.close();
+        await instance?.close();
       }
     });
 }

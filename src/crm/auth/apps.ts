@@ -4,7 +4,7 @@
  * row) that Web API calls made with the app's tokens act as.
  */
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
-import type Database from "better-sqlite3";
+import type { CrmStore, StoredApp } from "../store/types.js";
 
 export interface AppRegistration {
   clientId: string;
@@ -31,70 +31,54 @@ export function verifySecret(secret: string, stored: string): boolean {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-interface StoredApp {
-  client_id: string;
-  display_name: string;
-  secret_hash: string;
-  application_user_id: string;
-  roles: string;
-}
-
 export class AppRegistry {
-  /** Registrations by client id, read once: every Web API request looks its app up. */
-  private readonly cache = new Map<string, AppRegistration | null>();
+  /**
+   * Every registration, read once at start (`load`): each Web API request looks its app up, and
+   * the token endpoint checks secrets, without a round trip to the store.
+   */
+  private readonly apps = new Map<string, StoredApp>();
 
-  constructor(private readonly db: Database.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS crm_app_registration (
-      client_id TEXT PRIMARY KEY,
-      display_name TEXT NOT NULL,
-      secret_hash TEXT NOT NULL,
-      application_user_id TEXT NOT NULL,
-      roles TEXT NOT NULL DEFAULT '[]'
-    )`);
+  private constructor(private readonly store: CrmStore) {}
+
+  static async load(store: CrmStore): Promise<AppRegistry> {
+    const registry = new AppRegistry(store);
+    for (const row of await store.listApps()) registry.apps.set(row.client_id, row);
+    return registry;
   }
 
   /** Creates or replaces a registration; the secret is hashed before it touches the database. */
-  register(app: AppRegistration & { clientSecret: string }): void {
-    this.db
-      .prepare(
-        `INSERT INTO crm_app_registration (client_id, display_name, secret_hash, application_user_id, roles) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(client_id) DO UPDATE SET display_name = excluded.display_name, secret_hash = excluded.secret_hash,
-           application_user_id = excluded.application_user_id, roles = excluded.roles`,
-      )
-      .run(app.clientId.toLowerCase(), app.displayName, hashSecret(app.clientSecret), app.applicationUserId, JSON.stringify(app.roles));
-    this.cache.clear();
+  async register(app: AppRegistration & { clientSecret: string }): Promise<void> {
+    const row: StoredApp = {
+      client_id: app.clientId.toLowerCase(),
+      display_name: app.displayName,
+      secret_hash: hashSecret(app.clientSecret),
+      application_user_id: app.applicationUserId,
+      roles: JSON.stringify(app.roles),
+    };
+    await this.store.saveApp(row);
+    this.apps.set(row.client_id, row);
   }
 
   /** Registers the app unless it exists with this very secret (avoids re-hashing at every start). */
-  ensure(app: AppRegistration & { clientSecret: string }): void {
-    const row = this.row(app.clientId);
+  async ensure(app: AppRegistration & { clientSecret: string }): Promise<void> {
+    const row = this.apps.get(app.clientId.toLowerCase());
     if (row && row.application_user_id === app.applicationUserId && verifySecret(app.clientSecret, row.secret_hash)) return;
-    this.register(app);
+    await this.register(app);
   }
 
   get(clientId: string): AppRegistration | undefined {
-    const key = clientId.toLowerCase();
-    let app = this.cache.get(key);
-    if (app === undefined) {
-      const row = this.row(key);
-      app = row ? toApp(row) : null;
-      this.cache.set(key, app);
-    }
-    return app ?? undefined;
+    const row = this.apps.get(clientId.toLowerCase());
+    return row ? toApp(row) : undefined;
   }
 
   list(): AppRegistration[] {
-    return (this.db.prepare("SELECT * FROM crm_app_registration ORDER BY client_id").all() as StoredApp[]).map(toApp);
+    return [...this.apps.values()].sort((a, b) => (a.client_id < b.client_id ? -1 : a.client_id > b.client_id ? 1 : 0)).map(toApp);
   }
 
   check(clientId: string, secret: string): SecretCheck {
-    const row = this.row(clientId);
+    const row = this.apps.get(clientId.toLowerCase());
     if (!row) return "unknown_client";
     return verifySecret(secret, row.secret_hash) ? "ok" : "invalid_secret";
-  }
-
-  private row(clientId: string): StoredApp | undefined {
-    return this.db.prepare("SELECT * FROM crm_app_registration WHERE client_id = ?").get(clientId.toLowerCase()) as StoredApp | undefined;
   }
 }
 

@@ -78,9 +78,9 @@ export function registerPageRoutes(app: FastifyInstance, crm: Crm): void {
   });
 
   /** Creates a row through the Web API core, exactly as a client's POST would. */
-  const createThroughApi = (request: FastifyRequest, entitySet: string, body: Record<string, unknown>): ApiResponse => {
+  const createThroughApi = async (request: FastifyRequest, entitySet: string, body: Record<string, unknown>): Promise<ApiResponse> => {
     try {
-      return dispatch(apiContext(request), { method: "POST", path: entitySet, query: "", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return await dispatch(apiContext(request), { method: "POST", path: entitySet, query: "", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     } catch (err) {
       return errorResponse(err);
     }
@@ -94,19 +94,19 @@ export function registerPageRoutes(app: FastifyInstance, crm: Crm): void {
     }
   };
 
-  const customerName = (row: Row): { name: string; url?: string } => {
+  const customerName = async (row: Row): Promise<{ name: string; url?: string }> => {
     const id = row._customerid_value;
     const type = row._customerid_type;
     if (typeof id !== "string" || (type !== "contact" && type !== "account")) return { name: "–" };
     const table = type === "contact" ? contacts : accounts;
-    const customer = crm.store.getById(table, id);
+    const customer = await crm.store.getById(table, id);
     return { name: customer ? String(customer[table.primaryName] ?? "") : "(deleted)", url: recordUrl(type, id) };
   };
 
-  const incidentView = (reply: FastifyReply, id: string) => {
-    const row = crm.store.getById(incidents, id);
+  const incidentView = async (reply: FastifyReply, id: string) => {
+    const row = await crm.store.getById(incidents, id);
     if (!row) return notFoundPage(reply, `No case with id ${id}.`);
-    const customer = customerName(row);
+    const customer = await customerName(row);
     const customerHtml = customer.url ? `<a href="${esc(customer.url)}">${esc(customer.name)}</a>` : esc(customer.name);
     const body = `<div class="card">
 <h1>${esc(row.title)}</h1>
@@ -124,9 +124,9 @@ export function registerPageRoutes(app: FastifyInstance, crm: Crm): void {
     return html(reply, 200, page(`${String(row.title)} (${String(row.ticketnumber)})`, body));
   };
 
-  const customerChoices = (selected: string | undefined): string => {
-    const people = crm.store.query({ table: contacts, orderBy: [], limit: PICKER_LIMIT });
-    const companies = crm.store.query({ table: accounts, orderBy: [], limit: PICKER_LIMIT });
+  const customerChoices = async (selected: string | undefined): Promise<string> => {
+    const people = await crm.store.query({ table: contacts, orderBy: [], limit: PICKER_LIMIT });
+    const companies = await crm.store.query({ table: accounts, orderBy: [], limit: PICKER_LIMIT });
     const option = (type: string, row: Row, table: TableDef) => {
       const value = `${type}:${String(row[table.primaryKey])}`;
       return `<option value="${esc(value)}"${value === selected ? " selected" : ""}>${esc(row[table.primaryName])}${type === "contact" && row.telephone1 ? ` (${esc(row.telephone1)})` : ""}</option>`;
@@ -135,24 +135,24 @@ export function registerPageRoutes(app: FastifyInstance, crm: Crm): void {
     if (selected && ![...people, ...companies].some((r) => `contact:${String(r.contactid)}` === selected || `account:${String(r.accountid)}` === selected)) {
       const [type, id] = selected.split(":");
       const table = type === "account" ? accounts : contacts;
-      const row = id ? crm.store.getById(table, id) : undefined;
+      const row = id ? await crm.store.getById(table, id) : undefined;
       if (row) preselected = option(type === "account" ? "account" : "contact", row, table);
     }
     return `<option value="">Choose a customer…</option>${preselected}<optgroup label="Contacts">${people.map((r) => option("contact", r, contacts)).join("")}</optgroup><optgroup label="Accounts">${companies.map((r) => option("account", r, accounts)).join("")}</optgroup>`;
   };
 
   /** A pop names the customer as `customerid=<guid>` (a contact or an account); the form's own field is `customer=type:guid`. */
-  const customerFromPop = (values: Query): string | undefined => {
+  const customerFromPop = async (values: Query): Promise<string | undefined> => {
     if (values.customer) return values.customer;
     const guid = GUID.exec((values.customerid ?? "").trim())?.[1]?.toLowerCase();
     if (!guid) return undefined;
-    if (crm.store.getById(contacts, guid)) return `contact:${guid}`;
-    if (crm.store.getById(accounts, guid)) return `account:${guid}`;
+    if (await crm.store.getById(contacts, guid)) return `contact:${guid}`;
+    if (await crm.store.getById(accounts, guid)) return `account:${guid}`;
     return undefined;
   };
 
-  const incidentForm = (reply: FastifyReply, values: Query, error?: string, status = 200) => {
-    const customer = customerFromPop(values);
+  const incidentForm = async (reply: FastifyReply, values: Query, error?: string, status = 200) => {
+    const customer = await customerFromPop(values);
     const phone = (values.phone ?? "").trim();
     // An unknown caller: offer to create the contact with the case, their number filled in.
     const newContact = !customer && phone
@@ -167,7 +167,7 @@ export function registerPageRoutes(app: FastifyInstance, crm: Crm): void {
 ${error ? `<div class="error">${esc(error)}</div>` : ""}
 <form method="post" action="${esc(recordUrl("incident"))}">
 <label><span>Case title *</span><input name="title" required maxlength="200" value="${esc(values.title)}"></label>
-<label><span>Customer${newContact ? "" : " *"}</span><select name="customer"${newContact ? "" : " required"}>${customerChoices(customer)}</select></label>
+<label><span>Customer${newContact ? "" : " *"}</span><select name="customer"${newContact ? "" : " required"}>${await customerChoices(customer)}</select></label>
 ${newContact}
 <div class="row">
 <label><span>Priority</span><select name="prioritycode">${options(column(incidents, "prioritycode"), values.prioritycode ?? "2")}</select></label>
@@ -180,16 +180,16 @@ ${newContact}
     return html(reply, status, page("New case", body));
   };
 
-  const contactView = (reply: FastifyReply, id: string) => {
-    const row = crm.store.getById(contacts, id);
+  const contactView = async (reply: FastifyReply, id: string) => {
+    const row = await crm.store.getById(contacts, id);
     if (!row) return notFoundPage(reply, `No contact with id ${id}.`);
-    const cases = crm.store.query({
+    const cases = await crm.store.query({
       table: incidents,
       orderBy: [],
       limit: LIST_LIMIT,
       within: { column: "_customerid_value", values: [id], typeColumn: "_customerid_type", typeValue: "contact" },
     });
-    const company = typeof row._parentcustomerid_value === "string" && row._parentcustomerid_type === "account" ? crm.store.getById(accounts, row._parentcustomerid_value) : undefined;
+    const company = typeof row._parentcustomerid_value === "string" && row._parentcustomerid_type === "account" ? await crm.store.getById(accounts, row._parentcustomerid_value) : undefined;
     const caseRows = cases
       .map((c) => `<tr><td><a href="${esc(recordUrl("incident", String(c.incidentid)))}">${esc(c.title)}</a></td><td>${esc(c.ticketnumber)}</td><td>${priorityBadge(incidents, c)}</td><td>${show(incidents, c, "statuscode")}</td><td>${show(incidents, c, "createdon")}</td></tr>`)
       .join("");
@@ -223,8 +223,8 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
     return html(reply, status, page("New contact", body));
   };
 
-  const accountView = (reply: FastifyReply, id: string) => {
-    const row = crm.store.getById(accounts, id);
+  const accountView = async (reply: FastifyReply, id: string) => {
+    const row = await crm.store.getById(accounts, id);
     if (!row) return notFoundPage(reply, `No account with id ${id}.`);
     const body = `<div class="card"><h1>${esc(row.name)}</h1><p class="sub">Account ${esc(row.accountnumber)}</p><dl>
 <dt>Main phone</dt><dd>${show(accounts, row, "telephone1")}</dd><dt>Email</dt><dd>${show(accounts, row, "emailaddress1")}</dd>
@@ -233,17 +233,18 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
     return html(reply, 200, page(String(row.name ?? "Account"), body));
   };
 
-  const list = (reply: FastifyReply, etn: string) => {
+  const list = async (reply: FastifyReply, etn: string) => {
     if (etn === "incident") {
-      const rows = crm.store.query({ table: incidents, orderBy: [{ expr: { k: "prop", scope: 0, table: incidents, prop: crm.schema.property(incidents, "createdon")!, edm: "Edm.DateTimeOffset" }, descending: true }], limit: LIST_LIMIT });
-      const body = rows.map((c) => `<tr><td><a href="${esc(recordUrl("incident", String(c.incidentid)))}">${esc(c.title)}</a></td><td>${esc(c.ticketnumber)}</td><td>${priorityBadge(incidents, c)}</td><td>${esc(customerName(c).name)}</td><td>${show(incidents, c, "createdon")}</td></tr>`).join("");
+      const rows = await crm.store.query({ table: incidents, orderBy: [{ expr: { k: "prop", scope: 0, table: incidents, prop: crm.schema.property(incidents, "createdon")!, edm: "Edm.DateTimeOffset" }, descending: true }], limit: LIST_LIMIT });
+      const names = await Promise.all(rows.map((c) => customerName(c)));
+      const body = rows.map((c, i) => `<tr><td><a href="${esc(recordUrl("incident", String(c.incidentid)))}">${esc(c.title)}</a></td><td>${esc(c.ticketnumber)}</td><td>${priorityBadge(incidents, c)}</td><td>${esc(names[i]!.name)}</td><td>${show(incidents, c, "createdon")}</td></tr>`).join("");
       return html(reply, 200, page("Cases", `<div class="card"><h1>Recent cases</h1><table><tr><th>Title</th><th>Case number</th><th>Priority</th><th>Customer</th><th>Created on</th></tr>${body}</table></div>`));
     }
     if (etn === "account") {
-      const rows = crm.store.query({ table: accounts, orderBy: [], limit: LIST_LIMIT });
+      const rows = await crm.store.query({ table: accounts, orderBy: [], limit: LIST_LIMIT });
       return html(reply, 200, page("Accounts", `<div class="card"><h1>Accounts</h1>${accountTable(rows)}</div>`));
     }
-    const rows = crm.store.query({ table: contacts, orderBy: [], limit: LIST_LIMIT });
+    const rows = await crm.store.query({ table: contacts, orderBy: [], limit: LIST_LIMIT });
     const body = rows.map((c) => `<tr><td><a href="${esc(recordUrl("contact", String(c.contactid)))}">${esc(c.fullname)}</a></td><td>${show(contacts, c, "telephone1")}</td><td>${show(contacts, c, "emailaddress1")}</td></tr>`).join("");
     return html(reply, 200, page("Contacts", `<div class="card"><h1>Contacts</h1><table><tr><th>Name</th><th>Business phone</th><th>Email</th></tr>${body}</table></div>`));
   };
@@ -252,22 +253,24 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
     rows.length
       ? `<table><tr><th>Name</th><th>Business phone</th><th>Email</th></tr>${rows.map((c) => `<tr><td><a href="${esc(recordUrl("contact", String(c.contactid)))}">${esc(c.fullname)}</a></td><td>${show(contacts, c, "telephone1")}</td><td>${show(contacts, c, "emailaddress1")}</td></tr>`).join("")}</table>`
       : `<p class="muted">None.</p>`;
-  const caseTable = (rows: Row[]) =>
-    rows.length
-      ? `<table><tr><th>Title</th><th>Case number</th><th>Priority</th><th>Customer</th></tr>${rows.map((c) => `<tr><td><a href="${esc(recordUrl("incident", String(c.incidentid)))}">${esc(c.title)}</a></td><td>${esc(c.ticketnumber)}</td><td>${priorityBadge(incidents, c)}</td><td>${esc(customerName(c).name)}</td></tr>`).join("")}</table>`
+  const caseTable = async (rows: Row[]) => {
+    const names = await Promise.all(rows.map((c) => customerName(c)));
+    return rows.length
+      ? `<table><tr><th>Title</th><th>Case number</th><th>Priority</th><th>Customer</th></tr>${rows.map((c, i) => `<tr><td><a href="${esc(recordUrl("incident", String(c.incidentid)))}">${esc(c.title)}</a></td><td>${esc(c.ticketnumber)}</td><td>${priorityBadge(incidents, c)}</td><td>${esc(names[i]!.name)}</td></tr>`).join("")}</table>`
       : `<p class="muted">None.</p>`;
+  };
   const accountTable = (rows: Row[]) =>
     rows.length
       ? `<table><tr><th>Name</th><th>Account number</th><th>Main phone</th><th>City</th></tr>${rows.map((a) => `<tr><td><a href="${esc(recordUrl("account", String(a.accountid)))}">${esc(a.name)}</a></td><td>${show(accounts, a, "accountnumber")}</td><td>${show(accounts, a, "telephone1")}</td><td>${show(accounts, a, "address1_city")}</td></tr>`).join("")}</table>`
       : `<p class="muted">None.</p>`;
 
   /** Rows matching `text` in any of `fields`, through the Web API as a client's GET would ask. */
-  const search = (request: FastifyRequest, entitySet: string, fields: string[], text: string): Row[] => {
+  const search = async (request: FastifyRequest, entitySet: string, fields: string[], text: string): Promise<Row[]> => {
     const literal = `'${text.replace(/'/g, "''")}'`;
     const filter = fields.map((f) => `contains(${f},${literal})`).join(" or ");
     const query = `$filter=${encodeURIComponent(filter)}&$top=${SEARCH_LIMIT}`;
     try {
-      const response = dispatch(apiContext(request), { method: "GET", path: entitySet, query, headers: {} });
+      const response = await dispatch(apiContext(request), { method: "GET", path: entitySet, query, headers: {} });
       if (response.status !== 200) return [];
       return (JSON.parse(response.body ?? "{}") as { value?: Row[] }).value ?? [];
     } catch {
@@ -275,25 +278,25 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
     }
   };
 
-  const home = (request: FastifyRequest, reply: FastifyReply, q: string | undefined) => {
+  const home = async (request: FastifyRequest, reply: FastifyReply, q: string | undefined) => {
     const text = (q ?? "").trim().slice(0, SEARCH_MAX);
     const form = `<form class="search" method="get" action="/main.aspx"><input type="hidden" name="pagetype" value="search"><input type="search" name="q" value="${esc(text)}" placeholder="Search contacts, cases and accounts (name, phone, email, case number)" aria-label="Search"><button type="submit">Search</button></form>`;
     if (text) {
-      const people = search(request, "contacts", ["fullname", "telephone1", "mobilephone", "emailaddress1"], text);
-      const cases = search(request, "incidents", ["title", "ticketnumber"], text);
-      const companies = search(request, "accounts", ["name", "accountnumber", "telephone1", "emailaddress1"], text);
+      const people = await search(request, "contacts", ["fullname", "telephone1", "mobilephone", "emailaddress1"], text);
+      const cases = await search(request, "incidents", ["title", "ticketnumber"], text);
+      const companies = await search(request, "accounts", ["name", "accountnumber", "telephone1", "emailaddress1"], text);
       const found = people.length + cases.length + companies.length;
       const body = `<div class="card"><h1>Search</h1>${form}<p class="sub">${found === 0 ? `Nothing matches “${esc(text)}”.` : `${found} match${found === 1 ? "" : "es"} for “${esc(text)}”${found >= SEARCH_LIMIT ? ` (at most ${SEARCH_LIMIT} of each)` : ""}.`}</p></div>
 <div class="card"><h2>Contacts</h2>${contactTable(people)}</div>
-<div class="card"><h2>Cases</h2>${caseTable(cases)}</div>
+<div class="card"><h2>Cases</h2>${await caseTable(cases)}</div>
 <div class="card"><h2>Accounts</h2>${accountTable(companies)}</div>`;
       return html(reply, 200, page(`Search: ${text}`, body));
     }
     const newest = { expr: { k: "prop" as const, scope: 0, table: incidents, prop: crm.schema.property(incidents, "createdon")!, edm: "Edm.DateTimeOffset" as const }, descending: true };
     const body = `<div class="card"><h1>Customer service</h1>${form}</div>
-<div class="card"><h2>Contacts <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=contact">all contacts</a></h2>${contactTable(crm.store.query({ table: contacts, orderBy: [], limit: HOME_LIMIT }))}</div>
-<div class="card"><h2>Recent cases <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=incident">all cases</a></h2>${caseTable(crm.store.query({ table: incidents, orderBy: [newest], limit: HOME_LIMIT }))}</div>
-<div class="card"><h2>Accounts <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=account">all accounts</a></h2>${accountTable(crm.store.query({ table: accounts, orderBy: [], limit: HOME_LIMIT }))}</div>`;
+<div class="card"><h2>Contacts <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=contact">all contacts</a></h2>${contactTable(await crm.store.query({ table: contacts, orderBy: [], limit: HOME_LIMIT }))}</div>
+<div class="card"><h2>Recent cases <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=incident">all cases</a></h2>${await caseTable(await crm.store.query({ table: incidents, orderBy: [newest], limit: HOME_LIMIT }))}</div>
+<div class="card"><h2>Accounts <a class="more" href="/main.aspx?pagetype=entitylist&amp;etn=account">all accounts</a></h2>${accountTable(await crm.store.query({ table: accounts, orderBy: [], limit: HOME_LIMIT }))}</div>`;
     return html(reply, 200, page("Home", body));
   };
 
@@ -331,7 +334,7 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
           const person: Record<string, unknown> = { lastname: text("new_lastname") };
           if (text("new_firstname")) person.firstname = text("new_firstname");
           if (text("new_telephone1")) person.telephone1 = text("new_telephone1");
-          const made = createThroughApi(request, "contacts", person);
+          const made = await createThroughApi(request, "contacts", person);
           if (made.status >= 400) return incidentForm(reply, form, errorText(made), 400);
           const contactId = /\(([0-9a-f-]{36})\)$/.exec(made.headers["OData-EntityId"] ?? "")?.[1];
           if (contactId) customer = /^(contact):([0-9a-f-]{36})$/.exec(`contact:${contactId}`);
@@ -343,7 +346,7 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
         };
         if (text("description")) body.description = text("description");
         for (const name of ["prioritycode", "caseorigincode", "casetypecode"]) if (number(name) !== undefined) body[name] = number(name);
-        const response = createThroughApi(request, "incidents", body);
+        const response = await createThroughApi(request, "incidents", body);
         if (response.status >= 400) return incidentForm(reply, form, errorText(response), 400);
         const id = /\(([0-9a-f-]{36})\)$/.exec(response.headers["OData-EntityId"] ?? "")?.[1];
         return reply.redirect(recordUrl("incident", id), 303);
@@ -352,7 +355,7 @@ ${error ? `<div class="error">${esc(error)}</div>` : ""}
         const body: Record<string, unknown> = {};
         for (const name of ["firstname", "lastname", "telephone1", "mobilephone", "emailaddress1", "jobtitle"]) if (text(name)) body[name] = text(name);
         if (!body.lastname) return contactForm(reply, form, "A last name is required.", 400);
-        const response = createThroughApi(request, "contacts", body);
+        const response = await createThroughApi(request, "contacts", body);
         if (response.status >= 400) return contactForm(reply, form, errorText(response), 400);
         const id = /\(([0-9a-f-]{36})\)$/.exec(response.headers["OData-EntityId"] ?? "")?.[1];
         return reply.redirect(recordUrl("contact", id), 303);

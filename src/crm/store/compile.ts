@@ -1,12 +1,22 @@
 /**
- * Compiles bound queries to parameterised SQLite. Identifiers come only from the schema; every
- * value a client sent travels as a bound parameter, never as SQL text.
+ * Compiles bound queries to parameterised SQL for SQLite or PostgreSQL. Identifiers come only from
+ * the schema; every value a client sent travels as a bound parameter, never as SQL text.
+ *
+ * The two dialects answer alike. Where they differ:
+ * - text compares without regard to ASCII case: SQLite through its NOCASE collation, PostgreSQL
+ *   through `lower()` on columns declared `COLLATE "C"` (which folds ASCII letters only, as NOCASE
+ *   does) against values lower-cased here, with the same ASCII-only rule;
+ * - LIKE: PostgreSQL's takes a backslash as escape character by default, SQLite's has none, so
+ *   PostgreSQL gets `ESCAPE ''` (a backslash in a search text is just a character on both);
+ * - NULLs sort first ascending, as SQLite does, through NULLS FIRST/LAST;
+ * - `IS` between values is `IS NOT DISTINCT FROM`, booleans are TRUE/FALSE, placeholders `$n`;
+ * - numbers travel typed (`::int8`, `::float8`, `::numeric`) so PostgreSQL never has to guess.
  */
 import type { BoolExpr, OrderTerm, PropertyRef, SqlValue, ValueExpr } from "../odata/bound.js";
 import type { Schema } from "../schema/schema.js";
 import { lookupValueName, type LookupDef, type TableDef } from "../schema/types.js";
 import { isPolymorphic, lookupTypeColumn, q } from "./ddl.js";
-import { ngramTableName, termRange } from "./substring-index.js";
+import { asciiLower, ngramTableName, termRange } from "./substring-index.js";
 import type { Cursor, RowQuery } from "./types.js";
 
 export interface CompiledSql {
@@ -26,22 +36,53 @@ function schemaLiteral(name: string): string {
 
 const OPS: Record<string, string> = { eq: "=", ne: "<>", gt: ">", ge: ">=", lt: "<", le: "<=" };
 
+export type Dialect = "sqlite" | "postgres";
+
 export interface CompileOptions {
   /** Use the substring indexes for contains/startswith/endswith (off only to measure the scan baseline). */
   substringIndex?: boolean;
+  /** SQLite unless told otherwise. */
+  dialect?: Dialect;
 }
 
 export class SqlBuilder {
   readonly params: SqlValue[] = [];
+  private readonly pg: boolean;
 
   constructor(
     private readonly schema: Schema,
     private readonly options: CompileOptions = {},
-  ) {}
+  ) {
+    this.pg = options.dialect === "postgres";
+  }
 
   param(value: SqlValue): string {
+    if (!this.pg) {
+      this.params.push(value);
+      return "?";
+    }
+    if (typeof value === "bigint") {
+      this.params.push(value.toString());
+      return `$${this.params.length}::numeric`;
+    }
     this.params.push(value);
-    return "?";
+    if (typeof value === "number") return `$${this.params.length}::${Number.isInteger(value) ? "int8" : "float8"}`;
+    return `$${this.params.length}`;
+  }
+
+  /** A value compared without regard to case (PostgreSQL: lower-cased here, the ASCII letters only). */
+  private foldedParam(value: SqlValue): string {
+    return this.param(this.pg && typeof value === "string" ? asciiLower(value) : value);
+  }
+
+  /** A text expression as compared: itself on SQLite (NOCASE does the folding), lower() on PostgreSQL. */
+  private folded(sql: string, edm: string): string {
+    return this.pg && edm === "Edm.String" ? `lower(${sql})` : sql;
+  }
+
+  private truth(value: boolean): string {
+    if (this.pg) return value ? "TRUE" : "FALSE";
+    return value ? "1" : "0";
   }
 
   alias(scope: number): string {
@@ -64,6 +105,12 @@ export class SqlBuilder {
     return expr.k === "prop" ? this.property(expr) : this.param(expr.value);
   }
 
+  /** A value on one side of a text-aware comparison. */
+  private compared(expr: ValueExpr, text: boolean): string {
+    if (!text) return this.value(expr);
+    return expr.k === "prop" ? this.folded(this.property(expr), "Edm.String") : this.foldedParam(expr.value);
+  }
+
   condition(expr: BoolExpr): string {
     switch (expr.k) {
       case "and":
@@ -72,22 +119,30 @@ export class SqlBuilder {
       case "not":
         return `(NOT ${this.condition(expr.operand)})`;
       case "bool":
-        return expr.value ? "1" : "0";
+        return this.truth(expr.value);
       case "cmp":
         return this.comparison(expr);
       case "like":
         return this.like(expr);
       case "in": {
+        const text = expr.target.edm === "Edm.String";
         const target = this.value(expr.target);
         const nonNull = expr.values.filter((v) => v !== null);
         const hasNull = nonNull.length !== expr.values.length;
-        const list = nonNull.length > 0 ? `${target}${this.collate(expr.target)} ${expr.negate ? "NOT IN" : "IN"} (${nonNull.map((v) => this.param(v)).join(", ")})` : expr.negate ? "1" : "0";
-        if (!hasNull) return `(${list})`;
-        return expr.negate ? `(${target} IS NOT NULL AND ${list})` : `(${target} IS NULL OR ${list})`;
+        // Placeholders are numbered in the order they are made: the IS NULL test comes first in the text.
+        const nullTest = hasNull ? (expr.negate ? `${target} IS NOT NULL AND ` : `${target} IS NULL OR `) : "";
+        const list =
+          nonNull.length > 0
+            ? `${this.folded(target, expr.target.edm)}${this.collate(expr.target)} ${expr.negate ? "NOT IN" : "IN"} (${nonNull.map((v) => (text ? this.foldedParam(v) : this.param(v))).join(", ")})`
+            : this.truth(expr.negate);
+        return `(${nullTest}${list})`;
       }
       case "between": {
-        const target = this.value(expr.target);
-        return `(${target}${this.collate(expr.target)} ${expr.negate ? "NOT BETWEEN" : "BETWEEN"} ${this.param(expr.low)} AND ${this.param(expr.high)})`;
+        const text = expr.target.edm === "Edm.String";
+        const target = this.compared(expr.target, text);
+        const low = text ? this.foldedParam(expr.low) : this.param(expr.low);
+        const high = text ? this.foldedParam(expr.high) : this.param(expr.high);
+        return `(${target}${this.collate(expr.target)} ${expr.negate ? "NOT BETWEEN" : "BETWEEN"} ${low} AND ${high})`;
       }
       case "lambda": {
         const collection = expr.collection;
@@ -97,30 +152,31 @@ export class SqlBuilder {
         let link = `${child}.${q(lookupValueName(collection.lookup))} = ${outer}.${q(owner.primaryKey)}`;
         if (isPolymorphic(collection.lookup)) link += ` AND ${child}.${q(lookupTypeColumn(collection.lookup))} = ${schemaLiteral(collection.owner)}`;
         const from = `FROM ${q(collection.table.logicalName)} AS ${child} WHERE ${link}`;
-        if (!expr.body) return expr.op === "any" ? `EXISTS (SELECT 1 ${from})` : "1";
+        if (!expr.body) return expr.op === "any" ? `EXISTS (SELECT 1 ${from})` : this.truth(true);
         const body = this.condition(expr.body);
-        return expr.op === "any" ? `EXISTS (SELECT 1 ${from} AND ${body})` : `NOT EXISTS (SELECT 1 ${from} AND (${body}) IS NOT 1)`;
+        return expr.op === "any" ? `EXISTS (SELECT 1 ${from} AND ${body})` : `NOT EXISTS (SELECT 1 ${from} AND (${body}) IS NOT ${this.truth(true)})`;
       }
     }
   }
 
   private collate(expr: ValueExpr): string {
-    return expr.edm === "Edm.String" ? " COLLATE NOCASE" : "";
+    return expr.edm === "Edm.String" && !this.pg ? " COLLATE NOCASE" : "";
   }
 
   private comparison(expr: Extract<BoolExpr, { k: "cmp" }>): string {
     const { left, right, op } = expr;
     const leftNull = left.k === "const" && left.value === null;
     const rightNull = right.k === "const" && right.value === null;
-    if (leftNull && rightNull) return op === "eq" || op === "ge" || op === "le" ? "1" : "0";
+    if (leftNull && rightNull) return this.truth(op === "eq" || op === "ge" || op === "le");
     if (rightNull || leftNull) {
       const side = rightNull ? left : right;
       if (op === "eq") return `(${this.value(side)} IS NULL)`;
       if (op === "ne") return `(${this.value(side)} IS NOT NULL)`;
-      return "0";
+      return this.truth(false);
     }
-    const collate = left.edm === "Edm.String" || right.edm === "Edm.String" ? " COLLATE NOCASE" : "";
-    return `(${this.value(left)} ${OPS[op]} ${this.value(right)}${collate})`;
+    const text = left.edm === "Edm.String" || right.edm === "Edm.String";
+    const collate = text && !this.pg ? " COLLATE NOCASE" : "";
+    return `(${this.compared(left, text)} ${OPS[op]} ${this.compared(right, text)}${collate})`;
   }
 
   private like(expr: Extract<BoolExpr, { k: "like" }>): string {
@@ -129,29 +185,36 @@ export class SqlBuilder {
     const column = expr.target.prop.kind === "column" ? expr.target.prop.column : undefined;
     const useIndex = this.options.substringIndex !== false && column?.substringIndex && !expr.target.via;
     const range = useIndex ? termRange(expr.value) : null;
-    if (!range) return `(${target} LIKE ${this.param(pattern)})`;
+    const match = () => (this.pg ? `lower(${target}) LIKE ${this.foldedParam(pattern)} ESCAPE ''` : `${target} LIKE ${this.param(pattern)}`);
+    if (!range) return `(${match()})`;
     // Parameters are pushed in the order they appear in the text.
     const index = q(ngramTableName(expr.target.table.logicalName, expr.target.prop.name));
-    const candidates = `${this.alias(expr.target.scope)}.rid IN (SELECT rid FROM ${index} WHERE term >= ${this.param(range.low)} AND term < ${this.param(range.high)})`;
-    return `(${candidates} AND ${target} LIKE ${this.param(pattern)})`;
+    // PostgreSQL text cannot hold U+0000, the exclusive upper bound of a single term: ask for the term itself.
+    const terms = range.exact !== undefined && this.pg ? `term = ${this.param(range.exact)}` : `term >= ${this.param(range.low)} AND term < ${this.param(range.high)}`;
+    const candidates = `${this.alias(expr.target.scope)}.rid IN (SELECT rid FROM ${index} WHERE ${terms})`;
+    return `(${candidates} AND ${match()})`;
   }
 
   /** ORDER BY terms with the insertion sequence as the final tiebreaker (Dataverse's default order). */
   orderBy(terms: OrderTerm[]): string {
-    const parts = terms.map((t) => `${this.property(t.expr)} ${t.descending ? "DESC" : "ASC"}`);
+    const nulls = (descending: boolean) => (this.pg ? (descending ? " NULLS LAST" : " NULLS FIRST") : "");
+    const parts = terms.map((t) => `${this.folded(this.property(t.expr), t.expr.edm)} ${t.descending ? "DESC" : "ASC"}${nulls(t.descending)}`);
     parts.push(`${this.alias(0)}.rid ASC`);
     return parts.join(", ");
   }
 
   /** Rows strictly after the cursor in the given order (keyset paging; NULLs sort first ascending). */
   after(terms: OrderTerm[], cursor: Cursor): string {
-    const columns = terms.map((t) => this.property(t.expr));
-    const equal = (j: number) => `${columns[j]} IS ${this.param(cursor.values[j] ?? null)}`;
+    const columns = terms.map((t) => this.folded(this.property(t.expr), t.expr.edm));
+    const text = terms.map((t) => t.expr.edm === "Edm.String");
+    const at = (j: number) => (text[j] ? this.foldedParam(cursor.values[j] ?? null) : this.param(cursor.values[j] ?? null));
+    const same = this.pg ? "IS NOT DISTINCT FROM" : "IS";
+    const equal = (j: number) => `${columns[j]} ${same} ${at(j)}`;
     const beyond = (i: number) => {
       const value = cursor.values[i] ?? null;
       const column = columns[i]!;
-      if (!terms[i]!.descending) return value === null ? `${column} IS NOT NULL` : `${column} > ${this.param(value)}`;
-      return value === null ? "0" : `(${column} < ${this.param(value)} OR ${column} IS NULL)`;
+      if (!terms[i]!.descending) return value === null ? `${column} IS NOT NULL` : `${column} > ${at(i)}`;
+      return value === null ? this.truth(false) : `(${column} < ${at(i)} OR ${column} IS NULL)`;
     };
     // Built strictly left to right so bound parameters line up with their placeholders.
     const alternatives: string[] = [];
@@ -204,5 +267,5 @@ export function compileRowQuery(schema: Schema, request: RowQuery, options: Comp
 export function compileCount(schema: Schema, table: TableDef, filter: BoolExpr | undefined, cap: number, options: CompileOptions = {}): CompiledSql {
   const b = new SqlBuilder(schema, options);
   const where = filter ? ` WHERE ${b.condition(filter)}` : "";
-  return { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${q(table.logicalName)} AS t0${where} LIMIT ${b.param(cap)})`, params: b.params };
+  return { sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${q(table.logicalName)} AS t0${where} LIMIT ${b.param(cap)}) AS capped`, params: b.params };
 }

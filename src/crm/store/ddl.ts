@@ -9,6 +9,15 @@ import { ngramTableName } from "./substring-index.js";
 
 export const STORE_VERSION = 1;
 
+/** App registrations (auth/apps.ts) live beside the rows; the same statement serves both dialects. */
+export const APP_TABLE_DDL = `CREATE TABLE IF NOT EXISTS crm_app_registration (
+  client_id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  application_user_id TEXT NOT NULL,
+  roles TEXT NOT NULL DEFAULT '[]'
+)`;
+
 export function q(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }

@@ -2,6 +2,10 @@
  * The CRM store on SQLite (better-sqlite3, WAL): one file in the data directory. Reads run the
  * compiled, parameterised SQL from compile.ts; writes apply Dataverse's server-side rules
  * (behaviours.ts), bump the global row version (the ETag) and maintain the substring indexes.
+ *
+ * better-sqlite3 is synchronous, which is why it is fast: every method does its work at once and
+ * hands back a settled promise. A transaction spans awaits, so while one is open the other callers
+ * wait for it to end (the handle given to the transaction's function goes straight through).
  */
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
@@ -9,11 +13,12 @@ import type { BoolExpr, OrderTerm, SqlValue } from "../odata/bound.js";
 import { ODataError } from "../odata/errors.js";
 import { Schema } from "../schema/schema.js";
 import { lookupValueName, type TableDef } from "../schema/types.js";
-import { computeFullName, hasComputedFullName, reconcileState, ticketNumber, validateColumnValue } from "./behaviours.js";
+import { ticketNumber } from "./behaviours.js";
 import { compileCount, compileRowQuery, type CompileOptions } from "./compile.js";
-import { isPolymorphic, lookupTypeColumn, physicalColumns, q, schemaDdl, STORE_VERSION } from "./ddl.js";
+import { APP_TABLE_DDL, isPolymorphic, lookupTypeColumn, physicalColumns, q, schemaDdl, STORE_VERSION } from "./ddl.js";
 import { ngramTableName, termsOf } from "./substring-index.js";
-import type { CrmStore, Cursor, Row, RowQuery, WriteContext } from "./types.js";
+import type { BulkOptions, CrmStore, Cursor, Row, RowQuery, StoredApp, WriteContext } from "./types.js";
+import { buildInsertRow, buildUpdateRow } from "./write-rules.js";
 
 export interface SqliteStoreOptions {
   /** Database file, or ":memory:". */
@@ -25,7 +30,7 @@ export interface SqliteStoreOptions {
   substringIndex?: boolean;
 }
 
-const DUPLICATE_KEY = "0x80040237";
+export const DUPLICATE_KEY = "0x80040237";
 const NOT_FOUND = "0x80040217";
 const STATEMENT_CACHE_LIMIT = 400;
 
@@ -33,8 +38,13 @@ export function notFound(table: TableDef, id: string): ODataError {
   return new ODataError(`${table.logicalName} With Id = ${id} Does Not Exist`, { status: 404, code: NOT_FOUND });
 }
 
+export function duplicateKey(): ODataError {
+  return new ODataError("A record with matching key values already exists.", { status: 412, code: DUPLICATE_KEY });
+}
+
 export class SqliteCrmStore implements CrmStore {
   readonly schema: Schema;
+  readonly location: string;
   readonly db: Database.Database;
   private readonly now: () => number;
   private random: () => number;
@@ -43,9 +53,14 @@ export class SqliteCrmStore implements CrmStore {
   private ticketSequence = 999;
   private bulk = false;
   private readonly compileOptions: CompileOptions;
+  /** Settles when the open transaction ends; undefined when none is open. */
+  private held: Promise<void> | undefined;
+  /** The handle a transaction's function works through: no waiting, same connection. */
+  private readonly inside: CrmStore;
 
   constructor(options: SqliteStoreOptions) {
     this.schema = options.schema ?? new Schema();
+    this.location = options.file;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.compileOptions = { substringIndex: options.substringIndex !== false };
@@ -57,22 +72,84 @@ export class SqliteCrmStore implements CrmStore {
     this.db.pragma("cache_size = -65536");
     this.db.transaction(() => {
       for (const statement of schemaDdl(this.schema)) this.db.exec(statement);
-      this.setMeta("store_version", String(STORE_VERSION));
+      this.db.exec(APP_TABLE_DDL);
+      this.setMetaNow("store_version", String(STORE_VERSION));
     })();
     for (const table of this.schema.tables) {
       const row = this.db.prepare(`SELECT MAX(versionnumber) AS v FROM ${q(table.logicalName)}`).get() as { v: number | null };
       this.version = Math.max(this.version, row.v ?? 0);
     }
-    this.ticketSequence = Number(this.getMeta("ticket_sequence") ?? 999);
+    this.ticketSequence = Number(this.getMetaNow("ticket_sequence") ?? 999);
+    this.inside = this.handle();
   }
 
-  getMeta(key: string): string | undefined {
+  /** Waits while a transaction is open (a no-op, without a tick, when none is). */
+  private async idle(): Promise<void> {
+    while (this.held) await this.held;
+  }
+
+  private handle(): CrmStore {
+    return {
+      schema: this.schema,
+      location: this.location,
+      query: async (request) => this.queryNow(request),
+      count: async (table, filter, cap) => this.countNow(table, filter, cap),
+      getById: async (table, id, withNames) => this.getByIdNow(table, id, withNames),
+      findByKey: async (table, key) => this.findByKeyNow(table, key),
+      insert: async (table, values, ctx) => this.insertNow(table, values, ctx),
+      update: async (table, id, values, ctx) => this.updateNow(table, id, values, ctx),
+      delete: async (table, id) => this.deleteNow(table, id),
+      transaction: (fn) => this.savepoint(() => fn(this.inside)),
+      bulkLoad: () => Promise.reject(new Error("CRM store: a bulk load cannot start inside a transaction")),
+      clear: async () => this.clearNow(),
+      getMeta: async (key) => this.getMetaNow(key),
+      setMeta: async (key, value) => this.setMetaNow(key, value),
+      listApps: async () => this.listAppsNow(),
+      saveApp: async (app) => this.saveAppNow(app),
+      cursorOf: (row, orderBy) => this.cursorOf(row, orderBy),
+      close: () => Promise.reject(new Error("CRM store: cannot close inside a transaction")),
+    };
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    if (this.held) await this.idle();
+    return this.getMetaNow(key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    if (this.held) await this.idle();
+    this.setMetaNow(key, value);
+  }
+
+  private getMetaNow(key: string): string | undefined {
     const row = this.prepare("SELECT value FROM crm_meta WHERE key = ?").get(key) as { value: string } | undefined;
     return row?.value;
   }
 
-  setMeta(key: string, value: string): void {
+  private setMetaNow(key: string, value: string): void {
     this.prepare("INSERT INTO crm_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  async listApps(): Promise<StoredApp[]> {
+    if (this.held) await this.idle();
+    return this.listAppsNow();
+  }
+
+  async saveApp(app: StoredApp): Promise<void> {
+    if (this.held) await this.idle();
+    this.saveAppNow(app);
+  }
+
+  private listAppsNow(): StoredApp[] {
+    return this.prepare("SELECT * FROM crm_app_registration ORDER BY client_id").all() as StoredApp[];
+  }
+
+  private saveAppNow(app: StoredApp): void {
+    this.prepare(
+      `INSERT INTO crm_app_registration (client_id, display_name, secret_hash, application_user_id, roles) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(client_id) DO UPDATE SET display_name = excluded.display_name, secret_hash = excluded.secret_hash,
+         application_user_id = excluded.application_user_id, roles = excluded.roles`,
+    ).run(app.client_id, app.display_name, app.secret_hash, app.application_user_id, app.roles);
   }
 
   prepare(sql: string): Database.Statement {
@@ -85,18 +162,58 @@ export class SqliteCrmStore implements CrmStore {
     return statement;
   }
 
-  query(request: RowQuery): Row[] {
+  async query(request: RowQuery): Promise<Row[]> {
+    if (this.held) await this.idle();
+    return this.queryNow(request);
+  }
+
+  async count(table: TableDef, filter: BoolExpr | undefined, cap: number): Promise<number> {
+    if (this.held) await this.idle();
+    return this.countNow(table, filter, cap);
+  }
+
+  async getById(table: TableDef, id: string, withNames = false): Promise<Row | undefined> {
+    if (this.held) await this.idle();
+    return this.getByIdNow(table, id, withNames);
+  }
+
+  async findByKey(table: TableDef, key: Record<string, SqlValue>): Promise<Row | undefined> {
+    if (this.held) await this.idle();
+    return this.findByKeyNow(table, key);
+  }
+
+  async insert(table: TableDef, values: Row, ctx: WriteContext): Promise<Row> {
+    if (this.held) await this.idle();
+    return this.insertNow(table, values, ctx);
+  }
+
+  async update(table: TableDef, id: string, values: Row, ctx: WriteContext): Promise<Row> {
+    if (this.held) await this.idle();
+    return this.updateNow(table, id, values, ctx);
+  }
+
+  async delete(table: TableDef, id: string): Promise<boolean> {
+    if (this.held) await this.idle();
+    return this.deleteNow(table, id);
+  }
+
+  async clear(): Promise<void> {
+    if (this.held) await this.idle();
+    this.clearNow();
+  }
+
+  private queryNow(request: RowQuery): Row[] {
     const { sql, params } = compileRowQuery(this.schema, request, this.compileOptions);
     return this.prepare(sql).all(...params) as Row[];
   }
 
-  count(table: TableDef, filter: BoolExpr | undefined, cap: number): number {
+  private countNow(table: TableDef, filter: BoolExpr | undefined, cap: number): number {
     const { sql, params } = compileCount(this.schema, table, filter, cap, this.compileOptions);
     return (this.prepare(sql).get(...params) as { n: number }).n;
   }
 
-  getById(table: TableDef, id: string, withNames = false): Row | undefined {
-    const rows = this.query({
+  private getByIdNow(table: TableDef, id: string, withNames = false): Row | undefined {
+    const rows = this.queryNow({
       table,
       orderBy: [],
       limit: 1,
@@ -106,7 +223,7 @@ export class SqliteCrmStore implements CrmStore {
     return rows[0];
   }
 
-  findByKey(table: TableDef, key: Record<string, SqlValue>): Row | undefined {
+  private findByKeyNow(table: TableDef, key: Record<string, SqlValue>): Row | undefined {
     const names = Object.keys(key);
     const where = names.map((n) => `${q(n)} = ?`).join(" AND ");
     return this.prepare(`SELECT * FROM ${q(table.logicalName)} WHERE ${where} LIMIT 1`).get(...names.map((n) => key[n] ?? null)) as Row | undefined;
@@ -116,19 +233,50 @@ export class SqliteCrmStore implements CrmStore {
     return { values: orderBy.map((t) => row[t.expr.prop.name] ?? null), rid: Number(row.rid) };
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  async transaction<T>(fn: (tx: CrmStore) => Promise<T>): Promise<T> {
+    await this.idle();
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      this.db.exec("BEGIN");
+      try {
+        const result = await fn(this.inside);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      this.held = undefined;
+      release();
+    }
+  }
+
+  /** A transaction inside a transaction: a savepoint, undone alone when its function fails. */
+  private async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const name = `sp_${randomUUID().replace(/-/g, "")}`;
+    this.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      this.db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      this.db.exec(`ROLLBACK TO ${name}`);
+      this.db.exec(`RELEASE ${name}`);
+      throw err;
+    }
   }
 
   /** Loads many rows fast: one transaction, substring-index terms staged and inserted in sorted order at the end. */
-  bulkLoad<T>(fn: () => T, options: { random?: () => number } = {}): T {
-    const savedRandom = this.random;
-    if (options.random) this.random = options.random;
-    return this.db.transaction(() => {
+  async bulkLoad<T>(fn: (tx: CrmStore) => Promise<T>, options: BulkOptions = {}): Promise<T> {
+    return this.transaction(async (tx) => {
+      const savedRandom = this.random;
+      if (options.random) this.random = options.random;
       this.bulk = true;
       this.db.exec("CREATE TEMP TABLE IF NOT EXISTS ngram_stage (tbl TEXT NOT NULL, term TEXT NOT NULL, rid INTEGER NOT NULL)");
       try {
-        const result = fn();
+        const result = await fn(tx);
         for (const table of this.schema.tables) {
           for (const column of table.columns) {
             if (!column.substringIndex) continue;
@@ -139,61 +287,45 @@ export class SqliteCrmStore implements CrmStore {
           }
         }
         this.db.exec("DELETE FROM ngram_stage");
-        this.setMeta("ticket_sequence", String(this.ticketSequence));
+        this.setMetaNow("ticket_sequence", String(this.ticketSequence));
         return result;
       } finally {
         this.bulk = false;
         this.random = savedRandom;
       }
-    })();
+    });
   }
 
-  /** After the tables were emptied: restart row versions and the case-number sequence. */
-  resetCounters(): void {
+  private clearNow(): void {
+    this.db.transaction(() => {
+      for (const table of this.schema.tables) {
+        this.db.exec(`DELETE FROM ${q(table.logicalName)}`);
+        for (const column of table.columns) {
+          if (column.substringIndex) this.db.exec(`DELETE FROM ${q(ngramTableName(table.logicalName, column.name))}`);
+        }
+      }
+      this.setMetaNow("ticket_sequence", "999");
+      this.setMetaNow("demo_loaded", "0");
+    })();
     this.version = 0;
-    this.ticketSequence = Number(this.getMeta("ticket_sequence") ?? 999);
+    this.ticketSequence = 999;
   }
 
   private nextVersion(): number {
     return ++this.version;
   }
 
-  insert(table: TableDef, values: Row, ctx: WriteContext): Row {
-    const now = this.now();
-    const row: Row = {};
-    for (const column of table.columns) {
-      const given = values[column.name];
-      if (given !== undefined && column.validForCreate !== false) row[column.name] = given;
-      else if (column.defaultValue !== undefined) {
-        const d = column.defaultValue;
-        row[column.name] = typeof d === "boolean" ? (d ? 1 : 0) : d;
-      } else row[column.name] = null;
-    }
-    for (const lookup of table.lookups) {
-      const name = lookupValueName(lookup);
-      row[name] = lookup.validForCreate === false ? null : (values[name] ?? null);
-      if (isPolymorphic(lookup)) row[lookupTypeColumn(lookup)] = lookup.validForCreate === false ? null : (values[lookupTypeColumn(lookup)] ?? null);
-    }
-    const id = typeof values[table.primaryKey] === "string" ? (values[table.primaryKey] as string).toLowerCase() : randomUUID();
-    row[table.primaryKey] = id;
-    for (const column of table.columns) validateColumnValue(table, column, row[column.name] ?? null);
-    if (hasComputedFullName(table)) row.fullname = computeFullName(row);
-    if (table.columns.some((c) => c.name === "statecode")) {
-      row.statecode = 0;
-      reconcileState(table, row, new Set(values.statuscode !== undefined ? ["statuscode"] : []));
-    }
-    if (table.logicalName === "incident") {
-      this.ticketSequence = Math.max(this.ticketSequence + 1, 1000);
-      row.ticketnumber = ticketNumber(this.ticketSequence, this.random);
-      if (!this.bulk) this.setMeta("ticket_sequence", String(this.ticketSequence));
-    }
-    if ("createdon" in row) row.createdon = typeof values.createdon === "number" && this.bulk ? values.createdon : now;
-    if ("modifiedon" in row) row.modifiedon = typeof values.modifiedon === "number" && this.bulk ? values.modifiedon : (row.createdon ?? now);
-    if ("versionnumber" in row) row.versionnumber = this.nextVersion();
-    if ("_ownerid_value" in row && row._ownerid_value === null) row._ownerid_value = ctx.userId;
-    if ("_createdby_value" in row) row._createdby_value = ctx.userId;
-    if ("_modifiedby_value" in row) row._modifiedby_value = ctx.userId;
-    this.requireRequired(table, row);
+  private insertNow(table: TableDef, values: Row, ctx: WriteContext): Row {
+    const row = buildInsertRow(table, values, ctx, {
+      now: this.now(),
+      bulk: this.bulk,
+      nextVersion: () => this.nextVersion(),
+      nextTicket: () => {
+        this.ticketSequence = Math.max(this.ticketSequence + 1, 1000);
+        if (!this.bulk) this.setMetaNow("ticket_sequence", String(this.ticketSequence));
+        return ticketNumber(this.ticketSequence, this.random);
+      },
+    });
     const columns = physicalColumns(table).filter((c) => c !== "rid");
     const sql = `INSERT INTO ${q(table.logicalName)} (${columns.map(q).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
     let rid: number;
@@ -207,32 +339,10 @@ export class SqliteCrmStore implements CrmStore {
     return row;
   }
 
-  update(table: TableDef, id: string, values: Row, ctx: WriteContext): Row {
-    const before = this.getById(table, id);
+  private updateNow(table: TableDef, id: string, values: Row, ctx: WriteContext): Row {
+    const before = this.getByIdNow(table, id);
     if (!before) throw notFound(table, id);
-    const after: Row = { ...before };
-    const changed = new Set<string>();
-    for (const column of table.columns) {
-      const given = values[column.name];
-      if (given === undefined || column.validForUpdate === false || column.name === table.primaryKey) continue;
-      if (column.name === "statecode" && given === before.statecode && values.statuscode === undefined) continue;
-      after[column.name] = given;
-      changed.add(column.name);
-      validateColumnValue(table, column, given);
-    }
-    for (const lookup of table.lookups) {
-      const name = lookupValueName(lookup);
-      if (values[name] === undefined || lookup.validForUpdate === false) continue;
-      after[name] = values[name] ?? null;
-      if (isPolymorphic(lookup)) after[lookupTypeColumn(lookup)] = values[lookupTypeColumn(lookup)] ?? null;
-      changed.add(name);
-    }
-    if (hasComputedFullName(table)) after.fullname = computeFullName(after);
-    if (table.columns.some((c) => c.name === "statecode")) reconcileState(table, after, changed);
-    if ("modifiedon" in after) after.modifiedon = this.now();
-    if ("versionnumber" in after) after.versionnumber = this.nextVersion();
-    if ("_modifiedby_value" in after) after._modifiedby_value = ctx.userId;
-    this.requireRequired(table, after);
+    const after = buildUpdateRow(table, before, values, ctx, { now: this.now(), nextVersion: () => this.nextVersion() });
     const columns = physicalColumns(table).filter((c) => c !== "rid" && c !== table.primaryKey);
     const sql = `UPDATE ${q(table.logicalName)} SET ${columns.map((c) => `${q(c)} = ?`).join(", ")} WHERE rid = ?`;
     try {
@@ -244,10 +354,10 @@ export class SqliteCrmStore implements CrmStore {
     return after;
   }
 
-  delete(table: TableDef, id: string): boolean {
-    const row = this.getById(table, id);
+  private deleteNow(table: TableDef, id: string): boolean {
+    const row = this.getByIdNow(table, id);
     if (!row) return false;
-    this.transaction(() => this.deleteRow(table, row));
+    this.db.transaction(() => this.deleteRow(table, row))();
     return true;
   }
 
@@ -268,26 +378,6 @@ export class SqliteCrmStore implements CrmStore {
           const typeReset = isPolymorphic(lookup) ? `, ${q(lookupTypeColumn(lookup))} = NULL` : "";
           this.prepare(`UPDATE ${q(other.logicalName)} SET ${q(valueColumn)} = NULL${typeReset} WHERE ${q(valueColumn)} = ?${typeCheck}`).run(id);
         }
-      }
-    }
-  }
-
-  private requireRequired(table: TableDef, row: Row): void {
-    for (const lookup of table.lookups) {
-      if (!lookup.required || (row[lookupValueName(lookup)] ?? null) !== null) continue;
-      const customer = lookup.targets.includes("account") && lookup.targets.includes("contact");
-      throw new ODataError(
-        customer
-          ? "You should specify a parent contact or account."
-          : `A validation error occurred. The '${lookup.name}' attribute of the '${table.logicalName}' entity is required.`,
-        { code: customer ? "0x80040203" : "0x80044331" },
-      );
-    }
-    for (const column of table.columns) {
-      if (column.required && (row[column.name] === null || row[column.name] === undefined || row[column.name] === "")) {
-        throw new ODataError(`A validation error occurred. The '${column.name}' attribute of the '${table.logicalName}' entity is required.`, {
-          code: "0x80044331",
-        });
       }
     }
   }
@@ -315,12 +405,18 @@ export class SqliteCrmStore implements CrmStore {
 
   private translate(err: unknown): unknown {
     if (err instanceof Error && "code" in err && typeof err.code === "string" && err.code.startsWith("SQLITE_CONSTRAINT")) {
-      return new ODataError("A record with matching key values already exists.", { status: 412, code: DUPLICATE_KEY });
+      return duplicateKey();
     }
     return err;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.idle();
+    this.closeNow();
+  }
+
+  /** Closes at once (for a synchronous shutdown path); an open transaction is rolled back by SQLite. */
+  closeNow(): void {
     this.statements.clear();
     if (this.db.open) this.db.close();
   }

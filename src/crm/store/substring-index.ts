@@ -11,6 +11,8 @@
  * - a literal of 3–5 characters is a prefix range over the terms (shorter terms at the end of
  *   each value make matches at the end findable);
  * - shorter literals fall back to a scan, as a trigram index would.
+ * The same table and terms serve PostgreSQL (postgres-store.ts), as a B-tree primary key on
+ * (term, rid) in the "C" collation, so ranges compare code points as SQLite's do.
  * Candidates are always re-checked with LIKE on the row itself, so `%` and `_` inside the searched
  * text keep their LIKE meaning (as on Dataverse's SQL Server) and results are exact.
  */
@@ -42,7 +44,7 @@ const MAX_CHAR = "\u{10FFFF}";
  * The term range that finds candidates for a LIKE search text (the part between the wildcards
  * Dataverse adds), or null when no literal run is long enough to use the index.
  */
-export function termRange(searchText: string): { low: string; high: string } | null {
+export function termRange(searchText: string): { low: string; high: string; exact?: string } | null {
   const runs = searchText.split(/[%_]/);
   let best = "";
   for (const run of runs) if (run.length > best.length) best = run;
@@ -52,7 +54,7 @@ export function termRange(searchText: string): { low: string; high: string } | n
     // Any window of the literal is a stored term; the last one is the most selective for phone
     // numbers, whose leading characters (country and area code) are shared by many rows.
     const term = lower.slice(-TERM_LENGTH);
-    return { low: term, high: `${term}\u0000` };
+    return { low: term, high: `${term}\u0000`, exact: term };
   }
   return { low: lower, high: lower + MAX_CHAR };
 }

@@ -14,16 +14,16 @@ import { createEntity, deleteEntity, upsertEntity, writeProperty, writeReference
 export const SERVICE_VERSION = "9.2.24104.0";
 
 /** Runs one request; never throws: errors become Dataverse error responses. */
-export function handleApiRequest(ctx: ApiContext, req: ApiRequest, onUnexpected?: (err: unknown) => void): ApiResponse {
+export async function handleApiRequest(ctx: ApiContext, req: ApiRequest, onUnexpected?: (err: unknown) => void): Promise<ApiResponse> {
   try {
-    return dispatch(ctx, req);
+    return await dispatch(ctx, req);
   } catch (err) {
     if (!(err instanceof ODataError)) onUnexpected?.(err);
     return errorResponse(err);
   }
 }
 
-export function dispatch(ctx: ApiContext, req: ApiRequest): ApiResponse {
+export async function dispatch(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   const method = req.method.toUpperCase();
   const resource = parseResourcePath(ctx.schema, req.path);
   switch (resource.kind) {
@@ -67,7 +67,7 @@ export function dispatch(ctx: ApiContext, req: ApiRequest): ApiResponse {
       if (resource.nav) {
         if (method === "GET") return readEntity(ctx, req, resource);
         if (method === "POST" && resource.nav.kind === "collection" && !resource.navKey && !resource.navCount) {
-          const parent = readEntityId(ctx, resource);
+          const parent = await readEntityId(ctx, resource);
           return createEntity(ctx, req, resource.nav.collection.table, { nav: resource.nav, parentId: parent });
         }
         return methodNotAllowed(method);
@@ -80,13 +80,13 @@ export function dispatch(ctx: ApiContext, req: ApiRequest): ApiResponse {
   }
 }
 
-function readEntityId(ctx: ApiContext, resource: Extract<ReturnType<typeof parseResourcePath>, { kind: "entity" }>): string {
+async function readEntityId(ctx: ApiContext, resource: Extract<ReturnType<typeof parseResourcePath>, { kind: "entity" }>): Promise<string> {
   const key = resource.key;
   if (key.kind === "id") {
-    if (!ctx.store.getById(resource.table, key.id)) throw new ODataError(`${resource.table.logicalName} With Id = ${key.id} Does Not Exist`, { status: 404, code: "0x80040217" });
+    if (!(await ctx.store.getById(resource.table, key.id))) throw new ODataError(`${resource.table.logicalName} With Id = ${key.id} Does Not Exist`, { status: 404, code: "0x80040217" });
     return key.id;
   }
-  const row = ctx.store.findByKey(resource.table, key.values);
+  const row = await ctx.store.findByKey(resource.table, key.values);
   if (!row) throw new ODataError(`A record with the specified key values does not exist in ${resource.table.logicalName} entity`, { status: 404, code: "0x80040217" });
   return String(row[resource.table.primaryKey]);
 }

@@ -164,11 +164,11 @@ function innerTarget(ctx: ApiContext, url: string): { path: string; query: strin
   return q < 0 ? { path: rest, query: "" } : { path: rest.slice(0, q), query: rest.slice(q + 1) };
 }
 
-function execute(ctx: ApiContext, request: InnerRequest): ApiResponse {
+async function execute(ctx: ApiContext, request: InnerRequest): Promise<ApiResponse> {
   const target = innerTarget(ctx, request.url);
   const apiRequest: ApiRequest = { method: request.method, path: target.path, query: target.query, headers: request.headers, body: request.body };
   if (target.path.replace(/\/$/, "") === "$batch") throw new ODataError("A $batch request cannot contain another $batch request.");
-  const response = dispatch(ctx, apiRequest);
+  const response = await dispatch(ctx, apiRequest);
   if (request.contentId && response.status < 400) {
     const entityUrl = response.headers["OData-EntityId"] ?? entityUrlFromBody(ctx, response) ?? `${ctx.serviceRoot}${target.path}`;
     ctx.contentIds?.set(request.contentId, entityUrl);
@@ -208,7 +208,7 @@ class ChangesetFailed extends Error {
   }
 }
 
-export function handleBatch(ctx: ApiContext, req: ApiRequest): ApiResponse {
+export async function handleBatch(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   const body = typeof req.body === "string" ? req.body : (req.body?.toString("utf8") ?? "");
   const items = parseBatch(req.headers["content-type"], body);
   const continueOnError = parsePrefer(req.headers.prefer).continueOnError;
@@ -220,7 +220,7 @@ export function handleBatch(ctx: ApiContext, req: ApiRequest): ApiResponse {
     if (item.kind === "request") {
       let response: ApiResponse;
       try {
-        response = execute({ ...ctx, contentIds: new Map() }, item.request);
+        response = await execute({ ...ctx, contentIds: new Map() }, item.request);
       } catch (err) {
         response = errorResponse(err);
       }
@@ -235,15 +235,15 @@ export function handleBatch(ctx: ApiContext, req: ApiRequest): ApiResponse {
     }
     const changesetBoundary = `changesetresponse_${randomUUID()}`;
     const contentIds = new Map<string, string>();
-    const scoped: ApiContext = { ...ctx, contentIds };
     const results: Array<{ response: ApiResponse; contentId: string | undefined }> = [];
     let failure: ChangesetFailed | undefined;
     try {
-      ctx.store.transaction(() => {
+      await ctx.store.transaction(async (tx) => {
+        const scoped: ApiContext = { ...ctx, store: tx, contentIds };
         for (const request of item.requests) {
           let response: ApiResponse;
           try {
-            response = execute(scoped, request);
+            response = await execute(scoped, request);
           } catch (err) {
             response = errorResponse(err);
           }

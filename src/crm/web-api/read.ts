@@ -49,7 +49,7 @@ function wantsNames(prefs: Preferences): boolean {
   return !!prefs.annotations?.wants(FORMATTED_VALUE);
 }
 
-export function readCollection(ctx: ApiContext, req: ApiRequest, table: TableDef, scope?: { column: string; value: string; typeColumn?: string; typeValue?: string }): ApiResponse {
+export async function readCollection(ctx: ApiContext, req: ApiRequest, table: TableDef, scope?: { column: string; value: string; typeColumn?: string; typeValue?: string }): Promise<ApiResponse> {
   const options = readOptions(req);
   const query = bindRequestQuery(ctx, table, options);
   const prefs = parsePrefer(req.headers.prefer);
@@ -72,16 +72,16 @@ export function readCollection(ctx: ApiContext, req: ApiRequest, table: TableDef
     withNames: wantsNames(prefs),
     within: scope ? { column: scope.column, values: [scope.value], ...(scope.typeColumn ? { typeColumn: scope.typeColumn, typeValue: scope.typeValue } : {}) } : undefined,
   };
-  const rows = ctx.store.query(request);
+  const rows = await ctx.store.query(request);
   const more = rows.length > limit && pagingAllowed;
   if (rows.length > limit) rows.length = limit;
   const body: Record<string, unknown> = {
     "@odata.context": `${ctx.serviceRoot}$metadata#${table.entitySet}${contextSelection(options)}`,
   };
-  if (options.count) body["@odata.count"] = countMatching(ctx, table, query.filter, scope);
+  if (options.count) body["@odata.count"] = await countMatching(ctx, table, query.filter, scope);
   if (prefs.annotations?.wants(TOTAL_RECORD_COUNT)) body[`@${TOTAL_RECORD_COUNT}`] = -1;
   if (prefs.annotations?.wants(TOTAL_RECORD_COUNT_LIMIT_EXCEEDED)) body[`@${TOTAL_RECORD_COUNT_LIMIT_EXCEEDED}`] = false;
-  body.value = serializeWithExpansions(ctx, table, rows, query.select, query.expand, prefs.annotations);
+  body.value = await serializeWithExpansions(ctx, table, rows, query.select, query.expand, prefs.annotations);
   if (more) {
     const last = rows[rows.length - 1]!;
     const token = encodeSkipToken({ page: page + 1, cursor: ctx.store.cursorOf(last, query.orderBy) });
@@ -92,10 +92,10 @@ export function readCollection(ctx: ApiContext, req: ApiRequest, table: TableDef
   return jsonResponse(200, body, preferenceApplied(prefs, pageSize));
 }
 
-function countMatching(ctx: ApiContext, table: TableDef, filter: BoolExpr | undefined, scope?: { column: string; value: string; typeColumn?: string; typeValue?: string }): number {
+async function countMatching(ctx: ApiContext, table: TableDef, filter: BoolExpr | undefined, scope?: { column: string; value: string; typeColumn?: string; typeValue?: string }): Promise<number> {
   if (!scope) return ctx.store.count(table, filter, MAX_PAGE_SIZE);
   // Counting within a parent: a page query capped at the limit is cheap and exact enough.
-  const rows = ctx.store.query({
+  const rows = await ctx.store.query({
     table,
     filter,
     orderBy: [],
@@ -106,15 +106,15 @@ function countMatching(ctx: ApiContext, table: TableDef, filter: BoolExpr | unde
 }
 
 /** `contacts/$count` and `…/incident_customer_contacts/$count`: a plain-text number, as Dataverse sends it (with a BOM). */
-export function readCount(ctx: ApiContext, req: ApiRequest, table: TableDef, scope?: { column: string; value: string; typeColumn?: string; typeValue?: string }): ApiResponse {
+export async function readCount(ctx: ApiContext, req: ApiRequest, table: TableDef, scope?: { column: string; value: string; typeColumn?: string; typeValue?: string }): Promise<ApiResponse> {
   const options = readOptions(req);
   const filter = options.filter ? bindFilter({ schema: ctx.schema, aliases: options.aliases, userId: ctx.caller.userId, now: ctx.now }, table, options.filter, options.filterText ?? "") : undefined;
-  return textResponse(200, `\ufeff${countMatching(ctx, table, filter, scope)}`, "text/plain;charset=utf-8");
+  return textResponse(200, `\ufeff${await countMatching(ctx, table, filter, scope)}`, "text/plain;charset=utf-8");
 }
 
-export function findEntity(ctx: ApiContext, table: TableDef, key: EntityKey, withNames = false): Row | undefined {
+export async function findEntity(ctx: ApiContext, table: TableDef, key: EntityKey, withNames = false): Promise<Row | undefined> {
   if (key.kind === "id") return ctx.store.getById(table, key.id, withNames);
-  const row = ctx.store.findByKey(table, key.values);
+  const row = await ctx.store.findByKey(table, key.values);
   if (!row || !withNames) return row;
   return ctx.store.getById(table, String(row[table.primaryKey]), true);
 }
@@ -124,11 +124,11 @@ export function entityNotFound(table: TableDef, key: EntityKey): ODataError {
   return new ODataError(`A record with the specified key values does not exist in ${table.logicalName} entity`, { status: 404, code: "0x80040217" });
 }
 
-export function readEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): ApiResponse {
+export async function readEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): Promise<ApiResponse> {
   const { table, key } = resource;
   const options = readOptions(req);
   const prefs = parsePrefer(req.headers.prefer);
-  const row = findEntity(ctx, table, key, wantsNames(prefs));
+  const row = await findEntity(ctx, table, key, wantsNames(prefs));
   if (!row) throw entityNotFound(table, key);
 
   if (resource.property) return readProperty(ctx, table, row, resource.property, resource.rawValue === true);
@@ -140,7 +140,7 @@ export function readEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<R
   if (ifNoneMatch && query.expand.length === 0 && !prefs.annotations && matchesEtag(ifNoneMatch, etag)) {
     return emptyResponse(304, { ETag: etag });
   }
-  const [value] = serializeWithExpansions(ctx, table, [row], query.select, query.expand, prefs.annotations);
+  const [value] = await serializeWithExpansions(ctx, table, [row], query.select, query.expand, prefs.annotations);
   const body = { "@odata.context": `${ctx.serviceRoot}$metadata#${table.entitySet}${contextSelection(options)}/$entity`, ...value };
   return jsonResponse(200, body, { ETag: etag, ...preferenceApplied(prefs, undefined) });
 }
@@ -170,20 +170,20 @@ function collectionScope(nav: Extract<Navigation, { kind: "collection" }>, paren
   };
 }
 
-function readNavigation(ctx: ApiContext, req: ApiRequest, table: TableDef, row: Row, nav: Navigation, resource: Extract<Resource, { kind: "entity" }>): ApiResponse {
+async function readNavigation(ctx: ApiContext, req: ApiRequest, table: TableDef, row: Row, nav: Navigation, resource: Extract<Resource, { kind: "entity" }>): Promise<ApiResponse> {
   const parentId = String(row[table.primaryKey]);
   if (nav.kind === "collection") {
     const child = nav.collection.table;
     const scope = collectionScope(nav, parentId);
     if (resource.navKey && !resource.ref) {
-      const member = findEntity(ctx, child, resource.navKey);
+      const member = await findEntity(ctx, child, resource.navKey);
       const belongs = member && member[scope.column] === parentId && (!scope.typeColumn || member[scope.typeColumn] === scope.typeValue);
       if (!member || !belongs) throw entityNotFound(child, resource.navKey);
       return readEntity(ctx, req, { kind: "entity", table: child, key: { kind: "id", id: String(member[child.primaryKey]) } });
     }
     if (resource.navCount) return readCount(ctx, req, child, scope);
     if (resource.ref) {
-      const rows = ctx.store.query({ table: child, orderBy: [], limit: MAX_PAGE_SIZE, within: { column: scope.column, values: [scope.value], ...(scope.typeColumn ? { typeColumn: scope.typeColumn, typeValue: scope.typeValue } : {}) } });
+      const rows = await ctx.store.query({ table: child, orderBy: [], limit: MAX_PAGE_SIZE, within: { column: scope.column, values: [scope.value], ...(scope.typeColumn ? { typeColumn: scope.typeColumn, typeValue: scope.typeValue } : {}) } });
       return jsonResponse(200, {
         "@odata.context": `${ctx.serviceRoot}$metadata#Collection($ref)`,
         value: rows.map((r) => ({ "@odata.id": `${ctx.serviceRoot}${child.entitySet}(${String(r[child.primaryKey])})` })),
@@ -202,18 +202,18 @@ function readNavigation(ctx: ApiContext, req: ApiRequest, table: TableDef, row: 
 }
 
 /** Serialises rows and attaches each requested expansion (single-valued as an object or null, collections as arrays). */
-export function serializeWithExpansions(
+export async function serializeWithExpansions(
   ctx: ApiContext,
   table: TableDef,
   rows: Row[],
   select: Property[] | null,
   expand: BoundExpand[],
   annotations: AnnotationFilter | undefined,
-): Record<string, unknown>[] {
+): Promise<Record<string, unknown>[]> {
   const out = rows.map((row) => serializeRow(ctx.schema, table, row, select, annotations));
   for (const item of expand) {
-    if (item.nav.kind === "single") expandSingle(ctx, rows, out, item, item.nav, annotations);
-    else expandCollection(ctx, table, rows, out, item, item.nav, annotations);
+    if (item.nav.kind === "single") await expandSingle(ctx, rows, out, item, item.nav, annotations);
+    else await expandCollection(ctx, table, rows, out, item, item.nav, annotations);
   }
   return out;
 }
@@ -224,14 +224,14 @@ function chunks<T>(items: T[], size: number): T[][] {
   return result;
 }
 
-function expandSingle(
+async function expandSingle(
   ctx: ApiContext,
   rows: Row[],
   out: Record<string, unknown>[],
   item: BoundExpand,
   nav: Extract<Navigation, { kind: "single" }>,
   annotations: AnnotationFilter | undefined,
-): void {
+): Promise<void> {
   const target = nav.target;
   const valueColumn = lookupValueName(nav.lookup);
   const ids = new Set<string>();
@@ -247,7 +247,7 @@ function expandSingle(
   }
   const related = new Map<string, Row>();
   for (const chunk of chunks([...ids], EXPAND_CHUNK)) {
-    const found = ctx.store.query({
+    const found = await ctx.store.query({
       table: target,
       filter: item.filter,
       orderBy: [],
@@ -260,7 +260,7 @@ function expandSingle(
   const relatedRows = [...related.values()];
   const serialized = new Map<string, Record<string, unknown>>();
   if (!item.ref) {
-    const values = serializeWithExpansions(ctx, target, relatedRows, item.select, item.expand, annotations);
+    const values = await serializeWithExpansions(ctx, target, relatedRows, item.select, item.expand, annotations);
     relatedRows.forEach((row, i) => serialized.set(String(row[target.primaryKey]), values[i]!));
   }
   rows.forEach((row, i) => {
@@ -271,7 +271,7 @@ function expandSingle(
   });
 }
 
-function expandCollection(
+async function expandCollection(
   ctx: ApiContext,
   table: TableDef,
   rows: Row[],
@@ -279,14 +279,14 @@ function expandCollection(
   item: BoundExpand,
   nav: Extract<Navigation, { kind: "collection" }>,
   annotations: AnnotationFilter | undefined,
-): void {
+): Promise<void> {
   const child = nav.collection.table;
   const lookup = nav.collection.lookup;
   const valueColumn = lookupValueName(lookup);
   const parentIds = rows.map((r) => String(r[table.primaryKey]));
   const byParent = new Map<string, Row[]>(parentIds.map((id) => [id, []]));
   for (const chunk of chunks(parentIds, EXPAND_CHUNK)) {
-    const found = ctx.store.query({
+    const found = await ctx.store.query({
       table: child,
       filter: item.filter,
       orderBy: item.orderBy,
@@ -300,23 +300,23 @@ function expandCollection(
     });
     for (const row of found) byParent.get(String(row[valueColumn]))?.push(row);
   }
-  rows.forEach((row, i) => {
+  for (const [i, row] of rows.entries()) {
     let children = byParent.get(String(row[table.primaryKey])) ?? [];
     if (item.top !== undefined) children = children.slice(0, item.top);
     out[i]![nav.name] = item.ref
       ? children.map((c) => ({ "@odata.id": `${ctx.serviceRoot}${child.entitySet}(${String(c[child.primaryKey])})` }))
-      : serializeWithExpansions(ctx, child, children, item.select, item.expand, annotations);
-  });
+      : await serializeWithExpansions(ctx, child, children, item.select, item.expand, annotations);
+  }
 }
 
 /** For writes that answer with a representation: the row serialised with the request's $select. */
-export function representation(ctx: ApiContext, req: ApiRequest, table: TableDef, id: string): Record<string, unknown> {
+export async function representation(ctx: ApiContext, req: ApiRequest, table: TableDef, id: string): Promise<Record<string, unknown>> {
   const options = readOptions(req);
   const prefs = parsePrefer(req.headers.prefer);
   const select = options.select ? bindSelect(ctx.schema, table, options.select) : null;
-  const row = ctx.store.getById(table, id, wantsNames(prefs));
+  const row = await ctx.store.getById(table, id, wantsNames(prefs));
   if (!row) throw notFound(table, id);
-  const [value] = serializeWithExpansions(ctx, table, [row], select, [], prefs.annotations);
+  const [value] = await serializeWithExpansions(ctx, table, [row], select, [], prefs.annotations);
   return { "@odata.context": `${ctx.serviceRoot}$metadata#${table.entitySet}${contextSelection(options)}/$entity`, ...value };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The Web API over HTTP: `/api/data/v9.x/…`. Every request is authenticated with a bearer token
  * (401 with Dataverse's `WWW-Authenticate` challenge otherwise), counted against the service
- * protection limits, then handed to the synchronous core. Bodies are taken raw in this plugin's
+ * protection limits, then handed to the core. Bodies are taken raw in this plugin's
  * scope only, so JSON parsing errors come back in Dataverse's shape and other routes keep theirs.
  */
 import { randomUUID } from "node:crypto";
@@ -99,7 +99,7 @@ export function registerWebApiRoutes(app: FastifyInstance, crm: Crm): void {
           now: crm.now,
         };
         const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-        response = handleApiRequest(
+        response = await handleApiRequest(
           ctx,
           { method: request.method, path, query, headers: request.headers as Record<string, string | undefined>, body },
           (err) => crm.logger.error({ err, method: request.method, path }, "web api: unexpected error"),

@@ -1,7 +1,7 @@
 /**
  * The Web API core works on plain request/response values so the same code serves HTTP requests
- * and the operations inside a $batch. It is synchronous: better-sqlite3 is, and a changeset must
- * run inside one transaction.
+ * and the operations inside a $batch; a changeset's operations run with `store` set to the
+ * handle of their transaction.
  */
 import type { Schema } from "../schema/schema.js";
 import type { CrmStore } from "../store/types.js";

@@ -90,7 +90,7 @@ export function convertColumnValue(column: ColumnDef, value: unknown): SqlValue 
 }
 
 /** Resolves an `@odata.bind` / `@odata.id` reference: `/contacts(id)`, `contacts(id)`, an absolute URL, or a batch `$n`. */
-export function resolveReference(ctx: ApiContext, reference: unknown): { table: TableDef; id: string } {
+export async function resolveReference(ctx: ApiContext, reference: unknown): Promise<{ table: TableDef; id: string }> {
   if (typeof reference !== "string") throw new ODataError("An entity reference must be a string URL such as '/contacts(<id>)'.");
   let text = reference.trim();
   const contentId = /^\$([A-Za-z0-9_-]+)$/.exec(text);
@@ -111,7 +111,7 @@ export function resolveReference(ctx: ApiContext, reference: unknown): { table: 
   if (resource.kind !== "entity" || resource.property || resource.nav) {
     throw new ODataError(`The entity reference '${reference}' is not a valid URL of a row.`);
   }
-  const row = findEntity(ctx, resource.table, resource.key);
+  const row = await findEntity(ctx, resource.table, resource.key);
   if (!row) throw entityNotFound(resource.table, resource.key);
   return { table: resource.table, id: String(row[resource.table.primaryKey]) };
 }
@@ -125,7 +125,7 @@ function bindLookup(values: Row, nav: Extract<Navigation, { kind: "single" }>, t
 }
 
 /** Converts a request body to stored values, checking every property against the table. */
-export function valuesFromBody(ctx: ApiContext, table: TableDef, body: Record<string, unknown>): Row {
+export async function valuesFromBody(ctx: ApiContext, table: TableDef, body: Record<string, unknown>): Promise<Row> {
   const values: Row = {};
   const typeName = ctx.schema.typeName(table);
   for (const [key, value] of Object.entries(body)) {
@@ -135,7 +135,7 @@ export function valuesFromBody(ctx: ApiContext, table: TableDef, body: Record<st
       if (!nav || nav.kind !== "single") {
         throw new ODataError(`An undeclared property '${navName}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`);
       }
-      bindLookup(values, nav, value === null ? null : resolveReference(ctx, value));
+      bindLookup(values, nav, value === null ? null : await resolveReference(ctx, value));
       continue;
     }
     if (key.startsWith("@") || key.includes("@")) continue;
@@ -158,18 +158,18 @@ function entityUrl(ctx: ApiContext, table: TableDef, id: string): string {
   return `${ctx.serviceRoot}${table.entitySet}(${id})`;
 }
 
-export function createEntity(ctx: ApiContext, req: ApiRequest, table: TableDef, parentLink?: { nav: Extract<Navigation, { kind: "collection" }>; parentId: string }): ApiResponse {
-  const values = valuesFromBody(ctx, table, parseJsonBody(req));
+export async function createEntity(ctx: ApiContext, req: ApiRequest, table: TableDef, parentLink?: { nav: Extract<Navigation, { kind: "collection" }>; parentId: string }): Promise<ApiResponse> {
+  const values = await valuesFromBody(ctx, table, parseJsonBody(req));
   if (parentLink) {
     const lookup = parentLink.nav.collection.lookup;
     values[lookupValueName(lookup)] = parentLink.parentId;
     if (isPolymorphic(lookup)) values[lookupTypeColumn(lookup)] = parentLink.nav.collection.owner;
   }
-  const row = ctx.store.insert(table, values, { userId: ctx.caller.userId });
+  const row = await ctx.store.insert(table, values, { userId: ctx.caller.userId });
   const id = String(row[table.primaryKey]);
   const prefs = parsePrefer(req.headers.prefer);
   if (prefs.returnRepresentation) {
-    return jsonResponse(201, representation(ctx, req, table, id), { "Preference-Applied": "return=representation", ETag: etagOf(row) });
+    return jsonResponse(201, await representation(ctx, req, table, id), { "Preference-Applied": "return=representation", ETag: etagOf(row) });
   }
   return emptyResponse(204, { "OData-EntityId": entityUrl(ctx, table, id) });
 }
@@ -178,10 +178,10 @@ const VERSION_MISMATCH = () =>
   new ODataError("The version of the existing record doesn't match the RowVersion property provided.", { status: 412, code: "0x80060882" });
 const ALREADY_EXISTS = () => new ODataError("A record with matching key values already exists.", { status: 412, code: "0x80040237" });
 
-export function upsertEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): ApiResponse {
+export async function upsertEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): Promise<ApiResponse> {
   const { table, key } = resource;
-  const values = valuesFromBody(ctx, table, parseJsonBody(req));
-  const existing = findEntity(ctx, table, key);
+  const values = await valuesFromBody(ctx, table, parseJsonBody(req));
+  const existing = await findEntity(ctx, table, key);
   const ifMatch = req.headers["if-match"];
   const ifNoneMatch = req.headers["if-none-match"];
   if (ifNoneMatch !== undefined && existing && matchesEtag(ifNoneMatch, etagOf(existing))) throw ALREADY_EXISTS();
@@ -192,17 +192,17 @@ export function upsertEntity(ctx: ApiContext, req: ApiRequest, resource: Extract
   let row: Row;
   let created = false;
   if (existing) {
-    row = ctx.store.update(table, String(existing[table.primaryKey]), values, { userId: ctx.caller.userId });
+    row = await ctx.store.update(table, String(existing[table.primaryKey]), values, { userId: ctx.caller.userId });
   } else {
     if (key.kind === "id") values[table.primaryKey] = key.id;
     else Object.assign(values, key.values);
-    row = ctx.store.insert(table, values, { userId: ctx.caller.userId });
+    row = await ctx.store.insert(table, values, { userId: ctx.caller.userId });
     created = true;
   }
   const id = String(row[table.primaryKey]);
   const prefs = parsePrefer(req.headers.prefer);
   if (prefs.returnRepresentation) {
-    return jsonResponse(created ? 201 : 200, representation(ctx, req, table, id), {
+    return jsonResponse(created ? 201 : 200, await representation(ctx, req, table, id), {
       "Preference-Applied": "return=representation",
       ETag: etagOf(row),
     });
@@ -210,44 +210,44 @@ export function upsertEntity(ctx: ApiContext, req: ApiRequest, resource: Extract
   return emptyResponse(204, { "OData-EntityId": entityUrl(ctx, table, id) });
 }
 
-export function deleteEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): ApiResponse {
+export async function deleteEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): Promise<ApiResponse> {
   const { table, key } = resource;
-  const existing = findEntity(ctx, table, key);
+  const existing = await findEntity(ctx, table, key);
   if (!existing) throw entityNotFound(table, key);
   const ifMatch = req.headers["if-match"];
   if (ifMatch !== undefined && !matchesEtag(ifMatch, etagOf(existing))) throw VERSION_MISMATCH();
-  ctx.store.delete(table, String(existing[table.primaryKey]));
+  await ctx.store.delete(table, String(existing[table.primaryKey]));
   return emptyResponse(204);
 }
 
-export function writeProperty(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>, clear: boolean): ApiResponse {
+export async function writeProperty(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>, clear: boolean): Promise<ApiResponse> {
   const { table, key, property } = resource;
   if (!property) throw new ODataError("A property segment was expected.");
-  const existing = findEntity(ctx, table, key);
+  const existing = await findEntity(ctx, table, key);
   if (!existing) throw entityNotFound(table, key);
   if (property.kind === "lookup") {
     throw new ODataError("CRM do not support direct update of Entity Reference properties, Use Navigation properties instead.");
   }
   const value = clear ? null : convertColumnValue(property.column, parseJsonBody(req).value ?? null);
-  ctx.store.update(table, String(existing[table.primaryKey]), { [property.name]: value }, { userId: ctx.caller.userId });
+  await ctx.store.update(table, String(existing[table.primaryKey]), { [property.name]: value }, { userId: ctx.caller.userId });
   return emptyResponse(204);
 }
 
 /** Associate / disassociate through `$ref`. */
-export function writeReference(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): ApiResponse {
+export async function writeReference(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): Promise<ApiResponse> {
   const { table, key, nav } = resource;
   if (!nav) throw new ODataError("A navigation property was expected before $ref.");
-  const existing = findEntity(ctx, table, key);
+  const existing = await findEntity(ctx, table, key);
   if (!existing) throw entityNotFound(table, key);
   const id = String(existing[table.primaryKey]);
   const method = req.method.toUpperCase();
   const user = { userId: ctx.caller.userId };
   if (nav.kind === "single") {
     const values: Row = {};
-    if (method === "PUT" || method === "POST") bindLookup(values, nav, resolveReference(ctx, parseJsonBody(req)["@odata.id"]));
+    if (method === "PUT" || method === "POST") bindLookup(values, nav, await resolveReference(ctx, parseJsonBody(req)["@odata.id"]));
     else if (method === "DELETE") bindLookup(values, nav, null);
     else throw new ODataError(`The requested resource does not support http method '${method}'.`, { status: 405 });
-    ctx.store.update(table, id, values, user);
+    await ctx.store.update(table, id, values, user);
     return emptyResponse(204);
   }
   const child = nav.collection.table;
@@ -257,30 +257,30 @@ export function writeReference(ctx: ApiContext, req: ApiRequest, resource: Extra
     | undefined;
   if (!ownerNav) throw new ODataError(`The relationship '${nav.name}' cannot be changed through $ref.`);
   if (method === "POST" || method === "PUT") {
-    const target = resolveReference(ctx, parseJsonBody(req)["@odata.id"]);
+    const target = await resolveReference(ctx, parseJsonBody(req)["@odata.id"]);
     if (target.table !== child) throw new ODataError(`The reference must point to a ${child.entitySet} row.`);
     const values: Row = {};
     bindLookup(values, ownerNav, { table, id });
-    ctx.store.update(child, target.id, values, user);
+    await ctx.store.update(child, target.id, values, user);
     return emptyResponse(204);
   }
   if (method === "DELETE") {
     let childId: string | undefined;
     if (resource.navKey) {
-      const row = findEntity(ctx, child, resource.navKey);
+      const row = await findEntity(ctx, child, resource.navKey);
       if (!row) throw entityNotFound(child, resource.navKey);
       childId = String(row[child.primaryKey]);
     } else {
       const idParam = new URLSearchParams(req.query).get("$id");
       if (!idParam) throw new ODataError("The $id query option is required to remove a reference from a collection.");
-      childId = resolveReference(ctx, idParam).id;
+      childId = (await resolveReference(ctx, idParam)).id;
     }
-    const row = ctx.store.getById(child, childId);
+    const row = await ctx.store.getById(child, childId);
     if (!row) throw notFound(child, childId);
     if (row[lookupValueName(lookup)] === id) {
       const values: Row = {};
       bindLookup(values, ownerNav, null);
-      ctx.store.update(child, childId, values, user);
+      await ctx.store.update(child, childId, values, user);
     }
     return emptyResponse(204);
   }
