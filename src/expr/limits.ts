@@ -15,3 +15,15 @@ export const MAX_NESTING = 100;
 export const MAX_CHAIN = 1_000;
 /** Nesting of values `stringify` walks before giving up (cyclic data from the scope). */
 export const MAX_VALUE_DEPTH = 64;
+/**
+ * Work units one render may spend (budget.ts): about 10 ns each on this engine, so the whole
+ * budget is tens of milliseconds. A regular expression costs REGEX_WORK_PER_STEP units per
+ * program instruction and input character; evaluating a node costs one.
+ */
+export const MAX_WORK = 4_000_000;
+/** Units per (RE2 program instruction × input character): re2js needs up to ~100 ns each. */
+export const REGEX_WORK_PER_STEP = 10;
+/** Units per match a regular expression reports (re2js needs microseconds to set one up). */
+export const REGEX_MATCH_WORK = 300;
+/** Units per occurrence of a fixed-string pattern (an indexOf step and the piece it cuts). */
+export const LITERAL_MATCH_WORK = 20;

@@ -1,8 +1,10 @@
 /** A compiled template: the Template contract of types.ts. */
 import type { Expr, Node } from "./ast.js";
+import { metered } from "./budget.js";
 import { atPosition, ExprError } from "./errors.js";
 import { Compiler, type Eval, type Exec, type RenderState } from "./evaluator.js";
 import { parse } from "./parser.js";
+import { staticErrors, type StaticError } from "./static-errors.js";
 import { javaString } from "./stringify.js";
 import type { RenderOptions, Scope, Template } from "./types.js";
 import { isPlainObject, JChar, JDouble, JEnum, LoopState, MapEntry, SafeString } from "./values.js";
@@ -17,6 +19,7 @@ class CompiledTemplate implements Template {
   private readonly singlePos: number;
   private readonly usesLocals: boolean;
   private readonly refs: Reference[];
+  private readonly nodes: Node[];
 
   constructor(
     readonly source: string,
@@ -32,6 +35,7 @@ class CompiledTemplate implements Template {
     const bound = new Set<string>();
     this.usesLocals = collectBound(nodes, bound);
     this.refs = references(nodes, bound);
+    this.nodes = nodes;
   }
 
   private state(scope: Scope, options: RenderOptions | undefined): RenderState {
@@ -49,7 +53,7 @@ class CompiledTemplate implements Template {
     if (this.isLiteral) return this.source;
     const s = this.state(scope, options);
     try {
-      this.run(s);
+      metered(() => this.run(s));
     } catch (err) {
       throw atPosition(err, this.source, 0);
     }
@@ -59,7 +63,8 @@ class CompiledTemplate implements Template {
   evaluate(scope: Scope, options?: RenderOptions): unknown {
     if (!this.single) return this.render(scope, options);
     try {
-      return toNative(this.single(this.state(scope, options)), 0);
+      const single = this.single;
+      return toNative(metered(() => single(this.state(scope, options))), 0);
     } catch (err) {
       throw atPosition(err, this.source, this.singlePos);
     }
@@ -67,6 +72,10 @@ class CompiledTemplate implements Template {
 
   references(): Reference[] {
     return this.refs.map((r) => ({ root: r.root, path: [...r.path], position: r.position }));
+  }
+
+  staticErrors(): StaticError[] {
+    return staticErrors(this.nodes);
   }
 }
 

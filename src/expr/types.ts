@@ -45,4 +45,9 @@ export interface Template {
    * (`NewPhoneContact.ANI` → `{root: "NewPhoneContact", path: ["ANI"]}`), for validation.
    */
   references(): Array<{ root: string; path: string[]; position: number }>;
+  /**
+   * Errors the template raises whenever it reaches the node at `position`, found without running
+   * it (a literal regular expression that is invalid or that RE2 cannot run), for validation.
+   */
+  staticErrors?(): Array<{ message: string; position: number }>;
 }

@@ -207,6 +207,9 @@ function checkTemplate(a: ActivityDef, field: string, source: string, roots: Set
     });
     return;
   }
+  for (const e of template.staticErrors?.() ?? []) {
+    out.push({ severity: "error", code: "bad-expression", message: `${a.name}: ${field} fails whenever it runs: ${e.message} (position ${e.position})`, path, activity: { id: a.id, name: a.name }, expression: { source, position: e.position } });
+  }
   // One report per unknown name and field: a template that reads it 150,000 times is one mistake.
   const reported = new Set<string>();
   for (const ref of template.references()) {

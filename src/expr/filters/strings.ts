@@ -1,6 +1,6 @@
 /** Text filters: abbreviate, capitalize, title, trim, upper, lower, replace, split, format, nl2br. */
 import { fault } from "../errors.js";
-import { javaRegex, javaSplit } from "../java/regex.js";
+import { checkJavaRegex, javaSplit } from "../java/regex.js";
 import { javaFormat } from "../java/string-format.js";
 import { isJavaWhitespace, javaTrim, replaceLiteral, toTitleCase } from "../java/strings.js";
 import { MAX_OUTPUT } from "../limits.js";
@@ -114,7 +114,7 @@ export const split: FilterDef = {
       if (!isNumber(limit)) fault(`limit must be a number, not ${javaClassName(limit)}`);
       n = Math.trunc(numValue(limit)) | 0;
     }
-    javaRegex(regex);
+    checkJavaRegex(regex);
     return markJavaArray(javaSplit(value, regex, n));
   },
 };
