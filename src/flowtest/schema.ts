@@ -4,6 +4,7 @@
  * from it by scripts/build-scenario-schema.ts. Descriptions here are what an editor shows.
  */
 import { z } from "zod";
+import { checkCallerId } from "../channels/caller-id.js";
 import { virtualAgentListSchema } from "../environment/virtual-agents.js";
 import { regexProblem } from "./match.js";
 
@@ -208,11 +209,20 @@ export const scenarioSchema = z
       .describe("An environment file (relative to this file), or its content inline (queues, agents, center, connectors, businessHours, globals, http, virtualAgents)."),
     caller: z
       .object({
-        ani: z.string().min(1).describe("The caller's number, E.164 (\"+14806754110\")."),
+        ani: z.string().describe("The caller's number as a carrier delivers it: + and digits (\"+14806754110\"), or \"\" / \"anonymous\" for a withheld number."),
+        hostileAni: z
+          .boolean()
+          .optional()
+          .describe("Let `ani` be anything (quotes, URL or OData syntax, a template), as no carrier delivers it: to test a flow's own guards."),
         dnis: z.string().optional().describe("The number dialled."),
         hangupAfterSeconds: z.number().min(0).optional().describe("The caller hangs up after this many seconds."),
       })
       .strict()
+      .superRefine((caller, ctx) => {
+        if (caller.hostileAni) return;
+        const check = checkCallerId(caller.ani);
+        if (!check.ok) ctx.addIssue({ code: "custom", path: ["ani"], message: `${check.message} (or set hostileAni: true to test the flow's guards with it)` });
+      })
       .optional(),
     inputs: z.array(inputSchema).optional().describe("What the caller enters each time the flow asks (menu, collect digits), in order; silence once the list is used up."),
     agent: agentSchema.optional().describe("How the agent behaves (a simulated agent serving every queue); `none` = nobody available."),

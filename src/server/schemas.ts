@@ -3,17 +3,18 @@
  * describes bodies from the same schemas, so the two cannot drift apart.
  */
 import { z } from "zod";
+import { checkCallerId } from "../channels/caller-id.js";
 import { ApiError } from "./errors.js";
 
 export const placeCallBody = z
   .object({
     ani: z
       .string()
-      .trim()
-      .min(1, "must not be empty")
-      .max(40, "must be at most 40 characters")
-      .regex(/^[+0-9A-Za-z*#() .-]+$/, "must be a phone number (digits, +, spaces, dashes)")
-      .describe("The caller's number (ANI), e.g. +14806754110"),
+      .superRefine((value, ctx) => {
+        const check = checkCallerId(value);
+        if (!check.ok) ctx.addIssue({ code: "custom", message: check.message });
+      })
+      .describe("The caller's number (ANI) as a carrier delivers it: + and digits (e.g. +14806754110), or empty or \"anonymous\" for a withheld number"),
     dnis: z.string().trim().min(1).max(40).optional().describe("The number called (DNIS); the server's default entry number when absent"),
     flow: z.string().min(1).optional().describe("Flow id from GET /api/flows (or the flow's exported name); the first flow when absent"),
   })

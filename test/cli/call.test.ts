@@ -79,6 +79,13 @@ describe("ccflow call refuses what it cannot run, in one line", () => {
     expect(stderr + stdout).not.toMatch(/at .*\.(js|ts):\d+:\d+/);
   });
 
+  it("refuses a caller id no carrier delivers, naming it and the rule", async () => {
+    const { code, stderr } = await ccflow(["call", resolve(repoRoot, "examples/flows/Dynamics_Priority_Routing_Flow.json"), "--ani", "1') or contains(fullname,'"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`ccflow: --ani: caller id "1') or contains(fullname,'" is not a number a carrier delivers: use + and digits`);
+    expect(stderr).not.toMatch(/at .*\.(js|ts):\d+:\d+/);
+  });
+
   it("names a bad environment file", async () => {
     const env = join(dataDir, "env.yaml");
     writeFileSync(env, "queues: 7\n");

@@ -50,6 +50,23 @@ expect:
     expect(lines).toContain("bad.scenario.yaml:11:7: expect.never[0]: one thing per entry, found prompt and queued; split them into separate entries");
   });
 
+  it("refuse a caller id no carrier delivers, unless the scenario opts in with hostileAni", () => {
+    const hostile = `name: A hostile caller
+caller: { ani: "1') or contains(fullname,'" }
+expect: {}
+`;
+    const refused = parseScenarioText(hostile, "hostile.scenario.yaml");
+    expect(refused.problems.map(formatProblem)).toEqual([
+      `hostile.scenario.yaml:2:16: caller.ani: caller id "1') or contains(fullname,'" is not a number a carrier delivers: use + and digits (e.g. +14806754110), or empty or "anonymous" for a withheld number (or set hostileAni: true to test the flow's guards with it)`,
+    ]);
+    const allowed = parseScenarioText(hostile.replace("caller: {", "caller: { hostileAni: true,"), "hostile.scenario.yaml");
+    expect(allowed.problems).toEqual([]);
+    expect(allowed.scenarios[0]!.scenario.caller).toEqual({ ani: "1') or contains(fullname,'", hostileAni: true });
+    for (const ani of ['""', "anonymous", '"+14806754110"', '"4806754110"']) {
+      expect(parseScenarioText(`name: x\ncaller: { ani: ${ani} }\nexpect: {}\n`, "ok.scenario.yaml").problems, ani).toEqual([]);
+    }
+  });
+
   it("say what is missing", () => {
     const r = parseScenarioText("flow: x.json\n", "missing.scenario.yaml");
     expect(r.problems.map(formatProblem)).toEqual(["missing.scenario.yaml:1:1: name: is required", "missing.scenario.yaml:1:1: expect: is required"]);

@@ -141,7 +141,7 @@ export function mountSoftphone(root) {
       const number = ani.value.trim();
       if (!number) {
         ani.focus();
-        throw new Error("Enter the caller's number first");
+        throw new Error("Enter the caller's number first (+ and digits, or anonymous for a withheld number)");
       }
       localStorage.setItem("ccflow.ani", number);
       localStorage.setItem("ccflow.flow", flowSelect.value);

@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { VirtualClock } from "../../engine/clock.js";
 import type { CallEvent } from "../../engine/events.js";
+import { checkCallerId } from "../../channels/caller-id.js";
 import { ScriptedCaller } from "../../channels/scripted.js";
 import { loadEnvironmentFile, emptyEnvironment } from "../../environment/load.js";
 import type { Environment } from "../../environment/schema.js";
@@ -40,6 +41,12 @@ function jsonLine(e: CallEvent): string {
 }
 
 export async function runCall(flowFile: string, opts: CallCommandOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const callerId = checkCallerId(opts.ani);
+  if (!callerId.ok) {
+    err(`ccflow: --ani: ${callerId.message}\n`);
+    return 1;
+  }
+  opts = { ...opts, ani: callerId.ani };
   const read = await readFlowFile(flowFile);
   const registry = createRegistry();
   const diagnostics = [...read.diagnostics, ...(read.flow ? validateFlow(read.flow, registry) : [])];

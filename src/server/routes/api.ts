@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ContactSnapshot } from "../../center/index.js";
+import { requireCallerId } from "../../channels/caller-id.js";
 import type { CallEvent } from "../../engine/events.js";
 import type { CallSession, CallSummary } from "../calls.js";
 import type { ContextHolder, ServerContext } from "../context.js";
@@ -120,7 +121,7 @@ export function registerApiRoutes(app: FastifyInstance, holder: ContextHolder): 
     const body = parseBody(placeCallBody, req.body);
     const flow = ctx.flows.find(body.flow);
     if (!flow) throw new ApiError(404, "FLOW_NOT_FOUND", `no flow "${body.flow}" (flows: ${ctx.flows.list().map((f) => f.id).join(", ")})`);
-    const session = ctx.calls.place(flow, body.ani, body.dnis ?? ctx.defaultDnis);
+    const session = ctx.calls.place(flow, requireCallerId(body.ani), body.dnis ?? ctx.defaultDnis);
     if (req.principal) callOwners.set(session, req.principal.subject);
     reply.code(201);
     return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws` };
