@@ -6,7 +6,8 @@
  *   priority from the case's prioritycode (High → P1, Normal → P5, Low → P9, no case → P10) on a
  *   variable-priority Queue Contact → screen pop of that exact case, or the new-case form; an
  *   OnGlobalError flow that apologises and still queues the caller.
- * Two guards the seed flow lacks: a withheld or too-short caller id is never looked up (an empty
+ * Three guards the seed flow lacks: the caller id is escaped for the OData literal it lands in
+ * (Webex sends a URL as rendered), a withheld or too-short caller id is never looked up (an empty
  * `contains()` matches every customer), and a CRM that answers with an error status is treated as
  * unreachable (apology, P5) rather than as "unknown caller".
  *
@@ -89,7 +90,9 @@ const main: Node[] = [
   { name: "CallerIdUsable", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 360, y: -280, ports: ["true", "false", "error"], props: { expression: "{{ ANI.length >= 7 }}" } },
   {
     name: "LookupContact", group: "action", activityName: "http-request-v2", activityId: "http-request-v2", x: 600, y: -280, ports: ["default"],
-    props: http("contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'{{ANI}}')&$top=1", [["CustomerID", "value[0].contactid"], ["ContactName", "value[0].fullname"]]),
+    // Webex inserts a value into a URL as rendered: the caller id is made one OData literal here,
+    // quotes doubled and the whole of it URL-encoded, whatever the caller's network delivered.
+    props: http(`contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'{{ ANI | replace({"'": "''"}) | urlencode }}')&$top=1`, [["CustomerID", "value[0].contactid"], ["ContactName", "value[0].fullname"]]),
   },
   { name: "ContactLookupOk", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 840, y: -280, ports: ["true", "false", "error"], props: httpOk("LookupContact") },
   { name: "KnownCaller", group: "enum-gateway", activityName: "condition-activity", activityId: "condition-activity", x: 1080, y: -280, ports: ["true", "false", "error"], props: { expression: '{{ CustomerID != "" }}' } },

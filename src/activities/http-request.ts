@@ -3,8 +3,9 @@
  * connector gateway, exposes `httpStatusCode`, `httpResponseBody` and `httpResponseHeaders`, and
  * maps `outputVariableArray` with Jayway JSONPath (flow-designer §6).
  *
- * Values interpolated into the path/URL are escaped for where they land (percent-encoded, quotes
- * doubled inside OData literals), into a JSON body JSON-escaped, into a form body form-encoded.
+ * Values interpolated into the path/URL and the body go out as rendered, as in Webex; the gateway
+ * normalises the finished URL only as an HTTP client must. With the environment's
+ * `http.escaping: strict` they are escaped for where they land instead (connectors/escaping.ts).
  * Any HTTP status leaves by `default`; a timeout or transport failure is an activity error, and
  * the activity has no error port, so it goes to OnGlobalError — unless the environment file says
  * `http.timeoutMode: status408`: then a passed deadline (only that, not a reset or refused
@@ -168,13 +169,14 @@ const httpRequest: AsyncActivitySpec = {
     const def = ctx.activity;
     const plan = planOf(def);
     const { method } = plan;
-    const target = renderEscaped(ctx, plan.targetSource, plan.targetField, escapeUrlValue).trim();
+    const strict = ctx.env.http?.escaping === "strict";
+    const target = renderEscaped(ctx, plan.targetSource, plan.targetField, strict ? escapeUrlValue : undefined).trim();
 
     const query: Array<[string, string]> = [];
     for (const q of plan.query) query.push([q.key, q.source !== undefined ? ctx.render(q.source, q.field) : q.value]);
     const headers: Record<string, string> = {};
     for (const h of plan.headers) headers[h.key] = h.source !== undefined ? renderEscaped(ctx, h.source, h.field, escapeHeaderValue) : h.value;
-    const body = plan.bodySource !== undefined ? renderEscaped(ctx, plan.bodySource, "httpRequestBody", plan.bodyEscape) : undefined;
+    const body = plan.bodySource !== undefined ? renderEscaped(ctx, plan.bodySource, "httpRequestBody", strict ? plan.bodyEscape : undefined) : undefined;
 
     const { connectorId } = plan;
     const spec: HttpRequestSpec = {
@@ -182,6 +184,7 @@ const httpRequest: AsyncActivitySpec = {
       connectorId,
       target,
       query,
+      queryEncoding: strict ? "strict" : "as-rendered",
       method,
       headers,
       body: body === "" ? undefined : body,

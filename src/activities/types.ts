@@ -118,6 +118,8 @@ export interface HttpActivityOptions {
   jsonPathMiss: JsonPathMissMode;
   /** `globalError`: a timeout is an activity error (default); `status408`: it leaves by `default` with status 408. */
   timeoutMode: "globalError" | "status408";
+  /** `webex` (default): interpolated values go into URLs and bodies as rendered; `strict`: each is escaped for where it lands. */
+  escaping?: "webex" | "strict";
 }
 
 /** A template-bearing property, for the validator: where it is and what it holds. */

@@ -1,16 +1,24 @@
 /**
- * Escapers for `Template.render`'s `escape(value, before)` hook. A flow author writes
- * `contains(telephone1,'{{ANI}}')` and expects the caller's number to stay a number; these make
- * sure an interpolated value can only ever be data where it lands, whatever the caller sends.
+ * How interpolated values reach the wire, in the two modes the environment's `http.escaping`
+ * chooses between.
  *
- * Each escaper looks at `before` (the output rendered so far) to learn where the value lands:
+ * `webex` (the default) does what Webex does: a template is rendered and the text inserted as it
+ * is; only the finished URL is normalised as any HTTP client must (encodeIllegalUrlCharacters:
+ * spaces, controls and non-ASCII percent-encoded, an existing `%XX` kept), so `{{x | urlencode}}`
+ * is encoded once. A JSON or form body goes as rendered. Safety then comes from the edges, which
+ * accept only a caller id a carrier delivers (channels/caller-id.ts), and from the flow itself
+ * escaping in Pebble (`| urlencode`, `| replace({"'": "''"})`), which `ccflow validate` asks for.
+ *
+ * `strict` keeps ccflow's earlier behaviour, for those who want the engine to guard flows that do
+ * not escape: the `escape(value, before)` hooks below look at `before` (the output rendered so
+ * far) to learn where the value lands:
  * - URL: inside a quoted OData/SQL-style string literal the value's single quotes are doubled
  *   (OData's own escape), then the value is percent-encoded (RFC 3986 unreserved characters
  *   only, so `+` becomes %2B — Dataverse form-decodes `+` as a space — and `'` becomes %27).
  * - JSON body: inside a JSON string literal the value is JSON-escaped; outside one it is left
  *   as rendered, as Pebble does (so `"count": {{n}}` still yields a number).
  * - Form body: percent-encoded like a query value.
- * - Header: CR and LF removed so a value cannot start a new header.
+ * In both modes a header value loses CR and LF, which no header can hold.
  * Pure functions; no state.
  */
 
@@ -130,4 +138,15 @@ export function encodeIllegalUrlCharacters(url: string): string {
     }
   }
   return out;
+}
+
+/**
+ * A query parameter key or value from a key/value map, in `webex` mode: what a URL cannot hold is
+ * encoded as in encodeIllegalUrlCharacters (an existing `%XX` kept, so a value the flow encoded
+ * with `| urlencode` is not encoded twice), and so are the characters that would change the
+ * query's structure rather than be data in it: `&`, `=`, `#` and `+` (which servers read as a space).
+ */
+export function encodeQueryComponent(value: string): string {
+  const legal = encodeIllegalUrlCharacters(value);
+  return /[&=#+]/.test(legal) ? legal.replace(/[&=#+]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : legal;
 }

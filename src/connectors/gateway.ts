@@ -15,7 +15,7 @@ import { whenAborted } from "../engine/abort.js";
 import { SystemClock, startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
 import { HttpFailure, type HttpFailureKind, type HttpGateway, type HttpRequestSpec, type HttpResult } from "./types.js";
 import type { ConnectorConfig } from "./config.js";
-import { encodeIllegalUrlCharacters } from "./escaping.js";
+import { encodeIllegalUrlCharacters, encodeQueryComponent } from "./escaping.js";
 import { type ConnectorLogger, Redactor, redactingLogger } from "./redact.js";
 import { TokenCache, TokenError } from "./token-cache.js";
 import { createFixtureTransport, createUndiciTransport, type FixtureHandler, type Transport, TransportError, type TransportRequest, toTransportError } from "./transport.js";
@@ -96,13 +96,17 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
 }
 
-/** Appends query parameters as `k=encodeURIComponent(v)`, with `?`, `&` or nothing as fits. */
-export function appendQuery(url: string, query: ReadonlyArray<readonly [string, string]>): string {
+/**
+ * Appends query parameters with `?`, `&` or nothing as fits: `k=encodeURIComponent(v)`, or with
+ * `as-rendered`, each kept as written but for what a query value cannot hold as data.
+ */
+export function appendQuery(url: string, query: ReadonlyArray<readonly [string, string]>, encoding: "strict" | "as-rendered" = "strict"): string {
   if (query.length === 0) return url;
   const hashAt = url.indexOf("#");
   const base = hashAt >= 0 ? url.slice(0, hashAt) : url;
   const hash = hashAt >= 0 ? url.slice(hashAt) : "";
-  const pairs = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  const encode = encoding === "as-rendered" ? encodeQueryComponent : encodeURIComponent;
+  const pairs = query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join("&");
   const sep = !base.includes("?") ? "?" : base.endsWith("?") || base.endsWith("&") ? "" : "&";
   return `${base}${sep}${pairs}${hash}`;
 }
@@ -482,7 +486,7 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
 
   function buildUrl(spec: HttpRequestSpec, connector: ConnectorConfig | undefined): string {
     const url = connector ? joinUrl(connector.resourceDomain, spec.target) : spec.target.trim();
-    return appendQuery(encodeIllegalUrlCharacters(url), spec.query);
+    return appendQuery(encodeIllegalUrlCharacters(url), spec.query, spec.queryEncoding);
   }
 
   /** What goes on the wire: the WHATWG serialisation undici sends (it encodes `'` in queries). */

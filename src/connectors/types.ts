@@ -11,8 +11,14 @@ export interface HttpRequestSpec {
   connectorId?: string;
   /** Rendered and escaped path (authenticated) or full URL (not authenticated). */
   target: string;
-  /** Rendered query parameters (raw values; the executor percent-encodes them). */
+  /** Rendered query parameters (raw values; the executor encodes them per `queryEncoding`). */
   query: Array<[string, string]>;
+  /**
+   * How the executor encodes query parameter keys and values: `strict` (default) percent-encodes
+   * every character but RFC 3986's unreserved ones; `as-rendered` keeps an existing `%XX` and
+   * encodes only what a query value cannot hold as data (see escaping.ts encodeQueryComponent).
+   */
+  queryEncoding?: "strict" | "as-rendered";
   method: string;
   /** Rendered headers. */
   headers: Record<string, string>;

@@ -32,6 +32,12 @@ export const httpOptionsSchema = z
     jsonPathMiss: z.enum(["keep", "empty"]).default("keep"),
     /** A passed deadline: `globalError` (an activity error), or `status408` (leaves by default, status 408). */
     timeoutMode: z.enum(["globalError", "status408"]).default("globalError"),
+    /**
+     * Values interpolated into a URL or body: `webex` sends them as rendered, as Webex does (the URL
+     * then only normalised as an HTTP client must); `strict` escapes each for where it lands
+     * (percent-encoded in a URL, quotes doubled in an OData literal, JSON-escaped in a JSON string).
+     */
+    escaping: z.enum(["webex", "strict"]).default("webex"),
   })
   .strict();
 
@@ -59,7 +65,7 @@ export const environmentSchema = z
     /** Global variable values by name (Global_Language: en-US). */
     globals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
     businessHours: z.array(scheduleSchema).default([]),
-    http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError" }),
+    http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex" }),
     /** What each virtual agent's conversation comes to (ccflow runs no bot): virtual-agents.ts. */
     virtualAgents: virtualAgentListSchema.default([]),
     /** Other flow files (subflows, GoTo targets), relative to this file. */

@@ -48,6 +48,8 @@ async function crmFixture(clock: VirtualClock): Promise<{ fixture: Fixture; gate
   return { fixture, gateway };
 }
 
+const STRICT = { http: { jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "strict" } } as const;
+
 function seedVariables(initial: Record<string, unknown> = {}): FakeVariables {
   const types: Record<string, VariableType> = {};
   const values: Record<string, unknown> = {};
@@ -112,12 +114,21 @@ describe.skipIf(!seed)("the seed flow's lookups through connector 8c3d7ff4-…",
     }
   });
 
-  it("a hostile caller id stays a literal in the query the CRM receives", async () => {
+  it("a caller id goes into the query as rendered, as Webex sends it", async () => {
+    const clock = new VirtualClock();
+    const { fixture, gateway } = await crmFixture(clock);
+    const vars = seedVariables({ ANI: "1') or contains(fullname,'" });
+    await httpRequest.run(fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock }));
+    // The seed flow does not escape it, so the text is part of the filter: the edges refuse such a caller id.
+    expect(fixture.received[0]!.query.$filter).toBe("contains(telephone1,'1') or contains(fullname,'')");
+  });
+
+  it("with http.escaping: strict a hostile caller id stays a literal in the query the CRM receives", async () => {
     const clock = new VirtualClock();
     const { fixture, gateway } = await crmFixture(clock);
     const hostile = "1') or contains(fullname,'";
     const vars = seedVariables({ ANI: hostile });
-    await httpRequest.run(fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock }));
+    await httpRequest.run(fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock, env: STRICT }));
     const filter = fixture.received[0]!.query.$filter!;
     expect(filter).toBe("contains(telephone1,'1'') or contains(fullname,''')");
     const found = literals(odata.filter(filter));
@@ -148,7 +159,29 @@ describe("HTTP Request with in-process fixtures", () => {
 
   const none: ConnectorConfig = { id: "zd", name: "Zendesk", type: "none", resourceDomain: "https://acme.zendesk.test", clientAuth: "client_secret_post", headers: {}, secrets: [] };
 
-  it("JSON-escapes interpolated values in a JSON body and sends the normalised content type", async () => {
+  it("sends path and JSON body as rendered, as Webex does, the URL normalised only where it cannot hold a character", async () => {
+    const clock = new VirtualClock();
+    const seen: Array<{ body?: string; url: string }> = [];
+    const gateway = gatewayWith((req) => {
+      seen.push(req);
+      return { status: 201, body: { ticket: { id: 77 } } };
+    }, [none]);
+    const def = activityDef("PostComments", "http-request-v2", {
+      authenticated: true,
+      connectorId: "zd",
+      httpRequestMethod: "PUT",
+      httpRequestPath: "api/v2/tickets/{{TicketId}}.json?identity={{Note | urlencode}}&raw={{Note}}",
+      httpContentType: "Application/JSON",
+      httpRequestBody: '{"ticket": {"comment": {"body": "Caller said: {{Note}}"}}}',
+    });
+    const vars = new FakeVariables(types, { Note: "+1408 é", TicketId: "12%2F34" });
+    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock }));
+    // `| urlencode` is encoded once; a raw space and é are encoded as any client must; %2F is kept.
+    expect(seen[0]!.url).toBe("https://acme.zendesk.test/api/v2/tickets/12%2F34.json?identity=%2B1408+%C3%A9&raw=+1408%20%C3%A9");
+    expect(seen[0]!.body).toBe('{"ticket": {"comment": {"body": "Caller said: +1408 é"}}}');
+  });
+
+  it("with http.escaping: strict JSON-escapes interpolated values in a JSON body and sends the normalised content type", async () => {
     const clock = new VirtualClock();
     const seen: Array<{ body?: string; headers: Record<string, string>; url: string; method: string }> = [];
     const gateway = gatewayWith((req) => {
@@ -167,7 +200,7 @@ describe("HTTP Request with in-process fixtures", () => {
       outputVariableArray: [{ outputVariable: "Count", jsonPathExp: "$.ticket.id" }, { outputVariable: "Select", jsonPathExp: "" }],
     });
     const vars = new FakeVariables(types, { Note: 'she said "hi"\nthen {{left}}', TicketId: "12/../34", Count: 0 });
-    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock }));
+    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock, env: STRICT }));
     expect(seen[0]!.method).toBe("PUT");
     expect(seen[0]!.url).toBe("https://acme.zendesk.test/api/v2/tickets/12%2F..%2F34.json");
     expect(JSON.parse(seen[0]!.body!)).toEqual({ ticket: { comment: { body: 'Caller said: she said "hi"\nthen {{left}}' } } });
@@ -176,7 +209,7 @@ describe("HTTP Request with in-process fixtures", () => {
     expect(vars.values.get("Count")).toBe(77);
   });
 
-  it("renders query parameters raw and lets the gateway encode them; uses the full URL when not authenticated", async () => {
+  it("encodes query parameters once: what a query value cannot hold, an existing %XX kept; uses the full URL when not authenticated", async () => {
     const clock = new VirtualClock();
     const urls: string[] = [];
     const gateway = gatewayWith((req) => {
@@ -192,8 +225,16 @@ describe("HTTP Request with in-process fixtures", () => {
     });
     const vars = new FakeVariables(types, { TicketId: "a&b=c", Note: "null" });
     expect(await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock }))).toBe("default");
-    expect(urls[0]).toBe("https://api.example.test/search?query=type%3Aticket%20requester%3Aa%26b%3Dc&sort_order=desc");
+    expect(urls[0]).toBe("https://api.example.test/search?query=type:ticket%20requester:a%26b%3Dc&sort_order=desc");
     expect(vars.values.get("Note")).toBe("null"); // unparsable body: every mapping misses
+
+    const encoded = activityDef("Search", "http-request-v2", { authenticated: false, httpRequestUrl: "https://api.example.test/search", httpQueryParameters: { identity: "{{TicketId | urlencode}}" } });
+    await httpRequest.run(fakeContext({ activity: encoded, vars: new FakeVariables(types, { TicketId: "+1408" }), http: gateway, clock }));
+    expect(urls[1]).toBe("https://api.example.test/search?identity=%2B1408");
+
+    // strict: every character but RFC 3986's unreserved ones percent-encoded, as before.
+    await httpRequest.run(fakeContext({ activity: def, vars: new FakeVariables(types, { TicketId: "a&b=c", Note: "null" }), http: gateway, clock, env: STRICT }));
+    expect(urls[2]).toBe("https://api.example.test/search?query=type%3Aticket%20requester%3Aa%26b%3Dc&sort_order=desc");
   });
 
   it("empties unmatched variables when the environment asks for it", async () => {

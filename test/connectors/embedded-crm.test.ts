@@ -3,6 +3,8 @@
  * written in an environment section (development secret marked `{ dev }`, the CRM's CA trusted
  * through `caFile`), tokens from the CRM's own Entra-style endpoint, requests over HTTPS.
  */
+import { checkCallerId } from "../../src/channels/caller-id.js";
+import type { ActivityEnvironment } from "../../src/activities/types.js";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,14 +61,14 @@ function crmConnector(overrides: Record<string, unknown> = {}): ConnectorConfig 
   return c!;
 }
 
-async function call(ani: string, digits: string) {
+async function call(ani: string, digits: string, env?: ActivityEnvironment) {
   const clock = new VirtualClock();
   const log = capturingLogger();
   const gateway = createHttpGateway({ connectors: [crmConnector()], clock, logger: log.logger });
   const flow = parseFlowText(readFileSync(seedFile!, "utf8"), "seed").flow!;
   const center = new FakeCenter();
   const rec = new Recorder();
-  const interaction = new Engine({ http: gateway, center, clock }).startCall(flow, { ani, dnis: "+18005550100", channel: new ScriptedCaller(clock, digits), listener: rec.listener });
+  const interaction = new Engine({ http: gateway, center, clock, env }).startCall(flow, { ani, dnis: "+18005550100", channel: new ScriptedCaller(clock, digits), listener: rec.listener });
   while (center.queued.length === 0 && interaction.state !== "ended") await new Promise((r) => setImmediate(r));
   if (interaction.state !== "ended") interaction.hangup();
   await interaction.done;
@@ -95,13 +97,19 @@ describe.skipIf(!seedFile)("the seed flow's lookups against the embedded CRM", (
     expect(all).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
   });
 
-  it("routes an unknown caller as new, and a hostile caller id is only ever a literal to the CRM", async () => {
+  it("routes an unknown caller as new; a hostile caller id is refused at the edge, or with strict escaping only ever a literal to the CRM", async () => {
     const unknown = await call("+15550100999", "");
     expect(unknown.rec.of("http").map((h) => h.status)).toEqual([200]);
     expect(unknown.rec.of("step").find((s) => s.activity === "ConditionCheck")!.port).toBe("true");
 
-    // The CRM's own OData parser sees one string literal: 200 with no rows, not a 400 or a match.
-    const hostile = await call("1') or contains(fullname,'", "");
+    // As Webex does, the seed flow's unescaped caller id becomes part of the query: this one
+    // matches every contact, which is why no edge lets a caller id like it in.
+    expect(checkCallerId("1') or contains(fullname,'").ok).toBe(false);
+    const asWebex = await call("1') or contains(fullname,'", "");
+    expect(asWebex.rec.of("variable").find((v) => v.name === "CustomerID")).toBeDefined();
+
+    // With http.escaping: strict the CRM's own OData parser sees one string literal: 200 with no rows, not a 400 or a match.
+    const hostile = await call("1') or contains(fullname,'", "", { http: { jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "strict" } });
     expect(hostile.rec.of("http").map((h) => h.status)).toEqual([200]);
     expect(hostile.rec.of("variable").find((v) => v.name === "CustomerID")).toBeUndefined();
     expect(hostile.rec.of("step").find((s) => s.activity === "ConditionCheck")!.port).toBe("true");

@@ -3,6 +3,8 @@
  * the seed flow's lookups through its OAuth connector (real JWTs, verified by the fixture API),
  * and the Zendesk flow through a Basic-auth connector whose credentials the fixture checks.
  */
+import { checkCallerId } from "../../src/channels/caller-id.js";
+import type { ActivityEnvironment } from "../../src/activities/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
@@ -27,7 +29,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()));
 });
 
-async function runCall(options: { file: string; connectors: (f: Fixture) => ConnectorConfig[]; fixture: Parameters<typeof startFixture>[0] extends infer O ? Omit<O & object, "clock"> : never; ani: string; digits: string; script: (f: Fixture) => void }) {
+async function runCall(options: { file: string; connectors: (f: Fixture) => ConnectorConfig[]; fixture: Parameters<typeof startFixture>[0] extends infer O ? Omit<O & object, "clock"> : never; ani: string; digits: string; script: (f: Fixture) => void; env?: ActivityEnvironment }) {
   const clock = new VirtualClock();
   const fixture = await startFixture({ clock, ...options.fixture });
   const log = capturingLogger();
@@ -36,7 +38,7 @@ async function runCall(options: { file: string; connectors: (f: Fixture) => Conn
   options.script(fixture);
   const flow = parseFlowText(readFileSync(options.file, "utf8"), options.file).flow!;
   const center = new FakeCenter();
-  const engine = new Engine({ http: gateway, center, clock });
+  const engine = new Engine({ http: gateway, center, clock, env: options.env });
   const rec = new Recorder();
   const interaction = engine.startCall(flow, { ani: options.ani, dnis: "+18005550100", channel: new ScriptedCaller(clock, options.digits), listener: rec.listener });
   // Let the IVR run until it queues (then hang up from the hold music) or ends by itself.
@@ -45,6 +47,8 @@ async function runCall(options: { file: string; connectors: (f: Fixture) => Conn
   await interaction.done;
   return { fixture, rec, log, center };
 }
+
+const STRICT: ActivityEnvironment = { http: { jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "strict" } };
 
 function seedConnector(f: Fixture): ConnectorConfig[] {
   return [
@@ -97,7 +101,22 @@ describe.skipIf(!seedFile)("the seed flow over HTTP", () => {
     expect(everything).not.toContain(fixture.issued[0]!);
   });
 
-  it("keeps a hostile caller id a literal in the CRM query and routes the caller as unknown", async () => {
+  it("sends a caller id into the CRM query as rendered, as Webex does (the edges refuse a hostile one)", async () => {
+    const hostile = "1') or contains(fullname,'";
+    expect(checkCallerId(hostile).ok).toBe(false);
+    const { fixture } = await runCall({
+      file: seedFile!,
+      connectors: seedConnector,
+      fixture: { clientId: CLIENT, clientSecret: SECRET },
+      ani: hostile,
+      digits: "",
+      script: (f) => f.script({ status: 200, body: { value: [] } }),
+    });
+    // The seed flow does not escape: the caller's text becomes part of the filter.
+    expect(fixture.received[0]!.query.$filter).toBe("contains(telephone1,'1') or contains(fullname,'')");
+  });
+
+  it("with http.escaping: strict keeps a hostile caller id a literal in the CRM query and routes the caller as unknown", async () => {
     const hostile = "1') or contains(fullname,'";
     const { fixture, rec } = await runCall({
       file: seedFile!,
@@ -106,6 +125,7 @@ describe.skipIf(!seedFile)("the seed flow over HTTP", () => {
       ani: hostile,
       digits: "",
       script: (f) => f.script({ status: 200, body: { value: [] } }),
+      env: STRICT,
     });
     expect(fixture.received[0]!.query.$filter).toBe("contains(telephone1,'1'') or contains(fullname,''')");
     expect(Object.keys(fixture.received[0]!.query)).toEqual(["$select", "$filter"]);

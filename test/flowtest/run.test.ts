@@ -349,7 +349,7 @@ inputs: ["2"]
 expect:
   variables: { Name: Ada Lovelace }
   http: [{ method: GET, path: contacts, status: 200, count: 1 }]
-`, { ...LOOKUP, main: LOOKUP.main.map((n) => (n.name === "Find" ? { ...n, props: { ...n.props, httpRequestPath: "contacts?$select=fullname&$filter=telephone1 eq '{{NewPhoneContact.ANI}}'" } } : n)) });
+`, { ...LOOKUP, main: LOOKUP.main.map((n) => (n.name === "Find" ? { ...n, props: { ...n.props, httpRequestPath: "contacts?$select=fullname&$filter=telephone1 eq '{{NewPhoneContact.ANI | urlencode}}'" } } : n)) });
     expect(r.failures).toEqual([]);
     expect(r.events.find((e) => e.type === "http")).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2\/contacts\?/), status: 200 });
   });

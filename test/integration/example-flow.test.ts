@@ -133,8 +133,9 @@ describe("example flow Dynamics_Priority_Routing_Flow against the embedded CRM",
     const { rec } = await call("1') or contains(fullname,'");
     const lookup = rec.of("http")[0]!;
     expect(lookup.status).toBe(200);
-    // Quotes doubled inside the literal, then percent-encoded: the whole value stays one string.
-    expect(lookup.url).toContain("$filter=contains(telephone1,%271%27%27%29%20or%20contains%28fullname%2C%27%27%27)&$top=1");
+    // The flow itself doubles the quotes and URL-encodes the value (Webex sends a URL as
+    // rendered): the whole value stays one string.
+    expect(lookup.url).toContain("$filter=contains(telephone1,%271%27%27%29+or+contains%28fullname%2C%27%27%27)&$top=1");
     expect(rec.of("step").find((s) => s.activity === "KnownCaller")!.port).toBe("false");
   });
 });

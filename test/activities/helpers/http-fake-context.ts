@@ -9,6 +9,7 @@ import type { HttpGateway } from "../../../src/connectors/types.js";
 import type { Clock } from "../../../src/engine/clock.js";
 import type { CallEventInput } from "../../../src/engine/events.js";
 import type { RenderOptions, Scope, Template } from "../../../src/expr/types.js";
+import { parseTemplate } from "../../../src/expr/index.js";
 import type { ActivityDef, FlowDefinition, VariableType } from "../../../src/flow/types.js";
 
 export class FakeVariables implements VariableStore {
@@ -63,6 +64,8 @@ export class FakeVariables implements VariableStore {
 
 /** `{{ a.b }}` interpolation only — enough to drive the escape hook exactly as Template does. */
 export function fakeTemplate(source: string): Template {
+  // A filter (`{{ x | urlencode }}`) needs the real template engine.
+  if (/\{\{[^}]*\|/.test(source)) return parseTemplate(source);
   const parts = [...source.matchAll(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g)];
   if (source.includes("{{") && parts.length === 0) throw new ActivityError(`bad template ${source}`);
   const resolve = (scope: Scope, path: string): unknown => {
