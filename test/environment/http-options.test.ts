@@ -18,13 +18,15 @@ function environment(text: string) {
 }
 
 describe("the http section", () => {
-  it("defaults to keep and globalError when absent", () => {
-    expect(environment("description: no http section\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "globalError" });
+  it("defaults to keep, globalError and webex escaping when absent", () => {
+    expect(environment("description: no http section\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex" });
   });
 
-  it("accepts jsonPathMiss and timeoutMode, each on its own", () => {
-    expect(environment("http:\n  jsonPathMiss: empty\n").http).toEqual({ jsonPathMiss: "empty", timeoutMode: "globalError" });
-    expect(environment("http: { timeoutMode: status408 }\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "status408" });
+  it("accepts jsonPathMiss, timeoutMode and escaping, each on its own", () => {
+    expect(environment("http:\n  jsonPathMiss: empty\n").http).toEqual({ jsonPathMiss: "empty", timeoutMode: "globalError", escaping: "webex" });
+    expect(environment("http: { timeoutMode: status408 }\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "status408", escaping: "webex" });
+    expect(environment("http: { escaping: strict }\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "strict" });
+    expect(parseEnvironment("http: { escaping: none }\n", "ccflow.env.yaml")).toMatchObject({ ok: false, error: expect.stringMatching(/^ccflow\.env\.yaml: http\.escaping: .*"webex".*"strict"/m) });
   });
 
   it("rejects an unknown value or key with the file and the key's path", () => {
