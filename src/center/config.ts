@@ -76,6 +76,10 @@ export const centerSettingsSchema = z
     autoCreateQueues: z.boolean().default(true),
     /** Default look-back for EWT when the activity does not give one (5-240). */
     ewtLookbackMinutes: z.number().min(5).max(240).default(15),
+    /** An agent whose desktop lost its connection this long ago is made Idle (reason Disconnected). */
+    agentDisconnectGraceSeconds: z.number().min(0).max(3_600).default(10),
+    /** Service level: the share of contacts answered within this many seconds (supervisor, reports). */
+    serviceLevelSeconds: z.number().positive().max(3_600).default(20),
   })
   .strict();
 

@@ -3,9 +3,15 @@
  * the call-associated data), the contact they are talking to or wrapping up, and the screen pops
  * of that contact. The center's snapshots hold most of it; the offer's ring timeout and the
  * contact an agent is wrapping up are only in its event stream, so they are followed here.
+ *
+ * It also follows whether an agent's desktop is connected: when the last socket of an agent closes
+ * (tab closed, network lost) and none comes back within the grace period, an Available agent is
+ * made Idle with the reason `Disconnected`, and a ringing offer goes back to its queue, so callers
+ * do not ring out on a desktop nobody sees. A call in progress is left alone.
  */
 import type { AgentSnapshot, CallAssociatedItem, ContactCenter, OfferEvent } from "../center/index.js";
 import type { ScreenPopRecord } from "../center/state.js";
+import { startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
 import type { CallRegistry } from "./calls.js";
 
 export interface DeskOffer {
@@ -44,14 +50,23 @@ export interface DeskView {
   contact?: DeskContact;
 }
 
+export interface PresenceOptions {
+  clock: Clock;
+  graceMs: number;
+  log?: (level: "info" | "warn", message: string) => void;
+}
+
 export class AgentDesk {
   private readonly offers = new Map<string, OfferEvent>();
+  private readonly sockets = new Map<string, number>();
+  private readonly graceTimers = new Map<string, ClockTimer>();
   private readonly lastContact = new Map<string, { interactionId: string; answeredAt: number }>();
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly center: ContactCenter,
     private readonly calls: CallRegistry,
+    private readonly presence?: PresenceOptions,
   ) {
     this.unsubscribe = center.subscribe((e) => {
       switch (e.type) {
@@ -71,6 +86,44 @@ export class AgentDesk {
 
   close(): void {
     this.unsubscribe();
+    for (const t of this.graceTimers.values()) t.cancel();
+    this.graceTimers.clear();
+  }
+
+  /** A desktop socket of the agent opened; returns what to call when it closes. */
+  connected(agentId: string): () => void {
+    this.sockets.set(agentId, (this.sockets.get(agentId) ?? 0) + 1);
+    this.graceTimers.get(agentId)?.cancel();
+    this.graceTimers.delete(agentId);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.sockets.get(agentId) ?? 1) - 1;
+      if (left > 0) return void this.sockets.set(agentId, left);
+      this.sockets.delete(agentId);
+      if (!this.presence) return;
+      this.graceTimers.set(
+        agentId,
+        startTimer(this.presence.clock, this.presence.graceMs, () => {
+          this.graceTimers.delete(agentId);
+          this.connectionLost(agentId);
+        }),
+      );
+    };
+  }
+
+  private connectionLost(agentId: string): void {
+    if (this.sockets.has(agentId)) return;
+    const agent = this.center.agent(agentId);
+    if (!agent || (agent.state !== "Available" && agent.state !== "Reserved")) return;
+    try {
+      if (agent.state === "Reserved") this.center.decline(agentId);
+      this.center.setIdle(agentId, "Disconnected");
+      this.presence?.log?.("warn", `${agent.name}'s desktop lost its connection ${this.presence.graceMs / 1000} s ago: now Idle (Disconnected)`);
+    } catch {
+      // The agent moved on meanwhile (answered, signed out): nothing to undo.
+    }
   }
 
   view(agentId: string): DeskView | undefined {

@@ -14,6 +14,7 @@ import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import http from "node:http";
 import https from "node:https";
+import { centerSettingsSchema } from "../center/config.js";
 import { SystemClock, type Clock } from "../engine/clock.js";
 import type { EngineLimits } from "../engine/interaction.js";
 import type { Environment } from "../environment/schema.js";
@@ -241,7 +242,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     closers.unshift(() => runtime.close());
     const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message) });
-    const desk = new AgentDesk(runtime.center, calls);
+    const centerSettings = centerSettingsSchema.parse(env.center ?? {});
+    const desk = new AgentDesk(runtime.center, calls, { clock, graceMs: centerSettings.agentDisconnectGraceSeconds * 1000, log: (level, message) => log(level, message) });
     closers.unshift(() => desk.close());
 
     const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json` };

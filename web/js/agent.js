@@ -1,8 +1,8 @@
 /* global sessionStorage, location */
 // The agent desktop: sign in as a demo agent, go Available or Idle, take offers (with the flow's
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
-import { connect, info, post, session } from "./api.js";
-import { act, clock, duration, fill, h, pill, priorityBadge, ticker, toast } from "./ui.js";
+import { connect, get, info, post, session } from "./api.js";
+import { act, clock, duration, fill, h, idleText, pill, priorityBadge, stateText, ticker, toast } from "./ui.js";
 
 const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
 const TARGET_TEXT = { newBrowserTab: "New browser tab", sameBrowserTab: "Screen-pop tab", insideDesktop: "Inside the desktop" };
@@ -18,6 +18,20 @@ info()
 function localize(url) {
   if (crmBase && url.startsWith(`${crmBase}/`) && location.origin !== crmBase) return location.origin + url.slice(crmBase.length);
   return url;
+}
+
+/** Queue names by id, fetched at sign-in: the desktop names queues, it does not show their ids. */
+const queueNames = new Map();
+function loadQueueNames() {
+  return get("/api/queues")
+    .then((qs) => {
+      for (const q of qs) queueNames.set(q.id, q.name);
+    })
+    .catch(() => undefined);
+}
+function queueName(id, name) {
+  if (id === "*") return "every queue";
+  return name ?? queueNames.get(id) ?? id;
 }
 
 export function mountAgent(root) {
@@ -88,6 +102,7 @@ export function mountAgent(root) {
     }
     agentId = id;
     sessionStorage.setItem("ccflow.agent", id);
+    await loadQueueNames();
     for (const p of desk.contact?.screenPops ?? []) remember(p, desk.contact.interactionId, false);
     renderPops();
     render();
@@ -187,7 +202,7 @@ export function mountAgent(root) {
     const stateBar = h(
       "section.card.state-bar",
       h("div.who", h("div.avatar", initials(a.name)), h("div", h("div.name#agent-name", a.name), h("div.sub", [a.email, a.teamName ?? a.teamId].filter(Boolean).join(" · ")))),
-      h("div.state", pill(a.state, a.state === "Idle" && a.reason ? `Idle · ${a.reason}` : a.state), ticker(h("span.since"), (el) => (el.textContent = duration(Date.now() - a.since)))),
+      h("div.state", pill(a.state, stateText(a.state, a.state === "Idle" ? idleText(a.reason) : undefined)), ticker(h("span.since"), (el) => (el.textContent = duration(Date.now() - a.since)))),
       h("div.state-actions", ...stateButtons(a)),
     );
     const body = [];
@@ -237,7 +252,7 @@ export function mountAgent(root) {
     return h(
       "section.card.on-call#on-call",
       h("header.card-head", h("h2", "On a call"), ticker(h("span.timer.big"), (el) => (el.textContent = duration(Date.now() - (c.answeredAt ?? Date.now()))))),
-      h("div.offer-main", h("div.ani", c.ani), h("div.meta", h("span", c.queue?.name ?? c.queue?.id ?? ""), priorityBadge(c.priority))),
+      h("div.offer-main", h("div.ani", c.ani), h("div.meta", h("span", c.queue ? queueName(c.queue.id, c.queue.name) : ""), priorityBadge(c.priority))),
       cadTable(c.callAssociatedData),
       h("div.row", end),
     );
@@ -264,7 +279,7 @@ export function mountAgent(root) {
         : a.state === "LoggedOut"
           ? "Signed out."
           : "You are Idle: go Available to take calls.";
-    return h("section.card.waiting", h("div.waiting-inner", h("div.big-icon", a.state === "Available" ? "☎" : "☕"), h("p", text), h("p.sub", `Queues: ${a.queues.join(", ") || "none"}`)));
+    return h("section.card.waiting", h("div.waiting-inner", h("div.big-icon", a.state === "Available" ? "☎" : "☕"), h("p", text), h("p.sub#agent-queues", `Queues: ${a.queues.map((q) => queueName(q)).join(", ") || "none"}`)));
   }
 
   function update(view) {

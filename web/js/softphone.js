@@ -3,7 +3,7 @@
 // keys, hang up. Prompts are spoken with the browser's speech synthesis where it has voices; the
 // server then waits for each one to finish before the flow moves on.
 import { connect, get, info, post } from "./api.js";
-import { act, duration, fill, h, priorityBadge, toast } from "./ui.js";
+import { act, duration, endText, fill, h, priorityBadge, toast } from "./ui.js";
 import { Sounds } from "./sounds.js";
 
 const KEYS = [
@@ -13,11 +13,26 @@ const KEYS = [
   ["*", ""], ["0", "+"], ["#", ""],
 ];
 
+/** Webex's event flows, as a caller would say what just happened. */
+const EVENT_FLOW_WORDS = {
+  AgentOfferContact: "Ringing an agent",
+  AgentAnswered: "Agent answered",
+  AgentContactAssigned: "Agent answered",
+  AgentDisconnected: "Agent left the call",
+  PhoneContactEnded: "Call ended",
+  OnGlobalError: "Handling an error",
+  GlobalErrorHandling: "Handling an error",
+};
+const PORT_WORDS = { default: "done", out: "done", true: "yes", false: "no", error: "failed", failure: "failed", timeout: "no answer in time", invalid: "not a valid choice" };
+
 /** One line for the "what the flow is doing" strip, or undefined to keep the last one. */
 export function describeEvent(e) {
   switch (e.type) {
-    case "step":
-      return `${e.activity ?? e.activityType}${e.flow && e.flow !== "main" ? ` (${e.flow})` : ""} → ${e.port ?? "end"}`;
+    case "step": {
+      const name = e.activity ?? e.activityType;
+      if (e.flow && e.flow !== "main") return `${EVENT_FLOW_WORDS[e.flow] ?? `Event ${e.flow}`}: ${name}${e.port ? "" : " (done)"}`;
+      return e.port ? `${name}: ${PORT_WORDS[e.port] ?? e.port}` : `${name} (end of the flow)`;
+    }
     case "http": {
       let path = e.url;
       try {
@@ -45,7 +60,7 @@ export function describeEvent(e) {
     case "error":
       return `Error: ${e.message}`;
     case "ended":
-      return `Call ended (${e.reason})`;
+      return `Call ended (${endText(e.reason)})`;
     default:
       return undefined;
   }

@@ -3,7 +3,7 @@
 // states, recent contacts, and the live trace of the one selected (activities, HTTP calls,
 // variables), all from the supervisor WebSocket and the contacts API.
 import { connect, get } from "./api.js";
-import { clock, duration, fill, h, pill, priorityBadge, shortId, toast } from "./ui.js";
+import { clock, duration, endText, fill, h, idleText, pill, priorityBadge, shortId, stateText, toast } from "./ui.js";
 
 export function mountSupervisor(root) {
   let snapshot;
@@ -133,7 +133,7 @@ export function mountSupervisor(root) {
               "tr",
               { dataset: { agent: a.id } },
               h("td", h("b", a.name), a.simulated ? h("span.tag", "simulated") : null, h("div.sub", a.teamName ?? a.teamId ?? "")),
-              h("td", pill(a.state, a.reason && a.state === "Idle" ? `Idle · ${a.reason}` : a.state)),
+              h("td", pill(a.state, stateText(a.state, a.state === "Idle" ? idleText(a.reason) : undefined))),
               h("td", h("span", { dataset: { since: a.since } }, duration(Date.now() - a.since))),
               h("td", contact ? h("a.link", { href: "#", onclick: (e) => (e.preventDefault(), select(contact.interactionId)) }, contact.ani) : ""),
             );
@@ -160,7 +160,7 @@ export function mountSupervisor(root) {
                   { dataset: { interaction: c.interactionId }, onclick: () => select(c.interactionId) },
                   h("td", clock(c.startedAt)),
                   h("td.ani", c.ani, h("div.sub", c.flow.name)),
-                  h("td", pill(c.state, c.state === "ended" ? `ended · ${c.endReason}` : c.state), c.position ? h("span.sub", ` #${c.position}`) : null),
+                  h("td", pill(c.state, stateText(c.state, c.state === "ended" ? endText(c.endReason) : undefined)), c.position ? h("span.sub", ` #${c.position}`) : null),
                   h("td", c.state === "ended" ? "" : c.activity ?? "", c.priority ? [" ", priorityBadge(c.priority)] : null),
                   h("td", c.agent?.name ?? c.agent?.id ?? ""),
                 ),
@@ -228,7 +228,7 @@ export function mountSupervisor(root) {
         "div.trace-summary",
         h("b.ani", c.ani),
         h("span", ` → ${c.dnis} · ${c.flow.name} · `),
-        pill(c.state, c.state === "ended" ? `ended · ${c.endReason}` : c.state),
+        pill(c.state, stateText(c.state, c.state === "ended" ? endText(c.endReason) : undefined)),
         c.priority ? [" ", priorityBadge(c.priority)] : null,
         c.agent ? h("span", ` · agent ${c.agent.name ?? c.agent.id}`) : null,
         h("span.sub", ` · ${c.interactionId}`),

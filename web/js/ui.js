@@ -63,9 +63,52 @@ export function shortId(id) {
   return String(id ?? "").slice(0, 8);
 }
 
-/** A state pill: Available, Idle, Reserved, Engaged, WrapUp, LoggedOut, queued... */
+/** The words a person reads for the center's agent and contact states (the API keeps the names). */
+const STATE_WORDS = {
+  Available: "Available",
+  Idle: "Idle",
+  Reserved: "Ringing",
+  Engaged: "On a call",
+  WrapUp: "Wrapping up",
+  LoggedOut: "Signed out",
+  ivr: "In the IVR",
+  queued: "Waiting in queue",
+  offered: "Ringing an agent",
+  engaged: "With an agent",
+  ended: "Ended",
+};
+
+/** "Idle · Lunch", "On a call", "Ended · caller hung up". */
+export function stateText(state, detail) {
+  const words = STATE_WORDS[state] ?? String(state);
+  return detail ? `${words} · ${detail}` : words;
+}
+
+const END_WORDS = {
+  "caller-hangup": "caller hung up",
+  "agent-ended": "agent ended it",
+  disconnected: "flow disconnected",
+  "flow-ended": "flow ended",
+  "global-error": "error",
+  shutdown: "server stopped",
+  transferred: "transferred",
+};
+
+const IDLE_WORDS = { Login: "just signed in", RONA: "missed a call", Declined: "declined a call", Disconnected: "connection lost" };
+
+/** Why an agent is Idle, in words (a reason the agent chose stays as it is). */
+export function idleText(reason) {
+  return reason ? (IDLE_WORDS[reason] ?? reason) : undefined;
+}
+
+/** Why a contact ended, in words. */
+export function endText(reason) {
+  return END_WORDS[reason] ?? String(reason ?? "").replace(/-/g, " ");
+}
+
+/** A state pill: the class keeps the state's name, the text is in words. */
 export function pill(state, text) {
-  return h(`span.pill.state-${String(state).toLowerCase()}`, text ?? state);
+  return h(`span.pill.state-${String(state).toLowerCase()}`, text ?? stateText(state));
 }
 
 export function priorityBadge(p) {

@@ -130,6 +130,8 @@ export function registerSocketRoutes(app: FastifyInstance, holder: ContextHolder
       return;
     }
     send(socket, { type: "desk", desk: first });
+    const release = ctx.desk.connected(agentId);
+    socket.on("close", release);
     // Each event goes out as it happens; the desk view after it follows once a burst settles.
     let deskQueued = false;
     const unsubscribe = ctx.center.subscribeAgent(agentId, (event: CenterEvent) => {
