@@ -45,6 +45,8 @@ export interface DeskContact {
 
 export interface DeskView {
   agent: AgentSnapshot;
+  /** The agent's queues with their names (`*`: every queue), for the desktop to name them. */
+  queues: Array<{ id: string; name: string }>;
   offer?: DeskOffer;
   /** The contact being handled, or the one just ended while the agent wraps up. */
   contact?: DeskContact;
@@ -129,7 +131,8 @@ export class AgentDesk {
   view(agentId: string): DeskView | undefined {
     const agent = this.center.agent(agentId);
     if (!agent) return undefined;
-    const out: DeskView = { agent };
+    const names = new Map(this.center.listQueues().map((q) => [q.id, q.name]));
+    const out: DeskView = { agent, queues: agent.queues.map((id) => ({ id, name: id === "*" ? "every queue" : (names.get(id) ?? id) })) };
     const offer = this.offers.get(agentId);
     if (agent.state === "Reserved" && offer && offer.offerId === agent.offerId) {
       out.offer = {

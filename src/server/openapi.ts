@@ -378,6 +378,7 @@ export function buildOpenApi(version = "0.0.0"): Json {
           type: "object",
           properties: {
             agent: ref("Agent"),
+            queues: { type: "array", description: "The agent's queues with their names", items: { type: "object", properties: { id: { type: "string" }, name: { type: "string" } } } },
             offer: {
               type: "object",
               properties: {

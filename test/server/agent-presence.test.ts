@@ -30,7 +30,9 @@ describe("an agent desktop that loses its connection", () => {
   it("makes an Available agent Idle (Disconnected) once the grace period has passed", async () => {
     await t.call("POST", "/api/agents/ana/login", { available: true });
     const desk = await t.socket("/api/agents/ana/ws");
-    await desk.next((m) => m.type === "desk");
+    const first = await desk.next((m) => m.type === "desk");
+    // The desktop names the agent's queues (an agent may not list the center's queues).
+    expect(first.desk.queues).toEqual([{ id: "Q-Test", name: "Test Queue" }]);
     expect((await state("ana")).state).toBe("Available");
     desk.close();
     const after = await eventually(async () => {

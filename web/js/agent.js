@@ -1,7 +1,7 @@
 /* global sessionStorage, location */
 // The agent desktop: sign in as a demo agent, go Available or Idle, take offers (with the flow's
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
-import { connect, get, info, post, session } from "./api.js";
+import { connect, info, post, session } from "./api.js";
 import { act, clock, duration, fill, h, idleText, pill, priorityBadge, stateText, ticker, toast } from "./ui.js";
 
 const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
@@ -18,20 +18,6 @@ info()
 function localize(url) {
   if (crmBase && url.startsWith(`${crmBase}/`) && location.origin !== crmBase) return location.origin + url.slice(crmBase.length);
   return url;
-}
-
-/** Queue names by id, fetched at sign-in: the desktop names queues, it does not show their ids. */
-const queueNames = new Map();
-function loadQueueNames() {
-  return get("/api/queues")
-    .then((qs) => {
-      for (const q of qs) queueNames.set(q.id, q.name);
-    })
-    .catch(() => undefined);
-}
-function queueName(id, name) {
-  if (id === "*") return "every queue";
-  return name ?? queueNames.get(id) ?? id;
 }
 
 export function mountAgent(root) {
@@ -102,7 +88,6 @@ export function mountAgent(root) {
     }
     agentId = id;
     sessionStorage.setItem("ccflow.agent", id);
-    await loadQueueNames();
     for (const p of desk.contact?.screenPops ?? []) remember(p, desk.contact.interactionId, false);
     renderPops();
     render();
@@ -279,7 +264,12 @@ export function mountAgent(root) {
         : a.state === "LoggedOut"
           ? "Signed out."
           : "You are Idle: go Available to take calls.";
-    return h("section.card.waiting", h("div.waiting-inner", h("div.big-icon", a.state === "Available" ? "☎" : "☕"), h("p", text), h("p.sub#agent-queues", `Queues: ${a.queues.map((q) => queueName(q)).join(", ") || "none"}`)));
+    return h("section.card.waiting", h("div.waiting-inner", h("div.big-icon", a.state === "Available" ? "☎" : "☕"), h("p", text), h("p.sub#agent-queues", `Queues: ${(desk.queues ?? []).map((q) => q.name).join(", ") || "none"}`)));
+  }
+
+  /** The desk view names the agent's queues; a contact's own queue name wins. */
+  function queueName(id, name) {
+    return name ?? desk?.queues?.find((q) => q.id === id)?.name ?? id;
   }
 
   function update(view) {
