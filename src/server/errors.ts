@@ -33,6 +33,10 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   if (err instanceof ApiError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, unexpected: false };
   if (err instanceof CenterError) return { status: CENTER_STATUS[err.code] ?? 400, body: { error: { code: err.code, message: err.message } }, unexpected: false };
   const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+  if (typeof e?.code === "string" && e.code.startsWith("FST_CSRF_")) {
+    // @fastify/csrf-protection's refusals (auth/gate.ts asks it on changes made with the session cookie).
+    return { status: 403, body: { error: { code: "CSRF_TOKEN", message: "this change needs the session's CSRF token (header x-csrf-token; GET /api/session gives it)" } }, unexpected: false };
+  }
   if (typeof e?.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
     // Fastify's own: unparsable JSON, a wrong content type, a body too large...
     return { status: e.statusCode, body: { error: { code: "BAD_REQUEST", message: e.message ?? "bad request" } }, unexpected: false };

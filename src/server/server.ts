@@ -76,6 +76,8 @@ export interface RunningServer {
   context: ServerContext;
   /** The API's routes (method, path) as registered. */
   routes: Array<{ method: string; url: string }>;
+  /** The embedded identity service (absent when an external OpenID Connect provider is configured). */
+  identity?: IdentityService;
   /** Ends every contact (reason `shutdown`), then closes listeners and the CRM. Returns the count of contacts ended. */
   close(reason?: string): Promise<number>;
 }
@@ -289,6 +291,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(httpsUrl ? { httpsUrl } : {}),
       context,
       routes: http.routes,
+      ...(identity ? { identity } : {}),
       close(reason = "shutdown") {
         closing ??= (async () => {
           let ended = runtime.center.shutdown(reason);

@@ -80,6 +80,8 @@ export function registerSocketRoutes(app: FastifyInstance, holder: ContextHolder
     socket.on("message", (data: unknown) => {
       const m = parse(data);
       if (!m) return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "messages are JSON objects with a type" } });
+      // An observer listens; only the phone's own socket presses keys, speaks or hangs up.
+      if (!isPhone) return send(socket, { type: "error", error: { code: "OBSERVER", message: "this socket was opened to observe (?observe=1) and cannot act on the call" } });
       switch (m.type) {
         case "dtmf":
           if (typeof m.digits !== "string" || !/^[0-9*#]{1,32}$/.test(m.digits)) {
