@@ -42,6 +42,11 @@ export interface BrowserChannelOptions {
   /** Estimated speaking time per character, ms. */
   msPerChar?: number;
   audioFileMs?: number;
+  /**
+   * Plays prompts as real audio (a SIP call's RTP): a prompt then lasts as long as its sound, and
+   * a prompt whose sound cannot be had fails the activity.
+   */
+  media?: { play(prompt: Prompt, signal: AbortSignal): Promise<void> };
 }
 
 interface Playing {
@@ -152,6 +157,13 @@ export class BrowserChannel implements CallerChannel {
       const onAbort = () => finish({}, "interrupted", options.signal.reason ?? new DOMException("aborted", "AbortError"));
       options.signal.addEventListener("abort", onAbort, { once: true });
       this.playing = { promptId, interruptible, finish: (r, why) => finish(r, why) };
+      if (this.options.media) {
+        this.options.media.play(prompt, timer.signal).then(
+          () => finish({}, "finished"),
+          (err: unknown) => finish({}, "interrupted", err),
+        );
+        return;
+      }
       this.options.clock.sleep(limit, timer.signal).then(
         () => finish({}, "finished"),
         () => undefined,

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { virtualAgentListSchema } from "./virtual-agents.js";
+import { entryPointsSchema, promptsSchema, sipSchema } from "./voice.js";
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time HH:MM (24 h)");
 const day = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
@@ -68,6 +69,12 @@ export const environmentSchema = z
     http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex" }),
     /** What each virtual agent's conversation comes to (ccflow runs no bot): virtual-agents.ts. */
     virtualAgents: virtualAgentListSchema.default([]),
+    /** Dialled number (DNIS) → flow id or name, for SIP calls; an unmapped number gets the default flow. */
+    entryPoints: entryPointsSchema,
+    /** Who may call over SIP, and how calls are answered (voice.ts). */
+    sip: sipSchema,
+    /** Where `.wav` prompts live (voice.ts). */
+    prompts: promptsSchema,
     /** Other flow files (subflows, GoTo targets), relative to this file. */
     flows: z.array(z.string()).default([]),
     crm: z

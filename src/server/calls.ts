@@ -9,7 +9,7 @@ import type { Clock } from "../engine/clock.js";
 import type { CallEvent, EndedEvent } from "../engine/events.js";
 import type { Interaction } from "../engine/interaction.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { BrowserChannel, type ChannelMessage } from "../channels/browser.js";
+import { BrowserChannel, type BrowserChannelOptions, type ChannelMessage } from "../channels/browser.js";
 import type { CatalogFlow } from "./flows.js";
 
 /** Events kept per call: the first ones (how the call started) and the most recent ones. */
@@ -62,7 +62,7 @@ export class CallSession {
     readonly ani: string,
     readonly dnis: string,
     clock: Clock,
-    channelTiming: { msPerChar?: number; audioFileMs?: number },
+    channelTiming: { msPerChar?: number; audioFileMs?: number; media?: BrowserChannelOptions["media"] },
     private readonly onEvent: (session: CallSession, event: CallEvent) => void,
   ) {
     this.interactionId = randomUUID();
@@ -162,12 +162,17 @@ export class CallRegistry {
 
   constructor(private readonly options: CallRegistryOptions) {}
 
-  /** Starts a call on a flow; returns at once (the flow runs on its own). */
-  place(flow: CatalogFlow, ani: string, dnis: string): CallSession {
-    const session = new CallSession(flow, ani, dnis, this.options.clock, { msPerChar: this.options.msPerChar, audioFileMs: this.options.audioFileMs }, (s, e) => {
+  /**
+   * Starts a call on a flow; returns at once (the flow runs on its own). `media` plays its prompts
+   * as sound (a SIP call); `onSession` sees the session before the flow's first step.
+   */
+  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void } = {}): CallSession {
+    const timing = { msPerChar: this.options.msPerChar, audioFileMs: this.options.audioFileMs, ...(extra.media ? { media: extra.media } : {}) };
+    const session = new CallSession(flow, ani, dnis, this.options.clock, timing, (s, e) => {
       for (const l of this.listeners) l(s, e);
     });
     this.sessions.set(session.interactionId, session);
+    extra.onSession?.(session);
     session.interaction = this.options.runtime.startCall(flow.definition, {
       interactionId: session.interactionId,
       ani,

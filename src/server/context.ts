@@ -1,6 +1,7 @@
 /** What the API's routes work with, assembled once the server knows its own addresses. */
 import type { AgentSnapshot, ContactCenter } from "../center/index.js";
 import type { Clock } from "../engine/clock.js";
+import type { SipServer } from "../channels/sip/sip-server.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { AgentDesk } from "./agent-desk.js";
 import type { CallRegistry } from "./calls.js";
@@ -36,6 +37,8 @@ export interface ServerUrls {
   crmHttps?: string;
   webApi?: string;
   tokenUrl?: string;
+  /** Where SIP calls are taken (sip:host:port, UDP and TCP), when they are. */
+  sip?: string;
   /** The CA that signed the HTTPS listener's certificate. */
   caPath?: string;
 }
@@ -62,6 +65,8 @@ export interface ServerContext {
   /** Who signs in where: the embedded identity service (with its public development users) or an external provider. */
   signIn: { issuer: string; embedded: boolean; users: Array<{ username: string; password: string; name: string; roles: string[]; agentId?: string }> };
   defaultDnis: string;
+  /** The SIP front, when SIP calls are taken. */
+  sip?: SipServer;
   startedAt: number;
   version: string;
 }

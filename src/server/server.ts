@@ -38,6 +38,8 @@ import { guardRoutes, identify } from "./auth/gate.js";
 import { externalProviderFromEnv } from "./auth/provider.js";
 import type { SessionOptions } from "./auth/sessions.js";
 import { registerSignInRoutes } from "./auth/sign-in.js";
+import { startSipFront } from "./sip.js";
+import type { SipServer } from "../channels/sip/sip-server.js";
 
 export const DEFAULT_DNIS = "+18005550100";
 
@@ -67,6 +69,8 @@ export interface ServeOptions {
   log?: ServerLog;
   /** Sign-in sessions (idle and maximum age) and extra origins allowed to change state. */
   auth?: { sessions?: SessionOptions; allowedOrigins?: string[] };
+  /** Take SIP calls (UDP and TCP) on this port; 0 picks a free one; false (the default here) for none. */
+  sipPort?: number | false;
 }
 
 export interface RunningServer {
@@ -249,6 +253,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     closers.unshift(() => desk.close());
 
     const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json` };
+    let sipServer: SipServer | undefined;
+    if (options.sipPort !== undefined && options.sipPort !== false) {
+      const sip = await startSipFront({ environment: env, flows: options.flows, calls, host, port: options.sipPort, log: (level, message) => log(level, message) });
+      // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.
+      closers.unshift(() => sip.close());
+      urls.sip = sip.uri;
+      sipServer = sip.server;
+    }
     if (crm) {
       urls.crm = url;
       if (httpsUrl) urls.crmHttps = httpsUrl;
@@ -280,6 +292,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         : { issuer: externalProviderFromEnv(processEnv)!.issuer, embedded: false, users: [] },
       ...(crm ? { crm: { ...crm.credentials, development: crm.developmentCredentials } } : {}),
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
+      ...(sipServer ? { sip: sipServer } : {}),
       startedAt: clock.now(),
       version: packageVersion(),
     };

@@ -14,6 +14,7 @@ import { RuntimeConfigError } from "../../runtime/runtime.js";
 import { FlowCatalog, FlowCatalogError, type FlowFileSpec } from "../../server/flows.js";
 import { defaultEnvironmentFile, exampleFlowFile, seedFlowFile } from "../../server/paths.js";
 import { startServer, type RunningServer } from "../../server/server.js";
+import { SipConfigError } from "../../server/sip.js";
 import { bold, cyan, dim, red, yellow } from "../format.js";
 
 interface ServeFlags {
@@ -25,6 +26,8 @@ interface ServeFlags {
   env?: string;
   flow?: string[];
   crm: boolean;
+  sipPort?: string;
+  sip: boolean;
 }
 
 function parsePort(value: string, flag: string): number {
@@ -75,6 +78,7 @@ function printBanner(server: RunningServer, ms: number, envFile: string | undefi
   out.push("", `${bold("ccflow")} ${ctx.version} — contact center running`, "");
   row("Web UI", cyan(ctx.urls.ui), "softphone · agent desktop · supervisor");
   row("API", ctx.urls.api, `OpenAPI ${ctx.urls.openapi}`);
+  if (ctx.urls.sip) row("SIP", cyan(ctx.urls.sip), "UDP and TCP · dial any number (docs/voice.md)");
   if (ctx.urls.crm) {
     row("CRM", `${ctx.urls.crm}/main.aspx`, "record pages");
     row("Web API", ctx.urls.webApi ?? "", "Dataverse-compatible, OData v4");
@@ -134,6 +138,8 @@ export function register(program: Command): void {
     .option("--env <file>", "environment file (default examples/environment.yaml)")
     .option("--flow <file...>", "flow exports to take calls on (default: the example flow and the seed flow)")
     .option("--no-crm", "do not start the embedded CRM")
+    .option("--sip-port <port>", "SIP port, UDP and TCP (default 5060; a free one when --port is 0)")
+    .option("--no-sip", "do not take SIP calls")
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       let server: RunningServer;
@@ -141,6 +147,8 @@ export function register(program: Command): void {
       try {
         const port = parsePort(flags.port, "--port");
         const httpsPort = flags.https ? parsePort(flags.httpsPort, "--https-port") : false;
+        // Tests and scripts that ask for any free HTTP port get any free SIP port too.
+        const sipPort = !flags.sip ? false : flags.sipPort !== undefined ? parsePort(flags.sipPort, "--sip-port") : port === 0 ? 0 : 5060;
         envFile = flags.env ?? (existsSync(defaultEnvironmentFile) ? defaultEnvironmentFile : undefined);
         const environment = await loadEnvironment(flags.env);
         const flows = await FlowCatalog.load(flowSpecs(flags.flow));
@@ -152,6 +160,7 @@ export function register(program: Command): void {
           httpsPort,
           host: flags.host,
           ...(flags.crm ? {} : { embeddedCrm: false }),
+          sipPort,
           log: line,
         });
       } catch (err) {
@@ -192,6 +201,6 @@ function describeStartError(err: unknown, flags: ServeFlags): string {
   const e = err as NodeJS.ErrnoException & { port?: number };
   if (e?.code === "EADDRINUSE") return `port ${e.port ?? flags.port} is already in use; choose another with --port (and --https-port)`;
   if (e?.code === "EACCES") return `not allowed to listen on ${flags.host}:${e.port ?? flags.port}; use a port above 1023`;
-  if (err instanceof ServeError || err instanceof FlowCatalogError || err instanceof RuntimeConfigError) return err.message;
+  if (err instanceof ServeError || err instanceof FlowCatalogError || err instanceof RuntimeConfigError || err instanceof SipConfigError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }

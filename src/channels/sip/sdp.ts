@@ -1,0 +1,108 @@
+/**
+ * SDP offer/answer (RFC 3264) for one audio stream: G.711 (PCMU, PCMA) and RFC 4733
+ * telephone-event. Parsing and writing go through sdp-transform; this module only decides.
+ */
+import { parse, write, type SessionDescription } from "sdp-transform";
+
+export type G711Codec = "PCMU" | "PCMA";
+
+export interface MediaOffer {
+  /** Where the caller wants our RTP. */
+  address: string;
+  port: number;
+  codec: G711Codec;
+  payloadType: number;
+  /** The caller's telephone-event payload type, when offered. */
+  dtmfPayloadType?: number;
+  /** sendrecv unless the caller said otherwise (hold). */
+  direction: "sendrecv" | "sendonly" | "recvonly" | "inactive";
+}
+
+export class SdpError extends Error {
+  /** 400 for SDP that does not parse, 488 for SDP we cannot agree with. */
+  constructor(
+    readonly status: 400 | 488,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATIC: Record<number, G711Codec> = { 0: "PCMU", 8: "PCMA" };
+
+/** Reads an offer and picks the first G.711 codec the caller lists. */
+export function readOffer(text: string): MediaOffer {
+  if (!/^v=0\r?\n/.test(text)) throw new SdpError(400, "SDP does not start with v=0");
+  let sdp: SessionDescription;
+  try {
+    sdp = parse(text);
+  } catch {
+    throw new SdpError(400, "SDP does not parse");
+  }
+  const audio = (sdp.media ?? []).find((m) => m.type === "audio" && m.port > 0);
+  if (!audio) throw new SdpError(488, "SDP offers no audio stream");
+  if (!/^RTP\/AVP$/i.test(audio.protocol)) throw new SdpError(488, `audio transport ${audio.protocol} is not RTP/AVP`);
+  const address = audio.connection?.ip ?? sdp.connection?.ip;
+  if (!address || !/^[0-9a-f.:]+$/i.test(address)) throw new SdpError(400, "SDP has no c= address for the audio stream");
+  if (!Number.isInteger(audio.port) || audio.port < 1 || audio.port > 65535) throw new SdpError(400, "SDP audio port is out of range");
+
+  const payloads = String(audio.payloads ?? "")
+    .trim()
+    .split(/\s+/)
+    .filter((p) => /^\d{1,3}$/.test(p))
+    .map(Number);
+  const names = new Map<number, { codec: string; rate: number }>();
+  for (const r of audio.rtp ?? []) names.set(r.payload, { codec: r.codec.toUpperCase(), rate: r.rate ?? 8000 });
+  let chosen: { pt: number; codec: G711Codec } | undefined;
+  let dtmf: number | undefined;
+  for (const pt of payloads) {
+    const named = names.get(pt);
+    const codec = named ? named.codec : STATIC[pt];
+    const rate = named?.rate ?? 8000;
+    if (!chosen && (codec === "PCMU" || codec === "PCMA") && rate === 8000) chosen = { pt, codec };
+    if (dtmf === undefined && codec === "TELEPHONE-EVENT" && rate === 8000) dtmf = pt;
+  }
+  if (!chosen) throw new SdpError(488, `no common codec: offered ${payloads.map((p) => names.get(p)?.codec ?? p).join(", ") || "none"}; ccflow takes PCMU and PCMA`);
+  const direction = (audio.direction ?? sdp.direction ?? "sendrecv") as MediaOffer["direction"];
+  return { address, port: audio.port, codec: chosen.codec, payloadType: chosen.pt, ...(dtmf !== undefined ? { dtmfPayloadType: dtmf } : {}), direction };
+}
+
+const ANSWER_DIRECTION: Record<MediaOffer["direction"], MediaOffer["direction"]> = {
+  sendrecv: "sendrecv",
+  sendonly: "recvonly",
+  recvonly: "sendonly",
+  inactive: "inactive",
+};
+
+/** Our answer: the chosen codec, telephone-event when the caller offered it, our RTP address. */
+export function writeAnswer(offer: MediaOffer, local: { address: string; port: number; sessionId: number; version: number }): string {
+  const ip4 = !local.address.includes(":");
+  const rtp: Array<{ payload: number; codec: string; rate: number }> = [{ payload: offer.payloadType, codec: offer.codec, rate: 8000 }];
+  const payloads = [offer.payloadType];
+  const fmtp: Array<{ payload: number; config: string }> = [];
+  if (offer.dtmfPayloadType !== undefined) {
+    rtp.push({ payload: offer.dtmfPayloadType, codec: "telephone-event", rate: 8000 });
+    payloads.push(offer.dtmfPayloadType);
+    fmtp.push({ payload: offer.dtmfPayloadType, config: "0-16" });
+  }
+  const sdp: SessionDescription = {
+    version: 0,
+    origin: { username: "ccflow", sessionId: local.sessionId, sessionVersion: local.version, netType: "IN", ipVer: ip4 ? 4 : 6, address: local.address },
+    name: "ccflow",
+    connection: { version: ip4 ? 4 : 6, ip: local.address },
+    timing: { start: 0, stop: 0 },
+    media: [
+      {
+        type: "audio",
+        port: local.port,
+        protocol: "RTP/AVP",
+        payloads: payloads.join(" "),
+        rtp,
+        fmtp,
+        ptime: 20,
+        direction: ANSWER_DIRECTION[offer.direction],
+      },
+    ],
+  };
+  return write(sdp);
+}

@@ -1,0 +1,506 @@
+/**
+ * The SIP user agent server that takes calls: INVITE (with its transaction's retransmissions),
+ * ACK, BYE, CANCEL, OPTIONS and INFO (DTMF), over UDP and TCP.
+ *
+ * A call's life: INVITE → 100 Trying → checks (who is calling, caller id, SDP) → RTP socket →
+ * [180 Ringing while `answerDelayMs` runs] → 200 OK with the SDP answer, resent over UDP until
+ * the ACK (RFC 3261 §13.3.1.4) → ACK: the call is handed over (`onCall`). It ends with a BYE from
+ * either side, a CANCEL before the 200, or a 200 never acknowledged within 64·T1 (32 s); in every
+ * case the RTP socket closes and the call leaves the table, so none is left half-open.
+ *
+ * What is not here: PRACK/100rel, UPDATE, session timers (RFC 4028), REGISTER (callers are
+ * trunks or phones configured to call us directly), TLS and SIP over WebSocket.
+ */
+import { randomBytes } from "node:crypto";
+import { RtpSession } from "../media/rtp-session.js";
+import type { SipAccess } from "./access.js";
+import { CallerIdError, callerNumber, dialledNumber } from "./caller-id.js";
+import { makeResponse, parseCSeq, parseNameAddr, SipHeaders, topVia, type SipRequest, type SipResponse } from "./message.js";
+import { readOffer, SdpError, writeAnswer, type MediaOffer } from "./sdp.js";
+import { SipTransport, type SipPeer } from "./transport.js";
+
+const T1 = 500;
+const T2 = 4000;
+const TIMER_H = 64 * T1;
+const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
+
+export type SipLog = (level: "info" | "warn", message: string) => void;
+
+export interface SipServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  access: SipAccess;
+  /** The address put in Contact and SDP; default: `host` (127.0.0.1 when listening on all). */
+  advertisedHost?: string;
+  rtpPortRange?: { min: number; max: number };
+  /** Ring this long (180 Ringing) before answering; default 0. */
+  answerDelayMs?: number;
+  /** Calls taken at once; more get 503. Default 500. */
+  maxCalls?: number;
+  /** Refuses a call before it is answered (status and reason), or takes it (undefined). */
+  admit?: (call: { ani: string; dnis: string }) => { status: number; reason: string } | undefined;
+  /** An answered (acknowledged) call. */
+  onCall: (call: SipCall) => void;
+  log?: SipLog;
+}
+
+type CallState = "inviting" | "answered" | "confirmed" | "ended";
+
+/** One call's dialog and media. */
+export class SipCall {
+  state: CallState = "inviting";
+  readonly localTag = randomBytes(6).toString("hex");
+  readonly rtp: RtpSession;
+  /** Keys from RFC 4733 or SIP INFO, in the order they came. */
+  onKey?: (key: string) => void;
+  /** The call ended (`caller-hangup`, `cancelled`, `no-ack`, `hangup` for ours, `shutdown`). */
+  onEnded?: (reason: string) => void;
+  endReason?: string;
+  offer!: MediaOffer;
+  answerSdp = "";
+  invite: SipRequest;
+  finalResponse?: SipResponse;
+  private retransmit?: NodeJS.Timeout;
+  private timerH?: NodeJS.Timeout;
+  private ringing?: NodeJS.Timeout;
+  private cseq = 1;
+  readonly remoteTag: string;
+
+  constructor(
+    private readonly server: SipServer,
+    invite: SipRequest,
+    readonly peer: SipPeer,
+    readonly ani: string,
+    readonly dnis: string,
+    rtp: RtpSession,
+  ) {
+    this.invite = invite;
+    this.rtp = rtp;
+    this.remoteTag = parseNameAddr(invite.headers.get("from")!)?.params.get("tag") ?? "";
+    rtp.onKey = (key) => this.key(key);
+  }
+
+  get callId(): string {
+    return this.invite.headers.get("call-id")!;
+  }
+
+  key(key: string): void {
+    if (this.state === "ended") return;
+    this.onKey?.(key);
+  }
+
+  /** Sends `response` for the INVITE, and over UDP again until the ACK or 32 s. */
+  respondFinal(response: SipResponse): void {
+    this.finalResponse = response;
+    this.server.send(this.peer, response);
+    if (this.peer.transport === "UDP") {
+      let interval = T1;
+      const again = () => {
+        this.retransmit = setTimeout(() => {
+          if (!this.finalResponse) return;
+          this.server.send(this.peer, this.finalResponse);
+          interval = Math.min(interval * 2, T2);
+          again();
+        }, interval);
+      };
+      again();
+    }
+    this.timerH = setTimeout(() => {
+      const unanswered = this.state === "answered";
+      this.acknowledged();
+      if (unanswered) {
+        this.server.log("warn", `call ${this.callId.slice(0, 12)} from ${this.peer.address}: no ACK for the 200 in ${TIMER_H / 1000} s; hanging up`);
+        this.hangup("no-ack");
+      } else this.end(this.endReason ?? "refused");
+      this.server.forget(this);
+    }, TIMER_H);
+  }
+
+  /** The ACK came: stop resending. */
+  acknowledged(): void {
+    clearTimeout(this.retransmit);
+    clearTimeout(this.timerH);
+    this.retransmit = undefined;
+    this.finalResponse = undefined;
+  }
+
+  ring(ms: number, then: () => void): void {
+    this.ringing = setTimeout(then, ms);
+  }
+
+  /** Ends the call from our side: BYE when a dialog exists, then closes. */
+  hangup(reason = "hangup"): void {
+    if (this.state === "ended") return;
+    if (this.state === "answered" || this.state === "confirmed") this.server.sendBye(this);
+    this.end(reason);
+  }
+
+  /** Closes everything the call holds. */
+  end(reason: string): void {
+    clearTimeout(this.ringing);
+    if (this.state === "ended") {
+      if (!this.finalResponse) this.server.forget(this);
+      return;
+    }
+    this.state = "ended";
+    this.endReason = reason;
+    clearTimeout(this.retransmit);
+    this.rtp.close();
+    // A non-2xx final response keeps its transaction until the ACK (or Timer H) to absorb retransmissions.
+    if (!this.finalResponse || this.finalResponse.status < 300) {
+      clearTimeout(this.timerH);
+      this.server.forget(this);
+    }
+    this.onEnded?.(reason);
+  }
+
+  nextCSeq(): number {
+    return ++this.cseq;
+  }
+}
+
+export class SipServer {
+  private readonly transport: SipTransport;
+  /** INVITE transactions by branch (retransmissions, CANCEL, ACK of non-2xx). */
+  private readonly byBranch = new Map<string, SipCall>();
+  /** Dialogs by Call-ID (tags checked on use). */
+  private readonly byCallId = new Map<string, SipCall>();
+  /** Our BYE transactions, resent over UDP until answered. */
+  private readonly byes = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(private readonly options: SipServerOptions) {
+    this.transport = new SipTransport(options.host, (result, peer) => this.receive(result, peer));
+  }
+
+  get port(): number {
+    return this.transport.port;
+  }
+
+  get advertisedHost(): string {
+    const h = this.options.advertisedHost ?? this.options.host;
+    return h === "0.0.0.0" ? "127.0.0.1" : h === "::" ? "::1" : h;
+  }
+
+  /** Calls in progress (ringing or answered). */
+  get calls(): SipCall[] {
+    return [...new Set(this.byCallId.values())].filter((c) => c.state !== "ended");
+  }
+
+  async listen(): Promise<number> {
+    return this.transport.listen(this.options.port);
+  }
+
+  /** Hangs up every call (BYE) and stops listening. */
+  async close(): Promise<void> {
+    for (const call of this.calls) call.hangup("shutdown");
+    this.closed = true;
+    for (const t of this.byes.values()) clearTimeout(t);
+    this.byes.clear();
+    for (const call of new Set([...this.byBranch.values(), ...this.byCallId.values()])) call.end(call.endReason ?? "shutdown");
+    this.byBranch.clear();
+    this.byCallId.clear();
+    // Let the last BYEs leave before the socket closes.
+    await new Promise((r) => setTimeout(r, 20));
+    await this.transport.close();
+  }
+
+  log(level: "info" | "warn", message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  send(peer: SipPeer, message: SipRequest | SipResponse): void {
+    if (!this.closed || message.kind === "request") this.transport.send(peer, message);
+  }
+
+  forget(call: SipCall): void {
+    for (const [k, c] of this.byBranch) if (c === call) this.byBranch.delete(k);
+    if (this.byCallId.get(call.callId) === call) this.byCallId.delete(call.callId);
+  }
+
+  private receive(result: Parameters<ConstructorParameters<typeof SipTransport>[1]>[0], peer: SipPeer): void {
+    if (!result.ok) {
+      if (result.request && result.request.method !== "ACK") {
+        this.log("warn", `SIP ${result.request.method} from ${peer.address}:${peer.port} refused: ${result.reason}`);
+        this.send(peer, makeResponse(result.request, result.status, { reason: `${reasonFor(result.status)}`, toTag: randomBytes(4).toString("hex"), headers: [["Warning", warning(result.reason)]] }));
+      }
+      return;
+    }
+    const message = result.message;
+    if (message.kind === "response") return this.response(message);
+    if (!topVia(message.headers)?.params.get("branch")) {
+      if (message.method !== "ACK") this.send(peer, makeResponse(message, 400, { headers: [["Warning", warning("Via has no branch")]] }));
+      return;
+    }
+    try {
+      switch (message.method) {
+        case "INVITE":
+          return this.invite(message, peer);
+        case "ACK":
+          return this.ack(message);
+        case "CANCEL":
+          return this.cancel(message, peer);
+        case "BYE":
+          return this.bye(message, peer);
+        case "INFO":
+          return this.info(message, peer);
+        case "OPTIONS":
+          return this.optionsRequest(message, peer);
+        default:
+          this.send(peer, makeResponse(message, 405, { toTag: randomBytes(4).toString("hex"), headers: [["Allow", ALLOW]] }));
+      }
+    } catch (err) {
+      this.log("warn", `SIP ${message.method} from ${peer.address}:${peer.port} failed: ${(err as Error).message}`);
+      if (message.method !== "ACK") this.send(peer, makeResponse(message, 500, { toTag: randomBytes(4).toString("hex") }));
+    }
+  }
+
+  private branchKey(request: SipRequest): string {
+    const via = topVia(request.headers)!;
+    return `${via.params.get("branch")}|${via.host}:${via.port ?? ""}`;
+  }
+
+  private dialogOf(request: SipRequest): SipCall | undefined {
+    const call = this.byCallId.get(request.headers.get("call-id")!);
+    if (!call) return undefined;
+    const fromTag = parseNameAddr(request.headers.get("from")!)?.params.get("tag") ?? "";
+    const toTag = parseNameAddr(request.headers.get("to")!)?.params.get("tag") ?? "";
+    return fromTag === call.remoteTag && toTag === call.localTag ? call : undefined;
+  }
+
+  private refuse(request: SipRequest, peer: SipPeer, status: number, why: string, extra: Array<[string, string]> = []): void {
+    this.log("warn", `call from ${peer.address}:${peer.port} refused (${status}): ${why}`);
+    // The refusal is the INVITE's final response: kept (and resent) until the ACK absorbs it.
+    const response = makeResponse(request, status, { toTag: randomBytes(4).toString("hex"), headers: [...extra, ["Warning", warning(why)]] });
+    const holder = new SipCall(this, request, peer, "", "", new RtpSession({ host: this.options.host }));
+    holder.state = "ended";
+    holder.endReason = "refused";
+    this.byBranch.set(this.branchKey(request), holder);
+    holder.respondFinal(response);
+  }
+
+  private invite(request: SipRequest, peer: SipPeer): void {
+    const key = this.branchKey(request);
+    const existing = this.byBranch.get(key);
+    if (existing) {
+      // A retransmission: say again what we last said.
+      if (existing.finalResponse) this.send(peer, existing.finalResponse);
+      else this.send(peer, makeResponse(request, 100));
+      return;
+    }
+    const toTag = parseNameAddr(request.headers.get("to")!)?.params.get("tag");
+    if (toTag) return this.reinvite(request, peer);
+    if (this.closed) return this.send(peer, makeResponse(request, 503, { toTag: "closing" }));
+
+    this.send(peer, makeResponse(request, 100));
+    const access = this.options.access.check(peer.address, "INVITE", request.headers.get("authorization") ?? request.headers.get("proxy-authorization"));
+    if (!access.ok) return this.refuse(request, peer, access.status, access.reason, access.challenge ? [["WWW-Authenticate", access.challenge]] : []);
+    if (this.calls.length >= (this.options.maxCalls ?? 500)) return this.refuse(request, peer, 503, "too many calls");
+    if (this.byCallId.has(request.headers.get("call-id")!)) return this.refuse(request, peer, 400, "Call-ID already in use");
+    if (!parseNameAddr(request.headers.get("from")!)?.params.get("tag")) return this.refuse(request, peer, 400, "From has no tag");
+
+    let ani: string;
+    let dnis: string;
+    try {
+      ani = callerNumber(request);
+      dnis = dialledNumber(request);
+    } catch (err) {
+      if (err instanceof CallerIdError) return this.refuse(request, peer, 400, err.message);
+      throw err;
+    }
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (request.body.length === 0) return this.refuse(request, peer, 488, "no SDP offer (ccflow needs the offer in the INVITE)");
+    if (type !== "application/sdp") return this.refuse(request, peer, 415, `body is ${type || "untyped"}, not application/sdp`, [["Accept", "application/sdp"]]);
+    let offer: MediaOffer;
+    try {
+      offer = readOffer(request.body.toString("utf8"));
+    } catch (err) {
+      if (err instanceof SdpError) return this.refuse(request, peer, err.status, err.message);
+      throw err;
+    }
+    const refusal = this.options.admit?.({ ani, dnis });
+    if (refusal) return this.refuse(request, peer, refusal.status, refusal.reason);
+
+    const rtp = new RtpSession({ host: this.options.host, ...(this.options.rtpPortRange ? { portRange: this.options.rtpPortRange } : {}) });
+    const call = new SipCall(this, request, peer, ani, dnis, rtp);
+    call.offer = offer;
+    this.byBranch.set(key, call);
+    this.byCallId.set(call.callId, call);
+    rtp.open().then(
+      (port) => {
+        if (call.state !== "inviting") return rtp.close();
+        rtp.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
+        call.answerSdp = writeAnswer(offer, { address: this.advertisedHost, port, sessionId: Date.now(), version: 1 });
+        const delay = this.options.answerDelayMs ?? 0;
+        if (delay > 0) {
+          this.send(peer, makeResponse(request, 180, { toTag: call.localTag, headers: [["Contact", this.contact(peer)]] }));
+          call.ring(delay, () => this.answer(call));
+        } else this.answer(call);
+      },
+      (err: unknown) => {
+        this.forget(call);
+        call.state = "ended";
+        this.refuse(request, peer, 503, `no RTP port: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  private answer(call: SipCall): void {
+    if (call.state !== "inviting") return;
+    call.state = "answered";
+    call.respondFinal(
+      makeResponse(call.invite, 200, {
+        toTag: call.localTag,
+        headers: [
+          ["Contact", this.contact(call.peer)],
+          ["Allow", ALLOW],
+          ["Content-Type", "application/sdp"],
+        ],
+        body: Buffer.from(call.answerSdp),
+      }),
+    );
+  }
+
+  private contact(peer: SipPeer): string {
+    const host = this.advertisedHost.includes(":") ? `[${this.advertisedHost}]` : this.advertisedHost;
+    return `<sip:ccflow@${host}:${this.port}${peer.transport === "TCP" ? ";transport=tcp" : ""}>`;
+  }
+
+  private reinvite(request: SipRequest, peer: SipPeer): void {
+    const call = this.dialogOf(request);
+    if (!call || call.state === "ended") return this.send(peer, makeResponse(request, 481));
+    let offer: MediaOffer;
+    try {
+      offer = readOffer(request.body.toString("utf8"));
+    } catch (err) {
+      const status = err instanceof SdpError ? err.status : 488;
+      return this.send(peer, makeResponse(request, status, { headers: [["Warning", warning((err as Error).message)]] }));
+    }
+    call.offer = offer;
+    call.rtp.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
+    this.send(peer, makeResponse(request, 200, { headers: [["Contact", this.contact(peer)], ["Content-Type", "application/sdp"]], body: Buffer.from(call.answerSdp) }));
+  }
+
+  private ack(request: SipRequest): void {
+    // ACK of a non-2xx response: same branch as the INVITE.
+    const tx = this.byBranch.get(this.branchKey(request));
+    if (tx && tx.finalResponse && tx.finalResponse.status >= 300) {
+      tx.acknowledged();
+      this.forget(tx);
+      return;
+    }
+    const call = this.dialogOf(request);
+    if (!call) return;
+    call.acknowledged();
+    if (call.state === "answered") {
+      call.state = "confirmed";
+      try {
+        this.options.onCall(call);
+      } catch (err) {
+        this.log("warn", `call ${call.callId.slice(0, 12)} could not start: ${(err as Error).message}`);
+        call.hangup("error");
+      }
+    }
+  }
+
+  private cancel(request: SipRequest, peer: SipPeer): void {
+    const call = this.byBranch.get(this.branchKey(request));
+    if (!call) return this.send(peer, makeResponse(request, 481));
+    this.send(peer, makeResponse(request, 200, { toTag: call.localTag }));
+    if (call.state !== "inviting") return;
+    call.end("cancelled");
+    this.byBranch.set(this.branchKey(request), call);
+    call.respondFinal(makeResponse(call.invite, 487, { toTag: call.localTag }));
+  }
+
+  private bye(request: SipRequest, peer: SipPeer): void {
+    const call = this.dialogOf(request);
+    if (!call) return this.send(peer, makeResponse(request, 481));
+    this.send(peer, makeResponse(request, 200));
+    call.acknowledged();
+    call.end("caller-hangup");
+  }
+
+  private info(request: SipRequest, peer: SipPeer): void {
+    const call = this.dialogOf(request);
+    if (!call || call.state === "ended") return this.send(peer, makeResponse(request, 481));
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    const body = request.body.toString("utf8");
+    let key: string | undefined;
+    if (type === "application/dtmf-relay") key = /^\s*signal\s*=\s*([0-9*#A-D])\s*$/im.exec(body)?.[1];
+    else if (type === "application/dtmf") key = /^\s*([0-9*#A-D])\s*$/i.exec(body)?.[1];
+    else return this.send(peer, makeResponse(request, 415, { headers: [["Accept", "application/dtmf-relay, application/dtmf"]] }));
+    if (!key) return this.send(peer, makeResponse(request, 400, { headers: [["Warning", warning(`${type} body names no key`)]] }));
+    this.send(peer, makeResponse(request, 200));
+    call.key(key.toUpperCase());
+  }
+
+  private optionsRequest(request: SipRequest, peer: SipPeer): void {
+    const inDialog = parseNameAddr(request.headers.get("to")!)?.params.get("tag") !== undefined;
+    if (!inDialog) {
+      const access = this.options.access.check(peer.address, "OPTIONS", request.headers.get("authorization") ?? undefined);
+      if (!access.ok) {
+        const extra: Array<[string, string]> = access.challenge ? [["WWW-Authenticate", access.challenge]] : [];
+        return this.send(peer, makeResponse(request, access.status, { toTag: randomBytes(4).toString("hex"), headers: extra }));
+      }
+    }
+    this.send(peer, makeResponse(request, 200, { toTag: randomBytes(4).toString("hex"), headers: [["Allow", ALLOW], ["Accept", "application/sdp, application/dtmf-relay, application/dtmf"]] }));
+  }
+
+  /** Our BYE for `call`, resent over UDP until answered (or 32 s). */
+  sendBye(call: SipCall): void {
+    const contact = parseNameAddr(call.invite.headers.get("contact") ?? "")?.uri ?? call.invite.headers.get("from") ?? "";
+    const target = contact.startsWith("sip") ? contact : (parseNameAddr(call.invite.headers.get("from")!)?.uri ?? "sip:caller@invalid");
+    const branch = `z9hG4bK${randomBytes(8).toString("hex")}`;
+    const host = this.advertisedHost.includes(":") ? `[${this.advertisedHost}]` : this.advertisedHost;
+    const headers = new SipHeaders()
+      .add("Via", `SIP/2.0/${call.peer.transport} ${host}:${this.port};branch=${branch};rport`)
+      .add("Max-Forwards", "70")
+      .add("From", toWithTag(call))
+      .add("To", call.invite.headers.get("from")!)
+      .add("Call-ID", call.callId)
+      .add("CSeq", `${call.nextCSeq()} BYE`);
+    for (const rr of call.invite.headers.all("record-route")) headers.add("Route", rr);
+    const bye: SipRequest = { kind: "request", method: "BYE", uri: target, headers, body: Buffer.alloc(0) };
+    this.send(call.peer, bye);
+    if (call.peer.transport !== "UDP") return;
+    let interval = T1;
+    let elapsed = 0;
+    const again = () => {
+      const t = setTimeout(() => {
+        elapsed += interval;
+        if (elapsed >= TIMER_H || !this.byes.has(branch)) return this.byes.delete(branch);
+        this.transport.send(call.peer, bye);
+        interval = Math.min(interval * 2, T2);
+        again();
+      }, interval);
+      this.byes.set(branch, t);
+    };
+    again();
+  }
+
+  private response(response: SipResponse): void {
+    const branch = topVia(response.headers)?.params.get("branch");
+    if (!branch || response.status < 200) return;
+    const cseq = parseCSeq(response.headers.get("cseq") ?? "");
+    if (cseq?.method !== "BYE") return;
+    const t = this.byes.get(branch);
+    if (t) clearTimeout(t);
+    this.byes.delete(branch);
+  }
+}
+
+function toWithTag(call: SipCall): string {
+  const to = call.invite.headers.get("to")!;
+  return /;\s*tag=/i.test(to) ? to : `${to};tag=${call.localTag}`;
+}
+
+function reasonFor(status: number): string {
+  return makeResponse({ kind: "request", method: "X", uri: "", headers: new SipHeaders(), body: Buffer.alloc(0) }, status).reason;
+}
+
+/** A Warning header (RFC 3261 §20.43) carrying our reason, quotes and controls removed. */
+function warning(text: string): string {
+  return `399 ccflow "${text.replace(/["\\\r\n]/g, "'").slice(0, 200)}"`;
+}

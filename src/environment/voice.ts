@@ -1,0 +1,39 @@
+/**
+ * The environment's voice sections: `entryPoints` (like Webex's entry points and channel mapping:
+ * the dialled number picks the flow), `sip` (who may call, and how calls are answered) and
+ * `prompts` (the folder of `.wav` files flows name).
+ */
+import { z } from "zod";
+
+const dialled = z.string().regex(/^\+?[0-9]{1,20}$/, "must be a dialled number (+ and digits)");
+
+export const entryPointsSchema = z.record(dialled, z.string().min(1)).default({});
+
+export const sipSchema = z
+  .object({
+    /** Addresses or CIDR ranges calls are taken from without credentials; default loopback. */
+    allow: z.array(z.string().min(1)).default(["127.0.0.0/8", "::1"]),
+    /** Digest credentials for callers outside the allow-list. */
+    users: z.array(z.object({ username: z.string().min(1), password: z.string().min(1) }).strict()).default([]),
+    realm: z.string().min(1).default("ccflow"),
+    /** The address put in SDP and Contact, when the listening address is not the one callers reach. */
+    advertisedAddress: z.string().optional(),
+    /** RTP ports (even ones used), for firewalls; default: any free port. */
+    rtpPorts: z.object({ min: z.number().int().min(1024).max(65534), max: z.number().int().min(1025).max(65535) }).strict().optional(),
+    /** Ring this long before answering, ms. */
+    answerDelayMs: z.number().int().min(0).max(60_000).default(0),
+    /** Calls taken at once; more get 503 Service Unavailable. */
+    maxCalls: z.number().int().min(1).default(500),
+  })
+  .strict()
+  .default({ allow: ["127.0.0.0/8", "::1"], users: [], realm: "ccflow", answerDelayMs: 0, maxCalls: 500 });
+
+export const promptsSchema = z
+  .object({
+    /** Folder of `.wav` prompts, relative to the environment file. */
+    folder: z.string().optional(),
+  })
+  .strict()
+  .default({});
+
+export type SipSettings = z.infer<typeof sipSchema>;

@@ -1,0 +1,101 @@
+/**
+ * SIP calls into the contact center: each answered SIP call becomes a call in the registry (so
+ * the supervisor, traces and the API see it like any other), with its prompts played as RTP and
+ * its keys (RFC 4733 or SIP INFO) pressed on the same channel the softphone's keypad uses.
+ * The dialled number picks the flow through the environment's `entryPoints`; an unmapped number
+ * gets the default flow. Hang-ups cross both ways: a BYE from the caller hangs up the contact,
+ * and a contact the flow (or the agent) ends sends the caller a BYE.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { PromptAudio } from "../channels/media/prompt-audio.js";
+import { PromptPlayer } from "../channels/media/prompt-player.js";
+import { SipAccess } from "../channels/sip/access.js";
+import { SipServer, type SipCall } from "../channels/sip/sip-server.js";
+import type { Environment } from "../environment/schema.js";
+import type { CallRegistry } from "./calls.js";
+import type { CatalogFlow, FlowCatalog } from "./flows.js";
+
+export interface SipFrontOptions {
+  environment: Environment;
+  flows: FlowCatalog;
+  calls: CallRegistry;
+  host: string;
+  port: number;
+  log?: (level: "info" | "warn", message: string) => void;
+}
+
+export class SipConfigError extends Error {}
+
+export interface SipFront {
+  server: SipServer;
+  port: number;
+  /** sip:…@host:port to dial. */
+  uri: string;
+  audio: PromptAudio;
+  close(): Promise<void>;
+}
+
+/** The flow for a dialled number: the entry point's, else the default. */
+export function flowForNumber(entryPoints: Record<string, string>, flows: FlowCatalog, dnis: string): CatalogFlow {
+  const bare = dnis.replace(/^\+/, "");
+  const ref = entryPoints[dnis] ?? entryPoints[`+${bare}`] ?? entryPoints[bare];
+  return (ref !== undefined ? flows.find(ref) : undefined) ?? flows.default;
+}
+
+export async function startSipFront(options: SipFrontOptions): Promise<SipFront> {
+  const env = options.environment;
+  for (const [number, ref] of Object.entries(env.entryPoints)) {
+    if (!options.flows.find(ref)) throw new SipConfigError(`entryPoints: ${number} names flow "${ref}", which is not served (flows: ${options.flows.list().map((f) => f.id).join(", ")})`);
+  }
+  if (env.sip.rtpPorts && env.sip.rtpPorts.min > env.sip.rtpPorts.max) throw new SipConfigError("sip.rtpPorts: min is above max");
+  let access: SipAccess;
+  try {
+    access = new SipAccess({ allow: env.sip.allow, users: env.sip.users, realm: env.sip.realm });
+  } catch (err) {
+    throw new SipConfigError((err as Error).message);
+  }
+  const folder = env.prompts.folder;
+  const audio = new PromptAudio(folder ? { promptsDir: isAbsolute(folder) ? folder : resolve(env.baseDir, folder) } : {});
+  const log = options.log ?? (() => undefined);
+
+  const onCall = (call: SipCall) => {
+    const flow = flowForNumber(env.entryPoints, options.flows, call.dnis);
+    const player = new PromptPlayer(call.rtp, audio);
+    const session = options.calls.place(flow, call.ani, call.dnis, {
+      media: player,
+      onSession: (s) => {
+        call.onKey = (key) => s.channel.press(key);
+        s.subscribe((m) => {
+          if (m.type === "hangup" || m.type === "ended") call.hangup();
+        });
+      },
+    });
+    call.onEnded = (reason) => {
+      if (reason === "caller-hangup" && !session.ended) session.interaction.hangup();
+    };
+    log("info", `SIP call ${call.callId.slice(0, 12)} from ${call.ani || "anonymous"} (${call.peer.address}) to ${call.dnis || "(no number)"}: ${call.offer.codec}, call ${session.interactionId.slice(0, 8)}`);
+  };
+
+  const server = new SipServer({
+    host: options.host,
+    port: options.port,
+    access,
+    ...(env.sip.advertisedAddress ? { advertisedHost: env.sip.advertisedAddress } : {}),
+    ...(env.sip.rtpPorts ? { rtpPortRange: env.sip.rtpPorts } : {}),
+    answerDelayMs: env.sip.answerDelayMs,
+    maxCalls: env.sip.maxCalls,
+    onCall,
+    log,
+  });
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new SipConfigError(`SIP port ${options.port} is already in use (UDP or TCP); choose another with --sip-port, or --no-sip`);
+    if (code === "EACCES") throw new SipConfigError(`not allowed to listen for SIP on ${options.host}:${options.port}; use a port above 1023`);
+    throw err;
+  }
+  const host = server.advertisedHost.includes(":") ? `[${server.advertisedHost}]` : server.advertisedHost;
+  return { server, port, uri: `sip:${host}:${port}`, audio, close: () => server.close() };
+}
