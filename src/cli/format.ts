@@ -14,13 +14,17 @@ export const dim = (s: string) => paint("2", s);
 export const bold = (s: string) => paint("1", s);
 export const cyan = (s: string) => paint("36", s);
 
+/** Lint warnings also say how to fix them, some with a table to fill in. */
+type Explained = Diagnostic & { fix?: string; table?: Array<{ kind: string; value: string; usedBy: string[] }> };
+
 /** One diagnostic as a few readable lines, with a caret under the position of a bad expression. */
-export function formatDiagnostic(d: Diagnostic): string {
+export function formatDiagnostic(d: Explained): string {
   const tag = d.severity === "error" ? red("error  ") : yellow("warning");
   const who = d.activity ? `${bold(d.activity.name)} ${dim(`(${d.activity.id})`)}` : "";
   // The activity is named in front already; don't say it twice.
   const message = d.activity && d.message.startsWith(`${d.activity.name}: `) ? d.message.slice(d.activity.name.length + 2) : d.message;
-  const lines = [`  ${tag} ${who}${who ? "  " : ""}${message}`, `          ${dim(`at ${d.path}`)}`];
+  // A lint warning names its rule, which the environment's `lint:` section switches off by.
+  const lines = [`  ${tag} ${who}${who ? "  " : ""}${message}`, `          ${dim(`at ${d.path}`)}${d.fix ? `  ${dim(`[${d.code}]`)}` : ""}`];
   if (d.expression) {
     const { source, position } = d.expression;
     // Show the line of the template that holds the position, caret beneath.
@@ -32,6 +36,12 @@ export function formatDiagnostic(d: Diagnostic): string {
     const shown = (from > 0 ? "…" : "") + line.slice(from, from + 120);
     lines.push(`          ${shown}`);
     lines.push(`          ${" ".repeat(col - from + (from > 0 ? 1 : 0))}${red("^")}`);
+  }
+  if (d.fix) lines.push(`          ${cyan("fix:")} ${d.fix}`);
+  if (d.table?.length) {
+    const kindWidth = Math.max(...d.table.map((r) => r.kind.length));
+    const valueWidth = Math.max(...d.table.map((r) => r.value.length));
+    for (const r of d.table) lines.push(`          ${dim("|")} ${r.kind.padEnd(kindWidth)} ${dim("|")} ${r.value.padEnd(valueWidth)} ${dim("|")} ${dim(`used by ${r.usedBy.join(", ")}`)}`);
   }
   return lines.join("\n");
 }

@@ -77,6 +77,15 @@ export const environmentSchema = z
     prompts: promptsSchema,
     /** Other flow files (subflows, GoTo targets), relative to this file. */
     flows: z.array(z.string()).default([]),
+    /** Lint warnings switched off (`ccflow validate`): everywhere, or for named activities. */
+    lint: z
+      .object({
+        off: z.array(z.string()).default([]),
+        /** Activity name → rule codes off for it (`"*"`: every rule). */
+        activities: z.record(z.string(), z.array(z.string())).default({}),
+      })
+      .strict()
+      .default({ off: [], activities: {} }),
     crm: z
       .object({
         /** Start the embedded Dynamics-compatible CRM (on by default). */

@@ -1,6 +1,7 @@
 /**
- * `ccflow validate <flow.json...> [--env env.yaml] [--json]`: reports every problem of each flow
- * at once (activity, id, JSON path), exit 0 when no errors, 1 otherwise. With --env, bindings are
+ * `ccflow validate <flow.json...> [--env env.yaml] [--json] [--strict]`: reports every problem of
+ * each flow at once (activity, id, JSON path), and the lint pass's warnings (flow/lint, each with
+ * a fix); exit 0 when no errors (with --strict: no warnings either), 1 otherwise. With --env, bindings are
  * checked as `ccflow serve` makes them (a connector the file leaves out goes to the embedded CRM)
  * and each one serve would make on its own is printed.
  */
@@ -11,6 +12,7 @@ import type { Diagnostic } from "../../flow/types.js";
 import { loadEnvironmentFile } from "../../environment/load.js";
 import { previewServeBindings } from "../../environment/serve-bindings.js";
 import type { FlowDefinition } from "../../flow/types.js";
+import { applyLintConfig, lintCodes, lintFlow, type LintConfig } from "../../flow/lint/index.js";
 import { readFlowFile } from "../flow-file.js";
 import { bold, dim, formatDiagnostic, green, red, yellow } from "../format.js";
 
@@ -29,15 +31,17 @@ interface FileReport {
 /** Per flow: the bindings to check against, and what serve would add on its own. */
 export type BindingsFor = (flow: FlowDefinition) => { check: BindingCheck; lines: string[] };
 
-export async function validateFiles(files: string[], bindingsFor?: BindingsFor): Promise<FileReport[]> {
+export async function validateFiles(files: string[], bindingsFor?: BindingsFor, lint: LintConfig | false = {}): Promise<FileReport[]> {
   const registry = createRegistry();
   const reports: FileReport[] = [];
   for (const file of files) {
     const read = await readFlowFile(file);
-    const diagnostics = [...read.diagnostics];
+    let diagnostics = [...read.diagnostics];
     const bindings = read.flow && bindingsFor ? bindingsFor(read.flow) : undefined;
     // A loop, not push(...): spreading a very long list overflows the call stack.
     if (read.flow) for (const d of validateFlow(read.flow, registry, bindings?.check)) diagnostics.push(d);
+    if (read.flow && lint !== false) for (const d of lintFlow(read.flow, { registry, bindings: bindings?.check })) diagnostics.push(d);
+    if (lint) diagnostics = applyLintConfig(diagnostics, lint);
     const errors = diagnostics.filter((d) => d.severity === "error").length;
     reports.push({
       file,
@@ -61,8 +65,11 @@ export function register(program: Command): void {
     .option("--env <file>", "environment file: also check that connectors and queues are bound")
     .option("--json", "print one JSON report for machines")
     .option("-q, --quiet", "print errors only")
-    .action(async (files: string[], opts: { env?: string; json?: boolean; quiet?: boolean }) => {
+    .option("--strict", "exit 1 on warnings too")
+    .option("--no-lint", "only what Webex itself would refuse or tolerate: no lint warnings")
+    .action(async (files: string[], opts: { env?: string; json?: boolean; quiet?: boolean; strict?: boolean; lint?: boolean }) => {
       let bindings: BindingsFor | undefined;
+      let lint: LintConfig = {};
       if (opts.env) {
         const env = await loadEnvironmentFile(opts.env);
         if (!env.ok) {
@@ -72,8 +79,16 @@ export function register(program: Command): void {
         }
         const environment = env.environment;
         bindings = (flow) => previewServeBindings(environment, [flow]);
+        lint = environment.lint;
+        const known = new Set(lintCodes());
+        const unknown = [...environment.lint.off, ...Object.values(environment.lint.activities).flat()].filter((c) => c !== "*" && !known.has(c));
+        if (unknown.length) {
+          process.stderr.write(`ccflow: ${opts.env}: lint names no rule ${unknown.map((c) => JSON.stringify(c)).join(", ")}; the rules are ${[...known].join(", ")}\n`);
+          process.exitCode = 1;
+          return;
+        }
       }
-      const reports = await validateFiles(files, bindings);
+      const reports = await validateFiles(files, bindings, opts.lint === false ? false : lint);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
       } else {
@@ -91,6 +106,6 @@ export function register(program: Command): void {
           process.stdout.write(`${summary}\n`);
         }
       }
-      process.exitCode = reports.every((r) => r.valid) ? 0 : 1;
+      process.exitCode = reports.every((r) => r.valid && !(opts.strict && r.warnings > 0)) ? 0 : 1;
     });
 }

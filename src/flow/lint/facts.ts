@@ -66,6 +66,8 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+const MAX_TEMPLATE = 64 * 1024;
+
 function parseRefs(source: string): TemplateUse["refs"] | undefined {
   try {
     return parseTemplate(source).references();
@@ -80,6 +82,11 @@ function collectTemplates(a: ActivityDef, value: unknown, field: string, out: Te
   if (depth > 8) return;
   if (typeof value === "string") {
     if (!value.includes("{{") && !value.includes("{%")) return;
+    // No hand-written template is this long; the validator still parses it, lint leaves it unread.
+    if (value.length > MAX_TEMPLATE) {
+      unparsed.add(a.id);
+      return;
+    }
     const refs = parseRefs(value);
     if (refs) out.push({ activity: a, field, source: value, refs });
     else unparsed.add(a.id);

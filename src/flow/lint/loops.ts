@@ -102,24 +102,30 @@ const loopWithoutCounter: LintRule = {
     const queued = afterQueue(ctx.flow, ctx.facts);
     for (const comp of cycles(ctx.flow.main)) {
       const members = comp.map((id) => ctx.flow.main.activities.get(id)!).reverse();
-      // Queue treatment loops end when an agent answers.
-      if (members.some((m) => m.type === "queue-contact" || queued.has(m.id))) continue;
+      // Queue treatment loops end when an agent answers (a loop that plays nothing is no treatment).
+      if (members.some((m) => m.type === "queue-contact" || (queued.has(m.id) && members.some((x) => TREATMENT.has(x.type))))) continue;
       if (counterOf(members, ctx.facts)) continue;
       const menu = members.find((m) => m.type === "ivr-menu" || m.type === "ivr-collectdigits");
       // Music with no queue has its own rule.
       if (!menu && members.some((m) => m.type === "play-music")) continue;
       const head = menu ?? members[0]!;
       const loop = members.length === 1 ? `${head.name} links back to itself` : `${names(members)} form a loop`;
+      const selfPorts = members.length === 1 ? [...(ctx.flow.main.next.get(head.id) ?? [])].filter(([, t]) => t === head.id).map(([p]) => p) : [];
+      const onFailure = selfPorts.length > 0 && selfPorts.every((p) => p === "error" || p === "failure");
       const message = menu
         ? `${loop} with nothing counting the rounds: a caller who keeps letting ${menu.name} time out or pressing a wrong key hears it again and again, until the platform's own limit (100 visits) takes the error path`
-        : `${loop} with nothing counting the rounds: only the platform's own limit stops it`;
+        : onFailure
+          ? `Port "${selfPorts[0]}" of ${head.name} leads back to ${head.name}: what failed once fails again at once, round and round, until the platform's own limit stops it`
+          : `${loop} with nothing counting the rounds: only the platform's own limit stops it`;
       out.push({
         severity: "warning",
         code: this.code,
         message,
         path: head.path,
         activity: { id: head.id, name: head.name },
-        fix: `Count the rounds in a variable (Set Variable {{ tries + 1 }}) and leave the loop with a Condition after two or three, to an agent or a goodbye.`,
+        fix: onFailure
+          ? `Wire "${selfPorts[0]}" of ${head.name} to something else, such as an apology and a Queue Contact, not back to ${head.name}.`
+          : `Count the rounds in a variable (Set Variable {{ tries + 1 }}) and leave the loop with a Condition after two or three, to an agent or a goodbye.`,
       });
     }
     return out;

@@ -12,6 +12,8 @@ import type { FlowFacts } from "./facts.js";
 export interface LintDiagnostic extends Diagnostic {
   severity: "warning";
   fix: string;
+  /** For variable rules: the variable's name. */
+  variable?: string;
   /** Rows of a table the fix asks for (hard-coded ids to map per environment). */
   table?: Array<{ kind: string; value: string; usedBy: string[] }>;
 }

@@ -50,6 +50,7 @@ const neverRead: LintRule = {
         code: this.code,
         message: `Variable "${v.name}" is set (by ${by.join(", ")}) but nothing reads it: it is not call-associated data, not reportable, not a subflow output, and no activity uses it`,
         path: v.path,
+        variable: v.name,
         fix: `Use it where it was meant to be used, mark it as call-associated data if the agent should see it, or delete it and the assignment.`,
       });
     }
@@ -74,6 +75,7 @@ const neverSet: LintRule = {
         code: this.code,
         message: `Variable "${v.name}" is read (by ${readers.map((r) => r.name).join(", ")}) but has no initial value and nothing sets it: it is always empty`,
         path: v.path,
+        variable: v.name,
         fix: `Give it a value with a Set Variable (or an HTTP Request output) before it is read, or a default in the variable's definition.`,
       });
     }
@@ -102,6 +104,7 @@ const secureExposed: LintRule = {
           code: this.code,
           message: `Secure variable "${v.name}" is also call-associated data, so the agent desktop shows its value`,
           path: v.path,
+          variable: v.name,
           fix: `Turn off "Make agent viewable" (isCAD) for ${v.name}, so the desktop does not show it.`,
         });
       }
