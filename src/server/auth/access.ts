@@ -110,6 +110,8 @@ export function describeGrants(grants: readonly Grant[]): string {
     "agent:self": "the agent themselves",
     "caller:own": "the caller who placed the call",
     "supervisor:observe": "a supervisor (observing only)",
+    "signed-in": "anyone signed in",
+    public: "nobody in particular",
   };
   return grants.map((g) => words[g] ?? `role ${g}`).join(" or ");
 }
