@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { apiHostVariants } from "../crm/config.js";
 import { createCrm, registerCrmRoutes, resolveCredentials } from "../crm/index.js";
+import { loggerFor, type HostLog } from "../crm/log-bridge.js";
 import { certificateHostnames, ensureTls } from "../crm/tls/certs.js";
 import type { CrmCredentials } from "./context.js";
 
@@ -19,9 +20,9 @@ export interface EmbeddedCrmParts {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean }): Promise<EmbeddedCrmParts> {
+export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean; log?: HostLog }): Promise<EmbeddedCrmParts> {
   const env = options.env ?? process.env;
-  const crm = await createCrm({ dataDir: options.dataDir, orgUrls: options.orgUrls, env });
+  const crm = await createCrm({ dataDir: options.dataDir, orgUrls: options.orgUrls, env, ...(options.log ? { logger: loggerFor(options.log) } : {}) });
   try {
     const credentials = resolveCredentials(env);
     const tls = options.https ? ensureTls(options.dataDir, certificateHostnames(options.orgUrls.flatMap((u) => apiHostVariants(u)))) : undefined;

@@ -175,7 +175,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const useCrm = options.embeddedCrm ?? env.crm.embedded;
 
   const httpsPort = options.httpsPort ?? 8443;
-  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, orgUrls: env.crm.orgUrls, https: httpsPort !== false, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
+  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, orgUrls: env.crm.orgUrls, https: httpsPort !== false, log, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
   const closers: Array<() => Promise<void> | void> = [];
   const processEnv = options.processEnv ?? process.env;
   let identity: IdentityService | undefined;

@@ -10,6 +10,7 @@ import type { ExpandItem, ExprNode, LiteralNode, OrderByItem, PathNode, SelectIt
 import type { BoolExpr, BoundExpand, BoundQuery, ComparisonOp, Constant, OrderTerm, PropertyRef, SqlValue, ValueExpr } from "./bound.js";
 import { ODataError, messages } from "./errors.js";
 import { parseFilter } from "./expression-parser.js";
+import { limitFilter } from "./filter-limits.js";
 
 export interface BindContext {
   schema: Schema;
@@ -149,7 +150,7 @@ function bindExpand(ctx: BindContext, table: TableDef, items: ExpandItem[], coun
 export function bindFilter(ctx: BindContext, table: TableDef, node: ExprNode, text: string): BoolExpr {
   const binder = new ExpressionBinder(ctx, table, text);
   const bound = binder.bindNode(node);
-  return binder.asCondition(bound, () => new ODataError(messages.filterNotBoolean()));
+  return limitFilter(binder.asCondition(bound, () => new ODataError(messages.filterNotBoolean())));
 }
 
 class ExpressionBinder {

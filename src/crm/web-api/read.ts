@@ -18,10 +18,12 @@ import { FORMATTED_VALUE, TOTAL_RECORD_COUNT, TOTAL_RECORD_COUNT_LIMIT_EXCEEDED,
 import { emptyResponse, jsonResponse, textResponse } from "./responses.js";
 import { etagOf, serializeRow } from "./serialize.js";
 import { decodeSkipToken, encodeSkipToken } from "./skiptoken.js";
+import { countRecords, MAX_EXPANDED_PER_PARENT, MAX_RESPONSE_RECORDS, noteRecords, recordsIn } from "./limits.js";
 import { MAX_PAGE_SIZE, type ApiContext, type ApiRequest, type ApiResponse } from "./types.js";
 
 const EXPAND_CHUNK = 500;
-const EXPAND_ROW_CAP = 100_000;
+// One query never reads more rows than a response may hold.
+const EXPAND_ROW_CAP = MAX_RESPONSE_RECORDS + 1;
 
 export function bindRequestQuery(ctx: ApiContext, table: TableDef, options: ParsedQueryOptions): BoundQuery {
   return bindQuery({ schema: ctx.schema, aliases: options.aliases, userId: ctx.caller.userId, now: ctx.now }, table, options);
@@ -210,11 +212,13 @@ export async function serializeWithExpansions(
   expand: BoundExpand[],
   annotations: AnnotationFilter | undefined,
 ): Promise<Record<string, unknown>[]> {
+  countRecords(ctx, rows.length);
   const out = rows.map((row) => serializeRow(ctx.schema, table, row, select, annotations));
   for (const item of expand) {
     if (item.nav.kind === "single") await expandSingle(ctx, rows, out, item, item.nav, annotations);
     else await expandCollection(ctx, table, rows, out, item, item.nav, annotations);
   }
+  for (const o of out) noteRecords(o, expand.map((e) => e.nav.name));
   return out;
 }
 
@@ -268,6 +272,8 @@ async function expandSingle(
     const match = id ? related.get(id) : undefined;
     if (item.ref) out[i]![nav.name] = match ? { "@odata.id": `${ctx.serviceRoot}${target.entitySet}(${id})` } : null;
     else out[i]![nav.name] = match ? serialized.get(id!) : null;
+    // One related record shared by many rows is written out once per row: count it so.
+    if (match && !item.ref) countRecords(ctx, recordsIn(serialized.get(id!)));
   });
 }
 
@@ -302,7 +308,7 @@ async function expandCollection(
   }
   for (const [i, row] of rows.entries()) {
     let children = byParent.get(String(row[table.primaryKey])) ?? [];
-    if (item.top !== undefined) children = children.slice(0, item.top);
+    children = children.slice(0, Math.min(item.top ?? MAX_EXPANDED_PER_PARENT, MAX_EXPANDED_PER_PARENT));
     out[i]![nav.name] = item.ref
       ? children.map((c) => ({ "@odata.id": `${ctx.serviceRoot}${child.entitySet}(${String(c[child.primaryKey])})` }))
       : await serializeWithExpansions(ctx, child, children, item.select, item.expand, annotations);

@@ -111,7 +111,10 @@ export function registerWebApiRoutes(app: FastifyInstance, crm: Crm): void {
       response.headers["Server-Timing"] = `app;dur=${elapsedMs.toFixed(3)}`;
       response.headers["REQ_ID"] = randomUUID();
       response.headers["x-ms-ratelimit-burst-remaining-xrm-requests"] = String(Math.max(0, admission.remaining));
-      crm.logger.debug({ method: request.method, path, status: response.status, ms: Number(elapsedMs.toFixed(3)) }, "web api");
+      const logged = { method: request.method, path, status: response.status, ms: Number(elapsedMs.toFixed(3)) };
+      // Refusals are worth an operator's eye (a hostile query, a broken client); bodies and queries are not logged.
+      if (response.status >= 400) crm.logger.info(logged, "web api: request refused");
+      else crm.logger.debug(logged, "web api");
       return send(reply, response);
     };
 

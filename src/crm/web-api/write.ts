@@ -12,6 +12,7 @@ import { edmTypeOf, lookupValueName, type ColumnDef, type TableDef } from "../sc
 import { isPolymorphic, lookupTypeColumn } from "../store/ddl.js";
 import { notFound } from "../store/sqlite-store.js";
 import type { Row } from "../store/types.js";
+import { checkJsonDepth } from "./limits.js";
 import { parseResourcePath, type Resource } from "./path.js";
 import { parsePrefer } from "./prefer.js";
 import { entityNotFound, findEntity, matchesEtag, representation } from "./read.js";
@@ -24,6 +25,7 @@ const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 export function parseJsonBody(req: ApiRequest): Record<string, unknown> {
   const text = typeof req.body === "string" ? req.body : (req.body?.toString("utf8") ?? "");
   if (text.trim() === "") throw new ODataError("The request body is empty; a JSON object was expected.");
+  checkJsonDepth(text);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -227,6 +229,11 @@ export async function writeProperty(ctx: ApiContext, req: ApiRequest, resource: 
   if (!existing) throw entityNotFound(table, key);
   if (property.kind === "lookup") {
     throw new ODataError("CRM do not support direct update of Entity Reference properties, Use Navigation properties instead.");
+  }
+  if (property.column.validForUpdate === false) {
+    // A silent 204 would tell the client the value changed; computed and system columns never do.
+    const composed = property.name === "fullname" && table.columns.some((c) => c.name === "firstname") ? "; it is composed from firstname and lastname" : "";
+    throw new ODataError(`The property '${property.name}' of '${table.logicalName}' is read-only (not valid for update) and cannot be ${clear ? "cleared" : "set"}${composed}.`);
   }
   const value = clear ? null : convertColumnValue(property.column, parseJsonBody(req).value ?? null);
   await ctx.store.update(table, String(existing[table.primaryKey]), { [property.name]: value }, { userId: ctx.caller.userId });
