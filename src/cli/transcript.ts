@@ -17,13 +17,82 @@ function show(v: unknown): string {
   return clip(typeof v === "object" ? JSON.stringify(v) : String(v), 80);
 }
 
+/** Longest run of lines (a loop's body) that folding recognises as repeating. */
+const MAX_PERIOD = 6;
+
+/**
+ * Folds a loop's repeated lines: once a block of up to MAX_PERIOD lines has appeared twice in a
+ * row, later repetitions are counted, not printed, and one line says how many there were
+ * (`… ×9,900`). Lines are compared without their time.
+ */
+class LineFolder {
+  private readonly keys: string[] = [];
+  private period = 0;
+  private held: Array<{ time: string; text: string }> = [];
+  private lastTime = "";
+
+  constructor(private readonly write: (line: string) => void) {}
+
+  push(time: string, text: string): void {
+    if (this.period > 0) {
+      if (text === this.keys[this.keys.length - this.period]) {
+        this.keys.push(text);
+        this.held.push({ time, text });
+        this.lastTime = time;
+        this.trim();
+        return;
+      }
+      this.flush();
+    }
+    this.keys.push(text);
+    this.write(`${time}  ${text}`);
+    for (let p = 1; p <= MAX_PERIOD && 2 * p <= this.keys.length; p++) {
+      let same = true;
+      for (let i = 1; i <= p && same; i++) same = this.keys[this.keys.length - i] === this.keys[this.keys.length - i - p];
+      if (same) {
+        this.period = p;
+        break;
+      }
+    }
+    this.trim();
+  }
+
+  /** Prints what folding held back: the count of whole repetitions, then any part-block left. */
+  flush(): void {
+    if (this.period === 0) return;
+    const whole = Math.floor(this.held.length / this.period);
+    const rest = this.held.slice(whole * this.period);
+    if (whole > 0) {
+      const what = this.period === 1 ? "the line above" : `the ${this.period} lines above`;
+      const last = this.held[whole * this.period - 1]!.time;
+      this.write(`${last}  … ×${whole.toLocaleString("en-US")} ${dim(`(${what}, repeated ${whole.toLocaleString("en-US")} more time${whole === 1 ? "" : "s"}${this.lastTime ? ` until ${last.trim()}` : ""})`)}`);
+    }
+    this.period = 0;
+    this.held = [];
+    this.keys.length = 0;
+    for (const r of rest) this.push(r.time, r.text);
+  }
+
+  private trim(): void {
+    if (this.keys.length > 4 * MAX_PERIOD) this.keys.splice(0, this.keys.length - 2 * MAX_PERIOD);
+  }
+}
+
 export class TranscriptPrinter {
   private start?: number;
+  private readonly folder?: LineFolder;
 
   constructor(
     private readonly write: (line: string) => void,
-    private readonly options: { steps?: boolean } = {},
-  ) {}
+    private readonly options: { steps?: boolean; fold?: boolean } = {},
+  ) {
+    if (options.fold) this.folder = new LineFolder(write);
+  }
+
+  /** Prints any repetitions folding still holds; call when the call has ended. */
+  flush(): void {
+    this.folder?.flush();
+  }
 
   print(e: CallEvent): void {
     this.start ??= e.at;
@@ -32,7 +101,7 @@ export class TranscriptPrinter {
     const flowName = e.flow && e.flow !== "main" ? (findEvent(e.flow)?.ui ?? e.flow) : undefined;
     const who = flowName && e.type !== "event" ? `${dim(`[${flowName}]`)} ${e.activity ?? ""}` : (e.activity ?? "");
     const col = who ? `${bold(who)}  ` : "";
-    const line = (text: string) => this.write(`${t}  ${col}${text}`);
+    const line = (text: string) => (this.folder ? this.folder.push(t, `${col}${text}`) : this.write(`${t}  ${col}${text}`));
     switch (e.type) {
       case "step":
         if (this.options.steps) line(dim(`${e.activityType}${e.port ? ` → ${e.port}` : ""}`));

@@ -59,6 +59,9 @@ type Exit =
 
 const INTERRUPTED: Exit = Object.freeze({ kind: "interrupted" });
 
+/** No activity has this port: a self-loop limit hit a second time goes to OnGlobalError. */
+const LOOP_LIMIT_PORT = "(self-loop limit)";
+
 /** The names an event's data is read under, per spec name; looked up once, not per event. */
 const eventNamespaceCache = new Map<string, string[] | null>();
 function namespacesOf(specName: string): string[] | null {
@@ -358,7 +361,13 @@ export class Interaction implements ContactHandle {
           const visits = (this.visits ??= new Map());
           const n = (visits.get(def.id) ?? 0) + 1;
           visits.set(def.id, n);
-          if (n > spec.loopLimit) throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`);
+          if (n > spec.loopLimit) {
+            // The activity's own error-like port (Queue Contact's `failure`) when it has one; once
+            // that path has led back here, OnGlobalError (a port no activity has), or it loops on.
+            const ports = spec.ports(def);
+            const port = n === spec.loopLimit + 1 ? ((spec.errorPorts ?? ["error"]).find((p) => ports.includes(p)) ?? "error") : LOOP_LIMIT_PORT;
+            throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`, port);
+          }
         }
         ctx.activity = def;
         result = spec.run(ctx);

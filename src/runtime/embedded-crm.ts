@@ -3,6 +3,7 @@
  * `ccflow call`, flow tests and benchmarks) and describes it as a connector binding.
  */
 import { resolveCredentials, startCrmServer, type CrmServer } from "../crm/index.js";
+import { ALL_TABLES } from "../crm/schema/tables.js";
 import type { EmbeddedCrmBinding } from "./runtime.js";
 
 export interface EmbeddedCrm {
@@ -16,7 +17,7 @@ export async function startEmbeddedCrm(options: { dataDir: string; orgUrls?: str
   const credentials = resolveCredentials();
   return {
     server,
-    binding: { baseUrl: server.httpUrl, tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret },
+    binding: { baseUrl: server.httpUrl, tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret, entitySets: ALL_TABLES.map((t) => t.entitySet) },
     close: () => server.close(),
   };
 }

@@ -22,6 +22,7 @@ import { evaluateSchedule } from "../environment/business-hours.js";
 import type { Environment } from "../environment/schema.js";
 import { createScreenPopRewriter } from "../environment/screen-pop-rewrite.js";
 import { virtualAgentDirectory } from "../environment/virtual-agents.js";
+import { connectorPaths, looksLikeDataverse } from "./dataverse-shape.js";
 import { allActivities, collectReferences } from "../flow/validate.js";
 import type { FlowDefinition } from "../flow/types.js";
 
@@ -34,6 +35,11 @@ export interface EmbeddedCrmBinding {
   clientSecret: string;
   /** PEM of the CA, when baseUrl is https. */
   ca?: string;
+  /**
+   * Entity sets the CRM serves. When given, only connectors whose requests look like Dataverse
+   * Web API requests are bound to it (dataverse-shape.ts); the others are reported unbound.
+   */
+  entitySets?: string[];
 }
 
 export interface RuntimeOptions {
@@ -152,10 +158,20 @@ export class Runtime {
     const used = new Set<string>();
     for (const f of [...this.options.flows, ...(this.options.library ?? [])]) for (const id of collectReferences(f).connectors.keys()) used.add(id);
     const crm = this.options.crm;
+    const entitySets = crm?.entitySets ? new Set(crm.entitySets.map((e) => e.toLowerCase())) : undefined;
+    const paths = entitySets ? connectorPaths([...this.options.flows, ...(this.options.library ?? [])]) : undefined;
     for (const id of used) {
       if (this.connectors.some((c) => c.id === id || c.name === id)) continue;
       if (!crm) {
         this.bindings.push(`connector ${id} is not bound: requests through it will fail (define it in the environment file)`);
+        continue;
+      }
+      const requests = paths?.get(id) ?? [];
+      if (entitySets && !requests.some((p) => looksLikeDataverse(p, entitySets))) {
+        const example = requests[0] ? ` (${requests[0].length > 60 ? `${requests[0].slice(0, 57)}...` : requests[0]})` : "";
+        this.bindings.push(
+          `connector ${id} is not bound: its requests${example} are not Dataverse Web API requests, so the embedded CRM cannot answer them; bind it under connectors: in an environment file (--env), or answer it with --fixtures`,
+        );
         continue;
       }
       const base = crm.baseUrl.replace(/\/+$/, "");

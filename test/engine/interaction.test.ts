@@ -110,6 +110,35 @@ describe("loops", () => {
     expect(ended.reason).toBe("global-error");
   });
 
+  it("a self-loop limit takes the activity's own error-like port when wired: Queue Contact leaves by failure", async () => {
+    const flow = buildFlow({
+      main: [
+        { name: "Queue", type: "queue-contact", props: { queueRadioGroup: "staticQueue", destination: "q1" } },
+        { name: "Overflow", type: "play-message", props: tts("Sorry, we are very busy.") },
+        { name: "Bye", type: "disconnect-contact" },
+      ],
+      links: [["Queue", "default", "Queue"], ["Queue", "failure", "Overflow"], ["Overflow", "default", "Bye"]],
+      events: globalErrorEnds,
+    });
+    const { rec, interaction } = run(flow);
+    const ended = await interaction.done;
+    expect(rec.of("error")[0]).toMatchObject({ handling: "port", message: expect.stringContaining("more than 100 times") });
+    expect(rec.prompts()).toEqual(["Sorry, we are very busy."]);
+    expect(ended.reason).toBe("disconnected");
+  });
+
+  it("a self-loop limit whose error port leads back into the loop goes to OnGlobalError the second time", async () => {
+    const flow = buildFlow({
+      main: [{ name: "Menu", type: "ivr-menu", props: { ...tts("Press 1"), menuLinks: ["1"], entryTimeout: "1" } }],
+      links: [["Menu", "timeout", "Menu"], ["Menu", "invalid", "Menu"], ["Menu", "error", "Menu"]],
+      events: globalErrorEnds,
+    });
+    const { rec, interaction } = run(flow);
+    const ended = await interaction.done;
+    expect(rec.of("error").map((e) => e.handling)).toEqual(["port", "global-error"]);
+    expect(ended.reason).toBe("global-error");
+  });
+
   it("ends a runaway loop without waits at the step limit instead of hanging", async () => {
     const flow = buildFlow({
       variables: [{ name: "n", type: "INTEGER", value: "0" }],

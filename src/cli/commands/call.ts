@@ -16,14 +16,35 @@ import { Runtime, RuntimeConfigError } from "../../runtime/runtime.js";
 import { startEmbeddedCrm, type EmbeddedCrm } from "../../runtime/embedded-crm.js";
 import { collectReferences, validateFlow } from "../../flow/validate.js";
 import { createRegistry } from "../../activities/index.js";
-import { readFlowFile } from "../flow-file.js";
+import { readFlowFile, readLibrary } from "../flow-file.js";
+import { createScenarioFixtures, type FixtureLog } from "../../flowtest/fixtures.js";
+import { loadFixturesFile } from "../../flowtest/fixtures-file.js";
+import type { FixtureHandler, FixtureRequest, FixtureResponse } from "../../connectors/transport.js";
+import type { FlowDefinition } from "../../flow/types.js";
+import { request } from "undici";
 import { bold, dim, formatDiagnostic, red } from "../format.js";
 import { TranscriptPrinter } from "../transcript.js";
+
+/** Reasons a call ends by one of ccflow's runaway limits rather than by the flow: exit code 3. */
+const RUNAWAY_REASONS = new Set(["step-limit", "max-duration"]);
+
+/** Sends a request no fixture answers to the embedded CRM over loopback (its token, its Dataverse paths). */
+async function forwardToCrm(req: FixtureRequest, tools: { clock: { track<T>(p: Promise<T>): Promise<T> }; signal: AbortSignal }): Promise<FixtureResponse> {
+  return tools.clock.track(
+    (async () => {
+      const res = await request(req.url, { method: req.method as "GET", headers: req.headers, body: req.body, signal: tools.signal });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+      return { status: res.statusCode, headers, body: await res.body.text() };
+    })(),
+  );
+}
 
 /** Event types printed by `--json` (step and event-flow markers only with `--trace`). */
 const JSON_TYPES = new Set(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "callback", "media-stream", "disconnected", "error", "ended"]);
 
 interface CallCommandOptions {
+  fixtures?: string;
   ani: string;
   dnis: string;
   digits?: string;
@@ -70,9 +91,40 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
     environment = loaded.environment;
   }
 
+  const library = await readLibrary(environment);
+  if (library.problems.length) {
+    for (const p of library.problems) err(`ccflow: ${p}\n`);
+    return 1;
+  }
+
+  let fixtureLog: FixtureLog | undefined;
+  let fixtureHandler: FixtureHandler | undefined;
+  const runtimeRef: { current?: Runtime } = {};
+  if (opts.fixtures) {
+    const loaded = await loadFixturesFile(opts.fixtures);
+    if (!loaded.ok) {
+      err(`ccflow: ${loaded.error}\n`);
+      return 1;
+    }
+    fixtureLog = { unmatched: [] };
+    const log = fixtureLog;
+    const unanswered: FixtureHandler = async (req) => {
+      log.unmatched.push(`${req.method} ${req.url}`);
+      return { status: 404, body: { error: { code: "ccflow-no-fixture", message: `no entry of ${opts.fixtures} answers ${req.method} ${req.url}` } } };
+    };
+    fixtureHandler = createScenarioFixtures({
+      fixtures: loaded.fixtures,
+      connectors: () => runtimeRef.current?.connectors ?? [],
+      // The embedded CRM still answers what no fixture does, for connectors bound to it.
+      forward: async (req, tools) => (crm && req.url.startsWith(crm.binding.baseUrl) ? forwardToCrm(req, tools) : unanswered(req, tools)),
+      log: fixtureLog,
+    });
+  }
+
   const clock = new VirtualClock({ start: Date.now() });
   let crm: EmbeddedCrm | undefined;
-  const unbound = [...collectReferences(flow).connectors.keys()].filter((id) => !environment.connectors.some((c) => (c as { id?: string }).id === id));
+  const flows: FlowDefinition[] = [flow];
+  const unbound = [...new Set([...flows, ...library.flows].flatMap((f) => [...collectReferences(f).connectors.keys()]))].filter((id) => !environment.connectors.some((c) => (c as { id?: string }).id === id));
   if (environment.crm.embedded && unbound.length > 0) {
     try {
       crm = await startEmbeddedCrm({ dataDir: opts.data, orgUrls: environment.crm.orgUrls });
@@ -86,9 +138,11 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
   try {
     runtime = new Runtime({
       environment,
-      flows: [flow],
+      flows,
+      library: library.flows,
       clock,
       crm: crm?.binding,
+      fixtures: fixtureHandler,
       simulatedAgentForEmptyQueues: opts.agent,
       // Informational center notes (queues created) repeat the bindings printed below.
       log: (level, message) => {
@@ -104,23 +158,32 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
     throw e;
   }
 
+  runtimeRef.current = runtime;
   const say = opts.json ? err : out;
+  if (opts.fixtures) say(dim(`HTTP: answered from ${opts.fixtures}${crm ? " (the embedded CRM answers what it does not)" : ""}; nothing leaves this machine`) + "\n");
   if (crm) say(dim(`embedded CRM: ${crm.binding.baseUrl} (data in ${opts.data})`) + "\n");
   for (const b of runtime.bindings) say(dim(`bound: ${b}`) + "\n");
   if (!opts.json) say(`${bold(`Call ${opts.ani} → ${flow.name}`)}${opts.digits ? dim(`  (digits ${opts.digits})`) : dim("  (no digits: every input times out)")}\n`);
 
-  const printer = new TranscriptPrinter((line) => out(`${line}\n`), { steps: opts.trace });
+  const printer = new TranscriptPrinter((line) => out(`${line}\n`), { steps: opts.trace, fold: !opts.trace });
   const listener = (e: CallEvent) => {
     if (opts.json) {
       if (JSON_TYPES.has(e.type) || opts.trace) out(`${jsonLine(e)}\n`);
     } else printer.print(e);
   };
   const interaction = runtime.startCall(flow, { ani: opts.ani, dnis: opts.dnis, channel: new ScriptedCaller(clock, opts.digits ?? ""), listener });
+  let reason: string;
   try {
-    await interaction.done;
+    reason = (await interaction.done).reason;
   } finally {
+    printer.flush();
     await runtime.close();
     await crm?.close();
+  }
+  for (const u of fixtureLog?.unmatched ?? []) err(dim(`note: no fixture answered ${u}; the flow got a 404`) + "\n");
+  if (RUNAWAY_REASONS.has(reason)) {
+    err(`${red("ccflow:")} the call was stopped by a runaway limit (${reason}), not ended by the flow\n`);
+    return 3;
   }
   return 0;
 }
@@ -134,6 +197,7 @@ export function register(program: Command): void {
     .option("--dnis <number>", "number dialled", "+18005550100")
     .option("--digits <keys>", "what the caller presses: '1' or '1,,1234#' (commas separate inputs, empty = silence)")
     .option("--env <file>", "environment file (connectors, queues, agents, screen-pop rewrites)")
+    .option("--fixtures <file>", "answer HTTP from this YAML list of answers (as under a test scenario's http:) instead of the network")
     .option("--json", "one JSON object per event per line")
     .option("--trace", "also show each activity step and event-flow start")
     .option("--data <dir>", "data directory of the embedded CRM", process.env.CCFLOW_DATA ?? ".data")
