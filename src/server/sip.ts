@@ -73,7 +73,7 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
     call.onEnded = (reason) => {
       if (reason === "caller-hangup" && !session.ended) session.interaction.hangup();
     };
-    log("info", `SIP call ${call.callId.slice(0, 12)} from ${call.ani || "anonymous"} (${call.peer.address}) to ${call.dnis || "(no number)"}: ${call.offer.codec}, call ${session.interactionId.slice(0, 8)}`);
+    log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);
   };
 
   const server = new SipServer({

@@ -33,6 +33,8 @@ const STATIC: Record<number, G711Codec> = { 0: "PCMU", 8: "PCMA" };
 /** Reads an offer and picks the first G.711 codec the caller lists. */
 export function readOffer(text: string): MediaOffer {
   if (!/^v=0\r?\n/.test(text)) throw new SdpError(400, "SDP does not start with v=0");
+  const bad = text.split(/\r?\n/).findIndex((line) => line !== "" && !/^[a-z]=/.test(line));
+  if (bad >= 0) throw new SdpError(400, `SDP line ${bad + 1} is not type=value`);
   let sdp: SessionDescription;
   try {
     sdp = parse(text);

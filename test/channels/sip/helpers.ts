@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
+import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeG711 } from "../../../src/channels/media/g711.js";
@@ -115,8 +116,7 @@ export async function runSipp(scenario: string, o: { target: string; dnis: strin
 }
 
 /** The test's cue to the SIPp caller: an OPTIONS on its call, sent to its SIP port. */
-export async function cue(callId: string, sippPort: number): Promise<void> {
-  const s = createSocket("udp4");
+export async function cue(callId: string, sippPort: number, transport: "u1" | "t1" = "u1"): Promise<void> {
   const message = [
     `OPTIONS sip:caller@127.0.0.1:${sippPort} SIP/2.0`,
     `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKcue${Date.now()}`,
@@ -129,6 +129,16 @@ export async function cue(callId: string, sippPort: number): Promise<void> {
     "",
     "",
   ].join("\r\n");
+  if (transport === "t1") {
+    const c = connect(sippPort, "127.0.0.1");
+    await new Promise<void>((r) => c.once("connect", () => r()));
+    await new Promise<void>((r) => c.write(message.replace("SIP/2.0/UDP", "SIP/2.0/TCP"), () => r()));
+    // SIPp keeps the connection; ours ends with the test.
+    setTimeout(() => c.destroy(), 2000).unref();
+    c.on("error", () => undefined);
+    return;
+  }
+  const s = createSocket("udp4");
   await new Promise<void>((r) => s.send(message, sippPort, "127.0.0.1", () => r()));
   s.close();
 }

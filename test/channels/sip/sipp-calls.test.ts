@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Tts } from "../../../src/channels/media/tts.js";
 import type { CallEvent } from "../../../src/engine/events.js";
 import { FlowCatalog, type FlowFileSpec } from "../../../src/server/flows.js";
-import type { CallSession } from "../../../src/server/calls.js";
+import type { CallerMessage, CallSession } from "../../../src/server/calls.js";
 import { exampleFlowFile } from "../../../src/server/paths.js";
 import { hasShared, seedFlowPath } from "../../helpers/shared.js";
 import { eventually, startTestServer, type TestServer } from "../../server/helpers.js";
@@ -131,6 +131,39 @@ describe.skipIf(!runnable)("SIP calls from SIPp, answered by a simulated agent",
     expect(sipCalls(t).length).toBe(0);
   }, 120_000);
 
+  it("barge-in: 1 by RFC 4733 while the menu speaks stops the menu at once", async () => {
+    const recorder = await RtpRecorder.open();
+    const since = Date.now();
+    const sipp = await runSipp("caller-dtmf-rfc4733.xml", { target: `127.0.0.1:${sipPortOf(t)}`, dnis: EXAMPLE_NUMBER, ani: KNOWN_CALLER, rtpPort: recorder.port });
+    try {
+      const session = await nextCall(t, since);
+      // The menu's prompt is the first interruptible one; press 1 a second into it.
+      const menu = await new Promise<Extract<CallerMessage, { type: "play" }>>((resolve) => {
+        const off = session.subscribe((m) => {
+          if (m.type === "play" && m.interruptible) {
+            off();
+            resolve(m);
+          }
+        });
+      });
+      const spoken = () => session.events.filter((e) => e.type === "prompt" && e.text !== undefined).length;
+      await eventually(() => (recorder.spurts().length === spoken() && recorder.spurts().at(-1)!.packets.length >= 50) || undefined, "a second of the menu");
+      const callId = sipCalls(t)[0]!.callId;
+      await cue(callId, sipp.sipPort);
+      await eventually(() => session.events.some((e) => e.type === "input") || undefined, "the key taken");
+      const result = await sipp.done;
+      expect(result.code, result.output.slice(-3000)).toBe(0);
+      const heard = recorder.spurts().at(-1)!;
+      const full = await tts.render({ text: menu.text!, ...(menu.voice ? { voice: menu.voice } : {}) });
+      expect(heard.durationMs).toBeLessThan(((full.length / 8000) * 1000) / 2);
+      expect(session.events.find((e) => e.type === "input")).toMatchObject({ digits: "1" });
+      expect(session.events.some((e) => e.type === "queued")).toBe(true);
+    } finally {
+      sipp.kill();
+      recorder.close();
+    }
+  }, 120_000);
+
   it.skipIf(!hasShared)("the seed flow, unchanged: the same call with 1 by SIP INFO", async () => {
     const { session, heardBeforeKey } = await callWithDtmf("caller-dtmf-info.xml", SEED_NUMBER);
     expect(session.flow.source).toBe("seed");
@@ -169,15 +202,18 @@ describe.skipIf(!runnable)("SIP calls that end early", () => {
     await eventually(() => sipCalls(t).length === 0 || undefined, "no SIP call left");
   }, 60_000);
 
-  it("a caller who hangs up while queued: the contact ends (caller-hangup) and leaves the queue", async () => {
+  it.each([
+    ["UDP", "u1"],
+    ["TCP", "t1"],
+  ] as const)("a caller who hangs up while queued (over %s): the contact ends (caller-hangup) and leaves the queue", async (_name, transport) => {
     const recorder = await RtpRecorder.open();
     const since = Date.now();
-    const sipp = await runSipp("caller-hangs-up-queued.xml", { target: `127.0.0.1:${sipPortOf(t)}`, dnis: EXAMPLE_NUMBER, ani: KNOWN_CALLER, rtpPort: recorder.port });
+    const sipp = await runSipp("caller-hangs-up-queued.xml", { target: `127.0.0.1:${sipPortOf(t)}`, dnis: EXAMPLE_NUMBER, ani: KNOWN_CALLER, rtpPort: recorder.port, transport });
     try {
       const session = await nextCall(t, since);
       await menuListening(session);
       const callId = await eventually(() => sipCalls(t)[0]?.callId, "the SIP call's Call-ID");
-      await cue(callId, sipp.sipPort);
+      await cue(callId, sipp.sipPort, transport);
       await eventually(() => session.events.some((e) => e.type === "queued") || undefined, "queued");
       const result = await sipp.done;
       expect(result.code, result.output.slice(-3000)).toBe(0);
