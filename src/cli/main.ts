@@ -11,6 +11,7 @@ import { register as registerGraph } from "./commands/graph.js";
 import { register as registerServe } from "./commands/serve.js";
 import { register as registerCrm } from "./commands/crm.js";
 import { register as registerFaultProxy } from "./commands/fault-proxy.js";
+import { register as registerDiff } from "./commands/diff.js";
 import { packageVersion } from "../server/paths.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   registerServe(program);
   registerCrm(program);
   registerFaultProxy(program);
+  registerDiff(program);
   try {
     await program.parseAsync(argv);
     // Actions report failure through process.exitCode; keep it.
