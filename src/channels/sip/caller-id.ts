@@ -1,29 +1,25 @@
 /**
- * ANI and DNIS from an INVITE, checked at the edge.
+ * ANI and DNIS from an INVITE, checked at the edge by the shared rule (channels/caller-id.ts):
+ * `+` and digits, or a withheld number.
  *
- * ANI: P-Asserted-Identity (what a trusted trunk vouches for), else From. A caller id is what a
- * carrier delivers: `+` and digits, or a withheld number (`anonymous`, or none), which becomes "".
- * RFC 3966 visual separators (`-`, `.`, `(`, `)`) are dropped. Anything else is refused, since a
- * flow pastes the ANI into CRM queries.
- * DNIS: the Request-URI's user part (or a tel: number), the same way.
- *
- * Issue 12 adds a shared caller-id check for every edge (API, softphone, CLI); until it is on
- * main this is SIP's own, with the same rule, to be replaced by it.
+ * ANI: P-Asserted-Identity (what a trusted trunk vouches for), else From. DNIS: the Request-URI's
+ * user part (or a tel: number). What is SIP's own: RFC 3966 visual separators (`-`, `.`, `(`,
+ * `)`) in a number are dropped, and the words trunks put in place of a withheld number
+ * (`unknown`, `restricted`, `private`) mean `anonymous`.
  */
+import { checkCallerId } from "../caller-id.js";
 import { parseNameAddr, parseUri, type SipRequest } from "./message.js";
 
 export class CallerIdError extends Error {}
 
-const NUMBER = /^\+?[0-9]{1,20}$/;
-
-/** "" for a withheld number; the number otherwise; throws CallerIdError for anything else. */
+/** The checked number (`anonymous` or "" when withheld); throws CallerIdError naming the header. */
 export function checkCallerNumber(raw: string | undefined, what: string): string {
   if (raw === undefined) return "";
   const value = raw.trim();
-  if (value === "" || /^anonymous$/i.test(value) || /^(unknown|restricted|private)$/i.test(value)) return "";
-  const number = value.replace(/[-.()]/g, "");
-  if (!NUMBER.test(number)) throw new CallerIdError(`${what} "${value.slice(0, 40)}" is not a phone number (+ and digits)`);
-  return number;
+  const normalised = /^(unknown|restricted|private)$/i.test(value) ? "anonymous" : /^[+0-9().-]+$/.test(value) ? value.replace(/[-.()]/g, "") : value;
+  const check = checkCallerId(normalised);
+  if (!check.ok) throw new CallerIdError(`${what}: ${check.message}`);
+  return check.ani;
 }
 
 function userOf(headerValue: string | undefined): string | undefined {

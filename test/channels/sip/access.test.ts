@@ -54,8 +54,9 @@ describe("caller id at the edge", () => {
   });
 
   it("takes a withheld number as empty, and refuses a caller id that is not a number", () => {
-    expect(callerNumber(req("From: <sip:anonymous@anonymous.invalid>;tag=1"))).toBe("");
-    expect(() => callerNumber(req("From: <sip:1'%20OR%201=1@h>;tag=1"))).toThrow(/From "1' OR 1=1" is not a phone number/);
-    expect(() => checkCallerNumber("alice", "From")).toThrow(/not a phone number/);
+    expect(callerNumber(req("From: <sip:anonymous@anonymous.invalid>;tag=1"))).toBe("anonymous");
+    expect(callerNumber(req("From: <sip:restricted@h>;tag=1"))).toBe("anonymous");
+    expect(() => callerNumber(req("From: <sip:1'%20OR%201=1@h>;tag=1"))).toThrow(`From: caller id "1' OR 1=1" is not a number a carrier delivers`);
+    expect(() => checkCallerNumber("alice", "From")).toThrow(/not a number a carrier delivers/);
   });
 });

@@ -66,7 +66,7 @@ describe("malformed SIP", () => {
     ["broken SDP", () => request("INVITE", { body: "v=0\r\nthis is not sdp" }), 400, /SDP/],
     ["unknown codecs", () => request("INVITE", { body: sdp("9 111", "a=rtpmap:9 G722/8000\r\na=rtpmap:111 opus/48000/2\r\n") }), 488, /no common codec: offered G722, OPUS/],
     ["no SDP", () => request("INVITE"), 488, /no SDP offer/],
-    ["a caller id that is not a number", () => request("INVITE", { body: sdp(), from: "1'or'1" }), 400, /not a phone number/],
+    ["a caller id that is not a number", () => request("INVITE", { body: sdp(), from: "1'or'1" }), 400, /not a number a carrier delivers/],
     ["a BYE for no call", () => request("BYE", { toTag: "nope" }), 481, undefined],
     ["an INFO for no call", () => request("INFO", { toTag: "nope" }), 481, undefined],
     ["a method we do not take", () => request("REGISTER"), 405, undefined],
