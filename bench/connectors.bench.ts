@@ -12,7 +12,7 @@ import { Agent, request } from "undici";
 import type { ConnectorConfig } from "../src/connectors/config.js";
 import { createHttpGateway } from "../src/connectors/gateway.js";
 import type { HttpRequestSpec } from "../src/connectors/types.js";
-import { SystemClock } from "../src/engine/clock.js";
+import { SystemClock } from "../src/time/clock.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
 
 // Plain JS so the endpoint runs from source and from dist alike.

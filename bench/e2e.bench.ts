@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import { ScriptedCaller } from "../src/channels/scripted.js";
 import { resolveCredentials } from "../src/crm/index.js";
-import { VirtualClock } from "../src/engine/clock.js";
+import { VirtualClock } from "../src/time/clock.js";
 import type { CallEvent } from "../src/engine/events.js";
 import { parseEnvironment } from "../src/environment/load.js";
 import { parseFlowText } from "../src/flow/load.js";

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { ScriptedCaller } from "../src/channels/scripted.js";
-import { VirtualClock } from "../src/engine/clock.js";
+import { VirtualClock } from "../src/time/clock.js";
 import { parseFlowText } from "../src/flow/load.js";
 import { Runtime } from "../src/runtime/runtime.js";
 import { benchEnvironment, crmFixture } from "./engine.bench.js";

@@ -16,7 +16,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ScriptedCaller } from "../src/channels/scripted.js";
 import type { FixtureHandler } from "../src/connectors/transport.js";
-import { VirtualClock } from "../src/engine/clock.js";
+import { VirtualClock } from "../src/time/clock.js";
 import { parseEnvironment } from "../src/environment/load.js";
 import { parseFlowText } from "../src/flow/load.js";
 import type { FlowDefinition } from "../src/flow/types.js";

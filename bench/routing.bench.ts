@@ -15,7 +15,7 @@
  * have no one waiting and Available agents. That is the only steady state in which both picks
  * are real decisions: a queue with waiting contacts never has an Available agent.
  */
-import { SystemClock } from "../src/engine/clock.js";
+import { SystemClock } from "../src/time/clock.js";
 import { ContactCenter } from "../src/center/contact-center.js";
 import type { ContactRecord } from "../src/center/state.js";
 import type { ContactHandle } from "../src/center/types.js";

@@ -6,7 +6,7 @@ import type { CenterPort, ContactHandle } from "../center/types.js";
 import type { CallerChannel } from "../channels/types.js";
 import type { JsonPathMissMode } from "../connectors/jsonpath.js";
 import type { HttpGateway } from "../connectors/types.js";
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import type { CallEventInput } from "../engine/events.js";
 import type { Scope, Template } from "../expr/types.js";
 import type { ActivityDef, Diagnostic, FlowDefinition, VariableType } from "../flow/types.js";

@@ -17,7 +17,7 @@
  * complete operation of its own, whose output joins the end of the same delivery queue.
  */
 import { randomUUID } from "node:crypto";
-import { startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
+import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallAssociatedItem, CenterEvent, CenterEventListener, OfferCancelReason } from "./center-events.js";
 import { parseCenterConfig, type AgentConfig, type CenterConfig, type ParsedCenterConfig, type QueueConfig } from "./config.js";
 import { CenterError, failure } from "./errors.js";

@@ -6,7 +6,7 @@
  * Available again after `readyAfterSeconds`. They use only the public agent-side calls, exactly
  * as a person at the desktop would.
  */
-import { startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
+import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CenterEvent } from "./center-events.js";
 import type { AgentConfig, SimulatedAgentConfig } from "./config.js";
 import { simulatedAgentConfigSchema } from "./config.js";

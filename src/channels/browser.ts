@@ -8,7 +8,7 @@
  * The channel knows nothing of sockets: it hands every message to `send` and the server fans it
  * out to the caller's sockets (and keeps the current prompt for a socket that joins late).
  */
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import type { CallerChannel, CollectOptions, CollectResult, PlayOptions, PlayResult, Prompt } from "./types.js";
 
 /** Speaking time per character of TTS text, ms (about 150 words a minute). */

@@ -4,7 +4,7 @@
  * flow asks for input the caller answers with the next scripted entry, or stays silent when the
  * script has none left (the activity then times out).
  */
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import type { CallerChannel, CollectOptions, CollectResult, Prompt, PlayOptions, PlayResult } from "./types.js";
 
 /** Speaking time per character of TTS text, ms (about 150 words a minute). */

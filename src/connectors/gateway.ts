@@ -11,8 +11,8 @@
  * - Any HTTP status resolves; a timeout, a transport failure, a refused token or a bad
  *   configuration rejects with HttpFailure. No secret reaches a result, an error or a log.
  */
-import { whenAborted } from "../engine/abort.js";
-import { SystemClock, startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
+import { whenAborted } from "../time/abort.js";
+import { SystemClock, startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import { HttpFailure, type HttpFailureKind, type HttpGateway, type HttpRequestSpec, type HttpResult } from "./types.js";
 import type { ConnectorConfig } from "./config.js";
 import { encodeIllegalUrlCharacters, encodeQueryComponent } from "./escaping.js";

@@ -10,7 +10,7 @@
  * - Failures name the connector and the endpoint's error (`invalid_client: AADSTS7000215: ...`),
  *   never the secret.
  */
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import type { ConnectorConfig } from "./config.js";
 import { type ConnectorLogger, Redactor } from "./redact.js";
 import { type Transport, TransportError } from "./transport.js";

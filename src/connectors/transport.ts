@@ -8,7 +8,7 @@
  * clock itself (`clock.sleep(...)`), which a VirtualClock must be free to advance.
  */
 import { Agent, type Dispatcher } from "undici";
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 
 export interface TransportRequest {
   url: string;

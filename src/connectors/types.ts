@@ -2,7 +2,7 @@
  * The contract between the http-request-v2 activity and the connector layer that performs the
  * request (auth, deadline, retries, connection pools).
  */
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 
 export interface HttpRequestSpec {
   /** Activity name, for messages. */

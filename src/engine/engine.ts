@@ -9,7 +9,7 @@ import type { CenterPort } from "../center/types.js";
 import type { HttpGateway } from "../connectors/types.js";
 import type { FlowDefinition } from "../flow/types.js";
 import { validateFlow, type BindingCheck } from "../flow/validate.js";
-import { SystemClock, type Clock } from "./clock.js";
+import { SystemClock, type Clock } from "../time/clock.js";
 import { DEFAULT_LIMITS, Interaction, type CallOptions, type EngineLimits, type InteractionDeps } from "./interaction.js";
 import { templateFor } from "./template-cache.js";
 

@@ -5,7 +5,7 @@
  * when the scenario loads one; otherwise they are recorded and the scenario fails, because a
  * silently invented answer would test nothing.
  */
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import { networkError, type FixtureHandler, type FixtureRequest, type FixtureResponse } from "../connectors/transport.js";
 import { matchPath, requestTarget } from "./match.js";
 import type { HttpFixture } from "./schema.js";

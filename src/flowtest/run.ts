@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import type { ScriptedInput } from "../channels/scripted.js";
 import { ScriptedCaller } from "../channels/scripted.js";
 import type { FixtureRequest, FixtureResponse } from "../connectors/transport.js";
-import { VirtualClock, type Clock } from "../engine/clock.js";
+import { VirtualClock, type Clock } from "../time/clock.js";
 import type { CallEvent, HttpEvent } from "../engine/events.js";
 import { MASK } from "../engine/variables.js";
 import { formatZodIssues, loadEnvironmentFile } from "../environment/load.js";

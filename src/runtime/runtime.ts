@@ -15,7 +15,7 @@ import { loadConnectors, type ConnectorConfig } from "../connectors/config.js";
 import { createHttpGateway, type ConnectorHttpGateway } from "../connectors/gateway.js";
 import type { ConnectorLogger } from "../connectors/redact.js";
 import type { FixtureHandler } from "../connectors/transport.js";
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import { Engine } from "../engine/engine.js";
 import type { CallOptions, EngineLimits, Interaction } from "../engine/interaction.js";
 import { evaluateSchedule } from "../environment/business-hours.js";

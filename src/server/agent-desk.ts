@@ -11,7 +11,7 @@
  */
 import type { AgentSnapshot, CallAssociatedItem, ContactCenter, OfferEvent } from "../center/index.js";
 import type { ScreenPopRecord } from "../center/state.js";
-import { startTimer, type Clock, type ClockTimer } from "../engine/clock.js";
+import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallRegistry } from "./calls.js";
 
 export interface DeskOffer {

@@ -5,7 +5,7 @@
  * supervisor can still read it.
  */
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import type { CallEvent, EndedEvent } from "../engine/events.js";
 import type { Interaction } from "../engine/interaction.js";
 import type { Runtime } from "../runtime/runtime.js";

@@ -1,6 +1,6 @@
 /** What the API's routes work with, assembled once the server knows its own addresses. */
 import type { AgentSnapshot, ContactCenter } from "../center/index.js";
-import type { Clock } from "../engine/clock.js";
+import type { Clock } from "../time/clock.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { AgentDesk } from "./agent-desk.js";

@@ -5,8 +5,8 @@
  */
 import { basename } from "node:path";
 import { createRegistry } from "../activities/index.js";
-import { readFlowFile } from "../cli/flow-file.js";
-import { formatDiagnostic } from "../cli/format.js";
+import { readFlowFile } from "../flow/read-file.js";
+import { diagnosticText } from "../flow/diagnostic-text.js";
 import type { FlowDefinition } from "../flow/types.js";
 import { validateFlow } from "../flow/validate.js";
 
@@ -65,7 +65,7 @@ export class FlowCatalog {
       if (read.flow) diagnostics.push(...validateFlow(read.flow, registry));
       const errors = diagnostics.filter((d) => d.severity === "error");
       if (!read.flow || errors.length > 0) {
-        problems.push(`${spec.file}: ${errors.length} error${errors.length === 1 ? "" : "s"}:`, ...errors.map((d) => formatDiagnostic(d)));
+        problems.push(`${spec.file}: ${errors.length} error${errors.length === 1 ? "" : "s"}:`, ...errors.map((d) => diagnosticText(d)));
         continue;
       }
       const description = describe(read.flow);

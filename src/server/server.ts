@@ -15,7 +15,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import http from "node:http";
 import https from "node:https";
 import { centerSettingsSchema } from "../center/config.js";
-import { SystemClock, type Clock } from "../engine/clock.js";
+import { SystemClock, type Clock } from "../time/clock.js";
 import type { EngineLimits } from "../engine/interaction.js";
 import type { Environment } from "../environment/schema.js";
 import { Runtime, SIMULATED_AGENT_ID, type EmbeddedCrmBinding } from "../runtime/runtime.js";

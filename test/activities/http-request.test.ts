@@ -9,7 +9,7 @@ import { ActivityError } from "../../src/activities/types.js";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
 import { createHttpGateway, type ConnectorHttpGateway } from "../../src/connectors/gateway.js";
 import { networkError } from "../../src/connectors/transport.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import type { Diagnostic, FlowDefinition, VariableType } from "../../src/flow/types.js";
 import { startFixture, type Fixture } from "../connectors/helpers/fixture-server.js";
 import { activityDef, fakeContext, FakeVariables } from "./helpers/http-fake-context.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import parseActivity from "../../src/activities/parse-activity.js";
 import { ActivityError } from "../../src/activities/types.js";
 import { createHttpGateway } from "../../src/connectors/gateway.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import type { FlowDefinition, VariableType } from "../../src/flow/types.js";
 import { activityDef, fakeContext, FakeVariables } from "./helpers/http-fake-context.js";
 

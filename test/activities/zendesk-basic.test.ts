@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import httpRequest from "../../src/activities/http-request.js";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
 import { createHttpGateway } from "../../src/connectors/gateway.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import type { VariableType } from "../../src/flow/types.js";
 import { startFixture, type Fixture } from "../connectors/helpers/fixture-server.js";
 import { fakeContext, FakeVariables } from "./helpers/http-fake-context.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CenterConfigError, parseCenterConfig } from "../../src/center/config.js";
 import { ContactCenter } from "../../src/center/contact-center.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 
 function problems(raw: unknown): string[] {
   try {

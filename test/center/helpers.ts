@@ -1,5 +1,5 @@
 /** Fakes and set-up shared by the center tests: contacts that record what the center tells them. */
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import type { CenterEvent } from "../../src/center/center-events.js";
 import { ContactCenter, type ContactCenterOptions } from "../../src/center/contact-center.js";
 import type { CenterNotice, ContactHandle } from "../../src/center/types.js";

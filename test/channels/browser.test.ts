@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BrowserChannel, type ChannelMessage } from "../../src/channels/browser.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 
 function setup(msPerChar = 10) {
   const clock = new VirtualClock({ autoAdvance: false });

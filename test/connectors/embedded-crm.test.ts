@@ -15,7 +15,7 @@ import { loadConnectors, type ConnectorConfig } from "../../src/connectors/confi
 import { createHttpGateway } from "../../src/connectors/gateway.js";
 import { HttpFailure } from "../../src/connectors/types.js";
 import { DEV_CREDENTIALS, DEV_ORGANIZATION, SEED_RECORDS, startCrmServer, type CrmServer } from "../../src/crm/index.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { Engine } from "../../src/engine/engine.js";
 import { parseFlowText } from "../../src/flow/load.js";
 import { FakeCenter, Recorder } from "../helpers/fakes.js";

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
 import { createHttpGateway } from "../../src/connectors/gateway.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { Engine } from "../../src/engine/engine.js";
 import { parseFlowText } from "../../src/flow/load.js";
 import { FakeCenter, Recorder } from "../helpers/fakes.js";

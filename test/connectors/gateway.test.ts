@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
 import { createHttpGateway, type ConnectorHttpGateway } from "../../src/connectors/gateway.js";
 import { HttpFailure, type HttpRequestSpec } from "../../src/connectors/types.js";
-import { SystemClock, VirtualClock } from "../../src/engine/clock.js";
+import { SystemClock, VirtualClock } from "../../src/time/clock.js";
 import { capturingLogger } from "./helpers/capture.js";
 import { startFixture, type Fixture } from "./helpers/fixture-server.js";
 

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUndiciTransport, TransportError, type TransportRequest } from "../../src/connectors/transport.js";
-import { SystemClock } from "../../src/engine/clock.js";
+import { SystemClock } from "../../src/time/clock.js";
 
 let server: Server;
 let base = "";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine/engine.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import type { FlowDefinition } from "../../src/flow/types.js";
 import { buildFlow, tts } from "../helpers/flow-builder.js";

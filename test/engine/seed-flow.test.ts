@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFlowText } from "../../src/flow/load.js";
 import { Engine } from "../../src/engine/engine.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import { FakeCenter, FakeHttp, Recorder, type Route } from "../helpers/fakes.js";
 import { hasShared, readShared, seedFlowPath } from "../helpers/shared.js";

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import { networkError, type FixtureHandler } from "../../src/connectors/transport.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { parseEnvironment } from "../../src/environment/load.js";
 import { Runtime } from "../../src/runtime/runtime.js";
 import { buildFlow, tts } from "../helpers/flow-builder.js";

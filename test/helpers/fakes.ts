@@ -4,7 +4,7 @@
  */
 import type { AgentInfo, CenterPort, ContactHandle, QueueRequest, ScreenPopRequest } from "../../src/center/types.js";
 import { HttpFailure, type HttpGateway, type HttpRequestSpec, type HttpResult } from "../../src/connectors/types.js";
-import type { Clock } from "../../src/engine/clock.js";
+import type { Clock } from "../../src/time/clock.js";
 import type { CallEvent } from "../../src/engine/events.js";
 
 export class FakeCenter implements CenterPort {

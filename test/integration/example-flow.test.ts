@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import { DEV_ORGANIZATION } from "../../src/crm/index.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { emptyEnvironment } from "../../src/environment/load.js";
 import { parseFlowText } from "../../src/flow/load.js";
 import type { FlowDefinition } from "../../src/flow/types.js";

@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { parseEnvironment } from "../../src/environment/load.js";
 import { parseFlowText } from "../../src/flow/load.js";
 import type { FlowDefinition } from "../../src/flow/types.js";

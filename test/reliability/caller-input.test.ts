@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkCallerId } from "../../src/channels/caller-id.js";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import { DEV_CREDENTIALS } from "../../src/crm/config.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import type { CallEvent } from "../../src/engine/events.js";
 import { emptyEnvironment } from "../../src/environment/load.js";
 import { startFaultProxy, type FaultProxy, type ProxyEvent } from "../../src/fault-proxy/proxy.js";

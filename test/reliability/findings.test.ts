@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../../src/activities/index.js";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { Engine } from "../../src/engine/engine.js";
 import { ExprError, parseTemplate } from "../../src/expr/index.js";
 import { parseFlowText } from "../../src/flow/load.js";

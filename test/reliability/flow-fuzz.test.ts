@@ -23,7 +23,7 @@ import { createRegistry } from "../../src/activities/index.js";
 import type { CenterPort, ContactHandle, QueueRequest } from "../../src/center/types.js";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import { main } from "../../src/cli/main.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { Engine } from "../../src/engine/engine.js";
 import type { EndedEvent } from "../../src/engine/events.js";
 import type { Interaction } from "../../src/engine/interaction.js";

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import type { CallEvent, EndedEvent } from "../../src/engine/events.js";
 import type { Interaction } from "../../src/engine/interaction.js";
 import { parseEnvironment } from "../../src/environment/load.js";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { emptyEnvironment, parseEnvironment } from "../../src/environment/load.js";
 import { Runtime, RuntimeConfigError } from "../../src/runtime/runtime.js";
 import { buildFlow, tts } from "../helpers/flow-builder.js";

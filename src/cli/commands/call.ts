@@ -6,7 +6,7 @@
  * flow uses with a simulated agent who answers, and says what it bound.
  */
 import type { Command } from "commander";
-import { VirtualClock } from "../../engine/clock.js";
+import { VirtualClock } from "../../time/clock.js";
 import type { CallEvent } from "../../engine/events.js";
 import { checkCallerId } from "../../channels/caller-id.js";
 import { ScriptedCaller } from "../../channels/scripted.js";
@@ -16,7 +16,8 @@ import { Runtime, RuntimeConfigError } from "../../runtime/runtime.js";
 import { startEmbeddedCrm, type EmbeddedCrm } from "../../runtime/embedded-crm.js";
 import { collectReferences, validateFlow } from "../../flow/validate.js";
 import { createRegistry } from "../../activities/index.js";
-import { readFlowFile, readLibrary } from "../flow-file.js";
+import { readLibrary } from "../../environment/flow-library.js";
+import { readFlowFile } from "../../flow/read-file.js";
 import { createScenarioFixtures, type FixtureLog } from "../../flowtest/fixtures.js";
 import { loadFixturesFile } from "../../flowtest/fixtures-file.js";
 import type { FixtureHandler, FixtureRequest, FixtureResponse } from "../../connectors/transport.js";

@@ -15,7 +15,7 @@ import { ConnectorConfigError, findConnector, loadConnectors, type ConnectorConf
 import { createHttpGateway } from "../../connectors/gateway.js";
 import type { Transport } from "../../connectors/transport.js";
 import { HttpFailure } from "../../connectors/types.js";
-import { SystemClock } from "../../engine/clock.js";
+import { SystemClock } from "../../time/clock.js";
 
 export const DEFAULT_ENV_FILE = "ccflow.env.yaml";
 

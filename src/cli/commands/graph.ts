@@ -11,7 +11,7 @@ import type { FlowCoverage } from "../../flowtest/coverage.js";
 import { renderFlowMermaid } from "../../graph/mermaid.js";
 import { svgToPng } from "../../graph/png.js";
 import { renderFlowSvg } from "../../graph/svg.js";
-import { readFlowFile } from "../flow-file.js";
+import { readFlowFile } from "../../flow/read-file.js";
 
 interface GraphOptions {
   out?: string;

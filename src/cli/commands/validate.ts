@@ -13,7 +13,7 @@ import { loadEnvironmentFile } from "../../environment/load.js";
 import { previewServeBindings } from "../../environment/serve-bindings.js";
 import type { FlowDefinition } from "../../flow/types.js";
 import { applyLintConfig, lintCodes, lintFlow, type LintConfig } from "../../flow/lint/index.js";
-import { readFlowFile } from "../flow-file.js";
+import { readFlowFile } from "../../flow/read-file.js";
 import { bold, dim, formatDiagnostic, green, red, yellow } from "../format.js";
 
 interface FileReport {

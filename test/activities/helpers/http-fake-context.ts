@@ -6,7 +6,7 @@
  */
 import { ActivityError, type ActivityContext, type VariableStore } from "../../../src/activities/types.js";
 import type { HttpGateway } from "../../../src/connectors/types.js";
-import type { Clock } from "../../../src/engine/clock.js";
+import type { Clock } from "../../../src/time/clock.js";
 import type { CallEventInput } from "../../../src/engine/events.js";
 import type { RenderOptions, Scope, Template } from "../../../src/expr/types.js";
 import { parseTemplate } from "../../../src/expr/index.js";

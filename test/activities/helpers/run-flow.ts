@@ -5,7 +5,7 @@
 import { ContactCenter } from "../../../src/center/contact-center.js";
 import { ScriptedCaller, type ScriptedInput } from "../../../src/channels/scripted.js";
 import type { ActivityEnvironment } from "../../../src/activities/types.js";
-import { VirtualClock } from "../../../src/engine/clock.js";
+import { VirtualClock } from "../../../src/time/clock.js";
 import { Engine } from "../../../src/engine/engine.js";
 import type { FlowDefinition } from "../../../src/flow/types.js";
 import { FakeHttp, Recorder } from "../../helpers/fakes.js";

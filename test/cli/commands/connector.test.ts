@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { isDataverse, readConnectors, testConnector } from "../../../src/cli/commands/connector.js";
 import { main } from "../../../src/cli/main.js";
-import { SystemClock } from "../../../src/engine/clock.js";
+import { SystemClock } from "../../../src/time/clock.js";
 import { startFixture, type Fixture } from "../../connectors/helpers/fixture-server.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ccflow-connector-cli-"));

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { type CryptoKey, SignJWT, generateKeyPair, jwtVerify } from "jose";
-import type { Clock } from "../../../src/engine/clock.js";
+import type { Clock } from "../../../src/time/clock.js";
 
 export const TENANT = "7e4c1f2a-0d3b-4a7e-9f51-2c6b8d9e0a13";
 

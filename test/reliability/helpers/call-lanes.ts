@@ -9,7 +9,7 @@
  */
 import { ScriptedCaller } from "../../../src/channels/scripted.js";
 import type { ConnectorLogger } from "../../../src/connectors/redact.js";
-import { VirtualClock } from "../../../src/engine/clock.js";
+import { VirtualClock } from "../../../src/time/clock.js";
 import type { CallEvent } from "../../../src/engine/events.js";
 import type { Environment } from "../../../src/environment/schema.js";
 import type { FlowDefinition } from "../../../src/flow/types.js";

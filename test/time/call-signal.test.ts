@@ -5,9 +5,9 @@
 import { once, EventEmitter } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { whenAborted } from "../../src/engine/abort.js";
-import { CallSignal, toAbortSignal } from "../../src/engine/call-signal.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { whenAborted } from "../../src/time/abort.js";
+import { CallSignal, toAbortSignal } from "../../src/time/call-signal.js";
+import { VirtualClock } from "../../src/time/clock.js";
 
 describe("CallSignal", () => {
   it("tells listeners once, with the reason, and throwIfAborted throws it", () => {

@@ -3,7 +3,7 @@
  * ones never fire, and the clock does not jump ahead while real work (a socket) is in flight.
  */
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 
 describe("VirtualClock", () => {
   it("fires timers in time order, creation order breaking ties, when advanced by hand", async () => {
@@ -72,7 +72,7 @@ describe("VirtualClock", () => {
 
 describe("startTimer", () => {
   it("fires once on a virtual clock, never after cancel, and a late cancel changes nothing", async () => {
-    const { startTimer } = await import("../../src/engine/clock.js");
+    const { startTimer } = await import("../../src/time/clock.js");
     const clock = new VirtualClock({ autoAdvance: false, start: 0 });
     const fired: string[] = [];
     const a = startTimer(clock, 10, () => fired.push("a"));
