@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../../src/activities/index.js";
 import { validateFiles } from "../../src/cli/commands/validate.js";
-import { readFlowFile } from "../../src/cli/flow-file.js";
+import { readFlowFile } from "../../src/flow/read-file.js";
 import { allActivities } from "../../src/flow/validate.js";
 import { hasShared, seedFlowPath, sharedDir } from "../helpers/shared.js";
 
