@@ -14,6 +14,7 @@ import { TokenService } from "./auth/tokens.js";
 import { apiHostVariants, DEFAULT_LIMITS, DEV_ORGANIZATION, normalizeResource, resolveCredentials, type CrmLimits } from "./config.js";
 import { clearCrmData, ensureSystemUsers, loadDemoData, type DemoSummary } from "./demo-data.js";
 import type { Schema } from "./schema/schema.js";
+import { PostgresCrmStore } from "./store/postgres-store.js";
 import { SqliteCrmStore } from "./store/sqlite-store.js";
 import type { CrmStore } from "./store/types.js";
 import { FaultInjector } from "./web-api/faults.js";
@@ -35,6 +36,11 @@ export interface CrmOptions {
   tokenLifetimeSeconds?: number;
   /** False turns the phone substring index off for queries (only to measure the scan baseline). */
   substringIndex?: boolean;
+  /**
+   * `postgresql://…`: keep the rows in this PostgreSQL database instead of `crm.sqlite` in the data
+   * directory (nodes of a cluster share it). Keys and certificates stay in the data directory.
+   */
+  postgresUrl?: string;
 }
 
 export interface CrmConfig {
@@ -159,6 +165,7 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
 }
 
 async function openStore(options: CrmOptions, now: () => number): Promise<CrmStore> {
+  if (options.postgresUrl) return PostgresCrmStore.open({ url: options.postgresUrl, now, substringIndex: options.substringIndex !== false });
   return new SqliteCrmStore({ file: path.join(options.dataDir, "crm.sqlite"), now, substringIndex: options.substringIndex !== false });
 }
 

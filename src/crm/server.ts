@@ -27,6 +27,8 @@ export interface CrmServerOptions {
   tokenLifetimeSeconds?: number;
   /** False turns the phone substring index off for queries (only to measure the scan baseline). */
   substringIndex?: boolean;
+  /** Keep the rows in this PostgreSQL database instead of the data directory's SQLite file. */
+  postgresUrl?: string;
 }
 
 export interface CrmServer {
@@ -56,6 +58,7 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
     ...(options.env ? { env: options.env } : {}),
     ...(options.tokenLifetimeSeconds ? { tokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
     ...(options.substringIndex === false ? { substringIndex: false } : {}),
+    ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}),
   });
   const host = options.host ?? "127.0.0.1";
   const tlsNames = certificateHostnames((options.orgUrls ?? []).flatMap((u) => apiHostVariants(u)));

@@ -20,9 +20,9 @@ export interface EmbeddedCrmParts {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedCrm(options: { dataDir: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean; log?: HostLog }): Promise<EmbeddedCrmParts> {
+export async function startEmbeddedCrm(options: { dataDir: string; postgresUrl?: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean; log?: HostLog }): Promise<EmbeddedCrmParts> {
   const env = options.env ?? process.env;
-  const crm = await createCrm({ dataDir: options.dataDir, orgUrls: options.orgUrls, env, ...(options.log ? { logger: loggerFor(options.log) } : {}) });
+  const crm = await createCrm({ dataDir: options.dataDir, orgUrls: options.orgUrls, env, ...(options.log ? { logger: loggerFor(options.log) } : {}), ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) });
   try {
     const credentials = resolveCredentials(env);
     const tls = options.https ? ensureTls(options.dataDir, certificateHostnames(options.orgUrls.flatMap((u) => apiHostVariants(u)))) : undefined;

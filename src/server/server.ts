@@ -50,6 +50,8 @@ export interface ServeOptions {
   flows: FlowCatalog;
   /** Where the embedded CRM keeps its SQLite file and keys. */
   dataDir: string;
+  /** `postgresql://…`: the embedded CRM keeps its rows in this PostgreSQL database instead (keys stay in dataDir). */
+  postgresUrl?: string;
   /** HTTP port (UI, API, CRM); 0 picks a free one. Default 8080. */
   port?: number;
   /** HTTPS port (the same routes, for clients that insist on TLS); 0 picks one; false for none. Default 8443. */
@@ -175,7 +177,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const useCrm = options.embeddedCrm ?? env.crm.embedded;
 
   const httpsPort = options.httpsPort ?? 8443;
-  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, orgUrls: env.crm.orgUrls, https: httpsPort !== false, log, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
+  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), orgUrls: env.crm.orgUrls, https: httpsPort !== false, log, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
   const closers: Array<() => Promise<void> | void> = [];
   const processEnv = options.processEnv ?? process.env;
   let identity: IdentityService | undefined;

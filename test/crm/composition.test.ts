@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DEV_CREDENTIALS } from "../../src/crm/config.js";
 import { createCrm, registerCrmRoutes, startCrmServer } from "../../src/crm/index.js";
 import { getToken } from "./helpers.js";
+import { storeOptions } from "./stores.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -22,7 +23,8 @@ function tempDir(): string {
 
 describe("composing the CRM", () => {
   it("mounts next to other routes on one fastify instance without changing how they parse bodies", async () => {
-    const crm = await createCrm({ dataDir: tempDir() });
+    const store = await storeOptions();
+    const crm = await createCrm({ dataDir: tempDir(), ...store.options });
     const app = Fastify();
     app.post("/echo", async (request) => ({ received: request.body }));
     registerCrmRoutes(app, crm);
@@ -47,12 +49,14 @@ describe("composing the CRM", () => {
     } finally {
       await app.close();
       await crm.close();
+      await store.drop();
     }
   });
 
   it("creates its own CA and HTTPS certificate at first start, keeps them after, and serves HTTPS with it", async () => {
     const dataDir = tempDir();
-    const first = await startCrmServer({ dataDir, port: 0, httpsPort: 0, env: {}, orgUrls: ["https://org734cd33d.crm.dynamics.com"] });
+    const store = await storeOptions();
+    const first = await startCrmServer({ dataDir, ...store.options, port: 0, httpsPort: 0, env: {}, orgUrls: ["https://org734cd33d.crm.dynamics.com"] });
     const caPem = readFileSync(first.caPath, "utf8");
     expect(first.caPath).toBe(path.join(dataDir, "tls", "ca.pem"));
     expect(statSync(path.join(dataDir, "tls", "ca-key.pem")).mode & 0o077).toBe(0);
@@ -69,9 +73,10 @@ describe("composing the CRM", () => {
     await agent.close();
     await first.close();
 
-    const second = await startCrmServer({ dataDir, port: 0, httpsPort: 0, env: {}, orgUrls: ["https://org734cd33d.crm.dynamics.com"] });
+    const second = await startCrmServer({ dataDir, ...store.options, port: 0, httpsPort: 0, env: {}, orgUrls: ["https://org734cd33d.crm.dynamics.com"] });
     expect(readFileSync(second.caPath, "utf8")).toBe(caPem);
     await second.close();
+    await store.drop();
   });
 
   it("takes its credentials from CCFLOW_* variables and never prints an overriding secret", async () => {
@@ -86,7 +91,8 @@ describe("composing the CRM", () => {
       },
     };
     const env = { CCFLOW_TENANT_ID: "11111111-1111-4111-8111-111111111111", CCFLOW_CLIENT_ID: "22222222-2222-4222-8222-222222222222", CCFLOW_CLIENT_SECRET: "s3cret-from-env" };
-    const server = await startCrmServer({ dataDir: tempDir(), port: 0, httpsPort: 0, env, logger: logger as never });
+    const store = await storeOptions();
+    const server = await startCrmServer({ dataDir: tempDir(), ...store.options, port: 0, httpsPort: 0, env, logger: logger as never });
     try {
       expect(lines.join("\n")).toContain("tenant id 11111111-1111-4111-8111-111111111111, client id 22222222-2222-4222-8222-222222222222");
       expect(lines.join("\n")).not.toContain("s3cret-from-env");
@@ -101,6 +107,7 @@ describe("composing the CRM", () => {
       expect(stored).toContain("scrypt$");
     } finally {
       await server.close();
+      await store.drop();
     }
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DEV_CREDENTIALS } from "../../src/crm/config.js";
 import { startCrmServer, type CrmServer, type CrmServerOptions } from "../../src/crm/server.js";
+import { storeOptions } from "./stores.js";
 
 export interface TestCrm extends CrmServer {
   dataDir: string;
@@ -26,9 +27,11 @@ export async function getToken(baseUrl: string, resource = baseUrl, secret: stri
   });
 }
 
+/** A CRM on the store under test (stores.ts): SQLite in the data directory, or a fresh PostgreSQL database. */
 export async function startTestCrm(options: Partial<CrmServerOptions> = {}): Promise<TestCrm> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "ccflow-crm-test-"));
-  const server = await startCrmServer({ port: 0, httpsPort: 0, env: {}, ...options, dataDir });
+  const store = options.postgresUrl ? { options: {}, drop: async () => undefined } : await storeOptions();
+  const server = await startCrmServer({ port: 0, httpsPort: 0, env: {}, ...store.options, ...options, dataDir });
   const response = await getToken(server.httpUrl);
   if (!response.ok) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
   const token = ((await response.json()) as { access_token: string }).access_token;
@@ -44,6 +47,7 @@ export async function startTestCrm(options: Partial<CrmServerOptions> = {}): Pro
     },
     async stop() {
       await server.close();
+      await store.drop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

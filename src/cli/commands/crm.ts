@@ -1,5 +1,5 @@
 /**
- * `ccflow crm seed [--data <dir>] [--contacts N]`: reloads the embedded CRM's demo data, and with
+ * `ccflow crm seed [--data <dir>] [--postgres <url>] [--contacts N]`: reloads the embedded CRM's demo data, and with
  * --contacts adds a large, realistic generated set (progress on stderr).
  */
 import type { Command } from "commander";
@@ -7,6 +7,7 @@ import { defaultDataDir } from "../../crm/config.js";
 import { createCrm, reloadDemoData } from "../../crm/crm.js";
 import { generateContacts } from "../../crm/demo-data.js";
 import { SqliteCrmStore } from "../../crm/store/sqlite-store.js";
+import { parsePostgresUrl } from "../postgres-url.js";
 
 const MAX_CONTACTS = 10_000_000;
 
@@ -40,7 +41,8 @@ export function register(program: Command): void {
     .description("reload the demo data (contacts, accounts, cases); --contacts adds a large generated set")
     .option("--data <dir>", "data directory (default: $CCFLOW_DATA or ./.data)")
     .option("--contacts <n>", "also generate this many contacts, with cases for about a third of them")
-    .action(async (opts: { data?: string; contacts?: string }) => {
+    .option("--postgres <url>", "seed the CRM kept in this PostgreSQL database (as `ccflow serve --postgres` uses it)")
+    .action(async (opts: { data?: string; contacts?: string; postgres?: string }) => {
       let count = 0;
       if (opts.contacts !== undefined) {
         count = Number(opts.contacts.replace(/_/g, ""));
@@ -53,7 +55,8 @@ export function register(program: Command): void {
       const dataDir = opts.data ?? defaultDataDir();
       let instance;
       try {
-        instance = await createCrm({ dataDir, demoData: false });
+        const postgresUrl = opts.postgres === undefined ? undefined : parsePostgresUrl(opts.postgres);
+        instance = await createCrm({ dataDir, demoData: false, ...(postgresUrl ? { postgresUrl } : {}) });
         const started = Date.now();
         const summary = await reloadDemoData(instance);
         process.stdout.write(

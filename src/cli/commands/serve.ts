@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { defaultDataDir } from "../../crm/config.js";
+import { parsePostgresUrl } from "../postgres-url.js";
 import { emptyEnvironment, loadEnvironmentFile } from "../../environment/load.js";
 import type { Environment } from "../../environment/schema.js";
 import { RuntimeConfigError } from "../../runtime/runtime.js";
@@ -28,6 +29,7 @@ interface ServeFlags {
   crm: boolean;
   sipPort?: string;
   sip: boolean;
+  postgres?: string;
 }
 
 function parsePort(value: string, flag: string): number {
@@ -140,6 +142,7 @@ export function register(program: Command): void {
     .option("--no-crm", "do not start the embedded CRM")
     .option("--sip-port <port>", "SIP port, UDP and TCP (default 5060; a free one when --port is 0)")
     .option("--no-sip", "do not take SIP calls")
+    .option("--postgres <url>", "keep the embedded CRM's rows in this PostgreSQL database (postgresql://user:password@host:port/db) instead of the data directory's SQLite file")
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       let server: RunningServer;
@@ -149,6 +152,7 @@ export function register(program: Command): void {
         const httpsPort = flags.https ? parsePort(flags.httpsPort, "--https-port") : false;
         // Tests and scripts that ask for any free HTTP port get any free SIP port too.
         const sipPort = !flags.sip ? false : flags.sipPort !== undefined ? parsePort(flags.sipPort, "--sip-port") : port === 0 ? 0 : 5060;
+        const postgresUrl = flags.postgres === undefined ? undefined : parsePostgresUrl(flags.postgres);
         envFile = flags.env ?? (existsSync(defaultEnvironmentFile) ? defaultEnvironmentFile : undefined);
         const environment = await loadEnvironment(flags.env);
         const flows = await FlowCatalog.load(flowSpecs(flags.flow));
@@ -156,6 +160,7 @@ export function register(program: Command): void {
           environment,
           flows,
           dataDir: resolve(flags.data ?? defaultDataDir()),
+          ...(postgresUrl ? { postgresUrl } : {}),
           port,
           httpsPort,
           host: flags.host,
