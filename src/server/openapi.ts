@@ -86,6 +86,13 @@ export function buildOpenApi(version = "0.0.0"): Json {
     ],
     paths: {
       "/api/openapi.json": { get: { tags: ["info"], summary: "This document", responses: { "200": json({ type: "object" }) } } },
+      "/metrics": {
+        get: {
+          tags: ["supervisor"],
+          summary: "Figures in the Prometheus text format: contacts, queues, agents, connector and CRM latency, process (docs/observability.md)",
+          responses: { "200": { description: "Prometheus text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } } },
+        },
+      },
       "/api/session": {
         get: {
           tags: ["sign-in"],

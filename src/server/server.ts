@@ -28,7 +28,11 @@ import { startEmbeddedCrm } from "./embedded-crm.js";
 import { toErrorResponse } from "./errors.js";
 import type { FlowCatalog } from "./flows.js";
 import { packageVersion, webRoot } from "./paths.js";
+import type { Logger } from "pino";
+import { logContacts } from "./contact-log.js";
+import { crmAreaOf, ServerMetrics } from "./metrics.js";
 import { registerApiRoutes } from "./routes/api.js";
+import { registerMetricsRoute } from "./routes/metrics.js";
 import { registerSocketRoutes } from "./routes/sockets.js";
 import { randomBytes } from "node:crypto";
 import { resolveCredentials } from "../crm/config.js";
@@ -69,6 +73,8 @@ export interface ServeOptions {
   /** Overrides `center.ringTimeoutSeconds` and friends (tests). */
   processEnv?: Record<string, string | undefined>;
   log?: ServerLog;
+  /** Structured logs of every contact (pino), with its id and the flow node: `ccflow serve --log-json`. */
+  logger?: Logger;
   /** Sign-in sessions (idle and maximum age) and extra origins allowed to change state. */
   auth?: { sessions?: SessionOptions; allowedOrigins?: string[] };
   /** Take SIP calls (UDP and TCP) on this port; 0 picks a free one; false (the default here) for none. */
@@ -112,7 +118,7 @@ const MAX_HEADER_SIZE = 64 * 1024;
 /** The CRM's record pages act for a person: they need a signed-in user. */
 const CRM_PAGES = /^\/main\.aspx(?:[?#]|$)/i;
 
-async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined, log: ServerLog, auth: AuthService, identity: IdentityService | undefined, tls?: { key: string; cert: string }): Promise<BuiltApp> {
+async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined, log: ServerLog, auth: AuthService, identity: IdentityService | undefined, metrics: ServerMetrics, tls?: { key: string; cert: string }): Promise<BuiltApp> {
   const app = Fastify({
     logger: false,
     forceCloseConnections: true,
@@ -138,6 +144,10 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     if (req.method === "GET") return reply.redirect(`/auth/login?returnTo=${encodeURIComponent(req.url)}`, 303);
     return reply.code(401).type("text/plain").send("Sign in first: the CRM's record pages need a signed-in user.");
   });
+  app.addHook("onResponse", async (req, reply) => {
+    const area = crmAreaOf(req.url);
+    if (area) metrics.observeCrmRequest(area, req.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
   if (identity) registerIdentityRoutes(app, identity);
   if (crm) await crm.register(app);
   let sockets: { close(): void } = { close: () => undefined };
@@ -154,6 +164,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     });
     registerSignInRoutes(api, auth, log);
     registerApiRoutes(api, holder);
+    registerMetricsRoute(api, metrics);
     sockets = registerSocketRoutes(api, holder);
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
@@ -179,6 +190,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const httpsPort = options.httpsPort ?? 8443;
   const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), orgUrls: env.crm.orgUrls, https: httpsPort !== false, log, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
   const closers: Array<() => Promise<void> | void> = [];
+  const metrics = new ServerMetrics();
   const processEnv = options.processEnv ?? process.env;
   let identity: IdentityService | undefined;
   let auth: AuthService;
@@ -203,14 +215,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw err;
   }
   try {
-    const http = await buildApp(holder, crm, log, auth, identity);
+    const http = await buildApp(holder, crm, log, auth, identity, metrics);
     closers.push(() => http.sockets.close(), () => http.app.close());
     await http.app.listen({ port: options.port ?? 8080, host });
     const url = urlOf(host, boundPort(http.app), "http");
 
     let httpsUrl: string | undefined;
     if (httpsPort !== false && crm?.tls) {
-      const secure = await buildApp(holder, crm, log, auth, identity, { key: crm.tls.key, cert: crm.tls.cert });
+      const secure = await buildApp(holder, crm, log, auth, identity, metrics, { key: crm.tls.key, cert: crm.tls.cert });
       closers.push(() => secure.sockets.close(), () => secure.app.close());
       await secure.app.listen({ port: httpsPort, host });
       httpsUrl = urlOf(host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host, boundPort(secure.app), "https");
@@ -253,6 +265,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const centerSettings = centerSettingsSchema.parse(env.center ?? {});
     const desk = new AgentDesk(runtime.center, calls, { clock, graceMs: centerSettings.agentDisconnectGraceSeconds * 1000, log: (level, message) => log(level, message) });
     closers.unshift(() => desk.close());
+    metrics.attach(runtime.center, calls, () => clock.now());
+    if (options.logger) closers.unshift(logContacts(calls, options.logger));
+    closers.unshift(() => metrics.detach());
 
     const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json` };
     let sipServer: SipServer | undefined;

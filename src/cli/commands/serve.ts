@@ -14,7 +14,8 @@ import type { Environment } from "../../environment/schema.js";
 import { RuntimeConfigError } from "../../runtime/runtime.js";
 import { FlowCatalog, FlowCatalogError, type FlowFileSpec } from "../../server/flows.js";
 import { defaultEnvironmentFile, exampleFlowFile, seedFlowFile } from "../../server/paths.js";
-import { startServer, type RunningServer } from "../../server/server.js";
+import pino from "pino";
+import { startServer, type RunningServer, type ServerLog } from "../../server/server.js";
 import { SipConfigError } from "../../server/sip.js";
 import { bold, cyan, dim, red, yellow } from "../format.js";
 
@@ -30,6 +31,8 @@ interface ServeFlags {
   sipPort?: string;
   sip: boolean;
   postgres?: string;
+  logJson?: boolean;
+  logLevel: string;
 }
 
 function parsePort(value: string, flag: string): number {
@@ -143,10 +146,13 @@ export function register(program: Command): void {
     .option("--sip-port <port>", "SIP port, UDP and TCP (default 5060; a free one when --port is 0)")
     .option("--no-sip", "do not take SIP calls")
     .option("--postgres <url>", "keep the embedded CRM's rows in this PostgreSQL database (postgresql://user:password@host:port/db) instead of the data directory's SQLite file")
+    .option("--log-json", "log as JSON lines (pino) on stdout: server messages and each contact's events with contactId and node")
+    .option("--log-level <level>", "with --log-json: debug (every flow step), info, warn or error", "info")
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       let server: RunningServer;
       let envFile: string | undefined;
+      let log: ServerLog = line;
       try {
         const port = parsePort(flags.port, "--port");
         const httpsPort = flags.https ? parsePort(flags.httpsPort, "--https-port") : false;
@@ -156,6 +162,9 @@ export function register(program: Command): void {
         envFile = flags.env ?? (existsSync(defaultEnvironmentFile) ? defaultEnvironmentFile : undefined);
         const environment = await loadEnvironment(flags.env);
         const flows = await FlowCatalog.load(flowSpecs(flags.flow));
+        if (flags.logJson && !["debug", "info", "warn", "error"].includes(flags.logLevel)) throw new ServeError(`--log-level must be debug, info, warn or error, not "${flags.logLevel}"`);
+        const logger = flags.logJson ? pino({ level: flags.logLevel, base: { service: "ccflow" } }) : undefined;
+        if (logger) log = (level, message) => logger[level](message);
         server = await startServer({
           environment,
           flows,
@@ -166,14 +175,16 @@ export function register(program: Command): void {
           host: flags.host,
           ...(flags.crm ? {} : { embeddedCrm: false }),
           sipPort,
-          log: line,
+          log,
+          ...(logger ? { logger } : {}),
         });
       } catch (err) {
         process.stderr.write(`ccflow serve: ${describeStartError(err, flags)}\n`);
         process.exitCode = 1;
         return;
       }
-      printBanner(server, performance.now() - started, envFile);
+      if (flags.logJson) log("info", `ccflow ${server.context.version} running: web UI ${server.context.urls.ui}, API ${server.context.urls.api}, metrics ${server.url}/metrics`);
+      else printBanner(server, performance.now() - started, envFile);
 
       await new Promise<void>((resolveStop) => {
         let stopping = false;

@@ -50,6 +50,8 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "GET /api/contacts/:id": ["supervisor"],
   "GET /api/contacts/:id/graph.svg": ["supervisor"],
   "GET /api/supervisor/ws": ["supervisor"],
+  // Prometheus scrapes with a bearer token (its oauth2 client-credentials config); see docs/observability.md.
+  "GET /metrics": ["supervisor"],
 };
 
 /** Who placed each call (keyed by its CallSession), for `caller:own`. */
