@@ -126,7 +126,7 @@ export function formatCoverage(c: FlowCoverage, cwd: string, options: { all?: bo
   return out;
 }
 
-export function formatSuite(suite: SuiteResult, cwd: string, options: { coverage?: boolean; allCoverage?: boolean } = {}): string {
+export function formatSuite(suite: SuiteResult, cwd: string, options: { coverage?: boolean; allCoverage?: boolean; verbose?: boolean } = {}): string {
   const out: string[] = [];
   if (suite.problems.length > 0) {
     out.push(red(`${suite.problems.length} problem${suite.problems.length === 1 ? "" : "s"} in scenario files; nothing was run:`));
@@ -140,6 +140,10 @@ export function formatSuite(suite: SuiteResult, cwd: string, options: { coverage
   for (const r of suite.results) {
     out.push(scenarioLine(r, cwd));
     out.push(...formatScenarioDetails(r));
+    if (options.verbose && r.status === "passed" && r.events.length) {
+      out.push(`    ${dim("transcript:")}`);
+      for (const l of transcriptText(r.events).split("\n")) out.push(`      ${l}`);
+    }
   }
   if (options.coverage !== false && suite.coverage.length) {
     out.push("");

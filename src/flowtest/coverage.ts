@@ -195,12 +195,22 @@ function nameOf(process: ProcessDef, id: string | undefined): string | undefined
   return id ? (process.activities.get(id)?.name ?? id) : undefined;
 }
 
+/** Why ccflow never raises an event a flow may handle (docs/fidelity.md, events). */
+const NEVER_RAISED: Record<string, string> = {
+  ContactPredial: "ccflow places no outbound campaign calls (preview and progressive campaigns are not simulated)",
+  ContactOutboundCampaignResult: "ccflow places no outbound campaign calls, so no campaign call has a result",
+  ContactCallbackFailed: "a registered callback is recorded, not dialled back, so it cannot fail",
+  ContactAniUpdated: "nothing in a ccflow call changes the contact's ANI (Set Caller ID is not run)",
+  ContactReservationStarted: "ccflow's routing offers a contact to an agent with no separate reservation step",
+};
+
 function unreachableReason(def: ActivityDef, flow: FlowDefinition, kind: "main" | "event"): string {
   if (kind === "event" && def.type === "event") {
     const h = [...flow.handlers.values()].find((x) => x.activityId === def.id);
     if (!h) return "no event is mapped to this handler";
     if ([ALWAYS, ON_ERROR, ...ON_QUEUE].includes(h.specName)) return `${h.eventName} cannot happen in this flow`;
-    return `ccflow never raises ${h.eventName}`;
+    const why = Object.hasOwn(NEVER_RAISED, h.specName) ? `: ${NEVER_RAISED[h.specName]}` : "";
+    return `ccflow never raises ${h.eventName}${why}`;
   }
   return "no path leads here";
 }

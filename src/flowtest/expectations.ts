@@ -26,6 +26,8 @@ export interface CheckContext {
   variable(name: string): { defined: boolean; value: unknown };
   /** The request target of an HTTP event (path after the connector's base URL). */
   httpTarget(e: HttpEvent): string;
+  /** The same, as sent (not decoded): a pattern may match either. */
+  rawHttpTarget?(e: HttpEvent): string;
   /** Whether a connector id or name designates the connector an HTTP event went through. */
   isConnector(e: HttpEvent, ref: string): boolean;
 }
@@ -100,7 +102,7 @@ function httpMatcher(m: { connector?: string; method?: string; path?: Parameters
   return (e) =>
     e.type === "http" &&
     (m.method === undefined || e.method.toUpperCase() === m.method.toUpperCase()) &&
-    (m.path === undefined || matchPath(m.path, ctx.httpTarget(e))) &&
+    (m.path === undefined || matchPath(m.path, ctx.httpTarget(e)) || (ctx.rawHttpTarget !== undefined && matchPath(m.path, ctx.rawHttpTarget(e)))) &&
     (m.status === undefined || e.status === m.status) &&
     (m.connector === undefined || ctx.isConnector(e, m.connector));
 }

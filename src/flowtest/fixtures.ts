@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../time/clock.js";
 import { networkError, type FixtureHandler, type FixtureRequest, type FixtureResponse } from "../connectors/transport.js";
-import { matchPath, requestTarget } from "./match.js";
+import { matchRequest, requestTarget } from "./match.js";
 import type { HttpFixture } from "./schema.js";
 
 export interface ConnectorView {
@@ -43,7 +43,7 @@ export function createScenarioFixtures(options: {
           if (f.times !== undefined && (used.get(f) ?? 0) >= f.times) return false;
           if (f.connector !== undefined && !(connector && (f.connector === connector.id || f.connector.toLowerCase() === connector.name.toLowerCase()))) return false;
           if (f.method !== undefined && f.method.toUpperCase() !== req.method.toUpperCase()) return false;
-          if (f.path !== undefined && !matchPath(f.path, target)) return false;
+          if (f.path !== undefined && !matchRequest(f.path, req.url, connector?.resourceDomain)) return false;
           return true;
         });
     if (!fixture) {

@@ -51,6 +51,11 @@ function safeDecode(s: string): string {
  * request went through one, else the URL's path and query; percent-decoded, no leading `/`.
  */
 export function requestTarget(url: string, base?: string): string {
+  return safeDecode(rawRequestTarget(url, base));
+}
+
+/** The same part of the URL as sent, not decoded (`identity=%2B1408…`). */
+export function rawRequestTarget(url: string, base?: string): string {
   let rest: string;
   if (base && url.startsWith(base)) rest = url.slice(base.length);
   else {
@@ -61,7 +66,7 @@ export function requestTarget(url: string, base?: string): string {
       rest = url;
     }
   }
-  return safeDecode(rest.replace(/^\/+/, ""));
+  return rest.replace(/^\/+/, "");
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -70,6 +75,15 @@ function globToRegExp(glob: string): RegExp {
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
     .join(".*");
   return compile(`^${source}$`, "s");
+}
+
+/**
+ * A pattern matches a request when it matches the target decoded or as sent: a scenario may
+ * write `identity=+1408*` or `identity=%2B1408*`.
+ */
+export function matchRequest(pattern: PathPattern, url: string, base?: string): boolean {
+  const raw = rawRequestTarget(url, base);
+  return matchPath(pattern, safeDecode(raw)) || matchPath(pattern, raw);
 }
 
 export function matchPath(pattern: PathPattern, target: string): boolean {

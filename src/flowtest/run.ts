@@ -20,8 +20,9 @@ import { Runtime, RuntimeConfigError, type EmbeddedCrmBinding } from "../runtime
 import { checkExpectations, type ExpectationFailure } from "./expectations.js";
 import { createScenarioFixtures, type FixtureLog } from "./fixtures.js";
 import type { LoadedScenario } from "./load.js";
-import { requestTarget } from "./match.js";
-import type { CrmState, Scenario, ScenarioInput } from "./schema.js";
+import { rawRequestTarget, requestTarget } from "./match.js";
+import type { CrmState, Scenario, ScenarioInput, Stub } from "./schema.js";
+import { stubActivities } from "./stubs.js";
 
 export const DEFAULT_ANI = "+15555550100";
 export const DEFAULT_DNIS = "+18005550100";
@@ -47,6 +48,8 @@ export interface RunOptions {
   crm?: CrmFactory;
   /** Real-time limit per scenario, ms (a stuck run is reported, not waited for forever). */
   realTimeoutMs?: number;
+  /** Stand-ins for activity types ccflow does not run (`--stub TYPE=port`); a scenario's own win. */
+  stubs?: Record<string, Stub>;
 }
 
 export type ScenarioStatus = "passed" | "failed" | "error" | "skipped";
@@ -241,6 +244,19 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     }
   }
 
+  // The environment's flows: list (subflows, GoTo targets), relative to where it was read.
+  const library: FlowDefinition[] = [];
+  for (const entry of environment.flows) {
+    const loadedSub = await options.loadFlow(resolve(environment.baseDir, entry));
+    if (!loadedSub.flow) {
+      result.problems.push(`environment flows: ${entry}: ${loadedSub.problems.join(" ")}`);
+      await crm?.close();
+      return finish();
+    }
+    library.push(loadedSub.flow);
+  }
+  const stubs = { ...options.stubs, ...s.stubs };
+
   const log: FixtureLog = { unmatched: [] };
   let runtime: Runtime | undefined;
   const fixtures = createScenarioFixtures({
@@ -250,7 +266,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     log,
   });
   try {
-    runtime = new Runtime({ environment, flows: [flow], clock, crm: crm?.binding, fixtures, processEnv: process.env, log: () => undefined });
+    runtime = new Runtime({ environment, flows: [flow], library, clock, crm: crm?.binding, fixtures, processEnv: process.env, log: () => undefined, activities: stubActivities(stubs) });
   } catch (err) {
     await crm?.close();
     if (err instanceof RuntimeConfigError) {
@@ -341,6 +357,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
       return { defined: true, value: vars.isSecure(name) ? MASK : vars.get(name) };
     },
     httpTarget: (e: HttpEvent) => requestTarget(e.url, e.connector ? bases.get(e.connector) : undefined),
+    rawHttpTarget: (e: HttpEvent) => rawRequestTarget(e.url, e.connector ? bases.get(e.connector) : undefined),
     isConnector: (e: HttpEvent, ref: string) => e.connector !== undefined && (e.connector.toLowerCase() === ref.toLowerCase() || ids.get(e.connector) === ref),
   });
   for (const u of log.unmatched) {

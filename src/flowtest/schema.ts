@@ -35,7 +35,7 @@ export type TextMatch = z.infer<typeof textMatchSchema>;
  * is matched against the path alone, so `contacts` matches any query on contacts.
  */
 export const pathPatternSchema = z.union([
-  z.string().describe("A pattern: `*` matches any characters. Matched against the path after the connector's base URL, percent-decoded; without a `?` the query string is ignored."),
+  z.string().describe("A pattern: `*` matches any characters. Matched against the path after the connector's base URL, percent-decoded or as sent; without a `?` the query string is ignored."),
   z.object({ regex: regexSource("A regular expression matched against the path and query (percent-decoded).") }).strict(),
 ]);
 export type PathPattern = z.infer<typeof pathPatternSchema>;
@@ -59,6 +59,14 @@ export const httpFixtureSchema = z
   })
   .strict();
 export type HttpFixture = z.infer<typeof httpFixtureSchema>;
+
+export const stubSchema = z
+  .object({
+    port: z.string().min(1).describe("The port the activity leaves by (as its links name it: default, 0, failure, ...)."),
+    outputs: z.record(z.string(), z.unknown()).optional().describe("Output variables it sets, read as {{<activity>.<name>}}."),
+  })
+  .strict();
+export type Stub = z.infer<typeof stubSchema>;
 
 export const inputSchema = z.union([
   z.string().describe("Digits the caller presses at this input (terminator included, e.g. \"1234#\"); the word `silence` for no input."),
@@ -242,6 +250,10 @@ export const scenarioSchema = z
     virtualAgents: virtualAgentListSchema
       .optional()
       .describe("What each Virtual Agent activity's conversation comes to, by virtualAgentId (\"*\" for any): the port (ENDED, ESCALATE, error), MetaData and what the bot says. Wins over the environment's virtualAgents."),
+    stubs: z
+      .record(z.string().min(1), stubSchema)
+      .optional()
+      .describe("Stand-ins for activity types ccflow does not run, by activityName (percent-allocation, record, ...): the port each leaves by and the outputs it sets. Wins over ccflow test --stub."),
     maxSeconds: z.number().positive().optional().describe("Call time after which the caller hangs up (default 3600)."),
     expect: expectSchema,
   })

@@ -13,6 +13,7 @@ import { CoverageCollector, type FlowCoverage } from "./coverage.js";
 import { discoverScenarioFiles } from "./discover.js";
 import { loadScenarioFile, type LoadedScenario, type ScenarioProblem } from "./load.js";
 import { startScenarioCrm } from "./embedded-crm.js";
+import type { Stub } from "./schema.js";
 import { runScenario, type CrmFactory, type ScenarioResult } from "./run.js";
 
 export interface SuiteOptions {
@@ -25,6 +26,8 @@ export interface SuiteOptions {
   /** Starts the CRM for scenarios with `crm:` records (default: a fresh embedded CRM each). */
   crm?: CrmFactory;
   realTimeoutMs?: number;
+  /** Stand-ins for activity types ccflow does not run, for every scenario (`--stub TYPE=port`). */
+  stubs?: Record<string, Stub>;
   /** Called as each scenario finishes (for progress output). */
   onResult?: (r: ScenarioResult) => void;
 }
@@ -102,7 +105,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const results = await promisePool(scenarios, options.jobs ?? 4, async (s) => {
     let r: ScenarioResult;
     try {
-      r = await runScenario(s, { flowOverride: options.flowOverride === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.flowOverride), loadFlow, crm: options.crm ?? startScenarioCrm, realTimeoutMs: options.realTimeoutMs });
+      r = await runScenario(s, { flowOverride: options.flowOverride === undefined ? undefined : resolve(options.cwd ?? process.cwd(), options.flowOverride), loadFlow, crm: options.crm ?? startScenarioCrm, realTimeoutMs: options.realTimeoutMs, stubs: options.stubs });
     } catch (err) {
       // Our bug, not the scenario's: report it on this scenario and let the others run.
       r = { name: s.scenario.name, file: s.file, line: s.line, status: "error", problems: [`internal error while running it: ${(err as Error)?.message ?? String(err)}`], failures: [], notes: [], events: [], callSeconds: 0, ms: 0 };

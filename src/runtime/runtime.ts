@@ -22,6 +22,9 @@ import { evaluateSchedule } from "../environment/business-hours.js";
 import type { Environment } from "../environment/schema.js";
 import { createScreenPopRewriter } from "../environment/screen-pop-rewrite.js";
 import { virtualAgentDirectory } from "../environment/virtual-agents.js";
+import { createRegistry } from "../activities/index.js";
+import type { ActivityRegistry } from "../activities/registry.js";
+import type { ActivitySpec } from "../activities/types.js";
 import { connectorPaths, looksLikeDataverse } from "./dataverse-shape.js";
 import { allActivities, collectReferences } from "../flow/validate.js";
 import type { FlowDefinition } from "../flow/types.js";
@@ -55,6 +58,8 @@ export interface RuntimeOptions {
   /** Staff queues the environment leaves without agents with one simulated agent. */
   simulatedAgentForEmptyQueues?: boolean;
   limits?: Partial<EngineLimits>;
+  /** Activity types to run besides ccflow's own (test stubs); one that ccflow already runs is refused. */
+  activities?: ActivitySpec[];
   /** Variables of the process (CCFLOW_CLIENT_SECRET...) for `${ENV}` references. */
   processEnv?: Record<string, string | undefined>;
   log?: (level: "info" | "warn", message: string) => void;
@@ -120,7 +125,14 @@ export class Runtime {
     };
     this.globals = { ...env.globals };
     this.hasGlobals = Object.keys(this.globals).length > 0;
-    this.engine = new Engine({ http: this.gateway, center: this.center, clock: options.clock, env: activityEnv, limits: options.limits });
+    let registry: ActivityRegistry | undefined;
+    if (options.activities?.length) {
+      const known = createRegistry();
+      const taken = options.activities.filter((a) => known.lookup(a.type));
+      if (taken.length) throw new RuntimeConfigError(`ccflow runs ${taken.map((a) => `"${a.type}"`).join(", ")} itself; a stub stands in only for activity types it does not run`);
+      registry = createRegistry(options.activities);
+    }
+    this.engine = new Engine({ http: this.gateway, center: this.center, clock: options.clock, env: activityEnv, limits: options.limits, registry });
     for (const f of [...options.flows, ...library]) this.engine.prepare(f);
   }
 

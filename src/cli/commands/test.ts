@@ -5,6 +5,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import type { Stub } from "../../flowtest/schema.js";
+import { parseStubOption } from "../../flowtest/stubs.js";
 import { runSuite } from "../../flowtest/suite.js";
 import { red } from "../format.js";
 import { coverageFile, formatSuite, junitXml, suiteJson } from "../test-report.js";
@@ -19,6 +21,8 @@ interface TestOptions {
   jobs: string;
   coverage: boolean;
   allCoverage?: boolean;
+  stub?: string[];
+  verbose?: boolean;
 }
 
 async function write(file: string, text: string): Promise<string | undefined> {
@@ -49,12 +53,22 @@ export async function runTestCommand(paths: string[], opts: TestOptions, io: { o
     return 1;
   }
 
-  const suite = await runSuite({ paths, cwd: io.cwd, flowOverride: opts.flow, jobs });
+  const stubs: Record<string, Stub> = {};
+  for (const text of opts.stub ?? []) {
+    const parsed = parseStubOption(text);
+    if (typeof parsed === "string") {
+      io.err(`ccflow: ${parsed}\n`);
+      return 1;
+    }
+    stubs[parsed.type] = parsed.stub;
+  }
+
+  const suite = await runSuite({ paths, cwd: io.cwd, flowOverride: opts.flow, jobs, stubs });
 
   const junitToStdout = opts.reporter === "junit" && !opts.out;
   if (opts.json) io.out(`${JSON.stringify(suiteJson(suite, io.cwd), null, 2)}\n`);
   else if (junitToStdout) io.out(junitXml(suite, io.cwd));
-  else io.out(`${formatSuite(suite, io.cwd, { coverage: opts.coverage, allCoverage: opts.allCoverage })}\n`);
+  else io.out(`${formatSuite(suite, io.cwd, { coverage: opts.coverage, allCoverage: opts.allCoverage, verbose: opts.verbose })}\n`);
 
   if (opts.reporter === "junit" && opts.out) {
     const problem = await write(opts.out, junitXml(suite, io.cwd));
@@ -98,6 +112,8 @@ export function register(program: Command): void {
     .option("-j, --jobs <n>", "scenarios run at once", "4")
     .option("--no-coverage", "do not print coverage")
     .option("--all-coverage", "list every activity in the coverage report, not only the incomplete ones")
+    .option("--stub <TYPE=port>", "stand in for an activity type ccflow does not run: leave by this port (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--verbose", "print the transcript of passing scenarios too")
     .action(async (paths: string[], opts: TestOptions) => {
       process.exitCode = await runTestCommand(paths, opts, {
         out: (s) => process.stdout.write(s),
