@@ -10,6 +10,7 @@ import { API_SCOPE } from "./roles.js";
 import { IdentityError, ACCESS_TOKEN_SECONDS, type IdentityService } from "./service.js";
 import { errorPage, signInPage } from "./sign-in-page.js";
 import type { DevelopmentUser } from "./users.js";
+import { SignInGuard } from "./sign-in-guard.js";
 
 export const IDENTITY_PREFIX = "/identity";
 
@@ -68,6 +69,7 @@ function field(body: unknown, name: string): string {
 
 export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityService): void {
   const hints = (): DevelopmentUser[] => identity.developmentUsers;
+  const guard = new SignInGuard(10, identity.now);
   void app.register(async (scope) => {
     await scope.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
     scope.setErrorHandler((err, _req, reply) => {
@@ -117,7 +119,13 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       if ("page" in r) return page(reply, 400, r.page!);
       if ("redirect" in r) return reply.redirect(r.redirect!, 303);
       const username = field(req.body, "username");
+      const wait = guard.blockedFor(username, req.ip);
+      if (wait > 0) {
+        return page(reply.header("retry-after", String(wait)), 429, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: `Too many failed sign-ins for this user from here; try again in ${wait} s.` }));
+      }
       const user = identity.users.check(username, field(req.body, "password"));
+      if (!user) guard.recordFailure(username, req.ip);
+      else guard.clear(username, req.ip);
       if (!user) {
         return page(reply, 401, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: "Wrong user name or password." }));
       }

@@ -56,6 +56,10 @@ describe.skipIf(!hasChromium)("a page from another origin, in the signed-in agen
   it("changes nothing and opens no socket, while the server's own page can", async () => {
     const own = await b.context.newPage();
     await signInPage(own, t.url, "ana", "/#/agent");
+    // The page says who is signed in, and offers only what her roles open.
+    await own.locator("#who", { hasText: "Ana Lima" }).waitFor();
+    expect(await own.locator('#nav a[data-view="supervisor"]').isHidden()).toBe(true);
+    expect(await own.locator("#sign-out").isVisible()).toBe(true);
     await t.call("POST", "/api/agents/ana/state", { state: "Idle", reason: "Break" });
     const before = (await t.call("GET", "/api/contacts")).body.length as number;
 
@@ -84,5 +88,11 @@ describe.skipIf(!hasChromium)("a page from another origin, in the signed-in agen
       return { read, socket };
     });
     expect(control).toEqual({ read: 200, socket: "open" });
+
+    // Signing out ends the session: the page goes back to the sign-in page, the API says nobody.
+    await Promise.all([own.waitForURL((u) => u.pathname === "/identity/authorize"), own.click("#sign-out")]);
+    // (Asked through the context's request API: it shares the browser's cookies, and the sign-in page's CSP forbids fetch.)
+    expect(await (await b.context.request.get(`${t.url}/api/session`)).json()).toMatchObject({ signedIn: false });
+    expect((await b.context.cookies(t.url)).some((c) => c.name === "ccflow_session")).toBe(false);
   }, 90_000);
 });

@@ -96,6 +96,22 @@ describe("signing in to the web UI", () => {
     await expect(signIn(t.url, "nobody", "x")).rejects.toThrow(/refused: 401/);
   });
 
+  it("slows down guessing: after ten wrong passwords for one user from one address, that pair waits; others sign in", async () => {
+    const attempt = async (username: string, password: string) => {
+      const start = await fetch(`${t.url}/auth/login`, { redirect: "manual" });
+      const form = new URLSearchParams(new URL(start.headers.get("location")!).searchParams);
+      form.set("username", username);
+      form.set("password", password);
+      return fetch(`${t.url}/identity/authorize`, { method: "POST", redirect: "manual", body: form });
+    };
+    for (let i = 0; i < 10; i++) expect((await attempt("admin", `guess-${i}`)).status).toBe(401);
+    const blocked = await attempt("admin", "admin-dev-password");
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(blocked.headers.get("location")).toBeNull();
+    expect((await attempt("sam", "sam-dev-password")).status).toBe(303);
+  });
+
   it("refuses a callback that was not started in this browser (no pending cookie: login CSRF)", async () => {
     const start = await fetch(`${t.url}/auth/login`, { redirect: "manual" });
     const form = new URLSearchParams(new URL(start.headers.get("location")!).searchParams);
