@@ -44,7 +44,14 @@ function describe(flow: FlowDefinition): string | undefined {
 export class FlowCatalog {
   private readonly byId = new Map<string, CatalogFlow>();
 
-  constructor(flows: Array<Omit<CatalogFlow, "id"> & { id?: string }>) {
+  /**
+   * @param library subflows and GoTo targets (the environment's `flows:`, and any SUBFLOW export
+   *   given as a flow): calls can reach them through a flow, but they are not offered as flows to call.
+   */
+  constructor(
+    flows: Array<Omit<CatalogFlow, "id"> & { id?: string }>,
+    readonly library: FlowDefinition[] = [],
+  ) {
     for (const f of flows) {
       const base = f.id ?? flowSlug(f.name);
       let id = base;
@@ -55,11 +62,12 @@ export class FlowCatalog {
   }
 
   /** Reads and validates flow files; throws one error naming every problem of every file. */
-  static async load(specs: FlowFileSpec[]): Promise<FlowCatalog> {
+  static async load(specs: FlowFileSpec[], libraryFiles: string[] = []): Promise<FlowCatalog> {
     const registry = createRegistry();
     const flows: Array<Omit<CatalogFlow, "id"> & { id?: string }> = [];
+    const library: FlowDefinition[] = [];
     const problems: string[] = [];
-    for (const spec of specs) {
+    for (const spec of [...specs, ...libraryFiles.map((file): FlowFileSpec & { library: true } => ({ file, source: "file", library: true }))]) {
       const read = await readFlowFile(spec.file);
       const diagnostics = [...read.diagnostics];
       if (read.flow) diagnostics.push(...validateFlow(read.flow, registry));
@@ -68,11 +76,16 @@ export class FlowCatalog {
         problems.push(`${spec.file}: ${errors.length} error${errors.length === 1 ? "" : "s"}:`, ...errors.map((d) => diagnosticText(d)));
         continue;
       }
+      if ("library" in spec || read.flow.flowType === "SUBFLOW") {
+        library.push(read.flow);
+        continue;
+      }
       const description = describe(read.flow);
       flows.push({ ...(spec.id ? { id: spec.id } : {}), name: read.flow.name || basename(spec.file), ...(description ? { description } : {}), file: spec.file, source: spec.source, definition: read.flow });
     }
     if (problems.length > 0) throw new FlowCatalogError(problems.join("\n"));
-    return new FlowCatalog(flows);
+    if (flows.length === 0 && library.length > 0) throw new FlowCatalogError("no flow to serve: every flow given is a subflow (flowType SUBFLOW), which runs only when a flow calls it; give a main flow with --flow <file>");
+    return new FlowCatalog(flows, library);
   }
 
   list(): CatalogFlow[] {

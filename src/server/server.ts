@@ -254,6 +254,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const runtime = new Runtime({
       environment: env,
       flows: options.flows.definitions(),
+      library: options.flows.library,
       clock,
       crm: binding,
       limits: options.limits,

@@ -161,7 +161,7 @@ export function register(program: Command): void {
         const postgresUrl = flags.postgres === undefined ? undefined : parsePostgresUrl(flags.postgres);
         envFile = flags.env ?? (existsSync(defaultEnvironmentFile) ? defaultEnvironmentFile : undefined);
         const environment = await loadEnvironment(flags.env);
-        const flows = await FlowCatalog.load(flowSpecs(flags.flow));
+        const flows = await FlowCatalog.load(flowSpecs(flags.flow), environment.flows.map((f) => resolve(environment.baseDir, f)));
         if (flags.logJson && !["debug", "info", "warn", "error"].includes(flags.logLevel)) throw new ServeError(`--log-level must be debug, info, warn or error, not "${flags.logLevel}"`);
         const logger = flags.logJson ? pino({ level: flags.logLevel, base: { service: "ccflow" } }) : undefined;
         if (logger) log = (level, message) => logger[level](message);
