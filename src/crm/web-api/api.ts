@@ -35,7 +35,7 @@ export async function dispatch(ctx: ApiContext, req: ApiRequest): Promise<ApiRes
       return textResponse(200, metadataDocument(ctx.schema), "application/xml");
     case "batch":
       if (method !== "POST") return methodNotAllowed(method);
-      return handleBatch(ctx, req);
+      return handleBatch(ctx, req, dispatch);
     case "function":
       if (method !== "GET") return methodNotAllowed(method);
       readOptions(req);

@@ -7,7 +7,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { ODataError } from "../odata/errors.js";
-import { dispatch } from "./api.js";
 import { parsePrefer } from "./prefer.js";
 import { errorResponse } from "./responses.js";
 import { JSON_CONTENT_TYPE, type ApiContext, type ApiRequest, type ApiResponse } from "./types.js";
@@ -164,7 +163,10 @@ function innerTarget(ctx: ApiContext, url: string): { path: string; query: strin
   return q < 0 ? { path: rest, query: "" } : { path: rest.slice(0, q), query: rest.slice(q + 1) };
 }
 
-async function execute(ctx: ApiContext, request: InnerRequest): Promise<ApiResponse> {
+/** The Web API's own dispatcher, handed in by api.ts (importing it back would make a cycle). */
+export type Dispatch = (ctx: ApiContext, req: ApiRequest) => Promise<ApiResponse>;
+
+async function execute(ctx: ApiContext, request: InnerRequest, dispatch: Dispatch): Promise<ApiResponse> {
   const target = innerTarget(ctx, request.url);
   const apiRequest: ApiRequest = { method: request.method, path: target.path, query: target.query, headers: request.headers, body: request.body };
   if (target.path.replace(/\/$/, "") === "$batch") throw new ODataError("A $batch request cannot contain another $batch request.");
@@ -208,7 +210,7 @@ class ChangesetFailed extends Error {
   }
 }
 
-export async function handleBatch(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+export async function handleBatch(ctx: ApiContext, req: ApiRequest, dispatch: Dispatch): Promise<ApiResponse> {
   const body = typeof req.body === "string" ? req.body : (req.body?.toString("utf8") ?? "");
   const items = parseBatch(req.headers["content-type"], body);
   const continueOnError = parsePrefer(req.headers.prefer).continueOnError;
@@ -220,7 +222,7 @@ export async function handleBatch(ctx: ApiContext, req: ApiRequest): Promise<Api
     if (item.kind === "request") {
       let response: ApiResponse;
       try {
-        response = await execute({ ...ctx, contentIds: new Map() }, item.request);
+        response = await execute({ ...ctx, contentIds: new Map() }, item.request, dispatch);
       } catch (err) {
         response = errorResponse(err);
       }
@@ -243,7 +245,7 @@ export async function handleBatch(ctx: ApiContext, req: ApiRequest): Promise<Api
         for (const request of item.requests) {
           let response: ApiResponse;
           try {
-            response = await execute(scoped, request);
+            response = await execute(scoped, request, dispatch);
           } catch (err) {
             response = errorResponse(err);
           }
