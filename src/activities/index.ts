@@ -1,5 +1,7 @@
 /** Every activity ccflow runs, in one registry. */
 import blindTransfer from "./blind-transfer.js";
+import breRequest from "./bre-request.js";
+import bridgedTransfer from "./bridged-transfer.js";
 import businessHours from "./business-hours.js";
 import callback from "./callback.js";
 import caseStatement from "./case-statement.js";
@@ -8,16 +10,20 @@ import disconnectContact from "./disconnect-contact.js";
 import end from "./end.js";
 import endSubflow from "./end-subflow.js";
 import eventHandler from "./event-handler.js";
+import feedbackV2 from "./feedback-v2.js";
 import goTo from "./goto.js";
 import httpRequest from "./http-request.js";
 import collectDigits from "./ivr-collectdigits.js";
 import ivrMenu from "./ivr-menu.js";
 import parseActivity from "./parse-activity.js";
+import percentAllocation from "./percent-allocation.js";
 import playMessage from "./play-message.js";
 import playMusic from "./play-music.js";
 import queueContact from "./queue-contact.js";
 import queueLookup from "./queue-lookup.js";
 import queueToAgent from "./queue-to-agent.js";
+import record from "./record.js";
+import recordingControl from "./recording-control.js";
 import { ActivityRegistry } from "./registry.js";
 import screenPop from "./screen-pop.js";
 import setVariable from "./set-variable.js";
@@ -52,6 +58,12 @@ export const CORE_ACTIVITIES: ActivitySpec[] = [
   startMediaStream,
   subflow,
   goTo,
+  percentAllocation,
+  bridgedTransfer,
+  feedbackV2,
+  record,
+  recordingControl,
+  breRequest,
   disconnectContact,
   end,
   endSubflow,

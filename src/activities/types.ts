@@ -10,6 +10,7 @@ import type { Clock } from "../time/clock.js";
 import type { CallEventInput } from "../engine/events.js";
 import type { Scope, Template } from "../expr/types.js";
 import type { ActivityDef, Diagnostic, FlowDefinition, VariableType } from "../flow/types.js";
+import type { ActivityScripts } from "../environment/activity-scripts.js";
 
 /** How a flow ends, when an activity ends it. */
 export type EndKind =
@@ -93,6 +94,10 @@ export interface ActivityEnvironment {
   rewriteScreenPop?(url: string): string;
   /** Flow referenced by a GoTo (hand-off) activity. */
   resolveFlow?(ref: string): FlowDefinition | undefined;
+  /** Percentage Allocation's random source, uniform in [0, 1) (seedable: the environment's `activities.randomSeed`). */
+  random?: () => number;
+  /** The environment's `activities:` section (activity-scripts.ts): forced branches, far ends, surveys, the BRE URL. */
+  scripts?: ActivityScripts;
   /** The scripted answer of a virtual agent (ccflow runs no bot); undefined when none is scripted. */
   virtualAgent?(virtualAgentId: string): VirtualAgentAnswer | undefined;
 }

@@ -147,6 +147,9 @@ export class TranscriptPrinter {
       case "media-stream":
         line(`media stream to ${e.destinationName ? `${e.destinationName} (${e.destination})` : e.destination || "the org's default destination"} ${dim("(not streamed: ccflow carries no media)")}`);
         break;
+      case "activity-result":
+        line(e.text);
+        break;
       case "disconnected":
         line(`${e.by === "flow" ? "disconnected the call" : `${e.by} hung up`}`);
         break;

@@ -141,6 +141,18 @@ export interface MediaStreamEvent extends EventBase {
   destinationName?: string;
 }
 
+/**
+ * What an activity ccflow simulates came to — Percentage Allocation's branch, a bridged transfer,
+ * a post-call survey's answers, a recording, recording control, a BRE lookup — with the one line
+ * a transcript prints.
+ */
+export interface ActivityResultEvent extends EventBase {
+  type: "activity-result";
+  kind: "allocation" | "bridged-transfer" | "survey" | "recording" | "recording-control" | "bre";
+  text: string;
+  data: Record<string, unknown>;
+}
+
 export interface EventFlowEvent extends EventBase {
   type: "event";
   /** eventSpecificationName (`AgentContactAssigned`, `ContactEnded`, ...). */
@@ -172,6 +184,7 @@ export type CallEvent =
   | ErrorEvent
   | CallbackEvent
   | MediaStreamEvent
+  | ActivityResultEvent
   | EventFlowEvent
   | EndedEvent;
 

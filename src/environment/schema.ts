@@ -6,6 +6,7 @@
  * center/config.ts); this schema owns the rest and passes theirs through.
  */
 import { z } from "zod";
+import { activityScriptsSchema } from "./activity-scripts.js";
 import { virtualAgentListSchema } from "./virtual-agents.js";
 import { entryPointsSchema, promptsSchema, sipSchema } from "./voice.js";
 
@@ -67,6 +68,8 @@ export const environmentSchema = z
     globals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
     businessHours: z.array(scheduleSchema).default([]),
     http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex" }),
+    /** What the activities ccflow cannot run for real come to, and the random seed: activity-scripts.ts. */
+    activities: activityScriptsSchema.default({ allocations: {}, bridgedTransfers: [], surveys: [] }),
     /** What each virtual agent's conversation comes to (ccflow runs no bot): virtual-agents.ts. */
     virtualAgents: virtualAgentListSchema.default([]),
     /** Dialled number (DNIS) → flow id or name, for SIP calls; an unmapped number gets the default flow. */

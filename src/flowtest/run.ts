@@ -142,6 +142,8 @@ function shapeEnvironment(env: Environment, s: Scenario, flow: FlowDefinition, s
     agents: [...env.agents],
     businessHours: [...env.businessHours],
     virtualAgents: layerVirtualAgents(s.virtualAgents ?? [], env.virtualAgents),
+    // A scenario replays: Percentage Allocation draws the same branches on every run unless it says otherwise.
+    activities: { ...env.activities, randomSeed: env.activities.randomSeed ?? 1 },
   };
   const defined = new Set(out.connectors.flatMap((c) => (c && typeof c === "object" && typeof (c as { id?: unknown }).id === "string" ? [(c as { id: string }).id] : [])));
   if (!s.crm) {

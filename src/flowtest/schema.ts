@@ -112,7 +112,7 @@ export const crmStateSchema = z
 export type CrmState = z.infer<typeof crmStateSchema>;
 
 const eventType = z
-  .enum(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "disconnected", "error", "callback", "media-stream", "event", "ended"])
+  .enum(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "disconnected", "error", "callback", "media-stream", "activity-result", "event", "ended"])
   .describe("A kind of thing that happens in a call.");
 
 const queuedMatch = z

@@ -5,6 +5,7 @@
  * grouped as the designer groups them — outcomes as rows ("True", "1 agent"), failures under
  * "Error Handling" ("Undefined Error", "No-Input Timeout", "Unmatched Entry").
  */
+import { allocationsOf } from "../activities/percent-allocation.js";
 import type { ActivityRegistry } from "../activities/registry.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 
@@ -60,6 +61,12 @@ const TYPE_LABELS: Record<string, string> = {
   "ivr-virtualassistantvoice": "Virtual Agent V2",
   "ivr-virtualassistant": "Virtual Agent",
   "start-media-stream": "Start Media Stream",
+  "percent-allocation": "Percentage Allocation",
+  "bridged-transfer": "Bridged Transfer",
+  "Feedback-V2": "Feedback",
+  record: "Record",
+  RecordingControl: "Recording Control",
+  "bre-request": "BRE Request",
 };
 
 const GLYPHS: Record<string, string> = {
@@ -88,6 +95,12 @@ const GLYPHS: Record<string, string> = {
   "ivr-virtualassistantvoice": "◎",
   "ivr-virtualassistant": "◎",
   "start-media-stream": "≋",
+  "percent-allocation": "%",
+  "bridged-transfer": "⇆",
+  "Feedback-V2": "★",
+  record: "●",
+  RecordingControl: "◐",
+  "bre-request": "</>",
 };
 
 const PORT_LABELS: Record<string, string> = {
@@ -104,11 +117,13 @@ const PORT_LABELS: Record<string, string> = {
   default: "Default",
   ENDED: "Ended",
   ESCALATE: "Escalate",
+  noInputTimeout: "No-Input Timeout",
+  undefinedErrors: "Undefined Error",
 };
 
-const ERROR_PORTS = new Set(["error", "failure", "timeout", "invalid"]);
+const ERROR_PORTS = new Set(["error", "failure", "timeout", "invalid", "noInputTimeout", "undefinedErrors"]);
 const GATEWAYS = new Set(["condition-activity", "case-statement", "ivr-menu", "business-hours", "ivr-virtualassistantvoice", "ivr-virtualassistant"]);
-const QUEUEING = new Set(["queue-contact", "queue-to-agent", "callback", "blind-transfer"]);
+const QUEUEING = new Set(["queue-contact", "queue-to-agent", "callback", "blind-transfer", "bridged-transfer"]);
 
 function text(v: unknown): string {
   return typeof v === "string" ? v.replace(/\s+/g, " ").trim() : "";
@@ -179,6 +194,12 @@ function detail(def: ActivityDef, flow: FlowDefinition): string {
       return text(p["virtualAgentId:name"]) || text(p.virtualAgentId) || text(p.variableSelection);
     case "start-media-stream":
       return text(p["mediaDestinationId:name"]) || text(p.mediaDestinationId);
+    case "bridged-transfer":
+      return `To ${text(p.transfertodn)}`;
+    case "Feedback-V2":
+      return text(p.surveyMethod_name) || text(p["surveyMethod:name"]);
+    case "RecordingControl":
+      return `Recording = ${typeof p.enableRecording === "boolean" ? String(p.enableRecording) : text(p.enableRecording)}`;
     default:
       return "";
   }
@@ -186,6 +207,11 @@ function detail(def: ActivityDef, flow: FlowDefinition): string {
 
 function rowLabels(def: ActivityDef): Map<string, string> {
   const out = new Map<string, string>();
+  if (def.type === "percent-allocation") {
+    // A branch is labelled with its share and description, as the designer lists it.
+    for (const a of allocationsOf(def).allocations) out.set(a.port, `${a.percent} %${a.description ? `  ${a.description}` : ""}`);
+    return out;
+  }
   const links = def.properties.menuLinks;
   const inputs = def.properties.menuLinks_input;
   if (Array.isArray(links)) {

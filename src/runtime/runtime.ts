@@ -26,6 +26,7 @@ import { createRegistry } from "../activities/index.js";
 import type { ActivityRegistry } from "../activities/registry.js";
 import type { ActivitySpec } from "../activities/types.js";
 import { connectorPaths, looksLikeDataverse } from "./dataverse-shape.js";
+import { seededRandom } from "../util/seeded-random.js";
 import { allActivities, collectReferences } from "../flow/validate.js";
 import type { FlowDefinition } from "../flow/types.js";
 
@@ -121,6 +122,8 @@ export class Runtime {
           }
         : undefined,
       virtualAgent: env.virtualAgents.length ? virtualAgentDirectory(env.virtualAgents) : undefined,
+      random: seededRandom(env.activities.randomSeed ?? Math.floor(Math.random() * 2 ** 32)),
+      scripts: env.activities,
       resolveFlow: (ref) => library.find((f) => f.id === ref || f.flowId === ref || f.name === ref) ?? options.flows.find((f) => f.id === ref || f.flowId === ref || f.name === ref),
     };
     this.globals = { ...env.globals };

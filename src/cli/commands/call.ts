@@ -42,7 +42,7 @@ async function forwardToCrm(req: FixtureRequest, tools: { clock: { track<T>(p: P
 }
 
 /** Event types printed by `--json` (step and event-flow markers only with `--trace`). */
-const JSON_TYPES = new Set(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "callback", "media-stream", "disconnected", "error", "ended"]);
+const JSON_TYPES = new Set(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "callback", "media-stream", "activity-result", "disconnected", "error", "ended"]);
 
 interface CallCommandOptions {
   fixtures?: string;
