@@ -4,7 +4,8 @@
  * app registrations (the development app always present), service protection, fault injection,
  * and the URLs the service answers to. HTTP routes are mounted separately (routes.ts).
  */
-import { mkdirSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { AppRegistry } from "./auth/apps.js";
@@ -75,6 +76,12 @@ export interface Crm {
   addPublicBaseUrl(url: string): void;
   /** Normalised origins accepted as token audience and scope resource; the request's own origin included. */
   acceptedResources(requestOrigin?: string): Set<string>;
+  /**
+   * Credentials for the host's own connectors: a client with a random 256-bit secret, acting as
+   * the configured app's application user, kept in memory only. Failed-secret throttling never
+   * applies to it (nobody can guess the secret, and nobody can lock the host's flows out).
+   */
+  connectorClient(): { clientId: string; clientSecret: string };
   close(): Promise<void>;
 }
 
@@ -82,7 +89,7 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
   const logger = options.logger ?? pino({ level: "silent" });
   const now = options.now ?? Date.now;
   const credentials = resolveCredentials(options.env ?? process.env);
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(options, now);
   const databaseFile = store.location;
   try {
@@ -119,6 +126,7 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
       orgUrls: (options.orgUrls ?? []).map(normalizeResource),
       publicBaseUrls: [],
     };
+    let connector: { clientId: string; clientSecret: string } | undefined;
     const crm: Crm = {
       dataDir: options.dataDir,
       databaseFile,
@@ -133,6 +141,12 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
       config,
       logger,
       now,
+      connectorClient() {
+        connector ??= { clientId: randomUUID(), clientSecret: randomBytes(32).toString("base64url") };
+        const owner = apps.get(credentials.clientId)!;
+        apps.registerInternal({ clientId: connector.clientId, displayName: "ccflow server connectors", applicationUserId: owner.applicationUserId, roles: [] }, connector.clientSecret);
+        return { ...connector };
+      },
       addPublicBaseUrl(url: string) {
         const normalized = normalizeResource(url);
         if (!baseUrls.has(normalized)) {
@@ -166,7 +180,12 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
 
 async function openStore(options: CrmOptions, now: () => number): Promise<CrmStore> {
   if (options.postgresUrl) return PostgresCrmStore.open({ url: options.postgresUrl, now, substringIndex: options.substringIndex !== false });
-  return new SqliteCrmStore({ file: path.join(options.dataDir, "crm.sqlite"), now, substringIndex: options.substringIndex !== false });
+  const file = path.join(options.dataDir, "crm.sqlite");
+  // Records and app registrations are nobody else's business: the file (and SQLite's -wal and
+  // -shm files, which take its mode) is readable by its owner only, however it was created.
+  closeSync(openSync(file, "a", 0o600));
+  chmodSync(file, 0o600);
+  return new SqliteCrmStore({ file, now, substringIndex: options.substringIndex !== false });
 }
 
 /**

@@ -13,6 +13,8 @@ import type { CrmCredentials } from "./context.js";
 export interface EmbeddedCrmParts {
   register(app: FastifyInstance): Promise<void>;
   credentials: CrmCredentials;
+  /** What the server's own connectors sign in with: a client only this process knows, never throttled. */
+  connectorCredentials: CrmCredentials;
   /** True when the credentials are the public development defaults (safe to print). */
   developmentCredentials: boolean;
   tls?: { key: string; cert: string; caPath: string };
@@ -31,6 +33,7 @@ export async function startEmbeddedCrm(options: { dataDir: string; postgresUrl?:
         registerCrmRoutes(app, crm);
       },
       credentials: { tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret },
+      connectorCredentials: { tenantId: credentials.tenantId, ...crm.connectorClient() },
       developmentCredentials: !credentials.overridden,
       ...(tls ? { tls: { key: tls.keyPem, cert: tls.certPem, caPath: tls.caPath } } : {}),
       addPublicBaseUrl: (url) => crm.addPublicBaseUrl(url),

@@ -249,7 +249,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         crm.addPublicBaseUrl(`http://${name}:${ports[0]}`);
         if (ports[1]) crm.addPublicBaseUrl(`https://${name}:${ports[1]}`);
       }
-      binding = { baseUrl: url, ...crm.credentials };
+      binding = { baseUrl: url, ...crm.connectorCredentials };
     }
     const runtime = new Runtime({
       environment: env,
@@ -289,7 +289,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     let callers: DemoCaller[] = [];
     if (crm) {
       try {
-        callers = await findDemoCallers(url, crm.credentials);
+        callers = await findDemoCallers(url, crm.connectorCredentials);
       } catch (err) {
         log("warn", `could not list the demo callers from the CRM: ${(err as Error).message}`);
       }

@@ -3,7 +3,7 @@
  * is never stored or logged), display name, tenant, roles, and the application user (a systemuser
  * row) that Web API calls made with the app's tokens act as.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import type { CrmStore, StoredApp } from "../store/types.js";
 
 export interface AppRegistration {
@@ -24,6 +24,12 @@ export function hashSecret(secret: string): string {
 }
 
 export function verifySecret(secret: string, stored: string): boolean {
+  if (stored.startsWith("sha256$")) {
+    // Only for random 256-bit secrets held in memory (registerInternal): a slow hash buys nothing there.
+    const expected = Buffer.from(stored.slice(7), "base64");
+    const actual = createHash("sha256").update(secret).digest();
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
   const [scheme, n, r, p, salt, hash] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64");
@@ -37,6 +43,8 @@ export class AppRegistry {
    * the token endpoint checks secrets, without a round trip to the store.
    */
   private readonly apps = new Map<string, StoredApp>();
+  /** Registrations that live in memory only, with a random secret (the host's own connectors). */
+  private readonly internal = new Set<string>();
 
   private constructor(private readonly store: CrmStore) {}
 
@@ -66,13 +74,33 @@ export class AppRegistry {
     await this.register(app);
   }
 
+  /**
+   * A registration kept in memory only, for a secret drawn from 256 random bits: it is checked
+   * with SHA-256 (cheap, constant time) and `isInternal` exempts it from failed-secret throttling.
+   */
+  registerInternal(app: AppRegistration, secret: string): void {
+    const row: StoredApp = {
+      client_id: app.clientId.toLowerCase(),
+      display_name: app.displayName,
+      secret_hash: `sha256$${createHash("sha256").update(secret).digest("base64")}`,
+      application_user_id: app.applicationUserId,
+      roles: JSON.stringify(app.roles),
+    };
+    this.apps.set(row.client_id, row);
+    this.internal.add(row.client_id);
+  }
+
+  isInternal(clientId: string): boolean {
+    return this.internal.has(clientId.toLowerCase());
+  }
+
   get(clientId: string): AppRegistration | undefined {
     const row = this.apps.get(clientId.toLowerCase());
     return row ? toApp(row) : undefined;
   }
 
   list(): AppRegistration[] {
-    return [...this.apps.values()].sort((a, b) => (a.client_id < b.client_id ? -1 : a.client_id > b.client_id ? 1 : 0)).map(toApp);
+    return [...this.apps.values()].filter((row) => !this.internal.has(row.client_id)).sort((a, b) => (a.client_id < b.client_id ? -1 : a.client_id > b.client_id ? 1 : 0)).map(toApp);
   }
 
   check(clientId: string, secret: string): SecretCheck {

@@ -26,8 +26,9 @@ export async function loadSigningKeys(dataDir: string): Promise<SigningKeys> {
       privateKeyEncoding: { type: "pkcs8", format: "pem" },
     });
     writeFileSync(privatePath, pair.privateKey, { mode: 0o600 });
-    writeFileSync(publicPath, pair.publicKey, { mode: 0o644 });
+    writeFileSync(publicPath, pair.publicKey, { mode: 0o600 });
     chmodSync(privatePath, 0o600);
+    chmodSync(publicPath, 0o600);
   }
   const privateKey = await importPKCS8(readFileSync(privatePath, "utf8"), "RS256", { extractable: false });
   const publicKey = await importSPKI(readFileSync(publicPath, "utf8"), "RS256", { extractable: true });

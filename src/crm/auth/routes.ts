@@ -124,7 +124,10 @@ export function registerAuthRoutes(app: FastifyInstance, crm: Crm): void {
         }
         return sendEntraError(reply, entra.missingSecret());
       }
-      const guardKeys = [`client:${clientId.toLowerCase()}`, `ip:${request.ip}`];
+      // Counted per (client, address): guesses from one place cannot lock the client out elsewhere,
+      // and the host's own connectors (an in-memory client with a random secret) are never counted.
+      const guarded = !crm.apps.isInternal(clientId);
+      const guardKeys = guarded ? [`client:${clientId.toLowerCase()}|ip:${request.ip}`] : [];
       const wait = crm.secretGuard.blockedFor(guardKeys);
       if (wait > 0) {
         crm.logger.warn({ clientId, ip: request.ip }, "token endpoint: too many failed client authentications");

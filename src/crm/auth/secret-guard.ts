@@ -1,7 +1,7 @@
 /**
- * Slows down client-secret guessing: after too many failed attempts within a minute for one
- * client id or from one address, the token endpoint answers 429 with Retry-After until the minute
- * has passed. Successful sign-ins are never counted.
+ * Slows down client-secret guessing: after too many failed attempts within a minute under one key
+ * (the token endpoint uses client id and source address together), it answers 429 with
+ * Retry-After until the minute has passed. Successful sign-ins are never counted.
  */
 export class SecretGuard {
   private readonly failures = new Map<string, number[]>();

@@ -22,7 +22,7 @@ export interface AccessTokenClaims extends JWTPayload {
   ver: string;
 }
 
-export type TokenFailure = "missing" | "malformed" | "expired" | "not_yet_valid" | "bad_signature" | "bad_issuer" | "bad_audience" | "bad_algorithm";
+export type TokenFailure = "missing" | "malformed" | "expired" | "not_yet_valid" | "bad_signature" | "bad_issuer" | "bad_audience" | "bad_algorithm" | "bad_tenant";
 
 export class TokenError extends Error {
   constructor(readonly reason: TokenFailure, message: string) {
@@ -119,6 +119,10 @@ export class TokenService {
     }
     if (typeof payload.appid !== "string") throw new TokenError("malformed", "The access token has no 'appid' claim.");
     if (typeof payload.exp !== "number") throw new TokenError("malformed", "The access token has no 'exp' claim.");
+    // The issuer names the tenant too, but the tenant claim is what clients and policies read.
+    if (typeof payload.tid !== "string" || payload.tid.toLowerCase() !== this.tenantId.toLowerCase()) {
+      throw new TokenError("bad_tenant", "The access token was issued for another tenant than this organization's.");
+    }
     const claims = payload as AccessTokenClaims;
     if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified.clear();
     this.verified.set(token, claims);
