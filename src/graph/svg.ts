@@ -10,6 +10,7 @@ import type { ActivityRegistry } from "../activities/registry.js";
 import type { FlowDefinition } from "../flow/types.js";
 import type { FlowCoverage } from "../flowtest/coverage.js";
 import type { Category } from "./describe.js";
+import type { DiffMarks } from "./diff.js";
 import { BOX, layoutFlow, type EdgeLayout, type NodeLayout, type PanelLayout } from "./layout.js";
 
 export interface TraceStep {
@@ -27,6 +28,8 @@ export interface RenderOptions {
   /** Title over the picture (default: the flow's name). */
   title?: string | false;
   registry?: ActivityRegistry;
+  /** What changed against an older version (`ccflow graph --diff`), from diffPicture. */
+  diff?: DiffMarks;
 }
 
 const FONT = "DejaVu Sans, Verdana, Arial, sans-serif";
@@ -48,6 +51,8 @@ const MUTED = "#6b7280";
 const LINE = "#7c828a";
 const COVERED = "#1a9850";
 const MISSED = "#d73027";
+/** Diff marks: added, removed, changed / rewired. */
+const DIFF_COLORS = { added: "#1a9850", removed: "#d73027", changed: "#d97706", rewired: "#d97706" } as const;
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -136,18 +141,20 @@ function icon(n: NodeLayout): string {
   return `${shape}<text x="${x + 16}" y="${y + 16 + glyphSize * 0.36}" font-size="${glyphSize}" font-weight="bold" text-anchor="middle" fill="${c.ink}">${esc(n.view.glyph)}</text>`;
 }
 
-function node(n: NodeLayout, marks: Marks | undefined): string {
+function node(n: NodeLayout, marks: Marks | undefined, diff?: DiffMarks): string {
   const out: string[] = [];
+  const change = diff?.activities.get(n.def.id);
   const visited = marks ? (marks.visits.get(n.def.id) ?? 0) > 0 : false;
   const unreachable = marks?.unreachable.has(n.def.id) ?? false;
   const missed = marks?.mode === "coverage" && !visited && !unreachable;
   const current = marks?.current === n.def.id;
-  const stroke = current ? "#2563eb" : missed ? MISSED : visited ? COVERED : "#c9ced4";
-  const strokeWidth = current ? 2.5 : visited || missed ? 1.6 : 1;
-  out.push(`<g class="activity" id="${esc(`activity-${n.def.id}`)}" data-activity="${esc(n.def.name)}" data-type="${esc(n.def.type)}"${unreachable ? ' opacity="0.45"' : ""}>`);
+  const stroke = change ? DIFF_COLORS[change] : current ? "#2563eb" : missed ? MISSED : visited ? COVERED : "#c9ced4";
+  const strokeWidth = change ? 2.4 : current ? 2.5 : visited || missed ? 1.6 : 1;
+  const faded = unreachable || change === "removed";
+  out.push(`<g class="activity" id="${esc(`activity-${n.def.id}`)}" data-activity="${esc(n.def.name)}" data-type="${esc(n.def.type)}"${change ? ` data-change="${change}"` : ""}${faded ? ` opacity="${change === "removed" ? 0.6 : 0.45}"` : ""}>`);
   out.push(`<title>${esc(`${n.def.name} (${n.view.typeLabel})${n.view.detail ? `\n${n.view.detail}` : ""}`)}</title>`);
   out.push(`<rect x="${n.x + 1.5}" y="${n.y + 2}" width="${n.width}" height="${n.height}" rx="5" fill="#000" opacity="0.07"/>`);
-  out.push(`<rect x="${n.x}" y="${n.y}" width="${n.width}" height="${n.height}" rx="5" fill="#fff" stroke="${stroke}" stroke-width="${strokeWidth}"${missed ? ' stroke-dasharray="5 3"' : ""}/>`);
+  out.push(`<rect x="${n.x}" y="${n.y}" width="${n.width}" height="${n.height}" rx="5" fill="#fff" stroke="${stroke}" stroke-width="${strokeWidth}"${missed || change === "removed" ? ' stroke-dasharray="5 3"' : ""}/>`);
   if (n.view.category === "start" || n.view.category === "event") {
     out.push(`<rect x="${n.x}" y="${n.y}" width="4" height="${n.height}" rx="2" fill="${COLORS[n.view.category].ink}"/>`);
   }
@@ -165,6 +172,12 @@ function node(n: NodeLayout, marks: Marks | undefined): string {
     const w = textWidth(badge, 9.5, true) + 10;
     out.push(`<rect x="${n.x + n.width - w - 8}" y="${n.y - 7}" width="${w}" height="14" rx="7" fill="${current ? "#2563eb" : COVERED}"/>`);
     out.push(`<text x="${n.x + n.width - 8 - w / 2}" y="${n.y + 3.5}" font-size="9.5" font-weight="bold" text-anchor="middle" fill="#fff">${esc(badge)}</text>`);
+  }
+  if (change) {
+    const label = change === "added" ? "+ added" : change === "removed" ? "− removed" : "~ changed";
+    const w = textWidth(label, 9.5, true) + 12;
+    out.push(`<rect x="${n.x + n.width - w - 8}" y="${n.y - 8}" width="${w}" height="15" rx="7.5" fill="${DIFF_COLORS[change]}"/>`);
+    out.push(`<text x="${n.x + n.width - 8 - w / 2}" y="${n.y + 3}" font-size="9.5" font-weight="bold" text-anchor="middle" fill="#fff">${esc(label)}</text>`);
   }
   if (n.view.detail) {
     out.push(`<text x="${n.x + 10}" y="${n.y + BOX.header + 14}" font-size="11" font-style="italic" fill="#374151">${esc(fit(n.view.detail, n.width - 20, 11))}</text>`);
@@ -229,7 +242,12 @@ function pathOf(points: Array<{ x: number; y: number }>): string {
   return d;
 }
 
-function edge(e: EdgeLayout, marks: Marks | undefined): string {
+function edge(e: EdgeLayout, marks: Marks | undefined, diff?: DiffMarks): string {
+  const change = diff?.links.get(e.link.id);
+  if (change) {
+    const color = DIFF_COLORS[change];
+    return `<path class="link" data-link="${esc(e.link.id)}" data-change="${change}" data-from="${esc(e.from.def.name)}" data-port="${esc(e.link.port)}" data-to="${esc(e.to.def.name)}" d="${pathOf(e.points)}" fill="none" stroke="${color}" stroke-width="2.2"${change === "removed" ? ' stroke-dasharray="6 4"' : ""} marker-end="url(#arrow-${change})"/>`;
+  }
   const mark = marks?.ports.get(e.from.def.id)?.get(e.link.port);
   const taken = (mark?.hits ?? 0) > 0;
   const missed = marks?.mode === "coverage" && !taken && mark?.counted === true && !marks.unreachable.has(e.from.def.id);
@@ -239,7 +257,7 @@ function edge(e: EdgeLayout, marks: Marks | undefined): string {
   return `<path class="link" data-link="${esc(e.link.id)}" data-from="${esc(e.from.def.name)}" data-port="${esc(e.link.port)}" data-to="${esc(e.to.def.name)}" d="${pathOf(e.points)}" fill="none" stroke="${color}" stroke-width="${width}"${missed ? ' stroke-dasharray="6 4"' : ""} marker-end="url(#${marker})"/>`;
 }
 
-function panel(p: PanelLayout, width: number, top: number, marks: Marks | undefined): { svg: string; height: number } {
+function panel(p: PanelLayout, width: number, top: number, marks: Marks | undefined, diff?: DiffMarks): { svg: string; height: number } {
   const h = p.bounds.height + PANEL_TITLE + 16;
   const out: string[] = [];
   out.push(`<g class="panel" data-panel="${p.kind}">`);
@@ -250,8 +268,8 @@ function panel(p: PanelLayout, width: number, top: number, marks: Marks | undefi
   const dy = top + PANEL_TITLE - p.bounds.y;
   out.push(`<g transform="translate(${dx} ${dy})">`);
   // Arrows under boxes, as on the canvas.
-  for (const e of p.edges) out.push(edge(e, marks));
-  for (const n of p.nodes) out.push(node(n, marks));
+  for (const e of p.edges) out.push(edge(e, marks, diff));
+  for (const n of p.nodes) out.push(node(n, marks, diff));
   out.push("</g></g>");
   return { svg: out.join("\n"), height: h };
 }
@@ -278,6 +296,22 @@ function legend(y: number, marks: Marks): string {
   return out.join("");
 }
 
+function diffLegend(y: number): string {
+  const items: Array<[string, string, boolean]> = [
+    [DIFF_COLORS.added, "added", false],
+    [DIFF_COLORS.removed, "removed", true],
+    [DIFF_COLORS.changed, "changed activity / rewired link", false],
+  ];
+  let x = MARGIN;
+  const out: string[] = [];
+  for (const [color, text, dashed] of items) {
+    out.push(`<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2.4"${dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
+    out.push(`<text x="${x + 28}" y="${y + 4}" font-size="11" fill="${INK}">${esc(text)}</text>`);
+    x += 40 + textWidth(text, 11);
+  }
+  return out.join("");
+}
+
 /** Draws the flow; returns a complete SVG document. */
 export function renderFlowSvg(flow: FlowDefinition, options: RenderOptions = {}): string {
   const registry = options.registry ?? createRegistry();
@@ -288,12 +322,16 @@ export function renderFlowSvg(flow: FlowDefinition, options: RenderOptions = {})
   let y = title ? 44 : MARGIN / 2;
   const body: string[] = [];
   for (const p of panels) {
-    const r = panel(p, width, y, marks);
+    const r = panel(p, width, y, marks, options.diff);
     body.push(r.svg);
     y += r.height + PANEL_GAP;
   }
   if (marks) {
     body.push(legend(y, marks));
+    y += 24;
+  }
+  if (options.diff) {
+    body.push(diffLegend(y));
     y += 24;
   }
   if (options.coverage) {
@@ -308,6 +346,9 @@ export function renderFlowSvg(flow: FlowDefinition, options: RenderOptions = {})
       ["arrow", LINE],
       ["arrow-covered", COVERED],
       ["arrow-missed", MISSED],
+      ["arrow-added", DIFF_COLORS.added],
+      ["arrow-removed", DIFF_COLORS.removed],
+      ["arrow-rewired", DIFF_COLORS.rewired],
     ].map(([id, color]) => `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`),
     "</defs>",
     `<rect width="${width}" height="${height}" fill="#f7f8fa"/>`,

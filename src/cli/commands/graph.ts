@@ -11,6 +11,7 @@ import type { FlowCoverage } from "../../flowtest/coverage.js";
 import { renderFlowMermaid } from "../../graph/mermaid.js";
 import { svgToPng } from "../../graph/png.js";
 import { renderFlowSvg } from "../../graph/svg.js";
+import { diffPicture, type DiffMarks } from "../../graph/diff.js";
 import { readFlowFile } from "../../flow/read-file.js";
 
 interface GraphOptions {
@@ -19,6 +20,8 @@ interface GraphOptions {
   coverage?: string;
   panels?: string;
   scale?: string;
+  /** An older version of the flow: draw what changed since. */
+  diff?: string;
 }
 
 type Io = { out: (s: string | Buffer) => void; err: (s: string) => void };
@@ -105,10 +108,26 @@ export async function runGraphCommand(flowFile: string, opts: GraphOptions, io: 
     coverage = c;
   }
 
+  let drawn = flow;
+  let diff: DiffMarks | undefined;
+  if (opts.diff) {
+    if (format === "mermaid" || coverage) {
+      io.err("ccflow: --diff draws SVG or PNG, without --coverage\n");
+      return 1;
+    }
+    const old = await readFlowFile(opts.diff);
+    if (!old.flow) {
+      io.err(`ccflow: ${opts.diff}: ${old.diagnostics.find((d) => d.severity === "error")?.message ?? "not a flow export"}\n`);
+      return 1;
+    }
+    const picture = diffPicture(old.flow, flow, `${basename(opts.diff)} → ${basename(flowFile)}`);
+    drawn = picture.flow;
+    diff = picture.marks;
+  }
   let output: string | Buffer;
   if (format === "mermaid") output = renderFlowMermaid(flow, { coverage });
   else {
-    const svg = renderFlowSvg(flow, { coverage, panels: panels as "both" });
+    const svg = renderFlowSvg(drawn, { coverage, panels: panels as "both", ...(diff ? { diff, title: diff.title } : {}) });
     output = format === "png" ? svgToPng(svg, { scale }).png : svg;
   }
   if (!opts.out) {
@@ -135,6 +154,7 @@ export function register(program: Command): void {
     .option("--coverage <file>", "coverage from ccflow test --coverage-out: highlight taken paths, mark ports never taken")
     .option("--panels <which>", "main, events or both", "both")
     .option("--scale <n>", "PNG scale factor (2 for high-density screens)")
+    .option("--diff <old>", "mark what changed since this older export: added, removed and changed activities and links")
     .action(async (flowFile: string, opts: GraphOptions) => {
       process.exitCode = await runGraphCommand(flowFile, opts, {
         out: (s) => process.stdout.write(s),

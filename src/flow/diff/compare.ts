@@ -197,14 +197,14 @@ function flowLevel(flow: FlowDefinition): Record<string, unknown> {
   return { name: flow.name, flowType: flow.flowType, description: raw.description ?? null };
 }
 
-export function diffFlows(a: FlowDefinition, b: FlowDefinition): FlowDiff {
-  const flow: PropertyChange[] = [];
-  diffValues(flowLevel(a), flowLevel(b), "", flow);
-
+/**
+ * Which activity of `b` is which of `a`: by id first; an export re-imported into another
+ * organisation gets new ids throughout, so what is left is matched by process, type and name
+ * (event handlers by their event). Returns id in b → id in a.
+ */
+export function matchActivities(a: FlowDefinition, b: FlowDefinition): Map<string, string> {
   const before = activityMap(a);
   const after = activityMap(b);
-  // Ids first; an export re-imported into another organisation gets new ids throughout, so
-  // what is left is matched by process, type and name (event handlers by their event).
   const match = new Map<string, string>(); // id in b → id in a
   for (const id of after.keys()) if (before.has(id)) match.set(id, id);
   const matchedA = new Set(match.values());
@@ -221,6 +221,16 @@ export function diffFlows(a: FlowDefinition, b: FlowDefinition): FlowDiff {
     const candidate = leftovers.get(identity(y))?.shift();
     if (candidate) match.set(id, candidate);
   }
+  return match;
+}
+
+export function diffFlows(a: FlowDefinition, b: FlowDefinition): FlowDiff {
+  const flow: PropertyChange[] = [];
+  diffValues(flowLevel(a), flowLevel(b), "", flow);
+
+  const before = activityMap(a);
+  const after = activityMap(b);
+  const match = matchActivities(a, b);
   const matchedBefore = new Set(match.values());
   const added: ActivityRef[] = [];
   const removed: ActivityRef[] = [];
