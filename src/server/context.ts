@@ -5,6 +5,7 @@ import type { SipServer } from "../channels/sip/sip-server.js";
 import type { Runtime } from "../runtime/runtime.js";
 import type { AgentDesk } from "./agent-desk.js";
 import type { CallRegistry } from "./calls.js";
+import type { ContactRecords } from "./contact-records.js";
 import type { FlowCatalog } from "./flows.js";
 import { ApiError } from "./errors.js";
 
@@ -64,6 +65,8 @@ export interface ServerContext {
   crm?: CrmCredentials;
   /** Who signs in where: the embedded identity service (with its public development users) or an external provider. */
   signIn: { issuer: string; embedded: boolean; users: Array<{ username: string; password: string; name: string; roles: string[]; agentId?: string }> };
+  /** Contact records for the supervisor's KPIs and reports. */
+  records?: ContactRecords;
   defaultDnis: string;
   /** The SIP front, when SIP calls are taken. */
   sip?: SipServer;

@@ -187,6 +187,21 @@ export function buildOpenApi(version = "0.0.0"): Json {
       "/api/agents/{id}/decline": agentAction("Decline the ringing offer", "The contact goes back to the head of its priority; the agent goes Idle (Declined).", jsonSchemaOf(offerBody)),
       "/api/agents/{id}/end": agentAction("End the call", "Engaged → WrapUp; the caller's leg ends (AgentDisconnected, PhoneContactEnded)."),
       "/api/agents/{id}/wrapup": agentAction("Finish wrap-up", "WrapUp → Available (default) or Idle with a reason.", jsonSchemaOf(wrapUpBody)),
+      "/api/reports": {
+        get: {
+          tags: ["supervisor"],
+          summary: "Today's intervals per queue from the contact records: offered, answered, abandoned, service level, ASA, AHT",
+          parameters: [
+            { name: "interval", in: "query", schema: { type: "string", enum: ["15m", "1h", "1d"], default: "1h" } },
+            { name: "queue", in: "query", schema: { type: "string" }, description: "One queue's id (default: every queue)" },
+            { name: "format", in: "query", schema: { type: "string", enum: ["json", "csv"], default: "json" } },
+          ],
+          responses: {
+            "200": { description: "The report", content: { "application/json": { schema: { type: "object" } }, "text/csv": { schema: { type: "string" } } } },
+            ...errors(400, 404),
+          },
+        },
+      },
       "/api/queues": {
         get: { tags: ["supervisor"], summary: "Queues with waiting contacts in routing order (priority, then time)", responses: { "200": json({ type: "array", items: ref("Queue") }) } },
       },

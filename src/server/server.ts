@@ -30,9 +30,11 @@ import type { FlowCatalog } from "./flows.js";
 import { packageVersion, webRoot } from "./paths.js";
 import type { Logger } from "pino";
 import { logContacts } from "./contact-log.js";
+import { ContactRecords } from "./contact-records.js";
 import { crmAreaOf, ServerMetrics } from "./metrics.js";
 import { registerApiRoutes } from "./routes/api.js";
 import { registerMetricsRoute } from "./routes/metrics.js";
+import { registerReportRoutes } from "./routes/reports.js";
 import { registerSocketRoutes } from "./routes/sockets.js";
 import { randomBytes } from "node:crypto";
 import { resolveCredentials } from "../crm/config.js";
@@ -165,6 +167,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     registerSignInRoutes(api, auth, log);
     registerApiRoutes(api, holder);
     registerMetricsRoute(api, metrics);
+    registerReportRoutes(api, holder);
     sockets = registerSocketRoutes(api, holder);
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
@@ -267,6 +270,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const desk = new AgentDesk(runtime.center, calls, { clock, graceMs: centerSettings.agentDisconnectGraceSeconds * 1000, log: (level, message) => log(level, message) });
     closers.unshift(() => desk.close());
     metrics.attach(runtime.center, calls, () => clock.now());
+    const records = new ContactRecords(runtime.center, { now: () => clock.now(), serviceLevelSeconds: centerSettings.serviceLevelSeconds });
+    closers.unshift(() => records.close());
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     closers.unshift(() => metrics.detach());
 
@@ -297,6 +302,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const agents = demoAgents(runtime, env);
     if (identity) identity.setUsers(developmentUsers(agents.filter((a) => !a.simulated)));
     const context: ServerContext = {
+      records,
       runtime,
       center: runtime.center,
       calls,

@@ -52,6 +52,7 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "GET /api/supervisor/ws": ["supervisor"],
   // Prometheus scrapes with a bearer token (its oauth2 client-credentials config); see docs/observability.md.
   "GET /metrics": ["supervisor"],
+  "GET /api/reports": ["supervisor"],
 };
 
 /** Who placed each call (keyed by its CallSession), for `caller:own`. */

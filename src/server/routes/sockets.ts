@@ -261,7 +261,7 @@ class SupervisorHub {
     for (const w of this.watchers) if (w.socket.readyState === w.socket.OPEN) w.socket.send(text);
   }
 
-  private snapshot(): { type: "snapshot"; at: number; queues: unknown; agents: unknown; contacts: ContactSummary[] } {
+  private snapshot(): { type: "snapshot"; at: number; queues: unknown; agents: unknown; contacts: ContactSummary[]; kpis: unknown } {
     const ctx = this.holder.get();
     const simulated = new Set(ctx.demo.agents.filter((a) => a.simulated).map((a) => a.id));
     return {
@@ -270,6 +270,7 @@ class SupervisorHub {
       queues: ctx.center.listQueues(),
       agents: ctx.center.listAgents().map((a) => ({ ...a, simulated: simulated.has(a.id) })),
       contacts: ctx.calls.list().slice(-200).map((s) => contactSummary(ctx, s)),
+      kpis: ctx.records?.live() ?? [],
     };
   }
 }

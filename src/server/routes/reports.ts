@@ -1,0 +1,46 @@
+/**
+ * `GET /api/reports?interval=15m|1h|1d[&queue=<id>][&format=csv]`: today's intervals per queue
+ * from the contact records — offered, answered, abandoned, service level, ASA, AHT — as JSON for
+ * the supervisor's charts or as CSV for a spreadsheet.
+ */
+import type { FastifyInstance } from "fastify";
+import type { IntervalFigures } from "../../center/kpi.js";
+import type { ContextHolder } from "../context.js";
+import { REPORT_INTERVALS, type ReportInterval } from "../contact-records.js";
+import { ApiError } from "../errors.js";
+
+const CSV_COLUMNS = ["queue", "interval_start", "interval_end", "offered", "answered", "abandoned", "answered_within_threshold", "service_level_percent", "asa_seconds", "abandon_rate_percent", "aht_seconds"] as const;
+
+function round(value: number | null, factor: number, digits = 1): string {
+  return value === null ? "" : (value * factor).toFixed(digits);
+}
+
+function csvRow(queue: string, f: IntervalFigures): string {
+  const cells = [queue, new Date(f.from).toISOString(), new Date(f.to).toISOString(), f.offered, f.answered, f.abandoned, f.answeredWithinThreshold, round(f.serviceLevel, 100), round(f.asaMs, 0.001), round(f.abandonRate, 100), round(f.ahtMs, 0.001)];
+  // Queue ids and names are configuration; quote every cell that could hold a separator.
+  return cells.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(",");
+}
+
+export function registerReportRoutes(app: FastifyInstance, holder: ContextHolder): void {
+  app.get<{ Querystring: { interval?: string; queue?: string; format?: string } }>("/api/reports", async (req, reply) => {
+    const ctx = holder.get();
+    const records = ctx.records;
+    if (!records) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
+    const interval = (req.query.interval ?? "1h") as ReportInterval;
+    if (!(interval in REPORT_INTERVALS)) throw new ApiError(400, "BAD_REQUEST", `interval must be 15m, 1h or 1d, not "${String(req.query.interval).slice(0, 40)}"`);
+    const format = req.query.format ?? "json";
+    if (format !== "json" && format !== "csv") throw new ApiError(400, "BAD_REQUEST", `format must be json or csv, not "${String(format).slice(0, 40)}"`);
+    const queues = ctx.center.listQueues();
+    const wanted = req.query.queue;
+    if (wanted !== undefined && !queues.some((q) => q.id === wanted)) throw new ApiError(404, "QUEUE_NOT_FOUND", `no queue "${wanted.slice(0, 80)}"`);
+    const rows = queues.filter((q) => wanted === undefined || q.id === wanted).map((q) => ({ queue: { id: q.id, name: q.name }, intervals: records.report(interval, { queueId: q.id }) }));
+    if (format === "csv") {
+      const lines = [CSV_COLUMNS.join(","), ...rows.flatMap((r) => r.intervals.map((f) => csvRow(r.queue.name, f)))];
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="ccflow-report-${interval}.csv"`)
+        .send(`${lines.join("\n")}\n`);
+    }
+    return { interval, serviceLevelSeconds: records.serviceLevelSeconds, queues: rows };
+  });
+}
