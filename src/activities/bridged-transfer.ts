@@ -8,8 +8,7 @@
  * `activities.bridgedTransfers` says for the number (or `*`). With no entry the far end never
  * answers, so the transfer fails after its timeout — the flow's failure path is what runs.
  */
-import { scriptFor } from "../environment/activity-scripts.js";
-import { num, str } from "./common.js";
+import { num, scriptFor, str } from "./common.js";
 import { ActivityError, type ActivitySpec } from "./types.js";
 
 /** Ring time when the export has no `timeout` (ccflow's choice; the templates all set one). */

@@ -114,3 +114,12 @@ export function mapTemplates(def: ActivityDef, key: string): TemplateField[] {
     .filter(([, v]) => typeof v === "string" && v !== "")
     .map(([k, v]) => ({ field: `${key}[${JSON.stringify(k)}]`, source: v as string }));
 }
+
+/** The environment script for a key: the first entry matching one of `wanted`, else the `*` entry. */
+export function scriptFor<T>(list: readonly T[], key: (t: T) => string, wanted: string[]): T | undefined {
+  for (const w of wanted) {
+    const hit = list.find((t) => key(t) === w);
+    if (hit) return hit;
+  }
+  return list.find((t) => key(t) === "*");
+}

@@ -10,8 +10,7 @@
  * `activity-result` of kind `survey`. A survey the environment does not describe, or one sent by
  * email or SMS (ccflow sends neither), asks nothing and says so in that event. Leaves by `default`.
  */
-import { scriptFor } from "../environment/activity-scripts.js";
-import { num, str } from "./common.js";
+import { num, scriptFor, str } from "./common.js";
 import type { ActivitySpec } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 

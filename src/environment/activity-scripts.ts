@@ -54,12 +54,3 @@ export const activityScriptsSchema = z
 export type ActivityScripts = z.infer<typeof activityScriptsSchema>;
 export type BridgedTransferScript = z.infer<typeof bridgedTransferScript>;
 export type SurveyScript = z.infer<typeof surveyScript>;
-
-/** First entry whose key matches, else the `*` entry. */
-export function scriptFor<T>(list: readonly T[], key: (t: T) => string, wanted: string[]): T | undefined {
-  for (const w of wanted) {
-    const hit = list.find((t) => key(t) === w);
-    if (hit) return hit;
-  }
-  return list.find((t) => key(t) === "*");
-}
