@@ -69,6 +69,7 @@ export function mountSupervisor(root) {
   const tick = setInterval(() => {
     for (const el of view.querySelectorAll("[data-waited]")) el.textContent = duration(Number(el.dataset.waited) + (Date.now() - receivedAt));
     for (const el of view.querySelectorAll("[data-since]")) el.textContent = duration(Date.now() - Number(el.dataset.since));
+    if (snapshot && Date.now() - lastSample >= 5000) renderQueues();
   }, 1000);
 
   function render() {
@@ -77,7 +78,41 @@ export function mountSupervisor(root) {
     renderContacts();
   }
 
+  /** Recent KPI values per queue (one sample per snapshot, at most every 5 s), for the sparklines. */
+  const history = new Map();
+  let lastSample = 0;
+  function sampleKpis() {
+    if (!snapshot?.kpis || Date.now() - lastSample < 5000) return;
+    lastSample = Date.now();
+    for (const k of snapshot.kpis) {
+      const list = history.get(k.queueId) ?? [];
+      list.push({ waiting: k.waiting, sl: k.figures.serviceLevel, asa: k.figures.asaMs, occupancy: k.occupancy });
+      if (list.length > 60) list.shift();
+      history.set(k.queueId, list);
+    }
+  }
+
+  function kpiStrip(q) {
+    const k = snapshot.kpis?.find((x) => x.queueId === q.id);
+    if (!k) return null;
+    const trend = history.get(q.id) ?? [];
+    const a = k.agents;
+    return h(
+      "div.kpis",
+      { dataset: { kpis: q.id } },
+      kpi(String(k.waiting), "waiting now", trend.map((x) => x.waiting)),
+      kpi(pct(k.figures.serviceLevel), `service level (≤ ${k.serviceLevelSeconds} s)`, trend.map((x) => x.sl), { max: 1 }),
+      kpi(secs(k.figures.asaMs), "avg speed of answer", trend.map((x) => x.asa)),
+      kpi(pct(k.figures.abandonRate), `abandoned (${k.figures.abandoned} of ${k.figures.answered + k.figures.abandoned})`),
+      kpi(secs(k.figures.ahtMs), "avg handle time"),
+      kpi(pct(k.occupancy), "occupancy", trend.map((x) => x.occupancy), { max: 1 }),
+      h("div.stat.kpi.agent-states", h("div.value", `${a.Available}·${a.Reserved + a.Engaged}·${a.WrapUp}·${a.Idle}`), h("div.label", "available · on calls · wrap-up · idle")),
+      h("p.sub.kpi-note", `Last ${k.windowMinutes} min: ${k.figures.offered} offered, ${k.figures.answered} answered.`),
+    );
+  }
+
   function renderQueues() {
+    sampleKpis();
     fill(
       queuesBox,
       snapshot.queues.length === 0
@@ -95,6 +130,7 @@ export function mountSupervisor(root) {
                 stat(q.ringing.length, "ringing"),
                 stat(q.connected.length, "connected"),
               ),
+              kpiStrip(q),
               q.waiting.length === 0
                 ? h("p.empty", "Nobody waiting.")
                 : h(
@@ -263,6 +299,45 @@ export function mountSupervisor(root) {
 
 function stat(value, label) {
   return h("div.stat", h("div.value", value), h("div.label", label));
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/**
+ * A small line chart of recent values (no axes): hand-drawn SVG, since a chart library would be
+ * the UI's only dependency for two lines per queue. `max` fixes the scale (1 for a share).
+ */
+function sparkline(values, { max, label } = {}) {
+  const w = 120;
+  const hgt = 28;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${hgt}`);
+  svg.setAttribute("class", "spark");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label ?? "trend");
+  const known = values.filter((v) => v !== null && v !== undefined);
+  if (known.length < 2) return svg;
+  const top = max ?? Math.max(1, ...known);
+  const step = w / (values.length - 1);
+  let d = "";
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) return;
+    const x = (i * step).toFixed(1);
+    const y = (hgt - 2 - (Math.min(v, top) / top) * (hgt - 4)).toFixed(1);
+    d += `${d ? "L" : "M"}${x},${y}`;
+  });
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", d);
+  svg.append(path);
+  return svg;
+}
+
+const pct = (v) => (v === null || v === undefined ? "–" : `${Math.round(v * 100)}%`);
+const secs = (ms) => (ms === null || ms === undefined ? "–" : duration(ms));
+
+/** A KPI: the figure, what it is, and its recent trend. */
+function kpi(value, label, trend, options) {
+  return h("div.stat.kpi", h("div.value", value), h("div.label", label), trend ? sparkline(trend, options) : null);
 }
 
 function format(v) {
