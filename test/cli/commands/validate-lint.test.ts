@@ -49,7 +49,8 @@ async function validate(...args: string[]): Promise<{ code: number; stdout: stri
   }
 }
 
-describe("ccflow validate with lint warnings", () => {
+// Each test starts ccflow once or twice; a busy machine makes that slow, not wrong.
+describe("ccflow validate with lint warnings", { timeout: 120_000 }, () => {
   it("prints each warning with its activity, id, path, rule code and fix; exit 0 unless --strict", async () => {
     const r = await validate(flowFile);
     expect(r.code).toBe(0);
