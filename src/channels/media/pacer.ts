@@ -16,9 +16,14 @@ export class Pacer {
   private timer?: NodeJS.Timeout;
   private origin = 0;
   private tick = 0;
-  /** How late each tick ran, ms (bench and tests read it; a ring of the last 4096). */
+  /**
+   * How late each tick's last packet left, ms: from the tick's due time to the end of its sends
+   * (bench and tests read it; a ring of the last 4096 ticks).
+   */
   readonly lateness = new Float64Array(4096);
   ticks = 0;
+  /** Ticks dropped after stalls longer than MAX_CATCH_UP ticks: gaps in every stream. */
+  skipped = 0;
 
   add(listener: TickListener): () => void {
     this.listeners.add(listener);
@@ -45,12 +50,12 @@ export class Pacer {
     const now = performance.now();
     let behind = Math.floor((now - this.origin) / PTIME_MS) - this.tick;
     if (behind > MAX_CATCH_UP) {
+      this.skipped += behind - 1;
       this.tick += behind - 1;
       behind = 1;
     }
     for (let i = 0; i < behind; i++) {
       this.tick++;
-      this.lateness[this.ticks++ % this.lateness.length] = now - (this.origin + this.tick * PTIME_MS);
       for (const l of [...this.listeners]) {
         try {
           l(this.tick);
@@ -58,6 +63,7 @@ export class Pacer {
           // One call's failure must not stop the others' audio.
         }
       }
+      this.lateness[this.ticks++ % this.lateness.length] = performance.now() - (this.origin + this.tick * PTIME_MS);
     }
     if (this.listeners.size > 0) this.schedule();
     else this.timer = undefined;
