@@ -25,6 +25,10 @@ export interface TestPostgres {
   url: string;
   port: number;
   dir: string;
+  /** Stops the server (fast shutdown: clients are disconnected) and keeps its data. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,8 +87,9 @@ export async function startPostgres(): Promise<TestPostgres> {
         "-c max_connections=400",
         "-c shared_buffers=32MB",
       ].join(" ");
+      const start = () => pgTool("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "start"]);
       try {
-        await pgTool("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "server.log"), "-w", "-t", "60", "start"]);
+        await start();
       } catch (err) {
         lastError = err;
         continue;
@@ -93,6 +98,12 @@ export async function startPostgres(): Promise<TestPostgres> {
         url: `postgresql://${user}@127.0.0.1:${port}/postgres`,
         port,
         dir,
+        async halt() {
+          await pgTool("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+        },
+        async resume() {
+          await start();
+        },
         async stop() {
           await pgTool("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
           rmSync(dir, { recursive: true, force: true });
