@@ -16,7 +16,8 @@ import { apiHostVariants, DEFAULT_LIMITS, DEV_ORGANIZATION, normalizeResource, r
 import { clearCrmData, ensureSystemUsers, loadDemoData, type DemoSummary } from "./demo-data.js";
 import type { Schema } from "./schema/schema.js";
 import { PostgresCrmStore } from "./store/postgres-store.js";
-import { SqliteCrmStore } from "./store/sqlite-store.js";
+import { DUPLICATE_KEY, SqliteCrmStore } from "./store/sqlite-store.js";
+import { ODataError } from "./odata/errors.js";
 import type { CrmStore } from "./store/types.js";
 import { FaultInjector } from "./web-api/faults.js";
 import { ServiceProtection } from "./web-api/protection.js";
@@ -106,8 +107,15 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
     if (options.demoData !== false && (await store.getMeta("demo_loaded")) === undefined) {
       const contacts = store.schema.table("contact");
       if ((await store.count(contacts, undefined, 1)) === 0) {
-        const summary = await loadDemoData(store, DEV_ORGANIZATION.pageUserId);
-        logger.info({ ...summary }, "CRM demo data loaded");
+        try {
+          const summary = await loadDemoData(store, DEV_ORGANIZATION.pageUserId);
+          logger.info({ ...summary }, "CRM demo data loaded");
+        } catch (err) {
+          // Nodes sharing one PostgreSQL database may start at once: the demo rows have fixed ids,
+          // so the node that loses the race finds them there (its own load was rolled back).
+          if (!(err instanceof ODataError && err.code === DUPLICATE_KEY)) throw err;
+          logger.info("CRM demo data already loaded by another node");
+        }
       }
     }
     const limits: CrmLimits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -1,5 +1,6 @@
 /**
- * Two CRM nodes on one PostgreSQL database, as `ccflow serve --postgres` runs them: a record written
+ * Two CRM nodes on one PostgreSQL database, as `ccflow serve --postgres` runs them: started at once
+ * on an empty database they load the demo data once; a record written
  * through one node is read through the other (caller-id lookup included), case numbers never repeat
  * between nodes, and while PostgreSQL restarts the Web API answers 503 with a clear message and
  * recovers by itself. Runs in the `crm-postgres` project (it starts its own server, to restart it).
@@ -20,8 +21,8 @@ describe.skipIf(!enabled)("two CRM nodes sharing PostgreSQL", () => {
   beforeAll(async () => {
     server = await startPostgres();
     const { url } = await createDatabase(server.url);
-    a = await startTestCrm({ postgresUrl: url });
-    b = await startTestCrm({ postgresUrl: url });
+    // Started at once on an empty database: one of them loads the demo data, the other finds it.
+    [a, b] = await Promise.all([startTestCrm({ postgresUrl: url }), startTestCrm({ postgresUrl: url })]);
   }, 120_000);
 
   afterAll(async () => {
@@ -31,6 +32,7 @@ describe.skipIf(!enabled)("two CRM nodes sharing PostgreSQL", () => {
   });
 
   it("reads through one node what the other wrote, and never hands out a case number twice", async () => {
+    expect(await (await b.api("contacts/$count")).text()).toBe("36");
     const created = await a.api("contacts", {
       method: "POST",
       headers: { "Content-Type": "application/json", Prefer: "return=representation" },
