@@ -230,6 +230,10 @@ export class PostgresCrmStore implements CrmStore {
     }
     const handle = new PostgresCrmStore(this.shared, client, mode.bulk ?? false, mode.random ?? this.random);
     let broken: Error | undefined;
+    // A checked-out connection the server drops emits 'error' besides failing its query; unheard,
+    // that event would end the process. The failed query already reports it.
+    const dropped = (err: Error) => (broken = err);
+    client.on("error", dropped);
     try {
       await handle.run("BEGIN", []);
       const result = await fn(handle);
@@ -244,6 +248,7 @@ export class PostgresCrmStore implements CrmStore {
       throw translatePgError(err);
     } finally {
       // A connection that could not roll back is closed rather than handed to the next caller.
+      client.removeListener("error", dropped);
       client.release(broken);
     }
   }

@@ -63,6 +63,8 @@ describe.skipIf(!enabled)("two CRM nodes sharing PostgreSQL", () => {
       expect(down.status).toBe(503);
       const body = (await down.json()) as { error: { message: string } };
       expect(body.error.message).toBe("The CRM database (PostgreSQL) is not reachable right now; try again shortly.");
+      const write = await b.api("contacts", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ lastname: "Lost" }) });
+      expect(write.status).toBe(503);
     } finally {
       await server.resume();
     }
@@ -74,5 +76,6 @@ describe.skipIf(!enabled)("two CRM nodes sharing PostgreSQL", () => {
     expect(status).toBe(200);
     const again = await b.api("contacts?$select=fullname&$filter=contains(telephone1,'5205557788')");
     expect(again.status).toBe(200);
+    expect(await (await b.api("contacts/$count?$filter=lastname eq 'Lost'")).text()).toBe("0");
   }, 120_000);
 });
