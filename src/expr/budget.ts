@@ -9,7 +9,7 @@
  * are synchronous), and `metered` restores the previous meter anyway.
  */
 import { fault } from "./errors.js";
-import { MAX_WORK } from "./limits.js";
+import { MAX_WORK, NODE_WORK } from "./limits.js";
 
 interface Meter {
   used: number;
@@ -35,4 +35,22 @@ export function metered<T>(fn: () => T): T {
 export function chargeWork(units: number, what: () => string): void {
   const used = (current ? (current.used += units) : units);
   if (used > MAX_WORK) fault(`Work limit exceeded: ${what()} needs more than this template may spend (${MAX_WORK} units); shorten the input or simplify the template`);
+}
+
+/** Work for evaluating a node that produced `value`: a step, plus its size when it built a string or a list. */
+export function chargeNode(value: unknown): void {
+  const m = current;
+  if (!m) return;
+  m.used += NODE_WORK + (typeof value === "string" ? value.length : Array.isArray(value) ? value.length : 0);
+  if (m.used > MAX_WORK) {
+    fault(`Work limit exceeded: this template needs more than ${MAX_WORK} units of work (each step, and each character of text it builds, costs one or more); simplify it or shorten its input`);
+  }
+}
+
+/** Work for one loop iteration (the body's own nodes are charged as they run). */
+export function chargeIteration(): void {
+  const m = current;
+  if (m && (m.used += NODE_WORK) > MAX_WORK) {
+    fault(`Work limit exceeded: this template needs more than ${MAX_WORK} units of work; simplify it or shorten its input`);
+  }
 }

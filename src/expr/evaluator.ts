@@ -5,6 +5,7 @@
  */
 import type { Args, Expr, Node } from "./ast.js";
 import { getAttribute } from "./attributes.js";
+import { chargeIteration, chargeNode } from "./budget.js";
 import { atPosition, ExprError, fault } from "./errors.js";
 import { FILTERS } from "./filters/index.js";
 import { FUNCTIONS } from "./functions.js";
@@ -47,7 +48,9 @@ export class Compiler {
     const source = this.source;
     return (s) => {
       try {
-        return fn(s);
+        const value = fn(s);
+        chargeNode(value);
+        return value;
       } catch (err) {
         throw atPosition(err, source, pos, prefix);
       }
@@ -266,6 +269,11 @@ export class Compiler {
             throw atPosition(err, source, n.pos);
           }
           if (s.escape) text = s.escape(text, s.out);
+          try {
+            chargeNode(text);
+          } catch (err) {
+            throw atPosition(err, source, n.pos);
+          }
           s.out += text;
           if (s.out.length > MAX_OUTPUT) throw new ExprError(`Output longer than ${MAX_OUTPUT} characters`, source, n.pos);
         };
@@ -327,6 +335,11 @@ export class Compiler {
           try {
             for (let i = 0; i < list.length; i++) {
               if (++s.iterations > MAX_ITERATIONS) throw new ExprError(`Loop limit exceeded: more than ${MAX_ITERATIONS} iterations`, source, n.pos);
+              try {
+                chargeIteration();
+              } catch (err) {
+                throw atPosition(err, source, n.pos);
+              }
               const state = new LoopState(i, i === 0, i === list.length - 1, loop.length);
               scope.set("loop", state);
               scope.set(variable, fromHost(list[i]));

@@ -27,3 +27,5 @@ export const REGEX_WORK_PER_STEP = 10;
 export const REGEX_MATCH_WORK = 300;
 /** Units per occurrence of a fixed-string pattern (an indexOf step and the piece it cuts). */
 export const LITERAL_MATCH_WORK = 20;
+/** Units per evaluated operator, filter, test, call or attribute step. */
+export const NODE_WORK = 2;

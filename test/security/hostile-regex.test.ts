@@ -20,6 +20,7 @@ const PROBES: Array<{ name: string; template: string }> = [
   { name: "CountedLong", template: '{{ NewPhoneContact.ANI.repeat(25000) | split("(.*1){20}") | length }}' },
   { name: "Lookahead", template: '{{ NewPhoneContact.ANI | split("1(?=1)") | length }}' },
   { name: "Backref", template: '{{ NewPhoneContact.ANI.replaceAll("(1)\\\\1", "x") }}' },
+  { name: "CpuLoop", template: "{% for i in 1..10000 %}{% set x = NewPhoneContact.ANI.repeat(20000).toUpperCase() %}{% endfor %}done" },
 ];
 
 /** A flow that runs every probe in turn; each probe's error port leads on to the next one too. */
@@ -78,12 +79,13 @@ describe("a call through hostile patterns, on a real server", () => {
     // Java's answers where the work fits the budget…
     expect(v.OutAltShort).toBe("+");
     // …and the activity's error path where it does not, or where RE2 cannot run the pattern.
-    for (const name of ["AltLong", "NestedLong", "StarsLong", "CountedLong", "Lookahead", "Backref"]) expect(v[`Out${name}`], name).toBe("unset");
+    for (const name of ["AltLong", "NestedLong", "StarsLong", "CountedLong", "Lookahead", "Backref", "CpuLoop"]) expect(v[`Out${name}`], name).toBe("unset");
     const steps = (trace.events as Loose[]).filter((e) => e.type === "step").map((e) => `${e.activityName ?? e.activity ?? e.activityId}:${e.port}`);
     expect(steps.join(" ")).toMatch(/AltLong.*:error/);
     const errors = (trace.events as Loose[]).filter((e) => /error/i.test(e.type) || e.port === "error").map((e) => JSON.stringify(e));
     expect(errors.join("\n")).toMatch(/Work limit exceeded: regular expression '\(1\|1\)\+\$' over 300000 characters/);
     expect(errors.join("\n")).toMatch(/lookahead \(\?=…\) is not supported/);
+    expect(errors.join("\n")).toMatch(/CpuLoop[\s\S]*Work limit exceeded: this template needs more than/);
     expect(errors.join("\n")).not.toContain("1111111111111111111111");
     expect(answered).toBeGreaterThan(0);
     // The target is 100 ms; the bound is ten times that, since on a loaded 2-core machine even a
