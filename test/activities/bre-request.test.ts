@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
 import { createHttpGateway } from "../../src/connectors/gateway.js";
-import { VirtualClock } from "../../src/engine/clock.js";
+import { VirtualClock } from "../../src/time/clock.js";
 import { Engine } from "../../src/engine/engine.js";
 import { activityScriptsSchema } from "../../src/environment/activity-scripts.js";
 import { ContactCenter } from "../../src/center/contact-center.js";

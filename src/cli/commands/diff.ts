@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { canonicalText, diffFlows, formatJson, formatMarkdown, formatText, isEmptyDiff } from "../../flow/diff/index.js";
 import type { FlowDefinition } from "../../flow/types.js";
-import { readFlowFile } from "../flow-file.js";
+import { readFlowFile } from "../../flow/read-file.js";
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
 
