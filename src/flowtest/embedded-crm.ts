@@ -19,11 +19,27 @@ import { DEV_ORGANIZATION } from "../crm/config.js";
 import type { Row } from "../crm/store/types.js";
 import type { TableDef } from "../crm/schema/types.js";
 import { suggest } from "./expectations.js";
+import type { FixtureRequest, FixtureResponse } from "../connectors/transport.js";
 import type { ScenarioCrm } from "./run.js";
 import type { CrmState } from "./schema.js";
 
 /** A record the CRM cannot take, named by its place in the scenario. */
 export class CrmRecordError extends Error {}
+
+/**
+ * Sends a fixture request on to a real server on loopback (the embedded CRM). Real sockets: the
+ * virtual clock must not move while the server is working.
+ */
+export function forwardOverLoopback(req: FixtureRequest, tools: { clock: { track<T>(p: Promise<T>): Promise<T> }; signal: AbortSignal }): Promise<FixtureResponse> {
+  return tools.clock.track(
+    (async () => {
+      const res = await request(req.url, { method: req.method as "GET", headers: req.headers, body: req.body, signal: tools.signal });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+      return { status: res.statusCode, headers, body: await res.body.text() };
+    })(),
+  );
+}
 
 const TABLES: Array<[keyof CrmState, string]> = [
   ["accounts", "account"],
@@ -154,17 +170,7 @@ export async function startScenarioCrm(state: CrmState, now: number): Promise<Sc
   const openCrm = crm;
   return {
     binding: { baseUrl, tenantId: credentials.tenantId, clientId: credentials.clientId, clientSecret: credentials.clientSecret },
-    async forward(req, tools) {
-      // Real sockets: the virtual clock must not move while the CRM is working.
-      return tools.clock.track(
-        (async () => {
-          const res = await request(req.url, { method: req.method as "GET", headers: req.headers, body: req.body, signal: tools.signal });
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-          return { status: res.statusCode, headers, body: await res.body.text() };
-        })(),
-      );
-    },
+    forward: forwardOverLoopback,
     async close() {
       await app.close();
       await openCrm.close();

@@ -20,26 +20,15 @@ import { readLibrary } from "../../environment/flow-library.js";
 import { readFlowFile } from "../../flow/read-file.js";
 import { createScenarioFixtures, type FixtureLog } from "../../flowtest/fixtures.js";
 import { loadFixturesFile } from "../../flowtest/fixtures-file.js";
-import type { FixtureHandler, FixtureRequest, FixtureResponse } from "../../connectors/transport.js";
+import { forwardOverLoopback } from "../../flowtest/embedded-crm.js";
+import type { FixtureHandler } from "../../connectors/transport.js";
 import type { FlowDefinition } from "../../flow/types.js";
-import { request } from "undici";
 import { bold, dim, formatDiagnostic, red } from "../format.js";
 import { TranscriptPrinter } from "../transcript.js";
 
 /** Reasons a call ends by one of ccflow's runaway limits rather than by the flow: exit code 3. */
 const RUNAWAY_REASONS = new Set(["step-limit", "max-duration"]);
 
-/** Sends a request no fixture answers to the embedded CRM over loopback (its token, its Dataverse paths). */
-async function forwardToCrm(req: FixtureRequest, tools: { clock: { track<T>(p: Promise<T>): Promise<T> }; signal: AbortSignal }): Promise<FixtureResponse> {
-  return tools.clock.track(
-    (async () => {
-      const res = await request(req.url, { method: req.method as "GET", headers: req.headers, body: req.body, signal: tools.signal });
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-      return { status: res.statusCode, headers, body: await res.body.text() };
-    })(),
-  );
-}
 
 /** Event types printed by `--json` (step and event-flow markers only with `--trace`). */
 const JSON_TYPES = new Set(["prompt", "http", "variable", "input", "queued", "offered", "requeued", "answered", "screen-pop", "transferred", "callback", "media-stream", "activity-result", "disconnected", "error", "ended"]);
@@ -117,7 +106,7 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
       fixtures: loaded.fixtures,
       connectors: () => runtimeRef.current?.connectors ?? [],
       // The embedded CRM still answers what no fixture does, for connectors bound to it.
-      forward: async (req, tools) => (crm && req.url.startsWith(crm.binding.baseUrl) ? forwardToCrm(req, tools) : unanswered(req, tools)),
+      forward: async (req, tools) => (crm && req.url.startsWith(crm.binding.baseUrl) ? forwardOverLoopback(req, tools) : unanswered(req, tools)),
       log: fixtureLog,
     });
   }
