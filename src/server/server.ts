@@ -129,6 +129,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
       tls ? https.createServer({ key: tls.key, cert: tls.cert, maxHeaderSize: MAX_HEADER_SIZE }, handler) : http.createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
   }) as unknown as FastifyInstance;
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  auth.sockets.attach(app.websocketServer);
   await app.register(fastifyCookie);
   await app.register(fastifyCsrf, {
     sessionPlugin: "@fastify/cookie",
@@ -218,6 +219,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw err;
   }
   try {
+    closers.push(() => auth.close());
     const http = await buildApp(holder, crm, log, auth, identity, metrics);
     closers.push(() => http.sockets.close(), () => http.app.close());
     await http.app.listen({ port: options.port ?? 8080, host });

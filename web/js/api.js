@@ -94,8 +94,14 @@ export function connect(path, { onMessage, onStatus, reconnect = true } = {}) {
       }
       onMessage?.(m);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (e) => {
       if (stopped) return onStatus?.("closed");
+      // 4401: the server ended this socket because the session signed out or expired.
+      if (e.code === 4401) {
+        stopped = true;
+        onStatus?.("closed");
+        return signInAgain();
+      }
       if (!reconnect) return onStatus?.("closed");
       onStatus?.("reconnecting");
       timer = setTimeout(open, retry);

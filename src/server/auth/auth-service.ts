@@ -9,6 +9,7 @@ import type { IdentityService } from "../../identity/service.js";
 import type { Principal } from "./access.js";
 import { embeddedVerifier, externalVerifier, principalFromClaims, type AgentLookup, type BearerVerifier, type ExternalProviderConfig } from "./provider.js";
 import { RelyingParty } from "./relying-party.js";
+import { SessionSockets } from "./session-sockets.js";
 import { SESSION_COOKIE, SessionStore, type Session, type SessionOptions } from "./sessions.js";
 
 export interface AuthOptions {
@@ -35,6 +36,8 @@ export class AuthError extends Error {
 
 export class AuthService {
   readonly sessions: SessionStore;
+  /** The WebSockets each session opened: closed when it ends. */
+  readonly sockets = new SessionSockets();
   readonly rp: RelyingParty;
   readonly verifier: BearerVerifier;
   /** Binds CSRF tokens to the session (@fastify/csrf-protection's userInfo). */
@@ -44,6 +47,7 @@ export class AuthService {
 
   constructor(readonly options: AuthOptions) {
     this.sessions = new SessionStore(options.sessions);
+    this.sessions.onEnd((id, why) => this.sockets.closeSession(id, why));
     for (const o of options.allowedOrigins ?? []) this.addOrigin(o);
     if (options.external) {
       const ext = options.external;
@@ -86,6 +90,10 @@ export class AuthService {
       const why = err instanceof Error && /expired/i.test(err.message) ? "the access token has expired" : "the access token is not valid here";
       throw new AuthError(401, "INVALID_TOKEN", `${why}; get one from the token endpoint (see docs/api.md)`);
     }
+  }
+
+  close(): void {
+    this.sessions.close();
   }
 
   session(req: FastifyRequest): Session | undefined {

@@ -16,7 +16,11 @@ export interface SessionOptions {
   /** Signed out this long after signing in, however active. Default 12 h. */
   maxSeconds?: number;
   now?: () => number;
+  /** How often ended sessions are looked for, so their sockets close without waiting for a request. Default 30 s. */
+  sweepSeconds?: number;
 }
+
+export type SessionEnd = "signed out" | "session expired";
 
 export interface Session {
   id: string;
@@ -36,11 +40,34 @@ export class SessionStore {
   readonly idleMs: number;
   readonly maxMs: number;
   private readonly now: () => number;
+  private readonly endListeners: Array<(id: string, why: SessionEnd) => void> = [];
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: SessionOptions = {}) {
     this.idleMs = (options.idleSeconds ?? 8 * 3600) * 1000;
     this.maxMs = (options.maxSeconds ?? 12 * 3600) * 1000;
     this.now = options.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweep(), (options.sweepSeconds ?? 30) * 1000);
+    this.sweeper.unref();
+  }
+
+  /** Told of every session that ends: signed out, expired, or pushed out by the session limit. */
+  onEnd(listener: (id: string, why: SessionEnd) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  /** Stops the sweeping timer (the server is closing). */
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private end(id: string, why: SessionEnd): void {
+    if (!this.sessions.delete(id)) return;
+    for (const listener of this.endListeners) listener(id, why);
+  }
+
+  private expired(s: Session, now: number): boolean {
+    return now >= s.expiresAt || now >= s.createdAt + this.maxMs;
   }
 
   create(principal: Principal, idToken?: string): Session {
@@ -57,8 +84,8 @@ export class SessionStore {
     const s = this.sessions.get(id);
     if (!s) return undefined;
     const now = this.now();
-    if (now >= s.expiresAt || now >= s.createdAt + this.maxMs) {
-      this.sessions.delete(id);
+    if (this.expired(s, now)) {
+      this.end(id, "session expired");
       return undefined;
     }
     s.expiresAt = Math.min(now + this.idleMs, s.createdAt + this.maxMs);
@@ -66,7 +93,7 @@ export class SessionStore {
   }
 
   destroy(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
+    if (id) this.end(id, "signed out");
   }
 
   get size(): number {
@@ -94,16 +121,17 @@ export class SessionStore {
     void reply.clearCookie(SESSION_COOKIE, { path: "/", httpOnly: true, sameSite: "lax", secure: req.protocol === "https" });
   }
 
-  private sweep(): void {
+  /** Ends the sessions past their deadlines (and, at the limit, the oldest). */
+  sweep(): void {
     const now = this.now();
-    for (const [id, s] of this.sessions) if (now >= s.expiresAt || now >= s.createdAt + this.maxMs) this.sessions.delete(id);
+    for (const [id, s] of this.sessions) if (this.expired(s, now)) this.end(id, "session expired");
     if (this.sessions.size >= MAX_SESSIONS) {
       // Oldest first: Map keeps insertion order.
       const drop = this.sessions.size - MAX_SESSIONS + 1;
       let n = 0;
       for (const id of this.sessions.keys()) {
         if (n++ >= drop) break;
-        this.sessions.delete(id);
+        this.end(id, "session expired");
       }
     }
   }
