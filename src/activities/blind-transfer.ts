@@ -3,7 +3,8 @@
  * flow loses control. Only a failure returns to the flow, by `failure`.
  */
 import { str } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 const blindTransfer: ActivitySpec = {
   type: "blind-transfer",

@@ -13,7 +13,8 @@
 import { HttpFailure } from "../connectors/types.js";
 import { mapTemplates } from "./common.js";
 import { assignOutputs, outputRows, parseDocument, retriesOf, timeoutOf, validateOutputRows } from "./http-request.js";
-import { ActivityError, type AsyncActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { AsyncActivitySpec } from "./types.js";
 
 const breRequest: AsyncActivitySpec = {
   type: "bre-request",

@@ -9,7 +9,8 @@
  * answers, so the transfer fails after its timeout — the flow's failure path is what runs.
  */
 import { num, scriptFor, str } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 /** Ring time when the export has no `timeout` (ccflow's choice; the templates all set one). */
 const DEFAULT_TIMEOUT_SECONDS = 10;

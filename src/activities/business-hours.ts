@@ -4,7 +4,8 @@
  * `holidays`, `override` or `default`.
  */
 import { str } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 const businessHours: ActivitySpec = {
   type: "business-hours",

@@ -3,7 +3,8 @@
  * template) and leaves by `default`; flows disconnect right after.
  */
 import { isTemplate, str } from "./common.js";
-import { ActivityError, type ActivitySpec, type TemplateField } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec, TemplateField } from "./types.js";
 
 const callback: ActivitySpec = {
   type: "callback",

@@ -3,7 +3,8 @@
  * anything else by `false`. An evaluation error takes `error`.
  */
 import { str } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 const condition: ActivitySpec = {
   type: "condition-activity",

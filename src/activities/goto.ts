@@ -4,7 +4,8 @@
  * target flow for the same contact.
  */
 import { str } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 const goTo: ActivitySpec = {
   type: "hand-off",

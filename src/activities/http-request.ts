@@ -20,7 +20,8 @@ import { HttpFailure, type HttpRequestSpec } from "../connectors/types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 import { bool, mapTemplates, str } from "./common.js";
 import { documentFormatOf, parseDocumentText } from "./document-formats.js";
-import { ActivityError, type ActivityContext, type ActivitySpec, type AsyncActivitySpec, type TemplateField } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivityContext, ActivitySpec, AsyncActivitySpec, TemplateField } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 2000;
 export const DEFAULT_RETRY_ATTEMPTS = 1;

@@ -9,7 +9,8 @@
 import { str } from "./common.js";
 import { documentFormatOf, parseDocumentText } from "./document-formats.js";
 import { assignOutputs, outputRows, validateOutputRows } from "./http-request.js";
-import { ActivityError, type AsyncActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { AsyncActivitySpec } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 
 /** `inputVariable` is a bare name; tolerate `{{ name }}` as some authors write it. */

@@ -7,7 +7,8 @@
  * environment's `activities.allocations` can pin an activity to one branch for a test.
  */
 import type { ActivityDef } from "../flow/types.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 export interface Allocation {
   port: string;

@@ -4,7 +4,8 @@
  * or the caller's hang-up stops it (the engine aborts the activity).
  */
 import { num, str, isTemplate } from "./common.js";
-import { ActivityError, type ActivitySpec, type TemplateField } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec, TemplateField } from "./types.js";
 
 /** A file of unknown length with no duration plays for this long. */
 const DEFAULT_MUSIC_MS = 60_000;

@@ -6,7 +6,8 @@
  */
 import { isTemplate, str } from "./common.js";
 import { priorityOf } from "./priority.js";
-import { ActivityError, type ActivitySpec, type TemplateField } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec, TemplateField } from "./types.js";
 
 const queueContact: ActivitySpec = {
   type: "queue-contact",

@@ -3,7 +3,8 @@
  * state. An unknown EWT (-1) leaves by `insufficientdata`; an unknown queue by `failure`.
  */
 import { isTemplate, str } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 const queueLookup: ActivitySpec = {
   type: "queue-lookup",

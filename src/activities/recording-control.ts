@@ -4,7 +4,8 @@
  * that is not true or false leaves by `failure`. ccflow records no audio: the contact's events
  * say whether recording is on from here.
  */
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 function asBoolean(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;

@@ -8,7 +8,8 @@
  * destination that renders empty leaves by `failure` (the author asked for one and got none).
  */
 import { isTemplate, str } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec } from "./types.js";
 
 const DESTINATION = "mediaDestinationId";
 

@@ -3,7 +3,8 @@
  * `subflowInputVariables` (src → the subflow's SUBFLOW_INPUT variable) and copying
  * `subflowOutputVariables` back (the subflow's SUBFLOW_OUTPUT variable → ours).
  */
-import { ActivityError, type ActivitySpec, type TemplateField } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivitySpec, TemplateField } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 
 interface Mapping {

@@ -26,17 +26,8 @@ export type EndKind =
 
 export type ActivityOutcome = string | { end: EndKind };
 
-/** An activity failed; the engine takes the `error`/`failure` port if wired, else OnGlobalError. */
-export class ActivityError extends Error {
-  constructor(
-    message: string,
-    /** The error-class port to try (`error` unless the activity uses `failure`). */
-    readonly port: string = "error",
-  ) {
-    super(message);
-    this.name = "ActivityError";
-  }
-}
+// Activity files added before the move still import it from here; new code names util/activity-error.ts.
+export { ActivityError } from "../util/activity-error.js";
 
 export interface VariableStore {
   /** Typed value of a declared variable, an activity output (`Name.Output`) or context namespace. */

@@ -9,7 +9,8 @@
  */
 import type { ActivityDef } from "../flow/types.js";
 import { isTemplate, str } from "./common.js";
-import { ActivityError, type ActivityContext, type ActivitySpec, type TemplateField } from "./types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivityContext, ActivitySpec, TemplateField } from "./types.js";
 
 const ID = "virtualAgentId";
 const CONNECTOR = "connector";

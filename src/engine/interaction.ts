@@ -3,7 +3,8 @@
  * error routing (wired error port, else OnGlobalError, else the call drops), and the end of the
  * call. Everything observable leaves as a CallEvent.
  */
-import { ActivityError, type ActivityContext, type ActivityEnvironment, type ActivityOutcome, type ActivitySpec, type EndKind, type SubflowRunner } from "../activities/types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { ActivityContext, ActivityEnvironment, ActivityOutcome, ActivitySpec, EndKind, SubflowRunner } from "../activities/types.js";
 import type { ActivityRegistry } from "../activities/registry.js";
 import type { AgentInfo, CenterNotice, CenterPort, ContactHandle, QueueInfo } from "../center/types.js";
 import type { CallerChannel } from "../channels/types.js";

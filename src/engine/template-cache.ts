@@ -2,7 +2,7 @@
  * Templates are parsed once per distinct source text and shared by every call: the hot path
  * renders, it never re-parses.
  */
-import { ActivityError } from "../activities/types.js";
+import { ActivityError } from "../util/activity-error.js";
 import { isExprError, parseTemplate } from "../expr/index.js";
 import type { Template } from "../expr/types.js";
 import type { ActivityDef } from "../flow/types.js";

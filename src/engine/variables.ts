@@ -4,7 +4,8 @@
  * their declared type; activity outputs and event data live in namespaces (`GetCustomerInfo`,
  * `NewPhoneContact`, `AgentAnswered`) that templates read with dotted access.
  */
-import { ActivityError, type VariableStore } from "../activities/types.js";
+import { ActivityError } from "../util/activity-error.js";
+import type { VariableStore } from "../activities/types.js";
 import { isBoxedDouble, stringify, toDouble } from "../expr/index.js";
 import type { Scope } from "../expr/types.js";
 import type { VariableDef, VariableType } from "../flow/types.js";

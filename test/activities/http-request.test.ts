@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import httpRequest from "../../src/activities/http-request.js";
-import { ActivityError } from "../../src/activities/types.js";
+import { ActivityError } from "../../src/util/activity-error.js";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
 import { createHttpGateway, type ConnectorHttpGateway } from "../../src/connectors/gateway.js";
 import { networkError } from "../../src/connectors/transport.js";

@@ -1,7 +1,7 @@
 /** Parse from a flow author's side: JSON held in a variable, mapped with the HTTP rules. */
 import { describe, expect, it } from "vitest";
 import parseActivity from "../../src/activities/parse-activity.js";
-import { ActivityError } from "../../src/activities/types.js";
+import { ActivityError } from "../../src/util/activity-error.js";
 import { createHttpGateway } from "../../src/connectors/gateway.js";
 import { VirtualClock } from "../../src/time/clock.js";
 import type { FlowDefinition, VariableType } from "../../src/flow/types.js";

@@ -4,7 +4,8 @@
  * drives the `escape(value, before)` hook as the real renderer does, and captured events.
  * The HTTP gateway is passed in (tests use the real one).
  */
-import { ActivityError, type ActivityContext, type VariableStore } from "../../../src/activities/types.js";
+import { ActivityError } from "../../../src/util/activity-error.js";
+import type { ActivityContext, VariableStore } from "../../../src/activities/types.js";
 import type { HttpGateway } from "../../../src/connectors/types.js";
 import type { Clock } from "../../../src/time/clock.js";
 import type { CallEventInput } from "../../../src/engine/events.js";

@@ -1,0 +1,19 @@
+/**
+ * The one error a flow's activity raises on purpose. It sits in util, the leaf room every other
+ * room may import, so the engine (error routing, the variable store, the compiled templates) and
+ * the activities name one class without the engine reaching into activities/ for it. Not in
+ * flow/: flow imports the activity registry for the linter, and a runtime edge back would be a
+ * cycle.
+ */
+
+/** An activity failed; the engine takes the `error`/`failure` port if wired, else OnGlobalError. */
+export class ActivityError extends Error {
+  constructor(
+    message: string,
+    /** The error-class port to try (`error` unless the activity uses `failure`). */
+    readonly port: string = "error",
+  ) {
+    super(message);
+    this.name = "ActivityError";
+  }
+}
