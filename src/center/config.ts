@@ -80,6 +80,8 @@ export const centerSettingsSchema = z
     agentDisconnectGraceSeconds: z.number().min(0).max(3_600).default(10),
     /** Service level: the share of contacts answered within this many seconds (supervisor, reports). */
     serviceLevelSeconds: z.number().positive().max(3_600).default(20),
+    /** Contact records (and their traces) older than this many days are deleted from the store. */
+    recordRetentionDays: z.number().positive().max(3_650).default(30),
   })
   .strict();
 

@@ -202,6 +202,22 @@ export function buildOpenApi(version = "0.0.0"): Json {
           },
         },
       },
+      "/api/records": {
+        get: {
+          tags: ["supervisor"],
+          summary: "Stored contact records, newest first (kept center.recordRetentionDays days)",
+          parameters: [
+            { name: "from", in: "query", schema: { type: "string" }, description: "Started at or after (ISO date-time or ms)" },
+            { name: "to", in: "query", schema: { type: "string" }, description: "Started before (ISO date-time or ms)" },
+            { name: "queue", in: "query", schema: { type: "string" } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+          ],
+          responses: { "200": json({ type: "array", items: { type: "object" } }), ...errors(400) },
+        },
+      },
+      "/api/records/{id}": {
+        get: { tags: ["supervisor"], summary: "One contact record with its trace", parameters: [idParam("Interaction id")], responses: { "200": json({ type: "object", properties: { record: { type: "object" }, trace: { type: "object" } } }), ...errors(404) } },
+      },
       "/api/queues": {
         get: { tags: ["supervisor"], summary: "Queues with waiting contacts in routing order (priority, then time)", responses: { "200": json({ type: "array", items: ref("Queue") }) } },
       },

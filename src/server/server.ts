@@ -31,10 +31,12 @@ import { packageVersion, webRoot } from "./paths.js";
 import type { Logger } from "pino";
 import { logContacts } from "./contact-log.js";
 import { ContactRecords } from "./contact-records.js";
+import { openRecordStore } from "./records/open.js";
 import { crmAreaOf, ServerMetrics } from "./metrics.js";
 import { registerApiRoutes } from "./routes/api.js";
 import { registerMetricsRoute } from "./routes/metrics.js";
 import { registerReportRoutes } from "./routes/reports.js";
+import { registerRecordRoutes } from "./routes/records.js";
 import { registerSocketRoutes } from "./routes/sockets.js";
 import { randomBytes } from "node:crypto";
 import { resolveCredentials } from "../crm/config.js";
@@ -169,6 +171,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     registerApiRoutes(api, holder);
     registerMetricsRoute(api, metrics);
     registerReportRoutes(api, holder);
+    registerRecordRoutes(api, holder);
     sockets = registerSocketRoutes(api, holder);
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
@@ -272,8 +275,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const desk = new AgentDesk(runtime.center, calls, { clock, graceMs: centerSettings.agentDisconnectGraceSeconds * 1000, log: (level, message) => log(level, message) });
     closers.unshift(() => desk.close());
     metrics.attach(runtime.center, calls, () => clock.now());
-    const records = new ContactRecords(runtime.center, { now: () => clock.now(), serviceLevelSeconds: centerSettings.serviceLevelSeconds });
-    closers.unshift(() => records.close());
+    const records = new ContactRecords(runtime.center, { now: () => clock.now(), serviceLevelSeconds: centerSettings.serviceLevelSeconds, retentionDays: centerSettings.recordRetentionDays, calls, store: await openRecordStore(options), log });
+    closers.push(() => records.close());
+    await records.load();
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     closers.unshift(() => metrics.detach());
 

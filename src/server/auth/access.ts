@@ -53,6 +53,8 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   // Prometheus scrapes with a bearer token (its oauth2 client-credentials config); see docs/observability.md.
   "GET /metrics": ["supervisor"],
   "GET /api/reports": ["supervisor"],
+  "GET /api/records": ["supervisor"],
+  "GET /api/records/:id": ["supervisor"],
 };
 
 /** Who placed each call (keyed by its CallSession), for `caller:own`. */

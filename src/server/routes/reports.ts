@@ -33,7 +33,7 @@ export function registerReportRoutes(app: FastifyInstance, holder: ContextHolder
     const queues = ctx.center.listQueues();
     const wanted = req.query.queue;
     if (wanted !== undefined && !queues.some((q) => q.id === wanted)) throw new ApiError(404, "QUEUE_NOT_FOUND", `no queue "${wanted.slice(0, 80)}"`);
-    const rows = queues.filter((q) => wanted === undefined || q.id === wanted).map((q) => ({ queue: { id: q.id, name: q.name }, intervals: records.report(interval, { queueId: q.id }) }));
+    const rows = await Promise.all(queues.filter((q) => wanted === undefined || q.id === wanted).map(async (q) => ({ queue: { id: q.id, name: q.name }, intervals: await records.report(interval, { queueId: q.id }) })));
     if (format === "csv") {
       const lines = [CSV_COLUMNS.join(","), ...rows.flatMap((r) => r.intervals.map((f) => csvRow(r.queue.name, f)))];
       return reply

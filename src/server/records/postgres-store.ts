@@ -1,0 +1,93 @@
+/**
+ * Contact records in PostgreSQL, for servers run with `--postgres` (several nodes writing one
+ * table, each its own contacts). Same shape as the SQLite store: filter columns, then the record
+ * and trace as jsonb. The table is created once under an advisory lock every node respects.
+ */
+import pg from "pg";
+import { redactUrl } from "../../crm/store/postgres-store.js";
+import type { ContactRecordStore, RecordQuery, StoredContact, StoredTrace } from "./store.js";
+
+/** Any number distinct from the CRM's schema lock: taken while the table is created. */
+const TABLE_LOCK = 1_811_800_018;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS ccflow_contact_records (
+  interaction_id text PRIMARY KEY,
+  started_at bigint NOT NULL,
+  queue_id text,
+  record jsonb NOT NULL,
+  trace jsonb
+);
+CREATE INDEX IF NOT EXISTS ccflow_contact_records_started ON ccflow_contact_records (started_at);
+`;
+
+export class PostgresRecordStore implements ContactRecordStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+  ) {}
+
+  static async open(url: string): Promise<PostgresRecordStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
+    // An idle connection the server drops must not end the process; the pool replaces it.
+    pool.on("error", () => undefined);
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock($1)", [TABLE_LOCK]);
+        await client.query(DDL);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PostgresRecordStore(pool, `${redactUrl(url)} (table ccflow_contact_records)`);
+  }
+
+  async save(record: StoredContact): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ccflow_contact_records (interaction_id, started_at, queue_id, record) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (interaction_id) DO UPDATE SET started_at = excluded.started_at, queue_id = excluded.queue_id, record = excluded.record`,
+      [record.interactionId, record.startedAt, record.queueId ?? null, JSON.stringify(record)],
+    );
+  }
+
+  async saveTrace(interactionId: string, trace: StoredTrace): Promise<void> {
+    await this.pool.query("UPDATE ccflow_contact_records SET trace = $1 WHERE interaction_id = $2", [JSON.stringify(trace), interactionId]);
+  }
+
+  async get(interactionId: string): Promise<{ record: StoredContact; trace?: StoredTrace } | undefined> {
+    const { rows } = await this.pool.query<{ record: StoredContact; trace: StoredTrace | null }>("SELECT record, trace FROM ccflow_contact_records WHERE interaction_id = $1", [interactionId]);
+    const row = rows[0];
+    return row ? { record: row.record, ...(row.trace ? { trace: row.trace } : {}) } : undefined;
+  }
+
+  async list(query: RecordQuery = {}): Promise<StoredContact[]> {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    const param = (value: string | number) => (args.push(value), `$${args.length}`);
+    if (query.from !== undefined) where.push(`started_at >= ${param(query.from)}`);
+    if (query.to !== undefined) where.push(`started_at < ${param(query.to)}`);
+    if (query.queueId !== undefined) where.push(`queue_id = ${param(query.queueId)}`);
+    const order = query.limit !== undefined ? "DESC" : "ASC";
+    const limit = query.limit !== undefined ? ` LIMIT ${param(Math.max(0, Math.floor(query.limit)))}` : "";
+    const { rows } = await this.pool.query<{ record: StoredContact }>(`SELECT record FROM ccflow_contact_records${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at ${order}${limit}`, args);
+    return rows.map((r) => r.record);
+  }
+
+  async prune(before: number): Promise<number> {
+    const result = await this.pool.query("DELETE FROM ccflow_contact_records WHERE started_at < $1", [before]);
+    return result.rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

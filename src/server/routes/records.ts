@@ -1,0 +1,38 @@
+/**
+ * Stored contact records, for the supervisor: `GET /api/records` lists the newest (optionally one
+ * queue's, or those that started in [from, to)), `GET /api/records/:id` gives one with its trace.
+ * They outlive the server's memory of a call (and a restart) for `center.recordRetentionDays`.
+ */
+import type { FastifyInstance } from "fastify";
+import type { ContextHolder } from "../context.js";
+import { ApiError } from "../errors.js";
+
+function time(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(n)) throw new ApiError(400, "BAD_REQUEST", `${name} must be an ISO date-time or ms since the epoch, not "${raw.slice(0, 40)}"`);
+  return n;
+}
+
+export function registerRecordRoutes(app: FastifyInstance, holder: ContextHolder): void {
+  const records = () => {
+    const r = holder.get().records;
+    if (!r) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
+    return r;
+  };
+
+  app.get<{ Querystring: { from?: string; to?: string; queue?: string; limit?: string } }>("/api/records", async (req) => {
+    const q = req.query;
+    const limit = q.limit === undefined ? 100 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ApiError(400, "BAD_REQUEST", `limit must be a whole number from 1 to 1000, not "${String(q.limit).slice(0, 40)}"`);
+    const from = time("from", q.from);
+    const to = time("to", q.to);
+    return records().search({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(q.queue ? { queueId: q.queue } : {}), limit });
+  });
+
+  app.get<{ Params: { id: string } }>("/api/records/:id", async (req) => {
+    const found = await records().find(req.params.id);
+    if (!found) throw new ApiError(404, "RECORD_NOT_FOUND", `no contact record "${req.params.id.slice(0, 80)}" (records are kept ${records().retentionDays} days)`);
+    return found;
+  });
+}
