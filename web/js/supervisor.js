@@ -3,6 +3,7 @@
 // states, recent contacts, and the live trace of the one selected (activities, HTTP calls,
 // variables), all from the supervisor WebSocket and the contacts API.
 import { connect, get } from "./api.js";
+import { mountReports } from "./reports.js";
 import { clock, duration, endText, fill, h, idleText, pill, priorityBadge, shortId, stateText, toast } from "./ui.js";
 
 export function mountSupervisor(root) {
@@ -23,6 +24,7 @@ export function mountSupervisor(root) {
   const graphBox = h("div.graph-box", h("p.empty", "The flow appears here with the path the contact took."));
   let graphTimer;
   const status = h("span.conn", "connecting…");
+  const reports = mountReports();
 
   const view = h(
     "div.view.supervisor-view",
@@ -31,6 +33,7 @@ export function mountSupervisor(root) {
       h("section.card", h("header.card-head", h("h2", "Agents")), agentsBox),
       h("section.card", h("header.card-head", h("h2", "Contacts"), h("span.sub", "newest first; click one for its trace")), contactsBox),
     ),
+    reports.element,
     h("section.card.wide.trace-card", h("header.card-head", h("h2", "Trace")), traceHead, h("div.trace-grid", h("div.trace-col", h("h3", "Activities and events"), traceBox), h("div.vars-col", h("h3", "Variables"), varsBox)),
       h("div.graph-section", h("h3", "Path through the flow ", graphLink), graphBox),
     ),
@@ -72,7 +75,12 @@ export function mountSupervisor(root) {
     if (snapshot && Date.now() - lastSample >= 5000) renderQueues();
   }, 1000);
 
+  let endedSeen = -1;
   function render() {
+    // A contact that ended changes today's report: read it again.
+    const ended = snapshot.contacts.filter((c) => c.state === "ended").length;
+    if (endedSeen !== -1 && ended !== endedSeen) void reports.refresh();
+    endedSeen = ended;
     renderQueues();
     renderAgents();
     renderContacts();
@@ -289,6 +297,7 @@ export function mountSupervisor(root) {
   return {
     unmount() {
       clearInterval(tick);
+      reports.unmount();
       clearTimeout(variablesTimer);
       clearTimeout(graphTimer);
       socket.close();
