@@ -7,6 +7,7 @@ import type { AgentDesk } from "./agent-desk.js";
 import type { CallRegistry } from "./calls.js";
 import type { ContactRecords } from "./contact-records.js";
 import type { FlowCatalog } from "./flows.js";
+import type { VoiceLines } from "./voice-lines.js";
 import { ApiError } from "./errors.js";
 
 /** A number to call from the softphone, and who answers to it in the CRM's demo data. */
@@ -70,6 +71,8 @@ export interface ServerContext {
   defaultDnis: string;
   /** The SIP front, when SIP calls are taken. */
   sip?: SipServer;
+  /** Callers' and agents' audio legs and the bridges between them. */
+  voice?: VoiceLines;
   startedAt: number;
   version: string;
 }

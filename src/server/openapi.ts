@@ -259,6 +259,12 @@ export function buildOpenApi(version = "0.0.0"): Json {
           "agent-state, offer (with callAssociatedData), offer-cancelled, answered, ended or screen-pop {url, target, label}.",
         [idParam("Agent id")],
       ),
+      "/api/agents/{id}/audio": wsUpgrade(
+        "The agent's audio line (WebRTC)",
+        "Client → server: `offer` {sdp} (a WebRTC offer with PCMU audio). Server → client: `answer` {sdp}; `bridged`, `unbridged`, `held`, `resumed` {interactionId}; " +
+          "`error` {error}. Closing the socket closes the line, and hangs up a call the line is bridged to. docs/voice.md",
+        [idParam("Agent id")],
+      ),
       "/api/supervisor/ws": wsUpgrade(
         "Supervisor events",
         "Server → client: `snapshot` {queues, agents, contacts} first and whenever something changed (at most every 250 ms); `notice` {event}; " +

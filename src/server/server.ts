@@ -38,6 +38,8 @@ import { registerMetricsRoute } from "./routes/metrics.js";
 import { registerReportRoutes } from "./routes/reports.js";
 import { registerRecordRoutes } from "./routes/records.js";
 import { registerSocketRoutes } from "./routes/sockets.js";
+import { registerAgentAudioRoute } from "./routes/agent-audio.js";
+import { VoiceLines } from "./voice-lines.js";
 import { randomBytes } from "node:crypto";
 import { resolveCredentials } from "../crm/config.js";
 import { developmentUsers, IDENTITY_PREFIX, IdentityService, registerIdentityRoutes, ROLES } from "../identity/index.js";
@@ -173,6 +175,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     registerReportRoutes(api, holder);
     registerRecordRoutes(api, holder);
     sockets = registerSocketRoutes(api, holder);
+    registerAgentAudioRoute(api, holder);
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
   app.setNotFoundHandler((req, reply) => {
@@ -283,8 +286,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
     const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json` };
     let sipServer: SipServer | undefined;
+    let voice: VoiceLines | undefined;
     if (options.sipPort !== undefined && options.sipPort !== false) {
-      const sip = await startSipFront({ environment: env, flows: options.flows, calls, host, port: options.sipPort, log: (level, message) => log(level, message) });
+      voice = new VoiceLines(runtime.center, { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, log: (level, message) => log(level, message) });
+      closers.unshift(() => voice?.close());
+      const sip = await startSipFront({ environment: env, flows: options.flows, calls, host, port: options.sipPort, voice, log: (level, message) => log(level, message) });
       // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.
       closers.unshift(() => sip.close());
       urls.sip = sip.uri;
@@ -323,6 +329,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(crm ? { crm: { ...crm.credentials, development: crm.developmentCredentials } } : {}),
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
       ...(sipServer ? { sip: sipServer } : {}),
+      ...(voice ? { voice } : {}),
       startedAt: clock.now(),
       version: packageVersion(),
     };

@@ -14,6 +14,7 @@ import { SipServer, type SipCall } from "../channels/sip/sip-server.js";
 import type { Environment } from "../environment/schema.js";
 import type { CallRegistry } from "./calls.js";
 import type { CatalogFlow, FlowCatalog } from "./flows.js";
+import type { VoiceLines } from "./voice-lines.js";
 
 export interface SipFrontOptions {
   environment: Environment;
@@ -21,6 +22,8 @@ export interface SipFrontOptions {
   calls: CallRegistry;
   host: string;
   port: number;
+  /** Bridges answered SIP callers to their agent's WebRTC line. */
+  voice?: VoiceLines;
   log?: (level: "info" | "warn", message: string) => void;
 }
 
@@ -70,7 +73,9 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
         });
       },
     });
+    const removeLeg = options.voice?.addCaller(session.interactionId, call.rtp);
     call.onEnded = (reason) => {
+      removeLeg?.();
       if (reason === "caller-hangup" && !session.ended) session.interaction.hangup();
     };
     log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);

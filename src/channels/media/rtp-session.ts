@@ -6,8 +6,10 @@
  *   while nothing is sent, so a pause between prompts shows as a timestamp jump. Nothing is sent
  *   while nothing plays; each prompt starts a talkspurt whose first packet carries the marker bit
  *   (RFC 3551 §4.1).
- * - Symmetric RTP (RFC 4961): once a packet arrives from the caller, we send to where it came
- *   from, which gets through NATs that the SDP address does not describe.
+ * - Symmetric RTP (RFC 4961): once a packet arrives from another address than the SDP's, we send
+ *   to where it came from, which gets through NATs that the SDP does not describe. Packets from
+ *   the SDP's own address leave the SDP's port as it is: that caller is reached directly and
+ *   may send from one port while listening on another (SIPp's rtp_stream does).
  */
 import { createSocket, type Socket } from "node:dgram";
 import { randomInt } from "node:crypto";
@@ -164,7 +166,9 @@ export class RtpSession {
     const isDtmf = this.peer.dtmfPayloadType !== undefined && packet.payloadType === this.peer.dtmfPayloadType;
     if (!isAudio && !isDtmf) return;
     this.packetsReceived++;
-    if (!this.latched || this.remote?.address !== rinfo.address || this.remote.port !== rinfo.port) {
+    // Packets from the offered address come from a caller we reach directly: its SDP port is
+    // where it listens (some send from another port). From elsewhere, a NAT is on the way.
+    if (rinfo.address !== this.peer.address && (!this.latched || this.remote?.address !== rinfo.address || this.remote.port !== rinfo.port)) {
       this.remote = { address: rinfo.address, port: rinfo.port };
       this.latched = true;
     }

@@ -44,6 +44,7 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/agents/:id/end": ["agent:self"],
   "POST /api/agents/:id/wrapup": ["agent:self"],
   "GET /api/agents/:id/ws": AGENT_OR_SUPERVISOR,
+  "GET /api/agents/:id/audio": ["agent:self"],
 
   "GET /api/queues": ["supervisor"],
   "GET /api/contacts": ["supervisor"],

@@ -102,12 +102,12 @@ export interface SippRun {
   kill(): void;
 }
 
-export async function runSipp(scenario: string, o: { target: string; dnis: string; ani: string; rtpPort: number; transport?: "u1" | "t1" }): Promise<SippRun> {
+export async function runSipp(scenario: string, o: { target: string; dnis: string; ani: string; rtpPort: number; transport?: "u1" | "t1"; cwd?: string; extraArgs?: string[] }): Promise<SippRun> {
   const sipPort = await freeUdpPort();
   const mediaPort = await freeUdpPort();
   const args = [o.target, "-sf", join(scenarioDir, scenario), "-m", "1", "-s", o.dnis, "-key", "ani", o.ani, "-key", "rtp_port", String(o.rtpPort)];
-  args.push("-i", "127.0.0.1", "-p", String(sipPort), "-mp", String(mediaPort), "-t", o.transport ?? "u1", "-nostdin", "-timeout", "120", "-timeout_error");
-  const child = spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"], cwd: scenarioDir });
+  args.push("-i", "127.0.0.1", "-p", String(sipPort), "-mp", String(mediaPort), "-t", o.transport ?? "u1", "-nostdin", "-timeout", "120", "-timeout_error", ...(o.extraArgs ?? []));
+  const child = spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"], cwd: o.cwd ?? scenarioDir });
   let output = "";
   child.stdout.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
   child.stderr.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));

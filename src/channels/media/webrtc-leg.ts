@@ -1,0 +1,196 @@
+/**
+ * A browser's audio leg over WebRTC, through werift (WebRTC in TypeScript for Node; ICE, DTLS
+ * and SRTP are its part). The browser offers, we answer with PCMU only (and telephone-event when
+ * offered, so RTCDTMFSender can press keys); ICE candidates are gathered before answering, so one
+ * offer and one answer are the whole signalling.
+ *
+ * Sending follows the same shared 20 ms clock as SIP RTP: while connected, each tick sends one
+ * PCMU packet — what plays, else silence, so the browser's jitter buffer and level meters see a
+ * steady stream. Received PCMU is decoded and handed to `onAudio`; RFC 4733 events become keys.
+ */
+import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, type RTCPeerConnectionConfig } from "werift";
+import { randomInt } from "node:crypto";
+import { parse as parseSdp } from "sdp-transform";
+import { decodeG711, encodeG711 } from "./g711.js";
+import type { MediaLeg } from "./media-leg.js";
+import { sharedPacer, type Pacer } from "./pacer.js";
+import { SAMPLES_PER_PACKET, type FrameSource } from "./rtp-session.js";
+import { TelephoneEventReceiver } from "./telephone-events.js";
+
+const PCMU = 0;
+const ICE_GATHERING_MS = 5000;
+
+export class WebRtcError extends Error {}
+
+export interface WebRtcLegOptions {
+  /** The address ICE uses: loopback keeps the media on loopback. */
+  host: string;
+  pacer?: Pacer;
+}
+
+function isLoopback(address: string): boolean {
+  return address === "::1" || address.startsWith("127.");
+}
+
+export class WebRtcLeg implements MediaLeg {
+  private readonly pc: RTCPeerConnection;
+  private readonly track = new MediaStreamTrack({ kind: "audio" });
+  private source?: FrameSource;
+  private onSourceEnd?: () => void;
+  private stopTicks?: () => void;
+  private readonly ssrc = randomInt(1, 2 ** 32 - 1);
+  private sequence = randomInt(0, 0xffff);
+  private timestamp = randomInt(0, 2 ** 32 - 1);
+  private readonly frame = new Int16Array(SAMPLES_PER_PACKET);
+  private readonly dtmf = new TelephoneEventReceiver();
+  private dtmfPayloadTypes = new Set<number>();
+  private closed = false;
+  packetsSent = 0;
+  packetsReceived = 0;
+  onAudio?: ((samples: Int16Array) => void) | undefined;
+  onKey?: ((key: string) => void) | undefined;
+  /** The connection failed or closed (not called for our own close()). */
+  onClosed?: (reason: string) => void;
+
+  constructor(private readonly options: WebRtcLegOptions) {
+    const loopback = isLoopback(options.host);
+    const config: RTCPeerConnectionConfig = {
+      codecs: {
+        audio: [
+          new RTCRtpCodecParameters({ mimeType: "audio/PCMU", clockRate: 8000, channels: 1, payloadType: PCMU }),
+          new RTCRtpCodecParameters({ mimeType: "audio/telephone-event", clockRate: 8000, channels: 1, payloadType: 101 }),
+        ],
+      },
+      iceUseIpv6: options.host.includes(":"),
+      iceUseIpv4: !options.host.includes(":"),
+      ...(loopback
+        ? {
+            iceAdditionalHostAddresses: [options.host],
+            iceInterfaceAddresses: options.host.includes(":") ? { udp6: options.host } : { udp4: options.host },
+            iceFilterCandidatePair: (pair) => isLoopback(pair.remoteCandidate.host),
+          }
+        : {}),
+    };
+    this.pc = new RTCPeerConnection(config);
+    this.pc.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => this.receive(rtp.header.payloadType, rtp.header.timestamp, rtp.payload));
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") this.startSending();
+      if ((state === "failed" || state === "closed") && !this.closed) {
+        this.close();
+        this.onClosed?.(state === "failed" ? "connection failed" : "connection closed");
+      }
+    });
+  }
+
+  get connected(): boolean {
+    return this.pc.connectionState === "connected";
+  }
+
+  /** Takes the browser's offer; returns our answer (with every ICE candidate in it). */
+  async answer(offerSdp: string): Promise<string> {
+    let offered: ReturnType<typeof parseSdp>;
+    try {
+      offered = parseSdp(offerSdp);
+    } catch (err) {
+      throw new WebRtcError(`the offer is not SDP: ${(err as Error).message}`);
+    }
+    const audio = offered.media.find((m) => m.type === "audio");
+    if (!audio) throw new WebRtcError("the offer has no audio");
+    if (!audio.rtp.some((r) => r.codec.toUpperCase() === "PCMU" && r.rate === 8000)) throw new WebRtcError("the offer does not include PCMU (G.711 µ-law), the only codec ccflow's WebRTC audio speaks");
+    this.dtmfPayloadTypes = new Set(audio.rtp.filter((r) => r.codec.toLowerCase() === "telephone-event" && r.rate === 8000).map((r) => r.payload));
+    try {
+      await this.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+    } catch (err) {
+      throw new WebRtcError(`the offer was refused: ${(err as Error).message}`);
+    }
+    const transceiver = this.pc.getTransceivers().find((t) => t.kind === "audio");
+    if (!transceiver) throw new WebRtcError("the offer has no audio");
+    await transceiver.sender.replaceTrack(this.track);
+    transceiver.setDirection("sendrecv");
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    await this.gathered();
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new WebRtcError("no answer could be made");
+    // The browser may send keys with the payload type of either side's description.
+    for (const m of parseSdp(sdp).media) for (const r of m.rtp) if (r.codec.toLowerCase() === "telephone-event") this.dtmfPayloadTypes.add(r.payload);
+    return sdp;
+  }
+
+  private gathered(): Promise<void> {
+    if (this.pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ICE_GATHERING_MS);
+      const sub = this.pc.iceGatheringStateChange.subscribe((s) => {
+        if (s === "complete") done();
+      });
+      function done() {
+        clearTimeout(timer);
+        sub.unSubscribe();
+        resolve();
+      }
+    });
+  }
+
+  play(source: FrameSource, onEnd?: () => void): void {
+    const previous = this.onSourceEnd;
+    this.source = source;
+    this.onSourceEnd = onEnd;
+    if (previous && previous !== onEnd) previous();
+  }
+
+  stop(source: FrameSource): void {
+    if (this.source !== source) return;
+    this.source = undefined;
+    this.onSourceEnd = undefined;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopTicks?.();
+    this.stopTicks = undefined;
+    this.source = undefined;
+    const end = this.onSourceEnd;
+    this.onSourceEnd = undefined;
+    end?.();
+    void this.pc.close().catch(() => undefined);
+  }
+
+  private startSending(): void {
+    if (this.stopTicks || this.closed) return;
+    this.stopTicks = (this.options.pacer ?? sharedPacer).add(() => this.tick());
+  }
+
+  private tick(): void {
+    this.frame.fill(0);
+    const source = this.source;
+    let ended = false;
+    if (source) ended = !source.fill(this.frame);
+    const header = new RtpHeader({ payloadType: PCMU, sequenceNumber: this.sequence, timestamp: this.timestamp, ssrc: this.ssrc, marker: false });
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;
+    this.track.writeRtp(new RtpPacket(header, Buffer.from(encodeG711("PCMU", this.frame))));
+    this.packetsSent++;
+    if (ended && this.source === source) {
+      this.source = undefined;
+      const end = this.onSourceEnd;
+      this.onSourceEnd = undefined;
+      end?.();
+    }
+  }
+
+  private receive(payloadType: number, timestamp: number, payload: Buffer): void {
+    if (this.closed) return;
+    if (payloadType === PCMU) {
+      this.packetsReceived++;
+      this.onAudio?.(decodeG711("PCMU", payload));
+    } else if (this.dtmfPayloadTypes.has(payloadType)) {
+      this.packetsReceived++;
+      const key = this.dtmf.receive(timestamp, payload);
+      if (key) this.onKey?.(key);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The agent's headset: `GET /api/agents/:id/audio` is a WebSocket that carries one WebRTC
+ * offer/answer (the browser offers PCMU audio, the server answers through werift) and then tells
+ * the desktop when its line is bridged to a caller, held and let go. Closing the socket closes
+ * the line; while bridged, that hangs up the call.
+ *
+ * Browser → server: `{type:"offer", sdp}` (again to renegotiate). Server → browser:
+ * `{type:"answer", sdp}`, `{type:"bridged"|"unbridged"|"held"|"resumed", interactionId}`,
+ * `{type:"error", error:{code, message}}`.
+ */
+import type { FastifyInstance } from "fastify";
+import { WebRtcError, type WebRtcLeg } from "../../channels/media/webrtc-leg.js";
+import type { ContextHolder } from "../context.js";
+
+interface Socket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: "message", listener: (data: unknown) => void): void;
+  on(event: "close", listener: () => void): void;
+}
+
+/** An SDP offer is a few kilobytes; anything far larger is not one. */
+const MAX_SDP = 32 * 1024;
+
+function send(socket: Socket, message: unknown): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function parse(data: unknown): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(Buffer.isBuffer(data) ? data.toString("utf8") : String(data)) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function registerAgentAudioRoute(app: FastifyInstance, holder: ContextHolder): void {
+  app.get<{ Params: { id: string } }>("/api/agents/:id/audio", { websocket: true }, (socket: Socket, req) => {
+    const ctx = holder.get();
+    const agentId = req.params.id;
+    const voice = ctx.voice;
+    if (!voice || !ctx.center.agent(agentId)) {
+      const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : ["AGENT_NOT_FOUND", `no agent "${agentId}"`];
+      send(socket, { type: "error", error: { code, message } });
+      socket.close(1008, code);
+      return;
+    }
+    let line: WebRtcLeg | undefined;
+    let open = true;
+    const stopListening = voice.listen((who, notice) => {
+      if (who === agentId) send(socket, notice);
+    });
+    socket.on("message", (data) => {
+      const m = parse(data);
+      if (m?.type !== "offer" || typeof m.sdp !== "string" || m.sdp.length > MAX_SDP) {
+        return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: `send {"type":"offer","sdp":"…"} with an SDP offer of at most ${MAX_SDP} bytes` } });
+      }
+      voice.openLine(agentId, m.sdp).then(
+        (opened) => {
+          if (!open) return voice.closeLine(agentId, opened.line);
+          line = opened.line;
+          send(socket, { type: "answer", sdp: opened.answer });
+          const bridged = voice.bridgedFor(agentId);
+          if (bridged) send(socket, { type: "bridged", interactionId: bridged });
+        },
+        (err: unknown) => {
+          const message = err instanceof WebRtcError ? err.message : "the audio line could not be opened";
+          send(socket, { type: "error", error: { code: "BAD_OFFER", message } });
+        },
+      );
+    });
+    socket.on("close", () => {
+      open = false;
+      stopListening();
+      if (line) voice.closeLine(agentId, line);
+    });
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * Who hears whom: callers' audio legs (SIP RTP, or a softphone's WebRTC) by contact, agents'
+ * WebRTC lines by agent, and the bridges between them. It follows the center's events: when an
+ * agent answers a contact whose caller has an audio leg, and the agent has a line, the two are
+ * bridged (whichever of line and answer comes last); when the contact ends, the bridge goes.
+ *
+ * An agent's line is their headset: it stays up between calls. Losing it while talking ends the
+ * contact (as the agent hanging up would), so the caller is not left in silence; the caller
+ * hanging up ends the contact in the center, which ends the bridge.
+ */
+import type { CenterEvent, ContactCenter } from "../center/index.js";
+import { AudioBridge } from "../channels/media/audio-bridge.js";
+import type { MediaLeg } from "../channels/media/media-leg.js";
+import { musicOnHold } from "../channels/media/music-on-hold.js";
+import { WebRtcLeg } from "../channels/media/webrtc-leg.js";
+
+export interface VoiceLinesOptions {
+  /** Where WebRTC media is taken (the server's listening address). */
+  host: string;
+  holdMusic?: () => Int16Array;
+  log?: (level: "info" | "warn", message: string) => void;
+}
+
+interface Bridged {
+  bridge: AudioBridge;
+  agentId: string;
+}
+
+export class VoiceLines {
+  private readonly callers = new Map<string, MediaLeg>();
+  private readonly lines = new Map<string, WebRtcLeg>();
+  /** Contacts answered by an agent, still connected: interactionId → agentId. */
+  private readonly engaged = new Map<string, string>();
+  private readonly bridges = new Map<string, Bridged>();
+  private readonly listeners = new Set<(agentId: string, message: VoiceNotice) => void>();
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly center: ContactCenter,
+    private readonly options: VoiceLinesOptions,
+  ) {
+    this.unsubscribe = center.subscribe((e) => this.centerEvent(e));
+  }
+
+  /** A caller's audio leg for a contact; the returned function removes it (the call ended). */
+  addCaller(interactionId: string, leg: MediaLeg): () => void {
+    this.callers.set(interactionId, leg);
+    this.connect(interactionId);
+    return () => {
+      if (this.callers.get(interactionId) !== leg) return;
+      this.callers.delete(interactionId);
+      this.unbridge(interactionId);
+    };
+  }
+
+  /**
+   * Opens an agent's line from their browser's offer, replacing a line they had; returns the
+   * answer. The line is bridged at once when the agent is already talking to a caller.
+   */
+  async openLine(agentId: string, offerSdp: string): Promise<{ answer: string; line: WebRtcLeg }> {
+    const line = new WebRtcLeg({ host: this.options.host });
+    let answer: string;
+    try {
+      answer = await line.answer(offerSdp);
+    } catch (err) {
+      line.close();
+      throw err;
+    }
+    const previous = this.lines.get(agentId);
+    this.lines.set(agentId, line);
+    if (previous) this.dropLine(agentId, previous, false);
+    line.onClosed = (reason) => {
+      this.options.log?.("warn", `agent ${agentId}'s audio line closed: ${reason}`);
+      this.closeLine(agentId, line);
+    };
+    for (const [interactionId, a] of this.engaged) if (a === agentId) this.connect(interactionId);
+    return { answer, line };
+  }
+
+  /** The agent's line went away (socket closed, connection failed). */
+  closeLine(agentId: string, line: WebRtcLeg): void {
+    if (this.lines.get(agentId) !== line) return;
+    this.lines.delete(agentId);
+    this.dropLine(agentId, line, true);
+  }
+
+  private dropLine(agentId: string, line: WebRtcLeg, hangUp: boolean): void {
+    for (const [interactionId, b] of this.bridges) {
+      if (b.agentId !== agentId || b.bridge.agent !== line) continue;
+      this.unbridge(interactionId);
+      if (hangUp) {
+        // The agent's headset is gone mid-call: they hung up.
+        try {
+          this.center.end(agentId);
+          this.options.log?.("info", `contact ${interactionId.slice(0, 8)} ended: agent ${agentId}'s audio line closed`);
+        } catch {
+          // Not engaged any more (the contact ended meanwhile).
+        }
+      }
+    }
+    line.close();
+  }
+
+  /** Puts the caller of a bridged contact on hold (music) or back; false when not bridged. */
+  hold(interactionId: string, on: boolean): boolean {
+    const b = this.bridges.get(interactionId);
+    if (!b) return false;
+    if (on) b.bridge.hold();
+    else b.bridge.resume();
+    this.notify(b.agentId, { type: on ? "held" : "resumed", interactionId });
+    return true;
+  }
+
+  isBridged(interactionId: string): boolean {
+    return this.bridges.has(interactionId);
+  }
+
+  bridgeOf(interactionId: string): AudioBridge | undefined {
+    return this.bridges.get(interactionId)?.bridge;
+  }
+
+  /** The contact an agent's line is bridged to now. */
+  bridgedFor(agentId: string): string | undefined {
+    for (const [interactionId, b] of this.bridges) if (b.agentId === agentId) return interactionId;
+    return undefined;
+  }
+
+  line(agentId: string): WebRtcLeg | undefined {
+    return this.lines.get(agentId);
+  }
+
+  /** What an agent's audio socket is told (bridged, unbridged, held, resumed). */
+  listen(listener: (agentId: string, message: VoiceNotice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const id of [...this.bridges.keys()]) this.unbridge(id);
+    for (const line of this.lines.values()) line.close();
+    this.lines.clear();
+    this.callers.clear();
+  }
+
+  private centerEvent(e: CenterEvent): void {
+    if (e.type === "answered") {
+      this.engaged.set(e.interactionId, e.agentId);
+      this.connect(e.interactionId);
+    } else if (e.type === "ended") {
+      this.engaged.delete(e.interactionId);
+      this.unbridge(e.interactionId);
+    }
+  }
+
+  private connect(interactionId: string): void {
+    if (this.bridges.has(interactionId)) return;
+    const agentId = this.engaged.get(interactionId);
+    const caller = this.callers.get(interactionId);
+    const line = agentId !== undefined ? this.lines.get(agentId) : undefined;
+    if (!agentId || !caller || !line) return;
+    // One conversation per headset: a line still bridged elsewhere is let go of there first.
+    for (const [other, b] of this.bridges) if (b.agentId === agentId) this.unbridge(other);
+    const bridge = new AudioBridge(caller, line, this.options.holdMusic ?? musicOnHold);
+    this.bridges.set(interactionId, { bridge, agentId });
+    this.options.log?.("info", `contact ${interactionId.slice(0, 8)}: caller and agent ${agentId} bridged`);
+    this.notify(agentId, { type: "bridged", interactionId });
+  }
+
+  private unbridge(interactionId: string): void {
+    const b = this.bridges.get(interactionId);
+    if (!b) return;
+    this.bridges.delete(interactionId);
+    b.bridge.close();
+    this.notify(b.agentId, { type: "unbridged", interactionId });
+  }
+
+  private notify(agentId: string, message: VoiceNotice): void {
+    for (const l of this.listeners) {
+      try {
+        l(agentId, message);
+      } catch {
+        // A socket that cannot take it is closed by its own handler.
+      }
+    }
+  }
+}
+
+export type VoiceNotice = { type: "bridged" | "unbridged" | "held" | "resumed"; interactionId: string };
