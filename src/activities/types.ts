@@ -125,6 +125,27 @@ export interface TemplateField {
   source: string;
 }
 
+/**
+ * What an activity is made into once per flow: the work that depends only on the activity's
+ * properties (its request plan, prompts, JSONPaths, allocations) is done by `compile`, and
+ * `run` does one call's share. An activity with nothing to wait for may return its outcome
+ * directly: the engine then goes on without a promise and a microtask turn per step.
+ */
+export interface ActivityStep {
+  run(ctx: ActivityContext): Promise<ActivityOutcome> | ActivityOutcome;
+}
+
+/** What `compile` may ask of the flow being compiled. */
+export interface FlowCompiler {
+  readonly flow: FlowDefinition;
+  /**
+   * The flow's parsed template of a property value (each distinct text parsed once per flow);
+   * throws ActivityError naming the activity and field when it does not parse. A step that must
+   * not fail at compile time catches that and fails per call instead (ctx.render does so).
+   */
+  template(source: string, def: ActivityDef, field: string): Template;
+}
+
 export interface ActivitySpec {
   /** activityName as exported. */
   type: string;
@@ -143,13 +164,36 @@ export interface ActivitySpec {
   /** How many times this activity may run per contact before it fails (Webex self-loop limits). */
   loopLimit?: number;
   /**
-   * Runs the activity. An activity with nothing to wait for may return its outcome directly:
-   * the engine then goes on without a promise and a microtask turn per step.
+   * Reads the activity's properties once, when its flow is compiled (CompiledFlow), and returns
+   * the step every call runs. Optional while activities move over: an activity with only `run`
+   * is its own step.
    */
+  compile?(def: ActivityDef, flow: FlowCompiler): ActivityStep;
+  /** Runs the activity, reading its properties per call (activities without `compile`). */
+  run?(ctx: ActivityContext): Promise<ActivityOutcome> | ActivityOutcome;
+}
+
+/** An activity with only `run`: its properties are read per call. */
+export interface RunActivitySpec extends ActivitySpec {
   run(ctx: ActivityContext): Promise<ActivityOutcome> | ActivityOutcome;
 }
 
 /** An activity that always waits for something (HTTP, the caller): its `run` returns a promise. */
 export interface AsyncActivitySpec extends ActivitySpec {
   run(ctx: ActivityContext): Promise<ActivityOutcome>;
+}
+
+/** An activity compiled once per flow. */
+export interface CompiledActivitySpec extends ActivitySpec {
+  compile(def: ActivityDef, flow: FlowCompiler): ActivityStep;
+}
+
+/**
+ * The step an activity runs for `def`: its compiled step, or the spec itself when it has only
+ * `run`. Throws when a spec has neither (the registry refuses such a spec first).
+ */
+export function stepOf(spec: ActivitySpec, def: ActivityDef, flow: FlowCompiler): ActivityStep {
+  if (spec.compile) return spec.compile(def, flow);
+  if (spec.run) return spec as RunActivitySpec;
+  throw new Error(`activity type "${spec.type}" has neither compile nor run`);
 }

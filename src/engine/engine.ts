@@ -1,6 +1,7 @@
 /**
- * The engine: runs contacts through flows. It owns nothing stateful across calls except the
- * shared template cache; each call is an Interaction with its own variables and event stream.
+ * The engine: runs contacts through flows. Each flow is compiled once into a CompiledFlow (its
+ * activities' steps and templates); each call is an Interaction with its own variables and event
+ * stream, on the CompiledFlow it started with.
  */
 import { createRegistry } from "../activities/index.js";
 import type { ActivityRegistry } from "../activities/registry.js";
@@ -10,8 +11,8 @@ import type { HttpGateway } from "../connectors/types.js";
 import type { FlowDefinition } from "../flow/types.js";
 import { validateFlow, type BindingCheck } from "../flow/validate.js";
 import { SystemClock, type Clock } from "../time/clock.js";
+import { CompiledFlow } from "./compiled-flow.js";
 import { DEFAULT_LIMITS, Interaction, type CallOptions, type EngineLimits, type InteractionDeps } from "./interaction.js";
-import { templateFor } from "./template-cache.js";
 
 export interface EngineOptions {
   http: HttpGateway;
@@ -27,7 +28,11 @@ export class Engine {
   readonly registry: ActivityRegistry;
   readonly clock: Clock;
   private readonly limits: EngineLimits;
-  private readonly prepared = new WeakSet<FlowDefinition>();
+  /**
+   * The compiled form of each flow this engine has run or been handed, held as long as the flow
+   * definition is: a flow replaced by a new definition (serve --watch) leaves with its last call.
+   */
+  private readonly compiled = new WeakMap<FlowDefinition, CompiledFlow>();
   /** What every Interaction of this engine shares; built once, not per call. */
   private readonly deps: InteractionDeps;
 
@@ -45,6 +50,7 @@ export class Engine {
       limits: this.limits,
       logError: options.logError,
       renderOptions: { now: () => clock.now() },
+      compile: (flow) => this.compile(flow),
     };
   }
 
@@ -54,29 +60,20 @@ export class Engine {
   }
 
   /**
-   * Parses every template of a flow once, up front, so the first call pays nothing extra and a
-   * broken template is found before a caller meets it. Broken ones are left for run time (the
-   * activity then fails the way Webex fails it: its error port or OnGlobalError).
+   * Compiles a flow once: every activity's step and every template, so the first call pays
+   * nothing extra and a broken template is found before a caller meets it. Broken ones are left
+   * for run time (the activity then fails the way Webex fails it: its error port or
+   * OnGlobalError). The same definition gives the same CompiledFlow.
    */
-  prepare(flow: FlowDefinition): FlowDefinition {
-    if (this.prepared.has(flow)) return flow;
-    for (const process of [flow.main, flow.events]) {
-      for (const def of process.activities.values()) {
-        for (const t of this.registry.lookup(def.type)?.templates?.(def) ?? []) {
-          try {
-            templateFor(t.source, def, t.field);
-          } catch {
-            // Reported by validation; at run time it takes the activity's error path.
-          }
-        }
-      }
-    }
-    this.prepared.add(flow);
-    return flow;
+  compile(flow: FlowDefinition): CompiledFlow {
+    let compiled = this.compiled.get(flow);
+    if (!compiled) this.compiled.set(flow, (compiled = new CompiledFlow(flow, this.registry)));
+    return compiled;
   }
 
-  startCall(flow: FlowDefinition, call: CallOptions): Interaction {
-    this.prepare(flow);
-    return new Interaction(flow, this.deps, call).start();
+  /** Starts a call on a flow (compiled on first use) or on a CompiledFlow the caller holds. */
+  startCall(flow: FlowDefinition | CompiledFlow, call: CallOptions): Interaction {
+    const compiled = flow instanceof CompiledFlow ? flow : this.compile(flow);
+    return new Interaction(compiled, this.deps, call).start();
   }
 }

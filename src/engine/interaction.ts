@@ -16,7 +16,7 @@ import type { ActivityDef, FlowDefinition, ProcessDef } from "../flow/types.js";
 import { CallSignal } from "../time/call-signal.js";
 import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
-import { templateFor } from "./template-cache.js";
+import type { CompiledFlow } from "./compiled-flow.js";
 import { MASK, Variables } from "./variables.js";
 
 export interface EngineLimits {
@@ -39,6 +39,8 @@ export interface InteractionDeps {
   logError?: (message: string, err: unknown) => void;
   /** Template render options (the clock's `now`), shared by every call of an engine. */
   renderOptions?: { now: () => number };
+  /** The engine's compiled form of a flow (subflows and GoTo targets, compiled on first use). */
+  compile(flow: FlowDefinition): CompiledFlow;
 }
 
 export interface CallOptions {
@@ -63,22 +65,22 @@ const INTERRUPTED: Exit = Object.freeze({ kind: "interrupted" });
 /** No activity has this port: a self-loop limit hit a second time goes to OnGlobalError. */
 const LOOP_LIMIT_PORT = "(self-loop limit)";
 
-/** The names an event's data is read under, per spec name; looked up once, not per event. */
-const eventNamespaceCache = new Map<string, string[] | null>();
+/**
+ * The names an event's data is read under, per spec name: a table of the known events made once
+ * at load (it is data, not a cache: nothing is added at run time).
+ */
+const EVENT_NAMESPACES = new Map<string, string[]>(EVENT_NAMES.map((e) => [e.spec, eventNamespaces(e)]));
 function namespacesOf(specName: string): string[] | null {
-  let names = eventNamespaceCache.get(specName);
-  if (names === undefined) {
-    const known = findEvent(specName);
-    names = known ? eventNamespaces(known) : null;
-    if (eventNamespaceCache.size < 256) eventNamespaceCache.set(specName, names);
-  }
-  return names;
+  const names = EVENT_NAMESPACES.get(specName);
+  if (names) return names;
+  const known = findEvent(specName);
+  return known ? eventNamespaces(known) : null;
 }
 
 type Phase = "ivr" | "queued" | "offered" | "engaged" | "ended";
 
 interface Frame {
-  flow: FlowDefinition;
+  compiled: CompiledFlow;
   vars: Variables;
 }
 
@@ -105,6 +107,7 @@ export class Interaction implements ContactHandle {
   readonly dnis: string;
   /** Resolves once the contact has ended and every event flow has finished. */
   readonly done: Promise<EndedEvent>;
+  readonly flow: FlowDefinition;
 
   private readonly vars: Variables;
   private readonly listeners: CallEventListener[] = [];
@@ -126,10 +129,13 @@ export class Interaction implements ContactHandle {
   private runner: SubflowRunner | undefined;
 
   constructor(
-    readonly flow: FlowDefinition,
+    /** The flow as compiled when the call started: a flow replaced meanwhile does not change it. */
+    readonly compiled: CompiledFlow,
     private readonly deps: InteractionDeps,
     private readonly options: CallOptions,
   ) {
+    const flow = compiled.flow;
+    this.flow = flow;
     this.interactionId = options.interactionId ?? newInteractionId();
     this.ani = options.ani;
     this.dnis = options.dnis ?? "";
@@ -354,11 +360,11 @@ export class Interaction implements ContactHandle {
         this.finish("step-limit");
         return INTERRUPTED;
       }
-      const spec = this.deps.registry.lookup(def.type);
+      const compiled = ctx.compiled.activity(def);
+      const spec = compiled.spec;
       let result: ActivityOutcome | Promise<ActivityOutcome>;
       try {
-        if (!spec) throw new ActivityError(`activity type "${def.type}" is not supported`);
-        if (spec.loopLimit !== undefined) {
+        if (spec?.loopLimit !== undefined) {
           const visits = (this.visits ??= new Map());
           const n = (visits.get(def.id) ?? 0) + 1;
           visits.set(def.id, n);
@@ -371,14 +377,14 @@ export class Interaction implements ContactHandle {
           }
         }
         ctx.activity = def;
-        result = spec.run(ctx);
+        result = compiled.step.run(ctx);
       } catch (err) {
         const failed = this.stepFailed(err, def, spec, process, flowName, signal);
         if (typeof failed !== "string") return failed;
         id = failed;
         continue;
       }
-      if (result instanceof Promise) return this.awaitStep(result, def, spec!, process, flowName, signal, ctx);
+      if (result instanceof Promise) return this.awaitStep(result, def, spec, process, flowName, signal, ctx);
       const next = this.afterStep(result, def, process, flowName, signal);
       if (typeof next !== "string") return next;
       id = next;
@@ -386,7 +392,7 @@ export class Interaction implements ContactHandle {
   }
 
   /** An activity that waits: the rest of its process continues once it is done (one `then`, no async frame). */
-  private awaitStep(pending: Promise<ActivityOutcome>, def: ActivityDef, spec: ActivitySpec, process: ProcessDef, flowName: string, signal: AbortSignal, ctx: ProcessContext): Promise<Exit> {
+  private awaitStep(pending: Promise<ActivityOutcome>, def: ActivityDef, spec: ActivitySpec | undefined, process: ProcessDef, flowName: string, signal: AbortSignal, ctx: ProcessContext): Promise<Exit> {
     return pending.then(
       (outcome) => {
         const next = this.afterStep(outcome, def, process, flowName, signal);
@@ -438,7 +444,7 @@ export class Interaction implements ContactHandle {
   }
 
   private rootFrame(): Frame {
-    return { flow: this.flow, vars: this.vars };
+    return { compiled: this.compiled, vars: this.vars };
   }
 
   /** Runs a subflow (or a GoTo target) for this contact with its own variables. */
@@ -452,7 +458,7 @@ export class Interaction implements ContactHandle {
       );
       for (const [name, value] of Object.entries(inputs)) vars.set(name, value);
       vars.setNamespace(START_NAMESPACES, this.vars.get("NewPhoneContact") as Record<string, unknown>);
-      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { flow, vars });
+      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { compiled: this.deps.compile(flow), vars });
       if (exit.kind === "error") throw new ActivityError(`subflow "${flow.name}": ${exit.message}`);
       if (exit.kind === "interrupted") throw InterruptedError.of("subflow interrupted");
       if (exit.kind === "end" && exit.end === "disconnect") {
@@ -552,6 +558,7 @@ class ProcessContext implements ActivityContext {
   readonly http: HttpGateway;
   readonly center: CenterPort;
   readonly env: ActivityEnvironment;
+  readonly compiled: CompiledFlow;
   private readonly renderOptions: { now: () => number };
 
   constructor(
@@ -562,7 +569,8 @@ class ProcessContext implements ActivityContext {
     readonly signal: AbortSignal,
     frame: Frame,
   ) {
-    this.flow = frame.flow;
+    this.compiled = frame.compiled;
+    this.flow = frame.compiled.flow;
     this.vars = frame.vars;
     this.interactionId = contact.interactionId;
     this.clock = deps.clock;
@@ -577,12 +585,12 @@ class ProcessContext implements ActivityContext {
   }
 
   template(source: string, field: string): Template {
-    return templateFor(source, this.activity, field);
+    return this.compiled.template(source, this.activity, field);
   }
 
   render(source: string | null | undefined, field: string): string {
     if (source === null || source === undefined || source === "") return "";
-    const t = templateFor(source, this.activity, field);
+    const t = this.compiled.template(source, this.activity, field);
     if (t.isLiteral) return source;
     try {
       return t.render(this.vars.scope(), this.renderOptions);
@@ -593,7 +601,7 @@ class ProcessContext implements ActivityContext {
 
   evaluate(source: string | null | undefined, field: string): unknown {
     if (source === null || source === undefined) return "";
-    const t = templateFor(source, this.activity, field);
+    const t = this.compiled.template(source, this.activity, field);
     if (t.isLiteral) return source;
     try {
       return t.evaluate(this.vars.scope(), this.renderOptions);

@@ -136,7 +136,7 @@ export class Runtime {
       registry = createRegistry(options.activities);
     }
     this.engine = new Engine({ http: this.gateway, center: this.center, clock: options.clock, env: activityEnv, limits: options.limits, registry });
-    for (const f of [...options.flows, ...library]) this.engine.prepare(f);
+    for (const f of [...options.flows, ...library]) this.engine.compile(f);
   }
 
   startCall(flow: FlowDefinition, call: CallOptions): Interaction {
