@@ -123,3 +123,12 @@ export function scriptFor<T>(list: readonly T[], key: (t: T) => string, wanted: 
   }
   return list.find((t) => key(t) === "*");
 }
+
+/**
+ * The success port an activity leaves by: `out` where the export wired `out`, else `default`.
+ * Exports from the designer wire `default`; flows built through the FlowIR API wire `out`.
+ */
+export function successPort(ctx: ActivityContext): "out" | "default" {
+  const id = ctx.activity.id;
+  return ctx.flow.main.next.get(id)?.has("out") || ctx.flow.events.next.get(id)?.has("out") ? "out" : "default";
+}

@@ -1,4 +1,5 @@
 /** Every activity ccflow runs, in one registry. */
+import advancedQueueInfo from "./advanced-queue-info.js";
 import blindTransfer from "./blind-transfer.js";
 import breRequest from "./bre-request.js";
 import bridgedTransfer from "./bridged-transfer.js";
@@ -25,7 +26,11 @@ import queueToAgent from "./queue-to-agent.js";
 import record from "./record.js";
 import recordingControl from "./recording-control.js";
 import { ActivityRegistry } from "./registry.js";
+import scheduleCallback from "./schedule-callback.js";
 import screenPop from "./screen-pop.js";
+import sendDigits from "./send-digits.js";
+import setCallerId from "./set-caller-id.js";
+import setContactPriority from "./set-contact-priority.js";
 import setVariable from "./set-variable.js";
 import start from "./start.js";
 import startMediaStream from "./start-media-stream.js";
@@ -33,6 +38,7 @@ import subflow from "./subflow.js";
 import subflowStart from "./subflow-start.js";
 import type { ActivitySpec } from "./types.js";
 import virtualAgent from "./virtual-agent.js";
+import wait from "./wait.js";
 
 export const CORE_ACTIVITIES: ActivitySpec[] = [
   start,
@@ -64,6 +70,12 @@ export const CORE_ACTIVITIES: ActivitySpec[] = [
   record,
   recordingControl,
   breRequest,
+  setContactPriority,
+  advancedQueueInfo,
+  wait,
+  setCallerId,
+  sendDigits,
+  scheduleCallback,
   disconnectContact,
   end,
   endSubflow,

@@ -551,6 +551,23 @@ export class ContactCenter implements CenterPort {
     });
   }
 
+  setContactPriority(interactionId: string, priority: number): QueueResult {
+    return this.op(() => {
+      const contact = this.state.contact(interactionId);
+      if (contact?.state !== "queued" || !contact.listId) return failure("CONTACT_NOT_QUEUED", `contact ${interactionId} is not waiting in a queue`);
+      const level = normalizePriority(priority);
+      if (contact.priority !== level) {
+        this.state.dequeue(contact);
+        contact.priority = level;
+        this.state.enqueue(contact, contact.listId, false);
+        this.state.saveContact(contact);
+        if (!isPersonal(contact.listId)) this.touch(contact.listId);
+        this.dispatchList(contact.listId);
+      }
+      return { ok: true, queue: this.contactQueueInfo(contact), position: this.state.position(contact) };
+    });
+  }
+
   queueToAgent(request: AgentRequest): AgentResult {
     return this.op(() => {
       const destination = (request.destination ?? "").trim();

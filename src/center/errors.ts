@@ -13,6 +13,7 @@
  * | INVALID_DESTINATION | queue-to-agent with an empty destination |
  * | INVALID_NUMBER | callback number missing or not a dialable number |
  * | NO_QUEUE | callback without a queue, for a contact that is in none |
+ * | CONTACT_NOT_QUEUED | set-contact-priority for a contact that is not waiting in a queue |
  * | INVALID_STATE | an agent call that the agent's state does not allow (accept while Idle...) |
  * | STALE_OFFER | accept/decline naming an offer that is no longer ringing |
  */
@@ -26,6 +27,7 @@ export type CenterErrorCode =
   | "INVALID_DESTINATION"
   | "INVALID_NUMBER"
   | "NO_QUEUE"
+  | "CONTACT_NOT_QUEUED"
   | "INVALID_STATE"
   | "STALE_OFFER";
 

@@ -102,6 +102,11 @@ export interface CenterPort {
   queueToAgent(request: AgentRequest): AgentResult;
   /** `lookbackMinutes` is the queue-lookup activity's ewtLookbackMinutes (5-240). */
   queueStats(queueId: string, contact?: ContactHandle, options?: { lookbackMinutes?: number }): QueueStats | undefined;
+  /**
+   * Set Contact Priority: moves a waiting contact to another priority (1 highest .. 10), at the
+   * back of that level. Optional: a center without it makes the activity fail.
+   */
+  setContactPriority?(interactionId: string, priority: number): QueueResult;
   registerCallback(request: CallbackRequest): { ok: true; id: string } | { ok: false; code: string; description: string };
   /** Delivers a pop to the agent currently handling the contact; returns the agent id or undefined. */
   screenPop(request: ScreenPopRequest): string | undefined;

@@ -148,7 +148,7 @@ export interface MediaStreamEvent extends EventBase {
  */
 export interface ActivityResultEvent extends EventBase {
   type: "activity-result";
-  kind: "allocation" | "bridged-transfer" | "survey" | "recording" | "recording-control" | "bre";
+  kind: "allocation" | "bridged-transfer" | "survey" | "recording" | "recording-control" | "bre" | "wait" | "contact-priority" | "queue-info" | "caller-id" | "send-digits" | "scheduled-callback";
   text: string;
   data: Record<string, unknown>;
 }

@@ -39,6 +39,9 @@ const WORLD_DEPENDENT = new Set([
   "bridged-transfer",
   "parse-activity",
   "http-request-v2",
+  "set-contact-priority",
+  "advanced-queue-info",
+  "scheduled-callback",
 ]);
 
 /** Filters that accept any input without throwing (checked by the property test). */

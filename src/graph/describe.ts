@@ -67,6 +67,12 @@ const TYPE_LABELS: Record<string, string> = {
   record: "Record",
   RecordingControl: "Recording Control",
   "bre-request": "BRE Request",
+  "set-contact-priority": "Set Contact Priority",
+  "advanced-queue-info": "Advanced Queue Information",
+  "wait-activity": "Wait",
+  SetCallerID: "Set Caller ID",
+  "send-digits": "Send Digits",
+  "scheduled-callback": "Schedule Callback",
 };
 
 const GLYPHS: Record<string, string> = {
@@ -101,6 +107,12 @@ const GLYPHS: Record<string, string> = {
   record: "●",
   RecordingControl: "◐",
   "bre-request": "</>",
+  "set-contact-priority": "↑",
+  "advanced-queue-info": "i",
+  "wait-activity": "⏸",
+  SetCallerID: "☎",
+  "send-digits": "#",
+  "scheduled-callback": "☏",
 };
 
 const PORT_LABELS: Record<string, string> = {
@@ -123,7 +135,7 @@ const PORT_LABELS: Record<string, string> = {
 
 const ERROR_PORTS = new Set(["error", "failure", "timeout", "invalid", "noInputTimeout", "undefinedErrors"]);
 const GATEWAYS = new Set(["condition-activity", "case-statement", "ivr-menu", "business-hours", "ivr-virtualassistantvoice", "ivr-virtualassistant"]);
-const QUEUEING = new Set(["queue-contact", "queue-to-agent", "callback", "blind-transfer", "bridged-transfer"]);
+const QUEUEING = new Set(["queue-contact", "queue-to-agent", "callback", "blind-transfer", "bridged-transfer", "set-contact-priority", "scheduled-callback"]);
 
 function text(v: unknown): string {
   return typeof v === "string" ? v.replace(/\s+/g, " ").trim() : "";
@@ -198,6 +210,18 @@ function detail(def: ActivityDef, flow: FlowDefinition): string {
       return `To ${text(p.transfertodn)}`;
     case "Feedback-V2":
       return text(p.surveyMethod_name) || text(p["surveyMethod:name"]);
+    case "set-contact-priority":
+      return p.priorityRadioGroup === "variablePriority" ? `Priority = ${text(p.priorityVariable)}` : `Priority = P${text(String(p.priority ?? "?"))}`;
+    case "advanced-queue-info":
+      return `Queue ${text(p["destination:name"]) || text(p.destination) || text(p.destinationVariable)}`;
+    case "wait-activity":
+      return `Wait ${text(p.duration)}`;
+    case "SetCallerID":
+      return text(p.callerId) ? `Caller ID = ${text(p.callerId)}` : "Default caller ID";
+    case "send-digits":
+      return `Digits = ${text(p.transferoutdigits)}`;
+    case "scheduled-callback":
+      return `Call back ${text(p.callbackDn) || "{{NewPhoneContact.ANI}}"} on ${text(p.scheduleDate)}`;
     case "RecordingControl":
       return `Recording = ${typeof p.enableRecording === "boolean" ? String(p.enableRecording) : text(p.enableRecording)}`;
     default:
@@ -236,7 +260,9 @@ function shownPorts(def: ActivityDef, flow: FlowDefinition, registry: ActivityRe
   const ports = listed.filter((p) => !optional.includes(p) || p === used);
   // A link on a port the registry does not list (an export newer than ccflow) is still drawn.
   for (const p of wired?.keys() ?? []) if (!ports.includes(p)) ports.push(p);
-  return ports;
+  // Two names for one port (Schedule Callback's `error` / `undefinedErrors`): one row, the wired one.
+  const label = (p: string) => PORT_LABELS[p] ?? p;
+  return ports.filter((p, i) => wired?.has(p) || !ports.some((q, j) => q !== p && label(q) === label(p) && (wired?.has(q) || j < i)));
 }
 
 export function describeActivity(def: ActivityDef, flow: FlowDefinition, registry: ActivityRegistry): ActivityView {
