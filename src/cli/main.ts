@@ -12,6 +12,7 @@ import { register as registerServe } from "./commands/serve.js";
 import { register as registerCrm } from "./commands/crm.js";
 import { register as registerFaultProxy } from "./commands/fault-proxy.js";
 import { register as registerDiff } from "./commands/diff.js";
+import { register as registerUsers } from "./commands/users.js";
 import { packageVersion } from "../server/paths.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCrm(program);
   registerFaultProxy(program);
   registerDiff(program);
+  registerUsers(program);
   try {
     await program.parseAsync(argv);
     // Actions report failure through process.exitCode; keep it.

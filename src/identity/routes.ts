@@ -123,7 +123,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       if (wait > 0) {
         return page(reply.header("retry-after", String(wait)), 429, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: `Too many failed sign-ins for this user from here; try again in ${wait} s.` }));
       }
-      const user = identity.users.check(username, field(req.body, "password"));
+      const user = await identity.checkPassword(username, field(req.body, "password"));
       if (!user) guard.recordFailure(username, req.ip);
       else guard.clear(username, req.ip);
       if (!user) {

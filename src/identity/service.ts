@@ -12,6 +12,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { loadIdentityKeys, type IdentityKeys } from "./keys.js";
 import { API_AUDIENCE, isRole, type Role } from "./roles.js";
+import { UserStore } from "./user-store.js";
 import { UserDirectory, type DevelopmentUser, type IdentityUser } from "./users.js";
 
 export const ACCESS_TOKEN_SECONDS = 3600;
@@ -85,28 +86,41 @@ export class IdentityService {
     readonly keys: IdentityKeys,
     users: DevelopmentUser[],
     readonly now: () => number,
+    /** The users kept in the data directory (`ccflow users`); they take precedence over development users of the same name. */
+    readonly userStore: UserStore,
   ) {
     this.development = users;
     this.directory = new UserDirectory(users);
   }
 
-  get users(): UserDirectory {
-    return this.directory;
+  /**
+   * The person if the password is theirs: a stored user (scrypt, off the event loop) or else a
+   * development user; undefined otherwise, with no hint which part was wrong.
+   */
+  async checkPassword(username: string, password: string): Promise<IdentityUser | undefined> {
+    const stored = await this.userStore.check(username, password);
+    if (stored !== null) return stored;
+    return this.directory.check(username, password);
   }
 
-  /** The development users with their public passwords (for the banner and the sign-in page). */
+  /** The development users with their public passwords (for the banner and the sign-in page), less those a stored user of the same name replaces. */
   get developmentUsers(): DevelopmentUser[] {
-    return this.development;
+    return this.development.filter((u) => !this.userStore.find(u.username));
   }
 
-  /** Replaces the users (the server knows its agents only once the center is built). */
+  /** Replaces the development users (the server knows its agents only once the center is built). */
   setUsers(users: DevelopmentUser[]): void {
     this.development = users;
     this.directory = new UserDirectory(users);
   }
 
   static async create(options: IdentityOptions): Promise<IdentityService> {
-    return new IdentityService(await loadIdentityKeys(options.dataDir), options.users ?? [], options.now ?? Date.now);
+    const keys = await loadIdentityKeys(options.dataDir);
+    return new IdentityService(keys, options.users ?? [], options.now ?? Date.now, UserStore.open(options.dataDir, options.now));
+  }
+
+  close(): void {
+    this.userStore.close();
   }
 
   /** The issuer is the service's own URL, known once the server has bound its port. */

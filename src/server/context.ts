@@ -65,7 +65,7 @@ export interface ServerContext {
   /** The embedded CRM's development app (never a real secret). */
   crm?: CrmCredentials;
   /** Who signs in where: the embedded identity service (with its public development users) or an external provider. */
-  signIn: { issuer: string; embedded: boolean; users: Array<{ username: string; password: string; name: string; roles: string[]; agentId?: string }> };
+  signIn: { issuer: string; embedded: boolean; users: Array<{ username: string; password: string; name: string; roles: string[]; agentId?: string }>; storedUsers?: number };
   /** Contact records for the supervisor's KPIs and reports. */
   records?: ContactRecords;
   defaultDnis: string;

@@ -14,6 +14,7 @@ import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import http from "node:http";
 import https from "node:https";
+import { join } from "node:path";
 import { centerSettingsSchema } from "../center/config.js";
 import { SystemClock, type Clock } from "../time/clock.js";
 import type { EngineLimits } from "../engine/interaction.js";
@@ -211,7 +212,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     auth = new AuthService({
       ...(identity ? { identity, webClient } : {}),
       ...(external ? { external } : {}),
-      ...(options.auth?.sessions ? { sessions: options.auth.sessions } : {}),
+      sessions: { file: join(options.dataDir, "sessions.sqlite"), ...options.auth?.sessions },
       allowedOrigins: [...(options.auth?.allowedOrigins ?? []), ...(processEnv.CCFLOW_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)],
       findAgent: (candidates) => {
         if (!holder.ready) return undefined;
@@ -324,7 +325,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       urls,
       demo: { callers, agents },
       signIn: identity
-        ? { issuer: identity.issuer, embedded: true, users: identity.developmentUsers.map((u) => ({ username: u.username, password: u.password, name: u.name, roles: u.roles, ...(u.agentId ? { agentId: u.agentId } : {}) })) }
+        ? { issuer: identity.issuer, embedded: true, users: identity.developmentUsers.map((u) => ({ username: u.username, password: u.password, name: u.name, roles: u.roles, ...(u.agentId ? { agentId: u.agentId } : {}) })), storedUsers: identity.userStore.list().length }
         : { issuer: externalProviderFromEnv(processEnv)!.issuer, embedded: false, users: [] },
       ...(crm ? { crm: { ...crm.credentials, development: crm.developmentCredentials } } : {}),
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
@@ -355,6 +356,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           if (ended > 0) log("info", `ended ${ended} contact${ended === 1 ? "" : "s"} (${reason})`);
           if (!(await calls.drain(3000))) log("warn", "some calls were still finishing their event flows after 3 s");
           for (const close of closers) await close();
+          identity?.close();
           await crm?.close();
           return ended;
         })();
@@ -363,6 +365,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   } catch (err) {
     for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
+    identity?.close();
     await crm?.close();
     throw err;
   }

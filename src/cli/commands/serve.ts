@@ -101,6 +101,7 @@ function printBanner(server: RunningServer, ms: number, envFile: string | undefi
   if (ctx.signIn.embedded) {
     out.push("", bold("Sign in") + dim("  (development users of the embedded identity service, public on purpose)"));
     for (const u of ctx.signIn.users) out.push(`  ${u.username.padEnd(10)}${u.password.padEnd(22)}${u.name.padEnd(24)}${dim(u.roles.join(", "))}`);
+    if (ctx.signIn.storedUsers) out.push(dim(`  and ${ctx.signIn.storedUsers} user${ctx.signIn.storedUsers === 1 ? "" : "s"} of \`ccflow users\` (ccflow users list)`));
   } else {
     out.push("", bold("Sign in") + dim(`  with your account at ${ctx.signIn.issuer}`));
   }

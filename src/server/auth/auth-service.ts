@@ -3,7 +3,6 @@
  * the sign-in sessions, the bearer-token verifier and the sign-in relying party (embedded or
  * external provider), the CSRF key, the origins allowed to change state, and who placed a call.
  */
-import { randomBytes } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { IdentityService } from "../../identity/service.js";
 import type { Principal } from "./access.js";
@@ -40,14 +39,15 @@ export class AuthService {
   readonly sockets = new SessionSockets();
   readonly rp: RelyingParty;
   readonly verifier: BearerVerifier;
-  /** Binds CSRF tokens to the session (@fastify/csrf-protection's userInfo). */
-  readonly csrfKey = randomBytes(32).toString("base64url");
+  /** Binds CSRF tokens to the session (@fastify/csrf-protection's userInfo); kept with the sessions, so a page's token outlives a restart too. */
+  readonly csrfKey: string;
   private readonly origins = new Set<string>();
   readonly external: boolean;
 
   constructor(readonly options: AuthOptions) {
     this.sessions = new SessionStore(options.sessions);
-    this.sessions.onEnd((id, why) => this.sockets.closeSession(id, why));
+    this.sessions.onEnd((key, why) => this.sockets.closeSession(key, why));
+    this.csrfKey = this.sessions.secret("csrf");
     for (const o of options.allowedOrigins ?? []) this.addOrigin(o);
     if (options.external) {
       const ext = options.external;

@@ -57,7 +57,7 @@ export async function identify(
     if (isSocket || crossSite === "origin") {
       // A browser always sends Origin with a WebSocket; none means the cookie came from elsewhere.
       if (origin === undefined) return { refused: new AuthError(403, "CROSS_ORIGIN", `${isSocket ? "a WebSocket" : "a change"} signed in by cookie needs an Origin header`) };
-      if (isSocket) auth.sockets.expect(req.raw, session.id);
+      if (isSocket) auth.sockets.expect(req.raw, session.key);
     } else {
       let passed = false;
       app.csrfProtection(req, reply, () => (passed = true));

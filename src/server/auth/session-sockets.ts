@@ -17,8 +17,8 @@ export class SessionSockets {
   private readonly servers = new WeakSet<WebSocketServer>();
 
   /** Called by the gate when a session authorises a WebSocket upgrade. */
-  expect(raw: IncomingMessage, sessionId: string): void {
-    this.pending.set(raw, sessionId);
+  expect(raw: IncomingMessage, sessionKey: string): void {
+    this.pending.set(raw, sessionKey);
   }
 
   /** Follows the sockets a WebSocket server opens (one per listener: HTTP and HTTPS). */
@@ -40,16 +40,16 @@ export class SessionSockets {
   }
 
   /** Closes every socket of the session; `why` becomes the close reason the page sees. */
-  closeSession(sessionId: string, why: "signed out" | "session expired"): number {
-    const set = this.bySession.get(sessionId);
+  closeSession(sessionKey: string, why: "signed out" | "session expired"): number {
+    const set = this.bySession.get(sessionKey);
     if (!set) return 0;
-    this.bySession.delete(sessionId);
+    this.bySession.delete(sessionKey);
     for (const socket of set) socket.close(SESSION_ENDED_CLOSE, why);
     return set.size;
   }
 
   /** How many sockets a session holds open (for tests and metrics). */
-  count(sessionId: string): number {
-    return this.bySession.get(sessionId)?.size ?? 0;
+  count(sessionKey: string): number {
+    return this.bySession.get(sessionKey)?.size ?? 0;
   }
 }
