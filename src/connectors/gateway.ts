@@ -8,6 +8,8 @@
  *   attempt and every backoff. Retries (`retryAttempts` more attempts) on network errors, 5xx
  *   and 429 — a 429 waits `Retry-After` when that fits in the deadline, else it is returned.
  *   A 401 on an OAuth connector drops the token, fetches a new one and tries once more.
+ *   Auth and retry are undici interceptors (`interceptors/`) composed over the transport's
+ *   dispatcher, one chain per connector.
  * - Any HTTP status resolves; a timeout, a transport failure, a refused token or a bad
  *   configuration rejects with HttpFailure. No secret reaches a result, an error or a log.
  */
@@ -18,7 +20,11 @@ import type { ConnectorConfig } from "./config.js";
 import { encodeIllegalUrlCharacters, encodeQueryComponent } from "./escaping.js";
 import { type ConnectorLogger, Redactor, redactingLogger } from "./redact.js";
 import { TokenCache, TokenError } from "./token-cache.js";
-import { createFixtureTransport, createUndiciTransport, type FixtureHandler, type Transport, TransportError, type TransportRequest, toTransportError } from "./transport.js";
+import type { Dispatcher } from "undici";
+import { basicAuth, bearerAuth } from "./interceptors/auth.js";
+import type { ConnectorExchange } from "./interceptors/exchange.js";
+import { retryInterceptor } from "./interceptors/retry.js";
+import { createFixtureTransport, createUndiciTransport, dispatcherOf, exchangeOver, type FixtureHandler, splitUrl, type Transport, TransportError, toTransportError } from "./transport.js";
 
 export interface HttpGatewayOptions {
   connectors: readonly ConnectorConfig[];
@@ -212,69 +218,49 @@ class Deadline {
   }
 }
 
-/** A request as the transport sees it; its abort comes from the deadline, in whichever form the transport asks. */
-class OutgoingRequest implements TransportRequest {
-  readonly timeoutMs: number;
-  readonly ca: string | undefined;
-  readonly connectorId: string | undefined;
-
-  constructor(
-    readonly url: string,
-    readonly method: string,
-    readonly headers: Record<string, string>,
-    readonly body: string | undefined,
-    private readonly deadline: Deadline,
-    connector: ConnectorConfig | undefined,
-  ) {
-    this.timeoutMs = deadline.remaining();
-    this.ca = connector?.ca;
-    this.connectorId = connector?.id;
-  }
-
-  get signal(): AbortSignal {
-    return this.deadline.signal;
-  }
-
-  onAbort(callback: () => void): () => void {
-    return this.deadline.onAbort(callback);
-  }
-}
-
 /** What every request of one gateway shares. */
 interface GatewayCore {
   redactor: Redactor;
   logger: ConnectorLogger;
   logging: boolean;
-  transport: Transport;
-  caches: Map<string, TokenCache>;
-  backoff(retry: number): number;
+  /** The transport's dispatcher with each connector's auth and the retry composed over it, by connector id. */
+  dispatchers: Map<string, Dispatcher>;
+  /** The same with retry only, for requests without a connector. */
+  plain: Dispatcher;
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
- * One `execute`: its URL, headers, deadline, attempts and retries. A class rather than a set of
- * closures per request (the closures were a visible share of a request's allocations).
+ * One `execute`: its URL, headers, deadline, attempts and retries, and the exchange the
+ * interceptors read (`ConnectorExchange`). A class rather than a set of closures per request (the
+ * closures were a visible share of a request's allocations).
  */
-class RequestRun {
+class RequestRun implements ConnectorExchange {
   attempts = 0;
+  tokenRefreshed = false;
   private readonly started: number;
   private readonly realStarted: number;
+  private attemptStarted = 0;
   private deadline: Deadline | undefined;
   private url = "";
   private shownUrl = "";
   private retriesLeft: number;
+  readonly ca: string | undefined;
+  readonly connectorId: string | undefined;
 
   constructor(
     private readonly core: GatewayCore,
     private readonly spec: HttpRequestSpec,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     private readonly connector: ConnectorConfig | undefined,
   ) {
     this.started = clock.now();
     // On a virtual clock real sockets take no clock time; report whichever of the two is longer.
     this.realStarted = performance.now();
     this.retriesLeft = Math.max(0, Math.floor(spec.retryAttempts));
+    this.ca = connector?.ca;
+    this.connectorId = connector?.id;
   }
 
   elapsed(): number {
@@ -290,7 +276,22 @@ class RequestRun {
     return `timeout after ${this.spec.timeoutMs} ms calling ${this.shownUrl}`;
   }
 
-  private interrupted(): HttpFailure | undefined {
+  // --- the exchange, as the transport and the interceptors see it ---
+
+  get signal(): AbortSignal {
+    return this.deadline!.signal;
+  }
+
+  onAbort(callback: () => void): () => void {
+    return this.deadline!.onAbort(callback);
+  }
+
+  /** The real-time cap of the attempt being sent: what is left of the deadline. */
+  get timeoutMs(): number {
+    return this.deadline!.remaining();
+  }
+
+  interrupted(): HttpFailure | undefined {
     const d = this.deadline!;
     if (!d.aborted) return undefined;
     if (d.timedOut) return this.fail("timeout", this.describeTimeout(), this.url);
@@ -298,17 +299,35 @@ class RequestRun {
     return undefined;
   }
 
-  private log(level: "debug" | "warn", fields: object, msg: string): void {
-    if (this.core.logging) this.core.logger[level]({ activity: this.spec.activity, connector: this.connector?.name, method: this.method, url: this.shownUrl, ...fields }, msg);
+  beginAttempt(): void {
+    this.attempts++;
+    this.attemptStarted = this.clock.now();
   }
 
-  /** Waits before another attempt, if that fits in the deadline. */
-  private async waitForRetry(ms: number): Promise<boolean> {
-    const deadline = this.deadline!;
-    if (this.retriesLeft <= 0 || this.clock.now() + ms >= deadline.at) return false;
+  claimRetry(ms: number): boolean {
+    if (this.retriesLeft <= 0 || this.clock.now() + ms >= this.deadline!.at) return false;
     this.retriesLeft--;
-    await this.clock.sleep(ms, deadline.signal);
     return true;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.clock.sleep(ms, this.deadline!.signal);
+  }
+
+  noteResponse(status: number): void {
+    if (this.core.logging) this.log("debug", { attempt: this.attempts, status, ms: this.clock.now() - this.attemptStarted }, `${this.method} ${this.shownUrl} → ${status}`);
+  }
+
+  noteFailure(err: Error): void {
+    if (!this.core.logging) return;
+    if (err instanceof TokenError) return this.log("warn", { attempt: this.attempts }, err.message);
+    const te = err instanceof TransportError ? err : toTransportError(err);
+    if (te.code === "UND_ERR_HEADERS_TIMEOUT" || te.code === "UND_ERR_BODY_TIMEOUT") return;
+    this.log("warn", { attempt: this.attempts, code: te.code, ms: this.clock.now() - this.attemptStarted }, `${te.message} calling ${this.shownUrl}`);
+  }
+
+  private log(level: "debug" | "warn", fields: object, msg: string): void {
+    if (this.core.logging) this.core.logger[level]({ activity: this.spec.activity, connector: this.connector?.name, method: this.method, url: this.shownUrl, ...fields }, msg);
   }
 
   private method = "";
@@ -331,6 +350,17 @@ class RequestRun {
     return headers;
   }
 
+  /** What a rejected exchange means for the activity. */
+  private failure(err: unknown): HttpFailure {
+    const stop = this.interrupted();
+    if (stop) return stop;
+    if (err instanceof HttpFailure) return err;
+    if (err instanceof TokenError) return this.fail("token", err.message, this.url);
+    const te = err instanceof TransportError ? err : toTransportError(err);
+    if (te.code === "UND_ERR_HEADERS_TIMEOUT" || te.code === "UND_ERR_BODY_TIMEOUT") return this.fail("timeout", this.describeTimeout(), this.url);
+    return this.fail("network", `${te.message} calling ${this.shownUrl}`, this.url);
+  }
+
   async perform(url: string, shownUrl: string): Promise<HttpResult> {
     const { spec, connector, core, clock } = this;
     this.url = url;
@@ -345,94 +375,38 @@ class RequestRun {
       if (ct) (headers ??= new Map()).set("content-type", ["Content-Type", ct]);
     }
     if (!hasBody) headers?.delete("content-type");
-    if (connector?.type === "basic") {
-      headers ??= new Map();
-      headers.delete("authorization");
-      headers.set("authorization", ["Authorization", `Basic ${Buffer.from(`${connector.username ?? ""}:${connector.password ?? ""}`).toString("base64")}`]);
-    }
+    const sendHeaders: Record<string, string> = {};
+    if (headers) for (const [name, value] of headers.values()) sendHeaders[name] = value;
 
-    const cache = connector ? core.caches.get(connector.id) : undefined;
     const deadline = (this.deadline = new Deadline(clock, Math.max(0, spec.timeoutMs), spec.signal));
-    let refreshed = false;
-    let retryNo = 0;
-
     try {
-      for (;;) {
-        const aborted = this.interrupted();
-        if (aborted) throw aborted;
-        this.attempts++;
-
-        let token: string | undefined;
-        if (cache) {
-          try {
-            token = cache.peek() ?? (await cache.get(deadline.signal));
-          } catch (err) {
-            const stop = this.interrupted();
-            if (stop) throw stop;
-            const tokenErr = err instanceof TokenError ? err : new TokenError(String((err as Error)?.message ?? err), true);
-            this.log("warn", { attempt: this.attempts }, tokenErr.message);
-            if (tokenErr.transient && (await this.waitForRetry(core.backoff(++retryNo)))) continue;
-            throw this.fail("token", tokenErr.message, url);
-          }
-        }
-
-        // The token wait may have used up the deadline.
-        const late = this.interrupted();
-        if (late) throw late;
-
-        const sendHeaders: Record<string, string> = {};
-        if (headers) for (const [name, value] of headers.values()) sendHeaders[name] = value;
-        if (token !== undefined) {
-          if (headers?.has("authorization")) for (const k of Object.keys(sendHeaders)) if (k.toLowerCase() === "authorization") delete sendHeaders[k];
-          sendHeaders.Authorization = `Bearer ${token}`;
-        }
-
-        let res;
-        const attemptStarted = clock.now();
-        try {
-          const request = new OutgoingRequest(url, method, sendHeaders, hasBody ? spec.body : undefined, deadline, connector);
-          res = await core.transport.send(request, clock);
-        } catch (err) {
-          const stop = this.interrupted();
-          if (stop) throw stop;
-          const te = err instanceof TransportError ? err : toTransportError(err);
-          if (te.code === "UND_ERR_HEADERS_TIMEOUT" || te.code === "UND_ERR_BODY_TIMEOUT") throw this.fail("timeout", this.describeTimeout(), url);
-          this.log("warn", { attempt: this.attempts, code: te.code, ms: clock.now() - attemptStarted }, `${te.message} calling ${shownUrl}`);
-          if (te.code !== "TOO_LARGE" && (await this.waitForRetry(core.backoff(++retryNo)))) continue;
-          throw this.fail("network", `${te.message} calling ${shownUrl}`, url);
-        }
-
-        if (core.logging) this.log("debug", { attempt: this.attempts, status: res.status, ms: clock.now() - attemptStarted }, `${method} ${shownUrl} → ${res.status}`);
-
-        if (res.status === 401 && cache && token !== undefined && !refreshed) {
-          refreshed = true;
-          cache.invalidate(token);
-          continue;
-        }
-        if (res.status >= 500 && (await this.waitForRetry(core.backoff(++retryNo)))) continue;
-        if (res.status === 429) {
-          const wait = parseRetryAfter(res.headers["retry-after"], Date.now()) ?? core.backoff(++retryNo);
-          if (await this.waitForRetry(wait)) continue;
-        }
-        return {
-          status: res.status,
-          // The response is the server's data, passed on as is: our secrets are never sent in a
-          // form a server would echo, and redacting a short password from data would corrupt it.
-          headers: res.headers,
-          body: res.body,
-          url: shownUrl,
-          ms: this.elapsed(),
-          attempts: this.attempts,
-          connectorName: connector?.name,
-        };
-      }
+      const { origin, path } = splitUrl(url);
+      const dispatcher = (connector && core.dispatchers.get(connector.id)) || core.plain;
+      const res = await exchangeOver(dispatcher, { origin, path, method: method as Dispatcher.HttpMethod, headers: sendHeaders, body: hasBody ? spec.body : undefined, exchange: this });
+      return {
+        status: res.status,
+        // The response is the server's data, passed on as is: our secrets are never sent in a
+        // form a server would echo, and redacting a short password from data would corrupt it.
+        headers: res.headers,
+        body: res.body,
+        url: shownUrl,
+        ms: this.elapsed(),
+        attempts: this.attempts,
+        connectorName: connector?.name,
+      };
     } catch (err) {
-      if (err instanceof HttpFailure) throw err;
-      throw this.interrupted() ?? this.fail("network", `${(err as Error)?.message ?? String(err)} calling ${shownUrl}`, url);
+      throw this.failure(err);
     } finally {
       deadline.dispose();
     }
   }
+}
+
+/** A connector's authentication as an interceptor, or undefined for one without. */
+function authInterceptor(connector: ConnectorConfig, cache: TokenCache | undefined): Dispatcher.DispatcherComposeInterceptor | undefined {
+  if (cache) return bearerAuth(cache);
+  if (connector.type === "basic") return basicAuth(connector.username ?? "", connector.password ?? "");
+  return undefined;
 }
 
 /** `get` → `GET`; the few methods flows use are looked up rather than re-normalised per request. */
@@ -531,7 +505,11 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
     return run.perform(cached.url, cached.shown);
   }
 
-  const core: GatewayCore = { redactor, logger, logging, transport, caches, backoff };
+  const base = dispatcherOf(transport);
+  const retry = retryInterceptor({ backoff, retryAfter: (value) => parseRetryAfter(value, Date.now()) });
+  const dispatchers = new Map<string, Dispatcher>();
+  for (const c of options.connectors) dispatchers.set(c.id, base.compose([authInterceptor(c, caches.get(c.id)), retry].filter((i) => i !== undefined)));
+  const core: GatewayCore = { redactor, logger, logging, dispatchers, plain: base.compose(retry) };
 
   return {
     execute,

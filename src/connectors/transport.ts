@@ -3,12 +3,17 @@
  * default one is undici over keep-alive pools, and a fixture transport routes requests to an
  * in-process handler (for `ccflow test` and unit tests) without any socket.
  *
+ * Every transport is also an undici Dispatcher (`dispatcherOf`): the gateway composes its auth
+ * and retry interceptors over it (`connectors/interceptors/`). The undici transport's dispatcher
+ * is its keep-alive Agents; any other transport (fixtures, a test's stub) is adapted by
+ * `SendDispatcher`, which plays its answer to the handler as undici would.
+ *
  * The undici transport marks its work with `clock.track` so a VirtualClock does not jump ahead
  * while a real socket is in flight. The fixture transport does not: its handler waits on the
  * clock itself (`clock.sleep(...)`), which a VirtualClock must be free to advance.
  */
-import { Agent, type Dispatcher } from "undici";
-import type { Clock } from "../time/clock.js";
+import { Agent, Dispatcher } from "undici";
+import { SystemClock, type Clock } from "../time/clock.js";
 
 export interface TransportRequest {
   url: string;
@@ -38,7 +43,26 @@ export interface TransportResponse {
 
 export interface Transport {
   send(req: TransportRequest, clock: Clock): Promise<TransportResponse>;
+  /**
+   * The dispatcher under this transport, taking `ExchangeDispatchOptions`; interceptors compose
+   * over it. A transport without one is adapted (`dispatcherOf`).
+   */
+  readonly dispatcher?: Dispatcher;
   close?(): Promise<void>;
+}
+
+/**
+ * What a transport's dispatcher needs to know of an exchange beyond undici's dispatch options:
+ * the clock it runs on, its abort, its real-time cap and its CA. Carried as `opts.exchange`.
+ */
+export interface Exchange extends Pick<TransportRequest, "signal" | "onAbort" | "timeoutMs" | "ca" | "connectorId"> {
+  readonly clock: Clock;
+}
+
+export interface ExchangeDispatchOptions extends Dispatcher.DispatchOptions {
+  exchange: Exchange;
+  headers: Record<string, string>;
+  body?: string;
 }
 
 /** A failure below HTTP: the request got no response. */
@@ -106,7 +130,7 @@ function decoderFor(contentType: string | undefined): TextDecoder {
  * EventTarget is touched), else through its AbortSignal. Returns the remover. Both transports
  * watch the abort this one way.
  */
-export function watchAbort(req: TransportRequest, callback: () => void): () => void {
+export function watchAbort(req: Pick<TransportRequest, "signal" | "onAbort">, callback: () => void): () => void {
   if (req.onAbort) return req.onAbort(callback);
   const signal = req.signal;
   if (signal.aborted) {
@@ -118,19 +142,19 @@ export function watchAbort(req: TransportRequest, callback: () => void): () => v
 }
 
 /**
- * One exchange on an undici dispatcher, at its handler level rather than through `request()`:
- * no AsyncResource, no response stream and no promise chain per request — the response is a few
- * chunks collected into one buffer. Written against undici's controller API (`onRequestStart` …
- * `onResponseError`): the controller is the one way to stop the exchange, whether the abort comes
- * before the request is on a socket or while the body streams in. Headers come out lower-cased,
- * repeated ones joined with `, `; the body is decoded by its charset (UTF-8 without one).
+ * The end of every handler chain: collects one exchange's response. Written against undici's
+ * controller API (`onRequestStart` … `onResponseError`): the controller is the one way to stop
+ * the exchange, whether the abort comes before the request is on a socket or while the body
+ * streams in. Headers come out lower-cased, repeated ones joined with `, `; the body is decoded by
+ * its charset (UTF-8 without one). It rejects with whatever error the chain hands it (the
+ * transports hand TransportErrors; the interceptors may hand a TokenError or the deadline's).
  */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private abortReason: TransportError | undefined;
   private status = 0;
   private headers: Record<string, string> | undefined;
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
   private settled = false;
   // An abort that already happened fires during watchAbort, before its remover is assigned.
   private unwatch: () => void = () => undefined;
@@ -141,12 +165,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   constructor(
-    req: TransportRequest,
-    private readonly maxBytes: number,
+    exchange: Pick<Exchange, "signal" | "onAbort">,
     private readonly resolve: (res: TransportResponse) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    this.unwatch = watchAbort(req, () => {
+    this.unwatch = watchAbort(exchange, () => {
       this.abortReason = new TransportError("ABORTED", "request aborted");
       this.controller?.abort(this.abortReason);
       this.fail(this.abortReason);
@@ -154,7 +177,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    // undici calls this again for a request retried on a fresh socket: the newest controller wins.
+    // Called again for each attempt (a retry, a request retried on a fresh socket): the newest controller wins.
     this.controller = controller;
     if (this.abortReason) controller.abort(this.abortReason);
   }
@@ -163,6 +186,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return;
     this.status = statusCode;
     this.headers = headersOf(headers);
+    // A retry after a hang-up mid-body starts the response over.
+    if (this.chunks.length > 0) this.chunks = [];
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -185,18 +210,55 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    // The Agent's maxResponseSize stops an oversized body while it streams in.
-    if ((err as { code?: string })?.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") this.fail(new TransportError("TOO_LARGE", `response body larger than ${this.maxBytes} bytes`));
-    // After an abort the caller reports the deadline or the hang-up, not this error.
-    else this.fail(toTransportError(err));
+    this.fail(err);
   }
 
-  private fail(err: TransportError): void {
+  private fail(err: Error): void {
     if (this.settled) return;
     this.settled = true;
     this.unwatch();
     this.reject(err);
   }
+}
+
+/** One exchange through `dispatcher`, its response collected (see ExchangeHandler). */
+export function exchangeOver(dispatcher: Dispatcher, opts: ExchangeDispatchOptions): Promise<TransportResponse> {
+  return new Promise<TransportResponse>((resolve, reject) => {
+    const handler = new ExchangeHandler(opts.exchange, resolve, reject);
+    if (handler.done) return;
+    try {
+      dispatcher.dispatch(opts, handler);
+    } catch (err) {
+      handler.onResponseError(undefined, toTransportError(err));
+    }
+  });
+}
+
+/** A request's URL as undici's origin and path; a URL that does not parse is a TransportError. */
+export function splitUrl(url: string): { origin: string; path: string } {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch (err) {
+    throw toTransportError(err);
+  }
+  return { origin: target.origin, path: `${target.pathname}${target.search}` };
+}
+
+/** A TransportRequest as dispatch options. */
+function optionsOf(req: TransportRequest, clock: Clock): ExchangeDispatchOptions {
+  const { origin, path } = splitUrl(req.url);
+  const exchange: Exchange = {
+    clock,
+    get signal() {
+      return req.signal;
+    },
+    onAbort: req.onAbort ? (cb) => req.onAbort!(cb) : undefined,
+    timeoutMs: req.timeoutMs,
+    ca: req.ca,
+    connectorId: req.connectorId,
+  };
+  return { origin, path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body, exchange };
 }
 
 /**
@@ -226,59 +288,221 @@ export interface UndiciTransportOptions {
   keepAliveTimeoutMs?: number;
 }
 
-/** The default transport: undici with one keep-alive Agent (a Pool per origin) per CA set. */
-export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
-  const maxBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
-  const agents = new Map<string, Agent>();
-  const agentFor = (ca: string | undefined): Agent => {
+/**
+ * Between undici's Agent and the handler chain, one per exchange: turns what undici reports into
+ * a TransportError (an oversized body into `TOO_LARGE`), so every layer above sees one kind of
+ * network failure, and marks the exchange as real-world work on a VirtualClock, which must not
+ * jump ahead while a socket is in flight (only the socket: a retry's backoff waits on that clock).
+ */
+class SocketHandler implements Dispatcher.DispatchHandler {
+  private finish: (() => void) | undefined;
+
+  constructor(
+    private readonly handler: Dispatcher.DispatchHandler,
+    private readonly maxBytes: number,
+    clock: Clock,
+  ) {
+    if (!(clock instanceof SystemClock)) void clock.track(new Promise<void>((done) => (this.finish = done)));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.handler.onRequestStart?.(controller, context);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.handler.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+    this.finish?.();
+    this.handler.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+    this.finish?.();
+    // The Agent's maxResponseSize stops an oversized body while it streams in.
+    const e = (err as { code?: string })?.code === "UND_ERR_RES_EXCEEDED_MAX_SIZE" ? new TransportError("TOO_LARGE", `response body larger than ${this.maxBytes} bytes`) : toTransportError(err);
+    this.handler.onResponseError?.(controller, e);
+  }
+}
+
+/** undici's keep-alive Agents, one per CA set, as one Dispatcher taking ExchangeDispatchOptions. */
+class AgentsByCa extends Dispatcher {
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly options: UndiciTransportOptions & { maxResponseBytes: number }) {
+    super();
+  }
+
+  private agentFor(ca: string | undefined): Agent {
     const key = ca ?? "";
-    let agent = agents.get(key);
+    let agent = this.agents.get(key);
     if (!agent) {
       agent = new Agent({
-        maxResponseSize: maxBytes,
-        connections: options.connections ?? 64,
-        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+        maxResponseSize: this.options.maxResponseBytes,
+        connections: this.options.connections ?? 64,
+        keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 30_000,
         keepAliveMaxTimeout: 600_000,
         ...(ca ? { connect: { ca } } : {}),
       });
-      agents.set(key, agent);
+      this.agents.set(key, agent);
     }
     return agent;
-  };
+  }
 
-  const exchange = (req: TransportRequest): Promise<TransportResponse> =>
-    new Promise<TransportResponse>((resolve, reject) => {
-      let target: URL;
-      try {
-        target = new URL(req.url);
-      } catch (err) {
-        return reject(toTransportError(err));
-      }
-      // Socket-level timeouts only bound real time (a VirtualClock does not move while a socket is
-      // in flight); the deadline proper is on the Clock.
-      const realCap = req.timeoutMs !== undefined ? Math.max(1, Math.ceil(req.timeoutMs)) : undefined;
-      const handler = new ExchangeHandler(req, maxBytes, resolve, reject);
-      if (handler.done) return;
-      try {
-        agentFor(req.ca).dispatch(
-          { origin: target.origin, path: `${target.pathname}${target.search}`, method: req.method as "GET", headers: req.headers, body: req.body, headersTimeout: realCap, bodyTimeout: realCap },
-          handler,
-        );
-      } catch (err) {
-        handler.onResponseError(undefined, err as Error);
-      }
-    });
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const exchange = (options as ExchangeDispatchOptions).exchange;
+    const socketHandler = new SocketHandler(handler, this.options.maxResponseBytes, exchange.clock);
+    // Socket-level timeouts only bound real time (a VirtualClock does not move while a socket is
+    // in flight); the deadline proper is on the Clock.
+    const cap = exchange.timeoutMs;
+    const realCap = cap !== undefined ? Math.max(1, Math.ceil(cap)) : undefined;
+    try {
+      return this.agentFor(exchange.ca).dispatch({ ...options, headersTimeout: realCap, bodyTimeout: realCap }, socketHandler);
+    } catch (err) {
+      socketHandler.onResponseError(undefined as unknown as Dispatcher.DispatchController, err as Error);
+      return false;
+    }
+  }
 
+  override async close(): Promise<void> {
+    const all = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(all.map((a) => a.close().catch(() => undefined)));
+  }
+
+  override async destroy(): Promise<void> {
+    const all = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(all.map((a) => a.destroy().catch(() => undefined)));
+  }
+}
+
+/** The default transport: undici with one keep-alive Agent (a Pool per origin) per CA set. */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+  const dispatcher = new AgentsByCa({ ...options, maxResponseBytes: options.maxResponseBytes ?? 10 * 1024 * 1024 });
   return {
+    dispatcher,
     send(req, clock) {
-      return clock.track(exchange(req));
+      let opts: ExchangeDispatchOptions;
+      try {
+        opts = optionsOf(req, clock);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return exchangeOver(dispatcher, opts);
     },
-    async close() {
-      const all = [...agents.values()];
-      agents.clear();
-      await Promise.all(all.map((a) => a.close().catch(() => undefined)));
-    },
+    close: () => dispatcher.close(),
   };
+}
+
+/** A controller for an exchange that a transport answers in one piece: abort is all it offers. */
+class SendController implements Dispatcher.DispatchController {
+  private abortReason: Error | null = null;
+  private readonly callbacks: Array<() => void> = [];
+
+  get aborted(): boolean {
+    return this.abortReason !== null;
+  }
+
+  get paused(): boolean {
+    return false;
+  }
+
+  get reason(): Error | null {
+    return this.abortReason;
+  }
+
+  abort(reason: Error): void {
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    for (const f of this.callbacks.splice(0)) f();
+  }
+
+  onAbort(callback: () => void): () => void {
+    if (this.abortReason) {
+      callback();
+      return () => undefined;
+    }
+    this.callbacks.push(callback);
+    return () => {
+      const i = this.callbacks.indexOf(callback);
+      if (i >= 0) this.callbacks.splice(i, 1);
+    };
+  }
+
+  pause(): void {}
+
+  resume(): void {}
+}
+
+/**
+ * Any Transport as a Dispatcher: each dispatch is one `send`, its answer played to the handler as
+ * undici plays a response (start, one chunk, end), or its failure as a response error. The text
+ * of an answer goes on as UTF-8. An abort through the controller stops the send.
+ */
+export class SendDispatcher extends Dispatcher {
+  constructor(private readonly transport: Pick<Transport, "send" | "close">) {
+    super();
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const opts = options as ExchangeDispatchOptions;
+    const exchange = opts.exchange;
+    const controller = new SendController();
+    const onAbort = (cb: () => void): (() => void) => {
+      const a = controller.onAbort(cb);
+      const b = watchAbort(exchange, cb);
+      return () => {
+        a();
+        b();
+      };
+    };
+    const req: TransportRequest = {
+      url: `${opts.origin as string}${opts.path}`,
+      method: opts.method,
+      headers: opts.headers,
+      body: opts.body,
+      get signal() {
+        return exchange.signal;
+      },
+      onAbort,
+      timeoutMs: exchange.timeoutMs,
+      ca: exchange.ca,
+      connectorId: exchange.connectorId,
+    };
+    handler.onRequestStart?.(controller, {});
+    if (controller.aborted) return true;
+    this.transport.send(req, exchange.clock).then(
+      (res) => {
+        if (controller.aborted) return;
+        handler.onResponseStart?.(controller, res.status, res.headers, "");
+        if (res.body !== "") handler.onResponseData?.(controller, Buffer.from(res.body, "utf8"));
+        handler.onResponseEnd?.(controller, {});
+      },
+      (err: unknown) => {
+        handler.onResponseError?.(controller, err instanceof Error ? err : toTransportError(err));
+      },
+    );
+    return true;
+  }
+
+  override async close(): Promise<void> {
+    await this.transport.close?.();
+  }
+
+  override async destroy(): Promise<void> {
+    await this.transport.close?.();
+  }
+}
+
+/** The dispatcher under a transport: its own, or the transport adapted. */
+export function dispatcherOf(transport: Transport): Dispatcher {
+  return transport.dispatcher ?? new SendDispatcher(transport);
 }
 
 // --- fixtures ---------------------------------------------------------------------------------
