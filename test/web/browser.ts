@@ -19,8 +19,8 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** A fresh profile (--user-data-dir) each time, so no state leaks between runs. */
-export async function launch(): Promise<TestBrowser> {
+/** A fresh profile (--user-data-dir) each time, so no state leaks between runs. `args`: more Chromium switches. */
+export async function launch(args: string[] = []): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "ccflow-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -35,6 +35,7 @@ export async function launch(): Promise<TestBrowser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...args,
     ],
   });
   return {

@@ -2,6 +2,7 @@
 // The agent desktop: sign in as a demo agent, go Available or Idle, take offers (with the flow's
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
 import { connect, info, post, session } from "./api.js";
+import { mountHeadset } from "./headset.js";
 import { act, clock, duration, fill, h, idleText, pill, priorityBadge, stateText, ticker, toast } from "./ui.js";
 
 const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
@@ -24,6 +25,7 @@ export function mountAgent(root) {
   let agentId = sessionStorage.getItem("ccflow.agent") ?? undefined;
 
   let socket;
+  let headset;
   let desk;
   /** Pops received in this session, newest first: {url, target, label, at, interactionId, blocked} */
   const pops = [];
@@ -91,6 +93,7 @@ export function mountAgent(root) {
     for (const p of desk.contact?.screenPops ?? []) remember(p, desk.contact.interactionId, false);
     renderPops();
     render();
+    headset ??= mountHeadset(side, id);
     socket = connect(`/api/agents/${encodeURIComponent(id)}/ws`, {
       onMessage,
       onStatus: (s) => view.classList.toggle("offline", s !== "open"),
@@ -102,6 +105,8 @@ export function mountAgent(root) {
       await post(`/api/agents/${encodeURIComponent(agentId)}/logout`);
       socket?.close();
       socket = undefined;
+      headset?.close();
+      headset = undefined;
       sessionStorage.removeItem("ccflow.agent");
       agentId = undefined;
       desk = undefined;
@@ -280,6 +285,7 @@ export function mountAgent(root) {
   return {
     unmount() {
       socket?.close();
+      headset?.close();
       view.remove();
     },
   };

@@ -1,0 +1,222 @@
+/**
+ * The agent desktop carries sound: Ana signs in in Chromium, connects her headset (a WebRTC line;
+ * Chromium's fake microphone plays a 1400 Hz tone made by sox), and answers a SIPp caller who
+ * talks (600 Hz, also made by sox). The page hears the caller's tone (WebAudio, Goertzel on the
+ * line's received audio, and getStats' audio energy), and the caller's RTP carries Ana's. Hold
+ * plays music to the caller; Ana's "End call" reaches SIPp as a BYE, and a caller's BYE puts her
+ * desk in wrap-up with the headset still connected.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeG711 } from "../../src/channels/media/g711.js";
+import { signInPage } from "../helpers/api-auth.js";
+import { buildFlow } from "../helpers/flow-builder.js";
+import { toneShare } from "../channels/media/goertzel.js";
+import { cue, hasSipp, RtpRecorder, runSipp } from "../channels/sip/helpers.js";
+import { eventually, startTestServer, type TestServer } from "../server/helpers.js";
+import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
+
+const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
+if (!hasSox) process.stderr.write("notice: sox is not installed; the browser voice tests (which make their tones with it) are skipped\n");
+
+const CALLER_HZ = 600;
+const AGENT_HZ = 1400;
+
+const queueFlow = buildFlow({
+  name: "Straight_To_Queue",
+  main: [
+    { name: "Queue", type: "queue-contact", props: { destination: "Q-Voice", toggle: true } },
+    { name: "Wait", type: "play-music", props: { prompt: "defaultmusic_on_hold.wav", duration: "60" } },
+  ],
+  links: [
+    ["Queue", "default", "Wait"],
+    ["Wait", "default", "Wait"],
+  ],
+});
+
+/** In the page: the share of each frequency in what the headset's line plays, over `ms`. */
+async function pageHears(page: Page, ms: number): Promise<{ caller: number; agent: number; rms: number; energy: number }> {
+  return page.evaluate(
+    async ([ms, callerHz, agentHz]) => {
+      const audio = document.getElementById("headset-audio") as HTMLAudioElement;
+      const ctx = new AudioContext();
+      const source = ctx.createMediaStreamSource(audio.srcObject as MediaStream);
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 2048;
+      source.connect(analyser);
+      // Each read is the analyser's latest 2048 samples; reads are not contiguous, so each is
+      // measured on its own (Goertzel) and the shares are pooled.
+      const chunks: Float32Array[] = [];
+      const energyOf = async () => {
+        const stats = await (window as unknown as { ccflowHeadset: { pc: RTCPeerConnection } }).ccflowHeadset.pc.getStats();
+        let e = 0;
+        stats.forEach((r) => {
+          if (r.type === "inbound-rtp" && r.kind === "audio") e = r.totalAudioEnergy ?? 0;
+        });
+        return e;
+      };
+      const before = await energyOf();
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        await new Promise((r) => setTimeout(r, 50));
+        const buf = new Float32Array(analyser.fftSize);
+        analyser.getFloatTimeDomainData(buf);
+        chunks.push(buf);
+      }
+      const energy = (await energyOf()) - before;
+      const rate = ctx.sampleRate;
+      await ctx.close();
+      const share = (hz: number) => {
+        let power = 0;
+        let norm = 0;
+        for (const chunk of chunks) {
+          const n = chunk.length;
+          const k = Math.round((n * hz) / rate);
+          const coeff = 2 * Math.cos((2 * Math.PI * k) / n);
+          let s1 = 0;
+          let s2 = 0;
+          let total = 0;
+          for (const x of chunk) {
+            total += x * x;
+            const s0 = x + coeff * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+          }
+          power += s1 * s1 + s2 * s2 - coeff * s1 * s2;
+          norm += (n / 2) * total;
+        }
+        return norm === 0 ? 0 : power / norm;
+      };
+      let sum = 0;
+      let count = 0;
+      for (const chunk of chunks) for (const x of chunk) {
+        sum += x * x;
+        count++;
+      }
+      const rms = Math.sqrt(sum / Math.max(1, count));
+      return { caller: share(callerHz), agent: share(agentHz), rms, energy };
+    },
+    [ms, CALLER_HZ, AGENT_HZ] as const,
+  );
+}
+
+function callerHeard(recorder: RtpRecorder, from: number): number[] {
+  const out: number[] = [];
+  for (const h of recorder.heard.slice(from)) for (const s of decodeG711(h.packet.payloadType === 8 ? "PCMA" : "PCMU", h.packet.payload)) out.push(s);
+  return out;
+}
+
+describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headset, with a SIP caller (Chromium and SIPp)", () => {
+  let t: TestServer;
+  let b: TestBrowser;
+  let dir: string;
+  let page: Page;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ccflow-voice-web-"));
+    for (const [file, args] of [
+      ["caller-tone.wav", ["-r", "8000", "-c", "1", "-e", "u-law"]],
+      ["agent-tone.wav", ["-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer"]],
+    ] as const) {
+      const hz = file === "caller-tone.wav" ? CALLER_HZ : AGENT_HZ;
+      const made = spawnSync("sox", ["-n", ...args, join(dir, file), "synth", "60", "sine", String(hz), "vol", "0.5"]);
+      if (made.status !== 0) throw new Error(`sox failed: ${made.stderr.toString()}`);
+    }
+    t = await startTestServer({
+      flows: [{ id: "queue", definition: queueFlow }],
+      environment: { queues: [{ id: "Q-Voice", name: "Voice" }], agents: [{ id: "ana", name: "Ana Lima", email: "ana@example.com", queues: ["Q-Voice"] }] },
+      extra: { sipPort: 0 },
+    });
+    b = await launch([
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${join(dir, "agent-tone.wav")}`,
+      "--allow-loopback-in-peer-connection",
+      "--autoplay-policy=no-user-gesture-required",
+    ]);
+    page = await b.context.newPage();
+    await signInPage(page, t.url, "ana", "/#/agent");
+    await page.click("#sign-in");
+    await page.locator("#headset-toggle").click();
+    await page.locator('#headset[data-state="connected"]').waitFor({ timeout: 20_000 });
+    await page.locator("#go-available").click();
+    await eventually(() => t.server.context.center.agent("ana")?.state === "Available" || undefined, "Ana available");
+  }, 90_000);
+
+  afterAll(async () => {
+    await b?.close();
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sipPort = () => Number(new URL(t.server.context.urls.sip!.replace(/^sip:/, "sip://")).port);
+
+  async function ringAndAnswer(scenario: string) {
+    const recorder = await RtpRecorder.open();
+    const sipp = await runSipp(scenario, { target: `127.0.0.1:${sipPort()}`, dnis: "+18005550100", ani: "+14806754110", rtpPort: recorder.port, cwd: dir });
+    await page.locator("#accept").click({ timeout: 20_000 });
+    await page.locator('#headset[data-state="bridged"]').waitFor({ timeout: 20_000 });
+    const session = await eventually(() => t.server.context.calls.list().find((s) => !s.ended), "the call");
+    return { recorder, sipp, session };
+  }
+
+  it("Ana and the caller hear each other; hold is music for the caller; her End call is a BYE", async () => {
+    const shots = new Shots("voice");
+    const { recorder, sipp, session } = await ringAndAnswer("caller-talks-agent-hangs-up.xml");
+    try {
+      await new Promise((r) => setTimeout(r, 800));
+      const mark = recorder.heard.length;
+      const heard = await pageHears(page, 1500);
+      await shots.take(page, "agent-on-a-call-with-audio");
+      const callerEar = callerHeard(recorder, mark);
+      expect(heard.caller, `the page hears the caller's 600 Hz (${JSON.stringify(heard)})`).toBeGreaterThan(0.3);
+      expect(heard.agent, "the page does not hear Ana's own tone").toBeLessThan(0.05);
+      expect(heard.energy, "getStats: audio energy received").toBeGreaterThan(0);
+      expect(callerEar.length).toBeGreaterThan(8000);
+      expect(toneShare(callerEar, AGENT_HZ), "the caller hears Ana's 1400 Hz").toBeGreaterThan(0.3);
+      expect(toneShare(callerEar, CALLER_HZ), "the caller does not hear their own 600 Hz").toBeLessThan(0.05);
+
+      t.server.context.voice!.hold(session.interactionId, true);
+      await page.locator('#headset[data-state="held"]').waitFor();
+      await new Promise((r) => setTimeout(r, 300));
+      const heldMark = recorder.heard.length;
+      await new Promise((r) => setTimeout(r, 1000));
+      const onHold = callerHeard(recorder, heldMark);
+      expect(toneShare(onHold, AGENT_HZ), "on hold the caller does not hear Ana").toBeLessThan(0.05);
+      expect(Math.max(...onHold.map(Math.abs)), "on hold the caller hears music").toBeGreaterThan(1000);
+      t.server.context.voice!.hold(session.interactionId, false);
+      await page.locator('#headset[data-state="bridged"]').waitFor();
+
+      await page.locator("#end-call").click();
+      const result = await sipp.done;
+      expect(result.code, result.output.slice(-3000)).toBe(0);
+      await page.locator('#headset[data-state="connected"]').waitFor();
+      await page.locator("#wrap-up").waitFor();
+      await shots.take(page, "agent-after-the-call");
+      await page.locator("#wrapup-available").click();
+    } finally {
+      sipp.kill();
+      recorder.close();
+    }
+  }, 120_000);
+
+  it("the caller hangs up: Ana's desk goes to wrap-up, her headset stays connected", async () => {
+    await eventually(() => t.server.context.center.agent("ana")?.state === "Available" || undefined, "Ana available again");
+    const { recorder, sipp } = await ringAndAnswer("caller-talks-hangs-up.xml");
+    try {
+      const callId = await eventually(() => t.server.context.sip?.calls[0]?.callId, "the SIP call");
+      await cue(callId, sipp.sipPort);
+      const result = await sipp.done;
+      expect(result.code, result.output.slice(-3000)).toBe(0);
+      await page.locator("#wrap-up").waitFor();
+      await page.locator('#headset[data-state="connected"]').waitFor();
+    } finally {
+      sipp.kill();
+      recorder.close();
+    }
+  }, 120_000);
+});
