@@ -9,6 +9,8 @@ export type {
   QueueSnapshot,
   WaitingContactSnapshot,
 } from "./contact-center.js";
+export { AGENT_TRANSITIONS, checkAgentAction, nextAgentState } from "./agent-machine.js";
+export type { AgentAction, AgentTransition } from "./agent-machine.js";
 export { CenterConfigError, centerConfigSchema, parseCenterConfig } from "./config.js";
 export type { AgentConfig, CenterConfig, CenterSettings, ParsedCenterConfig, QueueConfig, SimulatedAgentConfig, TeamConfig } from "./config.js";
 export { CenterError } from "./errors.js";

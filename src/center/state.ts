@@ -11,11 +11,12 @@
  * and a Lua script per pick). Only the in-memory implementation exists today; it holds the very
  * objects it is given, so its `save*` methods have nothing to copy.
  */
+import type { AgentState } from "./agent-machine.js";
 import { IndexedHeap, type HeapSlot } from "./indexed-heap.js";
 import { WaitingList, entryBefore, type WaitingEntry } from "./waiting-list.js";
 
+export type { AgentState };
 export type RoutingType = "LONGEST_AVAILABLE_AGENT" | "SKILLS_BASED";
-export type AgentState = "LoggedOut" | "Available" | "Idle" | "Reserved" | "Engaged" | "WrapUp";
 export type ContactState = "queued" | "offered" | "engaged" | "ended";
 /** A caller on the line, or a courtesy callback waiting for an agent. */
 export type ContactKind = "call" | "callback";

@@ -7,7 +7,7 @@
  * It also follows whether an agent's desktop is connected: when the last socket of an agent closes
  * (tab closed, network lost) and none comes back within the grace period, an Available agent is
  * made Idle with the reason `Disconnected`, and a ringing offer goes back to its queue, so callers
- * do not ring out on a desktop nobody sees. A call in progress is left alone.
+ * do not ring out on a desktop nobody sees (the rule is the center's: `desktopLost`).
  */
 import type { AgentSnapshot, CallAssociatedItem, ContactCenter, OfferEvent } from "../center/index.js";
 import type { ScreenPopRecord } from "../center/state.js";
@@ -117,12 +117,9 @@ export class AgentDesk {
 
   private connectionLost(agentId: string): void {
     if (this.sockets.has(agentId)) return;
-    const agent = this.center.agent(agentId);
-    if (!agent || (agent.state !== "Available" && agent.state !== "Reserved")) return;
     try {
-      if (agent.state === "Reserved") this.center.decline(agentId);
-      this.center.setIdle(agentId, "Disconnected");
-      this.presence?.log?.("warn", `${agent.name}'s desktop lost its connection ${this.presence.graceMs / 1000} s ago: now Idle (Disconnected)`);
+      const agent = this.center.desktopLost(agentId);
+      if (agent) this.presence?.log?.("warn", `${agent.name}'s desktop lost its connection ${this.presence.graceMs / 1000} s ago: now Idle (Disconnected)`);
     } catch {
       // The agent moved on meanwhile (answered, signed out): nothing to undo.
     }

@@ -186,10 +186,7 @@ export function registerApiRoutes(app: FastifyInstance, holder: ContextHolder): 
   });
   agentAction("state", (ctx, id, raw) => {
     const body = parseBody(stateBody, raw);
-    const agent = ctx.center.agent(id)!;
-    if (agent.state === "LoggedOut") ctx.center.login(id);
-    if (body.state === "Available") ctx.center.setAvailable(id);
-    else ctx.center.setIdle(id, body.reason ?? "Idle");
+    ctx.center.requestState(id, { state: body.state, ...(body.reason !== undefined ? { reason: body.reason } : {}) });
   });
   agentAction("accept", (ctx, id, raw) => {
     const body = parseBody(offerBody, raw);
@@ -205,10 +202,7 @@ export function registerApiRoutes(app: FastifyInstance, holder: ContextHolder): 
   });
   agentAction("wrapup", (ctx, id, raw) => {
     const body = parseBody(wrapUpBody, raw);
-    const agent = ctx.center.agent(id)!;
-    if (agent.state !== "WrapUp") throw new ApiError(409, "INVALID_STATE", `agent "${id}" is ${agent.state}, not in WrapUp`);
-    if (body.state === "Idle") ctx.center.setIdle(id, body.reason ?? "Idle");
-    else ctx.center.setAvailable(id);
+    ctx.center.finishWrapUp(id, { ...(body.state !== undefined ? { state: body.state } : {}), ...(body.reason !== undefined ? { reason: body.reason } : {}) });
   });
 
   // ---- supervisor side

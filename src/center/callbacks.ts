@@ -1,0 +1,112 @@
+/**
+ * Courtesy callbacks: recorded, then queued like a contact. When an agent of the queue is free the
+ * callback is offered (kind `callback`, ANI = the number to call). Accepting it stands for
+ * placing the outbound call; ending it completes the callback. No outbound call is dialled.
+ */
+import type { CallAssociatedItem } from "./center-events.js";
+import type { CenterCore } from "./center-core.js";
+import { failure } from "./errors.js";
+import { resolveQueue } from "./queues.js";
+import type { CallbackRequest, CenterNotice, ContactHandle } from "./types.js";
+import { LOWEST_PRIORITY } from "./waiting-list.js";
+
+export type CallbackState = "waiting" | "offered" | "connected" | "completed" | "cancelled";
+
+export interface CallbackSnapshot {
+  id: string;
+  number: string;
+  queueId: string;
+  callerId?: string;
+  /** The call during which the callback was requested. */
+  interactionId?: string;
+  createdAt: number;
+  state: CallbackState;
+  agentId?: string;
+}
+
+export class CallbackBook {
+  private readonly callbacks = new Map<string, CallbackSnapshot>();
+  private callbackSeq = 0;
+
+  constructor(private readonly core: CenterCore) {}
+
+  list(): CallbackSnapshot[] {
+    return [...this.callbacks.values()].map((cb) => ({ ...cb }));
+  }
+
+  register(request: CallbackRequest): { ok: true; id: string } | { ok: false; code: string; description: string } {
+    const core = this.core;
+    const raw = (request.number ?? "").trim();
+    const number = raw.replace(/[\s().-]/g, "");
+    if (!/^\+?[0-9]{3,20}$/.test(number)) {
+      return failure("INVALID_NUMBER", raw ? `callback number "${raw}" is not a dialable number` : "callback number is empty");
+    }
+    const origin = core.state.contact(request.contact.interactionId);
+    const queueId = request.queueId?.trim() || origin?.queueId;
+    if (!queueId) return failure("NO_QUEUE", "callback has no queue and the contact is not queued anywhere");
+    const queue = resolveQueue(core, queueId);
+    if (!queue) return failure("QUEUE_NOT_FOUND", `callback queue "${queueId}" is not defined and autoCreateQueues is off`);
+    const id = `callback-${++this.callbackSeq}`;
+    const callback: CallbackSnapshot = {
+      id,
+      number,
+      queueId: queue.id,
+      ...(request.callerId ? { callerId: request.callerId } : {}),
+      interactionId: request.contact.interactionId,
+      createdAt: core.clock.now(),
+      state: "waiting",
+    };
+    this.callbacks.set(id, callback);
+    const data: CallAssociatedItem[] = [
+      { label: "Callback number", name: "callbackNumber", value: number },
+      { label: "Requested during", name: "interactionId", value: request.contact.interactionId },
+    ];
+    const handle: ContactHandle = {
+      interactionId: id,
+      ani: number,
+      dnis: request.callerId ?? "",
+      callAssociatedData: () => data,
+      notify: (notice) => onCallbackNotice(callback, notice),
+    };
+    core.handles.set(id, handle);
+    const contact = core.contacts.create(handle, "callback");
+    contact.callbackId = id;
+    core.contacts.place(contact, queue, origin?.priority ?? LOWEST_PRIORITY);
+    if (core.outbox.listening) {
+      core.outbox.emit({
+        type: "callback-registered",
+        at: core.clock.now(),
+        callbackId: id,
+        number,
+        queueId: queue.id,
+        interactionId: request.contact.interactionId,
+      });
+    }
+    core.router.dispatchList(queue.id);
+    return { ok: true, id };
+  }
+}
+
+/** A callback's state follows the notices its contact gets. */
+function onCallbackNotice(callback: CallbackSnapshot, notice: CenterNotice): void {
+  switch (notice.type) {
+    case "offered":
+      callback.state = "offered";
+      callback.agentId = notice.agent.id;
+      break;
+    case "rona":
+    case "declined":
+      callback.state = "waiting";
+      delete callback.agentId;
+      break;
+    case "answered":
+      callback.state = "connected";
+      break;
+    case "agent-disconnected":
+      callback.state = "completed";
+      break;
+    case "ended":
+      if (callback.state !== "completed") callback.state = notice.reason === "agent-ended" ? "completed" : "cancelled";
+      break;
+  }
+}

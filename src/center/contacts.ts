@@ -1,0 +1,149 @@
+/**
+ * Contacts through the center: their records, placement in a queue (with the queue's max-wait
+ * timer), the end of a contact, and the ended contacts that stay describable for a while.
+ */
+import { startTimer, type ClockTimer } from "../time/clock.js";
+import { isPersonal, type CenterCore } from "./center-core.js";
+import { failure } from "./errors.js";
+import type { ContactKind, ContactRecord, QueueRecord } from "./state.js";
+import type { ContactHandle } from "./types.js";
+import { LOWEST_PRIORITY } from "./waiting-list.js";
+
+export class ContactBook {
+  private readonly waitTimers = new Map<string, ClockTimer>();
+  private readonly ended = new Map<string, ContactRecord>();
+  /** Ended contacts in the order they ended (see finish); entries before endedHead are gone. */
+  private readonly endedOrder: ContactRecord[] = [];
+  private endedHead = 0;
+  private seq = 0;
+
+  constructor(private readonly core: CenterCore) {}
+
+  /** A contact that ended lately, if it is still remembered. */
+  endedContact(interactionId: string): ContactRecord | undefined {
+    return this.ended.get(interactionId);
+  }
+
+  /** The next arrival number (orders contacts placed at the same instant). */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  create(handle: ContactHandle, kind: ContactKind): ContactRecord {
+    const now = this.core.clock.now();
+    // Every field from the start (unset ones undefined): one shape for all contacts rather than
+    // a chain of shapes as queueing, offering, answering and ending add fields.
+    return {
+      interactionId: handle.interactionId,
+      ani: handle.ani,
+      dnis: handle.dnis,
+      kind,
+      state: "queued",
+      queueId: undefined,
+      listId: undefined,
+      recoveryQueueId: undefined,
+      priority: LOWEST_PRIORITY,
+      seq: 0,
+      enqueuedAt: now,
+      firstQueuedAt: now,
+      agentId: undefined,
+      offerId: undefined,
+      offeredAt: undefined,
+      answeredAt: undefined,
+      offers: 0,
+      screenPops: [],
+      endedAt: undefined,
+      endedReason: undefined,
+      callbackId: undefined,
+    };
+  }
+
+  /** Puts a contact at the back of its priority in a queue (moving it if it waits elsewhere). */
+  place(contact: ContactRecord, queue: QueueRecord, priority: number): ContactRecord {
+    const { state, outbox, clock } = this.core;
+    if (contact.listId && !isPersonal(contact.listId)) outbox.touch(contact.listId);
+    state.dequeue(contact);
+    contact.state = "queued";
+    contact.queueId = queue.id;
+    contact.listId = queue.id;
+    contact.recoveryQueueId = undefined;
+    contact.priority = priority;
+    contact.enqueuedAt = clock.now();
+    contact.seq = ++this.seq;
+    state.enqueue(contact, queue.id, false);
+    state.saveContact(contact);
+    outbox.touch(queue.id);
+    this.armMaxWait(contact, queue);
+    if (outbox.listening) {
+      outbox.emit({
+        type: "contact-queued",
+        at: contact.enqueuedAt,
+        interactionId: contact.interactionId,
+        kind: contact.kind,
+        queue: this.core.views.queueInfo(queue),
+        priority,
+        position: state.position(contact),
+      });
+    }
+    return contact;
+  }
+
+  busyFailure(interactionId: string): { ok: false; code: string; description: string } | undefined {
+    const c = this.core.state.contact(interactionId);
+    if (c?.state === "offered") return failure("CONTACT_BUSY", `contact ${interactionId} is ringing at agent "${c.agentId}"`);
+    if (c?.state === "engaged") return failure("CONTACT_BUSY", `contact ${interactionId} is connected to agent "${c.agentId}"`);
+    return undefined;
+  }
+
+  /** The center is done with the contact; it stays describable for a while. */
+  finish(contact: ContactRecord, reason: string): void {
+    if (contact.listId && !isPersonal(contact.listId) && contact.state === "queued") this.core.outbox.touch(contact.listId);
+    contact.state = "ended";
+    contact.endedAt = this.core.clock.now();
+    contact.endedReason = reason;
+    this.core.state.deleteContact(contact.interactionId);
+    this.core.handles.delete(contact.interactionId);
+    const timer = this.waitTimers.get(contact.interactionId);
+    if (timer) {
+      timer.cancel();
+      this.waitTimers.delete(contact.interactionId);
+    }
+    this.ended.set(contact.interactionId, contact);
+    this.endedOrder.push(contact);
+    // Oldest first out. A FIFO beside the map rather than deleting the map's first key: a Map
+    // emptied from the front makes every `keys().next()` step over the deleted slots.
+    const retention = this.core.settings.endedRetention;
+    while (this.ended.size > retention && this.endedHead < this.endedOrder.length) {
+      const old = this.endedOrder[this.endedHead++]!;
+      if (this.ended.get(old.interactionId) === old) this.ended.delete(old.interactionId);
+    }
+    if (this.endedHead > 1024 && this.endedHead * 2 > this.endedOrder.length) {
+      this.endedOrder.splice(0, this.endedHead);
+      this.endedHead = 0;
+    }
+  }
+
+  private armMaxWait(contact: ContactRecord, queue: QueueRecord): void {
+    this.waitTimers.get(contact.interactionId)?.cancel();
+    this.waitTimers.delete(contact.interactionId);
+    if (queue.maxWaitSeconds === undefined) return;
+    const seq = contact.seq;
+    const { clock, outbox, state, views } = this.core;
+    const timer = startTimer(clock, queue.maxWaitSeconds * 1000, () =>
+      outbox.op(() => {
+        const c = state.contact(contact.interactionId);
+        // Only a contact still waiting in that same placement times out; one ringing or connected has reached an agent.
+        if (!c || c.state !== "queued" || c.seq !== seq) return;
+        this.waitTimers.delete(c.interactionId);
+        const handle = this.core.handles.get(c.interactionId);
+        const info = views.queueInfo(queue);
+        this.finish(c, "max-wait");
+        if (handle) outbox.deliver(handle, { type: "ended", reason: "max-wait", queue: info });
+        if (outbox.listening) {
+          outbox.emit({ type: "contact-left", at: clock.now(), interactionId: c.interactionId, queueId: queue.id, reason: "max-wait" });
+        }
+      }),
+    );
+    this.waitTimers.set(contact.interactionId, timer);
+  }
+}

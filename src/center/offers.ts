@@ -1,0 +1,125 @@
+/**
+ * Offers: a contact ringing at one agent (Reserved) with a ring timer. When the timer runs out
+ * the offer ends as RONA (redirection on no answer): the agent goes Idle with reason `RONA` and
+ * the contact goes back to the head of its priority. A declined or withdrawn offer ends the same
+ * way with its own reason; accepting one is the agents' business (agents.ts).
+ */
+import { startTimer, type ClockTimer } from "../time/clock.js";
+import type { CallAssociatedItem, OfferCancelReason } from "./center-events.js";
+import { isPersonal, type CenterCore } from "./center-core.js";
+import type { AgentRecord, ContactRecord } from "./state.js";
+import type { ContactHandle } from "./types.js";
+
+export interface Offer {
+  id: number;
+  interactionId: string;
+  agentId: string;
+  timer: ClockTimer;
+}
+
+export class OfferBook {
+  private readonly offers = new Map<number, Offer>();
+  private offerSeq = 0;
+
+  constructor(private readonly core: CenterCore) {}
+
+  /** Rings the contact at the agent: contact `offered`, agent Reserved, ring timer started. */
+  open(contact: ContactRecord, agent: AgentRecord): void {
+    const { state, clock, outbox, views } = this.core;
+    const listId = contact.listId!;
+    if (!isPersonal(listId)) outbox.touch(listId);
+    state.dequeue(contact);
+    state.markUnavailable(agent);
+    const now = clock.now();
+    const offerId = ++this.offerSeq;
+    contact.state = "offered";
+    contact.agentId = agent.id;
+    contact.offerId = offerId;
+    contact.offeredAt = now;
+    contact.offers++;
+    state.saveContact(contact);
+    agent.offerId = offerId;
+    agent.interactionId = contact.interactionId;
+    this.core.agents.setState(agent, "offer");
+
+    const ringTimeoutMs = this.core.settings.ringTimeoutMs;
+    const timer = startTimer(clock, ringTimeoutMs, () => outbox.op(() => this.ringTimeout(offerId)));
+    this.offers.set(offerId, { id: offerId, interactionId: contact.interactionId, agentId: agent.id, timer });
+
+    const queue = views.contactQueueInfo(contact);
+    this.core.notify(contact, { type: "offered", agent: views.agentInfo(agent), queue });
+    if (outbox.wants(agent.id)) {
+      const handle = this.core.handles.get(contact.interactionId);
+      outbox.emit({
+        type: "offer",
+        at: now,
+        agentId: agent.id,
+        offerId,
+        interactionId: contact.interactionId,
+        kind: contact.kind,
+        via: isPersonal(listId) ? "direct" : "queue",
+        ani: contact.ani,
+        dnis: contact.dnis,
+        queue,
+        priority: contact.priority,
+        ringTimeoutMs,
+        callAssociatedData: handle ? safeCad(handle) : [],
+      });
+    }
+  }
+
+  /** Ends the offer's bookkeeping (timer stopped); the caller decides what becomes of agent and contact. */
+  take(offerId: number): Offer | undefined {
+    const offer = this.offers.get(offerId);
+    if (!offer) return undefined;
+    this.offers.delete(offerId);
+    offer.timer.cancel();
+    return offer;
+  }
+
+  /**
+   * Withdraws the agent's ringing offer and puts the contact back at the head of its priority
+   * (in its queue, or the recovery queue of a queue-to-agent). Returns that list; the caller sets
+   * the agent's new state and then dispatches the list.
+   */
+  cancel(agent: AgentRecord, reason: OfferCancelReason, notice: "rona" | "declined"): string {
+    const { state, clock, outbox, views } = this.core;
+    const offer = this.take(agent.offerId!)!;
+    agent.offerId = undefined;
+    agent.interactionId = undefined;
+    const contact = state.contact(offer.interactionId)!;
+    this.core.notify(contact, { type: notice, agent: views.agentInfo(agent), queue: views.contactQueueInfo(contact) });
+    if (outbox.wants(agent.id)) {
+      outbox.emit({ type: "offer-cancelled", at: clock.now(), agentId: agent.id, offerId: offer.id, interactionId: contact.interactionId, reason });
+    }
+    contact.state = "queued";
+    contact.agentId = undefined;
+    contact.offerId = undefined;
+    if (isPersonal(contact.listId!) && contact.recoveryQueueId) {
+      contact.listId = contact.recoveryQueueId;
+      contact.recoveryQueueId = undefined;
+      contact.enqueuedAt = clock.now();
+    }
+    state.enqueue(contact, contact.listId!, true);
+    state.saveContact(contact);
+    if (!isPersonal(contact.listId!)) outbox.touch(contact.listId!);
+    return contact.listId!;
+  }
+
+  private ringTimeout(offerId: number): void {
+    const offer = this.offers.get(offerId);
+    if (!offer) return;
+    const agent = this.core.state.agent(offer.agentId)!;
+    const requeued = this.cancel(agent, "rona", "rona");
+    this.core.agents.setState(agent, "rona", "Idle", "RONA");
+    this.core.router.dispatchList(requeued);
+  }
+}
+
+function safeCad(handle: ContactHandle): CallAssociatedItem[] {
+  try {
+    return handle.callAssociatedData();
+  } catch {
+    return [];
+  }
+}
