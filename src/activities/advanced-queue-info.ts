@@ -12,10 +12,10 @@
  * Source: the wxcc-toolkit FlowIR reference (properties, ports, outputs); no export in
  * ../shared/flows uses it.
  */
-import { isTemplate, str, successPort } from "./common.js";
-import { ActivityError, type ActivitySpec, type TemplateField } from "./types.js";
+import { isTemplate, str, successPortOf } from "./common.js";
+import { ActivityError, type CompiledActivitySpec, type TemplateField } from "./types.js";
 
-const advancedQueueInfo: ActivitySpec = {
+const advancedQueueInfo: CompiledActivitySpec = {
   type: "advanced-queue-info",
   ports: () => ["default", "out", "failure"],
   optionalPorts: ["default", "out"],
@@ -37,27 +37,32 @@ const advancedQueueInfo: ActivitySpec = {
       report({ severity: "error", code: "missing-property", message: `Advanced Queue Information "${def.name}" names no queue`, path: "destination" });
     }
   },
-  async run(ctx) {
-    const def = ctx.activity;
+  compile(def, { flow }) {
     const field = def.properties.queueRadioGroup === "variableQueue" ? "destinationVariable" : "destination";
-    const queueId = ctx.render(str(def, field), field).trim();
-    const stats = queueId ? await ctx.center.queueStats(queueId, ctx.contact) : undefined;
-    if (!stats) {
-      const description = queueId ? `queue "${queueId}" does not exist` : "the queue is empty";
-      ctx.output("status", "failure");
-      ctx.output("FailureCode", "QUEUE_NOT_FOUND");
-      ctx.output("FailureDescription", description);
-      throw new ActivityError(`${def.name}: ${description}`, "failure");
-    }
-    ctx.output("PIQ", stats.piq);
-    ctx.output("LoggedOnAgentsCurrent", stats.loggedOnAgents);
-    ctx.output("LoggedOnAgentsAll", stats.loggedOnAgents);
-    ctx.output("AvailableAgentsCurrent", stats.availableAgents);
-    ctx.output("AvailableAgentsAll", stats.availableAgents);
-    ctx.output("CurrentGroup", 1);
-    ctx.output("TotalGroups", 1);
-    ctx.output("status", "success");
-    return successPort(ctx);
+    const source = str(def, field);
+    const port = successPortOf(def, flow);
+    return {
+      async run(ctx) {
+        const queueId = (isTemplate(source) ? ctx.render(source, field) : (source ?? "")).trim();
+        const stats = queueId ? await ctx.center.queueStats(queueId, ctx.contact) : undefined;
+        if (!stats) {
+          const description = queueId ? `queue "${queueId}" does not exist` : "the queue is empty";
+          ctx.output("status", "failure");
+          ctx.output("FailureCode", "QUEUE_NOT_FOUND");
+          ctx.output("FailureDescription", description);
+          throw new ActivityError(`${def.name}: ${description}`, "failure");
+        }
+        ctx.output("PIQ", stats.piq);
+        ctx.output("LoggedOnAgentsCurrent", stats.loggedOnAgents);
+        ctx.output("LoggedOnAgentsAll", stats.loggedOnAgents);
+        ctx.output("AvailableAgentsCurrent", stats.availableAgents);
+        ctx.output("AvailableAgentsAll", stats.availableAgents);
+        ctx.output("CurrentGroup", 1);
+        ctx.output("TotalGroups", 1);
+        ctx.output("status", "success");
+        return port;
+      },
+    };
   },
 };
 

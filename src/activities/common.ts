@@ -4,7 +4,7 @@
  * helpers read the bare key and tolerate every form seen in real exports.
  */
 import type { ActivityContext, TemplateField } from "./types.js";
-import type { ActivityDef } from "../flow/types.js";
+import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 
 export function num(def: ActivityDef, key: string, fallback: number): number {
   const v = def.properties[key];
@@ -128,7 +128,11 @@ export function scriptFor<T>(list: readonly T[], key: (t: T) => string, wanted: 
  * The success port an activity leaves by: `out` where the export wired `out`, else `default`.
  * Exports from the designer wire `default`; flows built through the FlowIR API wire `out`.
  */
-export function successPort(ctx: ActivityContext): "out" | "default" {
-  const id = ctx.activity.id;
-  return ctx.flow.main.next.get(id)?.has("out") || ctx.flow.events.next.get(id)?.has("out") ? "out" : "default";
+export function successPortOf(def: ActivityDef, flow: FlowDefinition): "out" | "default" {
+  return wiredPort(def, flow, "out") ? "out" : "default";
+}
+
+/** Whether the flow links `port` of `def` to something. */
+export function wiredPort(def: ActivityDef, flow: FlowDefinition, port: string): boolean {
+  return !!(flow.main.next.get(def.id)?.has(port) || flow.events.next.get(def.id)?.has(port));
 }

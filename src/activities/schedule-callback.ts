@@ -17,8 +17,8 @@
  * shown by any export; ccflow takes `undefinedErrors` (as Record names its "Undefined Error")
  * when wired, else `error`.
  */
-import { isTemplate, str, successPort } from "./common.js";
-import { ActivityError, type ActivityContext, type ActivitySpec, type TemplateField } from "./types.js";
+import { isTemplate, str, successPortOf, wiredPort } from "./common.js";
+import { ActivityError, type CompiledActivitySpec, type TemplateField } from "./types.js";
 
 const FIELDS = ["callbackDn", "callbackQueue", "customerName", "scheduleDate", "scheduleStartTime", "scheduleEndTime", "scheduleTimezone"] as const;
 const REQUIRED = ["callbackQueue", "scheduleDate", "scheduleStartTime", "scheduleEndTime", "scheduleTimezone"] as const;
@@ -57,13 +57,7 @@ function localDate(at: number, timeZone: string): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
 }
 
-function errorPort(ctx: ActivityContext): string {
-  const id = ctx.activity.id;
-  const wired = (port: string) => ctx.flow.main.next.get(id)?.has(port) || ctx.flow.events.next.get(id)?.has(port);
-  return wired("undefinedErrors") ? "undefinedErrors" : "error";
-}
-
-const scheduleCallback: ActivitySpec = {
+const scheduleCallback: CompiledActivitySpec = {
   type: "scheduled-callback",
   ports: () => ["default", "out", "error", "undefinedErrors"],
   optionalPorts: ["default", "out"],
@@ -84,45 +78,51 @@ const scheduleCallback: ActivitySpec = {
     const tz = str(def, "scheduleTimezone");
     if (tz && !isTemplate(tz) && !isTimeZone(tz)) report({ severity: "error", code: "bad-value", message: `Schedule Callback "${def.name}": ${JSON.stringify(tz)} is not a time zone`, path: "scheduleTimezone" });
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const value = (key: (typeof FIELDS)[number]) => ctx.render(str(def, key), key).trim();
-    const number = value("callbackDn") || ctx.render("{{NewPhoneContact.ANI}}", "callbackDn").trim();
-    const queueId = value("callbackQueue");
-    const customerName = value("customerName");
-    const date = value("scheduleDate");
-    const start = value("scheduleStartTime");
-    const end = value("scheduleEndTime");
-    const timeZone = value("scheduleTimezone");
-    const fail = (code: "1" | "3", name: string, why: string): never => {
-      ctx.output("FailureCode", code);
-      ctx.output("FailureDescription", `${name}: ${why}`);
-      throw new ActivityError(`${def.name}: callback not scheduled: ${why}`, errorPort(ctx));
+  compile(def, { flow }) {
+    const port = successPortOf(def, flow);
+    const errorPort = wiredPort(def, flow, "undefinedErrors") ? "undefinedErrors" : "error";
+    const sources = new Map(FIELDS.map((key) => [key, str(def, key)]));
+    return {
+      async run(ctx) {
+        const value = (key: (typeof FIELDS)[number]) => ctx.render(sources.get(key), key).trim();
+        const number = value("callbackDn") || ctx.render("{{NewPhoneContact.ANI}}", "callbackDn").trim();
+        const queueId = value("callbackQueue");
+        const customerName = value("customerName");
+        const date = value("scheduleDate");
+        const start = value("scheduleStartTime");
+        const end = value("scheduleEndTime");
+        const timeZone = value("scheduleTimezone");
+        const fail = (code: "1" | "3", name: string, why: string): never => {
+          ctx.output("FailureCode", code);
+          ctx.output("FailureDescription", `${name}: ${why}`);
+          throw new ActivityError(`${def.name}: callback not scheduled: ${why}`, errorPort);
+        };
+        const invalid = (why: string) => fail("1", "INVALID_REQUEST", why);
+
+        const digits = number.replace(/[\s().-]/g, "");
+        if (!/^\+?[0-9]{7,15}$/.test(digits)) invalid(`callback number ${JSON.stringify(number)} is not 7–15 digits with country code`);
+        if (!isTimeZone(timeZone)) invalid(`${JSON.stringify(timeZone)} is not a time zone`);
+        const from = zonedInstant(date, start, timeZone);
+        const to = zonedInstant(date, end, timeZone);
+        if (from === undefined) invalid(`${JSON.stringify(date)} ${JSON.stringify(start)} is not a date (YYYY-MM-DD) and a time (HH:mm:ss)`);
+        if (to === undefined) invalid(`${JSON.stringify(end)} is not a time (HH:mm:ss)`);
+        const now = ctx.clock.now();
+        const daysAhead = (Date.parse(date) - Date.parse(localDate(now, timeZone))) / DAY;
+        if (daysAhead < 0 || daysAhead > 31) invalid(`${date} is not within the next 31 days`);
+        if (from! < now + 30 * MINUTE) invalid(`the window must start at least 30 minutes from now`);
+        if (to! - from! < 30 * MINUTE || to! - from! > 8 * 60 * MINUTE) invalid(`the window ${start}–${end} must last from 30 minutes to 8 hours`);
+        if (!queueId || !(await ctx.center.queueStats(queueId))) fail("3", "INVALID_QUEUE", queueId ? `queue "${queueId}" does not exist` : "no queue");
+
+        const window = { from: new Date(from!).toISOString(), to: new Date(to!).toISOString() };
+        ctx.emit({
+          type: "activity-result",
+          kind: "scheduled-callback",
+          text: `callback to ${digits} scheduled ${date} ${start}–${end} ${timeZone} in queue ${queueId}`,
+          data: { number: digits, queue: queueId, customerName, date, start, end, timeZone, ...window },
+        });
+        return port;
+      },
     };
-    const invalid = (why: string) => fail("1", "INVALID_REQUEST", why);
-
-    const digits = number.replace(/[\s().-]/g, "");
-    if (!/^\+?[0-9]{7,15}$/.test(digits)) invalid(`callback number ${JSON.stringify(number)} is not 7–15 digits with country code`);
-    if (!isTimeZone(timeZone)) invalid(`${JSON.stringify(timeZone)} is not a time zone`);
-    const from = zonedInstant(date, start, timeZone);
-    const to = zonedInstant(date, end, timeZone);
-    if (from === undefined) invalid(`${JSON.stringify(date)} ${JSON.stringify(start)} is not a date (YYYY-MM-DD) and a time (HH:mm:ss)`);
-    if (to === undefined) invalid(`${JSON.stringify(end)} is not a time (HH:mm:ss)`);
-    const now = ctx.clock.now();
-    const daysAhead = (Date.parse(date) - Date.parse(localDate(now, timeZone))) / DAY;
-    if (daysAhead < 0 || daysAhead > 31) invalid(`${date} is not within the next 31 days`);
-    if (from! < now + 30 * MINUTE) invalid(`the window must start at least 30 minutes from now`);
-    if (to! - from! < 30 * MINUTE || to! - from! > 8 * 60 * MINUTE) invalid(`the window ${start}–${end} must last from 30 minutes to 8 hours`);
-    if (!queueId || !(await ctx.center.queueStats(queueId))) fail("3", "INVALID_QUEUE", queueId ? `queue "${queueId}" does not exist` : "no queue");
-
-    const window = { from: new Date(from!).toISOString(), to: new Date(to!).toISOString() };
-    ctx.emit({
-      type: "activity-result",
-      kind: "scheduled-callback",
-      text: `callback to ${digits} scheduled ${date} ${start}–${end} ${timeZone} in queue ${queueId}`,
-      data: { number: digits, queue: queueId, customerName, date, start, end, timeZone, ...window },
-    });
-    return successPort(ctx);
   },
 };
 

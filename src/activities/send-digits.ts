@@ -12,13 +12,13 @@
  * Source: the wxcc-toolkit FlowIR reference (`transferoutdigits` with `:radioName` twins, the
  * designer's pattern `^(?=.*[A-D0-9*#])[A-D0-9*#,]{1,32}$`) and its Send Digits page.
  */
-import { isTemplate, str, successPort } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { isTemplate, str, successPortOf } from "./common.js";
+import { ActivityError, type CompiledActivitySpec } from "./types.js";
 
 const DIGITS = /^(?=.*[A-D0-9*#])[A-D0-9*#,]{1,32}$/;
 const PAUSE_MS = 1000;
 
-const sendDigits: ActivitySpec = {
+const sendDigits: CompiledActivitySpec = {
   type: "send-digits",
   ports: () => ["default", "out"],
   optionalPorts: ["default", "out"],
@@ -34,14 +34,19 @@ const sendDigits: ActivitySpec = {
       report({ severity: "error", code: "bad-value", message: `Send Digits "${def.name}": ${JSON.stringify(v)} is not up to 32 of 0-9, A-D, *, # and commas`, path: "transferoutdigits" });
     }
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const digits = ctx.render(str(def, "transferoutdigits"), "transferoutdigits").trim().toUpperCase();
-    if (!DIGITS.test(digits)) throw new ActivityError(`${def.name}: "${digits}" is not up to 32 of 0-9, A-D, *, # and commas`);
-    const pauses = digits.split(",").length - 1;
-    if (pauses > 0) await ctx.clock.sleep(pauses * PAUSE_MS, ctx.signal);
-    ctx.emit({ type: "activity-result", kind: "send-digits", text: `sent DTMF ${digits}`, data: { digits, pauseSeconds: pauses } });
-    return successPort(ctx);
+  compile(def, { flow }) {
+    const source = str(def, "transferoutdigits");
+    const port = successPortOf(def, flow);
+    return {
+      async run(ctx) {
+        const digits = (isTemplate(source) ? ctx.render(source, "transferoutdigits") : (source ?? "")).trim().toUpperCase();
+        if (!DIGITS.test(digits)) throw new ActivityError(`${def.name}: "${digits}" is not up to 32 of 0-9, A-D, *, # and commas`);
+        const pauses = digits.split(",").length - 1;
+        if (pauses > 0) await ctx.clock.sleep(pauses * PAUSE_MS, ctx.signal);
+        ctx.emit({ type: "activity-result", kind: "send-digits", text: `sent DTMF ${digits}`, data: { digits, pauseSeconds: pauses } });
+        return port;
+      },
+    };
   },
 };
 

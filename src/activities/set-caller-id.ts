@@ -11,12 +11,12 @@
  * Source: the wxcc-toolkit FlowIR reference (`SetCallerID`, `callerId` with `:radioName`
  * twins, all optional) and its Set Caller ID page (PreDial placement, E.164 fallback).
  */
-import { isTemplate, str, successPort } from "./common.js";
-import type { ActivitySpec } from "./types.js";
+import { isTemplate, str, successPortOf } from "./common.js";
+import type { CompiledActivitySpec } from "./types.js";
 
 const E164 = /^\+[1-9][0-9]{1,14}$/;
 
-const setCallerId: ActivitySpec = {
+const setCallerId: CompiledActivitySpec = {
   type: "SetCallerID",
   ports: () => ["default", "out"],
   optionalPorts: ["default", "out"],
@@ -31,16 +31,21 @@ const setCallerId: ActivitySpec = {
       report({ severity: "warning", code: "bad-value", message: `Set Caller ID "${def.name}": ${JSON.stringify(v)} is not an E.164 number; the default caller id is shown instead`, path: "callerId" });
     }
   },
-  run(ctx) {
-    const def = ctx.activity;
-    const value = ctx.render(str(def, "callerId"), "callerId").trim();
-    if (E164.test(value)) {
-      ctx.emit({ type: "activity-result", kind: "caller-id", text: `caller id presented: ${value}`, data: { callerId: value, applied: true } });
-    } else {
-      const why = value ? `${JSON.stringify(value)} is not E.164` : "no caller id given";
-      ctx.emit({ type: "activity-result", kind: "caller-id", text: `default caller id kept (${why})`, data: { callerId: value, applied: false } });
-    }
-    return successPort(ctx);
+  compile(def, { flow }) {
+    const source = str(def, "callerId");
+    const port = successPortOf(def, flow);
+    return {
+      run(ctx) {
+        const value = (isTemplate(source) ? ctx.render(source, "callerId") : (source ?? "")).trim();
+        if (E164.test(value)) {
+          ctx.emit({ type: "activity-result", kind: "caller-id", text: `caller id presented: ${value}`, data: { callerId: value, applied: true } });
+        } else {
+          const why = value ? `${JSON.stringify(value)} is not E.164` : "no caller id given";
+          ctx.emit({ type: "activity-result", kind: "caller-id", text: `default caller id kept (${why})`, data: { callerId: value, applied: false } });
+        }
+        return port;
+      },
+    };
   },
 };
 

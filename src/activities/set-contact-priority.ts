@@ -10,11 +10,11 @@
  * outputs `status`, `FailureCode`, `FailureDescription`); no export in ../shared/flows uses it.
  * The contact moves to the back of its new priority level: a choice (see docs/fidelity.md).
  */
-import { isTemplate, str, successPort } from "./common.js";
+import { isTemplate, str, successPortOf } from "./common.js";
 import { clampPriority } from "./priority.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { ActivityError, type CompiledActivitySpec } from "./types.js";
 
-const setContactPriority: ActivitySpec = {
+const setContactPriority: CompiledActivitySpec = {
   type: "set-contact-priority",
   ports: () => ["default", "out", "failure"],
   optionalPorts: ["default", "out"],
@@ -33,25 +33,29 @@ const setContactPriority: ActivitySpec = {
       report({ severity: "warning", code: "out-of-range", message: `Set Contact Priority "${def.name}": priority ${JSON.stringify(p.priority)} is not P1–P9; it runs as 10, the lowest`, path: "priority" });
     }
   },
-  async run(ctx) {
-    const def = ctx.activity;
+  compile(def, { flow }) {
     const p = def.properties;
-    const priority = p.priorityRadioGroup === "variablePriority" ? clampPriority(ctx.render(str(def, "priorityVariable"), "priorityVariable")) : clampPriority(p.priority);
-    const fail = (code: string, description: string): never => {
-      ctx.output("status", "failure");
-      ctx.output("FailureCode", code);
-      ctx.output("FailureDescription", description);
-      throw new ActivityError(`${def.name}: ${description}`, "failure");
+    const variable = p.priorityRadioGroup === "variablePriority" ? str(def, "priorityVariable") : undefined;
+    const fixed = clampPriority(p.priority);
+    const port = successPortOf(def, flow);
+    return {
+      async run(ctx) {
+        const priority = variable !== undefined ? clampPriority(ctx.render(variable, "priorityVariable")) : fixed;
+        const fail = (code: string, description: string): never => {
+          ctx.output("status", "failure");
+          ctx.output("FailureCode", code);
+          ctx.output("FailureDescription", description);
+          throw new ActivityError(`${def.name}: ${description}`, "failure");
+        };
+        const center = ctx.center;
+        if (!center.setContactPriority) return fail("NOT_SUPPORTED", "this contact center cannot change a waiting contact's priority");
+        const result = await center.setContactPriority(ctx.interactionId, priority);
+        if (!result.ok) return fail(result.code, result.description);
+        ctx.output("status", "success");
+        ctx.emit({ type: "activity-result", kind: "contact-priority", text: `priority set to P${priority} in ${result.queue.name}; now number ${result.position}`, data: { priority, queue: result.queue.id, position: result.position } });
+        return port;
+      },
     };
-    const set = ctx.center.setContactPriority;
-    if (!set) fail("NOT_SUPPORTED", "this contact center cannot change a waiting contact's priority");
-    const result = await set!.call(ctx.center, ctx.interactionId, priority);
-    if (!result.ok) fail(result.code, result.description);
-    if (result.ok) {
-      ctx.output("status", "success");
-      ctx.emit({ type: "activity-result", kind: "contact-priority", text: `priority set to P${priority} in ${result.queue.name}; now number ${result.position}`, data: { priority, queue: result.queue.id, position: result.position } });
-    }
-    return successPort(ctx);
   },
 };
 

@@ -7,8 +7,8 @@
  * Source: the wxcc-toolkit FlowIR reference (`wait-activity`, `duration` as `HH:MM:SS`); no
  * export in ../shared/flows uses it.
  */
-import { isTemplate, str, successPort } from "./common.js";
-import { ActivityError, type ActivitySpec } from "./types.js";
+import { isTemplate, str, successPortOf } from "./common.js";
+import { ActivityError, type CompiledActivitySpec } from "./types.js";
 
 const MIN_SECONDS = 5;
 const MAX_SECONDS = 72 * 3600;
@@ -20,7 +20,7 @@ export function parseDuration(text: string): number | undefined {
   return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
 }
 
-const wait: ActivitySpec = {
+const wait: CompiledActivitySpec = {
   type: "wait-activity",
   ports: () => ["default", "out"],
   optionalPorts: ["default", "out"],
@@ -43,14 +43,20 @@ const wait: ActivitySpec = {
       report({ severity: "warning", code: "out-of-range", message: `Wait "${def.name}": duration ${d} is outside the designer's 00:00:05–72:00:00`, path: "duration" });
     }
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const text = ctx.render(str(def, "duration"), "duration");
-    const seconds = parseDuration(text);
-    if (seconds === undefined) throw new ActivityError(`${def.name}: duration ${JSON.stringify(text)} is not HH:MM:SS`);
-    ctx.emit({ type: "activity-result", kind: "wait", text: `waiting ${text.trim()}`, data: { seconds } });
-    await ctx.clock.sleep(seconds * 1000, ctx.signal);
-    return successPort(ctx);
+  compile(def, { flow }) {
+    const source = str(def, "duration");
+    const fixed = source && !isTemplate(source) ? parseDuration(source) : undefined;
+    const port = successPortOf(def, flow);
+    return {
+      async run(ctx) {
+        const text = fixed === undefined ? ctx.render(source, "duration").trim() : source!.trim();
+        const seconds = fixed ?? parseDuration(text);
+        if (seconds === undefined) throw new ActivityError(`${def.name}: duration ${JSON.stringify(text)} is not HH:MM:SS`);
+        ctx.emit({ type: "activity-result", kind: "wait", text: `waiting ${text}`, data: { seconds } });
+        await ctx.clock.sleep(seconds * 1000, ctx.signal);
+        return port;
+      },
+    };
   },
 };
 
