@@ -82,6 +82,8 @@ export const centerSettingsSchema = z
     serviceLevelSeconds: z.number().positive().max(3_600).default(20),
     /** Contact records (and their traces) older than this many days are deleted from the store. */
     recordRetentionDays: z.number().positive().max(3_650).default(30),
+    /** Wrap-up codes agents choose from when a call ends; when there are any, wrap-up needs one. */
+    wrapUpCodes: z.array(z.object({ id, name: nonEmpty }).strict()).default([]),
   })
   .strict();
 

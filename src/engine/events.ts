@@ -110,6 +110,21 @@ export interface TransferredEvent extends EventBase {
   destination: string;
 }
 
+/**
+ * An agent's call control on the contact, recorded by the server (server/call-controls.ts): the
+ * trace, the caller's softphone and the media layer read it (a SIP call's audio bridge stops
+ * carrying the agent's voice on `hold` and `mute`, and starts again on `resume` and `unmute`).
+ */
+export interface ControlEvent extends EventBase {
+  type: "control";
+  action: "hold" | "resume" | "mute" | "unmute" | "transfer" | "consult" | "consult-transfer" | "consult-end" | "edit-cad" | "wrap-up";
+  /** The agent who acted. */
+  agent: string;
+  agentName?: string;
+  /** What to (`queue Support`, `agent Bo Chen`, the variable edited, the wrap-up code). */
+  detail?: string;
+}
+
 export interface DisconnectedEvent extends EventBase {
   type: "disconnected";
   /** Who hung up: the flow, the caller or the agent. */
@@ -180,6 +195,7 @@ export type CallEvent =
   | AnsweredEvent
   | ScreenPopEvent
   | TransferredEvent
+  | ControlEvent
   | DisconnectedEvent
   | ErrorEvent
   | CallbackEvent

@@ -12,6 +12,7 @@
 import type { AgentSnapshot, CallAssociatedItem, ContactCenter, OfferEvent } from "../center/index.js";
 import type { ScreenPopRecord } from "../center/state.js";
 import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
+import type { CallControls, ContactControls } from "./call-controls.js";
 import type { CallRegistry } from "./calls.js";
 
 export interface DeskOffer {
@@ -39,8 +40,15 @@ export interface DeskContact {
   answeredAt?: number;
   endedAt?: number;
   endedReason?: string;
-  callAssociatedData: CallAssociatedItem[];
+  callAssociatedData: DeskCadItem[];
   screenPops: ScreenPopRecord[];
+  /** Hold and mute (server/call-controls.ts). */
+  controls?: ContactControls;
+}
+
+export interface DeskCadItem extends CallAssociatedItem {
+  /** The flow marks it isAgentEditable: the agent may change it. */
+  editable?: boolean;
 }
 
 export interface DeskView {
@@ -50,6 +58,8 @@ export interface DeskView {
   offer?: DeskOffer;
   /** The contact being handled, or the one just ended while the agent wraps up. */
   contact?: DeskContact;
+  /** Wrap-up codes from the environment; when there are any, wrap-up needs one. */
+  wrapUpCodes?: Array<{ id: string; name: string }>;
 }
 
 export interface PresenceOptions {
@@ -64,6 +74,8 @@ export class AgentDesk {
   private readonly graceTimers = new Map<string, ClockTimer>();
   private readonly lastContact = new Map<string, { interactionId: string; answeredAt: number }>();
   private readonly unsubscribe: () => void;
+  /** Set by the server once built: hold and mute state, wrap-up codes. */
+  controls?: CallControls;
 
   constructor(
     private readonly center: ContactCenter,
@@ -161,20 +173,25 @@ export class AgentDesk {
           ...(last?.interactionId === current ? { answeredAt: last.answeredAt } : {}),
           ...(c.endedAt !== undefined ? { endedAt: c.endedAt } : {}),
           ...(c.endedReason !== undefined ? { endedReason: c.endedReason } : {}),
-          callAssociatedData: this.cad(current) ?? [],
+          callAssociatedData: this.cad(current, true) ?? [],
           screenPops: c.screenPops.filter((p) => p.agentId === agentId),
+          ...(this.controls ? { controls: this.controls.state(current) } : {}),
         };
       }
     }
+    if (this.controls?.wrapUpCodes.length) out.wrapUpCodes = this.controls.wrapUpCodes;
     return out;
   }
 
   /** The contact's call-associated data as it is now (the flow may have changed it since the offer). */
-  private cad(interactionId: string): CallAssociatedItem[] | undefined {
+  private cad(interactionId: string, withEditable = false): DeskCadItem[] | undefined {
     const session = this.calls.get(interactionId);
     if (!session?.interaction) return undefined;
     try {
-      return session.interaction.callAssociatedData();
+      const items: DeskCadItem[] = session.interaction.callAssociatedData();
+      if (!withEditable) return items;
+      const defs = session.flow.definition.variables;
+      return items.map((i) => (defs.get(i.name)?.isAgentEditable && !defs.get(i.name)?.isSecure ? { ...i, editable: true } : i));
     } catch {
       return undefined;
     }

@@ -125,6 +125,11 @@ export class ContactRecords {
     return this.recent.get(interactionId);
   }
 
+  /** The contact the agent handled last (the one they are wrapping up). */
+  lastHandledBy(agentId: string): string | undefined {
+    return this.wrapping.get(agentId);
+  }
+
   /** Saves the agent's wrap-up code and notes on the contact's record. */
   setWrapUp(interactionId: string, wrapUp: WrapUp): void {
     const r = this.recent.get(interactionId);

@@ -6,6 +6,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { AgentDesk } from "./agent-desk.js";
 import type { CallRegistry } from "./calls.js";
 import type { ContactRecords } from "./contact-records.js";
+import type { CallControls } from "./call-controls.js";
 import type { FlowCatalog } from "./flows.js";
 import type { VoiceLines } from "./voice-lines.js";
 import { ApiError } from "./errors.js";
@@ -68,6 +69,8 @@ export interface ServerContext {
   signIn: { issuer: string; embedded: boolean; users: Array<{ username: string; password: string; name: string; roles: string[]; agentId?: string }>; storedUsers?: number };
   /** Contact records for the supervisor's KPIs and reports. */
   records?: ContactRecords;
+  /** Hold, mute, editable call-associated data, wrap-up codes. */
+  controls?: CallControls;
   defaultDnis: string;
   /** The SIP front, when SIP calls are taken. */
   sip?: SipServer;

@@ -5,6 +5,7 @@
  */
 import { accessOf, describeGrants } from "./auth/access.js";
 import { digitsBody, jsonSchemaOf, loginBody, offerBody, placeCallBody, stateBody, wrapUpBody } from "./schemas.js";
+import { cadBody, muteBody } from "./routes/call-controls.js";
 
 type Json = Record<string, unknown>;
 
@@ -187,6 +188,10 @@ export function buildOpenApi(version = "0.0.0"): Json {
       "/api/agents/{id}/decline": agentAction("Decline the ringing offer", "The contact goes back to the head of its priority; the agent goes Idle (Declined).", jsonSchemaOf(offerBody)),
       "/api/agents/{id}/end": agentAction("End the call", "Engaged → WrapUp; the caller's leg ends (AgentDisconnected, PhoneContactEnded)."),
       "/api/agents/{id}/wrapup": agentAction("Finish wrap-up", "WrapUp → Available (default) or Idle with a reason.", jsonSchemaOf(wrapUpBody)),
+      "/api/agents/{id}/hold": agentAction("Put the call on hold", "The caller hears hold music until resumed; a `control` event (hold) goes on the contact's stream."),
+      "/api/agents/{id}/resume": agentAction("Take the call off hold", "The music stops; a `control` event (resume)."),
+      "/api/agents/{id}/mute": agentAction("Mute or unmute the agent", "A `control` event (mute/unmute) for the audio bridge.", jsonSchemaOf(muteBody)),
+      "/api/agents/{id}/cad": agentAction("Edit call-associated data", "Only variables the flow marks isAgentEditable (403 otherwise); the flow sees the new value.", jsonSchemaOf(cadBody)),
       "/api/reports": {
         get: {
           tags: ["supervisor"],

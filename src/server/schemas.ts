@@ -41,6 +41,8 @@ export const wrapUpBody = z
   .object({
     state: z.enum(["Available", "Idle"]).optional().describe("Where the agent goes after wrap-up (Available when absent)"),
     reason: reason.optional(),
+    code: z.string().min(1).max(100).optional().describe("Wrap-up code id from the environment's center.wrapUpCodes (required when it lists any)"),
+    notes: z.string().max(2000).optional().describe("Notes saved on the contact record"),
   })
   .strict();
 

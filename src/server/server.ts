@@ -32,12 +32,14 @@ import { packageVersion, webRoot } from "./paths.js";
 import type { Logger } from "pino";
 import { logContacts } from "./contact-log.js";
 import { ContactRecords } from "./contact-records.js";
+import { CallControls } from "./call-controls.js";
 import { openRecordStore } from "./records/open.js";
 import { crmAreaOf, ServerMetrics } from "./metrics.js";
 import { registerApiRoutes } from "./routes/api.js";
 import { registerMetricsRoute } from "./routes/metrics.js";
 import { registerReportRoutes } from "./routes/reports.js";
 import { registerRecordRoutes } from "./routes/records.js";
+import { registerCallControlRoutes } from "./routes/call-controls.js";
 import { registerSocketRoutes } from "./routes/sockets.js";
 import { registerAgentAudioRoute } from "./routes/agent-audio.js";
 import { VoiceLines } from "./voice-lines.js";
@@ -175,6 +177,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     registerMetricsRoute(api, metrics);
     registerReportRoutes(api, holder);
     registerRecordRoutes(api, holder);
+    registerCallControlRoutes(api, holder);
     sockets = registerSocketRoutes(api, holder);
     registerAgentAudioRoute(api, holder);
   });
@@ -282,6 +285,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const records = new ContactRecords(runtime.center, { now: () => clock.now(), serviceLevelSeconds: centerSettings.serviceLevelSeconds, retentionDays: centerSettings.recordRetentionDays, calls, store: await openRecordStore(options), log });
     closers.push(() => records.close());
     await records.load();
+    const controls = new CallControls(runtime.center, calls, { now: () => clock.now(), wrapUpCodes: centerSettings.wrapUpCodes, records });
+    closers.unshift(() => controls.close());
+    desk.controls = controls;
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     closers.unshift(() => metrics.detach());
 
@@ -316,6 +322,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (identity) identity.setUsers(developmentUsers(agents.filter((a) => !a.simulated)));
     const context: ServerContext = {
       records,
+      controls,
       runtime,
       center: runtime.center,
       calls,

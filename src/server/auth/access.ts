@@ -43,6 +43,10 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/agents/:id/decline": ["agent:self"],
   "POST /api/agents/:id/end": ["agent:self"],
   "POST /api/agents/:id/wrapup": ["agent:self"],
+  "POST /api/agents/:id/hold": ["agent:self"],
+  "POST /api/agents/:id/resume": ["agent:self"],
+  "POST /api/agents/:id/mute": ["agent:self"],
+  "POST /api/agents/:id/cad": ["agent:self"],
   "GET /api/agents/:id/ws": AGENT_OR_SUPERVISOR,
   "GET /api/agents/:id/audio": ["agent:self"],
 

@@ -202,6 +202,7 @@ export function registerApiRoutes(app: FastifyInstance, holder: ContextHolder): 
   });
   agentAction("wrapup", (ctx, id, raw) => {
     const body = parseBody(wrapUpBody, raw);
+    ctx.controls?.wrapUp(id, body);
     ctx.center.finishWrapUp(id, { ...(body.state !== undefined ? { state: body.state } : {}), ...(body.reason !== undefined ? { reason: body.reason } : {}) });
   });
 

@@ -1,0 +1,194 @@
+/**
+ * The agent's call controls that live beside the center: hold and resume (with music to the
+ * caller), mute, editing call-associated data the flow marks `isAgentEditable`, and the wrap-up
+ * code with notes. Each step is recorded on the contact's event stream as a `control` event (the
+ * trace, the caller's softphone, and the media layer read it) and on the contact record.
+ *
+ * Hold music goes through the caller's channel like the flow's own Play Music, so a browser caller
+ * sees and hears it and a SIP caller hears it over RTP. What a hold or mute does to a live audio
+ * bridge between caller and agent belongs to that bridge: it follows the `control` events
+ * (calls.onEvent, `e.type === "control"`), see docs/desk.md.
+ */
+import type { ContactCenter } from "../center/index.js";
+import type { ControlEvent } from "../engine/events.js";
+import type { CallRegistry, CallSession } from "./calls.js";
+import type { ContactRecords } from "./contact-records.js";
+import { ApiError } from "./errors.js";
+
+/** The file Webex plays by default while a caller waits or is held. */
+export const HOLD_MUSIC_FILE = "defaultmusic_on_hold.wav";
+const HOLD_MUSIC_CHUNK_MS = 30_000;
+const MAX_NOTES = 2000;
+const MAX_CAD_VALUE = 1000;
+
+export interface ContactControls {
+  held: boolean;
+  /** When the current hold began. */
+  heldSince?: number;
+  muted: boolean;
+}
+
+export interface WrapUpCode {
+  id: string;
+  name: string;
+}
+
+interface Live {
+  held: boolean;
+  heldSince?: number;
+  muted: boolean;
+  music?: AbortController;
+}
+
+export class CallControls {
+  private readonly live = new Map<string, Live>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly center: ContactCenter,
+    private readonly calls: CallRegistry,
+    private readonly options: { now: () => number; wrapUpCodes: WrapUpCode[]; records?: ContactRecords },
+  ) {
+    // The call is over: music stops, the state goes.
+    this.unsubscribe = calls.onEvent((s, e) => {
+      if (e.type === "ended" || (e.type === "answered" && !this.live.get(s.interactionId)?.held)) this.stopMusic(s.interactionId);
+      if (e.type === "ended") this.live.delete(s.interactionId);
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    for (const id of this.live.keys()) this.stopMusic(id);
+  }
+
+  get wrapUpCodes(): WrapUpCode[] {
+    return this.options.wrapUpCodes;
+  }
+
+  /** What the agent desktop shows about the contact's controls. */
+  state(interactionId: string): ContactControls {
+    const l = this.live.get(interactionId);
+    return { held: l?.held ?? false, ...(l?.heldSince !== undefined ? { heldSince: l.heldSince } : {}), muted: l?.muted ?? false };
+  }
+
+  hold(agentId: string): void {
+    const session = this.engaged(agentId, "hold");
+    const l = this.entry(session.interactionId);
+    if (l.held) throw new ApiError(409, "ALREADY_HELD", "the call is already on hold");
+    l.held = true;
+    l.heldSince = this.options.now();
+    this.startMusic(session);
+    this.record(session, agentId, "hold");
+  }
+
+  resume(agentId: string): void {
+    const session = this.engaged(agentId, "resume");
+    const l = this.entry(session.interactionId);
+    if (!l.held) throw new ApiError(409, "NOT_HELD", "the call is not on hold");
+    l.held = false;
+    l.heldSince = undefined;
+    this.stopMusic(session.interactionId);
+    this.record(session, agentId, "resume");
+  }
+
+  mute(agentId: string, muted: boolean): void {
+    const session = this.engaged(agentId, muted ? "mute" : "unmute");
+    const l = this.entry(session.interactionId);
+    if (l.muted === muted) return;
+    l.muted = muted;
+    this.record(session, agentId, muted ? "mute" : "unmute");
+  }
+
+  /** Sets a variable the flow marks isAgentEditable; the flow's event flows see the new value. */
+  editCad(agentId: string, name: string, value: string): void {
+    const session = this.current(agentId, "edit call-associated data");
+    const def = [...session.flow.definition.variables.values()].find((v) => v.name.toLowerCase() === name.toLowerCase());
+    if (!def || !def.isCAD) throw new ApiError(404, "CAD_NOT_FOUND", `the call has no call-associated data named "${name.slice(0, 80)}"`);
+    if (!def.isAgentEditable || def.isSecure) throw new ApiError(403, "CAD_NOT_EDITABLE", `"${def.desktopLabel || def.name}" is not editable by agents (the flow does not mark it isAgentEditable)`);
+    if (value.length > MAX_CAD_VALUE) throw new ApiError(400, "BAD_REQUEST", `value: at most ${MAX_CAD_VALUE} characters`);
+    try {
+      session.interaction.variables.set(def.name, value, "agent");
+    } catch (err) {
+      throw new ApiError(400, "BAD_REQUEST", `${def.desktopLabel || def.name}: ${(err as Error).message}`);
+    }
+    this.record(session, agentId, "edit-cad", def.name);
+  }
+
+  /**
+   * Checks and saves the wrap-up code and notes before the agent leaves WrapUp. When the
+   * environment lists codes, one of them is needed.
+   */
+  wrapUp(agentId: string, body: { code?: string; notes?: string }): void {
+    const agent = this.center.agent(agentId);
+    if (!agent || agent.state !== "WrapUp") return;
+    const codes = this.options.wrapUpCodes;
+    if (body.code === undefined) {
+      if (codes.length > 0) throw new ApiError(400, "WRAP_UP_CODE_REQUIRED", `choose a wrap-up code (${codes.map((c) => c.id).join(", ")})`);
+      if (body.notes === undefined) return;
+    }
+    const code = body.code === undefined ? undefined : codes.find((c) => c.id === body.code);
+    if (body.code !== undefined && !code) throw new ApiError(400, "BAD_REQUEST", `code: no wrap-up code "${body.code.slice(0, 80)}"${codes.length ? ` (codes: ${codes.map((c) => c.id).join(", ")})` : " (the environment lists none)"}`);
+    if ((body.notes?.length ?? 0) > MAX_NOTES) throw new ApiError(400, "BAD_REQUEST", `notes: at most ${MAX_NOTES} characters`);
+    const interactionId = agent.interactionId ?? this.options.records?.lastHandledBy(agentId);
+    if (!interactionId) return;
+    const at = this.options.now();
+    this.options.records?.setWrapUp(interactionId, { code: code?.id ?? "", name: code?.name ?? "", ...(body.notes ? { notes: body.notes } : {}), agentId, at });
+    const session = this.calls.get(interactionId);
+    if (session) this.record(session, agentId, "wrap-up", code?.name);
+  }
+
+  /** The session of the contact the agent is talking to (Engaged). */
+  private engaged(agentId: string, action: string): CallSession {
+    const agent = this.center.agent(agentId);
+    if (!agent || agent.state !== "Engaged" || !agent.interactionId) throw new ApiError(409, "INVALID_STATE", `agent "${agentId}" is ${agent?.state ?? "unknown"}; only an agent on a call can ${action}`);
+    const session = this.calls.get(agent.interactionId);
+    if (!session || session.ended) throw new ApiError(409, "CALL_ENDED", "the call has ended");
+    return session;
+  }
+
+  /** The contact being handled (Engaged) or wrapped up. */
+  private current(agentId: string, action: string): CallSession {
+    const agent = this.center.agent(agentId);
+    const id = agent?.state === "Engaged" ? agent.interactionId : agent?.state === "WrapUp" ? this.options.records?.lastHandledBy(agentId) : undefined;
+    const session = id ? this.calls.get(id) : undefined;
+    if (!session) throw new ApiError(409, "INVALID_STATE", `agent "${agentId}" is ${agent?.state ?? "unknown"}; only an agent on a call or in wrap-up can ${action}`);
+    return session;
+  }
+
+  private entry(interactionId: string): Live {
+    let l = this.live.get(interactionId);
+    if (!l) this.live.set(interactionId, (l = { held: false, muted: false }));
+    return l;
+  }
+
+  /** Music to the caller until stopped, in chunks like the flow's Play Music loop. */
+  startMusic(session: CallSession): void {
+    const l = this.entry(session.interactionId);
+    if (l.music) return;
+    const music = (l.music = new AbortController());
+    void (async () => {
+      while (!music.signal.aborted && !session.ended) {
+        try {
+          await session.channel.play({ file: HOLD_MUSIC_FILE, music: true, durationMs: HOLD_MUSIC_CHUNK_MS }, { signal: music.signal });
+        } catch {
+          return;
+        }
+      }
+    })();
+  }
+
+  stopMusic(interactionId: string): void {
+    const l = this.live.get(interactionId);
+    l?.music?.abort();
+    if (l) l.music = undefined;
+  }
+
+  /** Puts the step on the contact's event stream and its record. */
+  record(session: CallSession, agentId: string, action: ControlEvent["action"], detail?: string): void {
+    const at = this.options.now();
+    const agentName = this.center.agent(agentId)?.name;
+    const event: ControlEvent = { type: "control", at, interactionId: session.interactionId, action, agent: agentId, ...(agentName ? { agentName } : {}), ...(detail ? { detail } : {}) };
+    session.record(event);
+    this.options.records?.addControl(session.interactionId, { at, action, agentId, ...(detail ? { detail } : {}) });
+  }
+}
