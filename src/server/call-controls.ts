@@ -4,10 +4,11 @@
  * code with notes. Each step is recorded on the contact's event stream as a `control` event (the
  * trace, the caller's softphone, and the media layer read it) and on the contact record.
  *
- * Hold music goes through the caller's channel like the flow's own Play Music, so a browser caller
- * sees and hears it and a SIP caller hears it over RTP. What a hold or mute does to a live audio
- * bridge between caller and agent belongs to that bridge: it follows the `control` events
- * (calls.onEvent, `e.type === "control"`), see docs/desk.md.
+ * Hold music: when the caller and the agent's headset are bridged (voice-lines.ts), the bridge
+ * holds (music to the caller, silence to the agent); otherwise it goes through the caller's
+ * channel like the flow's own Play Music, so a browser caller sees and hears it and a SIP caller
+ * without a bridged agent hears it over RTP. Anything else that carries audio can follow the
+ * `control` events (calls.onEvent, `e.type === "control"`); see docs/desk.md.
  */
 import type { ContactCenter } from "../center/index.js";
 import type { ControlEvent } from "../engine/events.js";
@@ -40,9 +41,17 @@ interface Live {
   music?: AbortController;
 }
 
+/** The caller-agent audio bridge, when the server carries audio (server/voice-lines.ts). */
+export interface AudioHold {
+  /** Holds (music to the caller) or resumes a bridged contact; false when it is not bridged. */
+  hold(interactionId: string, on: boolean): boolean;
+}
+
 export class CallControls {
   private readonly live = new Map<string, Live>();
   private readonly unsubscribe: () => void;
+  /** Set by the server when it bridges audio. */
+  audio?: AudioHold;
 
   constructor(
     private readonly center: ContactCenter,
@@ -77,7 +86,7 @@ export class CallControls {
     if (l.held) throw new ApiError(409, "ALREADY_HELD", "the call is already on hold");
     l.held = true;
     l.heldSince = this.options.now();
-    this.startMusic(session);
+    if (!this.audio?.hold(session.interactionId, true)) this.startMusic(session);
     this.record(session, agentId, "hold");
   }
 
@@ -87,6 +96,7 @@ export class CallControls {
     if (!l.held) throw new ApiError(409, "NOT_HELD", "the call is not on hold");
     l.held = false;
     l.heldSince = undefined;
+    this.audio?.hold(session.interactionId, false);
     this.stopMusic(session.interactionId);
     this.record(session, agentId, "resume");
   }

@@ -297,6 +297,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (options.sipPort !== undefined && options.sipPort !== false) {
       voice = new VoiceLines(runtime.center, { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, log: (level, message) => log(level, message) });
       closers.unshift(() => voice?.close());
+      controls.audio = voice;
       const sip = await startSipFront({ environment: env, flows: options.flows, calls, host, port: options.sipPort, voice, log: (level, message) => log(level, message) });
       // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.
       closers.unshift(() => sip.close());
