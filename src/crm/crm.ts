@@ -10,7 +10,7 @@ import path from "node:path";
 import pino, { type Logger } from "pino";
 import { AppRegistry } from "./auth/apps.js";
 import { loadSigningKeys, type SigningKeys } from "./auth/keys.js";
-import { SecretGuard } from "./auth/secret-guard.js";
+import { FailureGuard } from "../util/failure-guard.js";
 import { TokenService } from "./auth/tokens.js";
 import { apiHostVariants, DEFAULT_LIMITS, DEV_ORGANIZATION, normalizeResource, resolveCredentials, type CrmLimits } from "./config.js";
 import { clearCrmData, ensureSystemUsers, loadDemoData, type DemoSummary } from "./demo-data.js";
@@ -69,7 +69,7 @@ export interface Crm {
   readonly tokens: TokenService;
   readonly protection: ServiceProtection;
   readonly faults: FaultInjector;
-  readonly secretGuard: SecretGuard;
+  readonly secretGuard: FailureGuard;
   readonly config: CrmConfig;
   readonly logger: Logger;
   readonly now: () => number;
@@ -145,7 +145,7 @@ export async function createCrm(options: CrmOptions): Promise<Crm> {
       tokens: new TokenService(keys, credentials.tenantId, now, options.tokenLifetimeSeconds),
       protection,
       faults: new FaultInjector(),
-      secretGuard: new SecretGuard(() => protection.current.secretFailuresPerMinute, now),
+      secretGuard: new FailureGuard(() => protection.current.secretFailuresPerMinute, now),
       config,
       logger,
       now,

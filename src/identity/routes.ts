@@ -7,10 +7,10 @@
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { API_SCOPE } from "./roles.js";
-import { IdentityError, ACCESS_TOKEN_SECONDS, type IdentityService } from "./service.js";
+import { IdentityError, ACCESS_TOKEN_SECONDS, type IdentityClient, type IdentityService } from "./service.js";
 import { errorPage, signInPage } from "./sign-in-page.js";
 import type { DevelopmentUser } from "./users.js";
-import { SignInGuard } from "./sign-in-guard.js";
+import { FailureGuard } from "../util/failure-guard.js";
 
 export const IDENTITY_PREFIX = "/identity";
 
@@ -69,7 +69,9 @@ function field(body: unknown, name: string): string {
 
 export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityService): void {
   const hints = (): DevelopmentUser[] => identity.developmentUsers;
-  const guard = new SignInGuard(10, identity.now);
+  // Ten failures a minute per (user name or client, source address): guesses from one place do not lock others out.
+  const signInGuard = new FailureGuard(() => 10, identity.now);
+  const secretGuard = new FailureGuard(() => 10, identity.now);
   void app.register(async (scope) => {
     await scope.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
     scope.setErrorHandler((err, _req, reply) => {
@@ -119,13 +121,14 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       if ("page" in r) return page(reply, 400, r.page!);
       if ("redirect" in r) return reply.redirect(r.redirect!, 303);
       const username = field(req.body, "username");
-      const wait = guard.blockedFor(username, req.ip);
+      const guardKeys = [`user:${username.trim().toLowerCase()}|ip:${req.ip}`];
+      const wait = signInGuard.blockedFor(guardKeys);
       if (wait > 0) {
         return page(reply.header("retry-after", String(wait)), 429, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: `Too many failed sign-ins for this user from here; try again in ${wait} s.` }));
       }
       const user = await identity.checkPassword(username, field(req.body, "password"));
-      if (!user) guard.recordFailure(username, req.ip);
-      else guard.clear(username, req.ip);
+      if (!user) signInGuard.recordFailure(guardKeys);
+      else signInGuard.clear(guardKeys);
       if (!user) {
         return page(reply, 401, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: "Wrong user name or password." }));
       }
@@ -142,7 +145,22 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       const clientId = basic?.id ?? field(req.body, "client_id");
       const secret = basic?.secret ?? field(req.body, "client_secret");
       if (!clientId || !secret) throw new IdentityError(401, "invalid_client", "client_id and client_secret are required (form body or HTTP Basic)");
-      const client = identity.authenticateClient(clientId, secret);
+      // The server's own clients have random 256-bit secrets: never counted, so guesses cannot lock them out.
+      const guardKeys = identity.isInternal(clientId) ? [] : [`client:${clientId.trim().toLowerCase()}|ip:${req.ip}`];
+      const wait = secretGuard.blockedFor(guardKeys);
+      if (wait > 0) {
+        return reply
+          .code(429)
+          .headers({ ...NO_STORE, "retry-after": String(wait) })
+          .send({ error: "temporarily_unavailable", error_description: `too many failed client authentications for ${clientId} from this address; try again in ${wait} s` });
+      }
+      let client: IdentityClient;
+      try {
+        client = await identity.authenticateClient(clientId, secret);
+      } catch (err) {
+        secretGuard.recordFailure(guardKeys);
+        throw err;
+      }
       const grant = field(req.body, "grant_type");
       if (grant === "client_credentials") {
         if (!client.clientCredentials) throw new IdentityError(400, "unauthorized_client", `${client.displayName} may not use client credentials`);

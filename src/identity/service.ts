@@ -28,6 +28,8 @@ export interface IdentityClient {
   clientCredentials: boolean;
   /** Origins its redirect_uri may have (authorization code). Empty: no sign-in with this client. */
   redirectOrigins: () => Iterable<string>;
+  /** The server's own client with a random 256-bit secret: failed secrets for it are not throttled. */
+  internal?: boolean;
 }
 
 interface StoredClient extends IdentityClient {
@@ -146,8 +148,12 @@ export class IdentityService {
     return this.clients.get(clientId.toLowerCase());
   }
 
+  isInternal(clientId: string): boolean {
+    return this.clients.get(clientId.trim().toLowerCase())?.internal === true;
+  }
+
   /** The client if the secret is its own; an OAuth error otherwise. */
-  authenticateClient(clientId: string, secret: string): IdentityClient {
+  async authenticateClient(clientId: string, secret: string): Promise<IdentityClient> {
     const c = this.clients.get(clientId.trim().toLowerCase());
     const given = sha256(secret);
     if (!c || !timingSafeEqual(given, c.secretDigest)) throw new IdentityError(401, "invalid_client", "client authentication failed (unknown client id or wrong secret)");

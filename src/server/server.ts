@@ -253,7 +253,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       identity.setIssuer(`${url}${IDENTITY_PREFIX}`);
       const dev = resolveCredentials(processEnv);
       identity.registerClient({ clientId: dev.clientId, clientSecret: dev.clientSecret, displayName: "ccflow development app", roles: [...ROLES], clientCredentials: true, redirectOrigins: () => [] });
-      identity.registerClient({ ...webClient, displayName: "ccflow web UI", roles: [], clientCredentials: false, redirectOrigins: () => auth.ownOrigins() });
+      identity.registerClient({ ...webClient, displayName: "ccflow web UI", roles: [], clientCredentials: false, redirectOrigins: () => auth.ownOrigins(), internal: true });
     }
 
     let binding: EmbeddedCrmBinding | undefined;
