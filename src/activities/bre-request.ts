@@ -14,9 +14,11 @@ import { HttpFailure } from "../connectors/types.js";
 import { mapTemplates } from "./common.js";
 import { assignOutputs, outputRows, parseDocument, retriesOf, timeoutOf, validateOutputRows } from "./http-request.js";
 import { ActivityError } from "../util/activity-error.js";
-import type { AsyncActivitySpec } from "./types.js";
+import type { ActivityDef } from "../flow/types.js";
+import type { ActivityContext, ActivityOutcome, CompiledActivitySpec } from "./types.js";
+import { compileOutputMappings, type CompiledMapping } from "../connectors/jsonpath.js";
 
-const breRequest: AsyncActivitySpec = {
+const breRequest: CompiledActivitySpec = {
   type: "bre-request",
   ports: () => ["default"],
   errorPorts: [],
@@ -24,38 +26,42 @@ const breRequest: AsyncActivitySpec = {
   validate(def, report, flow) {
     validateOutputRows(def, report, flow);
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const url = ctx.env.scripts?.breUrl;
-    if (!url) throw new ActivityError(`${def.name}: no Business Rules Engine to ask: Webex's is Cisco's own; set activities.breUrl in the environment`);
-    const params = def.properties.httpQueryParameters;
-    const query: Array<[string, string]> = [];
-    if (params && typeof params === "object" && !Array.isArray(params)) {
-      for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
-        query.push([k, typeof v === "string" ? ctx.render(v, `httpQueryParameters[${JSON.stringify(k)}]`) : v === null || v === undefined ? "" : String(v)]);
-      }
-    }
-    let result;
-    try {
-      result = await ctx.http.execute(
-        { activity: def.name, target: url, query, queryEncoding: ctx.env.http?.escaping === "strict" ? "strict" : "as-rendered", method: "GET", headers: {}, timeoutMs: timeoutOf(def), retryAttempts: retriesOf(def), signal: ctx.signal },
-        ctx.clock,
-      );
-    } catch (err) {
-      if (!(err instanceof HttpFailure)) throw err;
-      ctx.emit({ type: "http", method: "GET", url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message });
-      if (err.kind === "aborted" && ctx.signal.aborted) throw ctx.signal.reason ?? err;
-      throw new ActivityError(`${def.name}: ${err.message}`);
-    }
-    ctx.emit({ type: "http", method: "GET", url: result.url, status: result.status, ms: result.ms, attempts: result.attempts });
-    ctx.output("httpStatusCode", result.status);
-    ctx.output("httpResponseBody", result.body);
-    ctx.output("httpResponseHeaders", result.headers);
-    const rows = outputRows(def);
-    if (rows.length > 0) assignOutputs(ctx, parseDocument(result.body, "JSON"), rows);
-    ctx.emit({ type: "activity-result", kind: "bre", text: `rules engine answered ${result.status}`, data: { status: result.status, url: result.url } });
-    return "default";
+  compile(def) {
+    const rows = compileOutputMappings(outputRows(def));
+    return { run: (ctx) => run(ctx, def, rows) };
   },
 };
+
+/** One call: the activity's mapping rows were compiled with the flow. */
+async function run(ctx: ActivityContext, def: ActivityDef, rows: readonly CompiledMapping[]): Promise<ActivityOutcome> {
+  const url = ctx.env.scripts?.breUrl;
+  if (!url) throw new ActivityError(`${def.name}: no Business Rules Engine to ask: Webex's is Cisco's own; set activities.breUrl in the environment`);
+  const params = def.properties.httpQueryParameters;
+  const query: Array<[string, string]> = [];
+  if (params && typeof params === "object" && !Array.isArray(params)) {
+    for (const [k, v] of Object.entries(params as Record<string, unknown>)) {
+      query.push([k, typeof v === "string" ? ctx.render(v, `httpQueryParameters[${JSON.stringify(k)}]`) : v === null || v === undefined ? "" : String(v)]);
+    }
+  }
+  let result;
+  try {
+    result = await ctx.http.execute(
+      { activity: def.name, target: url, query, queryEncoding: ctx.env.http?.escaping === "strict" ? "strict" : "as-rendered", method: "GET", headers: {}, timeoutMs: timeoutOf(def), retryAttempts: retriesOf(def), signal: ctx.signal },
+      ctx.clock,
+    );
+  } catch (err) {
+    if (!(err instanceof HttpFailure)) throw err;
+    ctx.emit({ type: "http", method: "GET", url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message });
+    if (err.kind === "aborted" && ctx.signal.aborted) throw ctx.signal.reason ?? err;
+    throw new ActivityError(`${def.name}: ${err.message}`);
+  }
+  ctx.emit({ type: "http", method: "GET", url: result.url, status: result.status, ms: result.ms, attempts: result.attempts });
+  ctx.output("httpStatusCode", result.status);
+  ctx.output("httpResponseBody", result.body);
+  ctx.output("httpResponseHeaders", result.headers);
+  if (rows.length > 0) assignOutputs(ctx, parseDocument(result.body, "JSON"), rows);
+  ctx.emit({ type: "activity-result", kind: "bre", text: `rules engine answered ${result.status}`, data: { status: result.status, url: result.url } });
+  return "default";
+}
 
 export default breRequest;

@@ -58,23 +58,32 @@ export function promptTemplates(def: ActivityDef): TemplateField[] {
   return promptsOf(def).map((p) => ({ field: p.field, source: p.value }));
 }
 
-/** promptsOf per activity, read once: every call plays the same prompts. */
-const promptCache = new WeakMap<ActivityDef, PromptSpec[]>();
+/** What a prompting activity plays, read once when its flow is compiled. */
+export interface CompiledPrompts {
+  prompts: PromptSpec[];
+  voice: string | undefined;
+}
 
-function cachedPrompts(def: ActivityDef): PromptSpec[] {
-  let prompts = promptCache.get(def);
-  if (!prompts) promptCache.set(def, (prompts = promptsOf(def)));
-  return prompts;
+export function compilePrompts(def: ActivityDef): CompiledPrompts {
+  return { prompts: promptsOf(def), voice: str(def, "voiceLanguage") };
 }
 
 /**
- * Renders and plays the activity's prompts in order. Resolves with a barge-in digit, if any.
+ * Renders and plays the activity's prompts in order, reading them from its properties per call
+ * (activities with only `run`; compiled ones use playCompiledPrompts). Resolves with a barge-in
+ * digit, if any.
+ */
+export function playPrompts(ctx: ActivityContext, interruptible: boolean): Promise<string | undefined> {
+  return playCompiledPrompts(ctx, compilePrompts(ctx.activity), interruptible);
+}
+
+/**
+ * Renders and plays compiled prompts in order. Resolves with a barge-in digit, if any.
  * Chained by hand rather than written as an async loop: most activities play one prompt, and
  * every call plays several, so the promises an async function adds are a measurable share.
  */
-export function playPrompts(ctx: ActivityContext, interruptible: boolean): Promise<string | undefined> {
-  const prompts = cachedPrompts(ctx.activity);
-  const voice = str(ctx.activity, "voiceLanguage");
+export function playCompiledPrompts(ctx: ActivityContext, compiled: CompiledPrompts, interruptible: boolean): Promise<string | undefined> {
+  const { prompts, voice } = compiled;
   const playFrom = (i: number): Promise<string | undefined> => {
     if (i >= prompts.length) return NO_DIGIT;
     const p = prompts[i]!;

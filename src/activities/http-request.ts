@@ -15,13 +15,13 @@
  */
 import { escapeFormValue, escapeHeaderValue, escapeJsonValue, escapeUrlValue } from "../connectors/escaping.js";
 import { normalizeContentType } from "../connectors/gateway.js";
-import { applyOutputMappings, compileJsonPath, type JsonPathMissMode, OutputMappingError, type OutputMappingRow } from "../connectors/jsonpath.js";
-import { HttpFailure, type HttpRequestSpec } from "../connectors/types.js";
+import { applyCompiledMappings, compileJsonPath, compileOutputMappings, type CompiledMapping, type JsonPathMissMode, OutputMappingError, type OutputMappingRow } from "../connectors/jsonpath.js";
+import { HttpFailure, type HttpRequestSpec, type UrlMemo } from "../connectors/types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 import { bool, mapTemplates, str } from "./common.js";
 import { documentFormatOf, parseDocumentText } from "./document-formats.js";
 import { ActivityError } from "../util/activity-error.js";
-import type { ActivityContext, ActivitySpec, AsyncActivitySpec, TemplateField } from "./types.js";
+import type { ActivityContext, ActivitySpec, ActivityStep, CompiledActivitySpec, TemplateField } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 2000;
 export const DEFAULT_RETRY_ATTEMPTS = 1;
@@ -110,11 +110,11 @@ export function missMode(ctx: ActivityContext): JsonPathMissMode {
   return ctx.env.http?.jsonPathMiss ?? "keep";
 }
 
-/** Applies mapping rows to a document through the variable store (which emits variable events). */
-export function assignOutputs(ctx: ActivityContext, document: unknown, rows: OutputMappingRow[]): void {
+/** Applies mapping rows (compiled once: compileOutputMappings) to a document through the variable store (which emits variable events). */
+export function assignOutputs(ctx: ActivityContext, document: unknown, rows: readonly CompiledMapping[]): void {
   let assignments;
   try {
-    assignments = applyOutputMappings(document, rows, (n) => ctx.vars.typeOf(n), missMode(ctx));
+    assignments = applyCompiledMappings(document, rows, (n) => ctx.vars.typeOf(n), missMode(ctx));
   } catch (err) {
     if (err instanceof OutputMappingError) throw new ActivityError(`${ctx.activity.name}: ${err.message}`);
     throw err;
@@ -127,7 +127,7 @@ export function assignOutputs(ctx: ActivityContext, document: unknown, rows: Out
   }
 }
 
-const httpRequest: AsyncActivitySpec = {
+const httpRequest: CompiledActivitySpec = {
   type: "http-request-v2",
   ports: () => ["default"],
   errorPorts: [],
@@ -166,9 +166,23 @@ const httpRequest: AsyncActivitySpec = {
     }
     validateOutputRows(def, report, flow);
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const plan = planOf(def);
+  compile(def) {
+    return new HttpRequestStep(def, planOf(def));
+  },
+};
+
+/** One HTTP Request activity, its properties read once: each call renders and sends. */
+class HttpRequestStep implements ActivityStep {
+  /** The gateway's built URL for the last target sent without query parameters (see UrlMemo). */
+  private readonly urlMemo: UrlMemo = {};
+
+  constructor(
+    private readonly def: ActivityDef,
+    private readonly plan: RequestPlan,
+  ) {}
+
+  async run(ctx: ActivityContext) {
+    const { def, plan } = this;
     const { method } = plan;
     const strict = ctx.env.http?.escaping === "strict";
     const target = renderEscaped(ctx, plan.targetSource, plan.targetField, strict ? escapeUrlValue : undefined).trim();
@@ -193,6 +207,7 @@ const httpRequest: AsyncActivitySpec = {
       timeoutMs: plan.timeoutMs,
       retryAttempts: plan.retries,
       signal: ctx.signal,
+      urlMemo: this.urlMemo,
     };
 
     let result;
@@ -220,8 +235,8 @@ const httpRequest: AsyncActivitySpec = {
 
     if (plan.rows.length > 0) assignOutputs(ctx, parseDocument(result.body, plan.responseType), plan.rows);
     return "default";
-  },
-};
+  }
+}
 
 /** The connector's name for an http event; looked up only when the result does not carry it (describe builds an object). */
 function connectorNameOf(ctx: ActivityContext, connectorId: string | undefined): string | undefined {
@@ -250,11 +265,9 @@ interface RequestPlan {
   connectorId: string | undefined;
   timeoutMs: number;
   retries: number;
-  rows: OutputMappingRow[];
+  rows: CompiledMapping[];
   responseType: string | undefined;
 }
-
-const plans = new WeakMap<ActivityDef, RequestPlan>();
 
 function mapEntries(def: ActivityDef, key: string): MapEntry[] {
   return stringMap(def, key).map(([k, v]) =>
@@ -265,13 +278,11 @@ function mapEntries(def: ActivityDef, key: string): MapEntry[] {
 }
 
 function planOf(def: ActivityDef): RequestPlan {
-  let plan = plans.get(def);
-  if (plan) return plan;
   const authenticated = isAuthenticated(def);
   const targetField = authenticated ? "httpRequestPath" : "httpRequestUrl";
   const contentType = str(def, "httpContentType");
   const normalized = normalizeContentType(contentType);
-  plan = {
+  return {
     method: (str(def, "httpRequestMethod") ?? "GET").toUpperCase(),
     targetField,
     targetSource: str(def, targetField),
@@ -283,11 +294,9 @@ function planOf(def: ActivityDef): RequestPlan {
     connectorId: authenticated ? str(def, "connectorId") : undefined,
     timeoutMs: timeoutOf(def),
     retries: retriesOf(def),
-    rows: outputRows(def),
+    rows: compileOutputMappings(outputRows(def)),
     responseType: str(def, "contentType"),
   };
-  plans.set(def, plan);
-  return plan;
 }
 
 export default httpRequest;

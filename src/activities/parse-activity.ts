@@ -10,7 +10,8 @@ import { str } from "./common.js";
 import { documentFormatOf, parseDocumentText } from "./document-formats.js";
 import { assignOutputs, outputRows, validateOutputRows } from "./http-request.js";
 import { ActivityError } from "../util/activity-error.js";
-import type { AsyncActivitySpec } from "./types.js";
+import type { ActivityContext, ActivityOutcome, CompiledActivitySpec } from "./types.js";
+import { compileOutputMappings, type CompiledMapping } from "../connectors/jsonpath.js";
 import type { ActivityDef } from "../flow/types.js";
 
 /** `inputVariable` is a bare name; tolerate `{{ name }}` as some authors write it. */
@@ -21,7 +22,7 @@ export function inputVariableOf(def: ActivityDef): string | undefined {
   return (m ? m[1]! : raw).trim() || undefined;
 }
 
-const parseActivity: AsyncActivitySpec = {
+const parseActivity: CompiledActivitySpec = {
   type: "parse-activity",
   ports: () => ["default"],
   errorPorts: [],
@@ -33,30 +34,35 @@ const parseActivity: AsyncActivitySpec = {
     }
     validateOutputRows(def, report, flow);
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const name = inputVariableOf(def);
-    if (!name) throw new ActivityError(`${def.name}: no input variable`);
-    const value = ctx.vars.get(name);
-    if (value === undefined) throw new ActivityError(`${def.name}: input variable "${name}" is not defined`);
-    const contentType = str(def, "contentType") ?? "JSON";
-    let document: unknown;
-    if (typeof value === "string") {
-      const parsed = parseDocumentText(value, contentType);
-      if (!parsed.ok) {
-        const shown = ctx.vars.isSecure(name) ? "" : ` (${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)})`;
-        // The reason says what and where, never the text (the value may be secure).
-        const why = parsed.reason === "malformed" ? "" : `: ${parsed.reason}`;
-        throw new ActivityError(`${def.name}: input variable "${name}" does not hold valid ${contentType.toUpperCase()}${shown}${why}`);
-      }
-      document = parsed.value;
-    } else {
-      // A JSON variable already holds the parsed value.
-      document = value;
-    }
-    assignOutputs(ctx, document, outputRows(def));
-    return "default";
+  compile(def) {
+    const rows = compileOutputMappings(outputRows(def));
+    return { run: (ctx) => run(ctx, def, rows) };
   },
 };
+
+/** One call: the activity's mapping rows were compiled with the flow. */
+async function run(ctx: ActivityContext, def: ActivityDef, rows: readonly CompiledMapping[]): Promise<ActivityOutcome> {
+  const name = inputVariableOf(def);
+  if (!name) throw new ActivityError(`${def.name}: no input variable`);
+  const value = ctx.vars.get(name);
+  if (value === undefined) throw new ActivityError(`${def.name}: input variable "${name}" is not defined`);
+  const contentType = str(def, "contentType") ?? "JSON";
+  let document: unknown;
+  if (typeof value === "string") {
+    const parsed = parseDocumentText(value, contentType);
+    if (!parsed.ok) {
+      const shown = ctx.vars.isSecure(name) ? "" : ` (${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)})`;
+      // The reason says what and where, never the text (the value may be secure).
+      const why = parsed.reason === "malformed" ? "" : `: ${parsed.reason}`;
+      throw new ActivityError(`${def.name}: input variable "${name}" does not hold valid ${contentType.toUpperCase()}${shown}${why}`);
+    }
+    document = parsed.value;
+  } else {
+    // A JSON variable already holds the parsed value.
+    document = value;
+  }
+  if (rows.length > 0) assignOutputs(ctx, document, rows);
+  return "default";
+}
 
 export default parseActivity;

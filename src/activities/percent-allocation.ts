@@ -8,7 +8,7 @@
  */
 import type { ActivityDef } from "../flow/types.js";
 import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec } from "./types.js";
+import type { ActivityContext, CompiledActivitySpec } from "./types.js";
 
 export interface Allocation {
   port: string;
@@ -21,8 +21,6 @@ interface ReadAllocations {
   problems: string[];
 }
 
-const cache = new WeakMap<ActivityDef, ReadAllocations>();
-
 function entryOf(raw: unknown): { percent?: unknown; desc?: unknown } | undefined {
   if (raw && typeof raw === "object") return raw as { percent?: unknown; desc?: unknown };
   if (typeof raw !== "string") return undefined;
@@ -34,9 +32,8 @@ function entryOf(raw: unknown): { percent?: unknown; desc?: unknown } | undefine
   }
 }
 
+/** Reads the branches from the properties (each time: the compiled step keeps its own). */
 export function allocationsOf(def: ActivityDef): ReadAllocations {
-  const hit = cache.get(def);
-  if (hit) return hit;
   const p = def.properties;
   const ports = Array.isArray(p.allocations) ? p.allocations.map((x) => String(x)) : [];
   const inputs = [p.allocations_input, p["allocations:input"]].find(Array.isArray) as unknown[] | undefined;
@@ -47,9 +44,7 @@ export function allocationsOf(def: ActivityDef): ReadAllocations {
     if (!Number.isFinite(percent) || percent < 0 || percent > 100) problems.push(`branch ${port} has no percentage from 0 to 100 (allocations_input[${i}] is ${JSON.stringify(inputs?.[i] ?? null)})`);
     return { port, percent: Number.isFinite(percent) && percent > 0 ? Math.min(percent, 100) : 0, description: typeof entry?.desc === "string" ? entry.desc : "" };
   });
-  const read = { allocations, problems };
-  cache.set(def, read);
-  return read;
+  return { allocations, problems };
 }
 
 /** The branch a draw in [0, 1) falls in, by cumulative weight over the branches' total. */
@@ -66,7 +61,7 @@ export function pickAllocation(allocations: readonly Allocation[], draw: number)
   return [...allocations].reverse().find((a) => a.percent > 0);
 }
 
-const percentAllocation: ActivitySpec = {
+const percentAllocation: CompiledActivitySpec = {
   type: "percent-allocation",
   ports: (def) => [...allocationsOf(def).allocations.map((a) => a.port), "error"],
   validate(def, report) {
@@ -81,28 +76,32 @@ const percentAllocation: ActivitySpec = {
       report({ severity: "warning", code: "bad-property", message: `Percentage Allocation "${def.name}": the branches add up to ${total} %, not 100 %; ccflow draws in proportion`, path: "allocations_input" });
     }
   },
-  run(ctx) {
-    const def = ctx.activity;
+  compile(def) {
     const { allocations } = allocationsOf(def);
-    const pinned = ctx.env.scripts?.allocations[def.name];
-    let chosen: Allocation | undefined;
-    if (pinned !== undefined) {
-      chosen = allocations.find((a) => a.port === pinned);
-      if (!chosen) throw new ActivityError(`${def.name}: the environment pins branch ${JSON.stringify(pinned)}, which is not one of ${allocations.map((a) => a.port).join(", ")}`);
-    } else {
-      chosen = pickAllocation(allocations, (ctx.env.random ?? Math.random)());
-      if (!chosen) throw new ActivityError(`${def.name}: every branch is at 0 %, so no branch can be taken`);
-    }
-    ctx.output("percentage", chosen.percent);
-    ctx.output("description", chosen.description);
-    ctx.emit({
-      type: "activity-result",
-      kind: "allocation",
-      text: `allocated to branch ${chosen.port}${chosen.description ? ` ${JSON.stringify(chosen.description)}` : ""} (${chosen.percent} %)${pinned !== undefined ? " — pinned by the environment" : ""}`,
-      data: { port: chosen.port, percent: chosen.percent, description: chosen.description, pinned: pinned !== undefined },
-    });
-    return chosen.port;
+    return { run: (ctx) => allocate(ctx, def, allocations) };
   },
 };
+
+/** One call's draw over the branches read when the flow was compiled. */
+function allocate(ctx: ActivityContext, def: ActivityDef, allocations: readonly Allocation[]): string {
+  const pinned = ctx.env.scripts?.allocations[def.name];
+  let chosen: Allocation | undefined;
+  if (pinned !== undefined) {
+    chosen = allocations.find((a) => a.port === pinned);
+    if (!chosen) throw new ActivityError(`${def.name}: the environment pins branch ${JSON.stringify(pinned)}, which is not one of ${allocations.map((a) => a.port).join(", ")}`);
+  } else {
+    chosen = pickAllocation(allocations, (ctx.env.random ?? Math.random)());
+    if (!chosen) throw new ActivityError(`${def.name}: every branch is at 0 %, so no branch can be taken`);
+  }
+  ctx.output("percentage", chosen.percent);
+  ctx.output("description", chosen.description);
+  ctx.emit({
+    type: "activity-result",
+    kind: "allocation",
+    text: `allocated to branch ${chosen.port}${chosen.description ? ` ${JSON.stringify(chosen.description)}` : ""} (${chosen.percent} %)${pinned !== undefined ? " — pinned by the environment" : ""}`,
+    data: { port: chosen.port, percent: chosen.percent, description: chosen.description, pinned: pinned !== undefined },
+  });
+  return chosen.port;
+}
 
 export default percentAllocation;

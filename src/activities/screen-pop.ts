@@ -4,7 +4,7 @@
  */
 import { mapTemplates, str } from "./common.js";
 import type { ActivityDef } from "../flow/types.js";
-import type { ActivityContext, ActivitySpec, TemplateField } from "./types.js";
+import type { ActivityContext, ActivityStep, CompiledActivitySpec, TemplateField } from "./types.js";
 
 /** Appends `k=v` pairs: with nothing if the URL ends in `?` or `&`, `&` if it has a `?`, else `?`. */
 export function appendQuery(url: string, pairs: Array<[string, string]>): string {
@@ -14,7 +14,7 @@ export function appendQuery(url: string, pairs: Array<[string, string]>): string
   return url + (url.includes("?") ? "&" : "?") + query;
 }
 
-const screenPop: ActivitySpec = {
+const screenPop: CompiledActivitySpec = {
   type: "screen-pop",
   ports: () => ["default", "out"],
   errorPorts: [],
@@ -31,19 +31,44 @@ const screenPop: ActivitySpec = {
   validate(def, report) {
     if (!str(def, "screenPopUrl")) report({ severity: "error", code: "missing-property", message: `Screen Pop "${def.name}" has no URL`, path: "screenPopUrl" });
   },
-  run(ctx) {
-    const def = ctx.activity;
-    const literal = literalUrl(ctx);
+  compile(def) {
+    return new ScreenPopStep(def);
+  },
+};
+
+/** One Screen Pop activity: its target and, for a pop with no template, its URL (built on the first call, rewritten once per rewriter). */
+class ScreenPopStep implements ActivityStep {
+  private readonly target: string;
+  /** Undefined until the first call; null when the URL holds a template (built per call). */
+  private literal: string | null | undefined;
+  private rewritten: { rewrite: (url: string) => string; url: string } | undefined;
+
+  constructor(private readonly def: ActivityDef) {
+    this.target = str(def, "target") ?? "newBrowserTab";
+  }
+
+  run(ctx: ActivityContext) {
+    const def = this.def;
+    if (this.literal === undefined) this.literal = literalUrl(ctx);
+    const literal = this.literal ?? undefined;
     let url = literal ?? buildUrl(ctx);
     const rewrite = ctx.env.rewriteScreenPop;
-    if (rewrite) url = literal !== undefined ? rewriteOnce(def, rewrite, url) : rewrite(url);
-    const target = str(def, "target") ?? "newBrowserTab";
+    if (rewrite) url = literal !== undefined ? this.rewriteOnce(rewrite, url) : rewrite(url);
+    const target = this.target;
     const label = ctx.render(str(def, "screenPopDesktopLabel"), "screenPopDesktopLabel") || undefined;
     const agent = ctx.center.screenPop({ contact: ctx.contact, url, target, label });
     ctx.emit({ type: "screen-pop", url, target, label, agent });
     return ctx.flow.events.next.get(def.id)?.has("out") || ctx.flow.main.next.get(def.id)?.has("out") ? "out" : "default";
-  },
-};
+  }
+
+  private rewriteOnce(rewrite: (url: string) => string, url: string): string {
+    const hit = this.rewritten;
+    if (hit && hit.rewrite === rewrite) return hit.url;
+    const out = rewrite(url);
+    this.rewritten = { rewrite, url: out };
+    return out;
+  }
+}
 
 function buildUrl(ctx: ActivityContext): string {
   const def = ctx.activity;
@@ -60,37 +85,22 @@ function buildUrl(ctx: ActivityContext): string {
 
 /**
  * A pop whose URL and parameters hold no template (the seed's case pop) builds the same URL on
- * every call: built once per activity, and rewritten once per rewriter.
+ * every call: null when one of them is a template (or does not parse: the per-call path then
+ * reports it as the activity's error).
  */
-const literalUrls = new WeakMap<ActivityDef, string | null>();
-const rewrittenUrls = new WeakMap<ActivityDef, { rewrite: (url: string) => string; url: string }>();
-
-function literalUrl(ctx: ActivityContext): string | undefined {
+function literalUrl(ctx: ActivityContext): string | null {
   const def = ctx.activity;
-  let url = literalUrls.get(def);
-  if (url === undefined) {
-    url = null;
-    try {
-      const sources = [str(def, "screenPopUrl") ?? ""];
-      const params = def.properties.queryParameters;
-      if (params && typeof params === "object" && !Array.isArray(params)) {
-        for (const v of Object.values(params as Record<string, unknown>)) if (typeof v === "string") sources.push(v);
-      }
-      if (sources.every((source) => source === "" || ctx.template(source, "screenPopUrl").isLiteral)) url = buildUrl(ctx);
-    } catch {
-      // A template that does not parse: the per-call path reports it as the activity's error.
+  try {
+    const sources = [str(def, "screenPopUrl") ?? ""];
+    const params = def.properties.queryParameters;
+    if (params && typeof params === "object" && !Array.isArray(params)) {
+      for (const v of Object.values(params as Record<string, unknown>)) if (typeof v === "string") sources.push(v);
     }
-    literalUrls.set(def, url);
+    if (sources.every((source) => source === "" || ctx.template(source, "screenPopUrl").isLiteral)) return buildUrl(ctx);
+  } catch {
+    // Reported per call by buildUrl.
   }
-  return url ?? undefined;
-}
-
-function rewriteOnce(def: ActivityDef, rewrite: (url: string) => string, url: string): string {
-  const hit = rewrittenUrls.get(def);
-  if (hit && hit.rewrite === rewrite) return hit.url;
-  const out = rewrite(url);
-  rewrittenUrls.set(def, { rewrite, url: out });
-  return out;
+  return null;
 }
 
 export default screenPop;

@@ -409,15 +409,9 @@ function authInterceptor(connector: ConnectorConfig, cache: TokenCache | undefin
   return undefined;
 }
 
-/** `get` → `GET`; the few methods flows use are looked up rather than re-normalised per request. */
-const methodNames = new Map<string, string>();
+/** `get` → `GET`; a method already in its normal form (what an HTTP Request's compiled step sends) is used as it is. */
 function normalizeMethod(raw: string): string {
-  let m = methodNames.get(raw);
-  if (m === undefined) {
-    m = raw.trim().toUpperCase();
-    if (methodNames.size < 64) methodNames.set(raw, m);
-  }
-  return m;
+  return METHODS.has(raw) ? raw : raw.trim().toUpperCase();
 }
 
 export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGateway {
@@ -447,17 +441,6 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
 
   const backoff = (retry: number) => Math.round(Math.min(maxMs, baseMs * 2 ** (retry - 1)) * (0.5 + random() * 0.5));
 
-  /**
-   * The URL as sent and as shown for a connector and target without query parameters: the same
-   * few URLs come back call after call, and building one (escaping, WHATWG parse, redaction) cost
-   * more than the rest of a fixture request. Bounded; the shown form is redone when the redactor
-   * has learnt a new secret since.
-   */
-  // By connector, then target: a key made by joining the two was a fresh string to build and hash per request.
-  const urlCache = new Map<string, Map<string, { url: string; shown: string; version: number }>>();
-  let urlCacheSize = 0;
-  const URL_CACHE_LIMIT = 4096;
-
   function buildUrl(spec: HttpRequestSpec, connector: ConnectorConfig | undefined): string {
     const url = connector ? joinUrl(connector.resourceDomain, spec.target) : spec.target.trim();
     return appendQuery(encodeIllegalUrlCharacters(url), spec.query, spec.queryEncoding);
@@ -480,29 +463,30 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
     if (spec.connectorId !== undefined && !connector) {
       return Promise.reject(run.fail("config", `connector ${spec.connectorId} is not defined in the environment`, spec.target));
     }
-    const cacheable = spec.query.length === 0;
-    let byTarget = cacheable ? urlCache.get(connector?.id ?? "") : undefined;
-    let cached = byTarget?.get(spec.target);
-    if (!cached) {
-      const raw = buildUrl(spec, connector);
-      const url = wireUrl(raw);
-      if (url === undefined) return Promise.reject(run.fail("config", `not a valid http(s) URL: ${JSON.stringify(raw.slice(0, 300))}`, raw));
-      cached = { url, shown: redactor.redact(url), version: redactor.version };
-      if (cacheable) {
-        if (urlCacheSize >= URL_CACHE_LIMIT) {
-          urlCache.clear();
-          urlCacheSize = 0;
-          byTarget = undefined;
-        }
-        if (!byTarget) urlCache.set(connector?.id ?? "", (byTarget = new Map()));
-        byTarget.set(spec.target, cached);
-        urlCacheSize++;
+    // The request's memo (kept by its sender) holds the URL built for the last target: the same
+    // few URLs come back call after call.
+    const memo = spec.query.length === 0 ? spec.urlMemo : undefined;
+    const connectorId = connector?.id;
+    if (memo && memo.owner === core && memo.target === spec.target && memo.connectorId === connectorId && memo.url !== undefined) {
+      if (memo.version !== redactor.version) {
+        memo.shown = redactor.redact(memo.url);
+        memo.version = redactor.version;
       }
-    } else if (cached.version !== redactor.version) {
-      cached.shown = redactor.redact(cached.url);
-      cached.version = redactor.version;
+      return run.perform(memo.url, memo.shown!);
     }
-    return run.perform(cached.url, cached.shown);
+    const raw = buildUrl(spec, connector);
+    const url = wireUrl(raw);
+    if (url === undefined) return Promise.reject(run.fail("config", `not a valid http(s) URL: ${JSON.stringify(raw.slice(0, 300))}`, raw));
+    const shown = redactor.redact(url);
+    if (memo) {
+      memo.owner = core;
+      memo.target = spec.target;
+      memo.connectorId = connectorId;
+      memo.url = url;
+      memo.shown = shown;
+      memo.version = redactor.version;
+    }
+    return run.perform(url, shown);
   }
 
   const base = dispatcherOf(transport);

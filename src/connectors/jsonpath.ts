@@ -50,12 +50,14 @@ type Operand =
   | { kind: "literal"; value: unknown }
   | { kind: "regex"; regex: RegExp };
 
-interface CompiledPath {
+export interface CompiledPath {
   /** `$` (document root) or `@` (current item in a filter). */
   root: "$" | "@";
   segments: Segment[];
   /** True when the path yields at most one value (no wildcard, filter, scan, slice or union). */
   definite: boolean;
+  /** For a top-level path of single names and indexes: its steps (see simplePath); else null. */
+  simple?: Array<string | number> | null;
 }
 
 /** Sentinel for "nothing here", distinct from JSON null. */
@@ -391,12 +393,12 @@ class PathParser {
   }
 }
 
-const cache = new Map<string, CompiledPath>();
-
-/** Compiles a JSONPath the way Jayway does; throws JsonPathSyntaxError on a bad path. */
+/**
+ * Compiles a JSONPath the way Jayway does; throws JsonPathSyntaxError on a bad path. Nothing is
+ * kept here: whoever runs a path many times holds its compiled form (an HTTP Request's compiled
+ * step holds its mappings', engine/compiled-flow.ts).
+ */
 export function compileJsonPath(path: string): CompiledPath {
-  const hit = cache.get(path);
-  if (hit) return hit;
   const trimmed = path.trim();
   if (trimmed === "") throw new JsonPathSyntaxError("Empty path", path, 0);
   const lead = path.length - path.trimStart().length;
@@ -412,8 +414,7 @@ export function compileJsonPath(path: string): CompiledPath {
   const parser = new PathParser(text, path, offset);
   const compiled = parser.parsePath(false);
   if (!parser.eof()) parser.fail(`Unexpected '${parser.peek()}'`);
-  if (cache.size > 1000) cache.clear();
-  cache.set(path, compiled);
+  compiled.simple = compiled.root === "$" ? simplePath(compiled) : null;
   return compiled;
 }
 
@@ -699,21 +700,13 @@ export type JsonPathResult = { found: true; value: unknown } | { found: false };
  * general evaluator builds per segment, with the same rules: a name applies to an object that
  * has it, an index (negative from the end) to an array that has it.
  */
-const simpleSteps = new WeakMap<CompiledPath, Array<string | number> | null>();
-
 function simplePath(path: CompiledPath): Array<string | number> | null {
-  let steps = simpleSteps.get(path);
-  if (steps !== undefined) return steps;
-  steps = [];
+  const steps: Array<string | number> = [];
   for (const seg of path.segments) {
     if (seg.kind === "props" && seg.names.length === 1) steps.push(seg.names[0]!);
     else if (seg.kind === "indexes" && seg.indexes.length === 1) steps.push(seg.indexes[0]!);
-    else {
-      steps = null;
-      break;
-    }
+    else return null;
   }
-  simpleSteps.set(path, steps);
   return steps;
 }
 
@@ -733,9 +726,10 @@ function walkSimple(steps: Array<string | number>, document: unknown): JsonPathR
   return { found: true, value: node };
 }
 
-export function evaluateJsonPath(document: unknown, path: string): JsonPathResult {
-  const compiled = compileJsonPath(path);
-  const steps = compiled.root === "$" ? simplePath(compiled) : null;
+/** Evaluates a path (text, compiled here, or compiled once by the caller) over a document. */
+export function evaluateJsonPath(document: unknown, path: string | CompiledPath): JsonPathResult {
+  const compiled = typeof path === "string" ? compileJsonPath(path) : path;
+  const steps = compiled.simple;
   if (steps) return walkSimple(steps, document);
   const r = evaluateCompiled(compiled, document, document);
   if (r.definite) return r.values.length > 0 ? { found: true, value: r.values[0] } : { found: false };
@@ -817,17 +811,50 @@ export function applyOutputMappings(
   typeOf: (name: string) => VariableType | undefined,
   mode: JsonPathMissMode = "keep",
 ): OutputAssignment[] {
-  const out: OutputAssignment[] = [];
+  return applyCompiledMappings(document, compileOutputMappings(rows), typeOf, mode);
+}
+
+/** A mapping row read once: its variable, its path and the path compiled (or why it does not compile). */
+export interface CompiledMapping {
+  variable: string;
+  path: string;
+  compiled: CompiledPath | Error;
+}
+
+/** Reads `outputVariableArray` rows once (an activity's compile step); rows with no variable or path are left out. */
+export function compileOutputMappings(rows: readonly OutputMappingRow[] | null | undefined): CompiledMapping[] {
+  const out: CompiledMapping[] = [];
   for (const row of rows ?? []) {
     if (!row || typeof row !== "object") continue;
     const variable = typeof row.outputVariable === "string" ? row.outputVariable.trim() : "";
     const path = typeof row.jsonPathExp === "string" ? row.jsonPathExp.trim() : "";
     if (variable === "" || path === "") continue;
+    let compiled: CompiledPath | Error;
+    try {
+      compiled = compileJsonPath(path);
+    } catch (err) {
+      compiled = err instanceof Error ? err : new Error(String(err));
+    }
+    out.push({ variable, path, compiled });
+  }
+  return out;
+}
+
+/** applyOutputMappings over rows compiled once (compileOutputMappings). */
+export function applyCompiledMappings(
+  document: unknown,
+  rows: readonly CompiledMapping[],
+  typeOf: (name: string) => VariableType | undefined,
+  mode: JsonPathMissMode = "keep",
+): OutputAssignment[] {
+  const out: OutputAssignment[] = [];
+  for (const { variable, path, compiled } of rows) {
     const type = typeOf(variable);
     if (type === undefined) continue;
     let result: JsonPathResult;
     try {
-      result = document === undefined ? { found: false } : evaluateJsonPath(document, path);
+      if (document !== undefined && compiled instanceof Error) throw compiled;
+      result = document === undefined ? { found: false } : evaluateJsonPath(document, compiled as CompiledPath);
     } catch (err) {
       // A recursive path (`..`) over a body nested tens of thousands deep runs out of stack:
       // that is the body's fault, not the path's, and the message says so.

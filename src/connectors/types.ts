@@ -31,6 +31,25 @@ export interface HttpRequestSpec {
   retryAttempts: number;
   /** Aborted when the contact hangs up mid-request. */
   signal?: AbortSignal;
+  /**
+   * Where the gateway may keep the URL it built for this request's target (escaping, WHATWG
+   * parse, redaction cost more than the rest of a fixture request), for the next request with the
+   * same target: held by whoever sends the same request again (an HTTP Request's compiled step),
+   * so it goes when that does. One slot, for requests without query parameters.
+   */
+  urlMemo?: UrlMemo;
+}
+
+/** See HttpRequestSpec.urlMemo; written only by the gateway. */
+export interface UrlMemo {
+  /** The gateway that built it (a memo is never read by another gateway). */
+  owner?: object;
+  connectorId?: string;
+  target?: string;
+  url?: string;
+  shown?: string;
+  /** The redactor's version when `shown` was made: redone after it learns a new secret. */
+  version?: number;
 }
 
 export interface HttpResult {

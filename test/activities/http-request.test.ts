@@ -12,7 +12,7 @@ import { networkError } from "../../src/connectors/transport.js";
 import { VirtualClock } from "../../src/time/clock.js";
 import type { Diagnostic, FlowDefinition, VariableType } from "../../src/flow/types.js";
 import { startFixture, type Fixture } from "../connectors/helpers/fixture-server.js";
-import { activityDef, fakeContext, FakeVariables } from "./helpers/http-fake-context.js";
+import { activityDef, fakeContext, FakeVariables, runActivity } from "./helpers/http-fake-context.js";
 import { loadSharedFlow } from "./helpers/shared-flows.js";
 
 const require = createRequire(import.meta.url);
@@ -81,7 +81,7 @@ describe.skipIf(!seed)("the seed flow's lookups through connector 8c3d7ff4-…",
     const vars = seedVariables({ ANI: "15550100777" });
     const ctx = fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock });
 
-    expect(await httpRequest.run(ctx)).toBe("default");
+    expect(await runActivity(httpRequest, ctx)).toBe("default");
 
     const sent = fixture.received[0]!;
     expect(sent.method).toBe("GET");
@@ -107,7 +107,7 @@ describe.skipIf(!seed)("the seed flow's lookups through connector 8c3d7ff4-…",
     for (const expected of [200, 401]) {
       const vars = seedVariables({ ANI: "15550199999" });
       const ctx = fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock });
-      expect(await httpRequest.run(ctx)).toBe("default");
+      expect(await runActivity(httpRequest, ctx)).toBe("default");
       expect(vars.outputs.get("GetCustomerInfo")!.httpStatusCode).toBe(expected);
       expect(vars.values.get("CustomerID")).toBe("NA");
       expect(vars.assignments).toEqual([]);
@@ -118,7 +118,7 @@ describe.skipIf(!seed)("the seed flow's lookups through connector 8c3d7ff4-…",
     const clock = new VirtualClock();
     const { fixture, gateway } = await crmFixture(clock);
     const vars = seedVariables({ ANI: "1') or contains(fullname,'" });
-    await httpRequest.run(fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock }));
+    await runActivity(httpRequest, fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock }));
     // The seed flow does not escape it, so the text is part of the filter: the edges refuse such a caller id.
     expect(fixture.received[0]!.query.$filter).toBe("contains(telephone1,'1') or contains(fullname,'')");
   });
@@ -128,7 +128,7 @@ describe.skipIf(!seed)("the seed flow's lookups through connector 8c3d7ff4-…",
     const { fixture, gateway } = await crmFixture(clock);
     const hostile = "1') or contains(fullname,'";
     const vars = seedVariables({ ANI: hostile });
-    await httpRequest.run(fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock, env: STRICT }));
+    await runActivity(httpRequest, fakeContext({ activity: seed!.activity("GetCustomerInfo"), vars, http: gateway, clock, env: STRICT }));
     const filter = fixture.received[0]!.query.$filter!;
     expect(filter).toBe("contains(telephone1,'1'') or contains(fullname,''')");
     const found = literals(odata.filter(filter));
@@ -143,7 +143,7 @@ describe.skipIf(!seed)("the seed flow's lookups through connector 8c3d7ff4-…",
     fixture.script({ status: 503, body: "busy" }, { status: 200, body: { value: [{ title: "Printer on fire", ticketnumber: "CAS-01001-AB1C2D", _customerid_value: "x" }] } });
     const vars = seedVariables({ CustomerID: "5b1f0c2e-7a41-4d8e-9c3a-2f6d8e1b4a90" });
     const ctx = fakeContext({ activity: seed!.activity("GetCaseInfo"), vars, http: gateway, clock });
-    await httpRequest.run(ctx);
+    await runActivity(httpRequest, ctx);
     expect(vars.values.get("CaseTitle")).toBe("Printer on fire");
     expect(vars.values.get("CaseNumber")).toBe("CAS-01001-AB1C2D");
     expect(ctx.events[0]).toMatchObject({ type: "http", status: 200, attempts: 2 });
@@ -175,7 +175,7 @@ describe("HTTP Request with in-process fixtures", () => {
       httpRequestBody: '{"ticket": {"comment": {"body": "Caller said: {{Note}}"}}}',
     });
     const vars = new FakeVariables(types, { Note: "+1408 é", TicketId: "12%2F34" });
-    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock }));
+    await runActivity(httpRequest, fakeContext({ activity: def, vars, http: gateway, clock }));
     // `| urlencode` is encoded once; a raw space and é are encoded as any client must; %2F is kept.
     expect(seen[0]!.url).toBe("https://acme.zendesk.test/api/v2/tickets/12%2F34.json?identity=%2B1408+%C3%A9&raw=+1408%20%C3%A9");
     expect(seen[0]!.body).toBe('{"ticket": {"comment": {"body": "Caller said: +1408 é"}}}');
@@ -200,7 +200,7 @@ describe("HTTP Request with in-process fixtures", () => {
       outputVariableArray: [{ outputVariable: "Count", jsonPathExp: "$.ticket.id" }, { outputVariable: "Select", jsonPathExp: "" }],
     });
     const vars = new FakeVariables(types, { Note: 'she said "hi"\nthen {{left}}', TicketId: "12/../34", Count: 0 });
-    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock, env: STRICT }));
+    await runActivity(httpRequest, fakeContext({ activity: def, vars, http: gateway, clock, env: STRICT }));
     expect(seen[0]!.method).toBe("PUT");
     expect(seen[0]!.url).toBe("https://acme.zendesk.test/api/v2/tickets/12%2F..%2F34.json");
     expect(JSON.parse(seen[0]!.body!)).toEqual({ ticket: { comment: { body: 'Caller said: she said "hi"\nthen {{left}}' } } });
@@ -224,16 +224,16 @@ describe("HTTP Request with in-process fixtures", () => {
       outputVariableArray: [{ outputVariable: "Note", jsonPathExp: "$.results[0].id" }],
     });
     const vars = new FakeVariables(types, { TicketId: "a&b=c", Note: "null" });
-    expect(await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock }))).toBe("default");
+    expect(await runActivity(httpRequest, fakeContext({ activity: def, vars, http: gateway, clock }))).toBe("default");
     expect(urls[0]).toBe("https://api.example.test/search?query=type:ticket%20requester:a%26b%3Dc&sort_order=desc");
     expect(vars.values.get("Note")).toBe("null"); // unparsable body: every mapping misses
 
     const encoded = activityDef("Search", "http-request-v2", { authenticated: false, httpRequestUrl: "https://api.example.test/search", httpQueryParameters: { identity: "{{TicketId | urlencode}}" } });
-    await httpRequest.run(fakeContext({ activity: encoded, vars: new FakeVariables(types, { TicketId: "+1408" }), http: gateway, clock }));
+    await runActivity(httpRequest, fakeContext({ activity: encoded, vars: new FakeVariables(types, { TicketId: "+1408" }), http: gateway, clock }));
     expect(urls[1]).toBe("https://api.example.test/search?identity=%2B1408");
 
     // strict: every character but RFC 3986's unreserved ones percent-encoded, as before.
-    await httpRequest.run(fakeContext({ activity: def, vars: new FakeVariables(types, { TicketId: "a&b=c", Note: "null" }), http: gateway, clock, env: STRICT }));
+    await runActivity(httpRequest, fakeContext({ activity: def, vars: new FakeVariables(types, { TicketId: "a&b=c", Note: "null" }), http: gateway, clock, env: STRICT }));
     expect(urls[2]).toBe("https://api.example.test/search?query=type%3Aticket%20requester%3Aa%26b%3Dc&sort_order=desc");
   });
 
@@ -249,7 +249,7 @@ describe("HTTP Request with in-process fixtures", () => {
       ],
     });
     const vars = new FakeVariables(types, { Note: "NA", Count: 5 });
-    await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock, env: { http: { jsonPathMiss: "empty", timeoutMode: "globalError" } } }));
+    await runActivity(httpRequest, fakeContext({ activity: def, vars, http: gateway, clock, env: { http: { jsonPathMiss: "empty", timeoutMode: "globalError" } } }));
     expect(vars.values.get("Note")).toBe("");
     expect(vars.values.get("Count")).toBe(5);
   });
@@ -262,7 +262,7 @@ describe("HTTP Request with in-process fixtures", () => {
     }, [{ ...none, resourceDomain: "https://crm.example.test/api/data/v9.2/" }]);
     const def = activityDef("GetCustomerInfo", "http-request-v2", { authenticated: true, connectorId: "zd", httpRequestPath: "contacts", httpResponseTimeout: "2000", retryAttempts: "1" });
     const ctx = fakeContext({ activity: def, vars: new FakeVariables(types), http: gateway, clock });
-    const err = await httpRequest.run(ctx).catch((e: unknown) => e);
+    const err = await runActivity(httpRequest, ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActivityError);
     expect((err as ActivityError).message).toBe("GetCustomerInfo: timeout after 2000 ms calling https://crm.example.test/api/data/v9.2/contacts");
     expect(ctx.events).toEqual([
@@ -279,13 +279,13 @@ describe("HTTP Request with in-process fixtures", () => {
     });
     const def = activityDef("Lookup", "http-request-v2", { authenticated: false, httpRequestUrl: "https://api.example.test/slow", httpResponseTimeout: 1500, outputVariableArray: [{ outputVariable: "Note", jsonPathExp: "$.id" }] });
     const keep = fakeContext({ activity: def, vars: new FakeVariables(types, { Note: "NA" }), http: gateway, clock, env: { http: { jsonPathMiss: "keep", timeoutMode: "status408" } } });
-    expect(await httpRequest.run(keep)).toBe("default");
+    expect(await runActivity(httpRequest, keep)).toBe("default");
     expect(keep.fakeVars.outputs.get("Lookup")).toEqual({ httpStatusCode: 408, httpResponseBody: "", httpResponseHeaders: {} });
     expect(keep.fakeVars.values.get("Note")).toBe("NA");
     expect(keep.events).toEqual([{ type: "http", method: "GET", url: "https://api.example.test/slow", ms: 1500, attempts: 1, failure: "timeout after 1500 ms calling https://api.example.test/slow" }]);
 
     const empty = fakeContext({ activity: def, vars: new FakeVariables(types, { Note: "NA" }), http: gateway, clock, env: { http: { jsonPathMiss: "empty", timeoutMode: "status408" } } });
-    await httpRequest.run(empty);
+    await runActivity(httpRequest, empty);
     expect(empty.fakeVars.values.get("Note")).toBe("");
   });
 
@@ -296,7 +296,7 @@ describe("HTTP Request with in-process fixtures", () => {
     });
     const def = activityDef("Lookup", "http-request-v2", { authenticated: false, httpRequestUrl: "https://api.example.test/x", retryAttempts: 0 });
     const ctx = fakeContext({ activity: def, vars: new FakeVariables(types), http: gateway, clock, env: { http: { jsonPathMiss: "keep", timeoutMode: "status408" } } });
-    await expect(httpRequest.run(ctx)).rejects.toThrow(ActivityError);
+    await expect(runActivity(httpRequest, ctx)).rejects.toThrow(ActivityError);
     expect(ctx.fakeVars.outputs.get("Lookup")).toBeUndefined();
   });
 
@@ -316,7 +316,7 @@ describe("HTTP Request with in-process fixtures", () => {
       ],
     });
     const xmlVars = new FakeVariables(typesXml, { Note: "NA", TicketId: "NA" });
-    await httpRequest.run(fakeContext({ activity: xmlDef, vars: xmlVars, http: gateway, clock }));
+    await runActivity(httpRequest, fakeContext({ activity: xmlDef, vars: xmlVars, http: gateway, clock }));
     expect(xmlVars.values.get("Note")).toBe("Dana & Co");
     expect(xmlVars.values.get("TicketId")).toBe("8");
 
@@ -331,7 +331,7 @@ describe("HTTP Request with in-process fixtures", () => {
     });
     const tomlVars = new FakeVariables(typesXml, { Note: "NA", Count: 0 });
     const ctx = fakeContext({ activity: tomlDef, vars: tomlVars, http: gateway, clock });
-    await httpRequest.run(ctx);
+    await runActivity(httpRequest, ctx);
     expect(tomlVars.values.get("Count")).toBe(77);
     expect(tomlVars.values.get("Note")).toBe("vip");
     // The raw body is still what the server sent.
@@ -349,7 +349,7 @@ describe("HTTP Request with in-process fixtures", () => {
     for (const [path, contentType] of [["/bad-xml", "XML"], ["/bomb", "XML"], ["/bad-toml", "TOML"]] as const) {
       const def = activityDef("Lookup", "http-request-v2", { authenticated: false, httpRequestUrl: `https://api.example.test${path}`, contentType, outputVariableArray: [{ outputVariable: "Note", jsonPathExp: "$..item" }] });
       const vars = new FakeVariables(types, { Note: "NA" });
-      expect(await httpRequest.run(fakeContext({ activity: def, vars, http: gateway, clock }))).toBe("default");
+      expect(await runActivity(httpRequest, fakeContext({ activity: def, vars, http: gateway, clock }))).toBe("default");
       expect(vars.values.get("Note"), path).toBe("NA");
     }
   });
@@ -358,7 +358,7 @@ describe("HTTP Request with in-process fixtures", () => {
     const clock = new VirtualClock();
     const gateway = gatewayWith(() => ({ status: 200, body: { n: "many" } }));
     const def = activityDef("Lookup", "http-request-v2", { authenticated: false, httpRequestUrl: "https://x.test/", outputVariableArray: [{ outputVariable: "Count", jsonPathExp: "$.n" }] });
-    await expect(httpRequest.run(fakeContext({ activity: def, vars: new FakeVariables(types), http: gateway, clock }))).rejects.toThrow(
+    await expect(runActivity(httpRequest, fakeContext({ activity: def, vars: new FakeVariables(types), http: gateway, clock }))).rejects.toThrow(
       'Lookup: cannot set INTEGER variable Count from $.n: "many" is not an integer',
     );
   });
@@ -367,7 +367,7 @@ describe("HTTP Request with in-process fixtures", () => {
     const clock = new VirtualClock();
     const gateway = gatewayWith(() => ({ status: 200 }));
     const def = activityDef("Lookup", "http-request-v2", { authenticated: true, connectorId: "nope", httpRequestPath: "x" });
-    await expect(httpRequest.run(fakeContext({ activity: def, vars: new FakeVariables(types), http: gateway, clock }))).rejects.toThrow("Lookup: connector nope is not defined in the environment");
+    await expect(runActivity(httpRequest, fakeContext({ activity: def, vars: new FakeVariables(types), http: gateway, clock }))).rejects.toThrow("Lookup: connector nope is not defined in the environment");
   });
 });
 

@@ -5,7 +5,7 @@ import { ActivityError } from "../../src/util/activity-error.js";
 import { createHttpGateway } from "../../src/connectors/gateway.js";
 import { VirtualClock } from "../../src/time/clock.js";
 import type { FlowDefinition, VariableType } from "../../src/flow/types.js";
-import { activityDef, fakeContext, FakeVariables } from "./helpers/http-fake-context.js";
+import { activityDef, fakeContext, FakeVariables, runActivity } from "./helpers/http-fake-context.js";
 
 const types: Record<string, VariableType> = { Payload: "STRING", Doc: "JSON", Reason: "STRING", Phones: "STRING", Count: "INTEGER", Secret: "STRING" };
 const http = createHttpGateway({ connectors: [] });
@@ -13,7 +13,7 @@ const http = createHttpGateway({ connectors: [] });
 function run(properties: Record<string, unknown>, values: Record<string, unknown>, secure: string[] = []) {
   const vars = new FakeVariables(types, values, secure);
   const ctx = fakeContext({ activity: activityDef("ParseBot", "parse-activity", properties), vars, http, clock: new VirtualClock() });
-  return { vars, result: parseActivity.run(ctx) };
+  return { vars, result: runActivity(parseActivity, ctx) };
 }
 
 describe("Parse activity", () => {
@@ -104,7 +104,7 @@ describe("Parse activity", () => {
   it("empties unmatched variables when the environment's http.jsonPathMiss is empty", async () => {
     const vars = new FakeVariables(types, { Payload: "<r><a>1</a></r>", Reason: "NA" });
     const def = activityDef("ParseBot", "parse-activity", { inputVariable: "Payload", contentType: "XML", outputVariableArray: [{ outputVariable: "Reason", jsonPathExp: "$.r.b" }] });
-    await parseActivity.run(fakeContext({ activity: def, vars, http, clock: new VirtualClock(), env: { http: { jsonPathMiss: "empty", timeoutMode: "globalError" } } }));
+    await runActivity(parseActivity, fakeContext({ activity: def, vars, http, clock: new VirtualClock(), env: { http: { jsonPathMiss: "empty", timeoutMode: "globalError" } } }));
     expect(vars.values.get("Reason")).toBe("");
   });
 

@@ -9,7 +9,7 @@ import { createHttpGateway } from "../../src/connectors/gateway.js";
 import { VirtualClock } from "../../src/time/clock.js";
 import type { VariableType } from "../../src/flow/types.js";
 import { startFixture, type Fixture } from "../connectors/helpers/fixture-server.js";
-import { fakeContext, FakeVariables } from "./helpers/http-fake-context.js";
+import { fakeContext, FakeVariables, runActivity } from "./helpers/http-fake-context.js";
 import { loadSharedFlow } from "./helpers/shared-flows.js";
 
 const zendesk = loadSharedFlow("flows/Zendesk_HTTP_Connector.json");
@@ -38,7 +38,7 @@ async function setup(password = PASSWORD): Promise<{ fixture: Fixture; run: (nam
   };
   const gateway = createHttpGateway({ connectors: [connector], clock });
   open.push(gateway, fixture);
-  return { fixture, run: (name, vars) => httpRequest.run(fakeContext({ activity: zendesk!.activity(name), vars, http: gateway, clock })) };
+  return { fixture, run: (name, vars) => runActivity(httpRequest, fakeContext({ activity: zendesk!.activity(name), vars, http: gateway, clock })) };
 }
 
 function flowVariables(ani: string): FakeVariables {

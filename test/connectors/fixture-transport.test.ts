@@ -118,3 +118,33 @@ describe("fixture transport on a virtual clock", () => {
     expect(err.message).toBe("connection refused (ECONNREFUSED) calling http://down.example/x");
   });
 });
+
+describe("the URL a request's sender keeps (urlMemo)", () => {
+  it("is built once for a repeated target, rebuilt for another target, and never read by another gateway", async () => {
+    const clock = new VirtualClock();
+    const seen: string[] = [];
+    const handler = (req: FixtureRequest) => {
+      seen.push(req.url);
+      return req.url.includes("/token") ? { status: 200, body: { access_token: "t", expires_in: 3600, token_type: "Bearer" } } : { status: 200, body: { ok: true } };
+    };
+    const one = createHttpGateway({ connectors: [crm], clock, fixtures: handler });
+    const two = createHttpGateway({ connectors: [{ ...crm, resourceDomain: "https://other.example/api/" }], clock, fixtures: handler });
+    const memo = {};
+    await one.execute(spec({ urlMemo: memo }), clock);
+    expect(memo).toMatchObject({ target: "contacts", url: "https://crm.example/api/data/v9.2/contacts" });
+    const built = (memo as { url: string }).url;
+    await one.execute(spec({ urlMemo: memo }), clock);
+    expect((memo as { url: string }).url).toBe(built);
+    await one.execute(spec({ urlMemo: memo, target: "incidents" }), clock);
+    expect(memo).toMatchObject({ target: "incidents", url: "https://crm.example/api/data/v9.2/incidents" });
+    // The same memo handed to a gateway with another base URL: that gateway builds its own.
+    await two.execute(spec({ urlMemo: memo, target: "incidents" }), clock);
+    expect(seen.filter((u) => !u.includes("/token"))).toEqual([
+      "https://crm.example/api/data/v9.2/contacts",
+      "https://crm.example/api/data/v9.2/contacts",
+      "https://crm.example/api/data/v9.2/incidents",
+      "https://other.example/api/incidents",
+    ]);
+    await Promise.all([one.close(), two.close()]);
+  });
+});

@@ -5,7 +5,7 @@
  * The HTTP gateway is passed in (tests use the real one).
  */
 import { ActivityError } from "../../../src/util/activity-error.js";
-import type { ActivityContext, VariableStore } from "../../../src/activities/types.js";
+import { stepOf, type ActivityContext, type ActivityOutcome, type ActivitySpec, type VariableStore } from "../../../src/activities/types.js";
 import type { HttpGateway } from "../../../src/connectors/types.js";
 import type { Clock } from "../../../src/time/clock.js";
 import type { CallEventInput } from "../../../src/engine/events.js";
@@ -147,4 +147,14 @@ export function fakeContext(options: { activity: ActivityDef; vars: FakeVariable
       events.push(event);
     },
   };
+}
+
+/**
+ * Compiles an activity for its definition (templates through fakeTemplate) and runs the step once,
+ * as the engine does for each call: a fresh compile per run, so nothing carries over between runs.
+ * For the activities that always wait (HTTP Request, Parse, BRE): their step returns a promise.
+ */
+export function runActivity(spec: ActivitySpec, ctx: ActivityContext): Promise<ActivityOutcome> {
+  const step = stepOf(spec, ctx.activity, { flow: ctx.flow, template: (source) => fakeTemplate(source) });
+  return step.run(ctx) as Promise<ActivityOutcome>;
 }
