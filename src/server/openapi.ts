@@ -258,6 +258,12 @@ export function buildOpenApi(version = "0.0.0"): Json {
           "`speech` {enabled} (the browser speaks prompts: each then lasts until `played`); `hangup`. Closing the socket hangs up unless `observe=1`.",
         [idParam("Interaction id"), { name: "observe", in: "query", required: false, description: "1: listen only (closing does not hang up)", schema: { type: "string" } }],
       ),
+      "/api/calls/{id}/audio": wsUpgrade(
+        "The caller's audio line (WebRTC), for a call placed with audio: true",
+        "Client → server: `offer` {sdp} (a WebRTC offer with PCMU audio; telephone-event for keys). Server → client: `answer` {sdp}; `error` {error}. " +
+          "The call's prompts play over the line and RFC 4733 keys press the menu; closing the socket hangs up. docs/voice.md",
+        [idParam("Interaction id")],
+      ),
       "/api/agents/{id}/ws": wsUpgrade(
         "Agent events",
         "Server → client: `desk` {desk: DeskView} first and after each burst of events; `event` {event: CenterEvent} where event.type is " +

@@ -17,6 +17,7 @@ export const placeCallBody = z
       .describe("The caller's number (ANI) as a carrier delivers it: + and digits (e.g. +14806754110), or empty or \"anonymous\" for a withheld number"),
     dnis: z.string().trim().min(1).max(40).optional().describe("The number called (DNIS); the server's default entry number when absent"),
     flow: z.string().min(1).optional().describe("Flow id from GET /api/flows (or the flow's exported name); the first flow when absent"),
+    audio: z.boolean().optional().describe("Real audio: prompts are played over a WebRTC line the caller opens at GET /api/calls/{id}/audio (waited for up to 10 s), and an agent's headset is bridged to it"),
   })
   .strict();
 

@@ -41,7 +41,7 @@ import { registerReportRoutes } from "./routes/reports.js";
 import { registerRecordRoutes } from "./routes/records.js";
 import { registerCallControlRoutes } from "./routes/call-controls.js";
 import { registerSocketRoutes } from "./routes/sockets.js";
-import { registerAgentAudioRoute } from "./routes/agent-audio.js";
+import { registerAudioRoutes } from "./routes/agent-audio.js";
 import { VoiceLines } from "./voice-lines.js";
 import { randomBytes } from "node:crypto";
 import { resolveCredentials } from "../crm/config.js";
@@ -179,7 +179,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
     registerRecordRoutes(api, holder);
     registerCallControlRoutes(api, holder);
     sockets = registerSocketRoutes(api, holder);
-    registerAgentAudioRoute(api, holder);
+    registerAudioRoutes(api, holder);
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
   app.setNotFoundHandler((req, reply) => {

@@ -60,6 +60,7 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
   const folder = env.prompts.folder;
   const audio = new PromptAudio(folder ? { promptsDir: isAbsolute(folder) ? folder : resolve(env.baseDir, folder) } : {});
   const log = options.log ?? (() => undefined);
+  if (options.voice) options.voice.promptAudio = audio;
 
   const onCall = (call: SipCall) => {
     const flow = flowForNumber(env.entryPoints, options.flows, call.dnis);

@@ -13,6 +13,9 @@ import { AudioBridge } from "../channels/media/audio-bridge.js";
 import type { MediaLeg } from "../channels/media/media-leg.js";
 import { musicOnHold } from "../channels/media/music-on-hold.js";
 import { WebRtcLeg } from "../channels/media/webrtc-leg.js";
+import { PromptAudio } from "../channels/media/prompt-audio.js";
+import type { CallSession } from "./calls.js";
+import { SoftphoneAudio } from "./softphone-audio.js";
 
 export interface VoiceLinesOptions {
   /** Where WebRTC media is taken (the server's listening address). */
@@ -33,13 +36,59 @@ export class VoiceLines {
   private readonly engaged = new Map<string, string>();
   private readonly bridges = new Map<string, Bridged>();
   private readonly listeners = new Set<(agentId: string, message: VoiceNotice) => void>();
+  private readonly softphones = new Map<string, SoftphoneAudio>();
   private unsubscribe?: () => void;
+  /** Prompts' sound (the SIP front's, so both share one TTS cache and prompts folder). */
+  promptAudio?: PromptAudio;
 
   constructor(
     private readonly center: ContactCenter,
     private readonly options: VoiceLinesOptions,
   ) {
     this.unsubscribe = center.subscribe((e) => this.centerEvent(e));
+  }
+
+  /**
+   * What CallRegistry.place needs for a softphone call with audio: prompts that wait for the
+   * browser's line and play over it.
+   */
+  softphone(): { media: SoftphoneAudio; onSession: (s: CallSession) => void } {
+    let id = "";
+    const media = new SoftphoneAudio(
+      () => (this.promptAudio ??= new PromptAudio()),
+      (interactionId, leg) => this.addCaller(interactionId, leg),
+      () => this.softphones.delete(id),
+    );
+    return {
+      media,
+      onSession: (s) => {
+        id = s.interactionId;
+        this.softphones.set(id, media);
+        media.bind(s);
+      },
+    };
+  }
+
+  /** Answers a softphone's offer for its call; undefined when the call has no audio (or ended). */
+  async openCallerLine(interactionId: string, offerSdp: string): Promise<{ answer: string; line: WebRtcLeg } | undefined> {
+    const phone = this.softphones.get(interactionId);
+    if (!phone) return undefined;
+    const line = new WebRtcLeg({ host: this.options.host });
+    try {
+      const answer = await line.answer(offerSdp);
+      phone.attach(line);
+      return { answer, line };
+    } catch (err) {
+      line.close();
+      throw err;
+    }
+  }
+
+  /** The softphone's audio socket closed: its line goes, and the call with it. */
+  closeCallerLine(interactionId: string, line: WebRtcLeg): void {
+    const phone = this.softphones.get(interactionId);
+    if (phone) phone.detach(line);
+    else line.close();
   }
 
   /** A caller's audio leg for a contact; the returned function removes it (the call ended). */

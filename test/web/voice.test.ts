@@ -16,7 +16,10 @@ import { decodeG711 } from "../../src/channels/media/g711.js";
 import { signInPage } from "../helpers/api-auth.js";
 import { buildFlow } from "../helpers/flow-builder.js";
 import { toneShare } from "../channels/media/goertzel.js";
-import { cue, hasSipp, RtpRecorder, runSipp } from "../channels/sip/helpers.js";
+import { cue, hasEspeak, hasSipp, RtpRecorder, runSipp } from "../channels/sip/helpers.js";
+import { WeriftPhone } from "../channels/media/werift-phone.js";
+import { tone } from "../../src/channels/media/music-on-hold.js";
+import { tts } from "../helpers/flow-builder.js";
 import { eventually, startTestServer, type TestServer } from "../server/helpers.js";
 import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
 
@@ -38,11 +41,14 @@ const queueFlow = buildFlow({
   ],
 });
 
-/** In the page: the share of each frequency in what the headset's line plays, over `ms`. */
-async function pageHears(page: Page, ms: number): Promise<{ caller: number; agent: number; rms: number; energy: number }> {
+/**
+ * In the page: the share of two frequencies in what an audio line plays (the <audio> element
+ * `elementId`, the line at window[`handle`]), its level, and getStats' received energy, over `ms`.
+ */
+async function pageHears(page: Page, ms: number, where = { elementId: "headset-audio", handle: "ccflowHeadset" }, hz = { caller: CALLER_HZ, agent: AGENT_HZ }): Promise<{ caller: number; agent: number; rms: number; energy: number }> {
   return page.evaluate(
-    async ([ms, callerHz, agentHz]) => {
-      const audio = document.getElementById("headset-audio") as HTMLAudioElement;
+    async ([ms, callerHz, agentHz, elementId, handle]) => {
+      const audio = document.getElementById(elementId) as HTMLAudioElement;
       const ctx = new AudioContext();
       const source = ctx.createMediaStreamSource(audio.srcObject as MediaStream);
       const analyser = ctx.createAnalyser();
@@ -52,7 +58,7 @@ async function pageHears(page: Page, ms: number): Promise<{ caller: number; agen
       // measured on its own (Goertzel) and the shares are pooled.
       const chunks: Float32Array[] = [];
       const energyOf = async () => {
-        const stats = await (window as unknown as { ccflowHeadset: { pc: RTCPeerConnection } }).ccflowHeadset.pc.getStats();
+        const stats = await (window as unknown as Record<string, { pc: RTCPeerConnection }>)[handle]!.pc.getStats();
         let e = 0;
         stats.forEach((r) => {
           if (r.type === "inbound-rtp" && r.kind === "audio") e = r.totalAudioEnergy ?? 0;
@@ -100,9 +106,29 @@ async function pageHears(page: Page, ms: number): Promise<{ caller: number; agen
       const rms = Math.sqrt(sum / Math.max(1, count));
       return { caller: share(callerHz), agent: share(agentHz), rms, energy };
     },
-    [ms, CALLER_HZ, AGENT_HZ] as const,
+    [ms, hz.caller, hz.agent, where.elementId, where.handle] as const,
   );
 }
+
+/** The softphone's flow: a spoken welcome, a menu (1 queues), then music while waiting. */
+const menuFlow = buildFlow({
+  name: "Menu_Line",
+  main: [
+    { name: "Welcome", type: "play-message", props: tts("Welcome to the voice test line.") },
+    { name: "Menu", type: "ivr-menu", props: { ...tts("Press 1 to talk to an agent."), menuLinks: ["1"], interruptible: true, entryTimeout: "20" } },
+    { name: "Queue", type: "queue-contact", props: { destination: "Q-Menu", toggle: true } },
+    { name: "Wait", type: "play-music", props: { prompt: "defaultmusic_on_hold.wav", duration: "60" } },
+    { name: "Bye", type: "disconnect-contact" },
+  ],
+  links: [
+    ["Welcome", "default", "Menu"],
+    ["Menu", "1", "Queue"],
+    ["Menu", "timeout", "Bye"],
+    ["Menu", "invalid", "Bye"],
+    ["Queue", "default", "Wait"],
+    ["Wait", "default", "Wait"],
+  ],
+});
 
 function callerHeard(recorder: RtpRecorder, from: number): number[] {
   const out: number[] = [];
@@ -127,8 +153,20 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
       if (made.status !== 0) throw new Error(`sox failed: ${made.stderr.toString()}`);
     }
     t = await startTestServer({
-      flows: [{ id: "queue", definition: queueFlow }],
-      environment: { queues: [{ id: "Q-Voice", name: "Voice" }], agents: [{ id: "ana", name: "Ana Lima", email: "ana@example.com", queues: ["Q-Voice"] }] },
+      flows: [
+        { id: "queue", definition: queueFlow },
+        { id: "menu", definition: menuFlow },
+      ],
+      environment: {
+        queues: [
+          { id: "Q-Voice", name: "Voice" },
+          { id: "Q-Menu", name: "Menu line" },
+        ],
+        agents: [
+          { id: "ana", name: "Ana Lima", email: "ana@example.com", queues: ["Q-Voice"] },
+          { id: "ben", name: "Ben Okafor", queues: ["Q-Menu"] },
+        ],
+      },
       extra: { sipPort: 0 },
     });
     b = await launch([
@@ -217,6 +255,65 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
     } finally {
       sipp.kill();
       recorder.close();
+    }
+  }, 120_000);
+
+  it.skipIf(!hasEspeak)("the softphone with Real audio: hears the prompts, presses 1 with RFC 4733 tones, talks with the agent who answers; its hang-up ends the agent's side", async () => {
+    const shots = new Shots("voice-softphone");
+    const phone = await b.context.newPage();
+    await signInPage(phone, t.url, "sam", "/#/phone");
+    await phone.locator("#real-audio").check();
+    await phone.locator("#flow").selectOption("menu");
+    await phone.fill("#ani", "+14805550199");
+    // Ben answers from another machine: a werift endpoint on his headset line, saying 600 Hz.
+    expect((await t.call("POST", "/api/agents/ben/login", { available: true })).status).toBe(200);
+    const ben = new WeriftPhone();
+    const benLine = await t.socket("/api/agents/ben/audio");
+    benLine.send({ type: "offer", sdp: await ben.offer() });
+    const answer = await benLine.next((m) => m.type === "answer" || m.type === "error", "Ben's line");
+    expect(answer.type, JSON.stringify(answer)).toBe("answer");
+    await ben.accept(answer.sdp);
+    await eventually(() => t.server.context.voice?.line("ben")?.connected, "Ben's line connected");
+    ben.talk(tone(CALLER_HZ, 1000, 0.4));
+    try {
+      await phone.locator("#call").click();
+      const session = await eventually(() => t.server.context.calls.list().find((s) => s.flow.id === "menu" && !s.ended), "the softphone's call");
+      await phone.locator(".softphone-view[data-audio=\"connected\"]").waitFor({ timeout: 20_000 });
+      // The welcome prompt plays as sound (and its text stays as a subtitle).
+      await phone.locator(".bubble.ivr", { hasText: "Welcome to the voice test line." }).waitFor();
+      const welcome = await pageHears(phone, 800, { elementId: "phone-audio", handle: "ccflowPhoneLine" });
+      expect(welcome.rms, `the prompt is heard (${JSON.stringify(welcome)})`).toBeGreaterThan(0.01);
+      expect(welcome.energy, "getStats: audio energy received").toBeGreaterThan(0);
+      await eventually(() => session.currentCollect, "the menu listening");
+      await shots.take(phone, "softphone-menu-with-audio");
+      // The key goes as RFC 4733 tones in the call (RTCDTMFSender), not over the softphone's socket.
+      expect(await phone.evaluate(() => (window as unknown as { ccflowPhoneLine: { pc: RTCPeerConnection } }).ccflowPhoneLine.pc.getSenders().find((x) => x.track?.kind === "audio")?.dtmf?.canInsertDTMF)).toBe(true);
+      await phone.locator('#keypad [data-key="1"]').click();
+      await eventually(() => session.events.find((e) => e.type === "input"), "the key reaching the menu");
+      expect(session.events.find((e) => e.type === "input")).toMatchObject({ digits: "1" });
+      expect(t.server.context.calls.get(session.interactionId)?.channel.bufferedDigits ?? "").toBe("");
+
+      await eventually(() => t.server.context.center.agent("ben")?.state === "Reserved" || undefined, "Ben offered the call");
+      expect((await t.call("POST", "/api/agents/ben/accept", {})).status).toBe(200);
+      await benLine.next((m) => m.type === "bridged", "bridged");
+      await new Promise((r) => setTimeout(r, 800));
+      const benEar = ben.listen(1500);
+      const heard = await pageHears(phone, 1500, { elementId: "phone-audio", handle: "ccflowPhoneLine" }, { caller: AGENT_HZ, agent: CALLER_HZ });
+      // Here "agent" is Ben's 600 Hz and "caller" the page's own 1400 Hz.
+      expect(heard.agent, `the softphone hears Ben's 600 Hz (${JSON.stringify(heard)})`).toBeGreaterThan(0.3);
+      expect(heard.caller, "the softphone does not hear its own 1400 Hz").toBeLessThan(0.05);
+      const fromPhone = await benEar;
+      expect(toneShare(fromPhone, AGENT_HZ), "Ben hears the softphone's 1400 Hz").toBeGreaterThan(0.3);
+      await shots.take(phone, "softphone-talking-to-ben");
+
+      await phone.locator("#hangup").click();
+      await benLine.next((m) => m.type === "unbridged", "unbridged");
+      await eventually(() => session.ended || undefined, "the call ended");
+      await phone.locator("#call:not([disabled])").waitFor();
+    } finally {
+      benLine.close();
+      await ben.close();
+      await phone.close();
     }
   }, 120_000);
 });

@@ -1,10 +1,13 @@
 /* global localStorage, speechSynthesis, SpeechSynthesisUtterance, HTMLInputElement, HTMLSelectElement, CSS, setTimeout, setInterval, clearInterval, URL */
 // The softphone: be the customer. Dial a number into a flow, hear (and read) its prompts, press
 // keys, hang up. Prompts are spoken with the browser's speech synthesis where it has voices; the
-// server then waits for each one to finish before the flow moves on.
+// server then waits for each one to finish before the flow moves on. With "Real audio" on, the call
+// carries sound over WebRTC instead: the server plays the prompts (TTS, files, hold music), the
+// keypad sends RFC 4733 tones, an agent's headset is bridged in, and the transcript stays as subtitles.
 import { connect, get, info, post } from "./api.js";
 import { act, duration, endText, fill, h, priorityBadge, toast } from "./ui.js";
 import { Sounds } from "./sounds.js";
+import { openAudioLine } from "./audio-line.js";
 
 const KEYS = [
   ["1", ""], ["2", "ABC"], ["3", "DEF"],
@@ -70,6 +73,7 @@ export function mountSoftphone(root) {
   const sounds = new Sounds();
   let call; // { id, socket, startedAt, state }
   let speechOn = localStorage.getItem("ccflow.speech") !== "off";
+  let audioOn = localStorage.getItem("ccflow.audio") === "on";
   let lastCallerBubble;
 
   const ani = h("input#ani", { type: "tel", placeholder: "+14806754110", autocomplete: "off", value: localStorage.getItem("ccflow.ani") ?? "", "aria-label": "Caller number" });
@@ -82,6 +86,8 @@ export function mountSoftphone(root) {
   const transcript = h("div#transcript.transcript", h("p.empty", "Prompts appear here as the flow plays them."));
   const callerList = h("div.demo-callers");
   const speechToggle = h("input#speech", { type: "checkbox", checked: speechOn });
+  const audioToggle = h("input#real-audio", { type: "checkbox", checked: audioOn });
+  const audioOut = h("audio#phone-audio", { autoplay: true });
   const keypad = h(
     "div#keypad.keypad",
     KEYS.map(([k, letters]) => h("button.key", { type: "button", dataset: { key: k }, onclick: () => press(k), "aria-label": `Key ${k}` }, h("span.digit", k), h("span.letters", letters))),
@@ -91,12 +97,13 @@ export function mountSoftphone(root) {
     "div.view.softphone-view",
     h(
       "section.card.phone",
-      h("header.card-head", h("h2", "Softphone"), h("label.toggle", speechToggle, h("span", "Speak prompts"))),
+      h("header.card-head", h("h2", "Softphone"), h("label.toggle", { title: "Microphone and speaker over WebRTC: the server plays the prompts, an agent hears you" }, audioToggle, h("span", "Real audio")), h("label.toggle", speechToggle, h("span", "Speak prompts"))),
       h("div.field", h("label", { for: "ani" }, "Caller number"), ani),
       h("div.field", h("label", { for: "flow" }, "Flow"), flowSelect),
       h("div.display", h("div.display-top", statusLine, timer), doing),
       keypad,
       h("div.call-buttons", callButton, hangupButton),
+      audioOut,
     ),
     h("section.card.conversation", h("header.card-head", h("h2", "What the caller hears")), transcript),
     h("section.card.callers", h("header.card-head", h("h2", "Demo callers")), h("p.hint", "Pick one to fill in the number."), callerList),
@@ -110,7 +117,13 @@ export function mountSoftphone(root) {
     announceSpeech();
   });
 
+  audioToggle.addEventListener("change", () => {
+    audioOn = audioToggle.checked;
+    localStorage.setItem("ccflow.audio", audioOn ? "on" : "off");
+  });
+
   function speechAvailable() {
+    if (call?.line) return false;
     return speechOn && "speechSynthesis" in window && speechSynthesis.getVoices().length > 0;
   }
 
@@ -161,7 +174,7 @@ export function mountSoftphone(root) {
       localStorage.setItem("ccflow.ani", number);
       localStorage.setItem("ccflow.flow", flowSelect.value);
       sounds.unlock();
-      const placed = await post("/api/calls", { ani: number, flow: flowSelect.value || undefined });
+      const placed = await post("/api/calls", { ani: number, flow: flowSelect.value || undefined, ...(audioOn ? { audio: true } : {}) });
       startCall(placed);
     }),
   );
@@ -197,6 +210,15 @@ export function mountSoftphone(root) {
     setStatus("Dialling…");
     note(`Calling ${placed.dnis} from ${placed.ani} — ${placed.flow.name}`);
     const me = call;
+    if (placed.audio) {
+      me.line = openAudioLine(placed.audio, {
+        audio: audioOut,
+        onState: (s) => (view.dataset.audio = s),
+        onNotice: (m) => m.type === "error" && toast(m.error.message, "error"),
+      });
+      // For diagnostics (and the browser tests): the call's audio line.
+      window.ccflowPhoneLine = me.line;
+    }
     me.socket = connect(placed.socket, {
       reconnect: false,
       onStatus: (s) => {
@@ -297,7 +319,7 @@ export function mountSoftphone(root) {
     let bubble;
     if (m.music) {
       bubble = h("div.bubble.ivr.music", { dataset: { prompt: m.promptId } }, h("span.icon", "♪"), ` Hold music${m.file ? ` (${m.file})` : ""}`);
-      if (speak && speechOn) {
+      if (speak && speechOn && !me.line) {
         sounds.startMusic();
         me.music = m.promptId;
       }
@@ -327,7 +349,8 @@ export function mountSoftphone(root) {
     button?.classList.add("pressed");
     setTimeout(() => button?.classList.remove("pressed"), 150);
     if (!call) return;
-    call.socket.send({ type: "dtmf", digits: key });
+    // On a call with audio the key is a tone in the call (RFC 4733), as on a phone.
+    if (!call.line?.sendDtmf(key)) call.socket.send({ type: "dtmf", digits: key });
     if (!lastCallerBubble) {
       lastCallerBubble = h("div.bubble.caller", "");
       transcript.append(lastCallerBubble);
@@ -365,6 +388,7 @@ export function mountSoftphone(root) {
     call = undefined;
     clearInterval(me.tick);
     me.socket.close();
+    me.line?.close();
     sounds.stopMusic();
     if ("speechSynthesis" in window) speechSynthesis.cancel();
     keypad.classList.remove("wanted");
@@ -379,6 +403,7 @@ export function mountSoftphone(root) {
       document.removeEventListener("keydown", onKey);
       if (call) {
         call.socket.close(); // closing the phone's socket hangs up
+        call.line?.close();
         clearInterval(call.tick);
         call = undefined;
       }

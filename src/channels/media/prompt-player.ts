@@ -1,15 +1,16 @@
 /**
- * Plays a flow's prompts into a call's RTP: TTS, files and looping hold music. The promise ends
+ * Plays a flow's prompts into a call's audio leg (SIP RTP or WebRTC): TTS, files and looping hold music. The promise ends
  * when the audio has been sent (or the signal stops it early); it rejects when the audio cannot be
  * had (no espeak-ng, a missing file), so the activity fails rather than the caller hearing nothing.
  */
 import type { Prompt } from "../types.js";
 import type { PromptAudio } from "./prompt-audio.js";
-import { SampleSource, type RtpSession } from "./rtp-session.js";
+import type { MediaLeg } from "./media-leg.js";
+import { SampleSource } from "./rtp-session.js";
 
 export class PromptPlayer {
   constructor(
-    private readonly session: RtpSession,
+    private readonly session: MediaLeg,
     private readonly audio: PromptAudio,
   ) {}
 

@@ -45,6 +45,7 @@ export class WebRtcLeg implements MediaLeg {
   private readonly dtmf = new TelephoneEventReceiver();
   private dtmfPayloadTypes = new Set<number>();
   private closed = false;
+  private connectedWaiters: Array<() => void> = [];
   packetsSent = 0;
   packetsReceived = 0;
   onAudio?: ((samples: Int16Array) => void) | undefined;
@@ -76,7 +77,10 @@ export class WebRtcLeg implements MediaLeg {
       track.onReceiveRtp.subscribe((rtp) => this.receive(rtp.header.payloadType, rtp.header.timestamp, rtp.payload));
     });
     this.pc.connectionStateChange.subscribe((state) => {
-      if (state === "connected") this.startSending();
+      if (state === "connected") {
+        this.startSending();
+        for (const w of this.connectedWaiters.splice(0)) w();
+      }
       if ((state === "failed" || state === "closed") && !this.closed) {
         this.close();
         this.onClosed?.(state === "failed" ? "connection failed" : "connection closed");
@@ -86,6 +90,12 @@ export class WebRtcLeg implements MediaLeg {
 
   get connected(): boolean {
     return this.pc.connectionState === "connected";
+  }
+
+  /** Resolves once media flows (ICE and DTLS done). */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
   }
 
   /** Takes the browser's offer; returns our answer (with every ICE candidate in it). */

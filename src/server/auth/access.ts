@@ -33,6 +33,7 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/calls/:id/digits": ["caller:own"],
   "POST /api/calls/:id/hangup": ["caller:own"],
   "GET /api/calls/:id/ws": ["caller:own", "supervisor:observe"],
+  "GET /api/calls/:id/audio": ["caller:own"],
 
   "GET /api/agents": ["supervisor"],
   "GET /api/agents/:id": AGENT_OR_SUPERVISOR,

@@ -1,4 +1,6 @@
 /**
+ * WebRTC audio lines, signalled over WebSockets.
+ *
  * The agent's headset: `GET /api/agents/:id/audio` is a WebSocket that carries one WebRTC
  * offer/answer (the browser offers PCMU audio, the server answers through werift) and then tells
  * the desktop when its line is bridged to a caller, held and let go. Closing the socket closes
@@ -7,6 +9,10 @@
  * Browser → server: `{type:"offer", sdp}` (again to renegotiate). Server → browser:
  * `{type:"answer", sdp}`, `{type:"bridged"|"unbridged"|"held"|"resumed", interactionId}`,
  * `{type:"error", error:{code, message}}`.
+ *
+ * The softphone's line: `GET /api/calls/:id/audio`, for a call placed with `audio: true`: the same
+ * offer and answer; the call's prompts play over it, RFC 4733 keys press the menu, and closing the
+ * socket hangs up.
  */
 import type { FastifyInstance } from "fastify";
 import { WebRtcError, type WebRtcLeg } from "../../channels/media/webrtc-leg.js";
@@ -37,7 +43,59 @@ function parse(data: unknown): Record<string, unknown> | undefined {
   }
 }
 
-export function registerAgentAudioRoute(app: FastifyInstance, holder: ContextHolder): void {
+function offerOf(socket: Socket, data: unknown): string | undefined {
+  const m = parse(data);
+  if (m?.type !== "offer" || typeof m.sdp !== "string" || m.sdp.length > MAX_SDP) {
+    send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: `send {"type":"offer","sdp":"…"} with an SDP offer of at most ${MAX_SDP} bytes` } });
+    return undefined;
+  }
+  return m.sdp;
+}
+
+function badOffer(socket: Socket, err: unknown): void {
+  const message = err instanceof WebRtcError ? err.message : "the audio line could not be opened";
+  send(socket, { type: "error", error: { code: "BAD_OFFER", message } });
+}
+
+export function registerAudioRoutes(app: FastifyInstance, holder: ContextHolder): void {
+  app.get<{ Params: { id: string } }>("/api/calls/:id/audio", { websocket: true }, (socket: Socket, req) => {
+    const ctx = holder.get();
+    const voice = ctx.voice;
+    const session = ctx.calls.get(req.params.id);
+    if (!voice || !session || session.ended) {
+      const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : !session ? ["CALL_NOT_FOUND", `no call with interaction id "${req.params.id}"`] : ["CALL_ENDED", "the call has ended"];
+      send(socket, { type: "error", error: { code, message } });
+      socket.close(1008, code);
+      return;
+    }
+    let line: WebRtcLeg | undefined;
+    let open = true;
+    socket.on("message", (data) => {
+      const sdp = offerOf(socket, data);
+      if (sdp === undefined) return;
+      voice.openCallerLine(session.interactionId, sdp).then(
+        (opened) => {
+          if (!opened) {
+            send(socket, { type: "error", error: { code: "NO_AUDIO", message: "this call was placed without audio (POST /api/calls with audio: true), or has ended" } });
+            return socket.close(1008, "NO_AUDIO");
+          }
+          if (!open) return voice.closeCallerLine(session.interactionId, opened.line);
+          line = opened.line;
+          send(socket, { type: "answer", sdp: opened.answer });
+        },
+        (err: unknown) => badOffer(socket, err),
+      );
+    });
+    const unsubscribe = session.subscribe((m) => {
+      if (m.type === "ended") socket.close(1000, "ended");
+    });
+    socket.on("close", () => {
+      open = false;
+      unsubscribe();
+      if (line) voice.closeCallerLine(session.interactionId, line);
+    });
+  });
+
   app.get<{ Params: { id: string } }>("/api/agents/:id/audio", { websocket: true }, (socket: Socket, req) => {
     const ctx = holder.get();
     const agentId = req.params.id;
@@ -54,11 +112,9 @@ export function registerAgentAudioRoute(app: FastifyInstance, holder: ContextHol
       if (who === agentId) send(socket, notice);
     });
     socket.on("message", (data) => {
-      const m = parse(data);
-      if (m?.type !== "offer" || typeof m.sdp !== "string" || m.sdp.length > MAX_SDP) {
-        return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: `send {"type":"offer","sdp":"…"} with an SDP offer of at most ${MAX_SDP} bytes` } });
-      }
-      voice.openLine(agentId, m.sdp).then(
+      const sdp = offerOf(socket, data);
+      if (sdp === undefined) return;
+      voice.openLine(agentId, sdp).then(
         (opened) => {
           if (!open) return voice.closeLine(agentId, opened.line);
           line = opened.line;
@@ -66,10 +122,7 @@ export function registerAgentAudioRoute(app: FastifyInstance, holder: ContextHol
           const bridged = voice.bridgedFor(agentId);
           if (bridged) send(socket, { type: "bridged", interactionId: bridged });
         },
-        (err: unknown) => {
-          const message = err instanceof WebRtcError ? err.message : "the audio line could not be opened";
-          send(socket, { type: "error", error: { code: "BAD_OFFER", message } });
-        },
+        (err: unknown) => badOffer(socket, err),
       );
     });
     socket.on("close", () => {

@@ -121,10 +121,11 @@ export function registerApiRoutes(app: FastifyInstance, holder: ContextHolder): 
     const body = parseBody(placeCallBody, req.body);
     const flow = ctx.flows.find(body.flow);
     if (!flow) throw new ApiError(404, "FLOW_NOT_FOUND", `no flow "${body.flow}" (flows: ${ctx.flows.list().map((f) => f.id).join(", ")})`);
-    const session = ctx.calls.place(flow, requireCallerId(body.ani), body.dnis ?? ctx.defaultDnis);
+    if (body.audio && !ctx.voice) throw new ApiError(409, "NO_AUDIO", "this server carries no audio (started with --no-sip); place the call without audio");
+    const session = ctx.calls.place(flow, requireCallerId(body.ani), body.dnis ?? ctx.defaultDnis, body.audio ? ctx.voice!.softphone() : {});
     if (req.principal) callOwners.set(session, req.principal.subject);
     reply.code(201);
-    return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws` };
+    return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws`, ...(body.audio ? { audio: `/api/calls/${session.interactionId}/audio` } : {}) };
   });
 
   app.get<{ Params: Params }>("/api/calls/:id", async (req) => {
