@@ -1,9 +1,10 @@
 /**
- * App registrations: client id, a hashed client secret (scrypt, per-secret salt; the secret itself
+ * App registrations: client id, a hashed client secret (async scrypt, per-secret salt; the secret itself
  * is never stored or logged), display name, tenant, roles, and the application user (a systemuser
  * row) that Web API calls made with the app's tokens act as.
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { hashPassword, verifyPassword } from "../../util/password-hash.js";
 import type { CrmStore, StoredApp } from "../store/types.js";
 
 export interface AppRegistration {
@@ -15,26 +16,15 @@ export interface AppRegistration {
 
 export type SecretCheck = "ok" | "unknown_client" | "invalid_secret";
 
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
-
-export function hashSecret(secret: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(secret, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString("base64")}$${hash.toString("base64")}`;
-}
-
-export function verifySecret(secret: string, stored: string): boolean {
+/** Checks a secret against its stored hash; scrypt runs off the event loop (util/password-hash.ts). */
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   if (stored.startsWith("sha256$")) {
     // Only for random 256-bit secrets held in memory (registerInternal): a slow hash buys nothing there.
     const expected = Buffer.from(stored.slice(7), "base64");
     const actual = createHash("sha256").update(secret).digest();
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
-  const [scheme, n, r, p, salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, "base64");
-  const actual = scryptSync(secret, Buffer.from(salt, "base64"), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  return verifyPassword(secret, stored);
 }
 
 export class AppRegistry {
@@ -59,7 +49,7 @@ export class AppRegistry {
     const row: StoredApp = {
       client_id: app.clientId.toLowerCase(),
       display_name: app.displayName,
-      secret_hash: hashSecret(app.clientSecret),
+      secret_hash: await hashPassword(app.clientSecret),
       application_user_id: app.applicationUserId,
       roles: JSON.stringify(app.roles),
     };
@@ -70,7 +60,7 @@ export class AppRegistry {
   /** Registers the app unless it exists with this very secret (avoids re-hashing at every start). */
   async ensure(app: AppRegistration & { clientSecret: string }): Promise<void> {
     const row = this.apps.get(app.clientId.toLowerCase());
-    if (row && row.application_user_id === app.applicationUserId && verifySecret(app.clientSecret, row.secret_hash)) return;
+    if (row && row.application_user_id === app.applicationUserId && (await verifySecret(app.clientSecret, row.secret_hash))) return;
     await this.register(app);
   }
 
@@ -103,10 +93,10 @@ export class AppRegistry {
     return [...this.apps.values()].filter((row) => !this.internal.has(row.client_id)).sort((a, b) => (a.client_id < b.client_id ? -1 : a.client_id > b.client_id ? 1 : 0)).map(toApp);
   }
 
-  check(clientId: string, secret: string): SecretCheck {
+  async check(clientId: string, secret: string): Promise<SecretCheck> {
     const row = this.apps.get(clientId.toLowerCase());
     if (!row) return "unknown_client";
-    return verifySecret(secret, row.secret_hash) ? "ok" : "invalid_secret";
+    return (await verifySecret(secret, row.secret_hash)) ? "ok" : "invalid_secret";
   }
 }
 

@@ -133,7 +133,7 @@ export function registerAuthRoutes(app: FastifyInstance, crm: Crm): void {
         crm.logger.warn({ clientId, ip: request.ip }, "token endpoint: too many failed client authentications");
         return sendEntraError(reply, entra.throttled(wait));
       }
-      const check = crm.apps.check(clientId, secret);
+      const check = await crm.apps.check(clientId, secret);
       if (check !== "ok") {
         crm.secretGuard.recordFailure(guardKeys);
         crm.logger.info({ clientId, result: check }, "token endpoint: client authentication failed");
