@@ -24,9 +24,11 @@ export const sipSchema = z
     answerDelayMs: z.number().int().min(0).max(60_000).default(0),
     /** Calls taken at once; more get 503 Service Unavailable. */
     maxCalls: z.number().int().min(1).default(500),
+    /** Hang up a call whose caller sent no RTP for this long (gone without a BYE); 0: never. */
+    rtpTimeoutSeconds: z.number().min(0).max(3600).default(120),
   })
   .strict()
-  .default({ allow: ["127.0.0.0/8", "::1"], users: [], realm: "ccflow", answerDelayMs: 0, maxCalls: 500 });
+  .default({ allow: ["127.0.0.0/8", "::1"], users: [], realm: "ccflow", answerDelayMs: 0, maxCalls: 500, rtpTimeoutSeconds: 120 });
 
 export const promptsSchema = z
   .object({

@@ -77,7 +77,8 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
     const removeLeg = options.voice?.addCaller(session.interactionId, call.rtp);
     call.onEnded = (reason) => {
       removeLeg?.();
-      if (reason === "caller-hangup" && !session.ended) session.interaction.hangup();
+      // The caller is gone: their BYE, or no RTP for sip.rtpTimeoutSeconds (logged by the SIP server).
+      if ((reason === "caller-hangup" || reason === "rtp-timeout") && !session.ended) session.interaction.hangup();
     };
     log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);
   };
@@ -90,6 +91,7 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
     ...(env.sip.rtpPorts ? { rtpPortRange: env.sip.rtpPorts } : {}),
     answerDelayMs: env.sip.answerDelayMs,
     maxCalls: env.sip.maxCalls,
+    rtpTimeoutMs: env.sip.rtpTimeoutSeconds * 1000,
     onCall,
     log,
   });

@@ -59,6 +59,8 @@ export class RtpSession {
   port = 0;
   packetsSent = 0;
   packetsReceived = 0;
+  /** When the caller's RTP last arrived (or the session was connected), performance.now() ms. */
+  lastReceivedAt = performance.now();
   onKey?: (key: string) => void;
   /** Caller audio, decoded (for bridging and level checks). */
   onAudio?: (samples: Int16Array) => void;
@@ -98,6 +100,7 @@ export class RtpSession {
 
   /** Where to send and how to encode: from the SDP offer. */
   connect(peer: RtpPeer): void {
+    if (!this.peer) this.lastReceivedAt = performance.now();
     this.peer = peer;
     if (!this.latched) this.remote = { address: peer.address, port: peer.port };
     if (!this.stopTicks) this.stopTicks = (this.options.pacer ?? sharedPacer).add((tick) => this.tick(tick));
@@ -166,6 +169,7 @@ export class RtpSession {
     const isDtmf = this.peer.dtmfPayloadType !== undefined && packet.payloadType === this.peer.dtmfPayloadType;
     if (!isAudio && !isDtmf) return;
     this.packetsReceived++;
+    this.lastReceivedAt = performance.now();
     // Packets from the offered address come from a caller we reach directly: its SDP port is
     // where it listens (some send from another port). From elsewhere, a NAT is on the way.
     if (rinfo.address !== this.peer.address && (!this.latched || this.remote?.address !== rinfo.address || this.remote.port !== rinfo.port)) {

@@ -38,6 +38,11 @@ export interface SipServerOptions {
   answerDelayMs?: number;
   /** Calls taken at once; more get 503. Default 500. */
   maxCalls?: number;
+  /**
+   * Hang up an answered call whose caller has sent no RTP for this long, ms (a caller who vanished
+   * without a BYE); not while the caller holds us (a=sendonly or a=inactive). Default: never.
+   */
+  rtpTimeoutMs?: number;
   /** Refuses a call before it is answered (status and reason), or takes it (undefined). */
   admit?: (call: { ani: string; dnis: string }) => { status: number; reason: string } | undefined;
   /** An answered (acknowledged) call. */
@@ -57,6 +62,8 @@ export class SipCall {
   /** The call ended (`caller-hangup`, `cancelled`, `no-ack`, `hangup` for ours, `shutdown`). */
   onEnded?: (reason: string) => void;
   endReason?: string;
+  /** The caller put us on hold (re-INVITE with a=sendonly or a=inactive): no RTP is expected. */
+  onHold = false;
   offer!: MediaOffer;
   answerSdp = "";
   invite: SipRequest;
@@ -169,6 +176,7 @@ export class SipServer {
   /** Our BYE transactions, resent over UDP until answered. */
   private readonly byes = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  private rtpWatch?: NodeJS.Timeout;
 
   constructor(private readonly options: SipServerOptions) {
     this.transport = new SipTransport(options.host, (result, peer) => this.receive(result, peer));
@@ -189,11 +197,27 @@ export class SipServer {
   }
 
   async listen(): Promise<number> {
-    return this.transport.listen(this.options.port);
+    const port = await this.transport.listen(this.options.port);
+    const timeout = this.options.rtpTimeoutMs;
+    if (timeout && timeout > 0) {
+      this.rtpWatch = setInterval(() => this.watchRtp(timeout), Math.min(1000, Math.max(100, timeout / 4)));
+      this.rtpWatch.unref();
+    }
+    return port;
+  }
+
+  private watchRtp(timeout: number): void {
+    const now = performance.now();
+    for (const call of this.calls) {
+      if (call.state !== "confirmed" || call.onHold || now - call.rtp.lastReceivedAt < timeout) continue;
+      this.log("warn", `call ${call.callId.slice(0, 12)} from ${call.peer.address}: no RTP from the caller for ${Math.round(timeout / 1000)} s; hanging up (rtp-timeout)`);
+      call.hangup("rtp-timeout");
+    }
   }
 
   /** Hangs up every call (BYE) and stops listening. */
   async close(): Promise<void> {
+    clearInterval(this.rtpWatch);
     for (const call of this.calls) call.hangup("shutdown");
     this.closed = true;
     for (const t of this.byes.values()) clearTimeout(t);
@@ -378,6 +402,9 @@ export class SipServer {
       return this.send(peer, makeResponse(request, status, { headers: [["Warning", warning((err as Error).message)]] }));
     }
     call.offer = offer;
+    const wasOnHold = call.onHold;
+    call.onHold = /^a=(sendonly|inactive)\s*$/m.test(request.body.toString("utf8"));
+    if (wasOnHold && !call.onHold) call.rtp.lastReceivedAt = performance.now();
     call.rtp.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
     this.send(peer, makeResponse(request, 200, { headers: [["Contact", this.contact(peer)], ["Content-Type", "application/sdp"]], body: Buffer.from(call.answerSdp) }));
   }
