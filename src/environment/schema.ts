@@ -6,6 +6,7 @@
  * center/config.ts); this schema owns the rest and passes theirs through.
  */
 import { z } from "zod";
+import { httpRouteSchema } from "../connectors/routes.js";
 import { activityScriptsSchema } from "./activity-scripts.js";
 import { virtualAgentListSchema } from "./virtual-agents.js";
 import { entryPointsSchema, promptsSchema, sipSchema } from "./voice.js";
@@ -40,6 +41,8 @@ export const httpOptionsSchema = z
      * (percent-encoded in a URL, quotes doubled in an OData literal, JSON-escaped in a JSON string).
      */
     escaping: z.enum(["webex", "strict"]).default("webex"),
+    /** URL pattern → a local base URL or a canned answer, in front of the network (connectors/routes.ts). */
+    routes: z.array(httpRouteSchema).default([]),
   })
   .strict();
 
@@ -67,7 +70,7 @@ export const environmentSchema = z
     /** Global variable values by name (Global_Language: en-US). */
     globals: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
     businessHours: z.array(scheduleSchema).default([]),
-    http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex" }),
+    http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex", routes: [] }),
     /** What the activities ccflow cannot run for real come to, and the random seed: activity-scripts.ts. */
     activities: activityScriptsSchema.default({ allocations: {}, bridgedTransfers: [], surveys: [] }),
     /** What each virtual agent's conversation comes to (ccflow runs no bot): virtual-agents.ts. */

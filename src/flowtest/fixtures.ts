@@ -7,6 +7,7 @@
  */
 import type { Clock } from "../time/clock.js";
 import { networkError, type FixtureHandler, type FixtureRequest, type FixtureResponse } from "../connectors/transport.js";
+import type { RouteHandler } from "../connectors/routes.js";
 import { matchRequest, requestTarget } from "./match.js";
 import type { HttpFixture } from "./schema.js";
 
@@ -29,6 +30,8 @@ export function createScenarioFixtures(options: {
   fixtures: HttpFixture[];
   connectors: () => ConnectorView[];
   forward?: (req: FixtureRequest, tools: { clock: Clock; signal: AbortSignal }) => Promise<FixtureResponse>;
+  /** The environment's `http.routes`: they answer what no entry does, before `forward`. */
+  routes?: RouteHandler;
   log: FixtureLog;
 }): FixtureHandler {
   const used = new Map<HttpFixture, number>();
@@ -47,6 +50,8 @@ export function createScenarioFixtures(options: {
           return true;
         });
     if (!fixture) {
+      const routed = options.routes?.answer(req, tools);
+      if (routed) return routed;
       if (options.forward) return options.forward(req, tools);
       if (isToken) {
         // Connectors the environment gives OAuth credentials still need a token before the

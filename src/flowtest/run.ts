@@ -19,6 +19,7 @@ import { collectReferences } from "../flow/validate.js";
 import { Runtime, RuntimeConfigError, type EmbeddedCrmBinding } from "../runtime/runtime.js";
 import { checkExpectations, type ExpectationFailure } from "./expectations.js";
 import { createScenarioFixtures, type FixtureLog } from "./fixtures.js";
+import { routeHandler } from "../connectors/routes.js";
 import type { LoadedScenario } from "./load.js";
 import { rawRequestTarget, requestTarget } from "./match.js";
 import type { CrmState, Scenario, ScenarioInput, Stub } from "./schema.js";
@@ -265,6 +266,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     fixtures: s.http ?? [],
     connectors: () => runtime?.connectors ?? [],
     forward: crm?.forward,
+    routes: routeHandler(environment.http.routes),
     log,
   });
   try {

@@ -14,7 +14,8 @@ import { parseCenterConfig } from "../center/config.js";
 import { loadConnectors, type ConnectorConfig } from "../connectors/config.js";
 import { createHttpGateway, type ConnectorHttpGateway } from "../connectors/gateway.js";
 import type { ConnectorLogger } from "../connectors/redact.js";
-import type { FixtureHandler } from "../connectors/transport.js";
+import { routedTransport } from "../connectors/routes.js";
+import { createUndiciTransport, type FixtureHandler } from "../connectors/transport.js";
 import type { Clock } from "../time/clock.js";
 import { Engine } from "../engine/engine.js";
 import type { CallOptions, EngineLimits, Interaction } from "../engine/interaction.js";
@@ -102,7 +103,9 @@ export class Runtime {
     }
     this.bindConnectors();
 
-    this.gateway = createHttpGateway({ connectors: this.connectors, clock: options.clock, fixtures: options.fixtures, logger: options.connectorLogger });
+    // Per-run answers (fixtures) fall back to the routes themselves; otherwise the routes stand in front of the network.
+    const transport = options.fixtures || env.http.routes.length === 0 ? undefined : routedTransport(env.http.routes, createUndiciTransport());
+    this.gateway = createHttpGateway({ connectors: this.connectors, clock: options.clock, fixtures: options.fixtures, transport, logger: options.connectorLogger });
     this.center = new ContactCenter({ clock: options.clock, config: centerConfig, log });
     const specs = this.bindQueues(centerConfig);
     this.simulated = specs.length > 0 ? createSimulatedAgents(this.center, specs, options.clock) : undefined;

@@ -19,13 +19,13 @@ function environment(text: string) {
 
 describe("the http section", () => {
   it("defaults to keep, globalError and webex escaping when absent", () => {
-    expect(environment("description: no http section\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex" });
+    expect(environment("description: no http section\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex", routes: [] });
   });
 
   it("accepts jsonPathMiss, timeoutMode and escaping, each on its own", () => {
-    expect(environment("http:\n  jsonPathMiss: empty\n").http).toEqual({ jsonPathMiss: "empty", timeoutMode: "globalError", escaping: "webex" });
-    expect(environment("http: { timeoutMode: status408 }\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "status408", escaping: "webex" });
-    expect(environment("http: { escaping: strict }\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "strict" });
+    expect(environment("http:\n  jsonPathMiss: empty\n").http).toEqual({ jsonPathMiss: "empty", timeoutMode: "globalError", escaping: "webex", routes: [] });
+    expect(environment("http: { timeoutMode: status408 }\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "status408", escaping: "webex", routes: [] });
+    expect(environment("http: { escaping: strict }\n").http).toEqual({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "strict", routes: [] });
     expect(parseEnvironment("http: { escaping: none }\n", "ccflow.env.yaml")).toMatchObject({ ok: false, error: expect.stringMatching(/^ccflow\.env\.yaml: http\.escaping: .*"webex".*"strict"/m) });
   });
 

@@ -22,6 +22,7 @@ import { createScenarioFixtures, type FixtureLog } from "../../flowtest/fixtures
 import { loadFixturesFile } from "../../flowtest/fixtures-file.js";
 import { forwardOverLoopback } from "../../flowtest/embedded-crm.js";
 import type { FixtureHandler } from "../../connectors/transport.js";
+import { routeHandler } from "../../connectors/routes.js";
 import type { FlowDefinition } from "../../flow/types.js";
 import { bold, dim, formatDiagnostic, red } from "../format.js";
 import { TranscriptPrinter } from "../transcript.js";
@@ -107,6 +108,7 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
       connectors: () => runtimeRef.current?.connectors ?? [],
       // The embedded CRM still answers what no fixture does, for connectors bound to it.
       forward: async (req, tools) => (crm && req.url.startsWith(crm.binding.baseUrl) ? forwardOverLoopback(req, tools) : unanswered(req, tools)),
+      routes: routeHandler(environment.http.routes),
       log: fixtureLog,
     });
   }
