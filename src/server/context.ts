@@ -1,4 +1,4 @@
-/** What the API's routes work with, assembled once the server knows its own addresses. */
+/** What the server is made of, assembled once its listeners are bound (so it knows its own addresses) and handed to the API's plugins. */
 import type { AgentSnapshot, ContactCenter } from "../center/index.js";
 import type { Clock } from "../time/clock.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
@@ -9,7 +9,6 @@ import type { ContactRecords } from "./contact-records.js";
 import type { CallControls } from "./call-controls.js";
 import type { FlowCatalog } from "./flows.js";
 import type { VoiceLines } from "./voice-lines.js";
-import { ApiError } from "./errors.js";
 
 /** A number to call from the softphone, and who answers to it in the CRM's demo data. */
 export interface DemoCaller {
@@ -78,22 +77,4 @@ export interface ServerContext {
   voice?: VoiceLines;
   startedAt: number;
   version: string;
-}
-
-/** Routes are registered before the listeners bind; the context arrives just after. */
-export class ContextHolder {
-  private context?: ServerContext;
-
-  set(context: ServerContext): void {
-    this.context = context;
-  }
-
-  get(): ServerContext {
-    if (!this.context) throw new ApiError(503, "STARTING", "the server is starting; try again in a moment");
-    return this.context;
-  }
-
-  get ready(): boolean {
-    return this.context !== undefined;
-  }
 }

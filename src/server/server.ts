@@ -12,7 +12,6 @@ import fastifyCsrf from "@fastify/csrf-protection";
 import fastifyStatic from "@fastify/static";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
-import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
 import { centerSettingsSchema } from "../center/config.js";
@@ -22,7 +21,7 @@ import type { Environment } from "../environment/schema.js";
 import { Runtime, SIMULATED_AGENT_ID, type EmbeddedCrmBinding } from "../runtime/runtime.js";
 import { AgentDesk } from "./agent-desk.js";
 import { CallRegistry } from "./calls.js";
-import { ContextHolder, type DemoAgent, type DemoCaller, type ServerContext, type ServerUrls } from "./context.js";
+import type { DemoAgent, ServerContext, ServerUrls } from "./context.js";
 import { findDemoCallers } from "./demo-callers.js";
 import type { EmbeddedCrmParts } from "./embedded-crm.js";
 import { startEmbeddedCrm } from "./embedded-crm.js";
@@ -35,14 +34,9 @@ import { ContactRecords } from "./contact-records.js";
 import { CallControls } from "./call-controls.js";
 import { openRecordStore } from "./records/open.js";
 import { crmAreaOf, ServerMetrics } from "./metrics.js";
-import { registerApiRoutes } from "./routes/api.js";
-import { registerMetricsRoute } from "./routes/metrics.js";
-import { registerReportRoutes } from "./routes/reports.js";
-import { registerRecordRoutes } from "./routes/records.js";
-import { registerCallControlRoutes } from "./routes/call-controls.js";
-import { registerSocketRoutes } from "./routes/sockets.js";
-import { registerAudioRoutes } from "./routes/agent-audio.js";
 import { VoiceLines } from "./voice-lines.js";
+import { bindListener, type BoundListener } from "./listener.js";
+import { apiRoutes } from "./routes/index.js";
 import { randomBytes } from "node:crypto";
 import { resolveCredentials } from "../crm/config.js";
 import { developmentUsers, IDENTITY_PREFIX, IdentityService, registerIdentityRoutes, ROLES } from "../identity/index.js";
@@ -108,32 +102,33 @@ function urlOf(host: string, port: number, scheme: "http" | "https"): string {
   return `${scheme}://${shown}:${port}`;
 }
 
-function boundPort(app: FastifyInstance): number {
-  const address = app.server.address();
-  if (address && typeof address === "object") return address.port;
-  throw new Error("the server did not bind a port");
-}
-
 interface BuiltApp {
   app: FastifyInstance;
-  sockets: { close(): void };
   /** The API's routes as registered (method and path), for the OpenAPI check. */
   routes: Array<{ method: string; url: string }>;
 }
 
-/** Dataverse allows 32 KB URLs; Node's default header limit (16 KB) would cut OData queries short. */
-const MAX_HEADER_SIZE = 64 * 1024;
+/** What the app is built from: every part exists before the first route is registered. */
+interface AppParts {
+  context: ServerContext;
+  crm: EmbeddedCrmParts | undefined;
+  log: ServerLog;
+  auth: AuthService;
+  identity: IdentityService | undefined;
+  metrics: ServerMetrics;
+  simulated: ReadonlySet<string>;
+}
 
 /** The CRM's record pages act for a person: they need a signed-in user. */
 const CRM_PAGES = /^\/main\.aspx(?:[?#]|$)/i;
 
-async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined, log: ServerLog, auth: AuthService, identity: IdentityService | undefined, metrics: ServerMetrics, tls?: { key: string; cert: string }): Promise<BuiltApp> {
+async function buildApp(listener: BoundListener, parts: AppParts): Promise<BuiltApp> {
+  const { context, crm, log, auth, identity, metrics, simulated } = parts;
+  const tls = listener.server instanceof https.Server;
   const app = Fastify({
     logger: false,
-    forceCloseConnections: true,
     routerOptions: { maxParamLength: 32 * 1024 },
-    serverFactory: (handler) =>
-      tls ? https.createServer({ key: tls.key, cert: tls.cert, maxHeaderSize: MAX_HEADER_SIZE }, handler) : http.createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
+    serverFactory: listener.serverFactory,
   }) as unknown as FastifyInstance;
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   auth.sockets.attach(app.websocketServer);
@@ -141,7 +136,7 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
   await app.register(fastifyCsrf, {
     sessionPlugin: "@fastify/cookie",
     cookieKey: "ccflow_csrf",
-    cookieOpts: { path: "/", httpOnly: true, sameSite: "lax", secure: Boolean(tls) },
+    cookieOpts: { path: "/", httpOnly: true, sameSite: "lax", secure: tls },
     getUserInfo: (req) => req.cookies.ccflow_session ?? "",
     csrfOpts: { hmacKey: auth.csrfKey },
   });
@@ -160,26 +155,19 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
   });
   if (identity) registerIdentityRoutes(app, identity);
   if (crm) await crm.register(app);
-  let sockets: { close(): void } = { close: () => undefined };
   const routes: BuiltApp["routes"] = [];
   await app.register(async (api) => {
     api.addHook("onRoute", (r) => {
       for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
     });
-    guardRoutes(api, auth, holder);
+    guardRoutes(api, auth, context.calls);
     api.setErrorHandler((err, req, reply) => {
       const { status, body, unexpected } = toErrorResponse(err);
       if (unexpected) log("error", `${req.method} ${req.url} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       void reply.code(status).send(body);
     });
     registerSignInRoutes(api, auth, log);
-    registerApiRoutes(api, holder);
-    registerMetricsRoute(api, metrics);
-    registerReportRoutes(api, holder);
-    registerRecordRoutes(api, holder);
-    registerCallControlRoutes(api, holder);
-    sockets = registerSocketRoutes(api, holder);
-    registerAudioRoutes(api, holder);
+    await api.register(apiRoutes, { context, metrics, simulated });
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
   app.setNotFoundHandler((req, reply) => {
@@ -189,71 +177,58 @@ async function buildApp(holder: ContextHolder, crm: EmbeddedCrmParts | undefined
       void reply.code(404).type("text/plain").send(`Not found: ${req.url.split("?")[0]}`);
     }
   });
-  return { app, sockets, routes };
+  await app.ready();
+  listener.serve();
+  return { app, routes };
 }
 
-/** Starts everything; resolves once the server answers on its listeners. */
+/**
+ * Starts everything; resolves once the server answers on its listeners. The listeners bind
+ * first, so the runtime, the identity service and the API are built knowing the server's own
+ * addresses; the app is assembled from them last, and the demo callers are read from the CRM
+ * once it answers.
+ */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log: ServerLog = options.log ?? (() => undefined);
   const env = options.environment;
   const clock = options.clock ?? new SystemClock();
   const host = options.host ?? "127.0.0.1";
-  const holder = new ContextHolder();
   const useCrm = options.embeddedCrm ?? env.crm.embedded;
 
   const httpsPort = options.httpsPort ?? 8443;
   const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), orgUrls: env.crm.orgUrls, https: httpsPort !== false, log, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
+  // Parts stop first (newest first), then each app (its sockets) and the listener under it.
   const closers: Array<() => Promise<void> | void> = [];
+  const servers: Array<{ listener: BoundListener; app?: FastifyInstance }> = [];
+  const closeServers = async () => {
+    for (const s of servers) {
+      await s.app?.close();
+      await s.listener.close();
+    }
+  };
   const metrics = new ServerMetrics();
   const processEnv = options.processEnv ?? process.env;
-  let identity: IdentityService | undefined;
-  let auth: AuthService;
   const webClient = { clientId: "ccflow-web", clientSecret: randomBytes(32).toString("base64url") };
+  let identity: IdentityService | undefined;
   try {
     const external = externalProviderFromEnv(processEnv);
-    if (!external) identity = await IdentityService.create({ dataDir: options.dataDir });
-    auth = new AuthService({
-      ...(identity ? { identity, webClient } : {}),
-      ...(external ? { external } : {}),
-      sessions: { file: join(options.dataDir, "sessions.sqlite"), ...options.auth?.sessions },
-      allowedOrigins: [...(options.auth?.allowedOrigins ?? []), ...(processEnv.CCFLOW_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)],
-      findAgent: (candidates) => {
-        if (!holder.ready) return undefined;
-        const wanted = new Set(candidates.map((c) => c.toLowerCase()));
-        const agent = holder.get().demo.agents.find((a) => !a.simulated && (wanted.has(a.id.toLowerCase()) || (a.email !== undefined && wanted.has(a.email.toLowerCase()))));
-        return agent?.id;
-      },
-    });
-  } catch (err) {
-    crm?.close();
-    throw err;
-  }
-  try {
-    closers.push(() => auth.close());
-    const http = await buildApp(holder, crm, log, auth, identity, metrics);
-    closers.push(() => http.sockets.close(), () => http.app.close());
-    await http.app.listen({ port: options.port ?? 8080, host });
-    const url = urlOf(host, boundPort(http.app), "http");
+    identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir });
 
+    const plain = await bindListener({ host, port: options.port ?? 8080 });
+    servers.push({ listener: plain });
+    const url = urlOf(host, plain.port, "http");
+    let secure: BoundListener | undefined;
     let httpsUrl: string | undefined;
     if (httpsPort !== false && crm?.tls) {
-      const secure = await buildApp(holder, crm, log, auth, identity, metrics, { key: crm.tls.key, cert: crm.tls.cert });
-      closers.push(() => secure.sockets.close(), () => secure.app.close());
-      await secure.app.listen({ port: httpsPort, host });
-      httpsUrl = urlOf(host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host, boundPort(secure.app), "https");
+      secure = await bindListener({ host, port: httpsPort, tls: { key: crm.tls.key, cert: crm.tls.cert } });
+      servers.push({ listener: secure });
+      httpsUrl = urlOf(host === "127.0.0.1" || host === "0.0.0.0" ? "localhost" : host, secure.port, "https");
     }
 
-    // The server's own origins may change state; the embedded identity service lives at its address.
-    for (const own of [url, httpsUrl]) {
-      if (!own) continue;
-      const u = new URL(own);
-      for (const name of new Set(["localhost", "127.0.0.1", u.hostname])) auth.addOrigin(`${u.protocol}//${name.includes(":") && !name.startsWith("[") ? `[${name}]` : name}:${u.port}`);
-    }
     if (identity) {
       identity.setIssuer(`${url}${IDENTITY_PREFIX}`);
       const dev = resolveCredentials(processEnv);
       identity.registerClient({ clientId: dev.clientId, clientSecret: dev.clientSecret, displayName: "ccflow development app", roles: [...ROLES], clientCredentials: true, redirectOrigins: () => [] });
-      identity.registerClient({ ...webClient, displayName: "ccflow web UI", roles: [], clientCredentials: false, redirectOrigins: () => auth.ownOrigins(), internal: true });
     }
 
     let binding: EmbeddedCrmBinding | undefined;
@@ -291,6 +266,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     closers.unshift(() => metrics.detach());
 
+    const agents = demoAgents(runtime, env);
+    const simulated = new Set(agents.filter((a) => a.simulated).map((a) => a.id));
+    if (identity) identity.setUsers(developmentUsers(agents.filter((a) => !a.simulated)));
+    const auth = new AuthService({
+      ...(identity ? { identity, webClient } : {}),
+      ...(external ? { external } : {}),
+      sessions: { file: join(options.dataDir, "sessions.sqlite"), ...options.auth?.sessions },
+      allowedOrigins: [...(options.auth?.allowedOrigins ?? []), ...(processEnv.CCFLOW_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)],
+      findAgent: (candidates) => {
+        const wanted = new Set(candidates.map((c) => c.toLowerCase()));
+        return agents.find((a) => !a.simulated && (wanted.has(a.id.toLowerCase()) || (a.email !== undefined && wanted.has(a.email.toLowerCase()))))?.id;
+      },
+    });
+    closers.push(() => auth.close());
+    // The server's own origins may change state; the embedded identity service lives at its address.
+    for (const own of [url, httpsUrl]) {
+      if (!own) continue;
+      const u = new URL(own);
+      for (const name of new Set(["localhost", "127.0.0.1", u.hostname])) auth.addOrigin(`${u.protocol}//${name.includes(":") && !name.startsWith("[") ? `[${name}]` : name}:${u.port}`);
+    }
+    if (identity) identity.registerClient({ ...webClient, displayName: "ccflow web UI", roles: [], clientCredentials: false, redirectOrigins: () => auth.ownOrigins(), internal: true });
+
     const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json` };
     let sipServer: SipServer | undefined;
     let voice: VoiceLines | undefined;
@@ -311,16 +308,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       urls.tokenUrl = `${url}/${crm.credentials.tenantId}/oauth2/v2.0/token`;
       if (crm.tls) urls.caPath = crm.tls.caPath;
     }
-    let callers: DemoCaller[] = [];
-    if (crm) {
-      try {
-        callers = await findDemoCallers(url, crm.connectorCredentials);
-      } catch (err) {
-        log("warn", `could not list the demo callers from the CRM: ${(err as Error).message}`);
-      }
-    }
-    const agents = demoAgents(runtime, env);
-    if (identity) identity.setUsers(developmentUsers(agents.filter((a) => !a.simulated)));
     const context: ServerContext = {
       records,
       controls,
@@ -331,10 +318,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       flows: options.flows,
       clock,
       urls,
-      demo: { callers, agents },
+      demo: { callers: [], agents },
       signIn: identity
         ? { issuer: identity.issuer, embedded: true, users: identity.developmentUsers.map((u) => ({ username: u.username, password: u.password, name: u.name, roles: u.roles, ...(u.agentId ? { agentId: u.agentId } : {}) })), storedUsers: identity.userStore.list().length }
-        : { issuer: externalProviderFromEnv(processEnv)!.issuer, embedded: false, users: [] },
+        : { issuer: external!.issuer, embedded: false, users: [] },
       ...(crm ? { crm: { ...crm.credentials, development: crm.developmentCredentials } } : {}),
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
       ...(sipServer ? { sip: sipServer } : {}),
@@ -342,7 +329,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       startedAt: clock.now(),
       version: packageVersion(),
     };
-    holder.set(context);
+
+    const parts: AppParts = { context, crm, log, auth, identity, metrics, simulated };
+    const http = await buildApp(plain, parts);
+    servers[0]!.app = http.app;
+    if (secure) servers[1]!.app = (await buildApp(secure, parts)).app;
+
+    if (crm) {
+      // Read from the CRM the way any client would: over HTTP, now that it answers.
+      try {
+        context.demo.callers = await findDemoCallers(url, crm.connectorCredentials);
+      } catch (err) {
+        log("warn", `could not list the demo callers from the CRM: ${(err as Error).message}`);
+      }
+    }
 
     let closing: Promise<number> | undefined;
     return {
@@ -364,6 +364,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           if (ended > 0) log("info", `ended ${ended} contact${ended === 1 ? "" : "s"} (${reason})`);
           if (!(await calls.drain(3000))) log("warn", "some calls were still finishing their event flows after 3 s");
           for (const close of closers) await close();
+          await closeServers();
           identity?.close();
           await crm?.close();
           return ended;
@@ -373,6 +374,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   } catch (err) {
     for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
+    await closeServers().catch(() => undefined);
     identity?.close();
     await crm?.close();
     throw err;

@@ -8,7 +8,7 @@
  */
 import "@fastify/csrf-protection";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ContextHolder } from "../context.js";
+import type { CallRegistry } from "../calls.js";
 import { accessOf, allowed, callOwners, describeGrants, type AccessFacts, type Principal } from "./access.js";
 import { AuthError, type AuthService } from "./auth-service.js";
 
@@ -72,7 +72,7 @@ export async function identify(
  * Guards every route of `scope` by the table in access.ts; a route missing from the table stops
  * the server at start-up rather than going out unguarded.
  */
-export function guardRoutes(scope: FastifyInstance, auth: AuthService, holder: ContextHolder): void {
+export function guardRoutes(scope: FastifyInstance, auth: AuthService, calls: Pick<CallRegistry, "get">): void {
   scope.addHook("onRoute", (r) => {
     for (const method of [r.method].flat()) {
       if (method === "HEAD") continue;
@@ -89,20 +89,20 @@ export function guardRoutes(scope: FastifyInstance, auth: AuthService, holder: C
     if (refused) return refuse(reply, refused);
     if (principal) req.principal = principal;
     if (grants.includes("public")) return;
-    const facts = routeFacts(req, url!, holder);
+    const facts = routeFacts(req, url!, calls);
     if (allowed(grants, principal, facts)) return;
     if (!principal) return refuse(reply, new AuthError(401, "UNAUTHENTICATED", `sign in, or send a bearer token; this needs ${describeGrants(grants)}`));
     return refuse(reply, new AuthError(403, "FORBIDDEN", `${principal.name} may not do this; it needs ${describeGrants(grants)}`));
   });
 }
 
-function routeFacts(req: FastifyRequest, url: string, holder: ContextHolder): AccessFacts {
+function routeFacts(req: FastifyRequest, url: string, calls: Pick<CallRegistry, "get">): AccessFacts {
   const id = (req.params as { id?: string } | undefined)?.id;
   const query = req.query as { observe?: string } | undefined;
   const facts: AccessFacts = { observe: query?.observe === "1" || query?.observe === "true" };
   if (id !== undefined && url.startsWith("/api/agents/:id")) facts.agentId = id;
-  if (id !== undefined && url.startsWith("/api/calls/:id") && holder.ready) {
-    const session = holder.get().calls.get(id);
+  if (id !== undefined && url.startsWith("/api/calls/:id")) {
+    const session = calls.get(id);
     const owner = session ? callOwners.get(session) : undefined;
     if (owner !== undefined) facts.callOwner = owner;
   }

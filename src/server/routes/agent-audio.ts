@@ -14,17 +14,18 @@
  * offer and answer; the call's prompts play over it, RFC 4733 keys press the menu, and closing the
  * socket hangs up.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
+import type { RawData, WebSocket as Socket } from "ws";
+import type { ContactCenter } from "../../center/index.js";
 import { WebRtcError, type WebRtcLeg } from "../../channels/media/webrtc-leg.js";
-import type { ContextHolder } from "../context.js";
+import type { CallRegistry } from "../calls.js";
+import type { VoiceLines } from "../voice-lines.js";
 
-interface Socket {
-  readonly readyState: number;
-  readonly OPEN: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  on(event: "message", listener: (data: unknown) => void): void;
-  on(event: "close", listener: () => void): void;
+export interface AudioRoutesOptions {
+  center: ContactCenter;
+  calls: CallRegistry;
+  /** Absent when the server carries no audio (no SIP front). */
+  voice?: VoiceLines;
 }
 
 /** An SDP offer is a few kilobytes; anything far larger is not one. */
@@ -34,16 +35,16 @@ function send(socket: Socket, message: unknown): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
 }
 
-function parse(data: unknown): Record<string, unknown> | undefined {
+function parse(data: RawData): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(Buffer.isBuffer(data) ? data.toString("utf8") : String(data)) as unknown;
+    const v = JSON.parse(Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8")) as unknown;
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function offerOf(socket: Socket, data: unknown): string | undefined {
+function offerOf(socket: Socket, data: RawData): string | undefined {
   const m = parse(data);
   if (m?.type !== "offer" || typeof m.sdp !== "string" || m.sdp.length > MAX_SDP) {
     send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: `send {"type":"offer","sdp":"…"} with an SDP offer of at most ${MAX_SDP} bytes` } });
@@ -57,11 +58,9 @@ function badOffer(socket: Socket, err: unknown): void {
   send(socket, { type: "error", error: { code: "BAD_OFFER", message } });
 }
 
-export function registerAudioRoutes(app: FastifyInstance, holder: ContextHolder): void {
-  app.get<{ Params: { id: string } }>("/api/calls/:id/audio", { websocket: true }, (socket: Socket, req) => {
-    const ctx = holder.get();
-    const voice = ctx.voice;
-    const session = ctx.calls.get(req.params.id);
+export const audioRoutes: FastifyPluginAsync<AudioRoutesOptions> = async (app, { center, calls, voice }) => {
+  app.get<{ Params: { id: string } }>("/calls/:id/audio", { websocket: true }, (socket, req) => {
+    const session = calls.get(req.params.id);
     if (!voice || !session || session.ended) {
       const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : !session ? ["CALL_NOT_FOUND", `no call with interaction id "${req.params.id}"`] : ["CALL_ENDED", "the call has ended"];
       send(socket, { type: "error", error: { code, message } });
@@ -96,11 +95,9 @@ export function registerAudioRoutes(app: FastifyInstance, holder: ContextHolder)
     });
   });
 
-  app.get<{ Params: { id: string } }>("/api/agents/:id/audio", { websocket: true }, (socket: Socket, req) => {
-    const ctx = holder.get();
+  app.get<{ Params: { id: string } }>("/agents/:id/audio", { websocket: true }, (socket, req) => {
     const agentId = req.params.id;
-    const voice = ctx.voice;
-    if (!voice || !ctx.center.agent(agentId)) {
+    if (!voice || !center.agent(agentId)) {
       const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : ["AGENT_NOT_FOUND", `no agent "${agentId}"`];
       send(socket, { type: "error", error: { code, message } });
       socket.close(1008, code);
@@ -131,4 +128,4 @@ export function registerAudioRoutes(app: FastifyInstance, holder: ContextHolder)
       if (line) voice.closeLine(agentId, line);
     });
   });
-}
+};

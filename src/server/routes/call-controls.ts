@@ -4,9 +4,11 @@
  * `/cad {name, value}` (call-associated data the flow marks isAgentEditable). The wrap-up code
  * and notes travel with `/wrapup`. See server/call-controls.ts and docs/desk.md.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
-import type { ContextHolder, ServerContext } from "../context.js";
+import type { ContactCenter } from "../../center/index.js";
+import type { AgentDesk } from "../agent-desk.js";
+import type { CallControls } from "../call-controls.js";
 import { ApiError } from "../errors.js";
 import { emptyBody, parseBody } from "../schemas.js";
 
@@ -18,35 +20,39 @@ export const cadBody = z
   })
   .strict();
 
-function controlsOf(ctx: ServerContext) {
-  if (!ctx.controls) throw new ApiError(503, "NO_CONTROLS", "this server has no call controls");
-  return ctx.controls;
+export interface CallControlRoutesOptions {
+  center: ContactCenter;
+  desk: AgentDesk;
+  controls?: CallControls;
 }
 
-export function registerCallControlRoutes(app: FastifyInstance, holder: ContextHolder): void {
-  const action = (path: string, act: (ctx: ServerContext, agentId: string, body: unknown) => void) =>
-    app.post<{ Params: { id: string } }>(`/api/agents/:id/${path}`, async (req) => {
-      const ctx = holder.get();
+export const callControlRoutes: FastifyPluginAsync<CallControlRoutesOptions> = async (app, { center, desk, controls }) => {
+  const controlsOf = () => {
+    if (!controls) throw new ApiError(503, "NO_CONTROLS", "this server has no call controls");
+    return controls;
+  };
+  const action = (path: string, act: (agentId: string, body: unknown) => void) =>
+    app.post<{ Params: { id: string } }>(`/:id/${path}`, async (req) => {
       const id = req.params.id;
-      if (!ctx.center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
-      act(ctx, id, req.body);
-      await ctx.center.settle();
-      return ctx.desk.view(id)!;
+      if (!center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
+      act(id, req.body);
+      await center.settle();
+      return desk.view(id)!;
     });
 
-  action("hold", (ctx, id, body) => {
+  action("hold", (id, body) => {
     parseBody(emptyBody, body);
-    controlsOf(ctx).hold(id);
+    controlsOf().hold(id);
   });
-  action("resume", (ctx, id, body) => {
+  action("resume", (id, body) => {
     parseBody(emptyBody, body);
-    controlsOf(ctx).resume(id);
+    controlsOf().resume(id);
   });
-  action("mute", (ctx, id, body) => {
-    controlsOf(ctx).mute(id, parseBody(muteBody, body).muted);
+  action("mute", (id, body) => {
+    controlsOf().mute(id, parseBody(muteBody, body).muted);
   });
-  action("cad", (ctx, id, body) => {
+  action("cad", (id, body) => {
     const b = parseBody(cadBody, body);
-    controlsOf(ctx).editCad(id, b.name, b.value);
+    controlsOf().editCad(id, b.name, b.value);
   });
-}
+};

@@ -3,8 +3,8 @@
  * queue's, or those that started in [from, to)), `GET /api/records/:id` gives one with its trace.
  * They outlive the server's memory of a call (and a restart) for `center.recordRetentionDays`.
  */
-import type { FastifyInstance } from "fastify";
-import type { ContextHolder } from "../context.js";
+import type { FastifyPluginAsync } from "fastify";
+import type { ContactRecords } from "../contact-records.js";
 import { ApiError } from "../errors.js";
 
 function time(name: string, raw: string | undefined): number | undefined {
@@ -14,14 +14,18 @@ function time(name: string, raw: string | undefined): number | undefined {
   return n;
 }
 
-export function registerRecordRoutes(app: FastifyInstance, holder: ContextHolder): void {
+export interface RecordRoutesOptions {
+  /** Absent when the server keeps no contact records. */
+  records?: ContactRecords;
+}
+
+export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app, options) => {
   const records = () => {
-    const r = holder.get().records;
-    if (!r) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
-    return r;
+    if (!options.records) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
+    return options.records;
   };
 
-  app.get<{ Querystring: { from?: string; to?: string; queue?: string; limit?: string } }>("/api/records", async (req) => {
+  app.get<{ Querystring: { from?: string; to?: string; queue?: string; limit?: string } }>("", async (req) => {
     const q = req.query;
     const limit = q.limit === undefined ? 100 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ApiError(400, "BAD_REQUEST", `limit must be a whole number from 1 to 1000, not "${String(q.limit).slice(0, 40)}"`);
@@ -30,9 +34,9 @@ export function registerRecordRoutes(app: FastifyInstance, holder: ContextHolder
     return records().search({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(q.queue ? { queueId: q.queue } : {}), limit });
   });
 
-  app.get<{ Params: { id: string } }>("/api/records/:id", async (req) => {
+  app.get<{ Params: { id: string } }>("/:id", async (req) => {
     const found = await records().find(req.params.id);
     if (!found) throw new ApiError(404, "RECORD_NOT_FOUND", `no contact record "${req.params.id.slice(0, 80)}" (records are kept ${records().retentionDays} days)`);
     return found;
   });
-}
+};

@@ -3,10 +3,10 @@
  * from the contact records — offered, answered, abandoned, service level, ASA, AHT — as JSON for
  * the supervisor's charts or as CSV for a spreadsheet.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
+import type { ContactCenter } from "../../center/index.js";
 import type { IntervalFigures } from "../../center/kpi.js";
-import type { ContextHolder } from "../context.js";
-import { REPORT_INTERVALS, type ReportInterval } from "../contact-records.js";
+import { REPORT_INTERVALS, type ContactRecords, type ReportInterval } from "../contact-records.js";
 import { ApiError } from "../errors.js";
 
 const CSV_COLUMNS = ["queue", "interval_start", "interval_end", "offered", "answered", "abandoned", "answered_within_threshold", "service_level_percent", "asa_seconds", "abandon_rate_percent", "aht_seconds"] as const;
@@ -21,16 +21,20 @@ function csvRow(queue: string, f: IntervalFigures): string {
   return cells.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(",");
 }
 
-export function registerReportRoutes(app: FastifyInstance, holder: ContextHolder): void {
-  app.get<{ Querystring: { interval?: string; queue?: string; format?: string } }>("/api/reports", async (req, reply) => {
-    const ctx = holder.get();
-    const records = ctx.records;
+export interface ReportRoutesOptions {
+  center: ContactCenter;
+  /** Absent when the server keeps no contact records. */
+  records?: ContactRecords;
+}
+
+export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, { center, records }) => {
+  app.get<{ Querystring: { interval?: string; queue?: string; format?: string } }>("", async (req, reply) => {
     if (!records) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
     const interval = (req.query.interval ?? "1h") as ReportInterval;
     if (!(interval in REPORT_INTERVALS)) throw new ApiError(400, "BAD_REQUEST", `interval must be 15m, 1h or 1d, not "${String(req.query.interval).slice(0, 40)}"`);
     const format = req.query.format ?? "json";
     if (format !== "json" && format !== "csv") throw new ApiError(400, "BAD_REQUEST", `format must be json or csv, not "${String(format).slice(0, 40)}"`);
-    const queues = ctx.center.listQueues();
+    const queues = center.listQueues();
     const wanted = req.query.queue;
     if (wanted !== undefined && !queues.some((q) => q.id === wanted)) throw new ApiError(404, "QUEUE_NOT_FOUND", `no queue "${wanted.slice(0, 80)}"`);
     const rows = await Promise.all(queues.filter((q) => wanted === undefined || q.id === wanted).map(async (q) => ({ queue: { id: q.id, name: q.name }, intervals: await records.report(interval, { queueId: q.id }) })));
@@ -43,4 +47,4 @@ export function registerReportRoutes(app: FastifyInstance, holder: ContextHolder
     }
     return { interval, serviceLevelSeconds: records.serviceLevelSeconds, queues: rows };
   });
-}
+};

@@ -6,22 +6,25 @@
  * Every message is one JSON object with a `type`. The first message on each socket is the
  * current picture (`hello`, `desk`, `snapshot`), so a socket that joins late misses nothing.
  */
-import type { FastifyInstance } from "fastify";
-import type { CenterEvent } from "../../center/index.js";
+import type { FastifyPluginAsync } from "fastify";
+import type { RawData, WebSocket } from "ws";
+import type { CenterEvent, ContactCenter } from "../../center/index.js";
 import type { CallEvent } from "../../engine/events.js";
-import type { CallSession } from "../calls.js";
-import type { ContextHolder, ServerContext } from "../context.js";
-import { toErrorResponse } from "../errors.js";
-import { contactSummary, type ContactSummary } from "./api.js";
+import type { Clock } from "../../time/clock.js";
+import type { AgentDesk } from "../agent-desk.js";
+import type { CallRegistry, CallSession } from "../calls.js";
+import type { ContactRecords } from "../contact-records.js";
+import { contactSummary, type ContactSummary } from "../contact-views.js";
 
-/** The part of a `ws` socket used here (the package ships no types of its own). */
-interface WebSocket {
-  readonly readyState: number;
-  readonly OPEN: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  on(event: "message", listener: (data: unknown) => void): void;
-  on(event: "close", listener: () => void): void;
+export interface SocketRoutesOptions {
+  calls: CallRegistry;
+  center: ContactCenter;
+  desk: AgentDesk;
+  clock: Clock;
+  /** Agents played by the machine, marked in the supervisor's snapshot. */
+  simulated: ReadonlySet<string>;
+  /** The live KPIs of the supervisor's snapshot, when the server keeps contact records. */
+  records?: ContactRecords;
 }
 
 /** Supervisor snapshots are sent at most this often, ms. */
@@ -32,9 +35,9 @@ function send(socket: WebSocket, message: unknown): void {
   socket.send(JSON.stringify(message));
 }
 
-function parse(data: unknown): Record<string, unknown> | undefined {
+function parse(data: RawData): Record<string, unknown> | undefined {
   try {
-    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data as Buffer[]).toString("utf8") : String(data);
+    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
     const v = JSON.parse(text) as unknown;
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
@@ -42,28 +45,16 @@ function parse(data: unknown): Record<string, unknown> | undefined {
   }
 }
 
-function refuse(socket: WebSocket, err: unknown): void {
-  const { body } = toErrorResponse(err);
-  send(socket, { type: "error", ...body });
-  socket.close(1008, body.error.code);
-}
-
 type Params = { id: string };
 
-export function registerSocketRoutes(app: FastifyInstance, holder: ContextHolder): { close(): void } {
-  const hub = new SupervisorHub(holder);
+export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app, options) => {
+  const { calls, center, desk } = options;
+  const hub = new SupervisorHub(options);
+  app.addHook("preClose", () => hub.close());
 
   // ---- caller: /api/calls/:id/ws[?observe=1]
-  app.get<{ Params: Params; Querystring: { observe?: string } }>("/api/calls/:id/ws", { websocket: true }, (socket, req) => {
-    let ctx: ServerContext;
-    let session: CallSession | undefined;
-    try {
-      ctx = holder.get();
-      session = ctx.calls.get(req.params.id);
-    } catch (err) {
-      refuse(socket, err);
-      return;
-    }
+  app.get<{ Params: Params; Querystring: { observe?: string } }>("/calls/:id/ws", { websocket: true }, (socket, req) => {
+    const session = calls.get(req.params.id);
     if (!session) {
       send(socket, { type: "error", error: { code: "CALL_NOT_FOUND", message: `no call with interaction id "${req.params.id}"` } });
       socket.close(1008, "CALL_NOT_FOUND");
@@ -73,11 +64,11 @@ export function registerSocketRoutes(app: FastifyInstance, holder: ContextHolder
     // The softphone is the phone: closing it hangs up. An observer (?observe=1) only listens.
     const isPhone = req.query.observe !== "1" && req.query.observe !== "true";
     let speaks = false;
-    send(socket, { type: "hello", call: contactSummary(ctx, call), events: [...call.events], ...(call.currentPlay ? { playing: call.currentPlay } : {}), ...(call.currentCollect ? { collecting: call.currentCollect } : {}) });
+    send(socket, { type: "hello", call: contactSummary(center, call), events: [...call.events], ...(call.currentPlay ? { playing: call.currentPlay } : {}), ...(call.currentCollect ? { collecting: call.currentCollect } : {}) });
     if (call.ended) send(socket, { type: "ended", reason: call.summary().endReason });
     const unsubscribe = call.subscribe((m) => send(socket, m));
 
-    socket.on("message", (data: unknown) => {
+    socket.on("message", (data) => {
       const m = parse(data);
       if (!m) return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "messages are JSON objects with a type" } });
       // An observer listens; only the phone's own socket presses keys, speaks or hangs up.
@@ -116,33 +107,26 @@ export function registerSocketRoutes(app: FastifyInstance, holder: ContextHolder
   });
 
   // ---- agent: /api/agents/:id/ws
-  app.get<{ Params: Params }>("/api/agents/:id/ws", { websocket: true }, (socket, req) => {
-    let ctx: ServerContext;
-    try {
-      ctx = holder.get();
-    } catch (err) {
-      refuse(socket, err);
-      return;
-    }
+  app.get<{ Params: Params }>("/agents/:id/ws", { websocket: true }, (socket, req) => {
     const agentId = req.params.id;
-    const first = ctx.desk.view(agentId);
+    const first = desk.view(agentId);
     if (!first) {
       send(socket, { type: "error", error: { code: "AGENT_NOT_FOUND", message: `no agent "${agentId}"` } });
       socket.close(1008, "AGENT_NOT_FOUND");
       return;
     }
     send(socket, { type: "desk", desk: first });
-    const release = ctx.desk.connected(agentId);
+    const release = desk.connected(agentId);
     socket.on("close", release);
     // Each event goes out as it happens; the desk view after it follows once a burst settles.
     let deskQueued = false;
-    const unsubscribe = ctx.center.subscribeAgent(agentId, (event: CenterEvent) => {
+    const unsubscribe = center.subscribeAgent(agentId, (event: CenterEvent) => {
       send(socket, { type: "event", event });
       if (deskQueued) return;
       deskQueued = true;
       setImmediate(() => {
         deskQueued = false;
-        const view = ctx.desk.view(agentId);
+        const view = desk.view(agentId);
         if (view) send(socket, { type: "desk", desk: view });
       });
     });
@@ -151,18 +135,8 @@ export function registerSocketRoutes(app: FastifyInstance, holder: ContextHolder
   });
 
   // ---- supervisor: /api/supervisor/ws
-  app.get("/api/supervisor/ws", { websocket: true }, (socket) => {
-    try {
-      holder.get();
-    } catch (err) {
-      refuse(socket, err);
-      return;
-    }
-    hub.join(socket);
-  });
-
-  return { close: () => hub.close() };
-}
+  app.get("/supervisor/ws", { websocket: true }, (socket) => hub.join(socket));
+};
 
 interface Watcher {
   socket: WebSocket;
@@ -183,7 +157,7 @@ class SupervisorHub {
   private unsubscribe: Array<() => void> = [];
   private attached = false;
 
-  constructor(private readonly holder: ContextHolder) {}
+  constructor(private readonly parts: SocketRoutesOptions) {}
 
   join(socket: WebSocket): void {
     this.attach();
@@ -195,7 +169,7 @@ class SupervisorHub {
       if (m?.type === "watch") {
         w.watching = typeof m.interactionId === "string" && m.interactionId ? m.interactionId : undefined;
         if (w.watching && w.watching !== "*") {
-          const session = this.holder.get().calls.get(w.watching);
+          const session = this.parts.calls.get(w.watching);
           send(socket, { type: "trace", interactionId: w.watching, events: session ? [...session.events] : [], omittedEvents: session?.omittedEvents ?? 0 });
         }
       } else {
@@ -217,13 +191,13 @@ class SupervisorHub {
   private attach(): void {
     if (this.attached) return;
     this.attached = true;
-    const ctx = this.holder.get();
+    const { center, calls } = this.parts;
     this.unsubscribe.push(
-      ctx.center.subscribe((e) => {
+      center.subscribe((e) => {
         if (e.type === "notice") this.broadcast({ type: "notice", event: e });
         this.touch();
       }),
-      ctx.calls.onEvent((session, event) => this.onCallEvent(session, event)),
+      calls.onEvent((session, event) => this.onCallEvent(session, event)),
     );
   }
 
@@ -262,15 +236,14 @@ class SupervisorHub {
   }
 
   private snapshot(): { type: "snapshot"; at: number; queues: unknown; agents: unknown; contacts: ContactSummary[]; kpis: unknown } {
-    const ctx = this.holder.get();
-    const simulated = new Set(ctx.demo.agents.filter((a) => a.simulated).map((a) => a.id));
+    const { center, calls, clock, simulated, records } = this.parts;
     return {
       type: "snapshot",
-      at: ctx.clock.now(),
-      queues: ctx.center.listQueues(),
-      agents: ctx.center.listAgents().map((a) => ({ ...a, simulated: simulated.has(a.id) })),
-      contacts: ctx.calls.list().slice(-200).map((s) => contactSummary(ctx, s)),
-      kpis: ctx.records?.live() ?? [],
+      at: clock.now(),
+      queues: center.listQueues(),
+      agents: center.listAgents().map((a) => ({ ...a, simulated: simulated.has(a.id) })),
+      contacts: calls.list().slice(-200).map((s) => contactSummary(center, s)),
+      kpis: records?.live() ?? [],
     };
   }
 }

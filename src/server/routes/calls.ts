@@ -1,0 +1,59 @@
+/** The caller's side, under /api/calls: place a call, read its state, press keys, hang up. */
+import type { FastifyPluginAsync } from "fastify";
+import type { ContactCenter } from "../../center/index.js";
+import { requireCallerId } from "../../channels/caller-id.js";
+import { callOwners } from "../auth/access.js";
+import type { CallRegistry } from "../calls.js";
+import { contactSummary } from "../contact-views.js";
+import { ApiError } from "../errors.js";
+import type { FlowCatalog } from "../flows.js";
+import type { VoiceLines } from "../voice-lines.js";
+import { digitsBody, emptyBody, parseBody, placeCallBody } from "../schemas.js";
+import { flowNotFound, requireCall } from "./lookups.js";
+
+export interface CallRoutesOptions {
+  calls: CallRegistry;
+  center: ContactCenter;
+  flows: FlowCatalog;
+  /** The number called when a request names none. */
+  defaultDnis: string;
+  /** Carries a call's audio over WebRTC (`audio: true`); absent when the server carries none. */
+  voice?: VoiceLines;
+}
+
+type Params = { id: string };
+
+export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { calls, center, flows, defaultDnis, voice }) => {
+  app.post("", async (req, reply) => {
+    const body = parseBody(placeCallBody, req.body);
+    const flow = flows.find(body.flow);
+    if (!flow) throw flowNotFound(flows, String(body.flow));
+    if (body.audio && !voice) throw new ApiError(409, "NO_AUDIO", "this server carries no audio (started with --no-sip); place the call without audio");
+    const session = calls.place(flow, requireCallerId(body.ani), body.dnis ?? defaultDnis, body.audio ? voice!.softphone() : {});
+    if (req.principal) callOwners.set(session, req.principal.subject);
+    reply.code(201);
+    return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws`, ...(body.audio ? { audio: `/api/calls/${session.interactionId}/audio` } : {}) };
+  });
+
+  app.get<{ Params: Params }>("/:id", async (req) => {
+    const session = requireCall(calls, req.params.id);
+    return { ...contactSummary(center, session), bufferedDigits: session.channel.bufferedDigits, ...(session.currentPlay ? { playing: session.currentPlay } : {}) };
+  });
+
+  app.post<{ Params: Params }>("/:id/digits", async (req, reply) => {
+    const session = requireCall(calls, req.params.id);
+    const body = parseBody(digitsBody, req.body);
+    if (session.ended) throw new ApiError(409, "CALL_ENDED", `the call has ended (${session.summary().endReason})`);
+    session.channel.press(body.digits);
+    reply.code(202);
+    return { accepted: body.digits.length, bufferedDigits: session.channel.bufferedDigits };
+  });
+
+  app.post<{ Params: Params }>("/:id/hangup", async (req) => {
+    const session = requireCall(calls, req.params.id);
+    parseBody(emptyBody, req.body);
+    const wasLive = !session.ended;
+    if (wasLive) session.interaction.hangup();
+    return { interactionId: session.interactionId, hungUp: wasLive, state: session.summary().state };
+  });
+};
