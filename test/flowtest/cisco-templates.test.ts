@@ -2,9 +2,10 @@
  * Cisco's Flow Designer templates in ../shared/flows, unchanged, each through its main path in a
  * `ccflow test` scenario (test/flowtest/cisco-templates/): business hours, the comprehensive
  * inbound flow, the post-call survey, duplicate-callback avoidance, a blind transfer, and the
- * error-handler, queue-treatment, callback-collection and HTTP data-dip subflows run on their own.
- * Templates whose main path goes through an activity ccflow does not run yet (percent-allocation,
- * record, bridged-transfer) are left to the activities that add them.
+ * error-handler, queue-treatment, callback-collection and HTTP data-dip subflows run on their own,
+ * Percentage Allocation (branches pinned: announced and queued with a pop and a survey, or sent off
+ * site) and Recording (a confirmed voicemail uploaded, a queued call with a recorded survey after
+ * the agent, a silent caller cut off by the record's no-input timeout).
  */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,7 +18,7 @@ describe.skipIf(!hasShared)("Cisco's flow templates in scenarios", () => {
     expect(suite.problems).toEqual([]);
     const failed = suite.results.filter((r) => r.status !== "passed").map((r) => `${r.name}: ${[...r.problems, ...r.failures.map((f) => f.message)].join("; ")}`);
     expect(failed).toEqual([]);
-    expect(suite.results.length).toBe(9);
-    expect(new Set(suite.results.map((r) => r.flowName)).size).toBe(9);
+    expect(suite.results.length).toBe(14);
+    expect(new Set(suite.results.map((r) => r.flowName)).size).toBe(11);
   }, 120_000);
 });
