@@ -55,6 +55,8 @@ export interface AgentRecord {
   /** The offer ringing (Reserved) or the contact being handled (Engaged, WrapUp). */
   offerId?: number;
   interactionId?: string;
+  /** Cluster: the node whose desktop connection the agent is signed in through. */
+  nodeId?: string;
 }
 
 export interface ScreenPopRecord {
@@ -93,6 +95,8 @@ export interface ContactRecord {
   endedAt?: number;
   endedReason?: string;
   callbackId?: string;
+  /** Cluster: the node the call's media runs on (a callback's: the node that will dial it). */
+  nodeId?: string;
 }
 
 /** The waiting list of contacts parked on one agent (queue-to-agent). */

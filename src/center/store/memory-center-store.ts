@@ -66,6 +66,7 @@ export class MemoryCenterStore implements CenterStore {
     setOptional(existing, "email", agent.email);
     setOptional(existing, "teamId", agent.teamId);
     setOptional(existing, "sessionId", agent.sessionId);
+    setOptional(existing, "nodeId", agent.nodeId);
   }
   async agent(id: string): Promise<AgentRecord | undefined> {
     return cloneMaybe(this.agentMap.get(id));

@@ -14,6 +14,22 @@ function newClient(url: string) {
 type Client = ReturnType<typeof newClient>;
 type Reply = string | null | Reply[];
 
+export interface ReapReport {
+  contactsEnded: number;
+  agentsWrappedUp: number;
+  offersExpired: number;
+  agentsLoggedOut: number;
+  callbacksHandedOn: number;
+}
+
+/** One entry of the center's event stream: its stream id and the event's fields. */
+export interface StreamedEvent {
+  id: string;
+  type: string;
+  at: number;
+  [field: string]: unknown;
+}
+
 export interface RedisCenterStoreOptions {
   /** Key prefix; nodes of one center use the same one. */
   prefix?: string;
@@ -163,6 +179,78 @@ export class RedisCenterStore implements CenterStore {
     const next = decision(reply.length > 3 ? reply.slice(3) : null);
     if (next) out.next = next;
     return out;
+  }
+
+  // ---------------------------------------------------------------- cluster: leases, reaping, events
+
+  /** The node joins (or renews its lease): the lease key lives `leaseMs` unless renewed. */
+  async renewLease(nodeId: string, leaseMs: number): Promise<void> {
+    await this.client.multi().sAdd(`${this.prefix}nodes`, nodeId).set(`${this.prefix}node:${nodeId}`, String(Date.now()), { PX: leaseMs }).exec();
+  }
+
+  /** A node going away on purpose: no lease, not a member. Its contacts are its own business. */
+  async leave(nodeId: string): Promise<void> {
+    await this.client.multi().sRem(`${this.prefix}nodes`, nodeId).del(`${this.prefix}node:${nodeId}`).exec();
+  }
+
+  /** Nodes that joined and whose lease ran out. */
+  async deadNodes(): Promise<string[]> {
+    const nodes = (await this.client.sMembers(`${this.prefix}nodes`)).sort();
+    if (nodes.length === 0) return [];
+    const leases = await this.client.mGet(nodes.map((n) => `${this.prefix}node:${n}`));
+    return nodes.filter((_, i) => leases[i] === null);
+  }
+
+  /** Takes the reaper's lock for `ms` unless another node holds it. */
+  async tryReaperLock(nodeId: string, ms: number): Promise<boolean> {
+    return (await this.client.set(`${this.prefix}reaper`, nodeId, { NX: true, PX: ms })) === "OK";
+  }
+
+  /**
+   * Ends what died with a node (see ccf_reap): its calls end with `node-lost`, agents it served
+   * wrap up and sign out, offers ringing on its desktops expire as RONA, callbacks go to `heir`.
+   * Returns the counts and the lists that got a contact back (to be routed again).
+   */
+  async reap(deadNode: string, heir: string, now: number): Promise<{ report: ReapReport; requeued: string[] }> {
+    const reply = (await this.call("ccf_reap", deadNode, now, heir)) as string[];
+    return { report: JSON.parse(reply[0]!) as ReapReport, requeued: [...new Set(reply.slice(1))] };
+  }
+
+  /** Events after `afterId` (`0-0`: from the start of what the stream keeps), oldest first. */
+  async events(afterId = "0-0", count = 1000): Promise<StreamedEvent[]> {
+    const reply = await this.client.xRange(`${this.prefix}events`, `(${afterId}`, "+", { COUNT: count });
+    const entries = (reply ?? []) as Array<{ id: string; message: Record<string, unknown> }>;
+    return entries.map((m) => ({ id: m.id, ...(JSON.parse(String(m.message["data"])) as Record<string, unknown>) }) as StreamedEvent);
+  }
+
+  /** Follows the event stream after `afterId` on a connection of its own; returns the stop function. */
+  follow(afterId: string, onEvent: (event: StreamedEvent) => void): () => Promise<void> {
+    const reader = this.client.duplicate();
+    reader.on("error", () => {});
+    let last = afterId;
+    let running = true;
+    const loop = (async () => {
+      await reader.connect();
+      while (running) {
+        try {
+          const reply = await reader.xRead({ key: `${this.prefix}events`, id: last }, { BLOCK: 500, COUNT: 100 });
+          for (const stream of (reply as Array<{ messages: Array<{ id: string; message: Record<string, unknown> }> }> | null) ?? []) {
+            for (const m of stream.messages) {
+              last = m.id;
+              onEvent({ id: m.id, ...(JSON.parse(String(m.message["data"])) as Record<string, unknown>) } as StreamedEvent);
+            }
+          }
+        } catch {
+          // Redis away: the client reconnects; go on from the last id seen.
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    })();
+    return async () => {
+      running = false;
+      await loop.catch(() => {});
+      if (reader.isOpen) await reader.quit().catch(() => {});
+    };
   }
 
   /** Deletes every key of this store's prefix (tests, and `ccflow` tools that reset a center). */

@@ -14,6 +14,9 @@
  *   P avq:<agentId> the queues whose available ordering holds the agent
  *   P o:<offerId>   ringing offers, JSON
  *   P seq:contact / P seq:offer / P seq:available   counters
+ *   P nodes / P node:<id>   the nodes that joined, and each one's lease (a key with a TTL)
+ *   P reaper        the lock of the node reaping dead ones (a key with a TTL)
+ *   P events        the event stream supervisors follow (XADD, trimmed to ~10,000)
  * Functions compute key names from the prefix, so the library is for a single Redis server (or a
  * primary with replicas), not Redis Cluster, where every key a function touches must be declared.
  *
@@ -21,7 +24,7 @@
  */
 export const CENTER_LIBRARY_NAME = "ccflow_center";
 /** Bumped whenever the code below changes, so nodes load the version they were built with. */
-export const CENTER_LIBRARY_VERSION = "1";
+export const CENTER_LIBRARY_VERSION = "2";
 
 export const CENTER_LIBRARY = `#!lua name=${CENTER_LIBRARY_NAME}
 
@@ -46,6 +49,11 @@ end
 local function served(p, a)
   if has_all(a) then return redis.call('SMEMBERS', p .. 'queues') end
   return a.queues or {}
+end
+
+-- Supervisors on any node follow the stream; a reader that reconnects resumes after the last id it saw.
+local function event(p, e)
+  redis.call('XADD', p .. 'events', 'MAXLEN', '~', '10000', '*', 'type', e.type, 'data', cjson.encode(e))
 end
 
 local function leave_all(p, a)
@@ -98,6 +106,7 @@ local function write_offer(p, cid, a, now)
   put(p .. 'c:' .. cid, c)
   put(p .. 'a:' .. a.id, a)
   put(p .. 'o:' .. offerId, { id = offerId, interactionId = cid, agentId = a.id, listId = c.listId, at = now })
+  event(p, { type = 'offer', at = now, agentId = a.id, offerId = offerId, interactionId = cid, listId = c.listId })
   return { tostring(offerId), cid, a.id, c.listId, num(now) }
 end
 
@@ -151,6 +160,7 @@ redis.register_function('ccf_save_agent', function(_, args)
     a.email = given.email
     a.teamId = given.teamId
     a.sessionId = given.sessionId
+    a.nodeId = given.nodeId
   end
   put(key, a)
   return 1
@@ -278,6 +288,101 @@ redis.register_function('ccf_remove_contact', function(_, args)
     out[2] = cjson.encode(a)
   end
   return out
+end)
+
+-- A node's lease ran out: end what died with it, free what it held, hand on what it owed.
+redis.register_function('ccf_reap', function(_, args)
+  local p, dead, now, heir = args[1], args[2], tonumber(args[3]), args[4]
+  local requeued = {}
+  local report = { contactsEnded = 0, agentsWrappedUp = 0, offersExpired = 0, agentsLoggedOut = 0, callbacksHandedOn = 0 }
+  for _, cid in ipairs(redis.call('SMEMBERS', p .. 'contacts')) do
+    local c = get(p .. 'c:' .. cid)
+    if c and c.nodeId == dead and c.kind == 'callback' then
+      -- Nothing of a callback lives in the node: another node will dial it.
+      c.nodeId = heir
+      put(p .. 'c:' .. cid, c)
+      report.callbacksHandedOn = report.callbacksHandedOn + 1
+      event(p, { type = 'callback-handed-on', at = now, interactionId = cid, from = dead, to = heir })
+    elseif c and c.nodeId == dead then
+      -- The call's media died with the node.
+      if c.state == 'queued' and c.listId then redis.call('ZREM', p .. 'w:' .. c.listId, wmember(c)) end
+      redis.call('DEL', p .. 'c:' .. cid)
+      redis.call('SREM', p .. 'contacts', cid)
+      report.contactsEnded = report.contactsEnded + 1
+      event(p, { type = 'contact-ended', at = now, interactionId = cid, reason = 'node-lost', node = dead, agentId = c.agentId })
+      local a = c.agentId and get(p .. 'a:' .. c.agentId)
+      if a and c.state == 'offered' then
+        redis.call('DEL', p .. 'o:' .. tostring(c.offerId))
+        if a.nodeId ~= dead then
+          -- Not the agent's doing: Available again in the place they had.
+          make_available(p, a, now, true)
+        else
+          a.offerId = nil
+          a.interactionId = nil
+          a.state = 'Idle'
+          put(p .. 'a:' .. a.id, a)
+        end
+      elseif a and c.state == 'engaged' then
+        a.state = 'WrapUp'
+        a.since = now
+        a.reason = nil
+        put(p .. 'a:' .. a.id, a)
+        report.agentsWrappedUp = report.agentsWrappedUp + 1
+        event(p, { type = 'agent-state', at = now, agentId = a.id, state = 'WrapUp', interactionId = cid })
+      end
+    end
+  end
+  for _, aid in ipairs(redis.call('SMEMBERS', p .. 'agents')) do
+    local a = get(p .. 'a:' .. aid)
+    if a and a.nodeId == dead and a.state ~= 'LoggedOut' then
+      if a.state == 'Reserved' then
+        -- The desktop it rang on is gone: RONA, the contact back to its place.
+        local o = get(p .. 'o:' .. tostring(a.offerId))
+        local c = o and get(p .. 'c:' .. o.interactionId)
+        redis.call('DEL', p .. 'o:' .. tostring(a.offerId))
+        if c then
+          c.state = 'queued'
+          c.agentId = nil
+          c.offerId = nil
+          if is_personal(c.listId) and c.recoveryQueueId then
+            c.listId = c.recoveryQueueId
+            c.recoveryQueueId = nil
+            c.enqueuedAt = now
+          end
+          redis.call('ZADD', p .. 'w:' .. c.listId, wscore(c), wmember(c))
+          put(p .. 'c:' .. c.interactionId, c)
+          requeued[#requeued + 1] = c.listId
+          event(p, { type = 'offer-cancelled', at = now, agentId = aid, offerId = a.offerId, interactionId = c.interactionId, reason = 'rona' })
+        end
+        report.offersExpired = report.offersExpired + 1
+      elseif a.state == 'Engaged' then
+        -- The agent's leg is gone: the call (on a live node) loses its agent, the agent wraps up.
+        local cid = a.interactionId
+        local c = cid and get(p .. 'c:' .. cid)
+        if c then
+          redis.call('DEL', p .. 'c:' .. cid)
+          redis.call('SREM', p .. 'contacts', cid)
+          event(p, { type = 'agent-lost', at = now, agentId = aid, interactionId = cid, node = c.nodeId })
+        end
+        event(p, { type = 'agent-state', at = now, agentId = aid, state = 'WrapUp', interactionId = cid })
+        report.agentsWrappedUp = report.agentsWrappedUp + 1
+      end
+      -- Their desktop was on the dead node: signed out after wrap-up, out of every available ordering.
+      leave_all(p, a)
+      a.state = 'LoggedOut'
+      a.since = now
+      a.reason = 'node-lost'
+      a.offerId = nil
+      a.interactionId = nil
+      a.sessionId = nil
+      put(p .. 'a:' .. aid, a)
+      report.agentsLoggedOut = report.agentsLoggedOut + 1
+      event(p, { type = 'agent-state', at = now, agentId = aid, state = 'LoggedOut', reason = 'node-lost' })
+    end
+  end
+  redis.call('SREM', p .. 'nodes', dead)
+  event(p, { type = 'node-lost', at = now, node = dead, by = heir })
+  return { cjson.encode(report), unpack(requeued) }
 end)
 
 redis.register_function('ccf_version', function() return '${CENTER_LIBRARY_VERSION}' end)

@@ -98,4 +98,25 @@ describe.skipIf(!haveRedis)("the Redis center store shared by three nodes", () =
     expect(back?.listId).toBe("sales");
     expect((await n1!.makeAvailable("ana", 30, false))?.interactionId).toBe("c1");
   }, 30_000);
+
+  it("streams offers to a supervisor on any node, who resumes after the last id seen when reconnecting", async () => {
+    const [n1, n2] = await cluster();
+    const seen: Array<{ id: string; interactionId?: unknown }> = [];
+    const stop = n2!.follow("0-0", (e) => {
+      if (e.type === "offer") seen.push({ id: e.id, interactionId: e["interactionId"] });
+    });
+    await n1!.enqueue(caller("c1", await n1!.nextSeq(), 10));
+    await n1!.routeList("sales", 10);
+    for (let i = 0; i < 50 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await stop();
+    expect(seen.map((e) => e.interactionId)).toEqual(["c1"]);
+    // While the supervisor is away, Ana rings out and c1 is offered again.
+    await n1!.cancelOffer((await n1!.agent("ana"))!.offerId!, "RONA", 20);
+    await n1!.makeAvailable("ana", 30, false);
+    const resumed: unknown[] = [];
+    const stop2 = n2!.follow(seen[0]!.id, (e) => resumed.push([e.type, e["interactionId"]]));
+    for (let i = 0; i < 50 && resumed.length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await stop2();
+    expect(resumed).toEqual([["offer", "c1"]]);
+  });
 });
