@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { apiHostVariants, type CrmLimits } from "./config.js";
 import { createCrm, type Crm } from "./crm.js";
+import { registerPageSignIn } from "./pages/sign-in.js";
 import { registerCrmRoutes } from "./routes.js";
 import { certificateHostnames, ensureTls } from "./tls/certs.js";
 
@@ -72,6 +73,9 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
     ...common,
     serverFactory: (handler) => https.createServer({ key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE }, handler),
   });
+  // On its own the CRM guards its record pages itself (inside `ccflow serve` the server does).
+  registerPageSignIn(httpApp, crm);
+  registerPageSignIn(httpsApp, crm);
   registerCrmRoutes(httpApp, crm);
   registerCrmRoutes(httpsApp, crm);
   try {

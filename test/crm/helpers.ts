@@ -52,3 +52,19 @@ export async function startTestCrm(options: Partial<CrmServerOptions> = {}): Pro
     },
   };
 }
+
+/**
+ * Signs in to the record pages of a CRM run on its own (its sign-in form takes an app's client id
+ * and secret; the development app's by default) and returns the Cookie header to send.
+ */
+export async function signInToPages(baseUrl: string, clientId: string = DEV_CREDENTIALS.clientId, clientSecret: string = DEV_CREDENTIALS.clientSecret): Promise<string> {
+  const res = await fetch(`${baseUrl}/crm/sign-in`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: baseUrl },
+    body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret, returnTo: "/main.aspx" }),
+  });
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("ccflow_crm_pages="));
+  if (res.status !== 303 || !cookie) throw new Error(`record-page sign-in refused: ${res.status}`);
+  return cookie.split(";")[0]!;
+}

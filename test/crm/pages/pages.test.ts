@@ -1,24 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_RECORDS } from "../../../src/crm/demo-data.js";
-import { startTestCrm, type TestCrm } from "../helpers.js";
+import { signInToPages, startTestCrm, type TestCrm } from "../helpers.js";
 
 let crm: TestCrm;
+let cookie = "";
 beforeAll(async () => {
   crm = await startTestCrm();
+  cookie = await signInToPages(crm.httpUrl);
 });
 afterAll(async () => {
   await crm?.stop();
 });
 
 async function get(path: string): Promise<{ status: number; html: string; type: string | null }> {
-  const response = await fetch(`${crm.httpUrl}${path}`);
+  const response = await fetch(`${crm.httpUrl}${path}`, { headers: { cookie } });
   return { status: response.status, html: await response.text(), type: response.headers.get("content-type") };
 }
 
 function post(path: string, fields: Record<string, string>): Promise<Response> {
   return fetch(`${crm.httpUrl}${path}`, {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    headers: { "Content-Type": "application/x-www-form-urlencoded", cookie, origin: crm.httpUrl },
     body: new URLSearchParams(fields).toString(),
     redirect: "manual",
   });
