@@ -7,6 +7,7 @@
  *   LoggedOut ─login→ Idle(reason) ─available→ Available ─offer→ Reserved ─accept→ Engaged ─end→ WrapUp
  *   Reserved ─rona→ Idle(RONA) · ─decline→ Idle(Declined) or Available · ─withdrawn (caller left)→ Available
  *   WrapUp ─available / wrap-up-elapsed→ Available · ─idle→ Idle · any but Engaged ─logout→ LoggedOut
+ *   Available ─consult→ Engaged (Consult) ─consult-end→ Available (transfers.ts)
  */
 import { CenterError } from "./errors.js";
 
@@ -26,7 +27,9 @@ export type AgentTransition =
   | "end"
   | "contact-ended"
   | "wrap-up-elapsed"
-  | "shutdown";
+  | "shutdown"
+  | "consult"
+  | "consult-end";
 
 type Table = Readonly<Record<AgentState, Readonly<Partial<Record<AgentTransition, readonly AgentState[]>>>>>;
 
@@ -34,7 +37,7 @@ type Table = Readonly<Record<AgentState, Readonly<Partial<Record<AgentTransition
 export const AGENT_TRANSITIONS: Table = {
   LoggedOut: { login: ["Idle"] },
   Idle: { available: ["Available"], idle: ["Idle"], logout: ["LoggedOut"] },
-  Available: { offer: ["Reserved"], idle: ["Idle"], logout: ["LoggedOut"] },
+  Available: { offer: ["Reserved"], idle: ["Idle"], logout: ["LoggedOut"], consult: ["Engaged"] },
   Reserved: {
     accept: ["Engaged"],
     decline: ["Idle", "Available"],
@@ -43,7 +46,7 @@ export const AGENT_TRANSITIONS: Table = {
     logout: ["LoggedOut"],
     shutdown: ["Idle"],
   },
-  Engaged: { end: ["WrapUp"], "contact-ended": ["WrapUp"], shutdown: ["WrapUp"] },
+  Engaged: { end: ["WrapUp"], "contact-ended": ["WrapUp"], shutdown: ["WrapUp"], "consult-end": ["Available"] },
   WrapUp: { available: ["Available"], idle: ["Idle"], "wrap-up-elapsed": ["Available"], logout: ["LoggedOut"] },
 };
 

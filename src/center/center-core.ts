@@ -13,6 +13,7 @@ import type { CenterOutbox, CenterLog } from "./outbox.js";
 import type { Projections } from "./projections.js";
 import type { QueueStatistics } from "./queue-statistics.js";
 import type { Router } from "./router.js";
+import type { Transfers } from "./transfers.js";
 import type { CenterState, ContactRecord } from "./state.js";
 import type { CenterNotice, ContactHandle } from "./types.js";
 
@@ -37,6 +38,7 @@ export class CenterCore {
   callbacks!: CallbackBook;
   stats!: QueueStatistics;
   views!: Projections;
+  transfers!: Transfers;
 
   constructor(
     readonly clock: Clock,

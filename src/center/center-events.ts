@@ -115,6 +115,16 @@ export interface CallbackRegisteredEvent extends Base {
   interactionId?: string;
 }
 
+/** A consult began or ended (transfers.ts); sent to each of the two agents. */
+export interface ConsultEvent extends Base {
+  type: "consult";
+  agentId: string;
+  interactionId: string;
+  state: "started" | "ended" | "transferred";
+  /** The other agent. */
+  with: string;
+}
+
 export interface CenterNoticeEvent extends Base {
   type: "notice";
   level: "info" | "warn";
@@ -133,6 +143,7 @@ export type CenterEvent =
   | QueueChangedEvent
   | QueueCreatedEvent
   | CallbackRegisteredEvent
+  | ConsultEvent
   | CenterNoticeEvent;
 
 export type CenterEventListener = (event: CenterEvent) => void;

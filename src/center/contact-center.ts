@@ -31,6 +31,7 @@ import { Projections, type AgentSnapshot, type ContactSnapshot, type QueueSnapsh
 import { QueueStatistics } from "./queue-statistics.js";
 import { autoCreateQueue, createQueue, resolveQueue } from "./queues.js";
 import { Router } from "./router.js";
+import { Transfers, type ConsultSnapshot } from "./transfers.js";
 import { MemoryCenterState, personalList, type CenterState, type QueueRecord, type RoutingType, type ScreenPopRecord } from "./state.js";
 import type {
   AgentRequest,
@@ -123,6 +124,7 @@ export class ContactCenter implements CenterPort {
     core.callbacks = new CallbackBook(core);
     core.stats = new QueueStatistics(core);
     core.views = new Projections(core);
+    core.transfers = new Transfers(core);
 
     this.op(() => {
       for (const team of parsed.config.teams) state.saveTeam({ id: team.id, name: team.name });
@@ -352,6 +354,9 @@ export class ContactCenter implements CenterPort {
       const { agents, views, stats, contacts, outbox } = this.core;
       const agent = agents.require(agentId);
       checkAgentAction(agentId, agent.state, "end");
+      // A consulted agent hanging up leaves the consult, not the caller's call.
+      if (this.core.transfers.consultFor(agentId)?.to === agentId) return this.endConsult(agentId);
+      this.core.transfers.contactGone(agent.interactionId!);
       const contact = this.state.contact(agent.interactionId!)!;
       const handle = this.core.handles.get(contact.interactionId);
       const agentInfo = views.agentInfo(agent);
@@ -368,6 +373,46 @@ export class ContactCenter implements CenterPort {
       }
       return views.agentSnapshot(agent);
     });
+  }
+
+  // ---------------------------------------------------------------- transfers and consults (transfers.ts)
+
+  /** Blind transfer of the agent's call to a queue, or to an Available agent. */
+  transfer(agentId: string, to: { queueId: string } | { agentId: string }): AgentSnapshot {
+    return this.op(() => {
+      if ("queueId" in to) this.core.transfers.toQueue(agentId, to.queueId);
+      else this.core.transfers.toAgent(agentId, to.agentId);
+      return this.core.views.agentSnapshot(this.core.agents.require(agentId));
+    });
+  }
+
+  /** Brings an Available agent onto the call while the caller waits on hold. */
+  consult(agentId: string, targetAgentId: string): AgentSnapshot {
+    return this.op(() => {
+      this.core.transfers.consult(agentId, targetAgentId);
+      return this.core.views.agentSnapshot(this.core.agents.require(agentId));
+    });
+  }
+
+  /** Consulted transfer: the consulted agent takes the contact, the asking one wraps up. */
+  completeConsult(agentId: string): AgentSnapshot {
+    return this.op(() => {
+      this.core.transfers.completeConsult(agentId);
+      return this.core.views.agentSnapshot(this.core.agents.require(agentId));
+    });
+  }
+
+  /** Ends a consult (either agent); the call stays with the asking agent. */
+  endConsult(agentId: string): AgentSnapshot {
+    return this.op(() => {
+      this.core.transfers.endConsult(agentId);
+      return this.core.views.agentSnapshot(this.core.agents.require(agentId));
+    });
+  }
+
+  /** The consult an agent takes part in, asking or consulted. */
+  consultFor(agentId: string): ConsultSnapshot | undefined {
+    return this.core.transfers.consultFor(agentId);
   }
 
   // ---------------------------------------------------------------- CenterPort
@@ -507,6 +552,7 @@ export class ContactCenter implements CenterPort {
       const { agents, offers, views, stats, contacts, outbox } = this.core;
       const contact = this.state.contact(interactionId);
       if (!contact) return;
+      this.core.transfers.contactGone(interactionId);
       const handle = this.core.handles.get(interactionId);
       const by = reason === "caller-hangup" ? "caller" : "system";
       if (contact.state === "queued") {
@@ -549,6 +595,7 @@ export class ContactCenter implements CenterPort {
       const { agents, offers, views, contacts, outbox } = this.core;
       let count = 0;
       for (const contact of [...this.state.contacts()]) {
+        this.core.transfers.contactGone(contact.interactionId);
         const handle = this.core.handles.get(contact.interactionId);
         const queue = contact.queueId ? views.contactQueueInfo(contact) : undefined;
         const agent = contact.agentId ? this.state.agent(contact.agentId) : undefined;

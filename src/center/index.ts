@@ -21,3 +21,4 @@ export type { SimulatedAgentSpec, SimulatedAgentStats, SimulatedAgents } from ".
 export { MemoryCenterState, personalList } from "./state.js";
 export type { AgentRecord, AgentState, CenterState, ContactKind, ContactRecord, ContactState, QueueRecord, RoutingType, TeamRecord } from "./state.js";
 export type * from "./types.js";
+export type { ConsultSnapshot } from "./transfers.js";

@@ -12,6 +12,8 @@ export type CenterNotice =
   | { type: "declined"; agent: AgentInfo; queue: QueueInfo }
   | { type: "answered"; agent: AgentInfo; queue: QueueInfo }
   | { type: "agent-disconnected"; agent: AgentInfo; queue: QueueInfo }
+  /** The agent passed the contact on: to a queue (it waits there) or to another agent. */
+  | { type: "transferred"; agent: AgentInfo; queue?: QueueInfo; to?: AgentInfo }
   | { type: "ended"; reason: string; agent?: AgentInfo; queue?: QueueInfo };
 
 export interface AgentInfo {

@@ -87,7 +87,12 @@ export interface RequeuedEvent extends EventBase {
   type: "requeued";
   agent: string;
   agentName?: string;
-  reason: "rona" | "declined";
+  /** `transfer`: the agent passed the contact on, to `queue` or to agent `to`. */
+  reason: "rona" | "declined" | "transfer";
+  queue?: string;
+  queueName?: string;
+  to?: string;
+  toName?: string;
 }
 
 export interface AnsweredEvent extends EventBase {

@@ -225,6 +225,20 @@ export class Interaction implements ContactHandle {
         this.mainAbort.abort(InterruptedError.of("answered"));
         this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
         break;
+      case "transferred":
+        // Back to waiting: for a queue's agents, or for the one agent named (AgentOffered and
+        // AgentAnswered run again for whoever takes it).
+        this.phase = "queued";
+        this.emit({
+          type: "requeued",
+          agent: notice.agent.id,
+          agentName: notice.agent.name,
+          reason: "transfer",
+          ...(notice.queue ? { queue: notice.queue.id, queueName: notice.queue.name } : {}),
+          ...(notice.to ? { to: notice.to.id, toName: notice.to.name } : {}),
+        });
+        if (notice.queue) this.queue = notice.queue;
+        break;
       case "agent-disconnected":
         // No `activity` key at all (emit would delete an undefined one, and a delete turns the event into a dictionary).
         this.emit({ type: "disconnected", by: "agent" });

@@ -60,6 +60,8 @@ export interface DeskView {
   contact?: DeskContact;
   /** Wrap-up codes from the environment; when there are any, wrap-up needs one. */
   wrapUpCodes?: Array<{ id: string; name: string }>;
+  /** A consult this agent takes part in: `asking` (their caller) or `consulted`. */
+  consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number };
 }
 
 export interface PresenceOptions {
@@ -180,6 +182,11 @@ export class AgentDesk {
       }
     }
     if (this.controls?.wrapUpCodes.length) out.wrapUpCodes = this.controls.wrapUpCodes;
+    const consult = this.center.consultFor(agentId);
+    if (consult) {
+      const other = consult.from === agentId ? consult.to : consult.from;
+      out.consult = { role: consult.from === agentId ? "asking" : "consulted", with: { id: other, name: this.center.agent(other)?.name ?? other }, since: consult.since };
+    }
     return out;
   }
 

@@ -124,6 +124,60 @@ export class CallControls {
     this.record(session, agentId, "edit-cad", def.name);
   }
 
+  /** Blind transfer to a queue or an Available agent; the caller hears music while it waits. */
+  transfer(agentId: string, to: { queue?: string; agent?: string }): void {
+    const session = this.engaged(agentId, "transfer");
+    const target = to.queue !== undefined ? { queueId: to.queue } : { agentId: to.agent ?? "" };
+    this.center.transfer(agentId, target);
+    this.unhold(session.interactionId);
+    this.startMusic(session);
+    this.record(session, agentId, "transfer", to.queue !== undefined ? `queue ${this.queueName(to.queue)}` : `agent ${this.agentName(to.agent!)}`);
+  }
+
+  /** Consults an Available agent: the caller is put on hold meanwhile. */
+  consult(agentId: string, targetAgentId: string): void {
+    const session = this.engaged(agentId, "consult");
+    this.center.consult(agentId, targetAgentId);
+    if (!this.entry(session.interactionId).held) this.hold(agentId);
+    this.record(session, agentId, "consult", this.agentName(targetAgentId));
+  }
+
+  /** Consulted transfer: the consulted agent takes the caller, off hold. */
+  completeConsult(agentId: string): void {
+    const consult = this.center.consultFor(agentId);
+    const session = consult ? this.calls.get(consult.interactionId) : undefined;
+    this.center.completeConsult(agentId);
+    if (!session || !consult) return;
+    this.audio?.hold(session.interactionId, false);
+    this.unhold(session.interactionId);
+    this.record(session, agentId, "consult-transfer", this.agentName(consult.to));
+  }
+
+  /** Ends the consult (either agent); the caller stays on hold with the first agent until resumed. */
+  endConsult(agentId: string): void {
+    const consult = this.center.consultFor(agentId);
+    this.center.endConsult(agentId);
+    const session = consult ? this.calls.get(consult.interactionId) : undefined;
+    if (session) this.record(session, agentId, "consult-end");
+  }
+
+  private unhold(interactionId: string): void {
+    const l = this.live.get(interactionId);
+    if (l) {
+      l.held = false;
+      l.heldSince = undefined;
+    }
+    this.stopMusic(interactionId);
+  }
+
+  private agentName(idOrEmail: string): string {
+    return this.center.agent(idOrEmail)?.name ?? this.center.listAgents().find((a) => a.email?.toLowerCase() === idOrEmail.toLowerCase())?.name ?? idOrEmail;
+  }
+
+  private queueName(id: string): string {
+    return this.center.listQueues().find((q) => q.id === id)?.name ?? id;
+  }
+
   /**
    * Checks and saves the wrap-up code and notes before the agent leaves WrapUp. When the
    * environment lists codes, one of them is needed.
@@ -151,6 +205,7 @@ export class CallControls {
   private engaged(agentId: string, action: string): CallSession {
     const agent = this.center.agent(agentId);
     if (!agent || agent.state !== "Engaged" || !agent.interactionId) throw new ApiError(409, "INVALID_STATE", `agent "${agentId}" is ${agent?.state ?? "unknown"}; only an agent on a call can ${action}`);
+    if (this.center.consultFor(agentId)?.to === agentId) throw new ApiError(409, "INVALID_STATE", `agent "${agentId}" is consulted on this call; only the agent on the call can ${action}`);
     const session = this.calls.get(agent.interactionId);
     if (!session || session.ended) throw new ApiError(409, "CALL_ENDED", "the call has ended");
     return session;

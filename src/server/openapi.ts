@@ -5,7 +5,7 @@
  */
 import { accessOf, describeGrants } from "./auth/access.js";
 import { digitsBody, jsonSchemaOf, loginBody, offerBody, placeCallBody, stateBody, wrapUpBody } from "./schemas.js";
-import { cadBody, muteBody } from "./routes/call-controls.js";
+import { cadBody, consultBody, muteBody, transferBody } from "./routes/call-controls.js";
 
 type Json = Record<string, unknown>;
 
@@ -192,6 +192,10 @@ export function buildOpenApi(version = "0.0.0"): Json {
       "/api/agents/{id}/resume": agentAction("Take the call off hold", "The music stops; a `control` event (resume)."),
       "/api/agents/{id}/mute": agentAction("Mute or unmute the agent", "A `control` event (mute/unmute) for the audio bridge.", jsonSchemaOf(muteBody)),
       "/api/agents/{id}/cad": agentAction("Edit call-associated data", "Only variables the flow marks isAgentEditable (403 otherwise); the flow sees the new value.", jsonSchemaOf(cadBody)),
+      "/api/agents/{id}/transfer": agentAction("Blind transfer", "To a queue (the caller waits there with music) or to an Available agent (it rings there; on RONA it goes back to its queue). The agent wraps up.", jsonSchemaOf(transferBody)),
+      "/api/agents/{id}/consult": agentAction("Consult an Available agent", "The caller is put on hold; the consulted agent is Engaged (reason Consult) on the same call.", jsonSchemaOf(consultBody)),
+      "/api/agents/{id}/consult/transfer": agentAction("Consulted transfer", "The consulted agent takes the caller (off hold; AgentAnswered runs for them); the asking agent wraps up."),
+      "/api/agents/{id}/consult/end": agentAction("End the consult", "The consulted agent is Available again; the caller stays on hold with the asking agent until resumed."),
       "/api/reports": {
         get: {
           tags: ["supervisor"],

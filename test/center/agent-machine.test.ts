@@ -10,9 +10,12 @@ import { FakeContact, harness } from "./helpers.js";
 const STATES: AgentState[] = ["LoggedOut", "Idle", "Available", "Reserved", "Engaged", "WrapUp"];
 
 describe("the agent state machine", () => {
-  it("lets a logged-out agent only log in, and an Engaged one only finish the call", () => {
+  it("lets a logged-out agent only log in, and an Engaged one only finish the call (or a consult)", () => {
     expect(Object.keys(AGENT_TRANSITIONS.LoggedOut)).toEqual(["login"]);
-    expect(Object.keys(AGENT_TRANSITIONS.Engaged).sort()).toEqual(["contact-ended", "end", "shutdown"]);
+    expect(Object.keys(AGENT_TRANSITIONS.Engaged).sort()).toEqual(["consult-end", "contact-ended", "end", "shutdown"]);
+    // A consulted agent (transfers.ts) joins from Available and goes back there.
+    expect(nextAgentState("a", "Available", "consult")).toBe("Engaged");
+    expect(nextAgentState("a", "Engaged", "consult-end")).toBe("Available");
     expect(nextAgentState("a", "Engaged", "end")).toBe("WrapUp");
     expect(() => nextAgentState("a", "Engaged", "logout")).toThrow(/cannot go from Engaged/);
   });

@@ -48,6 +48,10 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/agents/:id/resume": ["agent:self"],
   "POST /api/agents/:id/mute": ["agent:self"],
   "POST /api/agents/:id/cad": ["agent:self"],
+  "POST /api/agents/:id/transfer": ["agent:self"],
+  "POST /api/agents/:id/consult": ["agent:self"],
+  "POST /api/agents/:id/consult/transfer": ["agent:self"],
+  "POST /api/agents/:id/consult/end": ["agent:self"],
   "GET /api/agents/:id/ws": AGENT_OR_SUPERVISOR,
   "GET /api/agents/:id/audio": ["agent:self"],
 

@@ -1,7 +1,8 @@
 /**
  * The agent's call controls, each acting on the agent's own call and answering with the desk as
  * it is afterwards: `POST /api/agents/:id/hold`, `/resume`, `/mute {muted}`, and
- * `/cad {name, value}` (call-associated data the flow marks isAgentEditable). The wrap-up code
+ * `/cad {name, value}` (call-associated data the flow marks isAgentEditable), `/transfer {queue |
+ * agent}` (blind), `/consult {agent}`, then `/consult/transfer` or `/consult/end`. The wrap-up code
  * and notes travel with `/wrapup`. See server/call-controls.ts and docs/desk.md.
  */
 import type { FastifyPluginAsync } from "fastify";
@@ -19,6 +20,15 @@ export const cadBody = z
     value: z.string().max(1000).describe("The new value"),
   })
   .strict();
+
+export const transferBody = z
+  .object({
+    queue: z.string().min(1).max(200).optional().describe("Queue id to transfer to"),
+    agent: z.string().min(1).max(200).optional().describe("Agent id (or email) to transfer to; they must be Available"),
+  })
+  .strict()
+  .refine((b) => (b.queue === undefined) !== (b.agent === undefined), { message: "give either queue or agent" });
+export const consultBody = z.object({ agent: z.string().min(1).max(200).describe("Agent id (or email) to consult; they must be Available") }).strict();
 
 export interface CallControlRoutesOptions {
   center: ContactCenter;
@@ -50,6 +60,20 @@ export const callControlRoutes: FastifyPluginAsync<CallControlRoutesOptions> = a
   });
   action("mute", (id, body) => {
     controlsOf().mute(id, parseBody(muteBody, body).muted);
+  });
+  action("transfer", (id, body) => {
+    controlsOf().transfer(id, parseBody(transferBody, body));
+  });
+  action("consult", (id, body) => {
+    controlsOf().consult(id, parseBody(consultBody, body).agent);
+  });
+  action("consult/transfer", (id, body) => {
+    parseBody(emptyBody, body);
+    controlsOf().completeConsult(id);
+  });
+  action("consult/end", (id, body) => {
+    parseBody(emptyBody, body);
+    controlsOf().endConsult(id);
   });
   action("cad", (id, body) => {
     const b = parseBody(cadBody, body);

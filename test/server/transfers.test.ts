@@ -1,0 +1,128 @@
+/**
+ * Transfers and consults through the API, as two agents would use them: a blind transfer to a
+ * queue (the caller hears music while waiting, the next agent's AgentOffered and AgentAnswered
+ * event flows run and pop for them), a blind transfer to an agent, and a consult that ends in a
+ * consulted transfer or is called off.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually, startTestServer, type Loose, type TestServer } from "./helpers.js";
+import { supportFlow } from "./fixtures.js";
+
+let t: TestServer;
+
+beforeEach(async () => {
+  t = await startTestServer({
+    flows: [{ id: "support", definition: supportFlow() }],
+    environment: {
+      queues: [
+        { id: "Q-Test", name: "Test Queue" },
+        { id: "Q-Other", name: "Other Queue" },
+      ],
+      agents: [
+        { id: "ana", name: "Ana Lima", queues: ["Q-Test"] },
+        { id: "bo", name: "Bo Chen", queues: ["Q-Other"] },
+      ],
+      center: { ringTimeoutSeconds: 60 },
+    },
+  });
+  await t.call("POST", "/api/agents/ana/login", { available: true });
+});
+afterEach(async () => {
+  await t?.close();
+});
+
+async function answered(ani: string): Promise<string> {
+  const placed = await t.call("POST", "/api/calls", { ani, flow: "support" });
+  const id = placed.body.interactionId as string;
+  await t.call("POST", `/api/calls/${id}/digits`, { digits: "1" });
+  const offer = await eventually(async () => (await t.call("GET", "/api/agents/ana")).body.offer, "the offer to ana");
+  await t.call("POST", "/api/agents/ana/accept", { offerId: offer.offerId });
+  return id;
+}
+
+async function accept(agent: string): Promise<Loose> {
+  const offer = await eventually(async () => (await t.call("GET", `/api/agents/${agent}`)).body.offer, `the offer to ${agent}`);
+  return (await t.call("POST", `/api/agents/${agent}/accept`, { offerId: offer.offerId })).body;
+}
+
+const trace = async (id: string): Promise<Loose[]> => (await t.call("GET", `/api/contacts/${id}`)).body.events;
+
+describe("transfers", () => {
+  it("blind to a queue: the caller waits with music, the queue's agent gets it and the flow's answer event runs for them", async () => {
+    const id = await answered("+15550002001");
+    const caller = await t.socket(`/api/calls/${id}/ws?observe=1`);
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    const after = await t.call("POST", "/api/agents/ana/transfer", { queue: "Q-Other" });
+    expect(after.status).toBe(200);
+    expect(after.body.agent.state).toBe("WrapUp");
+    await caller.next((m) => m.type === "play" && m.music === true, "music while the caller waits again");
+    const bo = await accept("bo");
+    expect(bo.agent.state).toBe("Engaged");
+    expect(bo.contact).toMatchObject({ interactionId: id, queue: { id: "Q-Other" } });
+
+    const events = await trace(id);
+    expect(events.find((e) => e.type === "requeued")).toMatchObject({ reason: "transfer", agent: "ana", queue: "Q-Other", queueName: "Other Queue" });
+    expect(events.find((e) => e.type === "control")).toMatchObject({ action: "transfer", agent: "ana", detail: "queue Other Queue" });
+    expect(events.filter((e) => e.type === "answered").map((e) => e.agent)).toEqual(["ana", "bo"]);
+    const answerFlows = events.filter((e) => e.type === "event" && e.name === "AgentContactAssigned");
+    expect(answerFlows).toHaveLength(2);
+    // The flow's screen pop goes to whoever answered.
+    await eventually(async () => ((await t.call("GET", "/api/agents/bo")).body.contact.screenPops.length === 1 ? true : undefined), "bo's screen pop");
+  });
+
+  it("blind to an agent: only an Available one; it rings there", async () => {
+    const id = await answered("+15550002002");
+    const busy = await t.call("POST", "/api/agents/ana/transfer", { agent: "bo" });
+    expect(busy.status).toBe(400);
+    expect(busy.body.error).toEqual({ code: "AGENT_NOT_AVAILABLE", message: "Bo Chen is signed out; only an Available agent can take a transfer or a consult" });
+    expect((await t.call("POST", "/api/agents/ana/transfer", { queue: "Q-Other", agent: "bo" })).status).toBe(400);
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    await t.call("POST", "/api/agents/ana/transfer", { agent: "bo" });
+    const bo = await accept("bo");
+    expect(bo.contact.interactionId).toBe(id);
+    expect((await trace(id)).find((e) => e.type === "requeued")).toMatchObject({ reason: "transfer", to: "bo", toName: "Bo Chen" });
+  });
+
+  it("consult, then transfer to the consulted agent: the caller is held meanwhile and taken off hold by the new agent", async () => {
+    const id = await answered("+15550002003");
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    const asking = await t.call("POST", "/api/agents/ana/consult", { agent: "bo" });
+    expect(asking.body.consult).toMatchObject({ role: "asking", with: { id: "bo", name: "Bo Chen" } });
+    expect(asking.body.contact.controls.held).toBe(true);
+    const consulted = (await t.call("GET", "/api/agents/bo")).body;
+    expect(consulted.agent).toMatchObject({ state: "Engaged", reason: "Consult" });
+    expect(consulted.consult).toMatchObject({ role: "consulted", with: { id: "ana" } });
+    expect(consulted.contact.interactionId).toBe(id);
+    // Only the agent on the call acts on it.
+    expect((await t.call("POST", "/api/agents/bo/hold")).status).toBe(409);
+    expect((await t.call("POST", "/api/agents/ana/transfer", { queue: "Q-Other" })).body.error.message).toBe("end the consult first (or transfer to the consulted agent)");
+
+    const done = await t.call("POST", "/api/agents/ana/consult/transfer");
+    expect(done.body.agent.state).toBe("WrapUp");
+    expect(done.body.consult).toBeUndefined();
+    const bo = (await t.call("GET", "/api/agents/bo")).body;
+    expect(bo.agent.state).toBe("Engaged");
+    expect(bo.contact).toMatchObject({ interactionId: id, controls: { held: false } });
+    const events = await trace(id);
+    expect(events.filter((e) => e.type === "control").map((e) => e.action)).toEqual(["hold", "consult", "consult-transfer"]);
+    expect(events.filter((e) => e.type === "event" && e.name === "AgentContactAssigned")).toHaveLength(2);
+    // Bo ends the call for good: the caller's contact ends and Bo wraps up.
+    await t.call("POST", "/api/agents/bo/end");
+    await eventually(async () => ((await t.call("GET", `/api/calls/${id}`)).body.state === "ended" ? true : undefined), "the call ended");
+  });
+
+  it("a consult called off leaves the caller on hold with the first agent, and the consulted agent Available", async () => {
+    const id = await answered("+15550002004");
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    await t.call("POST", "/api/agents/ana/consult", { agent: "bo" });
+    // The consulted agent hanging up leaves the consult, not the caller's call.
+    const bo = await t.call("POST", "/api/agents/bo/end");
+    expect(bo.body.agent.state).toBe("Available");
+    const ana = (await t.call("GET", "/api/agents/ana")).body;
+    expect(ana.agent.state).toBe("Engaged");
+    expect(ana.consult).toBeUndefined();
+    expect(ana.contact.controls.held).toBe(true);
+    expect((await t.call("POST", "/api/agents/ana/resume")).body.contact.controls.held).toBe(false);
+    expect((await t.call("GET", `/api/calls/${id}`)).body.state).toBe("engaged");
+  });
+});
