@@ -1,18 +1,22 @@
 /**
  * Requests per second through a connector (OAuth token cached, undici keep-alive pool, deadline
  * and retry bookkeeping, URL building, redaction) next to bare undici — the same keep-alive
- * `request()` with the same URL and Authorization header — against the same local endpoint, in
- * one run. The endpoint is a separate node process, so this process's CPU time is the client's
+ * Agent, the same URL and Authorization header, at the API level the connector's transport uses
+ * (`dispatch` with a handler, the body read as text: bare-dispatch.ts) — against the same local
+ * endpoint, in one run. The endpoint is a separate node process, so this process's CPU time is the client's
  * alone: CPU µs per call is reported next to requests/s, being far steadier on a shared machine.
- * Rounds alternate between the two clients and the median of each is reported.
+ * Rounds alternate between the two clients, each after a forced GC; each figure is the median
+ * (min–max) of its rounds, the ratio taken per round.
  * Also counts token requests over 10,000 calls through a fresh connector (expected: 1).
  */
 import { spawn } from "node:child_process";
-import { Agent, request } from "undici";
+import { Agent } from "undici";
 import type { ConnectorConfig } from "../src/connectors/config.js";
 import { createHttpGateway } from "../src/connectors/gateway.js";
 import type { HttpRequestSpec } from "../src/connectors/types.js";
 import { SystemClock } from "../src/time/clock.js";
+import { bareGet } from "./bare-dispatch.js";
+import { collectGarbage, loadAverage, showSpread, spread, spreadFigures } from "./stats.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
 
 // Plain JS so the endpoint runs from source and from dist alike.
@@ -151,12 +155,11 @@ const bench: BenchModule = {
       const gateway = createHttpGateway({ connectors: [connector(endpoint.origin)], clock });
       const token = await gateway.tokenCache(spec.connectorId!)!.get();
       // Bare undici: the URL as the connector sends it, the same header, the same pool settings.
-      const url = new URL(`${endpoint.origin}/api/data/v9.2/${PATH.replace(/'/g, "%27")}`).href;
+      const url = new URL(`${endpoint.origin}/api/data/v9.2/${PATH.replace(/'/g, "%27")}`);
       const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
       const bare = async () => {
-        const res = await request(url, { method: "GET", headers: { Authorization: `Bearer ${token}` }, dispatcher: agent });
-        await res.body.text();
-        return res.statusCode;
+        const res = await bareGet(agent, url, { Authorization: `Bearer ${token}` });
+        return res.status;
       };
       const viaConnector = async () => (await gateway.execute(spec, clock)).status;
 
@@ -164,8 +167,11 @@ const bench: BenchModule = {
       await drive(2_000, concurrency, viaConnector);
       const viaConnectorRounds: Round[] = [];
       const bareRounds: Round[] = [];
+      const loadBefore = await loadAverage();
       for (let r = 0; r < rounds; r++) {
+        collectGarbage();
         bareRounds.push(await drive(perRound, concurrency, bare));
+        collectGarbage();
         viaConnectorRounds.push(await drive(perRound, concurrency, viaConnector));
         const c = viaConnectorRounds.at(-1)!;
         const b = bareRounds.at(-1)!;
@@ -192,15 +198,16 @@ const bench: BenchModule = {
       const stubCpu = process.cpuUsage(stubCpu0);
       const overheadUs = Math.round(((stubCpu.user + stubCpu.system) / stubCalls) * 10) / 10;
 
-      const c = Math.round(median(viaConnectorRounds.map((x) => x.rps)));
       const b = Math.round(median(bareRounds.map((x) => x.rps)));
       const cCpu = Math.round(median(viaConnectorRounds.map((x) => x.cpuUs)) * 10) / 10;
       const bCpu = Math.round(median(bareRounds.map((x) => x.cpuUs)) * 10) / 10;
-      const ratio = Math.round((c / b) * 1000) / 1000;
+      const ratioSpread = spread(viaConnectorRounds.map((x, i) => x.rps / bareRounds[i]!.rps));
+      const rpsSpread = spread(viaConnectorRounds.map((x) => x.rps));
+      const loadAfter = await loadAverage();
       const figures = {
-        connector_rps: c,
+        ...spreadFigures("connector_rps", rpsSpread),
         connector_baseline_rps: b,
-        connector_ratio_vs_baseline: ratio,
+        ...spreadFigures("connector_ratio_vs_baseline", ratioSpread, 3),
         connector_client_cpu_us_per_call: cCpu,
         connector_baseline_client_cpu_us_per_call: bCpu,
         connector_gateway_overhead_us_per_call: overheadUs,
@@ -208,15 +215,15 @@ const bench: BenchModule = {
       };
       const report = [
         `GET of a small Dataverse-shaped JSON answer from a loopback HTTP endpoint (node:http in a separate process), ${concurrency} calls in flight, ` +
-          `${perRound.toLocaleString("en-US")} calls per round, median of ${rounds} alternating round(s) after a warm-up. ` +
+          `${perRound.toLocaleString("en-US")} calls per round, median (min–max) of ${rounds} alternating round(s) after a warm-up. Machine: ${loadBefore} before, ${loadAfter} after. ` +
           "CPU is this process's user+system time per call: the client's own cost, steadier than requests/s when the machine is shared.",
         "",
         "| client | requests/s | client CPU µs/call |",
         "|---|---:|---:|",
-        `| through the connector (token cached, keep-alive pool, deadline, retries armed) | ${c.toLocaleString("en-US")} | ${cCpu} |`,
-        `| bare undici \`request()\` on a keep-alive Agent, same URL and bearer header (baseline) | ${b.toLocaleString("en-US")} | ${bCpu} |`,
+        `| through the connector (token cached, keep-alive pool, deadline, auth and retry interceptors) | ${showSpread(rpsSpread)} | ${cCpu} |`,
+        `| bare undici \`dispatch\` on a keep-alive Agent, same URL and bearer header, body as text (baseline) | ${b.toLocaleString("en-US")} | ${bCpu} |`,
         "",
-        `Connector / baseline requests/s: ${ratio}; CPU per call ×${Math.round((cCpu / bCpu) * 100) / 100}. ` +
+        `Connector / baseline requests/s, per round: ${showSpread(ratioSpread, 2)}; CPU per call ×${Math.round((cCpu / bCpu) * 100) / 100}. ` +
           `The gateway's own CPU per call with a transport stub (no socket): ${overheadUs} µs. ` +
           `Token requests during 10,000 calls through a fresh connector: ${tokenRequests}.`,
       ];

@@ -7,7 +7,9 @@
  *
  * Baseline, in the same run and against the same CRM process: the same two requests (the URLs the
  * flow sent, the same bearer token) made with bare undici at the same concurrency, as request
- * pairs/s. Rounds alternate ccflow and baseline; figures are medians of the rounds.
+ * pairs/s, at the API level ccflow's transport uses (`dispatch` with a handler, bare-dispatch.ts),
+ * each answer parsed as JSON as the flow's is. Rounds alternate ccflow and baseline, each after a
+ * forced GC; figures are the median (min–max) of the rounds, the ratio taken per round.
  *
  * Token requests are counted where they are issued (the CRM's token endpoint) and by the
  * connector's token cache, for a fresh runtime per round.
@@ -28,6 +30,8 @@ import { parseEnvironment } from "../src/environment/load.js";
 import { parseFlowText } from "../src/flow/load.js";
 import type { FlowDefinition } from "../src/flow/types.js";
 import { Runtime, type EmbeddedCrmBinding } from "../src/runtime/runtime.js";
+import { bareGet } from "./bare-dispatch.js";
+import { collectGarbage, loadAverage, showSpread, spread, spreadFigures } from "./stats.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -168,6 +172,7 @@ export async function baselineRound(crm: CrmChild, urls: string[], pairs: number
   });
   const { access_token: token } = (await tokenRes.body.json()) as { access_token: string };
   const headers = { authorization: `Bearer ${token}` };
+  const targets = urls.map((u) => new URL(u));
   let done = 0;
   let failures = 0;
   const t0 = performance.now();
@@ -175,10 +180,11 @@ export async function baselineRound(crm: CrmChild, urls: string[], pairs: number
   const worker = async () => {
     while (done < pairs) {
       done++;
-      for (const url of urls) {
-        const res = await request(url, { method: "GET", headers, dispatcher });
-        await res.body.text();
-        if (res.statusCode !== 200) failures++;
+      for (const url of targets) {
+        // The same work as the flow's: the answer read as text and parsed (the flow maps it with JSONPath).
+        const res = await bareGet(dispatcher, url, headers);
+        JSON.parse(res.body);
+        if (res.status !== 200) failures++;
       }
     }
   };
@@ -213,19 +219,23 @@ const bench: BenchModule = {
       const runs: CcflowRound[] = [];
       const bases: Array<Awaited<ReturnType<typeof baselineRound>>> = [];
       const crmCpu: Array<{ ccflow: number; baseline: number }> = [];
+      const loadBefore = await loadAverage();
       for (let r = 0; r < rounds; r++) {
         const c0 = (await crm.stats()).cpuUs;
+        collectGarbage();
         runs.push(await ccflowRound(flow, crm, calls, concurrency));
         const c1 = (await crm.stats()).cpuUs;
+        collectGarbage();
         bases.push(await baselineRound(crm, warm.urls, calls, concurrency));
         const c2 = (await crm.stats()).cpuUs;
         crmCpu.push({ ccflow: (c1 - c0) / calls, baseline: (c2 - c1) / calls });
         const run = runs.at(-1)!;
         ctx.log(`  round ${r + 1}: ccflow ${run.callsPerS.toFixed(0)} calls/s (${run.cpuUsPerCall.toFixed(0)} µs CPU/call), bare undici ${bases.at(-1)!.pairsPerS.toFixed(0)} pairs/s; token requests ${run.tokenRequests} (CRM counted ${run.crmTokens})`);
       }
-      const callsPerS = median(runs.map((r) => r.callsPerS));
+      const loadAfter = await loadAverage();
+      const callsSpread = spread(runs.map((r) => r.callsPerS));
+      const ratioSpread = spread(runs.map((r, i) => r.callsPerS / bases[i]!.pairsPerS));
       const pairsPerS = median(bases.map((b) => b.pairsPerS));
-      const ratio = callsPerS / pairsPerS;
       const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
       const [p50, p90, p99] = [50, 90, 99].map((p) => percentile(latencies, p));
       const cpuCcflow = median(runs.map((r) => r.cpuUsPerCall));
@@ -237,9 +247,9 @@ const bench: BenchModule = {
       const lifetimes = Math.max(...runs.map((r) => r.virtualSeconds)) / 3599;
       return {
         figures: {
-          e2e_calls_per_s: Math.round(callsPerS),
+          ...spreadFigures("e2e_calls_per_s", callsSpread),
           e2e_baseline_request_pairs_per_s: Math.round(pairsPerS),
-          e2e_ratio_vs_baseline: Number(ratio.toFixed(3)),
+          ...spreadFigures("e2e_ratio_vs_baseline", ratioSpread, 3),
           e2e_latency_p50_ms: Number(p50!.toFixed(2)),
           e2e_latency_p90_ms: Number(p90!.toFixed(2)),
           e2e_latency_p99_ms: Number(p99!.toFixed(2)),
@@ -250,19 +260,19 @@ const bench: BenchModule = {
           e2e_token_lifetimes_spanned: Number(lifetimes.toFixed(2)),
         },
         report: [
-          `Seed flow, known caller (${KNOWN_CALLER}) pressing 1, ${calls.toLocaleString("en-US")} calls per round, ${concurrency} at a time; embedded CRM (demo data) in a child process over loopback HTTP; VirtualClock for prompts and hold; median of ${rounds} rounds alternating with the baseline.`,
+          `Seed flow, known caller (${KNOWN_CALLER}) pressing 1, ${calls.toLocaleString("en-US")} calls per round, ${concurrency} at a time; embedded CRM (demo data) in a child process over loopback HTTP; VirtualClock for prompts and hold; median (min–max) of ${rounds} rounds alternating with the baseline. Machine: ${loadBefore} before, ${loadAfter} after.`,
           "",
           "| figure | ccflow | bare undici (baseline) |",
           "|---|---:|---:|",
-          `| calls/s vs request pairs/s | ${callsPerS.toFixed(0)} | ${pairsPerS.toFixed(0)} |`,
-          `| ratio ccflow ÷ baseline | ${ratio.toFixed(2)} | |`,
+          `| calls/s vs request pairs/s | ${showSpread(callsSpread)} | ${pairsPerS.toFixed(0)} |`,
+          `| ratio ccflow ÷ baseline (per round) | ${showSpread(ratioSpread, 2)} | |`,
           `| call start → screen pop, p50 / p90 / p99 (ms) | ${p50!.toFixed(1)} / ${p90!.toFixed(1)} / ${p99!.toFixed(1)} | |`,
           `| client CPU per call / per pair (µs) | ${cpuCcflow.toFixed(0)} | ${cpuBaseline.toFixed(0)} |`,
           `| CRM process CPU per call / per pair (µs) | ${crmCcflow.toFixed(0)} | ${crmBaseline.toFixed(0)} |`,
           `| token requests during ${calls.toLocaleString("en-US")} calls (CRM count / token cache count) | ${tokenRequests} / ${runs[0]!.tokenRequests} | 1 (fetched once) |`,
           "",
           `Virtual time spanned per round: ${Math.max(...runs.map((r) => r.virtualSeconds)).toFixed(0)} s (${lifetimes.toFixed(2)} token lifetimes of 3,599 s).`,
-          "Targets: at least 1,000 calls/s; ratio at least 0.7; one token request per token lifetime.",
+          "Targets: at least 1,000 calls/s; ratio at least 0.7 (judged on the median, on a quiet machine); one token request per token lifetime.",
         ],
       };
     } finally {

@@ -2,14 +2,26 @@
  * Child-process entry for the engine benchmark's memory figure: N calls of the seed flow waiting
  * in queue (play-music loop, nobody staffing) on a VirtualClock moved by hand. RSS and heap are
  * read after forced GCs (run with --expose-gc), once RSS has stopped falling, before and after
- * the calls, in this otherwise idle process; prints one JSON line {waiting, rssKb, heapKb} with
- * the growth per waiting call.
+ * the calls, in this otherwise idle process; prints one JSON line {mode, waiting, rssKb, heapKb}
+ * with the growth per waiting call.
+ *
+ * Two modes (argv[4]):
+ * - `engine`: `Runtime.startCall` with a scripted caller and no listener, the engine's own share;
+ * - `served`: the calls placed the way `ccflow serve` places them — through its CallRegistry, each
+ *   with its browser channel and its trace buffer (the events a supervisor reads), and with the
+ *   listeners the server attaches to every call: its Prometheus metrics (ServerMetrics) and the
+ *   contact log (pino, at info, written to /dev/null). Left out: the desk's persisted contact
+ *   records and open sockets, which hold nothing per waiting call until someone watches it.
  */
-import { readFileSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
+import pino from "pino";
 import { ScriptedCaller } from "../src/channels/scripted.js";
 import { VirtualClock } from "../src/time/clock.js";
 import { parseFlowText } from "../src/flow/load.js";
 import { Runtime } from "../src/runtime/runtime.js";
+import { CallRegistry } from "../src/server/calls.js";
+import { logContacts } from "../src/server/contact-log.js";
+import { ServerMetrics } from "../src/server/metrics.js";
 import { benchEnvironment, crmFixture } from "./engine.bench.js";
 
 function gc(): void {
@@ -31,11 +43,28 @@ async function quiesce(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [seedPath, count] = process.argv.slice(2);
+  const [seedPath, count, mode = "engine"] = process.argv.slice(2);
+  if (mode !== "engine" && mode !== "served") throw new Error(`mode must be engine or served, got ${mode}`);
   const calls = Number(count);
   const flow = parseFlowText(readFileSync(seedPath!, "utf8"), seedPath!).flow!;
   const clock = new VirtualClock({ autoAdvance: false });
   const runtime = new Runtime({ environment: benchEnvironment(0), flows: [flow], clock, fixtures: crmFixture({ token: 0, api: 0 }) });
+  const registry = new CallRegistry({ runtime, clock });
+  const catalogFlow = { id: "seed", name: flow.name ?? "seed", source: "file", definition: flow } as unknown as Parameters<CallRegistry["place"]>[0];
+  const detach: Array<() => void> = [];
+  if (mode === "served") {
+    const metrics = new ServerMetrics();
+    metrics.attach(runtime.center, registry, () => clock.now());
+    detach.push(() => metrics.detach());
+    detach.push(logContacts(registry, pino({ level: "info" }, pino.destination({ fd: openSync("/dev/null", "w"), sync: false }))));
+  }
+  const start = (): { hangup(): void } => {
+    if (mode === "engine") return runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") });
+    const session = registry.place(catalogFlow, "+14806754110", "+18005550100");
+    // The caller presses 1 at the menu, as the scripted caller does.
+    session.channel.press("1");
+    return { hangup: () => session.channel.hangup() };
+  };
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
       await clock.advance(2_000);
@@ -43,14 +72,14 @@ async function main(): Promise<void> {
     }
   };
   // Warm up the code paths and caches so the difference is the calls, not the first call.
-  const warm = runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") });
+  const warm = start();
   await settle();
   warm.hangup();
   await settle();
   await quiesce();
   const before = process.memoryUsage();
   const interactions = [];
-  for (let i = 0; i < calls; i++) interactions.push(runtime.startCall(flow, { ani: "+14806754110", channel: new ScriptedCaller(clock, "1") }));
+  for (let i = 0; i < calls; i++) interactions.push(start());
   await settle();
   // Starting 10,000 calls at once leaves pages of garbage behind; a full collection frees them and
   // V8 hands the pages back shortly after. What stays is what the waiting calls hold.
@@ -61,8 +90,9 @@ async function main(): Promise<void> {
   if (waiting !== calls) throw new Error(`expected ${calls} calls waiting in queue, found ${waiting}`);
   for (const i of interactions) i.hangup();
   await settle();
+  for (const d of detach) d();
   await runtime.close();
-  process.stdout.write(`${JSON.stringify({ waiting, rssKb: (after.rss - before.rss) / 1024 / calls, heapKb: (after.heapUsed - before.heapUsed) / 1024 / calls })}\n`);
+  process.stdout.write(`${JSON.stringify({ mode, waiting, rssKb: (after.rss - before.rss) / 1024 / calls, heapKb: (after.heapUsed - before.heapUsed) / 1024 / calls })}\n`);
 }
 
 main().catch((err: unknown) => {

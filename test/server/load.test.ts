@@ -3,10 +3,14 @@
  * accept, talk briefly, end and wrap up over REST; callers dial, press 1 and wait, and some hang
  * up early. Every caller must end answered or cleanly disconnected, nobody may be left waiting,
  * and every offer and answer the agents saw must match what the callers' traces say.
+ *
+ * It checks accounting, not speed: no wait is bounded by the clock, only by progress (a count of
+ * calls or agents that stops going down for a minute fails it), so a busy machine slows it down
+ * without failing it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { supportFlow } from "./fixtures.js";
-import { eventually, startTestServer, type TestServer, type TestSocket } from "./helpers.js";
+import { startTestServer, type TestServer, type TestSocket } from "./helpers.js";
 
 const AGENTS = 10;
 const CALLERS = 200;
@@ -21,7 +25,8 @@ beforeAll(async () => {
     environment: {
       queues: [{ id: "Q-Test", name: "Test Queue" }],
       agents: Array.from({ length: AGENTS }, (_, i) => ({ id: `a${i + 1}`, name: `Agent ${i + 1}`, queues: ["Q-Test"] })),
-      center: { ringTimeoutSeconds: 30 },
+      // Likewise an offer may wait seconds for its agent's accept; RONA is not what this checks.
+      center: { ringTimeoutSeconds: 600 },
     },
   });
 });
@@ -38,6 +43,24 @@ interface AgentTally {
   ended: Set<string>;
   stale: number;
   errors: string[];
+}
+
+/**
+ * Waits until `remaining()` is 0, for as long as it keeps going down: a busy machine makes the
+ * calls slower, not stuck, so only a count that stops moving for `stallMs` fails the wait.
+ */
+async function drained(remaining: () => Promise<number>, what: string, stallMs = 60_000): Promise<void> {
+  let last = Number.POSITIVE_INFINITY;
+  let movedAt = Date.now();
+  for (;;) {
+    const left = await remaining();
+    if (left === 0) return;
+    if (left < last) {
+      last = left;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) throw new Error(`${what}: ${left} left, no progress for ${stallMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function runAgent(id: string, socket: TestSocket, tally: AgentTally, stop: { done: boolean }): Promise<void> {
@@ -104,9 +127,9 @@ describe("ten agents, two hundred callers, through the API", () => {
     );
     expect(new Set(placed).size).toBe(CALLERS);
 
-    await eventually(async () => ((await t.call("GET", "/api/contacts?state=active")).body.length === 0 ? true : undefined), "every call to end", 90_000);
+    await drained(async () => (await t.call("GET", "/api/contacts?state=active")).body.length, "every call to end");
     // Let the agents finish their last wrap-ups before stopping them.
-    await eventually(async () => ((await t.call("GET", "/api/agents")).body.every((a: { state: string }) => a.state === "Available") ? true : undefined), "every agent to be Available again", 30_000);
+    await drained(async () => (await t.call("GET", "/api/agents")).body.filter((a: { state: string }) => a.state !== "Available").length, "every agent to be Available again");
     stop.done = true;
     await Promise.all(runners);
 
@@ -149,5 +172,6 @@ describe("ten agents, two hundred callers, through the API", () => {
     expect(queues.find((q: { id: string }) => q.id === "Q-Test")).toMatchObject({ queuedNow: 0, waiting: [], ringing: [], connected: [] });
     // Work was spread over the agents (longest available first).
     expect(all.filter((x) => x.answered.size > 0).length).toBe(AGENTS);
-  }, 120_000);
+    // No time limit of its own beyond the stall checks above: on a loaded machine the same work takes longer.
+  }, 1_800_000);
 });
