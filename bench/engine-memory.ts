@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const session = registry.place(catalogFlow, "+14806754110", "+18005550100");
     // The caller presses 1 at the menu, as the scripted caller does.
     session.channel.press("1");
-    return { hangup: () => session.channel.hangup() };
+    return { hangup: () => session.interaction.hangup() };
   };
   const settle = async () => {
     for (let i = 0; i < 50; i++) {

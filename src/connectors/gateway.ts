@@ -218,6 +218,16 @@ class Deadline {
   }
 }
 
+/** A request's URL as sent (whole, and as undici's origin and path) and as shown in traces and logs. */
+interface TargetUrl {
+  url: string;
+  origin: string;
+  path: string;
+  shown: string;
+  /** The redactor's version `shown` was made with. */
+  version: number;
+}
+
 /** What every request of one gateway shares. */
 interface GatewayCore {
   redactor: Redactor;
@@ -361,8 +371,10 @@ class RequestRun implements ConnectorExchange {
     return this.fail("network", `${te.message} calling ${this.shownUrl}`, this.url);
   }
 
-  async perform(url: string, shownUrl: string): Promise<HttpResult> {
+  async perform(target: TargetUrl): Promise<HttpResult> {
     const { spec, connector, core, clock } = this;
+    const url = target.url;
+    const shownUrl = target.shown;
     this.url = url;
     this.shownUrl = shownUrl;
     const method = (this.method = normalizeMethod(spec.method));
@@ -380,9 +392,8 @@ class RequestRun implements ConnectorExchange {
 
     const deadline = (this.deadline = new Deadline(clock, Math.max(0, spec.timeoutMs), spec.signal));
     try {
-      const { origin, path } = splitUrl(url);
       const dispatcher = (connector && core.dispatchers.get(connector.id)) || core.plain;
-      const res = await exchangeOver(dispatcher, { origin, path, method: method as Dispatcher.HttpMethod, headers: sendHeaders, body: hasBody ? spec.body : undefined, exchange: this });
+      const res = await exchangeOver(dispatcher, { origin: target.origin, path: target.path, method: method as Dispatcher.HttpMethod, headers: sendHeaders, body: hasBody ? spec.body : undefined, exchange: this });
       return {
         status: res.status,
         // The response is the server's data, passed on as is: our secrets are never sent in a
@@ -472,21 +483,24 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
         memo.shown = redactor.redact(memo.url);
         memo.version = redactor.version;
       }
-      return run.perform(memo.url, memo.shown!);
+      return run.perform({ url: memo.url, origin: memo.origin!, path: memo.path!, shown: memo.shown!, version: memo.version! });
     }
     const raw = buildUrl(spec, connector);
     const url = wireUrl(raw);
     if (url === undefined) return Promise.reject(run.fail("config", `not a valid http(s) URL: ${JSON.stringify(raw.slice(0, 300))}`, raw));
     const shown = redactor.redact(url);
+    const { origin, path } = splitUrl(url);
     if (memo) {
       memo.owner = core;
       memo.target = spec.target;
       memo.connectorId = connectorId;
       memo.url = url;
+      memo.origin = origin;
+      memo.path = path;
       memo.shown = shown;
       memo.version = redactor.version;
     }
-    return run.perform(url, shown);
+    return run.perform({ url, origin, path, shown, version: redactor.version });
   }
 
   const base = dispatcherOf(transport);

@@ -47,6 +47,9 @@ export interface UrlMemo {
   connectorId?: string;
   target?: string;
   url?: string;
+  /** `url` as undici's origin and path. */
+  origin?: string;
+  path?: string;
   shown?: string;
   /** The redactor's version when `shown` was made: redone after it learns a new secret. */
   version?: number;
