@@ -53,6 +53,11 @@ export interface CallOptions {
   globals?: Record<string, unknown>;
   /** Extra start-event fields (EntryPointId, Headers, ...). */
   startData?: Record<string, unknown>;
+  /**
+   * Finds this call's subflows and GoTo targets, in place of the environment's: the set of flows
+   * as it was when the call started (serve --watch replaces flows for new calls only).
+   */
+  resolveFlow?: (ref: string) => FlowDefinition | undefined;
 }
 
 type Exit =
@@ -463,7 +468,7 @@ export class Interaction implements ContactHandle {
 
   /** Runs a subflow (or a GoTo target) for this contact with its own variables. */
   private async runSubflow(ref: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const flow = this.deps.env.resolveFlow?.(ref);
+    const flow = (this.options.resolveFlow ?? this.deps.env.resolveFlow)?.(ref);
     if (!flow) throw new ActivityError(`subflow "${ref}" is not loaded in this environment`);
     if (++this.subflowDepth > 8) throw new ActivityError(`subflows nested more than 8 deep at "${flow.name}"`);
     try {

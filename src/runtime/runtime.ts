@@ -70,6 +70,27 @@ export interface RuntimeOptions {
 
 export class RuntimeConfigError extends Error {}
 
+/** The flows calls may reach, as one immutable set (see Runtime.flowSet). */
+class FlowSet {
+  /** Resolves a subflow or GoTo reference in this set (handed to each call that starts on it). */
+  readonly resolver = (ref: string): FlowDefinition | undefined => this.resolve(ref);
+
+  constructor(
+    readonly flows: readonly FlowDefinition[],
+    readonly library: readonly FlowDefinition[],
+  ) {}
+
+  resolve(ref: string): FlowDefinition | undefined {
+    const match = (f: FlowDefinition) => f.id === ref || f.flowId === ref || f.name === ref;
+    return this.library.find(match) ?? this.flows.find(match);
+  }
+
+  replacing(previous: FlowDefinition, next: FlowDefinition): FlowSet {
+    const swap = (list: readonly FlowDefinition[]) => list.map((f) => (f === previous ? next : f));
+    return new FlowSet(swap(this.flows), swap(this.library));
+  }
+}
+
 export const SIMULATED_AGENT_ID = "sim-agent-1";
 
 export class Runtime {
@@ -83,6 +104,12 @@ export class Runtime {
   private readonly globals: Record<string, unknown>;
   private readonly hasGlobals: boolean;
   private readonly live = new Set<Interaction>();
+  /**
+   * The flows calls may reach (main flows, then subflows and GoTo targets), replaced as a whole
+   * when a flow file changes (serve --watch): a call resolves its subflows in the set it started
+   * with, so a call in progress finishes on the versions it began on.
+   */
+  private flowSet: FlowSet;
 
   constructor(private readonly options: RuntimeOptions) {
     const env = options.environment;
@@ -113,7 +140,7 @@ export class Runtime {
     const rewriteHosts = { ...this.defaultPopRewrites(), ...this.resolvePopRewrites(env.screenPop.rewriteHosts) };
     const rewrite = createScreenPopRewriter(rewriteHosts);
     const schedules = new Map(env.businessHours.map((s) => [s.id, s]));
-    const library = options.library ?? [];
+    this.flowSet = new FlowSet(options.flows, options.library ?? []);
     const activityEnv: ActivityEnvironment = {
       http: env.http,
       rewriteScreenPop: rewrite,
@@ -127,7 +154,7 @@ export class Runtime {
       virtualAgent: env.virtualAgents.length ? virtualAgentDirectory(env.virtualAgents) : undefined,
       random: seededRandom(env.activities.randomSeed ?? Math.floor(Math.random() * 2 ** 32)),
       scripts: env.activities,
-      resolveFlow: (ref) => library.find((f) => f.id === ref || f.flowId === ref || f.name === ref) ?? options.flows.find((f) => f.id === ref || f.flowId === ref || f.name === ref),
+      resolveFlow: (ref) => this.flowSet.resolve(ref),
     };
     this.globals = { ...env.globals };
     this.hasGlobals = Object.keys(this.globals).length > 0;
@@ -139,16 +166,37 @@ export class Runtime {
       registry = createRegistry(options.activities);
     }
     this.engine = new Engine({ http: this.gateway, center: this.center, clock: options.clock, env: activityEnv, limits: options.limits, registry });
-    for (const f of [...options.flows, ...library]) this.engine.compile(f);
+    for (const f of [...options.flows, ...this.flowSet.library]) this.engine.compile(f);
   }
 
   startCall(flow: FlowDefinition, call: CallOptions): Interaction {
     // Most environments declare no globals: then the call's options go as they are, not copied twice.
-    const options = this.hasGlobals || call.globals !== undefined ? { ...call, globals: { ...this.globals, ...call.globals } } : call;
+    const set = this.flowSet;
+    const globals = this.hasGlobals || call.globals !== undefined ? { globals: { ...this.globals, ...call.globals } } : undefined;
+    const options: CallOptions = { ...call, ...globals, resolveFlow: set.resolver };
     const interaction = this.engine.startCall(flow, options);
     this.live.add(interaction);
     void interaction.done.then(() => this.live.delete(interaction));
     return interaction;
+  }
+
+  /**
+   * Puts `next` in the place of `previous` (a main flow, a subflow or a GoTo target) for calls
+   * that start from now on; calls in progress keep the flows they started with. Compiles `next`
+   * first. Returns notices, as the start's bindings: a connector the new version names (and the old
+   * did not) that this server has not bound (connectors are bound when it starts; requests through it fail, as they would
+   * for a flow loaded unbound at the start).
+   */
+  replaceFlow(previous: FlowDefinition, next: FlowDefinition): string[] {
+    const notices: string[] = [];
+    const before = collectReferences(previous).connectors;
+    for (const id of collectReferences(next).connectors.keys()) {
+      // One the previous version named too was reported when the server started.
+      if (!before.has(id) && !this.connectors.some((c) => c.id === id || c.name === id)) notices.push(`connector ${id} is not bound: requests through it will fail (connectors are bound when the server starts; restart to bind a new one)`);
+    }
+    this.engine.compile(next);
+    this.flowSet = this.flowSet.replacing(previous, next);
+    return notices;
   }
 
   /**

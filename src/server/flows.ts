@@ -9,6 +9,7 @@ import { readFlowFile } from "../flow/read-file.js";
 import { diagnosticText } from "../flow/diagnostic-text.js";
 import type { FlowDefinition } from "../flow/types.js";
 import { validateFlow } from "../flow/validate.js";
+import type { ActivityRegistry } from "../activities/registry.js";
 
 export type FlowSource = "example" | "seed" | "file" | "given";
 
@@ -31,6 +32,22 @@ export interface FlowFileSpec {
 
 export class FlowCatalogError extends Error {}
 
+/** A flow file read and validated: the flow, or every error in it (lines as `ccflow validate` prints them). */
+export async function readValidFlow(file: string, registry: ActivityRegistry): Promise<{ flow: FlowDefinition; errors?: undefined } | { flow?: undefined; errors: string[] }> {
+  const read = await readFlowFile(file);
+  const diagnostics = [...read.diagnostics];
+  if (read.flow) diagnostics.push(...validateFlow(read.flow, registry));
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (!read.flow || errors.length > 0) return { errors: [`${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}:`, ...errors.map((d) => diagnosticText(d))] };
+  return { flow: read.flow };
+}
+
+/** A subflow or GoTo target the catalog holds, with the file it came from when there is one. */
+interface LibraryEntry {
+  file?: string;
+  definition: FlowDefinition;
+}
+
 export function flowSlug(name: string): string {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   return slug || "flow";
@@ -43,6 +60,7 @@ function describe(flow: FlowDefinition): string | undefined {
 
 export class FlowCatalog {
   private readonly byId = new Map<string, CatalogFlow>();
+  private readonly libraryEntries: LibraryEntry[];
 
   /**
    * @param library subflows and GoTo targets (the environment's `flows:`, and any SUBFLOW export
@@ -50,8 +68,9 @@ export class FlowCatalog {
    */
   constructor(
     flows: Array<Omit<CatalogFlow, "id"> & { id?: string }>,
-    readonly library: FlowDefinition[] = [],
+    library: Array<FlowDefinition | LibraryEntry> = [],
   ) {
+    this.libraryEntries = library.map((l) => ("definition" in l ? { ...l } : { definition: l }));
     for (const f of flows) {
       const base = f.id ?? flowSlug(f.name);
       let id = base;
@@ -65,19 +84,16 @@ export class FlowCatalog {
   static async load(specs: FlowFileSpec[], libraryFiles: string[] = []): Promise<FlowCatalog> {
     const registry = createRegistry();
     const flows: Array<Omit<CatalogFlow, "id"> & { id?: string }> = [];
-    const library: FlowDefinition[] = [];
+    const library: LibraryEntry[] = [];
     const problems: string[] = [];
     for (const spec of [...specs, ...libraryFiles.map((file): FlowFileSpec & { library: true } => ({ file, source: "file", library: true }))]) {
-      const read = await readFlowFile(spec.file);
-      const diagnostics = [...read.diagnostics];
-      if (read.flow) diagnostics.push(...validateFlow(read.flow, registry));
-      const errors = diagnostics.filter((d) => d.severity === "error");
-      if (!read.flow || errors.length > 0) {
-        problems.push(`${spec.file}: ${errors.length} error${errors.length === 1 ? "" : "s"}:`, ...errors.map((d) => diagnosticText(d)));
+      const read = await readValidFlow(spec.file, registry);
+      if (!read.flow) {
+        problems.push(...read.errors);
         continue;
       }
       if ("library" in spec || read.flow.flowType === "SUBFLOW") {
-        library.push(read.flow);
+        library.push({ file: spec.file, definition: read.flow });
         continue;
       }
       const description = describe(read.flow);
@@ -104,5 +120,41 @@ export class FlowCatalog {
 
   definitions(): FlowDefinition[] {
     return this.list().map((f) => f.definition);
+  }
+
+  /** Subflows and GoTo targets (current versions). */
+  get library(): FlowDefinition[] {
+    return this.libraryEntries.map((l) => l.definition);
+  }
+
+  /** Every file the catalog's flows (main, then library) were read from. */
+  files(): string[] {
+    const out: string[] = [];
+    for (const f of this.byId.values()) if (f.file && !out.includes(f.file)) out.push(f.file);
+    for (const l of this.libraryEntries) if (l.file && !out.includes(l.file)) out.push(l.file);
+    return out;
+  }
+
+  /** The flow read from a file: its current definition. */
+  definitionOf(file: string): FlowDefinition | undefined {
+    for (const f of this.byId.values()) if (f.file === file) return f.definition;
+    return this.libraryEntries.find((l) => l.file === file)?.definition;
+  }
+
+  /**
+   * Puts a new version of a file's flow in the catalog (the API and new calls see it; a call in
+   * progress holds the version it started on). The flow keeps its id; its name and description
+   * follow the file.
+   */
+  replace(file: string, next: FlowDefinition): void {
+    for (const [id, f] of this.byId) {
+      if (f.file !== file) continue;
+      const description = describe(next);
+      const { description: _old, ...rest } = f;
+      this.byId.set(id, { ...rest, ...(description ? { description } : {}), name: next.name || f.name, definition: next });
+      return;
+    }
+    const entry = this.libraryEntries.find((l) => l.file === file);
+    if (entry) entry.definition = next;
   }
 }

@@ -46,6 +46,7 @@ import { externalProviderFromEnv } from "./auth/provider.js";
 import type { SessionOptions } from "./auth/sessions.js";
 import { registerSignInRoutes } from "./auth/sign-in.js";
 import { startSipFront } from "./sip.js";
+import { watchFlows } from "./flow-watch.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
 
 export const DEFAULT_DNIS = "+18005550100";
@@ -82,6 +83,8 @@ export interface ServeOptions {
   auth?: { sessions?: SessionOptions; allowedOrigins?: string[] };
   /** Take SIP calls (UDP and TCP) on this port; 0 picks a free one; false (the default here) for none. */
   sipPort?: number | false;
+  /** Reload a flow file when it changes, for new calls (`ccflow serve --watch`, flow-watch.ts). */
+  watch?: boolean;
 }
 
 export interface RunningServer {
@@ -252,6 +255,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       log: (level, message) => log(level, message),
     });
     closers.unshift(() => runtime.close());
+    if (options.watch) closers.unshift((await watchFlows({ catalog: options.flows, runtime, log })).close);
     const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message) });
     const centerSettings = centerSettingsSchema.parse(env.center ?? {});
     const desk = new AgentDesk(runtime.center, calls, { clock, graceMs: centerSettings.agentDisconnectGraceSeconds * 1000, log: (level, message) => log(level, message) });

@@ -33,6 +33,7 @@ interface ServeFlags {
   postgres?: string;
   logJson?: boolean;
   logLevel: string;
+  watch?: boolean;
 }
 
 function parsePort(value: string, flag: string): number {
@@ -149,6 +150,7 @@ export function register(program: Command): void {
     .option("--postgres <url>", "keep the embedded CRM's rows in this PostgreSQL database (postgresql://user:password@host:port/db) instead of the data directory's SQLite file")
     .option("--log-json", "log as JSON lines (pino) on stdout: server messages and each contact's events with contactId and node")
     .option("--log-level <level>", "with --log-json: debug (every flow step), info, warn or error", "info")
+    .option("--watch", "reload a flow file (and the environment's flows: list) when it changes: new calls run the new version, calls in progress finish on theirs; a version that does not validate is refused and the old one stays")
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       let server: RunningServer;
@@ -176,6 +178,7 @@ export function register(program: Command): void {
           host: flags.host,
           ...(flags.crm ? {} : { embeddedCrm: false }),
           sipPort,
+          ...(flags.watch ? { watch: true } : {}),
           log,
           ...(logger ? { logger } : {}),
         });
