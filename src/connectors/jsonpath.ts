@@ -18,6 +18,12 @@
  *   JSON arrays; a bare path tests existence (an empty array does not exist).
  */
 import type { VariableType } from "../flow/types.js";
+import { checkJavaRegex, javaMatches } from "../expr/index.js";
+
+/** A `/…/flags` filter operand: a java.util.regex pattern (flags inline), run on RE2 by src/expr. */
+class JavaPattern {
+  constructor(readonly source: string) {}
+}
 
 export class JsonPathSyntaxError extends Error {
   constructor(
@@ -48,7 +54,7 @@ type FilterExpr =
 type Operand =
   | { kind: "path"; path: CompiledPath }
   | { kind: "literal"; value: unknown }
-  | { kind: "regex"; regex: RegExp };
+  | { kind: "regex"; regex: JavaPattern };
 
 export interface CompiledPath {
   /** `$` (document root) or `@` (current item in a filter). */
@@ -341,7 +347,7 @@ class PathParser {
     this.fail(c === "" ? "Unexpected end of filter" : `Unexpected '${c}' in filter`);
   }
 
-  parseRegex(): RegExp {
+  parseRegex(): JavaPattern {
     const start = this.pos;
     this.pos++;
     let source = "";
@@ -357,12 +363,19 @@ class PathParser {
     this.pos++;
     const flags = /^[a-z]*/.exec(this.text.slice(this.pos))![0];
     this.pos += flags.length;
+    // Jayway compiles `/re/flags` with java.util.regex (i, m, s as Pattern flags; u is RE2's default).
+    const unknown = flags.replace(/[imsu]/g, "");
+    if (unknown) this.fail(`Bad regular expression: flag '${unknown[0]}' is not supported (i, m, s, u are)`, start);
+    const inline = flags.replace(/u/g, "");
+    const pattern = new JavaPattern(`${inline ? `(?${[...new Set(inline)].join("")})` : ""}${source}`);
     try {
-      // Jayway's =~ uses Matcher.matches(): the whole input must match.
-      return new RegExp(`^(?:${source})$`, flags.replace(/[^imsu]/g, ""));
+      // The same Java-to-RE2 translation as templates' regular expressions: linear time, and
+      // backreferences, lookaround and the like refused with a clear error.
+      checkJavaRegex(pattern.source);
     } catch (err) {
       this.fail(`Bad regular expression: ${(err as Error).message}`, start);
     }
+    return pattern;
   }
 
   parseJsonLiteral(): unknown {
@@ -635,11 +648,12 @@ function evalFilter(expr: FilterExpr, item: unknown, root: unknown): boolean {
         case ">=":
           return compare(expr.op, a, b);
         case "=~": {
-          const re = a instanceof RegExp ? a : b instanceof RegExp ? b : undefined;
+          const re = a instanceof JavaPattern ? a : b instanceof JavaPattern ? b : undefined;
           const other = re === a ? b : a;
-          if (!re || other instanceof RegExp) return false;
+          if (!re || other instanceof JavaPattern) return false;
           const input = typeof other === "string" || typeof other === "number" || typeof other === "boolean" ? String(other) : "";
-          return re.test(input);
+          // Jayway's =~ uses Matcher.matches(): the whole input must match.
+          return javaMatches(input, re.source);
         }
         case "in":
         case "nin": {

@@ -23,6 +23,8 @@ export { stringify, javaString } from "./stringify.js";
 export { createScope, objectScope, chainScopes } from "./scope.js";
 export { MAX_ITERATIONS, MAX_OUTPUT, MAX_COLLECTION } from "./limits.js";
 export { ZonedDateTime } from "./time/zoned.js";
+/** java.util.regex on RE2 (linear time), for other rooms that read Java patterns (JSONPath's `=~`). */
+export { checkJavaRegex, javaMatches } from "./java/regex.js";
 
 import { JDouble } from "./values.js";
 
