@@ -60,6 +60,8 @@ export interface DeskView {
   contact?: DeskContact;
   /** Wrap-up codes from the environment; when there are any, wrap-up needs one. */
   wrapUpCodes?: Array<{ id: string; name: string }>;
+  /** On a call: the queues the agent may transfer it to. */
+  transferQueues?: Array<{ id: string; name: string }>;
   /** A consult this agent takes part in: `asking` (their caller) or `consulted`. */
   consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number };
 }
@@ -182,6 +184,7 @@ export class AgentDesk {
       }
     }
     if (this.controls?.wrapUpCodes.length) out.wrapUpCodes = this.controls.wrapUpCodes;
+    if (agent.state === "Engaged") out.transferQueues = [...names].map(([id, name]) => ({ id, name }));
     const consult = this.center.consultFor(agentId);
     if (consult) {
       const other = consult.from === agentId ? consult.to : consult.from;

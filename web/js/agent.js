@@ -3,7 +3,7 @@
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
 import { connect, info, post, session } from "./api.js";
 import { mountHeadset } from "./headset.js";
-import { act, clock, duration, fill, h, idleText, pill, priorityBadge, stateText, ticker, toast } from "./ui.js";
+import { act, clock, duration, endText, fill, h, idleText, pill, priorityBadge, stateText, ticker, toast } from "./ui.js";
 
 const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
 const TARGET_TEXT = { newBrowserTab: "New browser tab", sameBrowserTab: "Screen-pop tab", insideDesktop: "Inside the desktop" };
@@ -124,6 +124,7 @@ export function mountAgent(root) {
       else if (e.type === "offer") toast(`Incoming call from ${e.ani}`, "info");
       else if (e.type === "offer-cancelled") toast(e.reason === "rona" ? "The offer rang out (RONA): you are Idle" : e.reason === "caller-hangup" ? "The caller hung up" : `Offer withdrawn (${e.reason})`, "warn");
       else if (e.type === "ended" && e.by !== "agent") toast(e.by === "caller" ? "The caller hung up" : `The call ended (${e.reason})`, "warn");
+      else if (e.type === "consult") toast(e.state === "started" ? "Consult started" : e.state === "transferred" ? "The caller was transferred" : "The consult ended", "info");
     } else if (m.type === "error") {
       toast(m.error.message, "error");
     }
@@ -237,27 +238,81 @@ export function mountAgent(root) {
   }
 
   function callCard(c) {
-    const end = h("button#end-call.btn.hangup", { type: "button" }, "End call");
-    end.addEventListener("click", () => act(end, () => post(`/api/agents/${agentId}/end`).then(update)));
+    const base = `/api/agents/${agentId}`;
+    const run = (button, path, body) => act(button, () => post(`${base}/${path}`, body).then(update));
+    const ctl = c.controls ?? { held: false, muted: false };
+    const consult = desk.consult;
+    const buttons = [];
+    if (consult?.role === "consulted") {
+      const leave = h("button#end-consult.btn.hangup", { type: "button" }, "End consult");
+      leave.addEventListener("click", () => run(leave, "consult/end"));
+      buttons.push(leave);
+    } else {
+      const hold = h(`button#${ctl.held ? "resume" : "hold"}.btn`, { type: "button" }, ctl.held ? "Resume" : "Hold");
+      hold.addEventListener("click", () => run(hold, ctl.held ? "resume" : "hold"));
+      const mute = h(`button#mute.btn${ctl.muted ? ".on" : ""}`, { type: "button", "aria-pressed": ctl.muted ? "true" : "false" }, ctl.muted ? "Unmute" : "Mute");
+      mute.addEventListener("click", () => run(mute, "mute", { muted: !ctl.muted }));
+      const end = h("button#end-call.btn.hangup", { type: "button" }, "End call");
+      end.addEventListener("click", () => run(end, "end"));
+      buttons.push(hold, mute, end);
+    }
     return h(
       "section.card.on-call#on-call",
-      h("header.card-head", h("h2", "On a call"), ticker(h("span.timer.big"), (el) => (el.textContent = duration(Date.now() - (c.answeredAt ?? Date.now()))))),
+      h(
+        "header.card-head",
+        h("h2", consult?.role === "consulted" ? `Consult with ${consult.with.name}` : "On a call", ctl.held ? h("span.tag.held#held-tag", "on hold") : null, ctl.muted ? h("span.tag#muted-tag", "muted") : null),
+        ticker(h("span.timer.big"), (el) => (el.textContent = duration(Date.now() - (c.answeredAt ?? Date.now())))),
+      ),
       h("div.offer-main", h("div.ani", c.ani), h("div.meta", h("span", c.queue ? queueName(c.queue.id, c.queue.name) : ""), priorityBadge(c.priority))),
-      cadTable(c.callAssociatedData),
-      h("div.row", end),
+      cadTable(c.callAssociatedData, consult?.role === "consulted" ? undefined : (name, value, button) => run(button, "cad", { name, value })),
+      h("div.row.call-controls", ...buttons),
+      consult?.role === "consulted" ? null : transferBox(consult, run),
+    );
+  }
+
+  /** Transfer (blind, to a queue or an agent) and consult, or the consult under way. */
+  function transferBox(consult, run) {
+    if (consult?.role === "asking") {
+      const complete = h("button#consult-transfer.btn.primary", { type: "button" }, `Transfer to ${consult.with.name}`);
+      const cancel = h("button#consult-end.btn", { type: "button" }, "End consult");
+      complete.addEventListener("click", () => run(complete, "consult/transfer"));
+      cancel.addEventListener("click", () => run(cancel, "consult/end"));
+      return h("div.transfer-box#consulting", h("p", "Consulting ", h("b", consult.with.name), " — the caller is on hold."), h("div.row", complete, cancel));
+    }
+    const queues = h("select#transfer-queue", { "aria-label": "Queue to transfer to" }, (desk.transferQueues ?? []).map((q) => h("option", { value: q.id }, q.name)));
+    const agents = h("select#transfer-agent", { "aria-label": "Agent" });
+    info()
+      .then((i) => fill(agents, i.demo.agents.filter((a) => !a.simulated && a.id !== agentId).map((a) => h("option", { value: a.id }, a.name))))
+      .catch(() => undefined);
+    const toQueue = h("button#transfer-to-queue.btn", { type: "button" }, "Transfer");
+    const toAgent = h("button#transfer-to-agent.btn", { type: "button" }, "Transfer");
+    const ask = h("button#consult.btn", { type: "button" }, "Consult");
+    toQueue.addEventListener("click", () => run(toQueue, "transfer", { queue: queues.value }));
+    toAgent.addEventListener("click", () => run(toAgent, "transfer", { agent: agents.value }));
+    ask.addEventListener("click", () => run(ask, "consult", { agent: agents.value }));
+    return h(
+      "div.transfer-box",
+      h("div.row", h("span.sub", "To a queue"), queues, toQueue),
+      h("div.row", h("span.sub", "To an agent"), agents, toAgent, ask),
     );
   }
 
   function wrapUpCard(c) {
+    const codes = desk.wrapUpCodes ?? [];
+    const code = codes.length ? h("select#wrapup-code", { "aria-label": "Wrap-up code" }, h("option", { value: "" }, "Choose a wrap-up code…"), codes.map((x) => h("option", { value: x.id }, x.name))) : null;
+    const notes = h("textarea#wrapup-notes", { rows: 3, maxlength: 2000, placeholder: "Notes (saved with the contact)", "aria-label": "Notes" });
+    const body = (extra) => ({ ...extra, ...(code && code.value ? { code: code.value } : {}), ...(notes.value.trim() ? { notes: notes.value.trim() } : {}) });
     const available = h("button#wrapup-available.btn.primary", { type: "button" }, "Wrap-up done · Available");
     const idle = h("button#wrapup-idle.btn", { type: "button" }, "Wrap-up done · Idle");
-    available.addEventListener("click", () => act(available, () => post(`/api/agents/${agentId}/wrapup`, { state: "Available" }).then(update)));
-    idle.addEventListener("click", () => act(idle, () => post(`/api/agents/${agentId}/wrapup`, { state: "Idle", reason: "Admin" }).then(update)));
+    available.addEventListener("click", () => act(available, () => post(`/api/agents/${agentId}/wrapup`, body({ state: "Available" })).then(update)));
+    idle.addEventListener("click", () => act(idle, () => post(`/api/agents/${agentId}/wrapup`, body({ state: "Idle", reason: "Admin" })).then(update)));
     return h(
       "section.card.wrap-up#wrap-up",
       h("header.card-head", h("h2", "Wrap-up")),
-      c ? h("p", "Call with ", h("b", c.ani), c.endedReason ? ` ended (${c.endedReason}).` : " ended.") : h("p", "The call ended."),
+      c ? h("p", "Call with ", h("b", c.ani), c.endedReason ? ` ended (${endText(c.endedReason)}).` : " ended.") : h("p", "The call ended."),
       c ? cadTable(c.callAssociatedData) : null,
+      code ? h("div.field", h("label", { for: "wrapup-code" }, "Wrap-up code"), code) : null,
+      h("div.field", h("label", { for: "wrapup-notes" }, "Notes"), notes),
       h("div.row", available, idle),
     );
   }
@@ -291,11 +346,21 @@ export function mountAgent(root) {
   };
 }
 
-function cadTable(items) {
+/** Call-associated data; items the flow marks isAgentEditable get a field when `save` is given. */
+function cadTable(items, save) {
   if (!items || items.length === 0) return h("p.sub", "No call-associated data.");
   return h(
     "table.cad#cad",
-    h("tbody", items.map((i) => h("tr", h("th", i.label), h("td", { dataset: { name: i.name } }, i.value === "" ? "—" : i.value)))),
+    h(
+      "tbody",
+      items.map((i) => {
+        if (!(i.editable && save)) return h("tr", h("th", i.label), h("td", { dataset: { name: i.name } }, i.value === "" ? "—" : i.value));
+        const input = h("input.cad-input", { value: i.value, "aria-label": i.label, dataset: { edit: i.name }, maxlength: 1000 });
+        const button = h("button.btn.small", { type: "button", dataset: { save: i.name } }, "Save");
+        button.addEventListener("click", () => save(i.name, input.value, button));
+        return h("tr", h("th", i.label), h("td", { dataset: { name: i.name } }, h("span.cad-edit", input, button)));
+      }),
+    ),
   );
 }
 

@@ -53,7 +53,9 @@ export function describeEvent(e) {
     case "offered":
       return `Offered to ${e.agentName ?? e.agent}`;
     case "requeued":
-      return `Back in queue (${e.reason === "rona" ? "no answer" : "declined"} by ${e.agentName ?? e.agent})`;
+      return e.reason === "transfer" ? `Transferred by ${e.agentName ?? e.agent} to ${e.toName ?? e.queueName ?? e.to ?? e.queue}` : `Back in queue (${e.reason === "rona" ? "no answer" : "declined"} by ${e.agentName ?? e.agent})`;
+    case "control":
+      return CONTROL_TEXT[e.action] ? `${CONTROL_TEXT[e.action]} (${e.agentName ?? e.agent})` : undefined;
     case "answered":
       return `Answered by ${e.agentName ?? e.agent}`;
     case "screen-pop":
@@ -68,6 +70,9 @@ export function describeEvent(e) {
       return undefined;
   }
 }
+
+/** What the caller is told of the agent's call controls. */
+const CONTROL_TEXT = { hold: "On hold", resume: "Off hold", transfer: "Transferred", consult: "On hold while the agent consults a colleague", "consult-transfer": "Handed to a colleague" };
 
 export function mountSoftphone(root) {
   const sounds = new Sounds();
@@ -301,7 +306,17 @@ export function mountSoftphone(root) {
         note(`Ringing ${e.agentName ?? e.agent}…`);
         break;
       case "requeued":
-        note(`${e.agentName ?? e.agent} ${e.reason === "rona" ? "did not answer" : "declined"}: back in the queue`);
+        note(e.reason === "transfer" ? `${e.agentName ?? e.agent} transferred you to ${e.toName ?? e.queueName ?? e.to ?? e.queue}` : `${e.agentName ?? e.agent} ${e.reason === "rona" ? "did not answer" : "declined"}: back in the queue`);
+        break;
+      case "control":
+        if (e.action === "hold") {
+          note(h("span#on-hold", "On hold: ", h("b", e.agentName ?? e.agent), " will be back with you"));
+          setStatus("On hold");
+        } else if (e.action === "resume" || e.action === "consult-transfer") {
+          note(h("span", "Back with ", h("b", e.action === "resume" ? (e.agentName ?? e.agent) : (e.detail ?? "the agent"))), "good");
+          setStatus("Connected");
+          sounds.stopMusic();
+        }
         break;
       case "answered":
         note(h("span", "Connected to ", h("b", e.agentName ?? e.agent)), "good");

@@ -386,7 +386,10 @@ function traceRow(e, i, t0) {
     case "offered":
       return row("agent", `offered to ${e.agentName ?? e.agent}`);
     case "requeued":
+      if (e.reason === "transfer") return row("agent", `transferred by ${e.agentName ?? e.agent} to ${e.toName ?? e.queueName ?? e.to ?? e.queue}`);
       return row("agent", `back in queue: ${e.reason === "rona" ? "no answer from" : "declined by"} ${e.agentName ?? e.agent}`);
+    case "control":
+      return row("agent", `${e.agentName ?? e.agent}: ${e.action}${e.detail ? ` ${e.detail}` : ""}`);
     case "answered":
       return row("agent", `answered by ${e.agentName ?? e.agent}`);
     case "screen-pop":
