@@ -2,7 +2,9 @@
  * API errors: one JSON shape, `{ "error": { "code", "message" } }`, with an HTTP status that
  * says what kind of mistake it was. The center's failure codes pass through unchanged.
  */
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { CenterError } from "../center/errors.js";
+import { describeIssues } from "./schemas.js";
 
 export class ApiError extends Error {
   constructor(
@@ -32,6 +34,12 @@ const CENTER_STATUS: Record<string, number> = {
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
   if (err instanceof ApiError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, unexpected: false };
   if (err instanceof CenterError) return { status: CENTER_STATUS[err.code] ?? 400, body: { error: { code: err.code, message: err.message } }, unexpected: false };
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    // A route's zod schema refused the body, path or query: name each field as the schema did.
+    const context = (err as { validationContext?: string }).validationContext ?? "body";
+    const issues = err.validation.map((v) => ({ path: v.instancePath.split("/").filter(Boolean), code: v.keyword, message: v.message ?? "is not valid", ...(Array.isArray(v.params.keys) ? { keys: v.params.keys as string[] } : {}) }));
+    return { status: 400, body: { error: { code: "BAD_REQUEST", message: describeIssues(issues, context) } }, unexpected: false };
+  }
   const e = err as { statusCode?: number; code?: string; message?: string; validation?: unknown };
   if (typeof e?.code === "string" && e.code.startsWith("FST_CSRF_")) {
     // @fastify/csrf-protection's refusals (auth/gate.ts asks it on changes made with the session cookie).

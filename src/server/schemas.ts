@@ -1,10 +1,10 @@
 /**
- * Request bodies of the API as zod schemas: handlers parse with them, and the OpenAPI document
- * describes bodies from the same schemas, so the two cannot drift apart.
+ * The API's requests as zod schemas: fastify validates each route's body, path and query with
+ * them (fastify-type-provider-zod), the handlers' types come from them, and the OpenAPI document
+ * describes requests from the same schemas, so the three cannot drift apart.
  */
 import { z } from "zod";
 import { checkCallerId } from "../channels/caller-id.js";
-import { ApiError } from "./errors.js";
 
 export const placeCallBody = z
   .object({
@@ -49,17 +49,25 @@ export const wrapUpBody = z
 
 export const emptyBody = z.object({}).strict();
 
-/** Parses a request body (absent = `{}`), turning every problem into one readable 400. */
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body === undefined || body === null || body === "" ? {} : body);
-  if (result.success) return result.data;
-  const message = result.error.issues
+export const idParams = (what: string) => z.object({ id: z.string().describe(what) });
+
+export const contactsQuery = z.object({
+  state: z
+    .enum(["all", "active", "ended"], { error: (issue) => `must be all, active or ended (got "${String(issue.input)}")` })
+    .optional()
+    .describe("Which contacts: all (default), the live ones, or those that ended"),
+});
+
+export const observeQuery = z.object({ observe: z.string().optional().describe("1: listen only (closing does not hang up)") });
+
+/** One line per problem, naming the field (`ani: ...`, `body: unknown field "colour"`). */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; code: string; message: string; keys?: readonly string[] }>, whole = "body"): string {
+  return issues
     .map((i) => {
-      const where = i.path.length ? i.path.map(String).join(".") : "body";
-      return i.code === "unrecognized_keys" ? `${where}: unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}` : `${where}: ${i.message}`;
+      const where = i.path.length ? i.path.map(String).join(".") : whole;
+      return i.code === "unrecognized_keys" && i.keys ? `${where}: unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}` : `${where}: ${i.message}`;
     })
     .join("; ");
-  throw new ApiError(400, "BAD_REQUEST", message);
 }
 
 /** JSON Schema of a body, for the OpenAPI document. */

@@ -12,6 +12,7 @@ import fastifyCsrf from "@fastify/csrf-protection";
 import fastifyStatic from "@fastify/static";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
+import { validatorCompiler } from "fastify-type-provider-zod";
 import https from "node:https";
 import { join } from "node:path";
 import { centerSettingsSchema } from "../center/config.js";
@@ -164,6 +165,11 @@ async function buildApp(listener: BoundListener, parts: AppParts): Promise<Built
       for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
     });
     guardRoutes(api, auth, context.calls);
+    // Routes declare their body, path and query as zod schemas; a body left out is an empty one.
+    api.setValidatorCompiler(validatorCompiler);
+    api.addHook("preValidation", async (req) => {
+      if (req.body === undefined || req.body === null || req.body === "") req.body = {};
+    });
     api.setErrorHandler((err, req, reply) => {
       const { status, body, unexpected } = toErrorResponse(err);
       if (unexpected) log("error", `${req.method} ${req.url} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

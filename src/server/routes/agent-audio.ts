@@ -14,11 +14,12 @@
  * offer and answer; the call's prompts play over it, RFC 4733 keys press the menu, and closing the
  * socket hangs up.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { RawData, WebSocket as Socket } from "ws";
 import type { ContactCenter } from "../../center/index.js";
 import { WebRtcError, type WebRtcLeg } from "../../channels/media/webrtc-leg.js";
 import type { CallRegistry } from "../calls.js";
+import { idParams } from "../schemas.js";
 import type { VoiceLines } from "../voice-lines.js";
 
 export interface AudioRoutesOptions {
@@ -58,8 +59,8 @@ function badOffer(socket: Socket, err: unknown): void {
   send(socket, { type: "error", error: { code: "BAD_OFFER", message } });
 }
 
-export const audioRoutes: FastifyPluginAsync<AudioRoutesOptions> = async (app, { center, calls, voice }) => {
-  app.get<{ Params: { id: string } }>("/calls/:id/audio", { websocket: true }, (socket, req) => {
+export const audioRoutes: FastifyPluginAsyncZod<AudioRoutesOptions> = async (app, { center, calls, voice }) => {
+  app.get("/calls/:id/audio", { websocket: true, schema: { params: idParams("Interaction id") } }, (socket, req) => {
     const session = calls.get(req.params.id);
     if (!voice || !session || session.ended) {
       const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : !session ? ["CALL_NOT_FOUND", `no call with interaction id "${req.params.id}"`] : ["CALL_ENDED", "the call has ended"];
@@ -95,7 +96,7 @@ export const audioRoutes: FastifyPluginAsync<AudioRoutesOptions> = async (app, {
     });
   });
 
-  app.get<{ Params: { id: string } }>("/agents/:id/audio", { websocket: true }, (socket, req) => {
+  app.get("/agents/:id/audio", { websocket: true, schema: { params: idParams("Agent id") } }, (socket, req) => {
     const agentId = req.params.id;
     if (!voice || !center.agent(agentId)) {
       const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : ["AGENT_NOT_FOUND", `no agent "${agentId}"`];

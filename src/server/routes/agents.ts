@@ -3,11 +3,12 @@
  * agent takes (sign in and out, state, accept or decline an offer, end, finish wrap-up). Each
  * action answers with the desk as it is once the center's notices have gone out.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { z } from "zod";
 import type { ContactCenter } from "../../center/index.js";
 import type { AgentDesk } from "../agent-desk.js";
 import type { CallControls } from "../call-controls.js";
-import { emptyBody, loginBody, offerBody, parseBody, stateBody, wrapUpBody } from "../schemas.js";
+import { emptyBody, idParams, loginBody, offerBody, stateBody, wrapUpBody } from "../schemas.js";
 import { requireAgent, requireHuman } from "./lookups.js";
 
 export interface AgentRoutesOptions {
@@ -19,51 +20,44 @@ export interface AgentRoutesOptions {
   controls?: CallControls;
 }
 
-type Params = { id: string };
+const params = idParams("Agent id");
 
-export const agentRoutes: FastifyPluginAsync<AgentRoutesOptions> = async (app, { center, desk, simulated, controls }) => {
+export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (app, { center, desk, simulated, controls }) => {
   app.get("", async () => center.listAgents().map((a) => ({ ...a, simulated: simulated.has(a.id) })));
 
-  app.get<{ Params: Params }>("/:id", async (req) => {
+  app.get("/:id", { schema: { params } }, async (req) => {
     requireAgent(center, req.params.id);
     return desk.view(req.params.id)!;
   });
 
-  const action = (path: string, act: (id: string, body: unknown) => void) =>
-    app.post<{ Params: Params }>(`/:id/${path}`, async (req) => {
+  const action = <B extends z.ZodType>(path: string, body: B, act: (id: string, body: z.output<B>) => void) =>
+    app.post(`/:id/${path}`, { schema: { params, body } }, async (req) => {
       requireHuman(center, simulated, req.params.id);
-      act(req.params.id, req.body);
+      act(req.params.id, req.body as z.output<B>);
       // Notices and events go out on a microtask after the center call; let them land first.
       await center.settle();
       return desk.view(req.params.id)!;
     });
 
-  action("login", (id, raw) => {
-    const body = parseBody(loginBody, raw);
+  action("login", loginBody, (id, body) => {
     center.login(id, { available: body.available === true });
   });
-  action("logout", (id, raw) => {
-    parseBody(emptyBody, raw);
+  action("logout", emptyBody, (id) => {
     center.logout(id);
   });
-  action("state", (id, raw) => {
-    const body = parseBody(stateBody, raw);
+  action("state", stateBody, (id, body) => {
     center.requestState(id, { state: body.state, ...(body.reason !== undefined ? { reason: body.reason } : {}) });
   });
-  action("accept", (id, raw) => {
-    const body = parseBody(offerBody, raw);
+  action("accept", offerBody, (id, body) => {
     center.accept(id, body.offerId);
   });
-  action("decline", (id, raw) => {
-    const body = parseBody(offerBody, raw);
+  action("decline", offerBody, (id, body) => {
     center.decline(id, body.offerId);
   });
-  action("end", (id, raw) => {
-    parseBody(emptyBody, raw);
+  action("end", emptyBody, (id) => {
     center.end(id);
   });
-  action("wrapup", (id, raw) => {
-    const body = parseBody(wrapUpBody, raw);
+  action("wrapup", wrapUpBody, (id, body) => {
     controls?.wrapUp(id, body);
     center.finishWrapUp(id, { ...(body.state !== undefined ? { state: body.state } : {}), ...(body.reason !== undefined ? { reason: body.reason } : {}) });
   });

@@ -5,13 +5,13 @@
  * agent}` (blind), `/consult {agent}`, then `/consult/transfer` or `/consult/end`. The wrap-up code
  * and notes travel with `/wrapup`. See server/call-controls.ts and docs/desk.md.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ContactCenter } from "../../center/index.js";
 import type { AgentDesk } from "../agent-desk.js";
 import type { CallControls } from "../call-controls.js";
 import { ApiError } from "../errors.js";
-import { emptyBody, parseBody } from "../schemas.js";
+import { emptyBody, idParams } from "../schemas.js";
 
 export const muteBody = z.object({ muted: z.boolean().describe("true to mute the agent's microphone, false to unmute") }).strict();
 export const cadBody = z
@@ -36,47 +36,44 @@ export interface CallControlRoutesOptions {
   controls?: CallControls;
 }
 
-export const callControlRoutes: FastifyPluginAsync<CallControlRoutesOptions> = async (app, { center, desk, controls }) => {
+const params = idParams("Agent id");
+
+export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> = async (app, { center, desk, controls }) => {
   const controlsOf = () => {
     if (!controls) throw new ApiError(503, "NO_CONTROLS", "this server has no call controls");
     return controls;
   };
-  const action = (path: string, act: (agentId: string, body: unknown) => void) =>
-    app.post<{ Params: { id: string } }>(`/:id/${path}`, async (req) => {
+  const action = <B extends z.ZodType>(path: string, body: B, act: (agentId: string, body: z.output<B>) => void) =>
+    app.post(`/:id/${path}`, { schema: { params, body } }, async (req) => {
       const id = req.params.id;
       if (!center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
-      act(id, req.body);
+      act(id, req.body as z.output<B>);
       await center.settle();
       return desk.view(id)!;
     });
 
-  action("hold", (id, body) => {
-    parseBody(emptyBody, body);
+  action("hold", emptyBody, (id) => {
     controlsOf().hold(id);
   });
-  action("resume", (id, body) => {
-    parseBody(emptyBody, body);
+  action("resume", emptyBody, (id) => {
     controlsOf().resume(id);
   });
-  action("mute", (id, body) => {
-    controlsOf().mute(id, parseBody(muteBody, body).muted);
+  action("mute", muteBody, (id, body) => {
+    controlsOf().mute(id, body.muted);
   });
-  action("transfer", (id, body) => {
-    controlsOf().transfer(id, parseBody(transferBody, body));
+  action("transfer", transferBody, (id, body) => {
+    controlsOf().transfer(id, body);
   });
-  action("consult", (id, body) => {
-    controlsOf().consult(id, parseBody(consultBody, body).agent);
+  action("consult", consultBody, (id, body) => {
+    controlsOf().consult(id, body.agent);
   });
-  action("consult/transfer", (id, body) => {
-    parseBody(emptyBody, body);
+  action("consult/transfer", emptyBody, (id) => {
     controlsOf().completeConsult(id);
   });
-  action("consult/end", (id, body) => {
-    parseBody(emptyBody, body);
+  action("consult/end", emptyBody, (id) => {
     controlsOf().endConsult(id);
   });
-  action("cad", (id, body) => {
-    const b = parseBody(cadBody, body);
-    controlsOf().editCad(id, b.name, b.value);
+  action("cad", cadBody, (id, body) => {
+    controlsOf().editCad(id, body.name, body.value);
   });
 };

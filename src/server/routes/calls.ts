@@ -1,5 +1,4 @@
 /** The caller's side, under /api/calls: place a call, read its state, press keys, hang up. */
-import type { FastifyPluginAsync } from "fastify";
 import type { ContactCenter } from "../../center/index.js";
 import { requireCallerId } from "../../channels/caller-id.js";
 import { callOwners } from "../auth/access.js";
@@ -8,7 +7,8 @@ import { contactSummary } from "../contact-views.js";
 import { ApiError } from "../errors.js";
 import type { FlowCatalog } from "../flows.js";
 import type { VoiceLines } from "../voice-lines.js";
-import { digitsBody, emptyBody, parseBody, placeCallBody } from "../schemas.js";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { digitsBody, emptyBody, idParams, placeCallBody } from "../schemas.js";
 import { flowNotFound, requireCall } from "./lookups.js";
 
 export interface CallRoutesOptions {
@@ -21,11 +21,11 @@ export interface CallRoutesOptions {
   voice?: VoiceLines;
 }
 
-type Params = { id: string };
+const params = idParams("Interaction id");
 
-export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { calls, center, flows, defaultDnis, voice }) => {
-  app.post("", async (req, reply) => {
-    const body = parseBody(placeCallBody, req.body);
+export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, { calls, center, flows, defaultDnis, voice }) => {
+  app.post("", { schema: { body: placeCallBody } }, async (req, reply) => {
+    const body = req.body;
     const flow = flows.find(body.flow);
     if (!flow) throw flowNotFound(flows, String(body.flow));
     if (body.audio && !voice) throw new ApiError(409, "NO_AUDIO", "this server carries no audio (started with --no-sip); place the call without audio");
@@ -35,23 +35,22 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { c
     return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws`, ...(body.audio ? { audio: `/api/calls/${session.interactionId}/audio` } : {}) };
   });
 
-  app.get<{ Params: Params }>("/:id", async (req) => {
+  app.get("/:id", { schema: { params } }, async (req) => {
     const session = requireCall(calls, req.params.id);
     return { ...contactSummary(center, session), bufferedDigits: session.channel.bufferedDigits, ...(session.currentPlay ? { playing: session.currentPlay } : {}) };
   });
 
-  app.post<{ Params: Params }>("/:id/digits", async (req, reply) => {
+  app.post("/:id/digits", { schema: { params, body: digitsBody } }, async (req, reply) => {
     const session = requireCall(calls, req.params.id);
-    const body = parseBody(digitsBody, req.body);
+    const body = req.body;
     if (session.ended) throw new ApiError(409, "CALL_ENDED", `the call has ended (${session.summary().endReason})`);
     session.channel.press(body.digits);
     reply.code(202);
     return { accepted: body.digits.length, bufferedDigits: session.channel.bufferedDigits };
   });
 
-  app.post<{ Params: Params }>("/:id/hangup", async (req) => {
+  app.post("/:id/hangup", { schema: { params, body: emptyBody } }, async (req) => {
     const session = requireCall(calls, req.params.id);
-    parseBody(emptyBody, req.body);
     const wasLive = !session.ended;
     if (wasLive) session.interaction.hangup();
     return { interactionId: session.interactionId, hungUp: wasLive, state: session.summary().state };

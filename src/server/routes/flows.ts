@@ -1,14 +1,15 @@
 /** The flows that take calls, under /api/flows, and each one drawn as Flow Designer lays it out. */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { renderFlowSvg } from "../../graph/index.js";
 import type { FlowCatalog } from "../flows.js";
+import { idParams } from "../schemas.js";
 import { requireFlow } from "./lookups.js";
 
 export interface FlowRoutesOptions {
   flows: FlowCatalog;
 }
 
-export const flowRoutes: FastifyPluginAsync<FlowRoutesOptions> = async (app, { flows }) => {
+export const flowRoutes: FastifyPluginAsyncZod<FlowRoutesOptions> = async (app, { flows }) => {
   app.get("", async () => {
     const first = flows.default.id;
     return flows.list().map((f) => ({
@@ -20,5 +21,5 @@ export const flowRoutes: FastifyPluginAsync<FlowRoutesOptions> = async (app, { f
     }));
   });
 
-  app.get<{ Params: { id: string } }>("/:id/graph.svg", async (req, reply) => reply.type("image/svg+xml").send(renderFlowSvg(requireFlow(flows, req.params.id).definition)));
+  app.get("/:id/graph.svg", { schema: { params: idParams("Flow id") } }, async (req, reply) => reply.type("image/svg+xml").send(renderFlowSvg(requireFlow(flows, req.params.id).definition)));
 };

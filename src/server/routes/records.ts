@@ -3,7 +3,8 @@
  * queue's, or those that started in [from, to)), `GET /api/records/:id` gives one with its trace.
  * They outlive the server's memory of a call (and a restart) for `center.recordRetentionDays`.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { ContactRecords } from "../contact-records.js";
 import { ApiError } from "../errors.js";
 
@@ -19,13 +20,20 @@ export interface RecordRoutesOptions {
   records?: ContactRecords;
 }
 
-export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app, options) => {
+const recordQuery = z.object({
+  from: z.string().optional().describe("Started at or after: ISO date-time or ms since the epoch"),
+  to: z.string().optional().describe("Started before: ISO date-time or ms since the epoch"),
+  queue: z.string().optional().describe("One queue's id"),
+  limit: z.string().optional().describe("At most this many, 1 to 1000 (default 100)"),
+});
+
+export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (app, options) => {
   const records = () => {
     if (!options.records) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
     return options.records;
   };
 
-  app.get<{ Querystring: { from?: string; to?: string; queue?: string; limit?: string } }>("", async (req) => {
+  app.get("", { schema: { querystring: recordQuery } }, async (req) => {
     const q = req.query;
     const limit = q.limit === undefined ? 100 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ApiError(400, "BAD_REQUEST", `limit must be a whole number from 1 to 1000, not "${String(q.limit).slice(0, 40)}"`);
@@ -34,7 +42,7 @@ export const recordRoutes: FastifyPluginAsync<RecordRoutesOptions> = async (app,
     return records().search({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(q.queue ? { queueId: q.queue } : {}), limit });
   });
 
-  app.get<{ Params: { id: string } }>("/:id", async (req) => {
+  app.get("/:id", { schema: { params: z.object({ id: z.string().describe("Interaction id") }) } }, async (req) => {
     const found = await records().find(req.params.id);
     if (!found) throw new ApiError(404, "RECORD_NOT_FOUND", `no contact record "${req.params.id.slice(0, 80)}" (records are kept ${records().retentionDays} days)`);
     return found;

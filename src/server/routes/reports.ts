@@ -3,7 +3,8 @@
  * from the contact records — offered, answered, abandoned, service level, ASA, AHT — as JSON for
  * the supervisor's charts or as CSV for a spreadsheet.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { ContactCenter } from "../../center/index.js";
 import type { IntervalFigures } from "../../center/kpi.js";
 import { REPORT_INTERVALS, type ContactRecords, type ReportInterval } from "../contact-records.js";
@@ -27,8 +28,15 @@ export interface ReportRoutesOptions {
   records?: ContactRecords;
 }
 
-export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, { center, records }) => {
-  app.get<{ Querystring: { interval?: string; queue?: string; format?: string } }>("", async (req, reply) => {
+// Values are checked by the handler, whose messages name the choices (`interval must be 15m, 1h or 1d, not "5m"`).
+const reportQuery = z.object({
+  interval: z.string().optional().describe("15m, 1h (default) or 1d"),
+  queue: z.string().optional().describe("One queue's id (default: every queue)"),
+  format: z.string().optional().describe("json (default) or csv"),
+});
+
+export const reportRoutes: FastifyPluginAsyncZod<ReportRoutesOptions> = async (app, { center, records }) => {
+  app.get("", { schema: { querystring: reportQuery } }, async (req, reply) => {
     if (!records) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
     const interval = (req.query.interval ?? "1h") as ReportInterval;
     if (!(interval in REPORT_INTERVALS)) throw new ApiError(400, "BAD_REQUEST", `interval must be 15m, 1h or 1d, not "${String(req.query.interval).slice(0, 40)}"`);

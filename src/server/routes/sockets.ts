@@ -6,7 +6,7 @@
  * Every message is one JSON object with a `type`. The first message on each socket is the
  * current picture (`hello`, `desk`, `snapshot`), so a socket that joins late misses nothing.
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { RawData, WebSocket } from "ws";
 import type { CenterEvent, ContactCenter } from "../../center/index.js";
 import type { CallEvent } from "../../engine/events.js";
@@ -15,6 +15,7 @@ import type { AgentDesk } from "../agent-desk.js";
 import type { CallRegistry, CallSession } from "../calls.js";
 import type { ContactRecords } from "../contact-records.js";
 import { contactSummary, type ContactSummary } from "../contact-views.js";
+import { idParams, observeQuery } from "../schemas.js";
 
 export interface SocketRoutesOptions {
   calls: CallRegistry;
@@ -45,15 +46,13 @@ function parse(data: RawData): Record<string, unknown> | undefined {
   }
 }
 
-type Params = { id: string };
-
-export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app, options) => {
+export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (app, options) => {
   const { calls, center, desk } = options;
   const hub = new SupervisorHub(options);
   app.addHook("preClose", () => hub.close());
 
   // ---- caller: /api/calls/:id/ws[?observe=1]
-  app.get<{ Params: Params; Querystring: { observe?: string } }>("/calls/:id/ws", { websocket: true }, (socket, req) => {
+  app.get("/calls/:id/ws", { websocket: true, schema: { params: idParams("Interaction id"), querystring: observeQuery } }, (socket, req) => {
     const session = calls.get(req.params.id);
     if (!session) {
       send(socket, { type: "error", error: { code: "CALL_NOT_FOUND", message: `no call with interaction id "${req.params.id}"` } });
@@ -107,7 +106,7 @@ export const socketRoutes: FastifyPluginAsync<SocketRoutesOptions> = async (app,
   });
 
   // ---- agent: /api/agents/:id/ws
-  app.get<{ Params: Params }>("/agents/:id/ws", { websocket: true }, (socket, req) => {
+  app.get("/agents/:id/ws", { websocket: true, schema: { params: idParams("Agent id") } }, (socket, req) => {
     const agentId = req.params.id;
     const first = desk.view(agentId);
     if (!first) {

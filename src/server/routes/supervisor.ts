@@ -1,10 +1,10 @@
 /** The supervisor's view, under /api: queues in routing order, contacts, and each contact's trace and path through its flow. */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { ContactCenter } from "../../center/index.js";
 import { renderFlowSvg, type TraceStep } from "../../graph/index.js";
 import type { CallRegistry } from "../calls.js";
 import { contactSummary, contactTrace } from "../contact-views.js";
-import { ApiError } from "../errors.js";
+import { contactsQuery, idParams } from "../schemas.js";
 import { requireCall } from "./lookups.js";
 
 export interface SupervisorRoutesOptions {
@@ -12,24 +12,23 @@ export interface SupervisorRoutesOptions {
   calls: CallRegistry;
 }
 
-type Params = { id: string };
+const params = idParams("Interaction id");
 
-export const supervisorRoutes: FastifyPluginAsync<SupervisorRoutesOptions> = async (app, { center, calls }) => {
+export const supervisorRoutes: FastifyPluginAsyncZod<SupervisorRoutesOptions> = async (app, { center, calls }) => {
   app.get("/queues", async () => center.listQueues());
 
-  app.get<{ Querystring: { state?: string } }>("/contacts", async (req) => {
+  app.get("/contacts", { schema: { querystring: contactsQuery } }, async (req) => {
     const which = req.query.state ?? "all";
-    if (which !== "all" && which !== "active" && which !== "ended") throw new ApiError(400, "BAD_REQUEST", `state: must be all, active or ended (got "${which}")`);
     return calls
       .list()
       .filter((s) => which === "all" || (which === "active") === !s.ended)
       .map((s) => contactSummary(center, s));
   });
 
-  app.get<{ Params: Params }>("/contacts/:id", async (req) => contactTrace(center, requireCall(calls, req.params.id)));
+  app.get("/contacts/:id", { schema: { params } }, async (req) => contactTrace(center, requireCall(calls, req.params.id)));
 
   // The contact's flow as Flow Designer lays it out, with the path it took so far.
-  app.get<{ Params: Params }>("/contacts/:id/graph.svg", async (req, reply) => {
+  app.get("/contacts/:id/graph.svg", { schema: { params } }, async (req, reply) => {
     const session = requireCall(calls, req.params.id);
     const steps: TraceStep[] = [];
     let current: string | undefined;
