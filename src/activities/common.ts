@@ -3,7 +3,7 @@
  * (`"2000"`, `3`), booleans as booleans or strings, and select fields several times over; these
  * helpers read the bare key and tolerate every form seen in real exports.
  */
-import type { ActivityContext, TemplateField } from "./types.js";
+import { ActivityError, type ActivityContext, type TemplateField } from "./types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 
 export function num(def: ActivityDef, key: string, fallback: number): number {
@@ -84,12 +84,23 @@ export function playPrompts(ctx: ActivityContext, interruptible: boolean): Promi
  */
 export function playCompiledPrompts(ctx: ActivityContext, compiled: CompiledPrompts, interruptible: boolean): Promise<string | undefined> {
   const { prompts, voice } = compiled;
+  // A prompt the channel cannot play (a file missing from the prompts folder, TTS failing) is the
+  // activity's error, for its error port; an abort (hang-up, answer) stays what it is.
+  const unplayable = (err: unknown): never => {
+    if (ctx.signal.aborted || err instanceof ActivityError) throw err;
+    throw new ActivityError(`${ctx.activity.name}: the prompt could not be played: ${err instanceof Error ? err.message : String(err)}`);
+  };
   const playFrom = (i: number): Promise<string | undefined> => {
     if (i >= prompts.length) return NO_DIGIT;
     const p = prompts[i]!;
     const prompt = p.kind === "tts" ? { text: ctx.render(p.value, p.field), voice } : { file: ctx.render(p.value, p.field) };
-    ctx.emit({ type: "prompt", ...prompt });
-    return ctx.caller.play(prompt, { signal: ctx.signal, interruptible }).then((result) => (result.bargeIn ? result.bargeIn : i + 1 < prompts.length ? playFrom(i + 1) : undefined));
+    const play = (): Promise<string | undefined> => {
+      ctx.emit({ type: "prompt", ...prompt });
+      return ctx.caller.play(prompt, { signal: ctx.signal, interruptible }).then((result) => (result.bargeIn ? result.bargeIn : i + 1 < prompts.length ? playFrom(i + 1) : undefined), unplayable);
+    };
+    const check = prompt.file !== undefined ? ctx.env.checkPromptFile : undefined;
+    if (!check) return play();
+    return check(prompt.file!).then((problem) => (problem === undefined ? play() : unplayable(new Error(problem))));
   };
   try {
     return playFrom(0);

@@ -89,6 +89,11 @@ export interface ActivityEnvironment {
   random?: () => number;
   /** The environment's `activities:` section (activity-scripts.ts): forced branches, far ends, surveys, the BRE URL. */
   scripts?: ActivityScripts;
+  /**
+   * Whether an audio prompt can be played, when the environment names a prompts folder: resolves
+   * undefined, or what is wrong (the file is not in the folder, not a WAV). Absent: not checked.
+   */
+  checkPromptFile?(file: string): Promise<string | undefined>;
   /** The scripted answer of a virtual agent (ccflow runs no bot); undefined when none is scripted. */
   virtualAgent?(virtualAgentId: string): VirtualAgentAnswer | undefined;
 }

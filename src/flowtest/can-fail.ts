@@ -17,6 +17,7 @@
  * The property test in test/flowtest/can-fail.test.ts renders every "safe" form with values of
  * every type to keep this list honest.
  */
+import { promptsOf } from "../activities/common.js";
 import type { ActivityRegistry } from "../activities/registry.js";
 import type { Expr, Node } from "../expr/ast.js";
 import { parse } from "../expr/parser.js";
@@ -43,6 +44,9 @@ const WORLD_DEPENDENT = new Set([
   "advanced-queue-info",
   "scheduled-callback",
 ]);
+
+/** Activities that play their prompts through playCompiledPrompts. */
+const PROMPTING = new Set(["play-message", "ivr-menu", "ivr-collectdigits"]);
 
 /** Filters that accept any input without throwing (checked by the property test). */
 export const ANY_INPUT_FILTERS = new Set(["default", "length", "lower", "upper", "replace", "raw", "escape", "base64encode"]);
@@ -267,6 +271,8 @@ export function activityCanFail(def: ActivityDef, flow: FlowDefinition, registry
     if (templateCanThrow(f.source, typing)) return { canFail: true, why: `its ${f.field} may fail to render` };
   }
   if (def.type === "set-variable" && setVariableCoercionCanFail(def, flow, registry)) return { canFail: true, why: "its value may not convert to the variable's type" };
+  // An audio file can be missing from the prompts folder (or not be a WAV): the error port.
+  if (PROMPTING.has(def.type) && promptsOf(def).some((p) => p.kind === "audio")) return { canFail: true, why: "an audio file it plays may be missing from the prompts folder" };
   if (def.type === "play-music") {
     const skip = def.properties.skip;
     if (typeof skip === "string" && skip.trim() !== "" && !/^\d+(\.\d+)?$/.test(skip.trim())) return { canFail: true, why: "its skip offset may not be a number" };

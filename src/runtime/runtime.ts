@@ -15,6 +15,7 @@ import { loadConnectors, type ConnectorConfig } from "../connectors/config.js";
 import { createHttpGateway, type ConnectorHttpGateway } from "../connectors/gateway.js";
 import type { ConnectorLogger } from "../connectors/redact.js";
 import { routedTransport } from "../connectors/routes.js";
+import { promptFileChecker } from "./prompt-files.js";
 import { createUndiciTransport, type FixtureHandler } from "../connectors/transport.js";
 import type { Clock } from "../time/clock.js";
 import { Engine } from "../engine/engine.js";
@@ -154,6 +155,7 @@ export class Runtime {
       virtualAgent: env.virtualAgents.length ? virtualAgentDirectory(env.virtualAgents) : undefined,
       random: seededRandom(env.activities.randomSeed ?? Math.floor(Math.random() * 2 ** 32)),
       scripts: env.activities,
+      checkPromptFile: env.prompts.folder ? promptFileChecker(env.prompts.folder, env.baseDir, options.clock) : undefined,
       resolveFlow: (ref) => this.flowSet.resolve(ref),
     };
     this.globals = { ...env.globals };
