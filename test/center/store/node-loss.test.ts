@@ -99,6 +99,9 @@ describe.skipIf(!haveRedis)("kill -9 of a node during calls", () => {
     expect(took).toBeLessThan(5000);
 
     const events = await store.events(before);
+    // Two survivors looked; the one holding the reaper's lock reaped, once.
+    expect(events.filter((e) => e.type === "node-lost").map((e) => e.node)).toEqual(["n3"]);
+    expect(["n1", "n2"]).toContain(events.find((e) => e.type === "node-lost")!.by);
     const ended = events.filter((e) => e.type === "contact-ended").map((e) => [e.interactionId, e.reason]);
     expect(ended.sort()).toEqual([["c1", "node-lost"], ["c5", "node-lost"]]);
     expect(await store.contact("c1")).toBeUndefined();
