@@ -5,12 +5,19 @@
  * call up it measures how late packets leave (per 20 ms tick, from the tick's due time to its
  * last send: the send jitter), ticks dropped after stalls (gaps), and this process's CPU per call.
  * SIP signalling and RTP are real sockets on loopback; SIPp discards the audio at its media port.
- * Not measured: SIPp's own UAS as a baseline (docs/voice.md lists it as not done).
+ *
+ * Baseline, in the same run: SIPp's own UAS (bench/voice/uas-music.xml) does the same work for
+ * the same number of calls from the same caller scenario — answer, stream the same music as µ-law
+ * 20 ms RTP (rtp_stream) until the BYE. Its RTP goes to a socket here that counts packets (to show
+ * the work was done); its CPU is read from /proc over an equal window. SIPp cannot report its own
+ * send lateness, so the comparison is CPU per call and packets delivered per second.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { loadavg } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeG711 } from "../src/channels/media/g711.js";
 import { musicOnHold } from "../src/channels/media/music-on-hold.js";
 import { sharedPacer } from "../src/channels/media/pacer.js";
 import { SampleSource } from "../src/channels/media/rtp-session.js";
@@ -30,6 +37,84 @@ async function freeUdpPort(): Promise<number> {
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+/** A WAV file of µ-law samples (format 7), as SIPp's rtp_stream reads. */
+function muLawWav(samples: Int16Array): Buffer {
+  const data = Buffer.from(encodeG711("PCMU", samples));
+  const h = Buffer.alloc(44);
+  h.write("RIFF", 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write("WAVE", 8);
+  h.write("fmt ", 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(7, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(8000, 24);
+  h.writeUInt32LE(8000, 28);
+  h.writeUInt16LE(1, 32);
+  h.writeUInt16LE(8, 34);
+  h.write("data", 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+/** CPU time (user + system) a process has used, ms, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+  // After "(comm) ": field 3 is state, so utime (14) and stime (15) are at 11 and 12 here.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+function waitFor(child: ChildProcess): Promise<void> {
+  return new Promise((r) => (child.exitCode !== null ? r() : child.on("close", () => r())));
+}
+
+/** SIPp's UAS doing ccflow's work: returns its CPU per call and the packets per second it delivered. */
+async function sippBaseline(calls: number, windowMs: number, holdMs: number, log: (line: string) => void) {
+  const dir = mkdtempSync(join(tmpdir(), "ccflow-bench-uas-"));
+  writeFileSync(join(dir, "music.wav"), muLawWav(musicOnHold()));
+  const counter = createSocket("udp4");
+  await new Promise<void>((r) => counter.bind(0, "127.0.0.1", () => r()));
+  let packets = 0;
+  /** SSRCs seen: one stream per call. */
+  const sources = new Set<number>();
+  counter.on("message", (m) => {
+    packets++;
+    if (m.length >= 12) sources.add(m.readUInt32BE(8));
+  });
+  const uasPort = await freeUdpPort();
+  const uasMedia = await freeUdpPort();
+  const uas = spawn("sipp", ["-sf", join(packageRoot, "bench/voice/uas-music.xml"), "-i", "127.0.0.1", "-p", String(uasPort), "-mp", String(uasMedia), "-nostdin", "-m", String(calls)], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  uas.on("error", () => undefined);
+  const uacPort = await freeUdpPort();
+  const uacArgs = [`127.0.0.1:${uasPort}`, "-sf", join(packageRoot, "bench/voice/uac-hold.xml"), "-s", "+18005550100", "-key", "ani", "+15550000000", "-key", "rtp_port", String(counter.address().port)];
+  uacArgs.push("-mp", String(await freeUdpPort()), "-p", String(uacPort), "-i", "127.0.0.1", "-l", String(calls), "-m", String(calls), "-r", "50", "-d", String(holdMs), "-nostdin", "-timeout", String(Math.ceil(holdMs / 1000) + 60));
+  const uac = spawn("sipp", uacArgs, { stdio: ["ignore", "ignore", "ignore"] });
+  uac.on("error", () => undefined);
+  try {
+    // Every call streaming: as many RTP streams (SSRCs) as calls.
+    const until = Date.now() + 60_000;
+    while (sources.size < calls) {
+      if (Date.now() > until) throw new Error(`SIPp's UAS streamed to only ${sources.size} of ${calls} calls`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    log(`  baseline: SIPp's UAS streaming to ${calls} calls; measuring ${windowMs / 1000} s`);
+    const cpu0 = processCpuMs(uas.pid!);
+    const packets0 = packets;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const elapsed = performance.now() - t0;
+    const cpuMs = processCpuMs(uas.pid!) - cpu0;
+    return { corePercent: (cpuMs / elapsed) * 100, perCall: (cpuMs / elapsed / calls) * 100, packetsPerSecond: ((packets - packets0) * 1000) / elapsed };
+  } finally {
+    uac.kill("SIGKILL");
+    uas.kill("SIGKILL");
+    await Promise.all([waitFor(uac), waitFor(uas)]);
+    counter.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const bench: BenchModule = {
@@ -84,6 +169,9 @@ const bench: BenchModule = {
       log(`  send lateness p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${max.toFixed(1)} ms; gaps ${gaps}; CPU ${(cpuMs / elapsed * 100).toFixed(1)}% of a core`);
       sipp.kill("SIGTERM");
       await Promise.race([sippDone, new Promise((r) => setTimeout(r, 3000))]);
+      await server.close();
+      const base = await sippBaseline(calls, windowMs, holdMs, log);
+      log(`  baseline: SIPp UAS ${base.corePercent.toFixed(1)}% of a core, ${base.packetsPerSecond.toFixed(0)} packets/s delivered`);
       return {
         figures: {
           voice_calls: calls,
@@ -94,6 +182,8 @@ const bench: BenchModule = {
           voice_gap_ticks: gaps,
           voice_cpu_core_percent_per_call: Number(corePerCall.toFixed(4)),
           voice_load_average: Number(load.toFixed(2)),
+          voice_sipp_uas_cpu_core_percent_per_call: Number(base.perCall.toFixed(4)),
+          voice_sipp_uas_packets_per_second: Math.round(base.packetsPerSecond),
         },
         report: [
           `${calls} concurrent SIP calls from SIPp, each answered by ccflow's SIP server and playing the generated hold music (G.711 µ-law, 20 ms RTP) for a ${(elapsed / 1000).toFixed(1)} s window (${ticks} ticks of the shared pacer):`,
@@ -105,13 +195,15 @@ const bench: BenchModule = {
           `| ticks dropped after stalls (gaps) | ${gaps} |`,
           `| CPU of the ccflow process | ${((cpuMs / elapsed) * 100).toFixed(1)} % of a core, ${corePerCall.toFixed(3)} % per call |`,
           `| machine load average (1 min) during the run | ${load.toFixed(1)} |`,
+          `| baseline: SIPp's own UAS streaming the same music to ${calls} calls (rtp_stream), CPU | ${base.corePercent.toFixed(1)} % of a core, ${base.perCall.toFixed(3)} % per call (ccflow / SIPp: ${(corePerCall / base.perCall).toFixed(2)}×) |`,
+          `| baseline: packets per second SIPp's UAS delivered (${calls} × 50 expected) | ${base.packetsPerSecond.toFixed(0)} |`,
           "",
-          "Target (issue 16): ≥ 200 calls with send jitter p99 ≤ 5 ms and no gaps. Baseline not measured: SIPp's own UAS playing a pcap.",
+          "Target (issue 16): ≥ 200 calls with send jitter p99 ≤ 5 ms and no gaps. SIPp reports no send lateness of its own, so the baseline compares CPU per call for the same work.",
         ],
       };
     } finally {
       sipp.kill("SIGKILL");
-      await server.close();
+      await server.close().catch(() => undefined);
     }
   },
 };
