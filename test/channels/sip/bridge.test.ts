@@ -3,7 +3,7 @@
  * headset line open over WebRTC (werift here as the agent's browser; test/web/voice.test.ts does
  * it with Chromium) — answers. Each side sends its own tone: the caller 600 Hz from a WAV made by
  * sox and played by SIPp's rtp_stream, the agent 1400 Hz. Each must hear the other's tone and not
- * its own. Hold plays music to the caller; the agent ending the call reaches SIPp as a BYE, and a
+ * its own. Hold (POST /api/agents/:id/hold, the desktop's call control) plays music to the caller; the agent ending the call reaches SIPp as a BYE, and a
  * caller's BYE ends the agent's side.
  */
 import { spawnSync } from "node:child_process";
@@ -113,8 +113,8 @@ describe.skipIf(!hasSipp || !hasSox)("a SIP caller and an agent's WebRTC line, b
       expect(toneShare(callerEar, AGENT_HZ), "the caller hears the agent's 1400 Hz").toBeGreaterThan(0.5);
       expect(toneShare(callerEar, CALLER_HZ), "the caller does not hear their own 600 Hz").toBeLessThan(0.05);
 
-      // Hold: music to the caller, silence to the agent.
-      expect(t.server.context.voice!.hold(session.interactionId, true)).toBe(true);
+      // Hold, from the desktop's call controls: music to the caller, silence to the agent.
+      expect((await t.call("POST", "/api/agents/ana/hold", {})).status).toBe(200);
       await audio.next((m) => m.type === "held", "held");
       await new Promise((r) => setTimeout(r, 300));
       const heldMark = recorder.heard.length;
@@ -123,7 +123,7 @@ describe.skipIf(!hasSipp || !hasSox)("a SIP caller and an agent's WebRTC line, b
       expect(toneShare(callerOnHold, AGENT_HZ), "on hold the caller does not hear the agent").toBeLessThan(0.05);
       expect(Math.max(...callerOnHold.map(Math.abs)), "on hold the caller hears music").toBeGreaterThan(1000);
       expect(Math.max(...agentOnHold.map(Math.abs)), "on hold the agent hears silence").toBeLessThan(200);
-      t.server.context.voice!.hold(session.interactionId, false);
+      expect((await t.call("POST", "/api/agents/ana/resume", {})).status).toBe(200);
       await audio.next((m) => m.type === "resumed", "resumed");
       const again = await phone.listen(1000);
       expect(toneShare(again, CALLER_HZ), "resumed: the agent hears the caller again").toBeGreaterThan(0.5);
