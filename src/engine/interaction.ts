@@ -17,6 +17,7 @@ import { CallSignal } from "../time/call-signal.js";
 import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
 import type { CompiledFlow } from "./compiled-flow.js";
+import { ContactState, MAX_SUBFLOW_DEPTH, type Phase } from "./contact-state.js";
 import { MASK, Variables } from "./variables.js";
 
 export interface EngineLimits {
@@ -82,7 +83,6 @@ function namespacesOf(specName: string): string[] | null {
   return known ? eventNamespaces(known) : null;
 }
 
-type Phase = "ivr" | "queued" | "offered" | "engaged" | "ended";
 
 interface Frame {
   compiled: CompiledFlow;
@@ -121,16 +121,14 @@ export class Interaction implements ContactHandle {
   private readonly lifetime = new CallSignal();
   private limitTimer: ClockTimer | undefined;
   private eventChain: Promise<void> = SETTLED;
-  private phase: Phase = "ivr";
+  /** Phase, ending, OnGlobalError, subflow depth: one machine (contact-state.ts). */
+  private readonly st = new ContactState();
   private steps = 0;
   /** Runs per activity id, for activities with a self-loop limit; made on the first such activity. */
   private visits: Map<string, number> | undefined;
   private resolveDone!: (e: EndedEvent) => void;
-  private ending = false;
   private agent?: AgentInfo;
   private queue?: QueueInfo;
-  private inGlobalError = false;
-  private subflowDepth = 0;
   private runner: SubflowRunner | undefined;
 
   constructor(
@@ -181,7 +179,7 @@ export class Interaction implements ContactHandle {
   }
 
   get state(): Phase {
-    return this.phase;
+    return this.st.phase;
   }
 
   /** Starts the main flow; returns at once. */
@@ -209,20 +207,20 @@ export class Interaction implements ContactHandle {
   }
 
   notify(notice: CenterNotice): void {
-    if (this.phase === "ended" && notice.type !== "ended") return;
+    if (this.st.phase === "ended" && notice.type !== "ended") return;
     switch (notice.type) {
       case "offered":
-        this.phase = "offered";
+        this.st.on("offered");
         this.emit({ type: "offered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
         this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
         break;
       case "rona":
       case "declined":
-        this.phase = "queued";
+        this.st.on("requeued");
         this.emit({ type: "requeued", agent: notice.agent.id, agentName: notice.agent.name, reason: notice.type === "rona" ? "rona" : "declined" });
         break;
       case "answered":
-        this.phase = "engaged";
+        this.st.on("answered");
         this.agent = notice.agent;
         this.queue = notice.queue;
         this.emit({ type: "answered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
@@ -233,7 +231,7 @@ export class Interaction implements ContactHandle {
       case "transferred":
         // Back to waiting: for a queue's agents, or for the one agent named (AgentOffered and
         // AgentAnswered run again for whoever takes it).
-        this.phase = "queued";
+        this.st.on("requeued");
         this.emit({
           type: "requeued",
           agent: notice.agent.id,
@@ -258,14 +256,14 @@ export class Interaction implements ContactHandle {
 
   /** The caller hangs up. */
   hangup(): void {
-    if (this.phase === "ended" || this.ending) return;
+    if (this.st.closing) return;
     this.emit({ type: "disconnected", by: "caller" });
     this.finish("caller-hangup");
   }
 
   /** Marks the contact as waiting in a queue (queue-contact succeeded). */
   markQueued(queue: QueueInfo): void {
-    if (this.phase === "ivr") this.phase = "queued";
+    this.st.on("queued");
     this.queue = queue;
   }
 
@@ -283,7 +281,7 @@ export class Interaction implements ContactHandle {
   }
 
   private async afterMain(exit: Exit): Promise<void> {
-    if (this.phase === "ended" || this.ending) return;
+    if (this.st.closing) return;
     switch (exit.kind) {
       case "interrupted":
         return;
@@ -309,7 +307,7 @@ export class Interaction implements ContactHandle {
       case "flow":
       case "unwired":
         // End Flow leaves a queued contact waiting for its agent; anywhere else it is dead air.
-        if (flowName === "main" && (this.phase === "queued" || this.phase === "offered" || this.phase === "engaged")) return;
+        if (flowName === "main" && (this.st.phase === "queued" || this.st.phase === "offered" || this.st.phase === "engaged")) return;
         if (flowName !== "main") return;
         return this.finish("flow-ended");
     }
@@ -317,19 +315,18 @@ export class Interaction implements ContactHandle {
 
   private async globalError(message: string, activity?: ActivityDef): Promise<void> {
     const handler = this.flow.handlers.get("GlobalErrorHandling");
-    if (!handler || this.inGlobalError) {
+    if (!handler || !this.st.enterGlobalError()) {
       this.finish(handler ? "global-error" : "no-handler");
       return;
     }
-    this.inGlobalError = true;
     // OnGlobalError takes over the IVR leg from the main flow: it runs beside the other event flows
     // rather than queued behind them, and stops when an agent answers, as the main flow does. A
     // handler that queues the caller and loops hold music would otherwise play on under the
     // conversation and hold back AgentContactAssigned (the screen pop) until the step limit.
     await this.runHandler("GlobalErrorHandling", { ErrorMessage: message, ActivityName: activity?.name ?? "", ActivityId: activity?.id ?? "" }, this.mainAbort.asAbortSignal());
-    this.inGlobalError = false;
+    this.st.leaveGlobalError();
     // The call stays up only if the handler queued it (or it was already with an agent).
-    if (this.phase === "ivr" && !this.ending) this.finish("global-error");
+    if (this.st.phase === "ivr" && !this.st.ending) this.finish("global-error");
   }
 
   private dispatch(specName: string, data: Record<string, unknown>): Promise<void> {
@@ -395,8 +392,7 @@ export class Interaction implements ContactHandle {
             throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`, port);
           }
         }
-        ctx.activity = def;
-        result = compiled.step.run(ctx);
+        result = compiled.step.run(ctx.forActivity(def));
       } catch (err) {
         const failed = this.stepFailed(err, def, spec, process, flowName, signal);
         if (typeof failed !== "string") return failed;
@@ -470,7 +466,7 @@ export class Interaction implements ContactHandle {
   private async runSubflow(ref: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
     const flow = (this.options.resolveFlow ?? this.deps.env.resolveFlow)?.(ref);
     if (!flow) throw new ActivityError(`subflow "${ref}" is not loaded in this environment`);
-    if (++this.subflowDepth > 8) throw new ActivityError(`subflows nested more than 8 deep at "${flow.name}"`);
+    if (!this.st.enterSubflow()) throw new ActivityError(`subflows nested more than ${MAX_SUBFLOW_DEPTH} deep at "${flow.name}"`);
     try {
       const vars = new Variables(flow.variables, (change) =>
         this.emit({ type: "variable", name: `${flow.name}.${change.name}`, value: change.value, activity: change.activity }),
@@ -492,7 +488,7 @@ export class Interaction implements ContactHandle {
       }
       return out;
     } finally {
-      this.subflowDepth--;
+      this.st.leaveSubflow();
     }
   }
 
@@ -519,8 +515,7 @@ export class Interaction implements ContactHandle {
    * handler still running, then emits `ended`. Never awaited by a handler (it would wait on itself).
    */
   private finish(reason: string, opts: { centerKnows?: boolean } = {}): void {
-    if (this.ending) return;
-    this.ending = true;
+    if (!this.st.finish()) return;
     this.mainAbort.abort(InterruptedError.of(reason));
     if (!opts.centerKnows) this.deps.center.contactEnded(this.interactionId, reason);
     void this.dispatch("ContactEnded", {
@@ -532,7 +527,7 @@ export class Interaction implements ContactHandle {
       RoutingStrategyID: "",
       Reason: reason,
     }).then(() => {
-      this.phase = "ended";
+      this.st.on("ended");
       this.lifetime.abort(InterruptedError.of(reason));
       this.limitTimer?.cancel();
       const ended = this.emit({ type: "ended", reason }) as EndedEvent;
@@ -563,10 +558,12 @@ export class Interaction implements ContactHandle {
 }
 
 /**
- * What activities see of their contact. One per running process, re-pointed at each activity in
- * turn: a process runs one activity at a time, so nothing sees the switch. A class rather than an
- * object of closures: every call runs several processes (main flow, event flows), and the closures
- * were a measurable share of a call's allocations.
+ * What activities see of their contact. One per running process, holding what its activities
+ * share; each activity gets its own view (forActivity) whose `activity` is that activity for
+ * good, so a callback an activity leaves behind (a timer, a late promise) still emits and
+ * writes outputs as that activity after the process has moved on. A class rather than an
+ * object of closures: every call runs several processes (main flow, event flows), and the
+ * closures were a measurable share of a call's allocations.
  */
 class ProcessContext implements ActivityContext {
   activity: ActivityDef = undefined as unknown as ActivityDef;
@@ -601,6 +598,13 @@ class ProcessContext implements ActivityContext {
 
   get subflows(): SubflowRunner {
     return this.contact.subflowRunner;
+  }
+
+  /** This context as one activity's own: a small object over the shared one, `activity` fixed. */
+  forActivity(def: ActivityDef): ProcessContext {
+    const view = Object.create(this) as ProcessContext;
+    view.activity = def;
+    return view;
   }
 
   template(source: string, field: string): Template {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../../src/activities/index.js";
-import type { ActivitySpec } from "../../src/activities/types.js";
+import type { ActivityContext, ActivitySpec } from "../../src/activities/types.js";
 import type { CompiledFlow } from "../../src/engine/compiled-flow.js";
 import { Engine } from "../../src/engine/engine.js";
 import { ScriptedCaller } from "../../src/channels/scripted.js";
@@ -105,5 +105,30 @@ describe("compile once", () => {
 
   it("refuses to register an activity with neither compile nor run", () => {
     expect(() => createRegistry([{ type: "x-empty", ports: () => ["out"] }])).toThrow('activity type "x-empty" has neither compile nor run');
+  });
+});
+
+describe("an activity's context is its own", () => {
+  it("a callback an activity leaves behind writes and emits as that activity after the flow has moved on", async () => {
+    let kept: ActivityContext | undefined;
+    const leaver: ActivitySpec = { type: "x-leaver", ports: () => ["out"], run: (ctx) => ((kept = ctx), "out") };
+    const waiter: ActivitySpec = { type: "x-waiter", ports: () => ["out"], run: (ctx) => ctx.clock.sleep(1000, ctx.signal).then(() => "out") };
+    const flow = buildFlow({
+      main: [{ name: "Leaver", type: "x-leaver" }, { name: "Waiter", type: "x-waiter" }, { name: "Bye", type: "disconnect-contact" }],
+      links: [["Leaver", "out", "Waiter"], ["Waiter", "out", "Bye"]],
+    });
+    const clock = new VirtualClock();
+    const engine = new Engine({ http: new FakeHttp(() => ({ status: 200, body: {} })), center: new FakeCenter(), clock, registry: createRegistry([leaver, waiter]) });
+    const rec = new Recorder();
+    const interaction = engine.startCall(flow, { ani: "+14805550100", channel: new ScriptedCaller(clock, ""), listener: rec.listener });
+    expect((await interaction.done).reason).toBe("disconnected");
+    // The process ran Waiter and Bye after Leaver; Leaver's context still says Leaver.
+    expect(rec.of("step").map((s) => s.activity)).toEqual(expect.arrayContaining(["Leaver", "Waiter", "Bye"]));
+    expect(kept!.activity.name).toBe("Leaver");
+    kept!.output("late", "yes");
+    kept!.emit({ type: "activity-result", kind: "wait", text: "late callback", data: {} });
+    expect(interaction.variables.get("Leaver.late")).toBe("yes");
+    expect(interaction.variables.get("Bye.late")).toBeUndefined();
+    expect(rec.of("activity-result")[0]).toMatchObject({ activity: "Leaver", text: "late callback" });
   });
 });
