@@ -71,7 +71,7 @@ function integrity(file: string): string {
 const figures = { rounds: 0, acknowledgedCreates: 0, acknowledgedUpdates: 0, failedWhenKilled: 0, verifiedRecords: 0, integrityChecks: [] as string[], killAfterMs: [] as number[] };
 
 describe("CRM durability under kill -9", () => {
-  it(`keeps every acknowledged write through ${ROUNDS} SIGKILLs mid-stream, and the file stays sound`, { timeout: LONG ? 3600_000 : 300_000 }, async () => {
+  it(`keeps every acknowledged write through ${ROUNDS} SIGKILLs mid-stream, and the file stays sound`, { timeout: LONG ? 3600_000 : 600_000 }, async () => {
     const rng = Rng.seeded(BASE_SEED + 20);
     await crm.start();
     const records: Record_[] = [];
@@ -118,10 +118,20 @@ describe("CRM durability under kill -9", () => {
           }
         }
       };
-      const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
-      const killAfter = 800 + rng.int(2500);
-      figures.killAfterMs.push(killAfter);
+      const createsBefore = figures.acknowledgedCreates;
+      const updatesBefore = figures.acknowledgedUpdates;
+      let writerFailed = false;
+      const writers = Array.from({ length: WRITERS }, (_, w) => writer(w).catch((err: unknown) => { writerFailed = true; throw err; }));
+      // The kill waits for a round's worth of acknowledged writes, so a busy machine makes the
+      // round longer rather than emptier; then it comes at a random moment of the stream.
+      const started = Date.now();
+      while (figures.acknowledgedCreates - createsBefore < 50 || figures.acknowledgedUpdates - updatesBefore < 20) {
+        if (writerFailed) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const killAfter = rng.int(2000);
       await new Promise((r) => setTimeout(r, killAfter));
+      figures.killAfterMs.push(Date.now() - started);
       stop = true;
       await crm.stop("SIGKILL");
       await Promise.all(writers);
@@ -165,8 +175,8 @@ describe("CRM durability under kill -9", () => {
     const final = integrity(path.join(dataDir, "crm.sqlite"));
     figures.integrityChecks.push(`after a clean stop: ${final}`);
     expect(final).toBe("ok");
-    expect(figures.acknowledgedCreates).toBeGreaterThan(ROUNDS * 50);
-    expect(figures.acknowledgedUpdates).toBeGreaterThan(ROUNDS * 20);
+    expect(figures.acknowledgedCreates).toBeGreaterThanOrEqual(ROUNDS * 50);
+    expect(figures.acknowledgedUpdates).toBeGreaterThanOrEqual(ROUNDS * 20);
   });
 
   afterAll(() => recordFigures("durability", { seed: BASE_SEED, long: LONG, writers: WRITERS, ...figures }));
