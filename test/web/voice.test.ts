@@ -2,8 +2,8 @@
  * The agent desktop carries sound: Ana signs in in Chromium, connects her headset (a WebRTC line;
  * Chromium's fake microphone plays a 1400 Hz tone made by sox), and answers a SIPp caller who
  * talks (600 Hz, also made by sox). The page hears the caller's tone (WebAudio, Goertzel on the
- * line's received audio, and getStats' audio energy), and the caller's RTP carries Ana's. Hold
- * plays music to the caller; Ana's "End call" reaches SIPp as a BYE, and a caller's BYE puts her
+ * line's received audio, and getStats' audio energy), and the caller's RTP carries Ana's. Her
+ * Hold button plays music to the caller; Ana's "End call" reaches SIPp as a BYE, and a caller's BYE puts her
  * desk in wrap-up with the headset still connected.
  */
 import { spawnSync } from "node:child_process";
@@ -206,6 +206,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
     const shots = new Shots("voice");
     const { recorder, sipp, session } = await ringAndAnswer("caller-talks-agent-hangs-up.xml");
     try {
+      expect(t.server.context.voice!.isBridged(session.interactionId)).toBe(true);
       await new Promise((r) => setTimeout(r, 800));
       const mark = recorder.heard.length;
       const heard = await pageHears(page, 1500);
@@ -218,7 +219,8 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
       expect(toneShare(callerEar, AGENT_HZ), "the caller hears Ana's 1400 Hz").toBeGreaterThan(0.3);
       expect(toneShare(callerEar, CALLER_HZ), "the caller does not hear their own 600 Hz").toBeLessThan(0.05);
 
-      t.server.context.voice!.hold(session.interactionId, true);
+      // Ana's Hold button (the desktop's call controls) holds the bridge.
+      await page.locator("#hold").click();
       await page.locator('#headset[data-state="held"]').waitFor();
       await new Promise((r) => setTimeout(r, 300));
       const heldMark = recorder.heard.length;
@@ -226,7 +228,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
       const onHold = callerHeard(recorder, heldMark);
       expect(toneShare(onHold, AGENT_HZ), "on hold the caller does not hear Ana").toBeLessThan(0.05);
       expect(Math.max(...onHold.map(Math.abs)), "on hold the caller hears music").toBeGreaterThan(1000);
-      t.server.context.voice!.hold(session.interactionId, false);
+      await page.locator("#resume").click();
       await page.locator('#headset[data-state="bridged"]').waitFor();
 
       await page.locator("#end-call").click();
