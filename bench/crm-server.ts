@@ -8,6 +8,8 @@ import { startCrmServer } from "../src/crm/server.js";
 interface Args {
   dataDir: string;
   substringIndex: boolean;
+  /** The CRM kept in this PostgreSQL database instead of the data directory's SQLite file. */
+  postgresUrl?: string;
 }
 
 async function main(): Promise<void> {
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
     env: {},
     demoData: false,
     substringIndex: args.substringIndex,
+    ...(args.postgresUrl ? { postgresUrl: args.postgresUrl } : {}),
     // The load test is the only client; Dataverse's per-user limits would throttle it.
     limits: { requestsPerWindow: 1_000_000_000, maxConcurrent: 1_000_000, executionTimeMs: 1e15 },
   });

@@ -39,7 +39,7 @@ function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
-async function prepareData(contacts: number, ctx: BenchContext): Promise<string> {
+export async function prepareData(contacts: number, ctx: BenchContext): Promise<string> {
   const dataDir = path.join(tmpdir(), `ccflow-bench-crm-${contacts}`);
   if (existsSync(path.join(dataDir, "crm.sqlite"))) {
     const db = new Database(path.join(dataDir, "crm.sqlite"), { readonly: true });
@@ -83,7 +83,7 @@ async function prepareData(contacts: number, ctx: BenchContext): Promise<string>
 }
 
 /** Phone numbers to look up, as the seed flow sends them (digits, '+' stripped), with the contact each must find. */
-function samplePhones(dataDir: string, count: number): Array<{ digits: string; contactid: string | null }> {
+export function samplePhones(dataDir: string, count: number): Array<{ digits: string; contactid: string | null }> {
   const db = new Database(path.join(dataDir, "crm.sqlite"), { readonly: true });
   try {
     const max = (db.prepare("SELECT MAX(rid) AS n FROM contact").get() as { n: number }).n;
@@ -108,8 +108,8 @@ function samplePhones(dataDir: string, count: number): Array<{ digits: string; c
   }
 }
 
-async function startService(dataDir: string, substringIndex: boolean): Promise<Service> {
-  const child = spawn(process.execPath, [path.join(here, "crm-server.js"), JSON.stringify({ dataDir, substringIndex })], {
+export async function startService(dataDir: string, substringIndex: boolean, postgresUrl?: string): Promise<Service> {
+  const child = spawn(process.execPath, [path.join(here, "crm-server.js"), JSON.stringify({ dataDir, substringIndex, postgresUrl })], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -143,7 +143,7 @@ async function fetchToken(pool: Pool, url: string): Promise<string> {
   return body.access_token;
 }
 
-async function stopService(service: Service): Promise<void> {
+export async function stopService(service: Service): Promise<void> {
   await service.pool.close();
   await new Promise<void>((resolve) => {
     service.child.once("exit", () => resolve());
@@ -169,7 +169,7 @@ async function lookup(service: Service, digits: string): Promise<{ serverMs: num
   return { serverMs, clientMs, value: body.value };
 }
 
-async function timeLookups(service: Service, phones: Array<{ digits: string; contactid: string | null }>, count: number, warmup: number) {
+export async function timeLookups(service: Service, phones: Array<{ digits: string; contactid: string | null }>, count: number, warmup: number) {
   for (let i = 0; i < warmup; i++) await lookup(service, phones[i % phones.length]!.digits);
   const server: number[] = [];
   const client: number[] = [];

@@ -235,6 +235,20 @@ export async function generateContacts(store: CrmStore, ownerId: string, options
   const started = Date.now() - 365 * 86_400_000;
   const step = Math.max(1, Math.floor((365 * 86_400_000) / Math.max(1, total)));
   await store.bulkLoad(async (tx) => {
+    // A store that can append many rows at once (PostgreSQL's COPY) takes them 10,000 at a time.
+    const batched = tx.appendMany !== undefined;
+    let contactBatch: Row[] = [];
+    let incidentBatch: Row[] = [];
+    const flush = async () => {
+      await tx.appendMany!(contacts, contactBatch, ctx);
+      await tx.appendMany!(incidents, incidentBatch, ctx);
+      contactBatch = [];
+      incidentBatch = [];
+    };
+    const add = async (table: typeof contacts, values: Row, batch: Row[]) => {
+      if (batched) batch.push(values);
+      else await tx.insert(table, values, ctx);
+    };
     for (let i = 0; i < total; i++) {
       const first = FIRST_NAMES[Math.floor(random() * FIRST_NAMES.length)]!;
       const last = LAST_NAMES[Math.floor(random() * LAST_NAMES.length)]!;
@@ -246,7 +260,7 @@ export async function generateContacts(store: CrmStore, ownerId: string, options
       if (phone === SEED_RECORDS.contactPhone) phone = `+1${area}0000000`;
       const id = seededGuid(random);
       const createdon = started + i * step;
-      await tx.insert(
+      await add(
         contacts,
         {
           contactid: id,
@@ -260,10 +274,10 @@ export async function generateContacts(store: CrmStore, ownerId: string, options
           preferredcontactmethodcode: 1 + (i % 5),
           createdon,
         },
-        ctx,
+        contactBatch,
       );
       if (random() < caseShare) {
-        await tx.insert(
+        await add(
           incidents,
           {
             incidentid: seededGuid(random),
@@ -275,12 +289,16 @@ export async function generateContacts(store: CrmStore, ownerId: string, options
             _customerid_type: "contact",
             createdon: createdon + 60_000,
           },
-          ctx,
+          incidentBatch,
         );
         incidentCount++;
       }
-      if (options.onProgress && (i + 1) % 10_000 === 0) options.onProgress(i + 1, total);
+      if ((i + 1) % 10_000 === 0) {
+        if (batched) await flush();
+        options.onProgress?.(i + 1, total);
+      }
     }
+    if (batched) await flush();
     options.onProgress?.(total, total);
   });
   return { contacts: total, incidents: incidentCount };

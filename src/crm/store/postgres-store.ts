@@ -22,6 +22,17 @@ import { duplicateKey, notFound } from "./sqlite-store.js";
 import { asciiLower, ngramTableName, termsOf } from "./substring-index.js";
 import type { BulkOptions, CrmStore, Cursor, Row, RowQuery, StoredApp, WriteContext } from "./types.js";
 import { buildInsertRow, buildUpdateRow } from "./write-rules.js";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { from as copyFrom } from "pg-copy-streams";
+
+/** A value in COPY's text format: `\N` for null, backslash escapes for the characters it reserves. */
+function copyText(value: SqlValue | undefined): string {
+  if (value === null || value === undefined) return "\\N";
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (typeof value !== "string") return String(value);
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
+}
 
 export interface PostgresStoreOptions {
   /** `postgresql://user:password@host:port/database` */
@@ -340,6 +351,55 @@ export class PostgresCrmStore implements CrmStore {
       if ("versionnumber" in row) row.versionnumber = Number(inserted[0]!.versionnumber);
       return row;
     });
+  }
+
+  /**
+   * Appends rows with COPY … FROM STDIN (pg-copy-streams) on the bulk load's connection: their
+   * `rid`s and row versions are taken from the sequences a block at a time, the rows copied in
+   * PostgreSQL's text format, then their substring-index terms likewise. One statement per row
+   * (`insert`) seeded about 140 contacts/s on a loaded two-core machine; 1,000,000 needs this.
+   */
+  async appendMany(table: TableDef, values: Row[], ctx: WriteContext): Promise<void> {
+    if (!this.client || !this.bulk) throw new Error("CRM store: appendMany runs on a bulk load's handle");
+    if (values.length === 0) return;
+    const n = values.length;
+    const seq = await this.run("SELECT pg_get_serial_sequence($1, 'rid') AS s", [q(table.logicalName)]);
+    const rids = await this.run(`SELECT nextval($1::regclass) AS v FROM generate_series(1, $2) ORDER BY 1`, [seq[0]!.s as string, n]);
+    const columns = physicalColumns(table);
+    const versioned = columns.includes("versionnumber");
+    const versions = versioned ? await this.run(`SELECT nextval('${ROW_VERSION_SEQUENCE}') AS v FROM generate_series(1, $1) ORDER BY 1`, [n]) : [];
+    const rows: Row[] = [];
+    for (let i = 0; i < n; i++) {
+      const ticket = table.logicalName === "incident" ? await this.nextCaseNumber() : 0;
+      const row = buildInsertRow(table, values[i]!, ctx, { now: this.shared.now(), bulk: true, nextVersion: () => 0, nextTicket: () => ticketNumber(ticket, this.random) });
+      row.rid = Number(rids[i]!.v);
+      if (versioned) row.versionnumber = Number(versions[i]!.v);
+      rows.push(row);
+    }
+    await this.copyLines(`COPY ${q(table.logicalName)} (${columns.map(q).join(", ")}) FROM STDIN`, rows.map((row) => columns.map((c) => copyText(row[c])).join("\t")));
+    for (const column of table.columns) {
+      if (!column.substringIndex) continue;
+      const lines: string[] = [];
+      for (const row of rows) {
+        const value = row[column.name];
+        if (typeof value === "string") for (const term of termsOf(value)) lines.push(`${copyText(term)}\t${row.rid}`);
+      }
+      await this.copyLines(`COPY ${q(ngramTableName(table.logicalName, column.name))} (term, rid) FROM STDIN`, lines);
+    }
+  }
+
+  /** Streams `lines` (already in COPY's text format) into a COPY … FROM STDIN on this handle's connection. */
+  private async copyLines(sql: string, lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const stream = this.client!.query(copyFrom(sql));
+    const chunks = function* (): Generator<string> {
+      for (let i = 0; i < lines.length; i += 2_000) yield `${lines.slice(i, i + 2_000).join("\n")}\n`;
+    };
+    try {
+      await pipeline(Readable.from(chunks()), stream);
+    } catch (err) {
+      throw translatePgError(err);
+    }
   }
 
   async update(table: TableDef, id: string, values: Row, ctx: WriteContext): Promise<Row> {

@@ -70,6 +70,11 @@ export interface CrmStore {
    * and the store may defer index maintenance to the end.
    */
   bulkLoad<T>(fn: (tx: CrmStore) => Promise<T>, options?: BulkOptions): Promise<T>;
+  /**
+   * On a bulk load's handle, where the store has a faster way than one `insert` per row: appends
+   * many new rows of one table at once (PostgreSQL: COPY). Nothing is returned per row.
+   */
+  appendMany?(table: TableDef, values: Row[], ctx: WriteContext): Promise<void>;
   /** Removes every CRM row (not app registrations) and restarts row versions and case numbers. */
   clear(): Promise<void>;
   getMeta(key: string): Promise<string | undefined>;
