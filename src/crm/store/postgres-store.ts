@@ -24,7 +24,7 @@ import type { BulkOptions, CrmStore, Cursor, Row, RowQuery, StoredApp, WriteCont
 import { buildInsertRow, buildUpdateRow } from "./write-rules.js";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { from as copyFrom } from "pg-copy-streams";
+import type { from as CopyFrom } from "pg-copy-streams";
 
 /** A value in COPY's text format: `\N` for null, backslash escapes for the characters it reserves. */
 function copyText(value: SqlValue | undefined): string {
@@ -391,6 +391,14 @@ export class PostgresCrmStore implements CrmStore {
   /** Streams `lines` (already in COPY's text format) into a COPY … FROM STDIN on this handle's connection. */
   private async copyLines(sql: string, lines: string[]): Promise<void> {
     if (lines.length === 0) return;
+    // Loaded on first use: only bulk loading needs it, and a checkout whose node_modules predates
+    // the dependency still opens and serves a PostgreSQL CRM.
+    let copyFrom: typeof CopyFrom;
+    try {
+      copyFrom = (await import("pg-copy-streams")).from;
+    } catch {
+      throw new Error("PostgreSQL bulk loading needs the pg-copy-streams package: run npm install");
+    }
     const stream = this.client!.query(copyFrom(sql));
     const chunks = function* (): Generator<string> {
       for (let i = 0; i < lines.length; i += 2_000) yield `${lines.slice(i, i + 2_000).join("\n")}\n`;
