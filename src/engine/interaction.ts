@@ -212,6 +212,8 @@ export class Interaction implements ContactHandle {
       case "offered":
         this.st.on("offered");
         this.emit({ type: "offered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
+        // Webex runs PreDial before it dials the agent's leg of an inbound call (Set Caller ID sits there).
+        this.dispatch("ContactPredial", { OperationType: "INBOUND", ParticipantType: "Agent" });
         this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
         break;
       case "rona":

@@ -24,7 +24,7 @@ import { activityCanFail } from "./can-fail.js";
 /** Events the engine raises (src/engine/interaction.ts dispatches exactly these). */
 const ALWAYS = "ContactEnded";
 const ON_ERROR = "GlobalErrorHandling";
-const ON_QUEUE = ["AgentOfferContact", "AgentContactAssigned", "FCAsk(ContactLastAgentRemoved)"];
+const ON_QUEUE = ["ContactPredial", "AgentOfferContact", "AgentContactAssigned", "FCAsk(ContactLastAgentRemoved)"];
 const QUEUEING = new Set(["queue-contact", "queue-to-agent"]);
 
 export interface PortCoverage {
@@ -197,10 +197,9 @@ function nameOf(process: ProcessDef, id: string | undefined): string | undefined
 
 /** Why ccflow never raises an event a flow may handle (docs/fidelity.md, events). */
 const NEVER_RAISED: Record<string, string> = {
-  ContactPredial: "ccflow places no outbound campaign calls (preview and progressive campaigns are not simulated)",
   ContactOutboundCampaignResult: "ccflow places no outbound campaign calls, so no campaign call has a result",
   ContactCallbackFailed: "a registered callback is recorded, not dialled back, so it cannot fail",
-  ContactAniUpdated: "nothing in a ccflow call changes the contact's ANI (Set Caller ID is not run)",
+  ContactAniUpdated: "nothing in a ccflow call changes the contact's ANI (Set Caller ID only records the number a dialled party would see)",
   ContactReservationStarted: "ccflow's routing offers a contact to an agent with no separate reservation step",
 };
 

@@ -41,3 +41,24 @@ describe("Set Caller ID", () => {
     expect(diags.map((d) => `${d.severity} ${d.message}`)).toEqual(['warning Set Caller ID "SetCli": "555-0199" is not an E.164 number; the default caller id is shown instead']);
   });
 });
+
+describe("Set Caller ID in the PreDial event flow", () => {
+  it("runs when the agent's leg is dialled, before AgentOffered, with PreDial's operation and participant", async () => {
+    const queued = buildFlow({
+      variables: [{ name: "MainNumber", value: "+18005550100" }],
+      main: [
+        { name: "Q", type: "queue-contact", props: { destination: "support" } },
+        { name: "Hold", type: "play-music", props: { prompt: "m.wav", duration: "30" } },
+      ],
+      links: [["Q", "default", "Hold"], ["Hold", "default", "Hold"]],
+      events: {
+        ContactPredial: { nodes: [{ name: "Cli", type: "SetCallerID", props: { callerId: "{{MainNumber}}" } }, { name: "Done", type: "end" }], links: [["ContactPredial", "out", "Cli"], ["Cli", "default", "Done"]] },
+        AgentOfferContact: { nodes: [{ name: "Note", type: "play-message", props: tts("{{PreDial.OperationType}} {{PreDial.ParticipantType}}") }, { name: "End2", type: "end" }], links: [["AgentOfferContact", "out", "Note"], ["Note", "default", "End2"]] },
+      },
+    });
+    const { rec } = await runFlow(queued, { hangupAfterSeconds: 20, center: { agents: [{ id: "ana", name: "Ana", queues: ["*"], available: true }] } });
+    expect(rec.of("event").map((e) => e.name).slice(0, 2)).toEqual(["ContactPredial", "AgentOfferContact"]);
+    expect(rec.of("activity-result")[0]).toMatchObject({ kind: "caller-id", text: "caller id presented: +18005550100" });
+    expect(rec.prompts()).toContain("INBOUND Agent");
+  });
+});

@@ -42,7 +42,7 @@ describe("what counts", () => {
     expect(by("End1").reachable).toBe(true);
     expect(by("GlobalErrorHandling")).toMatchObject({ reachable: false, reason: "GlobalErrorHandling cannot happen in this flow" });
     expect(by("AgentContactAssigned")).toMatchObject({ reachable: false, reason: "AgentContactAssigned cannot happen in this flow" });
-    expect(by("ContactPredial")).toMatchObject({ reachable: false, reason: "ccflow never raises ContactPredial: ccflow places no outbound campaign calls (preview and progressive campaigns are not simulated)" });
+    expect(by("ContactPredial")).toMatchObject({ reachable: false, reason: "ContactPredial cannot happen in this flow" });
     expect(by("End4").reachable).toBe(false);
   });
 
