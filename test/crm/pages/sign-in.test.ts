@@ -31,7 +31,7 @@ async function caseCount(): Promise<number> {
   return ((await res.json()) as { "@odata.count": number })["@odata.count"];
 }
 
-describe("the record pages of the CRM run on its own", () => {
+describe("the record pages of the CRM run on its own", { timeout: 120_000 }, () => {
   it("send an anonymous reader to the sign-in, and create nothing for an anonymous form", async () => {
     const read = await fetch(`${crm.httpUrl}/main.aspx?pagetype=entitylist&etn=contact`, { redirect: "manual" });
     expect(read.status).toBe(303);
