@@ -17,7 +17,7 @@
 import { request } from "undici";
 import { z } from "zod";
 import type { Clock } from "../time/clock.js";
-import { createFixtureTransport, networkError, type FixtureRequest, type FixtureResponse, type Transport } from "./transport.js";
+import { createFixtureTransport, networkError, playCannedAnswer, type FixtureRequest, type FixtureResponse, type Transport } from "./transport.js";
 
 const pattern = z.union([
   z.string().min(1).describe("The URL with `*` for any characters; the query string is ignored unless the pattern has a `?`."),
@@ -116,8 +116,6 @@ export function rebase(url: string, base: string): string {
   return `${base.replace(/\/+$/, "")}${u.pathname}${u.search}`;
 }
 
-const NEVER_MS = 24 * 3600 * 1000;
-
 async function answer(route: HttpRoute, req: FixtureRequest, tools: { clock: Clock; signal: AbortSignal }): Promise<FixtureResponse> {
   if (route.to !== undefined) {
     const url = rebase(req.url, route.to);
@@ -136,18 +134,7 @@ async function answer(route: HttpRoute, req: FixtureRequest, tools: { clock: Clo
       })(),
     );
   }
-  const f = route.fixture!;
-  if (f.delaySeconds) await tools.clock.sleep(f.delaySeconds * 1000, tools.signal);
-  switch (f.failure) {
-    case "timeout":
-      await tools.clock.sleep(NEVER_MS, tools.signal);
-      throw networkError("ETIMEDOUT");
-    case "reset":
-      throw networkError("ECONNRESET");
-    case "refused":
-      throw networkError("ECONNREFUSED");
-  }
-  return { status: f.status ?? 200, headers: f.headers, body: f.body };
+  return playCannedAnswer(route.fixture!, tools);
 }
 
 export interface RouteHandler {

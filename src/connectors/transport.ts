@@ -540,6 +540,32 @@ export interface FixtureResponse {
  */
 export type FixtureHandler = (req: FixtureRequest, tools: { clock: Clock; signal: AbortSignal }) => Promise<FixtureResponse> | FixtureResponse;
 
+/** A canned answer as scenarios' `http:` entries and the environment's `http.routes` write it. */
+export interface CannedAnswer {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  delaySeconds?: number;
+  failure?: "timeout" | "reset" | "refused";
+}
+
+const NEVER_MS = 24 * 3600 * 1000;
+
+/** Plays a canned answer on the call's clock: its delay, then its failure or its response. */
+export async function playCannedAnswer(answer: CannedAnswer, tools: { clock: Clock; signal: AbortSignal }): Promise<FixtureResponse> {
+  if (answer.delaySeconds) await tools.clock.sleep(answer.delaySeconds * 1000, tools.signal);
+  switch (answer.failure) {
+    case "timeout":
+      await tools.clock.sleep(NEVER_MS, tools.signal);
+      throw networkError("ETIMEDOUT");
+    case "reset":
+      throw networkError("ECONNRESET");
+    case "refused":
+      throw networkError("ECONNREFUSED");
+  }
+  return { status: answer.status ?? 200, headers: answer.headers, body: answer.body };
+}
+
 export function createFixtureTransport(handler: FixtureHandler): Transport {
   return {
     send(req, clock) {

@@ -6,7 +6,7 @@
  * silently invented answer would test nothing.
  */
 import type { Clock } from "../time/clock.js";
-import { networkError, type FixtureHandler, type FixtureRequest, type FixtureResponse } from "../connectors/transport.js";
+import { playCannedAnswer, type FixtureHandler, type FixtureRequest, type FixtureResponse } from "../connectors/transport.js";
 import type { RouteHandler } from "../connectors/routes.js";
 import { matchRequest, requestTarget } from "./match.js";
 import type { HttpFixture } from "./schema.js";
@@ -24,7 +24,6 @@ export interface FixtureLog {
 }
 
 /** Longest a `failure: timeout` request waits; the activity's deadline ends it long before. */
-const NEVER_MS = 24 * 3600 * 1000;
 
 export function createScenarioFixtures(options: {
   fixtures: HttpFixture[];
@@ -62,16 +61,6 @@ export function createScenarioFixtures(options: {
       return { status: 404, body: { error: { code: "ccflow-no-fixture", message: `no http: entry of the scenario answers ${req.method} ${target}` } } };
     }
     used.set(fixture, (used.get(fixture) ?? 0) + 1);
-    if (fixture.delaySeconds) await tools.clock.sleep(fixture.delaySeconds * 1000, tools.signal);
-    switch (fixture.failure) {
-      case "timeout":
-        await tools.clock.sleep(NEVER_MS, tools.signal);
-        throw networkError("ETIMEDOUT");
-      case "reset":
-        throw networkError("ECONNRESET");
-      case "refused":
-        throw networkError("ECONNREFUSED");
-    }
-    return { status: fixture.status ?? 200, headers: fixture.headers, body: fixture.body };
+    return playCannedAnswer(fixture, tools);
   };
 }
