@@ -12,7 +12,6 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient } from "redis";
@@ -21,19 +20,10 @@ import type { CenterStore } from "../src/center/store/center-store.js";
 import { MemoryCenterStore } from "../src/center/store/memory-center-store.js";
 import { RedisCenterStore } from "../src/center/store/redis-center-store.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
+import { freePort } from "../src/util/free-port.js";
 
 const REDIS = "/usr/bin/redis-server";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(a && typeof a === "object" ? a.port : 0));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ url: string; stop: () => void }> {
   const dir = mkdtempSync(path.join(tmpdir(), "ccflow-bench-redis-"));

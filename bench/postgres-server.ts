@@ -6,10 +6,10 @@
  */
 import { execFile } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../src/util/free-port.js";
 
 const run = promisify(execFile);
 const BIN = "/usr/lib/postgresql/15/bin";
@@ -18,16 +18,6 @@ export function postgresInstalled(): boolean {
   return existsSync(path.join(BIN, "pg_ctl")) && existsSync(path.join(BIN, "initdb"));
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(address && typeof address === "object" ? address.port : 0));
-    });
-  });
-}
 
 async function tool(name: string, args: string[]): Promise<void> {
   const binary = path.join(BIN, name);
