@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeG711 } from "../../src/channels/media/g711.js";
 import { signInPage } from "../helpers/api-auth.js";
 import { buildFlow } from "../helpers/flow-builder.js";
 import { toneShare } from "../channels/media/goertzel.js";
@@ -22,24 +21,10 @@ import { tone } from "../../src/channels/media/music-on-hold.js";
 import { tts } from "../helpers/flow-builder.js";
 import { eventually, startTestServer, type TestServer } from "../server/helpers.js";
 import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
+import { AGENT_HZ, CALLER_HZ, queueFlow } from "../channels/sip/tone-call.js";
 
 const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
 if (!hasSox) process.stderr.write("notice: sox is not installed; the browser voice tests (which make their tones with it) are skipped\n");
-
-const CALLER_HZ = 600;
-const AGENT_HZ = 1400;
-
-const queueFlow = buildFlow({
-  name: "Straight_To_Queue",
-  main: [
-    { name: "Queue", type: "queue-contact", props: { destination: "Q-Voice", toggle: true } },
-    { name: "Wait", type: "play-music", props: { prompt: "defaultmusic_on_hold.wav", duration: "60" } },
-  ],
-  links: [
-    ["Queue", "default", "Wait"],
-    ["Wait", "default", "Wait"],
-  ],
-});
 
 /**
  * In the page: the share of two frequencies in what an audio line plays (the <audio> element
@@ -130,12 +115,6 @@ const menuFlow = buildFlow({
   ],
 });
 
-function callerHeard(recorder: RtpRecorder, from: number): number[] {
-  const out: number[] = [];
-  for (const h of recorder.heard.slice(from)) for (const s of decodeG711(h.packet.payloadType === 8 ? "PCMA" : "PCMU", h.packet.payload)) out.push(s);
-  return out;
-}
-
 describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headset, with a SIP caller (Chromium and SIPp)", () => {
   let t: TestServer;
   let b: TestBrowser;
@@ -211,7 +190,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
       const mark = recorder.heard.length;
       const heard = await pageHears(page, 1500);
       await shots.take(page, "agent-on-a-call-with-audio");
-      const callerEar = callerHeard(recorder, mark);
+      const callerEar = recorder.samples(mark);
       expect(heard.caller, `the page hears the caller's 600 Hz (${JSON.stringify(heard)})`).toBeGreaterThan(0.3);
       expect(heard.agent, "the page does not hear Ana's own tone").toBeLessThan(0.05);
       expect(heard.energy, "getStats: audio energy received").toBeGreaterThan(0);
@@ -225,7 +204,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
       await new Promise((r) => setTimeout(r, 300));
       const heldMark = recorder.heard.length;
       await new Promise((r) => setTimeout(r, 1000));
-      const onHold = callerHeard(recorder, heldMark);
+      const onHold = recorder.samples(heldMark);
       expect(toneShare(onHold, AGENT_HZ), "on hold the caller does not hear Ana").toBeLessThan(0.05);
       expect(Math.max(...onHold.map(Math.abs)), "on hold the caller hears music").toBeGreaterThan(1000);
       await page.locator("#resume").click();

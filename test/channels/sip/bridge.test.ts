@@ -11,35 +11,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeG711 } from "../../../src/channels/media/g711.js";
 import { tone } from "../../../src/channels/media/music-on-hold.js";
 import type { CallSession } from "../../../src/server/calls.js";
-import { buildFlow } from "../../helpers/flow-builder.js";
 import { eventually, startTestServer, type TestServer, type TestSocket } from "../../server/helpers.js";
 import { toneShare } from "../media/goertzel.js";
 import { WeriftPhone } from "../media/werift-phone.js";
 import { cue, hasSipp, RtpRecorder, runSipp } from "./helpers.js";
+import { AGENT_HZ, CALLER_HZ, queueFlow } from "./tone-call.js";
 
 const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
 if (!hasSox) process.stderr.write("notice: sox is not installed; the SIP bridge tests (which make their tone with it) are skipped\n");
 
-const CALLER_HZ = 600;
-const AGENT_HZ = 1400;
 const CALLER = "+14806754110";
 const NUMBER = "+18005550100";
-
-/** Queued at once, music while waiting: no TTS, so espeak-ng is not needed. */
-const queueFlow = buildFlow({
-  name: "Straight_To_Queue",
-  main: [
-    { name: "Queue", type: "queue-contact", props: { destination: "Q-Voice", toggle: true } },
-    { name: "Wait", type: "play-music", props: { prompt: "defaultmusic_on_hold.wav", duration: "60" } },
-  ],
-  links: [
-    ["Queue", "default", "Wait"],
-    ["Wait", "default", "Wait"],
-  ],
-});
 
 describe.skipIf(!hasSipp || !hasSox)("a SIP caller and an agent's WebRTC line, bridged", () => {
   let t: TestServer;
@@ -91,13 +75,6 @@ describe.skipIf(!hasSipp || !hasSox)("a SIP caller and an agent's WebRTC line, b
     return { phone, audio, recorder, sipp, session, callId };
   }
 
-  /** What the caller heard (ccflow's RTP to the recorder) from packet `from` on, decoded. */
-  function callerHeard(recorder: RtpRecorder, from: number): number[] {
-    const out: number[] = [];
-    for (const h of recorder.heard.slice(from)) for (const s of decodeG711(h.packet.payloadType === 8 ? "PCMA" : "PCMU", h.packet.payload)) out.push(s);
-    return out;
-  }
-
   it("each hears the other's tone both ways; hold plays music to the caller; the agent's hang-up is a BYE to the caller", async () => {
     const { phone, audio, recorder, sipp, session } = await callAndAnswer("caller-talks-agent-hangs-up.xml");
     try {
@@ -105,7 +82,7 @@ describe.skipIf(!hasSipp || !hasSox)("a SIP caller and an agent's WebRTC line, b
       await new Promise((r) => setTimeout(r, 500));
       const mark = recorder.heard.length;
       const agentEar = await phone.listen(1500);
-      const callerEar = callerHeard(recorder, mark);
+      const callerEar = recorder.samples(mark);
       expect(agentEar.length, "the agent hears a steady stream").toBeGreaterThan(8000 * 1.0);
       expect(toneShare(agentEar, CALLER_HZ), "the agent hears the caller's 600 Hz").toBeGreaterThan(0.5);
       expect(toneShare(agentEar, AGENT_HZ), "the agent does not hear their own 1400 Hz").toBeLessThan(0.05);
@@ -119,7 +96,7 @@ describe.skipIf(!hasSipp || !hasSox)("a SIP caller and an agent's WebRTC line, b
       await new Promise((r) => setTimeout(r, 300));
       const heldMark = recorder.heard.length;
       const agentOnHold = await phone.listen(1000);
-      const callerOnHold = callerHeard(recorder, heldMark);
+      const callerOnHold = recorder.samples(heldMark);
       expect(toneShare(callerOnHold, AGENT_HZ), "on hold the caller does not hear the agent").toBeLessThan(0.05);
       expect(Math.max(...callerOnHold.map(Math.abs)), "on hold the caller hears music").toBeGreaterThan(1000);
       expect(Math.max(...agentOnHold.map(Math.abs)), "on hold the agent hears silence").toBeLessThan(200);

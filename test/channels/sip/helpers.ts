@@ -65,6 +65,13 @@ export class RtpRecorder {
     return rec;
   }
 
+  /** What was heard from packet `from` on, decoded to samples. */
+  samples(from = 0): number[] {
+    const out: number[] = [];
+    for (const h of this.heard.slice(from)) for (const s of decodeG711(h.packet.payloadType === 8 ? "PCMA" : "PCMU", h.packet.payload)) out.push(s);
+    return out;
+  }
+
   spurts(): Spurt[] {
     const spurts: RtpPacket[][] = [];
     for (const { packet } of this.heard) {
