@@ -182,7 +182,7 @@ export interface EventFlowEvent extends EventBase {
 export interface EndedEvent extends EventBase {
   type: "ended";
   /**
-   * `disconnected` (flow hung up), `caller-hangup`, `agent-ended`, `transferred`, `callback`,
+   * `disconnected` (flow hung up), `caller-hangup`, `rtp-timeout` (a SIP caller who sent no RTP), `agent-ended`, `transferred`, `callback`,
    * `flow-ended` (End Flow in the main flow), `global-error`, `no-handler`, `step-limit`, `shutdown`.
    */
   reason: string;

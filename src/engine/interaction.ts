@@ -256,11 +256,14 @@ export class Interaction implements ContactHandle {
     }
   }
 
-  /** The caller hangs up. */
-  hangup(): void {
+  /**
+   * The caller's leg is gone. `reason` is the contact's end reason: `caller-hangup` when the
+   * caller hung up; a channel that drops a caller who vanished names why (`rtp-timeout`).
+   */
+  hangup(reason = "caller-hangup"): void {
     if (this.st.closing) return;
-    this.emit({ type: "disconnected", by: "caller" });
-    this.finish("caller-hangup");
+    this.emit({ type: "disconnected", by: reason === "caller-hangup" ? "caller" : "system" });
+    this.finish(reason);
   }
 
   /** Marks the contact as waiting in a queue (queue-contact succeeded). */

@@ -212,7 +212,8 @@ export class ContactRecords {
       case "contact-left": {
         const r = this.recent.get(e.interactionId);
         if (r && r.queuedAt !== undefined && r.answeredAt === undefined && r.abandonedAt === undefined && r.leftAt === undefined) {
-          if (e.reason === "caller-hangup") r.abandonedAt = e.at;
+          // A caller who vanished (no RTP) left the queue as surely as one who hung up.
+          if (e.reason === "caller-hangup" || e.reason === "rtp-timeout") r.abandonedAt = e.at;
           else r.leftAt = e.at;
           this.persist(r);
         }

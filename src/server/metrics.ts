@@ -155,7 +155,7 @@ export class ServerMetrics {
       this.queuedAt.delete(e.interactionId);
     } else if (e.type === "contact-left") {
       const q = this.queuedAt.get(e.interactionId);
-      if (q) this.queueWait.observe({ queue: q.queue, result: e.reason === "caller-hangup" ? "abandoned" : e.reason }, Math.max(0, e.at - q.at) / 1000);
+      if (q) this.queueWait.observe({ queue: q.queue, result: e.reason === "caller-hangup" || e.reason === "rtp-timeout" ? "abandoned" : e.reason }, Math.max(0, e.at - q.at) / 1000);
       this.queuedAt.delete(e.interactionId);
     }
   }

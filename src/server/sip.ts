@@ -77,8 +77,9 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
     const removeLeg = options.voice?.addCaller(session.interactionId, call.rtp);
     call.onEnded = (reason) => {
       removeLeg?.();
-      // The caller is gone: their BYE, or no RTP for sip.rtpTimeoutSeconds (logged by the SIP server).
-      if ((reason === "caller-hangup" || reason === "rtp-timeout") && !session.ended) session.interaction.hangup();
+      // The caller is gone: their BYE, or no RTP for sip.rtpTimeoutSeconds (logged by the SIP server),
+      // which the contact keeps as its own end reason.
+      if ((reason === "caller-hangup" || reason === "rtp-timeout") && !session.ended) session.interaction.hangup(reason);
     };
     log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);
   };
