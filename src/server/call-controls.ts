@@ -8,7 +8,9 @@
  * holds (music to the caller, silence to the agent); otherwise it goes through the caller's
  * channel like the flow's own Play Music, so a browser caller sees and hears it and a SIP caller
  * without a bridged agent hears it over RTP. Anything else that carries audio can follow the
- * `control` events (calls.onEvent, `e.type === "control"`); see docs/desk.md.
+ * `control` events (calls.onEvent, `e.type === "control"`); see docs/desk.md. Mute cuts the agent's
+ * voice in the bridge. Hold and mute belong to the agent's leg: a transfer starts the next agent
+ * unheld and unmuted.
  */
 import type { ContactCenter } from "../center/index.js";
 import type { ControlEvent } from "../engine/events.js";
@@ -45,6 +47,8 @@ interface Live {
 export interface AudioHold {
   /** Holds (music to the caller) or resumes a bridged contact; false when it is not bridged. */
   hold(interactionId: string, on: boolean): boolean;
+  /** Cuts the agent's voice to the caller, or lets it through again (kept for a later bridge). */
+  mute(interactionId: string, on: boolean): boolean;
 }
 
 export class CallControls {
@@ -94,6 +98,7 @@ export class CallControls {
     const session = this.engaged(agentId, "resume");
     const l = this.entry(session.interactionId);
     if (!l.held) throw new ApiError(409, "NOT_HELD", "the call is not on hold");
+    if (this.center.consultFor(agentId)) throw new ApiError(409, "INVALID_STATE", "the caller stays on hold during a consult; end it or transfer first");
     l.held = false;
     l.heldSince = undefined;
     this.audio?.hold(session.interactionId, false);
@@ -106,6 +111,7 @@ export class CallControls {
     const l = this.entry(session.interactionId);
     if (l.muted === muted) return;
     l.muted = muted;
+    this.audio?.mute(session.interactionId, muted);
     this.record(session, agentId, muted ? "mute" : "unmute");
   }
 
@@ -161,11 +167,14 @@ export class CallControls {
     if (session) this.record(session, agentId, "consult-end");
   }
 
+  /** The agent's leg is over: the next one starts unheld and unmuted. */
   private unhold(interactionId: string): void {
     const l = this.live.get(interactionId);
     if (l) {
       l.held = false;
       l.heldSince = undefined;
+      if (l.muted) this.audio?.mute(interactionId, false);
+      l.muted = false;
     }
     this.stopMusic(interactionId);
   }

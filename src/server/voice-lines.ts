@@ -4,6 +4,13 @@
  * agent answers a contact whose caller has an audio leg, and the agent has a line, the two are
  * bridged (whichever of line and answer comes last); when the contact ends, the bridge goes.
  *
+ * A consult (center/transfers.ts) takes the asking agent's line off the caller: the caller hears
+ * hold music and the two agents' lines are bridged to each other. When the consult ends the
+ * caller is bridged back to the asking agent (still on hold); on a consulted transfer the center's
+ * own events (the asking agent's leg ended, the consulted agent answered) bridge the caller to the
+ * agent who took the call, as after a blind transfer. Hold and mute are kept per contact, so a
+ * bridge made again (a line reopened, a consult ended) carries them.
+ *
  * An agent's line is their headset: it stays up between calls. Losing it while talking ends the
  * contact (as the agent hanging up would), so the caller is not left in silence; the caller
  * hanging up ends the contact in the center, which ends the bridge.
@@ -12,6 +19,7 @@ import type { CenterEvent, ContactCenter } from "../center/index.js";
 import { AudioBridge } from "../channels/media/audio-bridge.js";
 import type { MediaLeg } from "../channels/media/media-leg.js";
 import { musicOnHold } from "../channels/media/music-on-hold.js";
+import { SampleSource } from "../channels/media/rtp-session.js";
 import { WebRtcLeg } from "../channels/media/webrtc-leg.js";
 import { PromptAudio } from "../channels/media/prompt-audio.js";
 import type { CallSession } from "./calls.js";
@@ -29,12 +37,24 @@ interface Bridged {
   agentId: string;
 }
 
+/** A consult's audio: the two agents' lines talking, the caller hearing music meanwhile. */
+interface Consulting {
+  from: string;
+  to: string;
+  talk?: AudioBridge;
+  music?: { leg: MediaLeg; source: SampleSource };
+}
+
 export class VoiceLines {
   private readonly callers = new Map<string, MediaLeg>();
   private readonly lines = new Map<string, WebRtcLeg>();
   /** Contacts answered by an agent, still connected: interactionId → agentId. */
   private readonly engaged = new Map<string, string>();
   private readonly bridges = new Map<string, Bridged>();
+  private readonly consults = new Map<string, Consulting>();
+  /** Contacts on hold and contacts whose agent is muted (kept across bridges made again). */
+  private readonly held = new Set<string>();
+  private readonly muted = new Set<string>();
   private readonly listeners = new Set<(agentId: string, message: VoiceNotice) => void>();
   private readonly softphones = new Map<string, SoftphoneAudio>();
   private unsubscribe?: () => void;
@@ -122,6 +142,7 @@ export class VoiceLines {
       this.options.log?.("warn", `agent ${agentId}'s audio line closed: ${reason}`);
       this.closeLine(agentId, line);
     };
+    for (const [interactionId, c] of this.consults) if (c.from === agentId || c.to === agentId) this.connectConsult(interactionId);
     for (const [interactionId, a] of this.engaged) if (a === agentId) this.connect(interactionId);
     return { answer, line };
   }
@@ -134,6 +155,12 @@ export class VoiceLines {
   }
 
   private dropLine(agentId: string, line: WebRtcLeg, hangUp: boolean): void {
+    for (const c of this.consults.values()) {
+      if (c.talk && (c.talk.caller === line || c.talk.agent === line)) {
+        c.talk.close();
+        c.talk = undefined;
+      }
+    }
     for (const [interactionId, b] of this.bridges) {
       if (b.agentId !== agentId || b.bridge.agent !== line) continue;
       this.unbridge(interactionId);
@@ -152,12 +179,33 @@ export class VoiceLines {
 
   /** Puts the caller of a bridged contact on hold (music) or back; false when not bridged. */
   hold(interactionId: string, on: boolean): boolean {
+    if (on) this.held.add(interactionId);
+    else this.held.delete(interactionId);
     const b = this.bridges.get(interactionId);
-    if (!b) return false;
+    if (!b) return this.consults.get(interactionId)?.music !== undefined;
     if (on) b.bridge.hold();
     else b.bridge.resume();
     this.notify(b.agentId, { type: on ? "held" : "resumed", interactionId });
     return true;
+  }
+
+  /**
+   * Mutes the agent of a contact (the caller hears silence from them) or unmutes; false when the
+   * contact is not bridged (it applies when it is).
+   */
+  mute(interactionId: string, on: boolean): boolean {
+    if (on) this.muted.add(interactionId);
+    else this.muted.delete(interactionId);
+    const b = this.bridges.get(interactionId);
+    if (!b) return false;
+    b.bridge.mute(on);
+    this.notify(b.agentId, { type: on ? "muted" : "unmuted", interactionId });
+    return true;
+  }
+
+  /** The two agents' lines of a consult on this contact talk to each other. */
+  isConsulting(interactionId: string): boolean {
+    return this.consults.get(interactionId)?.talk !== undefined;
   }
 
   isBridged(interactionId: string): boolean {
@@ -187,6 +235,7 @@ export class VoiceLines {
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    for (const id of [...this.consults.keys()]) this.endConsult(id, false);
     for (const id of [...this.bridges.keys()]) this.unbridge(id);
     for (const line of this.lines.values()) line.close();
     this.lines.clear();
@@ -200,29 +249,89 @@ export class VoiceLines {
     } else if (e.type === "ended") {
       this.engaged.delete(e.interactionId);
       this.unbridge(e.interactionId);
+      // The agent's leg is over (also when transferred): whoever takes the call next starts unheld and unmuted.
+      this.held.delete(e.interactionId);
+      this.muted.delete(e.interactionId);
+    } else if (e.type === "consult") {
+      if (e.state === "started") this.startConsult(e.interactionId, e.agentId, e.with);
+      else this.endConsult(e.interactionId, e.state === "ended");
     }
   }
 
+  /** Both agents hear of a consult; the asking one is the one on the call. */
+  private startConsult(interactionId: string, agentId: string, other: string): void {
+    if (this.consults.has(interactionId)) return;
+    const from = this.engaged.get(interactionId) === other ? other : agentId;
+    const to = from === agentId ? other : agentId;
+    this.consults.set(interactionId, { from, to });
+    this.connectConsult(interactionId);
+  }
+
+  /**
+   * The caller leaves the asking agent's line and hears music; the two agents' lines are bridged.
+   * Either part waits for what is missing (a line opened later, a caller without audio).
+   */
+  private connectConsult(interactionId: string): void {
+    const c = this.consults.get(interactionId);
+    if (!c) return;
+    // Only a caller who was bridged gets music here; otherwise the call controls play it on their channel.
+    const caller = this.bridges.has(interactionId) ? this.callers.get(interactionId) : undefined;
+    this.unbridge(interactionId, false);
+    if (caller && !c.music) {
+      const source = new SampleSource((this.options.holdMusic ?? musicOnHold)(), { loop: true });
+      caller.play(source);
+      c.music = { leg: caller, source };
+    }
+    const a = this.lines.get(c.from);
+    const b = this.lines.get(c.to);
+    if (c.talk || !a || !b) return;
+    for (const [other, x] of this.bridges) if (x.agentId === c.to) this.unbridge(other);
+    c.talk = new AudioBridge(a, b, this.options.holdMusic ?? musicOnHold);
+    this.options.log?.("info", `contact ${interactionId.slice(0, 8)}: consult, agents ${c.from} and ${c.to} bridged`);
+    for (const agentId of [c.from, c.to]) this.notify(agentId, { type: "consulting", interactionId });
+  }
+
+  /**
+   * The consult is over: the agents' lines part and the caller's music stops. Ended (`back`), the
+   * caller is bridged to the asking agent again (on hold until resumed); transferred, the center's
+   * answered event bridges them to the agent who took the call.
+   */
+  private endConsult(interactionId: string, back: boolean): void {
+    const c = this.consults.get(interactionId);
+    if (!c) return;
+    this.consults.delete(interactionId);
+    if (c.talk) {
+      c.talk.close();
+      this.notify(c.to, { type: "unbridged", interactionId });
+    }
+    if (c.music) c.music.leg.stop(c.music.source);
+    if (back) this.connect(interactionId);
+    else if (c.talk) this.notify(c.from, { type: "unbridged", interactionId });
+  }
+
   private connect(interactionId: string): void {
-    if (this.bridges.has(interactionId)) return;
+    if (this.bridges.has(interactionId) || this.consults.has(interactionId)) return;
     const agentId = this.engaged.get(interactionId);
     const caller = this.callers.get(interactionId);
     const line = agentId !== undefined ? this.lines.get(agentId) : undefined;
     if (!agentId || !caller || !line) return;
     // One conversation per headset: a line still bridged elsewhere is let go of there first.
     for (const [other, b] of this.bridges) if (b.agentId === agentId) this.unbridge(other);
+    for (const c of this.consults.values()) if (c.to === agentId && c.talk) return;
     const bridge = new AudioBridge(caller, line, this.options.holdMusic ?? musicOnHold);
     this.bridges.set(interactionId, { bridge, agentId });
     this.options.log?.("info", `contact ${interactionId.slice(0, 8)}: caller and agent ${agentId} bridged`);
-    this.notify(agentId, { type: "bridged", interactionId });
+    if (this.muted.has(interactionId)) bridge.mute(true);
+    if (this.held.has(interactionId)) bridge.hold();
+    this.notify(agentId, { type: this.held.has(interactionId) ? "held" : "bridged", interactionId });
   }
 
-  private unbridge(interactionId: string): void {
+  private unbridge(interactionId: string, tell = true): void {
     const b = this.bridges.get(interactionId);
     if (!b) return;
     this.bridges.delete(interactionId);
     b.bridge.close();
-    this.notify(b.agentId, { type: "unbridged", interactionId });
+    if (tell) this.notify(b.agentId, { type: "unbridged", interactionId });
   }
 
   private notify(agentId: string, message: VoiceNotice): void {
@@ -236,4 +345,5 @@ export class VoiceLines {
   }
 }
 
-export type VoiceNotice = { type: "bridged" | "unbridged" | "held" | "resumed"; interactionId: string };
+/** `consulting`: the agent's line talks to the other agent of a consult (the caller hears music). */
+export type VoiceNotice = { type: "bridged" | "unbridged" | "held" | "resumed" | "muted" | "unmuted" | "consulting"; interactionId: string };

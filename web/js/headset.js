@@ -13,6 +13,8 @@ const STATUS = {
   closed: "Disconnected",
   bridged: "On a call — you and the caller hear each other",
   held: "The caller is on hold (hearing music)",
+  muted: "On a call, muted — the caller does not hear you",
+  consulting: "Consult — you and the other agent hear each other; the caller hears music",
 };
 
 export function mountHeadset(container, agentId) {
@@ -36,8 +38,8 @@ export function mountHeadset(container, agentId) {
       audio,
       onState: (s) => show(s),
       onNotice: (m) => {
-        if (m.type === "bridged" || m.type === "resumed") show("bridged");
-        else if (m.type === "held") show("held");
+        if (m.type === "bridged" || m.type === "resumed" || m.type === "unmuted") show("bridged");
+        else if (m.type === "held" || m.type === "muted" || m.type === "consulting") show(m.type);
         else if (m.type === "unbridged") show("connected");
         else if (m.type === "error") toast(m.error.message, "error");
       },

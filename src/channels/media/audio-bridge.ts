@@ -5,7 +5,9 @@
  * PCMU is transcoded on the way.
  *
  * On hold the caller hears music (looped from where it left off) and the agent hears silence;
- * neither hears the other. Closing the bridge stops both legs' bridged audio and leaves the legs
+ * neither hears the other. Muted, the caller hears silence from the agent while the agent still
+ * hears the caller (the agent's microphone is cut here, not in their browser, so it holds whatever
+ * the agent's client does). Closing the bridge stops both legs' bridged audio and leaves the legs
  * themselves to their owners (who hang them up).
  */
 import type { MediaLeg } from "./media-leg.js";
@@ -18,6 +20,7 @@ export class AudioBridge {
   private music?: SampleSource;
   private closed = false;
   private onHold = false;
+  private muted = false;
 
   constructor(
     readonly caller: MediaLeg,
@@ -28,7 +31,7 @@ export class AudioBridge {
       if (!this.onHold) this.toAgent.push(samples);
     };
     agent.onAudio = (samples) => {
-      if (!this.onHold) this.toCaller.push(samples);
+      if (!this.onHold && !this.muted) this.toCaller.push(samples);
     };
     caller.play(this.toCaller);
     agent.play(this.toAgent);
@@ -36,6 +39,18 @@ export class AudioBridge {
 
   get held(): boolean {
     return this.onHold;
+  }
+
+  get isMuted(): boolean {
+    return this.muted;
+  }
+
+  /** The agent's voice stops reaching the caller (on) or reaches them again (off). */
+  mute(on: boolean): void {
+    if (this.closed || this.muted === on) return;
+    this.muted = on;
+    // What was already queued from the agent is not played out after the mute.
+    if (on) this.toCaller.clear();
   }
 
   /** The caller hears hold music; the agent hears nothing. */
