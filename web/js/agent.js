@@ -254,7 +254,8 @@ export function mountAgent(root) {
       mute.addEventListener("click", () => run(mute, "mute", { muted: !ctl.muted }));
       const end = h("button#end-call.btn.hangup", { type: "button" }, "End call");
       end.addEventListener("click", () => run(end, "end"));
-      buttons.push(hold, mute, end);
+      // The caller stays on hold while Ana consults (the server refuses a resume then).
+      buttons.push(...(consult?.role === "asking" ? [] : [hold]), mute, end);
     }
     return h(
       "section.card.on-call#on-call",
