@@ -129,7 +129,7 @@ const bench: BenchModule = {
       port: 0,
       access: new SipAccess(),
       maxCalls: calls + 10,
-      onCall: (call) => call.rtp.play(new SampleSource(music, { loop: true })),
+      onCall: (call) => call.media.play(new SampleSource(music, { loop: true })),
     });
     const port = await server.listen();
     const mediaPort = await freeUdpPort();

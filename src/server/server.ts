@@ -43,6 +43,7 @@ import { resolveCredentials } from "../crm/config.js";
 import { developmentUsers, IDENTITY_PREFIX, IdentityService, registerIdentityRoutes, ROLES } from "../identity/index.js";
 import { AuthService } from "./auth/auth-service.js";
 import { guardRoutes, identify } from "./auth/gate.js";
+import { registerSipWebSocket, SIP_WEBSOCKET_PATH } from "./sip-websocket.js";
 import { externalProviderFromEnv } from "./auth/provider.js";
 import type { SessionOptions } from "./auth/sessions.js";
 import { registerSignInRoutes } from "./auth/sign-in.js";
@@ -159,6 +160,7 @@ async function buildApp(listener: BoundListener, parts: AppParts): Promise<Built
   });
   if (identity) registerIdentityRoutes(app, identity);
   if (crm) await crm.register(app);
+  if (context.sip) registerSipWebSocket(app, context.sip, auth, tls);
   const routes: BuiltApp["routes"] = [];
   await app.register(async (api) => {
     api.addHook("onRoute", (r) => {
@@ -309,6 +311,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.
       closers.unshift(() => sip.close());
       urls.sip = sip.uri;
+      urls.sipWebSocket = `${url.replace(/^http/, "ws")}${SIP_WEBSOCKET_PATH}`;
+      if (httpsUrl) urls.sipWebSocketSecure = `${httpsUrl.replace(/^https/, "wss")}${SIP_WEBSOCKET_PATH}`;
       sipServer = sip.server;
     }
     if (crm) {

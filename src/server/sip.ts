@@ -64,7 +64,7 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
 
   const onCall = (call: SipCall) => {
     const flow = flowForNumber(env.entryPoints, options.flows, call.dnis);
-    const player = new PromptPlayer(call.rtp, audio);
+    const player = new PromptPlayer(call.media, audio);
     const session = options.calls.place(flow, call.ani, call.dnis, {
       media: player,
       onSession: (s) => {
@@ -74,14 +74,14 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
         });
       },
     });
-    const removeLeg = options.voice?.addCaller(session.interactionId, call.rtp);
+    const removeLeg = options.voice?.addCaller(session.interactionId, call.media);
     call.onEnded = (reason) => {
       removeLeg?.();
       // The caller is gone: their BYE, or no RTP for sip.rtpTimeoutSeconds (logged by the SIP server),
       // which the contact keeps as its own end reason.
-      if ((reason === "caller-hangup" || reason === "rtp-timeout") && !session.ended) session.interaction.hangup(reason);
+      if ((reason === "caller-hangup" || reason === "rtp-timeout" || reason === "media-failed") && !session.ended) session.interaction.hangup(reason);
     };
-    log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);
+    log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.webrtc ? "WebRTC " : ""}${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);
   };
 
   const server = new SipServer({

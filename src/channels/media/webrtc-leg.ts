@@ -48,6 +48,8 @@ export class WebRtcLeg implements MediaLeg {
   private connectedWaiters: Array<() => void> = [];
   packetsSent = 0;
   packetsReceived = 0;
+  /** When media last arrived (or the leg was made), performance.now() ms: a silent peer is gone. */
+  lastReceivedAt = performance.now();
   onAudio?: ((samples: Int16Array) => void) | undefined;
   onKey?: ((key: string) => void) | undefined;
   /** The connection failed or closed (not called for our own close()). */
@@ -194,6 +196,7 @@ export class WebRtcLeg implements MediaLeg {
 
   private receive(payloadType: number, timestamp: number, payload: Buffer): void {
     if (this.closed) return;
+    this.lastReceivedAt = performance.now();
     if (payloadType === PCMU) {
       this.packetsReceived++;
       this.onAudio?.(decodeG711("PCMU", payload));

@@ -30,6 +30,11 @@ export class SdpError extends Error {
 
 const STATIC: Record<number, G711Codec> = { 0: "PCMU", 8: "PCMA" };
 
+/** A browser's WebRTC offer (ICE and DTLS-SRTP, RTP/SAVPF), which only a WebRTC stack can answer. */
+export function isWebRtcOffer(text: string): boolean {
+  return /^m=audio [0-9]+ (UDP\/TLS\/RTP\/SAVPF|RTP\/SAVPF)\b/im.test(text) && /^a=fingerprint:/im.test(text);
+}
+
 /** Reads an offer and picks the first G.711 codec the caller lists. */
 export function readOffer(text: string): MediaOffer {
   if (!/^v=0\r?\n/.test(text)) throw new SdpError(400, "SDP does not start with v=0");

@@ -8,16 +8,23 @@
  * either side, a CANCEL before the 200, or a 200 never acknowledged within 64·T1 (32 s); in every
  * case the RTP socket closes and the call leaves the table, so none is left half-open.
  *
+ * Over WebSocket (RFC 7118) a browser's SIP phone offers WebRTC media (ICE, DTLS-SRTP, RTP/SAVPF):
+ * that call's media is a werift peer connection (`WebRtcLeg`) instead of a plain RTP socket; a
+ * plain RTP/AVP offer over a WebSocket gets plain RTP like any other.
+ *
  * What is not here: PRACK/100rel, UPDATE, session timers (RFC 4028), REGISTER (callers are
- * trunks or phones configured to call us directly), TLS and SIP over WebSocket.
+ * trunks or phones configured to call us directly), re-INVITEs on WebRTC calls (488).
  */
 import { randomBytes } from "node:crypto";
+import type { WebSocket } from "ws";
+import type { MediaLeg } from "../media/media-leg.js";
 import { RtpSession } from "../media/rtp-session.js";
+import { WebRtcError, WebRtcLeg } from "../media/webrtc-leg.js";
 import type { SipAccess } from "./access.js";
 import { CallerIdError, callerNumber, dialledNumber } from "./caller-id.js";
 import { makeResponse, parseCSeq, parseNameAddr, SipHeaders, topVia, type SipRequest, type SipResponse } from "./message.js";
-import { readOffer, SdpError, writeAnswer, type MediaOffer } from "./sdp.js";
-import { SipTransport, type SipPeer } from "./transport.js";
+import { isWebRtcOffer, readOffer, SdpError, writeAnswer, type MediaOffer } from "./sdp.js";
+import { isReliable, SipTransport, type SipPeer } from "./transport.js";
 
 const T1 = 500;
 const T2 = 4000;
@@ -52,14 +59,24 @@ export interface SipServerOptions {
 
 type CallState = "inviting" | "answered" | "confirmed" | "ended";
 
+/** A call's audio: plain RTP (`RtpSession`) or, for a browser's WebRTC offer, `WebRtcLeg`. */
+export interface CallMedia extends MediaLeg {
+  /** When the caller's media last arrived (or the media was connected), performance.now() ms. */
+  lastReceivedAt: number;
+  close(): void;
+}
+
 /** One call's dialog and media. */
 export class SipCall {
   state: CallState = "inviting";
   readonly localTag = randomBytes(6).toString("hex");
-  readonly rtp: RtpSession;
+  readonly media: CallMedia;
   /** Keys from RFC 4733 or SIP INFO, in the order they came. */
   onKey?: (key: string) => void;
-  /** The call ended (`caller-hangup`, `cancelled`, `no-ack`, `hangup` for ours, `shutdown`). */
+  /**
+   * The call ended (`caller-hangup`, `cancelled`, `no-ack`, `rtp-timeout`, `media-failed` (the
+   * WebRTC connection failed), `hangup` for ours, `shutdown`).
+   */
   onEnded?: (reason: string) => void;
   endReason?: string;
   /** The caller put us on hold (re-INVITE with a=sendonly or a=inactive): no RTP is expected. */
@@ -80,12 +97,17 @@ export class SipCall {
     readonly peer: SipPeer,
     readonly ani: string,
     readonly dnis: string,
-    rtp: RtpSession,
+    media: CallMedia,
   ) {
     this.invite = invite;
-    this.rtp = rtp;
+    this.media = media;
     this.remoteTag = parseNameAddr(invite.headers.get("from")!)?.params.get("tag") ?? "";
-    rtp.onKey = (key) => this.key(key);
+    media.onKey = (key) => this.key(key);
+  }
+
+  /** Media over WebRTC (a browser's offer), not plain RTP. */
+  get webrtc(): boolean {
+    return this.media instanceof WebRtcLeg;
   }
 
   get callId(): string {
@@ -101,7 +123,7 @@ export class SipCall {
   respondFinal(response: SipResponse): void {
     this.finalResponse = response;
     this.server.send(this.peer, response);
-    if (this.peer.transport === "UDP") {
+    if (!isReliable(this.peer)) {
       let interval = T1;
       const again = () => {
         this.retransmit = setTimeout(() => {
@@ -153,7 +175,7 @@ export class SipCall {
     this.state = "ended";
     this.endReason = reason;
     clearTimeout(this.retransmit);
-    this.rtp.close();
+    this.media.close();
     // A non-2xx final response keeps its transaction until the ACK (or Timer H) to absorb retransmissions.
     if (!this.finalResponse || this.finalResponse.status < 300) {
       clearTimeout(this.timerH);
@@ -209,7 +231,7 @@ export class SipServer {
   private watchRtp(timeout: number): void {
     const now = performance.now();
     for (const call of this.calls) {
-      if (call.state !== "confirmed" || call.onHold || now - call.rtp.lastReceivedAt < timeout) continue;
+      if (call.state !== "confirmed" || call.onHold || now - call.media.lastReceivedAt < timeout) continue;
       this.log("warn", `call ${call.callId.slice(0, 12)} from ${call.peer.address}: no RTP from the caller for ${Math.round(timeout / 1000)} s; hanging up (rtp-timeout)`);
       call.hangup("rtp-timeout");
     }
@@ -336,15 +358,20 @@ export class SipServer {
     const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (request.body.length === 0) return this.refuse(request, peer, 488, "no SDP offer (ccflow needs the offer in the INVITE)");
     if (type !== "application/sdp") return this.refuse(request, peer, 415, `body is ${type || "untyped"}, not application/sdp`, [["Accept", "application/sdp"]]);
-    let offer: MediaOffer;
-    try {
-      offer = readOffer(request.body.toString("utf8"));
-    } catch (err) {
-      if (err instanceof SdpError) return this.refuse(request, peer, err.status, err.message);
-      throw err;
+    const sdp = request.body.toString("utf8");
+    const webrtc = isWebRtcOffer(sdp);
+    let offer: MediaOffer | undefined;
+    if (!webrtc) {
+      try {
+        offer = readOffer(sdp);
+      } catch (err) {
+        if (err instanceof SdpError) return this.refuse(request, peer, err.status, err.message);
+        throw err;
+      }
     }
     const refusal = this.options.admit?.({ ani, dnis });
     if (refusal) return this.refuse(request, peer, refusal.status, refusal.reason);
+    if (!offer) return this.inviteWebRtc(request, peer, key, ani, dnis, sdp);
 
     const rtp = new RtpSession({ host: this.options.host, ...(this.options.rtpPortRange ? { portRange: this.options.rtpPortRange } : {}) });
     const call = new SipCall(this, request, peer, ani, dnis, rtp);
@@ -356,11 +383,7 @@ export class SipServer {
         if (call.state !== "inviting") return rtp.close();
         rtp.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
         call.answerSdp = writeAnswer(offer, { address: this.advertisedHost, port, sessionId: Date.now(), version: 1 });
-        const delay = this.options.answerDelayMs ?? 0;
-        if (delay > 0) {
-          this.send(peer, makeResponse(request, 180, { toTag: call.localTag, headers: [["Contact", this.contact(peer)]] }));
-          call.ring(delay, () => this.answer(call));
-        } else this.answer(call);
+        this.ringThenAnswer(call);
       },
       (err: unknown) => {
         this.forget(call);
@@ -368,6 +391,58 @@ export class SipServer {
         this.refuse(request, peer, 503, `no RTP port: ${(err as Error).message}`);
       },
     );
+  }
+
+  /**
+   * A browser's offer (ICE, DTLS-SRTP): werift answers it, with its ICE candidates gathered, and
+   * the call's media is that peer connection.
+   */
+  private inviteWebRtc(request: SipRequest, peer: SipPeer, key: string, ani: string, dnis: string, sdp: string): void {
+    const leg = new WebRtcLeg({ host: this.advertisedHost });
+    const call = new SipCall(this, request, peer, ani, dnis, leg);
+    // What the log and the front read of any offer; the leg itself answers PCMU only.
+    call.offer = { address: peer.address, port: 0, codec: "PCMU", payloadType: 0, direction: "sendrecv" };
+    leg.onClosed = (why) => {
+      this.log("warn", `call ${call.callId.slice(0, 12)} from ${peer.address}: WebRTC media ${why}; hanging up`);
+      call.hangup("media-failed");
+    };
+    this.byBranch.set(key, call);
+    this.byCallId.set(call.callId, call);
+    leg.answer(sdp).then(
+      (answer) => {
+        if (call.state !== "inviting") return leg.close();
+        call.answerSdp = answer;
+        if (/a=rtpmap:\d+ telephone-event\/8000/i.test(answer)) call.offer.dtmfPayloadType = 101;
+        this.ringThenAnswer(call);
+      },
+      (err: unknown) => {
+        leg.close();
+        this.forget(call);
+        call.state = "ended";
+        if (err instanceof WebRtcError) return this.refuse(request, peer, 488, err.message);
+        this.refuse(request, peer, 500, `WebRTC answer failed: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  private ringThenAnswer(call: SipCall): void {
+    const delay = this.options.answerDelayMs ?? 0;
+    if (delay > 0) {
+      this.send(call.peer, makeResponse(call.invite, 180, { toTag: call.localTag, headers: [["Contact", this.contact(call.peer)]] }));
+      call.ring(delay, () => this.answer(call));
+    } else this.answer(call);
+  }
+
+  /**
+   * A WebSocket the HTTP server upgraded with the `sip` subprotocol, from `remote` (the HTTP
+   * client's address): SIP over WebSocket (RFC 7118). When it closes, its calls end: the phone is gone.
+   */
+  acceptWebSocket(ws: WebSocket, remote: { address: string; port: number }, secure: boolean): void {
+    if (this.closed) return ws.close(1001, "SIP server closing");
+    const peer = this.transport.acceptWebSocket(ws, remote, secure);
+    ws.on("close", () => {
+      for (const call of this.calls) if (call.peer.connection === peer.connection) call.end("caller-hangup");
+    });
   }
 
   private answer(call: SipCall): void {
@@ -388,12 +463,18 @@ export class SipServer {
 
   private contact(peer: SipPeer): string {
     const host = this.advertisedHost.includes(":") ? `[${this.advertisedHost}]` : this.advertisedHost;
+    if (peer.transport === "WS" || peer.transport === "WSS") {
+      // RFC 7118 §5.2: the peer cannot reach us at an address; the dialog lives on its socket.
+      return `<sip:ccflow@${randomBytes(6).toString("hex")}.invalid;transport=ws>`;
+    }
     return `<sip:ccflow@${host}:${this.port}${peer.transport === "TCP" ? ";transport=tcp" : ""}>`;
   }
 
   private reinvite(request: SipRequest, peer: SipPeer): void {
     const call = this.dialogOf(request);
     if (!call || call.state === "ended") return this.send(peer, makeResponse(request, 481));
+    if (call.webrtc) return this.send(peer, makeResponse(request, 488, { headers: [["Warning", warning("re-INVITE on a WebRTC call is not supported")]] }));
+    if (!(call.media instanceof RtpSession)) return this.send(peer, makeResponse(request, 488));
     let offer: MediaOffer;
     try {
       offer = readOffer(request.body.toString("utf8"));
@@ -404,8 +485,8 @@ export class SipServer {
     call.offer = offer;
     const wasOnHold = call.onHold;
     call.onHold = /^a=(sendonly|inactive)\s*$/m.test(request.body.toString("utf8"));
-    if (wasOnHold && !call.onHold) call.rtp.lastReceivedAt = performance.now();
-    call.rtp.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
+    if (wasOnHold && !call.onHold) call.media.lastReceivedAt = performance.now();
+    call.media.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
     this.send(peer, makeResponse(request, 200, { headers: [["Contact", this.contact(peer)], ["Content-Type", "application/sdp"]], body: Buffer.from(call.answerSdp) }));
   }
 
@@ -482,7 +563,7 @@ export class SipServer {
     const branch = `z9hG4bK${randomBytes(8).toString("hex")}`;
     const host = this.advertisedHost.includes(":") ? `[${this.advertisedHost}]` : this.advertisedHost;
     const headers = new SipHeaders()
-      .add("Via", `SIP/2.0/${call.peer.transport} ${host}:${this.port};branch=${branch};rport`)
+      .add("Via", `SIP/2.0/${call.peer.transport} ${call.peer.transport.startsWith("WS") ? `${randomBytes(6).toString("hex")}.invalid` : `${host}:${this.port}`};branch=${branch};rport`)
       .add("Max-Forwards", "70")
       .add("From", toWithTag(call))
       .add("To", call.invite.headers.get("from")!)
@@ -491,7 +572,7 @@ export class SipServer {
     for (const rr of call.invite.headers.all("record-route")) headers.add("Route", rr);
     const bye: SipRequest = { kind: "request", method: "BYE", uri: target, headers, body: Buffer.alloc(0) };
     this.send(call.peer, bye);
-    if (call.peer.transport !== "UDP") return;
+    if (isReliable(call.peer)) return;
     let interval = T1;
     let elapsed = 0;
     const again = () => {

@@ -1,18 +1,35 @@
 /**
- * SIP over UDP and TCP (RFC 3261 §18): one UDP socket and one TCP listener on the same port.
+ * SIP over UDP and TCP (RFC 3261 §18): one UDP socket and one TCP listener on the same port;
+ * and SIP over WebSocket (RFC 7118) on sockets the HTTP server upgrades and hands over.
  * UDP: a datagram is one message. TCP: messages framed by Content-Length on a byte stream; a
  * connection that sends more than one message's worth of unframed bytes, or stays idle, is closed.
+ * WebSocket: each message is one SIP message (Content-Length optional, as on UDP); responses and
+ * our requests go back on the same socket as text.
  */
 import { createSocket, type Socket } from "node:dgram";
 import { createServer, type Server, type Socket as TcpSocket } from "node:net";
-import { MAX_BODY_BYTES, MAX_HEADER_BYTES, parseSipMessage, serializeSipMessage, type ParseResult, type SipMessage } from "./message.js";
+import type { WebSocket } from "ws";
+import { MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, parseSipMessage, serializeSipMessage, type ParseResult, type SipMessage } from "./message.js";
+
+export type SipTransportName = "UDP" | "TCP" | "TLS" | "WS" | "WSS";
+
+/** A connection-oriented transport's way back to the peer (a TCP or TLS socket, a WebSocket). */
+export interface SipConnection {
+  write(bytes: Buffer): void;
+  readonly closed: boolean;
+}
 
 export interface SipPeer {
-  transport: "UDP" | "TCP";
+  transport: SipTransportName;
   address: string;
   port: number;
-  /** The TCP connection it came on. */
-  connection?: TcpSocket;
+  /** The connection it came on (every transport but UDP). */
+  connection?: SipConnection;
+}
+
+/** True for the transports whose connection carries requests and responses back (no UDP retransmissions). */
+export function isReliable(peer: SipPeer): boolean {
+  return peer.transport !== "UDP";
 }
 
 export type MessageHandler = (result: Exclude<ParseResult, { incomplete: true }>, peer: SipPeer) => void;
@@ -24,6 +41,7 @@ export class SipTransport {
   private udp?: Socket;
   private tcp?: Server;
   private readonly connections = new Set<TcpSocket>();
+  private readonly webSockets = new Set<WebSocket>();
   port = 0;
 
   constructor(
@@ -66,8 +84,8 @@ export class SipTransport {
 
   send(peer: SipPeer, message: SipMessage): void {
     const bytes = serializeSipMessage(message);
-    if (peer.transport === "TCP") {
-      if (peer.connection && !peer.connection.destroyed) peer.connection.write(bytes);
+    if (peer.transport !== "UDP") {
+      if (peer.connection && !peer.connection.closed) peer.connection.write(bytes);
       return;
     }
     this.udp?.send(bytes, peer.port, peer.address);
@@ -76,6 +94,8 @@ export class SipTransport {
   async close(): Promise<void> {
     for (const c of this.connections) c.destroy();
     this.connections.clear();
+    for (const ws of this.webSockets) ws.close(1001, "SIP server closing");
+    this.webSockets.clear();
     await new Promise<void>((resolve) => (this.tcp ? this.tcp.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => {
       if (!this.udp) return resolve();
@@ -96,12 +116,53 @@ export class SipTransport {
     }
   }
 
+  /**
+   * Takes a WebSocket the HTTP server upgraded with the `sip` subprotocol (RFC 7118): `secure`
+   * when it came over HTTPS (Via transport WSS).
+   */
+  acceptWebSocket(ws: WebSocket, remote: { address: string; port: number }, secure: boolean): SipPeer {
+    const connection: SipConnection = {
+      write: (bytes) => ws.send(bytes.toString("utf8")),
+      get closed() {
+        return ws.readyState !== ws.OPEN;
+      },
+    };
+    const peer: SipPeer = { transport: secure ? "WSS" : "WS", address: remote.address, port: remote.port, connection };
+    if (this.webSockets.size >= MAX_TCP_CONNECTIONS) {
+      ws.close(1013, "too many SIP connections");
+      return peer;
+    }
+    this.webSockets.add(ws);
+    let idle = setTimeout(() => ws.close(1000, "idle"), TCP_IDLE_MS);
+    ws.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ws.close(1000, "idle"), TCP_IDLE_MS);
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      if (bytes.length > MAX_MESSAGE_BYTES) return ws.close(1009, "SIP message too large");
+      // A message of CR LFs only is a keep-alive (RFC 7118 §6 leaves it to RFC 5626's ping).
+      if (/^[\r\n]*$/.test(bytes.toString("latin1"))) return;
+      this.deliver(parseSipMessage(bytes, false), peer);
+    });
+    ws.on("error", () => undefined);
+    ws.on("close", () => {
+      clearTimeout(idle);
+      this.webSockets.delete(ws);
+    });
+    return peer;
+  }
+
   private accept(socket: TcpSocket): void {
     this.connections.add(socket);
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
     socket.on("error", () => undefined);
     socket.on("close", () => this.connections.delete(socket));
-    const peer: SipPeer = { transport: "TCP", address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0, connection: socket };
+    const connection: SipConnection = {
+      write: (bytes) => socket.write(bytes),
+      get closed() {
+        return socket.destroyed;
+      },
+    };
+    const peer: SipPeer = { transport: "TCP", address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0, connection };
     let buffer: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
