@@ -10,6 +10,10 @@
  * - abandon rate: abandoned / (answered + abandoned).
  * - AHT (average handle time): mean of talk (endedAt - answeredAt) plus wrap-up (wrapEndAt -
  *   endedAt) over answered contacts whose conversation ended; a wrap-up not finished yet counts 0.
+ *   A contact transferred from agent to agent has one leg per agent who answered it: its handle
+ *   time is every leg's talk plus wrap-up, counted once the last leg's conversation ended (a
+ *   consult before a consulted transfer is the first agent's talk; the consulted agent's leg
+ *   starts when they take the caller).
  * - occupancy (agents, at one moment): busy (Reserved, Engaged, WrapUp) / (busy + Available).
  */
 
@@ -28,6 +32,16 @@ export interface ContactRecord {
   /** The agent finished wrap-up. */
   wrapEndAt?: number;
   agentId?: string;
+  /** One per agent who answered the contact, in order (more than one after a transfer). */
+  legs?: HandleLeg[];
+}
+
+export interface HandleLeg {
+  agentId: string;
+  answeredAt: number;
+  /** This agent's conversation ended (they hung up, or transferred the caller). */
+  endedAt?: number;
+  wrapEndAt?: number;
 }
 
 export interface IntervalFigures {
@@ -51,6 +65,25 @@ function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
+/** Talk plus wrap-up of one conversation; undefined while it lasts. */
+function legTime(answeredAt: number, endedAt: number | undefined, wrapEndAt: number | undefined): number | undefined {
+  if (endedAt === undefined) return undefined;
+  return Math.max(0, endedAt - answeredAt) + (wrapEndAt !== undefined ? Math.max(0, wrapEndAt - endedAt) : 0);
+}
+
+/** A contact's handle time over all its legs; undefined until the last conversation ended. */
+export function handleTime(r: ContactRecord): number | undefined {
+  if (r.answeredAt === undefined) return undefined;
+  if (!r.legs || r.legs.length === 0) return legTime(r.answeredAt, r.endedAt, r.wrapEndAt);
+  let total = 0;
+  for (const leg of r.legs) {
+    const t = legTime(leg.answeredAt, leg.endedAt, leg.wrapEndAt);
+    if (t === undefined) return undefined;
+    total += t;
+  }
+  return total;
+}
+
 /** Figures for the records queued in [from, to). */
 export function intervalFigures(records: Iterable<ContactRecord>, from: number, to: number, thresholdMs: number): IntervalFigures {
   let offered = 0;
@@ -65,11 +98,8 @@ export function intervalFigures(records: Iterable<ContactRecord>, from: number, 
       const wait = Math.max(0, r.answeredAt - r.queuedAt);
       waits.push(wait);
       if (wait <= thresholdMs) within++;
-      if (r.endedAt !== undefined) {
-        const talk = Math.max(0, r.endedAt - r.answeredAt);
-        const wrap = r.wrapEndAt !== undefined ? Math.max(0, r.wrapEndAt - r.endedAt) : 0;
-        handles.push(talk + wrap);
-      }
+      const handle = handleTime(r);
+      if (handle !== undefined) handles.push(handle);
     } else if (r.abandonedAt !== undefined) {
       abandoned++;
     }

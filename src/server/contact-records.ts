@@ -203,8 +203,10 @@ export class ContactRecords {
       }
       case "answered": {
         const r = this.recent.get(e.interactionId);
-        if (r && r.answeredAt === undefined) {
-          Object.assign(r, { answeredAt: e.at, agentId: e.agentId, agentName: this.center.agent(e.agentId)?.name ?? e.agentId });
+        if (r) {
+          const agentName = this.center.agent(e.agentId)?.name ?? e.agentId;
+          if (r.answeredAt === undefined) Object.assign(r, { answeredAt: e.at, agentId: e.agentId, agentName });
+          (r.legs ??= []).push({ agentId: e.agentId, agentName, answeredAt: e.at });
           this.persist(r);
         }
         break;
@@ -220,9 +222,12 @@ export class ContactRecords {
         break;
       }
       case "ended": {
+        // Each agent's leg ends (a transfer ends the first); the record's endedAt is the last.
         const r = this.recent.get(e.interactionId);
-        if (r && r.endedAt === undefined) {
+        const leg = r?.legs?.findLast((l) => l.agentId === e.agentId && l.endedAt === undefined);
+        if (r && (leg || r.endedAt === undefined)) {
           r.endedAt = e.at;
+          if (leg) leg.endedAt = e.at;
           this.wrapping.set(e.agentId, e.interactionId);
           this.persist(r);
         }
@@ -232,8 +237,10 @@ export class ContactRecords {
         const id = this.wrapping.get(e.agentId);
         if (id && e.state !== "WrapUp") {
           const r = this.recent.get(id);
-          if (r && r.wrapEndAt === undefined) {
-            r.wrapEndAt = e.at;
+          const leg = r?.legs?.findLast((l) => l.agentId === e.agentId && l.endedAt !== undefined && l.wrapEndAt === undefined);
+          if (r && (leg || r.wrapEndAt === undefined)) {
+            r.wrapEndAt = Math.max(r.wrapEndAt ?? 0, e.at);
+            if (leg) leg.wrapEndAt = e.at;
             this.persist(r);
           }
           this.wrapping.delete(e.agentId);

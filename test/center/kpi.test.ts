@@ -20,7 +20,7 @@
  *   ASA (10+30+20+5)/4 = 16.25 s; abandon 2/6; AHT (150+60+70)/3 = 93.33 s.
  */
 import { describe, expect, it } from "vitest";
-import { intervalFigures, intervalSeries, intervalStart, occupancy, type ContactRecord } from "../../src/center/kpi.js";
+import { handleTime, intervalFigures, intervalSeries, intervalStart, occupancy, type ContactRecord } from "../../src/center/kpi.js";
 
 const T0 = Date.UTC(2026, 11, 7, 10, 0, 0);
 const s = (sec: number) => T0 + sec * 1000;
@@ -38,6 +38,31 @@ const FIFTEEN = 15 * 60_000;
 const HOUR = 60 * 60_000;
 
 describe("interval figures", () => {
+  it("a transferred contact's handle time is every leg's talk and wrap-up, once the last leg ended", () => {
+    // h: queued 0, Ana answers at 10, transfers at 70 (talk 60) and wraps up until 80 (10);
+    // Ben answers at 75, talks until 175 (100), wraps up until 190 (15): handle 60+10+100+15 = 185 s.
+    const h: ContactRecord = {
+      interactionId: "h",
+      queueId: Q,
+      queuedAt: s(0),
+      answeredAt: s(10),
+      agentId: "ana",
+      legs: [
+        { agentId: "ana", answeredAt: s(10), endedAt: s(70), wrapEndAt: s(80) },
+        { agentId: "ben", answeredAt: s(75), endedAt: s(175), wrapEndAt: s(190) },
+      ],
+    };
+    expect(handleTime(h)).toBe(185_000);
+    expect(intervalFigures([h], s(0), s(900), 20_000)).toMatchObject({ answered: 1, asaMs: 10_000, ahtMs: 185_000 });
+    // While Ben still talks, the contact is not counted yet (not as Ana's 70 s).
+    const talking: ContactRecord = { ...h, legs: [h.legs![0]!, { agentId: "ben", answeredAt: s(75) }] };
+    expect(handleTime(talking)).toBeUndefined();
+    expect(intervalFigures([talking], s(0), s(900), 20_000).ahtMs).toBeNull();
+    // With a's 150 s from the table above: (150 + 185) / 2.
+    expect(intervalFigures([records[0]!, h], s(0), s(900), 20_000).ahtMs).toBe(167_500);
+  });
+
+
   it("10:00-10:15 as worked out by hand", () => {
     expect(intervalFigures(records, s(0), s(900), 20_000)).toEqual({
       from: s(0),

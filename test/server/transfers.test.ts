@@ -111,6 +111,30 @@ describe("transfers", () => {
     await eventually(async () => ((await t.call("GET", `/api/calls/${id}`)).body.state === "ended" ? true : undefined), "the call ended");
   });
 
+  it("the contact record keeps both agents' legs, and the report's AHT counts them both", async () => {
+    const pause = () => new Promise((r) => setTimeout(r, 40));
+    const id = await answered("+15550002005");
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    await pause();
+    await t.call("POST", "/api/agents/ana/transfer", { agent: "bo" });
+    await accept("bo");
+    await pause();
+    await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle", reason: "Admin" });
+    await t.call("POST", "/api/agents/bo/end");
+    await pause();
+    await t.call("POST", "/api/agents/bo/wrapup", { state: "Idle", reason: "Admin" });
+    const record = await eventually(async () => {
+      const r = (await t.call("GET", `/api/records/${id}`)).body.record as Loose;
+      return r?.legs?.[1]?.wrapEndAt !== undefined ? r : undefined;
+    }, "both legs wrapped up");
+    expect(record).toMatchObject({ agentId: "ana", legs: [{ agentId: "ana", agentName: "Ana Lima" }, { agentId: "bo", agentName: "Bo Chen" }] });
+    const legs = record.legs as Array<{ answeredAt: number; endedAt: number; wrapEndAt: number }>;
+    const handle = legs.reduce((sum, l) => sum + (l.endedAt - l.answeredAt) + (l.wrapEndAt - l.endedAt), 0);
+    expect(legs[1]!.endedAt - legs[1]!.answeredAt, "Bo talked").toBeGreaterThan(0);
+    const report = await t.call("GET", "/api/reports?interval=1d&queue=Q-Test");
+    expect(report.body.queues[0].intervals.at(-1)).toMatchObject({ answered: 1, ahtMs: handle });
+  });
+
   it("a consult called off leaves the caller on hold with the first agent, and the consulted agent Available", async () => {
     const id = await answered("+15550002004");
     await t.call("POST", "/api/agents/bo/login", { available: true });

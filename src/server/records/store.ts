@@ -37,8 +37,11 @@ export interface StoredContact {
   endedAt?: number;
   /** The agent finished wrap-up. */
   wrapEndAt?: number;
+  /** The first agent who answered. */
   agentId?: string;
   agentName?: string;
+  /** One per agent who answered, in order: more than one after a transfer (AHT counts them all). */
+  legs?: Array<{ agentId: string; agentName?: string; answeredAt: number; endedAt?: number; wrapEndAt?: number }>;
   /** The call itself ended (after the flow's ContactEnded event flow). */
   callEndedAt?: number;
   endReason?: string;
