@@ -42,7 +42,7 @@ export class AgentLifecycle {
   }
 
   login(agent: AgentRecord): void {
-    agent.sessionId = randomUUID();
+    agent.sessionId = this.core.newSessionId?.() ?? randomUUID();
     this.setState(agent, "login", "Idle", "Login");
   }
 
@@ -92,14 +92,25 @@ export class AgentLifecycle {
     this.setState(agent, transition, "WrapUp");
     const wrapUpMs = this.core.settings.wrapUpMs;
     if (wrapUpMs === undefined) return;
-    const timer: ClockTimer = startTimer(this.core.clock, wrapUpMs, () =>
+    const since = agent.since;
+    const timer: ClockTimer = startTimer(this.core.clock, wrapUpMs, () => {
+      if (this.wrapTimers.get(agent.id) !== timer) return;
+      // On a cluster node the end of wrap-up goes through the shared log (see wrapUpElapsed).
+      if (this.core.timerHook?.({ kind: "wrap-up", agentId: agent.id, since })) return;
       this.core.outbox.op(() => {
-        if (this.wrapTimers.get(agent.id) !== timer) return;
         this.wrapTimers.delete(agent.id);
         if (agent.state === "WrapUp") this.makeAvailable(agent, "wrap-up-elapsed", false);
-      }),
-    );
+      });
+    });
     this.wrapTimers.set(agent.id, timer);
+  }
+
+  /** Wrap-up that began at `since` is over, if the agent is still in that wrap-up. */
+  wrapUpElapsed(agentId: string, since: number): void {
+    const agent = this.core.state.agent(agentId);
+    if (agent?.state !== "WrapUp" || agent.since !== since) return;
+    this.clearWrapTimer(agentId);
+    this.makeAvailable(agent, "wrap-up-elapsed", false);
   }
 
   clearWrapTimer(agentId: string): void {

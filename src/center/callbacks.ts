@@ -34,7 +34,8 @@ export class CallbackBook {
     return [...this.callbacks.values()].map((cb) => ({ ...cb }));
   }
 
-  register(request: CallbackRequest): { ok: true; id: string } | { ok: false; code: string; description: string } {
+  /** `chosen`: the id a cluster node picked before logging the request (ids are per node otherwise). */
+  register(request: CallbackRequest, chosen?: string): { ok: true; id: string } | { ok: false; code: string; description: string } {
     const core = this.core;
     const raw = (request.number ?? "").trim();
     const number = raw.replace(/[\s().-]/g, "");
@@ -46,7 +47,7 @@ export class CallbackBook {
     if (!queueId) return failure("NO_QUEUE", "callback has no queue and the contact is not queued anywhere");
     const queue = resolveQueue(core, queueId);
     if (!queue) return failure("QUEUE_NOT_FOUND", `callback queue "${queueId}" is not defined and autoCreateQueues is off`);
-    const id = `callback-${++this.callbackSeq}`;
+    const id = chosen ?? `callback-${++this.callbackSeq}`;
     const callback: CallbackSnapshot = {
       id,
       number,

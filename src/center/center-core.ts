@@ -28,6 +28,12 @@ export interface CenterSettings {
   endedRetention: number;
 }
 
+/** A center timer that ran out: which one, with what identifies the thing it was armed for. */
+export type CenterTimer =
+  | { kind: "ring"; offerId: number; agentId: string }
+  | { kind: "wrap-up"; agentId: string; since: number }
+  | { kind: "max-wait"; interactionId: string; seq: number };
+
 export class CenterCore {
   /** The engine's handle on each contact the center holds (callbacks: the center's own). */
   readonly handles = new Map<string, ContactHandle>();
@@ -39,6 +45,13 @@ export class CenterCore {
   stats!: QueueStatistics;
   views!: Projections;
   transfers!: Transfers;
+  /**
+   * On a cluster node: told when a timer runs out, instead of the timer acting (returns true); the
+   * node puts it in the shared log and every node applies it (ContactCenter.timerElapsed).
+   */
+  timerHook?: (timer: CenterTimer) => boolean;
+  /** On a cluster node: session ids every node computes alike. */
+  newSessionId?: () => string;
 
   constructor(
     readonly clock: Clock,

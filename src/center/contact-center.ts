@@ -20,7 +20,7 @@ import type { Clock } from "../time/clock.js";
 import { checkAgentAction } from "./agent-machine.js";
 import { AgentLifecycle } from "./agents.js";
 import { CallbackBook, type CallbackSnapshot } from "./callbacks.js";
-import { CenterCore, isPersonal } from "./center-core.js";
+import { CenterCore, isPersonal, type CenterTimer } from "./center-core.js";
 import type { CenterEventListener } from "./center-events.js";
 import { parseCenterConfig, type CenterConfig, type ParsedCenterConfig } from "./config.js";
 import { ContactBook } from "./contacts.js";
@@ -46,6 +46,7 @@ import type {
   ScreenPopRequest,
 } from "./types.js";
 import { LOWEST_PRIORITY } from "./waiting-list.js";
+import type { AgentAction, CenterCommand, CenterReplication, ContactData } from "./replication.js";
 
 export type { AgentSnapshot, ContactSnapshot, QueueSnapshot, WaitingContactSnapshot } from "./projections.js";
 export type { CallbackSnapshot, CallbackState } from "./callbacks.js";
@@ -70,6 +71,8 @@ export interface ContactCenterOptions {
   log?: (level: "info" | "warn", message: string) => void;
   /** How many ended contacts `contact(id)` can still describe. */
   endedRetention?: number;
+  /** On a cluster node: the shared log every change goes through (replication.ts). */
+  replication?: CenterReplication;
 }
 
 /** Flow Designer: a priority outside 1..9 (or 10) becomes 10, the lowest. */
@@ -87,11 +90,16 @@ export class ContactCenter implements CenterPort {
   readonly state: CenterState;
   private readonly core: CenterCore;
   private readonly outbox: CenterOutbox;
+  private readonly replication?: CenterReplication;
+  private readonly log: (level: "info" | "warn", message: string) => void;
+  /** Set while a logged command is applied: the center then acts instead of logging. */
+  private applying = false;
 
   constructor(options: ContactCenterOptions) {
-    this.clock = options.clock;
+    this.replication = options.replication;
+    this.clock = options.replication?.clock ?? options.clock;
     const state = (this.state = options.state ?? new MemoryCenterState());
-    const log = options.log ?? (() => {});
+    const log = (this.log = options.log ?? (() => {}));
     const parsed: ParsedCenterConfig =
       options.config === undefined
         ? parseCenterConfig({})
@@ -125,13 +133,22 @@ export class ContactCenter implements CenterPort {
     core.stats = new QueueStatistics(core);
     core.views = new Projections(core);
     core.transfers = new Transfers(core);
+    const replication = this.replication;
+    if (replication) {
+      core.timerHook = (timer) => {
+        replication.timerElapsed(timer);
+        return true;
+      };
+      core.newSessionId = () => replication.newSessionId();
+    }
 
     this.op(() => {
       for (const team of parsed.config.teams) state.saveTeam({ id: team.id, name: team.name });
       for (const queue of parsed.config.queues) createQueue(core, queue, false);
       for (const agent of parsed.config.agents) core.agents.create(agent);
       for (const agent of parsed.config.agents) {
-        if (agent.available) {
+        // A cluster node's agents sign in through the shared log, not each node at its start.
+        if (agent.available && !this.replication) {
           core.agents.login(state.agent(agent.id)!);
           core.agents.makeAvailable(state.agent(agent.id)!, "available", false);
         }
@@ -224,6 +241,7 @@ export class ContactCenter implements CenterPort {
 
   /** Logs the agent on, Idle (reason `Login`), or Available with `{available: true}`. */
   login(agentId: string, options: { available?: boolean } = {}): AgentSnapshot {
+    if (this.viaLog) return this.forward("login", [agentId, options], agentId);
     return this.op(() => {
       const agent = this.core.agents.require(agentId);
       if (agent.state === "LoggedOut") this.core.agents.login(agent);
@@ -237,6 +255,7 @@ export class ContactCenter implements CenterPort {
    * contacts parked on the agent go to their recovery queue or end. Not allowed while Engaged.
    */
   logout(agentId: string): AgentSnapshot {
+    if (this.viaLog) return this.forward("logout", [agentId], agentId);
     return this.op(() => {
       const { agents, offers, router, views } = this.core;
       const agent = agents.require(agentId);
@@ -257,6 +276,7 @@ export class ContactCenter implements CenterPort {
 
   /** Idle or WrapUp → Available; takes the best waiting contact at once if there is one. */
   setAvailable(agentId: string): AgentSnapshot {
+    if (this.viaLog) return this.forward("setAvailable", [agentId], agentId);
     return this.op(() => {
       const agent = this.core.agents.require(agentId);
       checkAgentAction(agentId, agent.state, "available");
@@ -267,6 +287,7 @@ export class ContactCenter implements CenterPort {
 
   /** Available, WrapUp or Idle → Idle with a reason (`Break`, `Lunch`...). */
   setIdle(agentId: string, reason = "Idle"): AgentSnapshot {
+    if (this.viaLog) return this.forward("setIdle", [agentId, reason], agentId);
     return this.op(() => {
       const agent = this.core.agents.require(agentId);
       checkAgentAction(agentId, agent.state, "idle");
@@ -277,6 +298,7 @@ export class ContactCenter implements CenterPort {
 
   /** The desktop's state switch: a logged-out agent is logged on first, then made Available or Idle. */
   requestState(agentId: string, request: { state: "Available" | "Idle"; reason?: string }): AgentSnapshot {
+    if (this.viaLog) return this.forward("requestState", [agentId, request], agentId);
     return this.op(() => {
       const agent = this.core.agents.require(agentId);
       if (agent.state === "LoggedOut") this.login(agentId);
@@ -286,6 +308,7 @@ export class ContactCenter implements CenterPort {
 
   /** Ends wrap-up by hand: Available (the default) or Idle with a reason. Only in WrapUp. */
   finishWrapUp(agentId: string, next: { state?: "Available" | "Idle"; reason?: string } = {}): AgentSnapshot {
+    if (this.viaLog) return this.forward("finishWrapUp", [agentId, next], agentId);
     return this.op(() => {
       const agent = this.core.agents.require(agentId);
       checkAgentAction(agentId, agent.state, "finish-wrap-up");
@@ -300,6 +323,7 @@ export class ContactCenter implements CenterPort {
    * Returns the agent when something changed.
    */
   desktopLost(agentId: string): AgentSnapshot | undefined {
+    if (this.viaLog) return this.forward("desktopLost", [agentId], agentId);
     return this.op(() => {
       const agent = this.state.agent(agentId);
       if (!agent || (agent.state !== "Available" && agent.state !== "Reserved")) return undefined;
@@ -310,6 +334,7 @@ export class ContactCenter implements CenterPort {
 
   /** The ringing agent takes the contact: Engaged, and the contact hears `answered`. */
   accept(agentId: string, offerId?: number): AgentSnapshot {
+    if (this.viaLog) return this.forward("accept", [agentId, offerId], agentId);
     return this.op(() => {
       const { agents, offers, views, stats, outbox } = this.core;
       const agent = this.requireRinging(agentId, offerId, "accept");
@@ -332,6 +357,7 @@ export class ContactCenter implements CenterPort {
 
   /** The ringing agent refuses: the contact goes back to the head of its priority. */
   decline(agentId: string, offerId?: number): AgentSnapshot {
+    if (this.viaLog) return this.forward("decline", [agentId, offerId], agentId);
     return this.op(() => {
       const { agents, offers, router } = this.core;
       const agent = this.requireRinging(agentId, offerId, "decline");
@@ -350,6 +376,7 @@ export class ContactCenter implements CenterPort {
 
   /** The agent hangs up: the contact hears `agent-disconnected` then `ended`; the agent wraps up. */
   end(agentId: string): AgentSnapshot {
+    if (this.viaLog) return this.forward("end", [agentId], agentId);
     return this.op(() => {
       const { agents, views, stats, contacts, outbox } = this.core;
       const agent = agents.require(agentId);
@@ -379,6 +406,7 @@ export class ContactCenter implements CenterPort {
 
   /** Blind transfer of the agent's call to a queue, or to an Available agent. */
   transfer(agentId: string, to: { queueId: string } | { agentId: string }): AgentSnapshot {
+    if (this.viaLog) return this.forward("transfer", [agentId, to], agentId);
     return this.op(() => {
       if ("queueId" in to) this.core.transfers.toQueue(agentId, to.queueId);
       else this.core.transfers.toAgent(agentId, to.agentId);
@@ -388,6 +416,7 @@ export class ContactCenter implements CenterPort {
 
   /** Brings an Available agent onto the call while the caller waits on hold. */
   consult(agentId: string, targetAgentId: string): AgentSnapshot {
+    if (this.viaLog) return this.forward("consult", [agentId, targetAgentId], agentId);
     return this.op(() => {
       this.core.transfers.consult(agentId, targetAgentId);
       return this.core.views.agentSnapshot(this.core.agents.require(agentId));
@@ -396,6 +425,7 @@ export class ContactCenter implements CenterPort {
 
   /** Consulted transfer: the consulted agent takes the contact, the asking one wraps up. */
   completeConsult(agentId: string): AgentSnapshot {
+    if (this.viaLog) return this.forward("completeConsult", [agentId], agentId);
     return this.op(() => {
       this.core.transfers.completeConsult(agentId);
       return this.core.views.agentSnapshot(this.core.agents.require(agentId));
@@ -404,6 +434,7 @@ export class ContactCenter implements CenterPort {
 
   /** Ends a consult (either agent); the call stays with the asking agent. */
   endConsult(agentId: string): AgentSnapshot {
+    if (this.viaLog) return this.forward("endConsult", [agentId], agentId);
     return this.op(() => {
       this.core.transfers.endConsult(agentId);
       return this.core.views.agentSnapshot(this.core.agents.require(agentId));
@@ -418,6 +449,7 @@ export class ContactCenter implements CenterPort {
   // ---------------------------------------------------------------- CenterPort
 
   queueContact(request: QueueRequest): QueueResult {
+    if (this.viaLog) return this.logQueueContact(request);
     return this.op(() => {
       const { views, contacts, router } = this.core;
       const queueId = request.queueId?.trim();
@@ -442,6 +474,13 @@ export class ContactCenter implements CenterPort {
   }
 
   setContactPriority(interactionId: string, priority: number): QueueResult {
+    if (this.viaLog) {
+      const contact = this.state.contact(interactionId);
+      if (contact?.state !== "queued" || !contact.listId) return failure("CONTACT_NOT_QUEUED", `contact ${interactionId} is not waiting in a queue`);
+      if (!this.replication!.healthy) return unavailable();
+      this.logQuietly({ op: "setContactPriority", interactionId, priority });
+      return { ok: true, queue: this.core.views.contactQueueInfo(contact), position: this.state.position(contact) };
+    }
     return this.op(() => {
       const contact = this.state.contact(interactionId);
       if (contact?.state !== "queued" || !contact.listId) return failure("CONTACT_NOT_QUEUED", `contact ${interactionId} is not waiting in a queue`);
@@ -459,6 +498,7 @@ export class ContactCenter implements CenterPort {
   }
 
   queueToAgent(request: AgentRequest): AgentResult {
+    if (this.viaLog) return this.logQueueToAgent(request);
     return this.op(() => {
       const { views, contacts, offers, outbox } = this.core;
       const destination = (request.destination ?? "").trim();
@@ -509,11 +549,25 @@ export class ContactCenter implements CenterPort {
   }
 
   /** Records a courtesy callback and queues it like a contact (see callbacks.ts). */
-  registerCallback(request: CallbackRequest): { ok: true; id: string } | { ok: false; code: string; description: string } {
-    return this.op(() => this.core.callbacks.register(request));
+  registerCallback(request: CallbackRequest, id?: string): { ok: true; id: string } | { ok: false; code: string; description: string } {
+    if (this.viaLog) {
+      if (!this.replication!.healthy) return unavailable();
+      const chosen = this.replication!.newCallbackId();
+      const { contact, ...rest } = request;
+      this.logQuietly({ op: "registerCallback", id: chosen, contact: contactData(contact), ...rest });
+      return { ok: true, id: chosen };
+    }
+    return this.op(() => this.core.callbacks.register(request, id));
   }
 
   screenPop(request: ScreenPopRequest): string | undefined {
+    if (this.viaLog) {
+      const contact = this.state.contact(request.contact.interactionId);
+      if (!contact?.agentId || (contact.state !== "offered" && contact.state !== "engaged")) return undefined;
+      const { contact: handle, ...rest } = request;
+      this.logQuietly({ op: "screenPop", contact: contactData(handle), ...rest });
+      return contact.agentId;
+    }
     return this.op(() => {
       const contact = this.state.contact(request.contact.interactionId);
       if (!contact?.agentId || (contact.state !== "offered" && contact.state !== "engaged")) return undefined;
@@ -548,6 +602,10 @@ export class ContactCenter implements CenterPort {
    * agent wraps up. The engine already knows the call ended, so no `ended` notice is sent back.
    */
   contactEnded(interactionId: string, reason: string): void {
+    if (this.viaLog) {
+      this.logQuietly({ op: "contactEnded", interactionId, reason });
+      return;
+    }
     this.op(() => {
       const { agents, offers, views, stats, contacts, outbox } = this.core;
       const contact = this.state.contact(interactionId);
@@ -591,6 +649,11 @@ export class ContactCenter implements CenterPort {
    * timers; for a process that is going away. Agents stay logged on, Idle or in WrapUp.
    */
   shutdown(reason = "shutdown"): number {
+    if (this.viaLog) {
+      // A cluster node leaving ends its own calls (through the log); the other nodes' go on.
+      this.logQuietly({ op: "nodeLost", node: this.replication!.nodeId, reason });
+      return this.replication!.localContacts();
+    }
     return this.op(() => {
       const { agents, offers, views, contacts, outbox } = this.core;
       let count = 0;
@@ -623,6 +686,147 @@ export class ContactCenter implements CenterPort {
     });
   }
 
+  // ---------------------------------------------------------------- cluster nodes (replication.ts)
+
+  /**
+   * Runs an agent-side action and resolves with its result. On one node that is the method
+   * itself; on a cluster node the action goes through the shared log and resolves once this node
+   * has applied it in the log's order (so of three nodes accepting one offer, one wins).
+   */
+  async perform<A extends AgentAction>(action: A, ...args: Parameters<ContactCenter[A]>): Promise<ReturnType<ContactCenter[A]>> {
+    if (this.replication?.live) {
+      if (!this.replication.healthy) throw unavailableError();
+      return (await this.replication.submit({ op: "agent", action, args })) as ReturnType<ContactCenter[A]>;
+    }
+    return (this[action] as (...a: unknown[]) => ReturnType<ContactCenter[A]>)(...args);
+  }
+
+  /**
+   * Applies one command of the shared log to this node's copy of the center. `handle` is the
+   * engine's handle when the contact's call runs on this node, a stand-in otherwise.
+   */
+  applyCommand(command: CenterCommand, handle?: ContactHandle): unknown {
+    this.applying = true;
+    try {
+      switch (command.op) {
+        case "agent":
+          return (this[command.action] as (...a: unknown[]) => unknown).apply(this, command.args);
+        case "queueContact":
+          return this.queueContact({ contact: handle!, queueId: command.queueId, priority: command.priority, ...(command.skills !== undefined ? { skills: command.skills } : {}) });
+        case "queueToAgent": {
+          const { op: _op, contact: _c, ...rest } = command;
+          return this.queueToAgent({ ...rest, contact: handle! });
+        }
+        case "setContactPriority":
+          return this.setContactPriority(command.interactionId, command.priority);
+        case "registerCallback": {
+          const { op: _op, contact: _c, id, ...rest } = command;
+          return this.registerCallback({ ...rest, contact: handle! }, id);
+        }
+        case "screenPop": {
+          const { op: _op, contact: _c, ...rest } = command;
+          return this.screenPop({ ...rest, contact: handle! });
+        }
+        case "contactEnded":
+          return this.contactEnded(command.interactionId, command.reason);
+        case "timer":
+          return this.timerElapsed(command.timer);
+        case "nodeLost":
+          return undefined;
+      }
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /**
+   * A node is gone (its lease ran out, or it left): its contacts end with `reason` (their calls
+   * died with it); its agents' ringing offers expire as RONA, a call they were on ends, and they
+   * go through WrapUp to LoggedOut. Contacts and agents of the other nodes are not touched.
+   */
+  applyNodeLost(contactIds: readonly string[], agentIds: readonly string[], reason: string): void {
+    this.applying = true;
+    try {
+      this.op(() => {
+        for (const id of contactIds) this.contactEnded(id, reason);
+        for (const id of agentIds) {
+          const agent = this.state.agent(id);
+          if (!agent) continue;
+          if (agent.state === "Reserved" && agent.offerId !== undefined) this.core.offers.ringTimeout(agent.offerId);
+          if (agent.state === "Engaged") this.end(id);
+          if (agent.state !== "LoggedOut" && agent.state !== "Engaged") this.logout(id);
+        }
+      });
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** A timer a node logged (see CenterCore.timerHook): acts as the timer would have, if it still applies. */
+  timerElapsed(timer: CenterTimer): void {
+    this.op(() => {
+      if (timer.kind === "ring") this.core.offers.ringTimeout(timer.offerId);
+      else if (timer.kind === "wrap-up") this.core.agents.wrapUpElapsed(timer.agentId, timer.since);
+      else this.core.contacts.maxWaitElapsed(timer.interactionId, timer.seq);
+    });
+  }
+
+  /** On a cluster node outside the application of a logged command: changes go through the log. */
+  private get viaLog(): boolean {
+    return this.replication !== undefined && this.replication.live && !this.applying;
+  }
+
+  /** An agent action called directly on a cluster node: logged, answered with the agent as it is now. */
+  private forward(action: AgentAction, args: unknown[], agentId: string): AgentSnapshot {
+    const agent = this.core.agents.require(agentId);
+    this.logQuietly({ op: "agent", action, args });
+    return this.core.views.agentSnapshot(agent);
+  }
+
+  private logQuietly(command: CenterCommand, handle?: ContactHandle): void {
+    this.replication!.submit(command, handle).then(
+      (result) => {
+        if (isFailure(result)) this.log("warn", `${command.op} on the shared log failed here: ${result.code} ${result.description}`);
+      },
+      (err: unknown) => this.log("warn", `${command.op} did not reach the shared log: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+
+  /** queueContact on a cluster node: checked against this node's copy, logged, answered at once. */
+  private logQueueContact(request: QueueRequest): QueueResult {
+    const queueId = request.queueId?.trim();
+    if (!queueId) return failure("QUEUE_NOT_FOUND", "queue-contact has no queue id (the destination is empty)");
+    const queue = this.state.queue(queueId);
+    if (!queue && !this.core.settings.autoCreateQueues) {
+      return failure("QUEUE_NOT_FOUND", `queue "${queueId}" is not defined in the environment and autoCreateQueues is off`);
+    }
+    const busy = this.core.contacts.busyFailure(request.contact.interactionId);
+    if (busy) return busy;
+    if (!this.replication!.healthy) return unavailable();
+    const { contact, ...rest } = request;
+    this.logQuietly({ op: "queueContact", contact: contactData(contact), ...rest, queueId }, contact);
+    // The position is this node's estimate: the log may hold arrivals from other nodes it has not applied yet.
+    return { ok: true, queue: queue ? this.core.views.queueInfo(queue) : { id: queueId, name: queueId }, position: (queue ? this.state.waitingCount(queueId) : 0) + 1 };
+  }
+
+  private logQueueToAgent(request: AgentRequest): AgentResult {
+    const destination = (request.destination ?? "").trim();
+    if (!destination) return failure("INVALID_DESTINATION", "queue-to-agent has no destination (the destination variable is empty)");
+    const byEmail = request.lookup === "agentEmail";
+    const agent = byEmail ? this.state.agentByEmail(destination) : this.state.agent(destination);
+    if (!agent) return failure("AGENT_NOT_FOUND", `no agent with ${byEmail ? "email" : "id"} "${destination}"`);
+    if (agent.state === "LoggedOut") return failure("AGENT_NOT_LOGGED_IN", `agent "${agent.id}" is not logged in`);
+    if (agent.state !== "Available" && !request.park) {
+      return failure("AGENT_NOT_AVAILABLE", `agent "${agent.id}" is ${agent.state}${agent.reason ? ` (${agent.reason})` : ""}`);
+    }
+    const busy = this.core.contacts.busyFailure(request.contact.interactionId);
+    if (busy) return busy;
+    if (!this.replication!.healthy) return unavailable();
+    const { contact, ...rest } = request;
+    this.logQuietly({ op: "queueToAgent", contact: contactData(contact), ...rest }, contact);
+    return { ok: true, agent: this.core.views.agentInfo(agent), state: agent.state };
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private requireRinging(agentId: string, offerId: number | undefined, action: "accept" | "decline") {
@@ -639,3 +843,26 @@ export class ContactCenter implements CenterPort {
   }
 }
 
+const UNAVAILABLE = "the contact center's shared state (Redis) is not reachable right now; try again shortly";
+
+function unavailable(): { ok: false; code: string; description: string } {
+  return failure("CENTER_UNAVAILABLE", UNAVAILABLE);
+}
+
+function unavailableError(): CenterError {
+  return new CenterError("CENTER_UNAVAILABLE", UNAVAILABLE);
+}
+
+function isFailure(result: unknown): result is { ok: false; code: string; description: string } {
+  return typeof result === "object" && result !== null && (result as { ok?: unknown }).ok === false;
+}
+
+function contactData(handle: ContactHandle): ContactData {
+  let cad: ContactData["cad"] = [];
+  try {
+    cad = handle.callAssociatedData();
+  } catch {
+    cad = [];
+  }
+  return { interactionId: handle.interactionId, ani: handle.ani, dnis: handle.dnis, cad };
+}

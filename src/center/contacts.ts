@@ -128,22 +128,32 @@ export class ContactBook {
     this.waitTimers.delete(contact.interactionId);
     if (queue.maxWaitSeconds === undefined) return;
     const seq = contact.seq;
-    const { clock, outbox, state, views } = this.core;
-    const timer = startTimer(clock, queue.maxWaitSeconds * 1000, () =>
-      outbox.op(() => {
-        const c = state.contact(contact.interactionId);
-        // Only a contact still waiting in that same placement times out; one ringing or connected has reached an agent.
-        if (!c || c.state !== "queued" || c.seq !== seq) return;
-        this.waitTimers.delete(c.interactionId);
-        const handle = this.core.handles.get(c.interactionId);
-        const info = views.queueInfo(queue);
-        this.finish(c, "max-wait");
-        if (handle) outbox.deliver(handle, { type: "ended", reason: "max-wait", queue: info });
-        if (outbox.listening) {
-          outbox.emit({ type: "contact-left", at: clock.now(), interactionId: c.interactionId, queueId: queue.id, reason: "max-wait" });
-        }
-      }),
-    );
+    const { clock, outbox } = this.core;
+    const interactionId = contact.interactionId;
+    const timer = startTimer(clock, queue.maxWaitSeconds * 1000, () => {
+      // On a cluster node the timeout goes through the shared log (see maxWaitElapsed).
+      if (this.core.timerHook?.({ kind: "max-wait", interactionId, seq })) return;
+      outbox.op(() => this.maxWaitElapsed(interactionId, seq));
+    });
     this.waitTimers.set(contact.interactionId, timer);
+  }
+
+  /** The contact waited its queue's maximum, if it still waits in the placement `seq` numbers. */
+  maxWaitElapsed(interactionId: string, seq: number): void {
+    const { clock, outbox, state, views } = this.core;
+    const c = state.contact(interactionId);
+    // Only a contact still waiting in that same placement times out; one ringing or connected has reached an agent.
+    if (!c || c.state !== "queued" || c.seq !== seq || !c.listId) return;
+    const queue = state.queue(c.listId);
+    if (!queue) return;
+    this.waitTimers.get(interactionId)?.cancel();
+    this.waitTimers.delete(interactionId);
+    const handle = this.core.handles.get(interactionId);
+    const info = views.queueInfo(queue);
+    this.finish(c, "max-wait");
+    if (handle) outbox.deliver(handle, { type: "ended", reason: "max-wait", queue: info });
+    if (outbox.listening) {
+      outbox.emit({ type: "contact-left", at: clock.now(), interactionId, queueId: queue.id, reason: "max-wait" });
+    }
   }
 }

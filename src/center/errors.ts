@@ -16,6 +16,7 @@
  * | CONTACT_NOT_QUEUED | set-contact-priority for a contact that is not waiting in a queue |
  * | INVALID_STATE | an agent call that the agent's state does not allow (accept while Idle...) |
  * | STALE_OFFER | accept/decline naming an offer that is no longer ringing |
+ * | CENTER_UNAVAILABLE | a cluster node cannot reach the shared state (Redis) right now |
  */
 
 export type CenterErrorCode =
@@ -28,6 +29,7 @@ export type CenterErrorCode =
   | "INVALID_NUMBER"
   | "NO_QUEUE"
   | "CONTACT_NOT_QUEUED"
+  | "CENTER_UNAVAILABLE"
   | "INVALID_STATE"
   | "STALE_OFFER";
 

@@ -43,7 +43,12 @@ export class OfferBook {
     this.core.agents.setState(agent, "offer");
 
     const ringTimeoutMs = this.core.settings.ringTimeoutMs;
-    const timer = startTimer(clock, ringTimeoutMs, () => outbox.op(() => this.ringTimeout(offerId)));
+    const agentId = agent.id;
+    const timer = startTimer(clock, ringTimeoutMs, () => {
+      // On a cluster node the ring-out goes through the shared log, so every node applies it in the same place.
+      if (this.core.timerHook?.({ kind: "ring", offerId, agentId })) return;
+      outbox.op(() => this.ringTimeout(offerId));
+    });
     this.offers.set(offerId, { id: offerId, interactionId: contact.interactionId, agentId: agent.id, timer });
 
     const queue = views.contactQueueInfo(contact);
@@ -106,7 +111,8 @@ export class OfferBook {
     return contact.listId!;
   }
 
-  private ringTimeout(offerId: number): void {
+  /** The offer rang out (RONA), if it is still ringing. */
+  ringTimeout(offerId: number): void {
     const offer = this.offers.get(offerId);
     if (!offer) return;
     const agent = this.core.state.agent(offer.agentId)!;

@@ -8,6 +8,7 @@
  */
 import type { ActivityEnvironment } from "../activities/types.js";
 import { ContactCenter } from "../center/contact-center.js";
+import type { CenterReplication } from "../center/replication.js";
 import { createSimulatedAgents, simulatedSpecs, type SimulatedAgents, type SimulatedAgentSpec } from "../center/simulated-agents.js";
 import type { ParsedCenterConfig } from "../center/config.js";
 import { parseCenterConfig } from "../center/config.js";
@@ -67,6 +68,8 @@ export interface RuntimeOptions {
   processEnv?: Record<string, string | undefined>;
   log?: (level: "info" | "warn", message: string) => void;
   connectorLogger?: ConnectorLogger;
+  /** A cluster node's shared log (`serve --redis`): the center is a replica of it (center/cluster/). */
+  centerReplication?: CenterReplication;
 }
 
 export class RuntimeConfigError extends Error {}
@@ -134,9 +137,14 @@ export class Runtime {
     // Per-run answers (fixtures) fall back to the routes themselves; otherwise the routes stand in front of the network.
     const transport = options.fixtures || env.http.routes.length === 0 ? undefined : routedTransport(env.http.routes, createUndiciTransport());
     this.gateway = createHttpGateway({ connectors: this.connectors, clock: options.clock, fixtures: options.fixtures, transport, logger: options.connectorLogger });
-    this.center = new ContactCenter({ clock: options.clock, config: centerConfig, log });
+    this.center = new ContactCenter({ clock: options.clock, config: centerConfig, log, ...(options.centerReplication ? { replication: options.centerReplication } : {}) });
     const specs = this.bindQueues(centerConfig);
-    this.simulated = specs.length > 0 ? createSimulatedAgents(this.center, specs, options.clock) : undefined;
+    if (specs.length > 0 && options.centerReplication) {
+      // Every node would play them at once, each on its own timers.
+      log("warn", `simulated agents do not run on a cluster node: ${specs.map((s) => s.agentId).join(", ")} stay signed out`);
+    } else {
+      this.simulated = specs.length > 0 ? createSimulatedAgents(this.center, specs, options.clock) : undefined;
+    }
 
     const rewriteHosts = { ...this.defaultPopRewrites(), ...this.resolvePopRewrites(env.screenPop.rewriteHosts) };
     const rewrite = createScreenPopRewriter(rewriteHosts);

@@ -28,6 +28,7 @@ const CENTER_STATUS: Record<string, number> = {
   INVALID_STATE: 409,
   STALE_OFFER: 409,
   CONTACT_BUSY: 409,
+  CENTER_UNAVAILABLE: 503,
 };
 
 /** Maps anything thrown by a handler to a status and a body; unexpected errors say little. */

@@ -49,6 +49,7 @@ import type { SessionOptions } from "./auth/sessions.js";
 import { registerSignInRoutes } from "./auth/sign-in.js";
 import { startSipFront } from "./sip.js";
 import { watchFlows } from "./flow-watch.js";
+import { connectClusterNode, guardClusterRoutes, type ClusterNodeOptions } from "./cluster.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
 
 export const DEFAULT_DNIS = "+18005550100";
@@ -87,6 +88,8 @@ export interface ServeOptions {
   sipPort?: number | false;
   /** Reload a flow file when it changes, for new calls (`ccflow serve --watch`, flow-watch.ts). */
   watch?: boolean;
+  /** Run as one node of a cluster sharing the contact center through Redis (`serve --redis --node-id`, docs/cluster.md). */
+  cluster?: ClusterNodeOptions;
 }
 
 export interface RunningServer {
@@ -122,6 +125,8 @@ interface AppParts {
   identity: IdentityService | undefined;
   metrics: ServerMetrics;
   simulated: ReadonlySet<string>;
+  /** A cluster node: whether it reaches Redis (the API answers 503 while it does not). */
+  clusterHealthy?: () => boolean;
 }
 
 /** The CRM's record pages act for a person: they need a signed-in user. */
@@ -166,6 +171,7 @@ async function buildApp(listener: BoundListener, parts: AppParts): Promise<Built
     api.addHook("onRoute", (r) => {
       for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
     });
+    if (parts.clusterHealthy) guardClusterRoutes(api, parts.clusterHealthy);
     guardRoutes(api, auth, context.calls);
     // Routes declare their body, path and query as zod schemas; a body left out is an empty one.
     api.setValidatorCompiler(validatorCompiler);
@@ -252,6 +258,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
       binding = { baseUrl: url, ...crm.connectorCredentials };
     }
+    const replicator = options.cluster ? await connectClusterNode(options.cluster, (level, message) => log(level, message)) : undefined;
+    if (replicator) closers.push(() => replicator.stop());
     const runtime = new Runtime({
       environment: env,
       flows: options.flows.definitions(),
@@ -261,8 +269,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       limits: options.limits,
       processEnv: options.processEnv,
       log: (level, message) => log(level, message),
+      ...(replicator ? { centerReplication: replicator } : {}),
     });
     closers.unshift(() => runtime.close());
+    if (replicator) {
+      replicator.attach(runtime.center);
+      await replicator.start();
+    }
     if (options.watch) closers.unshift((await watchFlows({ catalog: options.flows, runtime, log })).close);
     const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message) });
     const centerSettings = centerSettingsSchema.parse(env.center ?? {});
@@ -344,7 +357,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       version: packageVersion(),
     };
 
-    const parts: AppParts = { context, crm, log, auth, identity, metrics, simulated };
+    const parts: AppParts = { context, crm, log, auth, identity, metrics, simulated, ...(replicator ? { clusterHealthy: () => replicator.healthy } : {}) };
     const http = await buildApp(plain, parts);
     servers[0]!.app = http.app;
     if (secure) servers[1]!.app = (await buildApp(secure, parts)).app;

@@ -9,6 +9,7 @@ import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { defaultDataDir } from "../../crm/config.js";
 import { parsePostgresUrl } from "../postgres-url.js";
+import { parseClusterOptions } from "../cluster-options.js";
 import { emptyEnvironment, loadEnvironmentFile } from "../../environment/load.js";
 import type { Environment } from "../../environment/schema.js";
 import { RuntimeConfigError } from "../../runtime/runtime.js";
@@ -31,6 +32,9 @@ interface ServeFlags {
   sipPort?: string;
   sip: boolean;
   postgres?: string;
+  redis?: string;
+  nodeId?: string;
+  nodeLease?: string;
   logJson?: boolean;
   logLevel: string;
   watch?: boolean;
@@ -149,6 +153,9 @@ export function register(program: Command): void {
     .option("--sip-port <port>", "SIP port, UDP and TCP (default 5060; a free one when --port is 0)")
     .option("--no-sip", "do not take SIP calls")
     .option("--postgres <url>", "keep the embedded CRM's rows in this PostgreSQL database (postgresql://user:password@host:port/db) instead of the data directory's SQLite file")
+    .option("--redis <url>", "run as one node of a cluster: the contact center (queues, agents, offers) is shared through this Redis (redis://host:port); needs --node-id")
+    .option("--node-id <name>", "this node's name in the cluster (with --redis)")
+    .option("--node-lease <seconds>", "with --redis: a node silent this long is taken for dead and its calls end node-lost", "3")
     .option("--log-json", "log as JSON lines (pino) on stdout: server messages and each contact's events with contactId and node")
     .option("--log-level <level>", "with --log-json: debug (every flow step), info, warn or error", "info")
     .option("--watch", "reload a flow file (and the environment's flows: list) when it changes: new calls run the new version, calls in progress finish on theirs; a version that does not validate is refused and the old one stays")
@@ -163,6 +170,7 @@ export function register(program: Command): void {
         // Tests and scripts that ask for any free HTTP port get any free SIP port too.
         const sipPort = !flags.sip ? false : flags.sipPort !== undefined ? parsePort(flags.sipPort, "--sip-port") : port === 0 ? 0 : 5060;
         const postgresUrl = flags.postgres === undefined ? undefined : parsePostgresUrl(flags.postgres);
+        const cluster = parseClusterOptions({ ...flags, ...(flags.redis === undefined && flags.nodeId === undefined ? { nodeLease: undefined } : {}) });
         envFile = flags.env ?? (existsSync(defaultEnvironmentFile) ? defaultEnvironmentFile : undefined);
         const environment = await loadEnvironment(flags.env);
         const flows = await FlowCatalog.load(flowSpecs(flags.flow), environment.flows.map((f) => resolve(environment.baseDir, f)));
@@ -174,6 +182,7 @@ export function register(program: Command): void {
           flows,
           dataDir: resolve(flags.data ?? defaultDataDir()),
           ...(postgresUrl ? { postgresUrl } : {}),
+          ...(cluster ? { cluster } : {}),
           port,
           httpsPort,
           host: flags.host,

@@ -30,35 +30,36 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (app
     return desk.view(req.params.id)!;
   });
 
-  const action = <B extends z.ZodType>(path: string, body: B, act: (id: string, body: z.output<B>) => void) =>
+  // perform: at once on one node; on a cluster node, once this node has applied it from the shared log.
+  const action = <B extends z.ZodType>(path: string, body: B, act: (id: string, body: z.output<B>) => Promise<unknown>) =>
     app.post(`/:id/${path}`, { schema: { params, body } }, async (req) => {
       requireHuman(center, simulated, req.params.id);
-      act(req.params.id, req.body as z.output<B>);
+      await act(req.params.id, req.body as z.output<B>);
       // Notices and events go out on a microtask after the center call; let them land first.
       await center.settle();
       return desk.view(req.params.id)!;
     });
 
   action("login", loginBody, (id, body) => {
-    center.login(id, { available: body.available === true });
+    return center.perform("login", id, { available: body.available === true });
   });
   action("logout", emptyBody, (id) => {
-    center.logout(id);
+    return center.perform("logout", id);
   });
   action("state", stateBody, (id, body) => {
-    center.requestState(id, { state: body.state, ...(body.reason !== undefined ? { reason: body.reason } : {}) });
+    return center.perform("requestState", id, { state: body.state, ...(body.reason !== undefined ? { reason: body.reason } : {}) });
   });
   action("accept", offerBody, (id, body) => {
-    center.accept(id, body.offerId);
+    return center.perform("accept", id, body.offerId);
   });
   action("decline", offerBody, (id, body) => {
-    center.decline(id, body.offerId);
+    return center.perform("decline", id, body.offerId);
   });
   action("end", emptyBody, (id) => {
-    center.end(id);
+    return center.perform("end", id);
   });
   action("wrapup", wrapUpBody, (id, body) => {
     controls?.wrapUp(id, body);
-    center.finishWrapUp(id, { ...(body.state !== undefined ? { state: body.state } : {}), ...(body.reason !== undefined ? { reason: body.reason } : {}) });
+    return center.perform("finishWrapUp", id, { ...(body.state !== undefined ? { state: body.state } : {}), ...(body.reason !== undefined ? { reason: body.reason } : {}) });
   });
 };

@@ -1,0 +1,343 @@
+/**
+ * A cluster node's contact center: every node keeps a whole copy of the center in memory and
+ * applies the shared log (redis-log.ts) to it in the log's order, so every copy takes the same
+ * routing decisions — one offer per contact, one contact per agent, one winner among accepts —
+ * without a second implementation of the center's rules. What differs between nodes is only what
+ * cannot be shared: the engine's handle on a call (the node running it delivers the center's
+ * notices to its flow; the other nodes hold a stand-in) and the desktops and supervisors connected
+ * to each node (each node's outbox feeds its own sockets from its own copy).
+ *
+ * Timers (ring-out, wrap-up, max-wait) run on every node but only the node that owns them — the
+ * agent's node, the call's node — logs that they ran out; every node then applies that entry.
+ * Entry times come from the stream ids (Redis's clock), so every copy records the same times.
+ *
+ * Leases: each node renews a key with a TTL; a node whose lease ran out is reaped by one survivor,
+ * which logs `nodeLost`: every copy ends that node's calls (`node-lost`), RONAs its agents' ringing
+ * offers and takes its agents through WrapUp to LoggedOut.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { CenterTimer } from "../center-core.js";
+import type { ContactCenter } from "../contact-center.js";
+import { CenterError } from "../errors.js";
+import type { CenterCommand, CenterReplication, ContactData } from "../replication.js";
+import type { ContactHandle } from "../types.js";
+import { SystemClock } from "../../time/clock.js";
+import { RedisLog, type LogEntry } from "./redis-log.js";
+
+export interface ClusterOptions {
+  redisUrl: string;
+  nodeId: string;
+  /** Key prefix; the nodes of one center use the same one. */
+  prefix?: string;
+  /** A node is dead this long after its last heartbeat (default 3000). */
+  leaseMs?: number;
+  /** How long an agent action waits to be applied before it is answered as unavailable (default 10000). */
+  actionTimeoutMs?: number;
+  log?: (level: "info" | "warn", message: string) => void;
+}
+
+const UNAVAILABLE = "the contact center's shared state (Redis) is not reachable right now; try again shortly";
+
+/** The system clock, except that while a log entry is applied `now()` is the entry's time. */
+class LogClock extends SystemClock {
+  at: number | undefined = undefined;
+  override now(): number {
+    return this.at ?? Date.now();
+  }
+}
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+export class CenterReplicator implements CenterReplication {
+  readonly nodeId: string;
+  readonly clock = new LogClock();
+  live = false;
+  private center?: ContactCenter;
+  private readonly leaseMs: number;
+  private readonly actionTimeoutMs: number;
+  private readonly log: (level: "info" | "warn", message: string) => void;
+  private lastId = "0-0";
+  private readerOk = false;
+  private healthySince = 0;
+  private stopped = false;
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly localHandles = new Map<string, { handle: ContactHandle; at: number }>();
+  /** Which node runs each contact's call, and through which node each agent works: the same on every copy. */
+  private readonly contactNode = new Map<string, string>();
+  private readonly agentNode = new Map<string, string>();
+  private entryId = "";
+  private sessionSeq = 0;
+  private callbackSeq = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private following?: Promise<void>;
+  private reaping = false;
+
+  private constructor(
+    private readonly redis: RedisLog,
+    options: ClusterOptions,
+  ) {
+    this.nodeId = options.nodeId;
+    this.leaseMs = options.leaseMs ?? 3000;
+    this.actionTimeoutMs = options.actionTimeoutMs ?? 10_000;
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Connects to Redis (the error names the URL's host, never its password). */
+  static async connect(options: ClusterOptions): Promise<CenterReplicator> {
+    let lastError = "";
+    const redis = await RedisLog.connect(options.redisUrl, options.prefix ?? "ccflow:cluster:", (err) => {
+      if (err.message !== lastError) options.log?.("warn", `Redis: ${(lastError = err.message)}`);
+    });
+    return new CenterReplicator(redis, options);
+  }
+
+  attach(center: ContactCenter): void {
+    this.center = center;
+  }
+
+  get healthy(): boolean {
+    return this.readerOk && this.redis.writerReady;
+  }
+
+  /** Catches up with the log, joins (lease), then follows the log and reaps dead nodes. */
+  async start(): Promise<void> {
+    for (;;) {
+      const batch = await this.redis.read(this.lastId, 0);
+      if (batch.length === 0) break;
+      for (const entry of batch) this.apply(entry);
+    }
+    this.readerOk = true;
+    this.healthySince = Date.now();
+    await this.redis.renewLease(this.nodeId, this.leaseMs);
+    this.live = true;
+    if ([...this.contactNode.values(), ...this.agentNode.values()].includes(this.nodeId)) {
+      // An earlier run under this node id left calls and agents behind; its calls died with it.
+      this.quietly({ op: "nodeLost", node: this.nodeId, reason: "node-lost" });
+    }
+    this.following = this.follow();
+    const heartbeat = Math.max(100, Math.floor(this.leaseMs / 3));
+    this.timers.push(
+      setInterval(() => {
+        this.redis.renewLease(this.nodeId, this.leaseMs).catch(() => {});
+      }, heartbeat),
+      setInterval(() => void this.reapDead(), 1000),
+      setInterval(() => this.sweep(), 30_000),
+    );
+  }
+
+  async stop(): Promise<void> {
+    const deadline = Date.now() + 2000;
+    while (this.waiters.size > 0 && this.healthy && Date.now() < deadline) await sleep(50);
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.redis.forget(this.nodeId).catch(() => {});
+    await this.redis.close();
+    await this.following?.catch(() => {});
+    for (const w of this.waiters.values()) {
+      clearTimeout(w.timer);
+      w.reject(new CenterError("CENTER_UNAVAILABLE", "this node is stopping"));
+    }
+    this.waiters.clear();
+  }
+
+  // ---------------------------------------------------------------- CenterReplication
+
+  submit(command: CenterCommand, handle?: ContactHandle): Promise<unknown> {
+    if (handle) this.localHandles.set(handle.interactionId, { handle, at: Date.now() });
+    const token = randomUUID();
+    const text = JSON.stringify(command);
+    // An agent's action fails at once while Redis is away (the API answers 503); what a call or a
+    // timer logs is retried until Redis is back, so a hang-up or a ring-out is not lost.
+    const retry = command.op !== "agent";
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(token);
+          reject(new CenterError("CENTER_UNAVAILABLE", UNAVAILABLE));
+        },
+        retry ? 120_000 : this.actionTimeoutMs,
+      );
+      timer.unref();
+      this.waiters.set(token, { resolve, reject, timer });
+      const attempt = (): void => {
+        this.redis.append(this.nodeId, token, text).catch(() => {
+          if (retry && !this.stopped && this.waiters.has(token)) {
+            setTimeout(attempt, 250).unref();
+            return;
+          }
+          const w = this.waiters.get(token);
+          if (!w) return;
+          this.waiters.delete(token);
+          clearTimeout(w.timer);
+          reject(new CenterError("CENTER_UNAVAILABLE", UNAVAILABLE));
+        });
+      };
+      attempt();
+    });
+  }
+
+  timerElapsed(timer: CenterTimer): void {
+    if (!this.live) return;
+    const owner = timer.kind === "max-wait" ? this.contactNode.get(timer.interactionId) : this.agentNode.get(timer.agentId);
+    // Nobody known to own it: every node logs it; applying it twice changes nothing the second time.
+    if (owner !== undefined && owner !== this.nodeId) return;
+    this.quietly({ op: "timer", timer });
+  }
+
+  newSessionId(): string {
+    const h = createHash("sha1").update(`${this.entryId}/${++this.sessionSeq}`).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+
+  newCallbackId(): string {
+    return `callback-${this.nodeId}-${Date.now().toString(36)}-${++this.callbackSeq}`;
+  }
+
+  localContacts(): number {
+    let n = 0;
+    for (const node of this.contactNode.values()) if (node === this.nodeId) n++;
+    return n;
+  }
+
+  // ---------------------------------------------------------------- applying the log
+
+  private async follow(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const batch = await this.redis.read(this.lastId, 1000);
+        if (!this.readerOk) {
+          this.readerOk = true;
+          this.healthySince = Date.now();
+          this.log("info", "Redis is reachable again: the contact center follows the shared log from where it stopped");
+        }
+        for (const entry of batch) this.apply(entry);
+      } catch (err) {
+        if (this.stopped) return;
+        if (this.readerOk) {
+          this.readerOk = false;
+          this.log("warn", `Redis is not reachable (${err instanceof Error ? err.message : String(err)}): the API answers 503 until it is back`);
+        }
+        await sleep(250);
+      }
+    }
+  }
+
+  private apply(entry: LogEntry): void {
+    this.lastId = entry.id;
+    const waiter = entry.node === this.nodeId ? this.waiters.get(entry.token) : undefined;
+    if (waiter) {
+      this.waiters.delete(entry.token);
+      clearTimeout(waiter.timer);
+    }
+    let command: CenterCommand;
+    try {
+      command = JSON.parse(entry.command) as CenterCommand;
+    } catch {
+      this.log("warn", `shared log entry ${entry.id} is not JSON; skipped`);
+      waiter?.reject(new Error("unreadable log entry"));
+      return;
+    }
+    this.clock.at = entry.at;
+    this.entryId = entry.id;
+    this.sessionSeq = 0;
+    try {
+      const result = this.applyOne(command, entry.node);
+      waiter?.resolve(result);
+    } catch (err) {
+      if (waiter) waiter.reject(err);
+      else if (!(err instanceof CenterError)) this.log("warn", `applying ${command.op} from node ${entry.node} failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.clock.at = undefined;
+    }
+  }
+
+  private applyOne(command: CenterCommand, node: string): unknown {
+    const center = this.center!;
+    switch (command.op) {
+      case "agent": {
+        const agentId = String(command.args[0]);
+        if (command.action !== "logout") this.agentNode.set(agentId, node);
+        const result = center.applyCommand(command);
+        if (center.state.agent(agentId)?.state === "LoggedOut") this.agentNode.delete(agentId);
+        return result;
+      }
+      case "queueContact":
+      case "queueToAgent":
+        this.contactNode.set(command.contact.interactionId, node);
+        return center.applyCommand(command, this.handleFor(command.contact));
+      case "registerCallback":
+      case "screenPop":
+        return center.applyCommand(command, this.handleFor(command.contact));
+      case "contactEnded": {
+        const result = center.applyCommand(command);
+        this.forgetContact(command.interactionId);
+        return result;
+      }
+      case "timer":
+        return center.applyCommand(command);
+      case "nodeLost": {
+        const contacts = [...this.contactNode].filter(([, n]) => n === command.node).map(([id]) => id);
+        const agents = [...this.agentNode].filter(([, n]) => n === command.node).map(([id]) => id);
+        if (command.node === this.nodeId && command.reason === "node-lost" && this.live) {
+          this.log("warn", `this node (${this.nodeId}) was taken for dead (its lease ran out): its ${contacts.length} contact(s) ended node-lost`);
+        }
+        center.applyNodeLost(contacts, agents, command.reason);
+        for (const id of contacts) this.forgetContact(id);
+        for (const id of agents) this.agentNode.delete(id);
+        return { contacts: contacts.length, agents: agents.length };
+      }
+    }
+  }
+
+  /** The engine's handle when the call runs here; elsewhere a stand-in that shows the contact and hears nothing. */
+  private handleFor(data: ContactData): ContactHandle {
+    const local = this.localHandles.get(data.interactionId);
+    if (local) return local.handle;
+    return { interactionId: data.interactionId, ani: data.ani, dnis: data.dnis, callAssociatedData: () => data.cad, notify: () => {} };
+  }
+
+  private forgetContact(interactionId: string): void {
+    this.contactNode.delete(interactionId);
+    this.localHandles.delete(interactionId);
+  }
+
+  private quietly(command: CenterCommand): void {
+    this.submit(command).catch((err: unknown) => this.log("warn", `${command.op} did not reach the shared log: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /** Contacts the center no longer holds: their call's node and handle are not needed. */
+  private sweep(): void {
+    const center = this.center;
+    if (!center) return;
+    const old = Date.now() - 60_000;
+    for (const [id, { at }] of this.localHandles) if (at < old && !center.state.contact(id)) this.localHandles.delete(id);
+    for (const id of [...this.contactNode.keys()]) if (!center.state.contact(id) && !this.localHandles.has(id)) this.contactNode.delete(id);
+  }
+
+  private async reapDead(): Promise<void> {
+    // After an outage every node needs a heartbeat or two to renew its lease: do not take them for dead meanwhile.
+    if (this.reaping || !this.healthy || Date.now() - this.healthySince < this.leaseMs + 1000) return;
+    this.reaping = true;
+    try {
+      for (const dead of await this.redis.deadNodes()) {
+        if (dead === this.nodeId || !(await this.redis.claimReaping(dead, this.nodeId, 10_000))) continue;
+        this.log("warn", `node ${dead} lost its lease: its calls end node-lost, its agents wrap up and sign out`);
+        await this.redis.append(this.nodeId, randomUUID(), JSON.stringify({ op: "nodeLost", node: dead, reason: "node-lost" } satisfies CenterCommand));
+        await this.redis.forget(dead);
+      }
+    } catch {
+      // Redis went away mid-way: the next round (or another node) does it.
+    } finally {
+      this.reaping = false;
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

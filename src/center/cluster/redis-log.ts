@@ -1,0 +1,119 @@
+/**
+ * The cluster's shared log on Redis: one stream (`<prefix>log`, XADD with server-assigned ids, so
+ * the entries of every node fall into one order) read by every node from the start, plus node
+ * leases (a key with a TTL per node, renewed by a heartbeat) and the set of nodes that joined.
+ * Two connections: a writer that fails at once while Redis is away (so the API can answer 503
+ * instead of queueing changes nobody sees), and a reader for the blocking XREAD.
+ * The `redis` client (node-redis) reconnects by itself; no protocol of our own.
+ */
+import { createClient } from "redis";
+
+function newClient(url: string) {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 + retries * 100, 1000) },
+  });
+}
+type Client = ReturnType<typeof newClient>;
+
+export interface LogEntry {
+  id: string;
+  /** The entry's time: the milliseconds part of its stream id (Redis's clock, the same for every node). */
+  at: number;
+  node: string;
+  token: string;
+  command: string;
+}
+
+type StreamEntries = Array<[string, string[]]>;
+/** RESP2 gives [[key, entries]]; node-redis turns it into {key: entries}. Both are read. */
+type XReadReply = Array<[string, StreamEntries]> | Record<string, StreamEntries> | null;
+
+export class RedisLog {
+  private readonly key: string;
+
+  private constructor(
+    private readonly writer: Client,
+    private readonly reader: Client,
+    private readonly prefix: string,
+  ) {
+    this.key = `${prefix}log`;
+  }
+
+  static async connect(url: string, prefix: string, onError: (err: Error) => void): Promise<RedisLog> {
+    const writer = newClient(url);
+    const reader = newClient(url);
+    writer.on("error", onError);
+    reader.on("error", onError);
+    await writer.connect();
+    await reader.connect();
+    return new RedisLog(writer, reader, prefix);
+  }
+
+  get writerReady(): boolean {
+    return this.writer.isReady;
+  }
+
+  /** Appends one entry; resolves with its id. */
+  async append(node: string, token: string, command: string): Promise<string> {
+    return (await this.writer.sendCommand(["XADD", this.key, "*", "n", node, "t", token, "c", command])) as string;
+  }
+
+  /** Entries after `afterId`; waits up to `blockMs` for one when there is none (0: does not wait). */
+  async read(afterId: string, blockMs: number, count = 1000): Promise<LogEntry[]> {
+    const args = ["XREAD", "COUNT", String(count)];
+    if (blockMs > 0) args.push("BLOCK", String(blockMs));
+    args.push("STREAMS", this.key, afterId);
+    const reply = (await this.reader.sendCommand(args)) as XReadReply;
+    if (!reply) return [];
+    const out: LogEntry[] = [];
+    const streams = Array.isArray(reply) ? reply.map(([, entries]) => entries) : Object.values(reply);
+    for (const entries of streams) {
+      for (const [id, fields] of entries) {
+        const f = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+        out.push({ id, at: Number(id.split("-")[0]), node: f.get("n") ?? "", token: f.get("t") ?? "", command: f.get("c") ?? "{}" });
+      }
+    }
+    return out;
+  }
+
+  /** Renews this node's lease and (re)joins the set of nodes. */
+  async renewLease(node: string, leaseMs: number): Promise<void> {
+    await this.writer.sendCommand(["SET", `${this.prefix}lease:${node}`, String(Date.now()), "PX", String(leaseMs)]);
+    await this.writer.sendCommand(["SADD", `${this.prefix}nodes`, node]);
+  }
+
+  /** Joined nodes whose lease ran out. */
+  async deadNodes(): Promise<string[]> {
+    const nodes = (await this.writer.sendCommand(["SMEMBERS", `${this.prefix}nodes`])) as string[];
+    const dead: string[] = [];
+    for (const n of nodes) {
+      if (((await this.writer.sendCommand(["EXISTS", `${this.prefix}lease:${n}`])) as number) === 0) dead.push(n);
+    }
+    return dead;
+  }
+
+  /** One node at a time reaps a dead node: a lock per dead node, with a TTL. */
+  async claimReaping(deadNode: string, byNode: string, ttlMs: number): Promise<boolean> {
+    const ok = await this.writer.sendCommand(["SET", `${this.prefix}reaping:${deadNode}`, byNode, "NX", "PX", String(ttlMs)]);
+    return (ok as unknown) === "OK";
+  }
+
+  /** The node left the set of nodes (reaped, or leaving on purpose). */
+  async forget(node: string): Promise<void> {
+    await this.writer.sendCommand(["SREM", `${this.prefix}nodes`, node]);
+    await this.writer.sendCommand(["DEL", `${this.prefix}lease:${node}`]);
+  }
+
+  async close(): Promise<void> {
+    for (const c of [this.reader, this.writer]) {
+      try {
+        if (c.isOpen) c.destroy();
+      } catch {
+        // closing a client that is reconnecting may throw; it is going away anyway
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * A server that is one node of a cluster (`ccflow serve --redis URL --node-id NAME`): its contact
+ * center follows the shared log on Redis (center/cluster/), and while Redis is away its API answers
+ * 503 with a message saying so, instead of serving a copy of the center that no longer moves.
+ */
+import type { FastifyInstance } from "fastify";
+import { CenterReplicator } from "../center/cluster/center-replicator.js";
+
+export interface ClusterNodeOptions {
+  /** redis://[user:password@]host:port[/db] */
+  redisUrl: string;
+  nodeId: string;
+  /** A node is taken for dead this long after its last heartbeat; default 3000. */
+  leaseMs?: number;
+}
+
+export const CENTER_UNAVAILABLE_MESSAGE = "The contact center's shared state (Redis) is not reachable right now; try again shortly.";
+
+export async function connectClusterNode(options: ClusterNodeOptions, log: (level: "info" | "warn", message: string) => void): Promise<CenterReplicator> {
+  try {
+    return await CenterReplicator.connect({ redisUrl: options.redisUrl, nodeId: options.nodeId, ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}), log });
+  } catch (err) {
+    const where = safeHost(options.redisUrl);
+    throw new Error(`cannot reach Redis at ${where} (--redis): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** The API's routes answer 503 while the node cannot reach Redis; they recover by themselves when it is back. */
+export function guardClusterRoutes(api: FastifyInstance, healthy: () => boolean): void {
+  api.addHook("onRequest", async (_req, reply) => {
+    if (healthy()) return;
+    return reply.code(503).header("retry-after", "1").send({ error: { code: "CENTER_UNAVAILABLE", message: CENTER_UNAVAILABLE_MESSAGE } });
+  });
+}
+
+/** host:port of a Redis URL, without user or password. */
+export function safeHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || "6379"}`;
+  } catch {
+    return "(not a URL)";
+  }
+}

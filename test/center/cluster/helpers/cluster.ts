@@ -1,0 +1,84 @@
+/**
+ * A cluster for tests: a real redis-server (test/helpers/redis.ts) and `ccflow serve` processes
+ * (compiled code, test/reliability/helpers/serve-process.ts) started with `--redis URL --node-id
+ * NAME`, sharing one environment file and one flow: the caller is queued in Q-Test and hears hold
+ * music; when an agent answers, the flow pops the caller's record (AgentContactAssigned).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { exportOf } from "../../../helpers/flow-builder.js";
+import { ServeProcess } from "../../../reliability/helpers/serve-process.js";
+
+export const AGENTS = ["ana", "ben", "carl", "dora", "eve"] as const;
+
+export function writeClusterFiles(): { dir: string; env: string; flow: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "ccflow-cluster-"));
+  const env = path.join(dir, "env.yaml");
+  writeFileSync(
+    env,
+    [
+      "queues:",
+      "  - id: Q-Test",
+      "    name: Test queue",
+      "agents:",
+      ...AGENTS.flatMap((id) => [`  - id: ${id}`, `    name: Agent ${id}`, "    queues: [Q-Test]"]),
+      "center:",
+      "  ringTimeoutSeconds: 120",
+      "  wrapUpSeconds: 1",
+      "",
+    ].join("\n"),
+  );
+  const flow = path.join(dir, "cluster-line.json");
+  writeFileSync(
+    flow,
+    JSON.stringify(
+      exportOf({
+        name: "Cluster_Line",
+        variables: [
+          { name: "Tier", value: "Gold", isCAD: true, desktopLabel: "Customer tier" },
+          { name: "Prio", type: "INTEGER", value: "3" },
+        ],
+        main: [
+          { name: "Queue", type: "queue-contact", props: { destination: "Q-Test", toggle: true, priorityRadioGroup: "variablePriority", priorityVariable: "{{Prio}}" } },
+          { name: "Hold", type: "play-music", props: { prompt: "hold.wav", duration: "30" } },
+        ],
+        links: [
+          ["Queue", "default", "Hold"],
+          ["Hold", "default", "Hold"],
+        ],
+        events: {
+          AgentContactAssigned: {
+            nodes: [{ name: "Pop", type: "screen-pop", props: { screenPopUrl: "https://crm.example.com/main.aspx?", queryParameters: { ani: "{{NewPhoneContact.ANI}}" }, target: "insideDesktop", screenPopDesktopLabel: "Caller" } }],
+            links: [["AgentContactAssigned", "out", "Pop"]],
+          },
+        },
+      }),
+    ),
+  );
+  return { dir, env, flow };
+}
+
+export function clusterNode(files: { dir: string; env: string; flow: string }, redisUrl: string, nodeId: string): ServeProcess {
+  return new ServeProcess(["--no-crm", "--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${nodeId}`), "--redis", redisUrl, "--node-id", nodeId, "--node-lease", "1.5"]);
+}
+
+export function removeClusterFiles(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails naming what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
