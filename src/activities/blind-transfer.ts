@@ -24,6 +24,8 @@ const blindTransfer: ActivitySpec = {
       ctx.output("FailureCode", "INVALID_DESTINATION");
       throw new ActivityError(`${ctx.activity.name}: cannot transfer to ${JSON.stringify(destination)}`, "failure");
     }
+    // PreDial for the leg to the number: a Set Caller ID there sets what the far end sees.
+    await ctx.preDial?.({ operation: "TRANSFER_TO_DN", participant: "DN", dialNumber: destination });
     ctx.emit({ type: "transferred", destination });
     ctx.center.contactEnded(ctx.interactionId, "transferred");
     return { end: "transferred" };

@@ -38,6 +38,7 @@ const bridgedTransfer: ActivitySpec = {
     };
     if (!/^\+?[0-9*#,]+$/.test(destination)) fail("INVALID_DESTINATION", "not a number that can be dialled", {});
 
+    await ctx.preDial?.({ operation: "TRANSFER_TO_DN", participant: "DN", dialNumber: destination });
     const script = scriptFor(ctx.env.scripts?.bridgedTransfers ?? [], (s) => s.number, [destination]);
     if (!script) {
       await ctx.clock.sleep(timeoutSeconds * 1000, ctx.signal);

@@ -9,8 +9,10 @@
  * rule leaves by the error port with `FailureCode` 1 (INVALID_REQUEST), an unknown queue with 3
  * (INVALID_QUEUE); both set `FailureDescription`.
  *
- * ccflow keeps no callback schedule and dials no one: a scheduled callback is an
- * `activity-result` event in the contact's events, with the window as UTC instants.
+ * The booking is an `activity-result` event with the window as UTC instants, and the contact keeps
+ * it: at the window's start the callback is placed in its queue with the center's callback
+ * machinery (offered to an agent, the customer dialled, CallbackFailed when that fails), and one
+ * still not answered when the window ends fails with reason `SCHEDULE_EXPIRED` (engine/interaction.ts).
  *
  * Source: the wxcc-toolkit FlowIR reference (`scheduled-callback`, property names) and its
  * Schedule Callback page (rules, failure codes, self-loop limit 10). The error port's name is not
@@ -120,6 +122,7 @@ const scheduleCallback: CompiledActivitySpec = {
           text: `callback to ${digits} scheduled ${date} ${start}–${end} ${timeZone} in queue ${queueId}`,
           data: { number: digits, queue: queueId, customerName, date, start, end, timeZone, ...window },
         });
+        ctx.scheduleCallback?.({ number: digits, queueId, from: from!, to: to! });
         return port;
       },
     };

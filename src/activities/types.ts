@@ -74,6 +74,33 @@ export interface ActivityContext {
   /** Sets an output variable `<activity name>.<key>`. */
   output(key: string, value: unknown): void;
   emit(event: CallEventInput): void;
+  /**
+   * Raises PreDial for an outbound leg this activity is about to dial (a transfer to a number)
+   * and resolves when its handler is done, so a Set Caller ID there applies to the leg.
+   */
+  preDial?(leg: OutboundLeg): Promise<void>;
+  /** Keeps a scheduled callback: it is placed in its queue at `from`, and fails if not answered by `to`. */
+  scheduleCallback?(booking: ScheduledCallbackBooking): void;
+}
+
+/**
+ * An outbound leg Webex raises PreDial for: `operation` is `PreDial.OperationType` and
+ * `participant` its `ParticipantType`, as in Cisco's operationType table (INBOUND/Agent,
+ * COURTESY_CALLBACK/Customer, TRANSFER_TO_DN/DN, ...).
+ */
+export interface OutboundLeg {
+  operation: string;
+  participant: "Agent" | "Customer" | "DN" | "EP-DN";
+  /** The number the leg dials (a customer's, a transfer destination); absent for an agent's. */
+  dialNumber?: string;
+}
+
+export interface ScheduledCallbackBooking {
+  number: string;
+  queueId: string;
+  /** Window start and end, epoch ms. */
+  from: number;
+  to: number;
 }
 
 export interface ActivityEnvironment {

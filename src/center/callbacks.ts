@@ -67,7 +67,11 @@ export class CallbackBook {
       ani: number,
       dnis: request.callerId ?? "",
       callAssociatedData: () => data,
-      notify: (notice) => onCallbackNotice(callback, notice),
+      notify: (notice) => {
+        onCallbackNotice(callback, notice);
+        // The contact that asked runs its event flows for the callback (PreDial, CallbackFailed, ...).
+        request.contact.callbackNotice?.(id, notice);
+      },
     };
     core.handles.set(id, handle);
     const contact = core.contacts.create(handle, "callback");
@@ -83,6 +87,7 @@ export class CallbackBook {
         interactionId: request.contact.interactionId,
       });
     }
+    request.contact.callbackRegistered?.(id, number);
     core.router.dispatchList(queue.id);
     return { ok: true, id };
   }

@@ -39,6 +39,10 @@ export interface ContactHandle {
   /** Call-associated data shown to the agent: isCAD variables by desktopLabel. */
   callAssociatedData(): Array<{ label: string; name: string; value: string }>;
   notify(notice: CenterNotice): void;
+  /** A courtesy callback for this contact was registered under `callbackId` (callbacks.ts). */
+  callbackRegistered?(callbackId: string, number: string): void;
+  /** What the center tells that callback's contact, passed on to the contact that asked for it. */
+  callbackNotice?(callbackId: string, notice: CenterNotice): void;
 }
 
 export interface QueueRequest {

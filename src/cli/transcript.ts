@@ -142,7 +142,7 @@ export class TranscriptPrinter {
         line(`transferred to ${e.destination}`);
         break;
       case "callback":
-        line(`callback registered for ${e.number}`);
+        line(e.state === "failed" ? `callback to ${e.number} failed (${e.reason ?? "unknown"})` : `callback registered for ${e.number}`);
         break;
       case "media-stream":
         line(`media stream to ${e.destinationName ? `${e.destinationName} (${e.destination})` : e.destination || "the org's default destination"} ${dim("(not streamed: ccflow carries no media)")}`);

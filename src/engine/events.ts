@@ -147,6 +147,9 @@ export interface CallbackEvent extends EventBase {
   type: "callback";
   number: string;
   queue?: string;
+  /** Absent: registered. `failed`: dialling the customer failed (CallbackFailed runs with `reason`). */
+  state?: "failed";
+  reason?: string;
 }
 
 /**

@@ -4,7 +4,7 @@
  * call. Everything observable leaves as a CallEvent.
  */
 import { ActivityError } from "../util/activity-error.js";
-import type { ActivityContext, ActivityEnvironment, ActivityOutcome, ActivitySpec, EndKind, SubflowRunner } from "../activities/types.js";
+import type { ActivityContext, ActivityEnvironment, ActivityOutcome, ActivitySpec, EndKind, OutboundLeg, ScheduledCallbackBooking, SubflowRunner } from "../activities/types.js";
 import type { ActivityRegistry } from "../activities/registry.js";
 import type { AgentInfo, CenterNotice, CenterPort, ContactHandle, QueueInfo } from "../center/types.js";
 import type { CallerChannel } from "../channels/types.js";
@@ -18,6 +18,7 @@ import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
 import type { CompiledFlow } from "./compiled-flow.js";
 import { ContactState, MAX_SUBFLOW_DEPTH, type Phase } from "./contact-state.js";
+import { CALLBACK_FAILURE_REASONS, SCHEDULE_EXPIRED_REASON, campaignResultData, dialOutcome, preDialData, type CampaignStart } from "./outbound-legs.js";
 import { MASK, Variables } from "./variables.js";
 
 export interface EngineLimits {
@@ -59,6 +60,16 @@ export interface CallOptions {
    * as it was when the call started (serve --watch replaces flows for new calls only).
    */
   resolveFlow?: (ref: string) => FlowDefinition | undefined;
+  /** An outbound campaign contact: the customer was dialled and call progress analysis found `result`. */
+  campaign?: CampaignStart;
+}
+
+/** A callback this contact asked for and waits on (registered, or scheduled for later). */
+interface CallbackLeg {
+  number: string;
+  /** A scheduled callback's window end: still not answered then, it fails. */
+  until?: number;
+  timer?: ClockTimer;
 }
 
 type Exit =
@@ -108,7 +119,6 @@ function newInteractionId(): string {
 
 export class Interaction implements ContactHandle {
   readonly interactionId: string;
-  readonly ani: string;
   readonly dnis: string;
   /** Resolves once the contact has ended and every event flow has finished. */
   readonly done: Promise<EndedEvent>;
@@ -130,6 +140,18 @@ export class Interaction implements ContactHandle {
   private agent?: AgentInfo;
   private queue?: QueueInfo;
   private runner: SubflowRunner | undefined;
+  private currentAni: string;
+  /** Callbacks this contact waits on, by the center's callback id (or `scheduled-N` before it is placed). */
+  private callbackLegs: Map<string, CallbackLeg> | undefined;
+  /** The caller's leg is gone, but the contact lives on for its callbacks. */
+  private callerGone = false;
+  /** PreDial's operation for the next agent leg the center offers (INBOUND, COURTESY_CALLBACK, TRANSFER_TO_AGENT). */
+  private agentLeg = "INBOUND";
+  /** Queue Contacts that succeeded, to see whether a CallbackFailed handler queued the contact again. */
+  private queuings = 0;
+  /** The campaign result's handler has not finished: the main flow's End Flow does not end the call. */
+  private campaignPending = false;
+  private mainEnded = false;
 
   constructor(
     /** The flow as compiled when the call started: a flow replaced meanwhile does not change it. */
@@ -140,7 +162,7 @@ export class Interaction implements ContactHandle {
     const flow = compiled.flow;
     this.flow = flow;
     this.interactionId = options.interactionId ?? newInteractionId();
-    this.ani = options.ani;
+    this.currentAni = options.ani;
     this.dnis = options.dnis ?? "";
     if (options.listener) this.listeners.push(options.listener);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -169,6 +191,11 @@ export class Interaction implements ContactHandle {
     this.vars.setNamespace(START_NAMESPACES, start);
   }
 
+  /** The caller's number: as the call arrived, or as ContactAniUpdated last changed it. */
+  get ani(): string {
+    return this.currentAni;
+  }
+
   /** Adds a listener for this contact's events. */
   on(listener: CallEventListener): void {
     this.listeners.push(listener);
@@ -189,8 +216,28 @@ export class Interaction implements ContactHandle {
       this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });
       this.finish("max-duration");
     });
+    const campaign = this.options.campaign;
+    if (campaign) {
+      this.campaignPending = true;
+      // The dialler called the customer (PreDial for the customer's leg, Cisco's table names the
+      // preview kind only), then call progress analysis gave its result.
+      if (campaign.mode === "preview") void this.dispatch("ContactPredial", preDialData({ operation: "PREVIEW_CAMPAIGN", participant: "Customer", dialNumber: this.ani }, this));
+      void this.dispatch("ContactOutboundCampaignResult", campaignResultData(campaign)).then(() => this.afterCampaignResult(campaign));
+    }
     void this.runMain();
     return this;
+  }
+
+  /**
+   * After OutboundCampaignCallResult: an answering machine or an abandoned call ends unless its
+   * handler kept the contact (queued it, or still runs the IVR); Webex ends it when no handler is
+   * configured. A live voice carries on with the flow.
+   */
+  private afterCampaignResult(campaign: CampaignStart): void {
+    this.campaignPending = false;
+    if (this.st.closing || this.st.phase !== "ivr") return;
+    if (campaign.result !== "LIVE_VOICE") return this.finish(`campaign-${campaign.result.toLowerCase()}`);
+    if (this.mainEnded) this.finish("flow-ended");
   }
 
   // ---- ContactHandle (the center talks to us through this) ----
@@ -212,8 +259,9 @@ export class Interaction implements ContactHandle {
       case "offered":
         this.st.on("offered");
         this.emit({ type: "offered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
-        // Webex runs PreDial before it dials the agent's leg of an inbound call (Set Caller ID sits there).
-        this.dispatch("ContactPredial", { OperationType: "INBOUND", ParticipantType: "Agent" });
+        // Webex runs PreDial before it dials the agent's leg (Set Caller ID sits there): of an
+        // inbound call, a courtesy callback, or a transferred contact.
+        this.dispatch("ContactPredial", preDialData({ operation: this.agentLeg, participant: "Agent" }, this));
         this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
         break;
       case "rona":
@@ -243,6 +291,7 @@ export class Interaction implements ContactHandle {
           ...(notice.to ? { to: notice.to.id, toName: notice.to.name } : {}),
         });
         if (notice.queue) this.queue = notice.queue;
+        this.agentLeg = "TRANSFER_TO_AGENT";
         break;
       case "agent-disconnected":
         // No `activity` key at all (emit would delete an undefined one, and a delete turns the event into a dictionary).
@@ -262,12 +311,158 @@ export class Interaction implements ContactHandle {
    */
   hangup(reason = "caller-hangup"): void {
     if (this.st.closing) return;
+    // Already gone, waiting on a callback: the contact is given up, its callbacks withdrawn.
+    if (this.callerGone) return this.cancelCallbacks();
     this.emit({ type: "disconnected", by: reason === "caller-hangup" ? "caller" : "system" });
+    if (this.awaitCallbacks(reason)) return;
     this.finish(reason);
+  }
+
+  /**
+   * The caller's leg ended with a callback registered: the contact lives on (its event flows run
+   * for the callback), it only leaves the queue it waited in. False when no callback is pending.
+   */
+  private awaitCallbacks(reason: string): boolean {
+    if (!this.callbackLegs?.size || this.callerGone) return false;
+    this.callerGone = true;
+    this.mainAbort.abort(InterruptedError.of(reason));
+    this.deps.center.contactEnded(this.interactionId, "callback");
+    return true;
+  }
+
+  // ---- callbacks (courtesy and scheduled) ----
+
+  private cancelCallbacks(): void {
+    for (const [id, leg] of this.callbackLegs ?? []) {
+      leg.timer?.cancel();
+      // A scheduled one not yet placed (`scheduled-N`) is not with the center.
+      if (!id.startsWith("scheduled-")) this.deps.center.contactEnded(id, "callback-cancelled");
+    }
+    this.callbackLegs?.clear();
+    this.finish("callback-cancelled", { centerKnows: true });
+  }
+
+  callbackRegistered(callbackId: string, number: string): void {
+    if (this.st.closing) return;
+    const legs = (this.callbackLegs ??= new Map());
+    const leg: CallbackLeg = { number };
+    const until = this.pendingWindowEnd;
+    if (until !== undefined) {
+      leg.until = until;
+      leg.timer = startTimer(this.deps.clock, Math.max(0, until - this.deps.clock.now()), () => {
+        // The window closed with the callback still not connected: it leaves its queue and fails.
+        if (this.callbackLegs?.get(callbackId) !== leg) return;
+        void this.callbackFailed(callbackId, leg, SCHEDULE_EXPIRED_REASON, "callback-expired");
+      });
+    }
+    legs.set(callbackId, leg);
+  }
+
+  /** The window end of the scheduled callback being placed right now (read by callbackRegistered). */
+  private pendingWindowEnd: number | undefined;
+  private scheduledSeq = 0;
+
+  callbackNotice(callbackId: string, notice: CenterNotice): void {
+    const leg = this.callbackLegs?.get(callbackId);
+    if (!leg || this.st.closing) return;
+    switch (notice.type) {
+      case "offered":
+        this.agentLeg = "COURTESY_CALLBACK";
+        return this.notify(notice);
+      case "answered":
+        // The agent took the callback: now the customer is dialled.
+        void this.dialCustomer(callbackId, leg, notice);
+        return;
+      case "agent-disconnected":
+      case "ended":
+        this.callbackLegs!.delete(callbackId);
+        leg.timer?.cancel();
+        return this.notify(notice);
+      default:
+        return this.notify(notice);
+    }
+  }
+
+  private async dialCustomer(callbackId: string, leg: CallbackLeg, answered: Extract<CenterNotice, { type: "answered" }>): Promise<void> {
+    await this.dispatch("ContactPredial", preDialData({ operation: "COURTESY_CALLBACK", participant: "Customer", dialNumber: leg.number }, this));
+    const dial = dialOutcome(this.deps.env.scripts?.callbackDials, leg.number);
+    if (dial.ringSeconds > 0) await this.deps.clock.sleep(dial.ringSeconds * 1000, this.lifetime.asAbortSignal()).catch(() => undefined);
+    if (this.st.closing || this.callbackLegs?.get(callbackId) !== leg) return;
+    if (dial.outcome === "answered") {
+      leg.timer?.cancel();
+      return this.notify(answered);
+    }
+    // The agent's leg is dropped (wrap-up) and the callback leaves the center.
+    await this.callbackFailed(callbackId, leg, CALLBACK_FAILURE_REASONS[dial.outcome], `callback-${dial.outcome}`);
+  }
+
+  /**
+   * CallbackFailed runs with `reason`; afterwards the contact ends unless its handler asked for
+   * another callback or queued it again (Webex's retry pattern: Wait, then Callback).
+   */
+  private async callbackFailed(callbackId: string, leg: CallbackLeg, reason: string, centerReason?: string): Promise<void> {
+    this.callbackLegs?.delete(callbackId);
+    leg.timer?.cancel();
+    // After the leg is forgotten: the center's notices about it (agent-disconnected) are then ignored.
+    if (centerReason) this.deps.center.contactEnded(callbackId, centerReason);
+    this.emit({ type: "callback", number: leg.number, state: "failed", reason });
+    const queuings = this.queuings;
+    await this.dispatch("ContactCallbackFailed", { reason });
+    if (this.st.closing || this.callbackLegs?.size || this.queuings !== queuings) return;
+    if (this.callerGone) this.finish("callback-failed", { centerKnows: true });
+  }
+
+  /**
+   * Schedule Callback: the callback waits for its window. At `from` it is placed in its queue
+   * with the center's callback machinery; not answered by `to`, it fails (CallbackFailed). The
+   * contact stays open until then: the call-length limit counts from the window's end.
+   */
+  scheduleCallback(booking: ScheduledCallbackBooking): void {
+    if (this.st.closing) return;
+    const key = `scheduled-${++this.scheduledSeq}`;
+    const leg: CallbackLeg = { number: booking.number, until: booking.to };
+    (this.callbackLegs ??= new Map()).set(key, leg);
+    const now = this.deps.clock.now();
+    this.limitTimer?.cancel();
+    this.limitTimer = startTimer(this.deps.clock, booking.to - now + this.deps.limits.maxCallMs, () => {
+      if (this.lifetime.aborted) return;
+      this.finish("max-duration");
+    });
+    leg.timer = startTimer(this.deps.clock, Math.max(0, booking.from - now), () => {
+      if (this.st.closing || this.callbackLegs?.get(key) !== leg) return;
+      this.callbackLegs.delete(key);
+      this.pendingWindowEnd = booking.to;
+      try {
+        const placed = this.deps.center.registerCallback({ contact: this, number: booking.number, queueId: booking.queueId });
+        if (!placed.ok) void this.callbackFailed(key, leg, placed.code);
+      } finally {
+        this.pendingWindowEnd = undefined;
+      }
+    });
+  }
+
+  /** Raises PreDial for a leg an activity is about to dial; resolves when its handler is done. */
+  raisePreDial(leg: OutboundLeg): Promise<void> {
+    return this.dispatch("ContactPredial", preDialData(leg, this));
+  }
+
+  /**
+   * The caller's number changed during the call (an operator desk passed the call on, the carrier
+   * sent the caller's real identity): NewPhoneContact.ANI and what agents see follow, and
+   * ContactAniUpdated runs with the new and the previous number.
+   */
+  updateAni(ani: string): void {
+    if (this.st.closing || ani === this.currentAni) return;
+    const previous = this.currentAni;
+    this.currentAni = ani;
+    const start = this.vars.get("NewPhoneContact");
+    if (start && typeof start === "object") (start as Record<string, unknown>).ANI = ani;
+    void this.dispatch("ContactAniUpdated", { ANI: ani, previousANI: previous });
   }
 
   /** Marks the contact as waiting in a queue (queue-contact succeeded). */
   markQueued(queue: QueueInfo): void {
+    this.queuings++;
     this.st.on("queued");
     this.queue = queue;
   }
@@ -300,8 +495,14 @@ export class Interaction implements ContactHandle {
   private async afterFlowEnd(end: EndKind | "unwired", activity: ActivityDef | undefined, flowName: string): Promise<void> {
     switch (end) {
       case "disconnect":
+        if (this.callerGone) {
+          // A handler run for a callback (CallbackFailed) gives up on it.
+          this.callbackLegs?.clear();
+          return this.finish("disconnected");
+        }
         this.emit({ type: "disconnected", by: "flow", activity: activity?.name, activityId: activity?.id, flow: flowName });
         this.options.channel.hangup();
+        if (this.awaitCallbacks("disconnected")) return;
         return this.finish("disconnected");
       case "transferred":
         return this.finish("transferred");
@@ -314,6 +515,12 @@ export class Interaction implements ContactHandle {
         // End Flow leaves a queued contact waiting for its agent; anywhere else it is dead air.
         if (flowName === "main" && (this.st.phase === "queued" || this.st.phase === "offered" || this.st.phase === "engaged")) return;
         if (flowName !== "main") return;
+        // A contact waiting on its callback, or on its campaign result's handler, is not over.
+        if (this.callbackLegs?.size || this.callerGone) return;
+        if (this.campaignPending) {
+          this.mainEnded = true;
+          return;
+        }
         return this.finish("flow-ended");
     }
   }
@@ -603,6 +810,16 @@ class ProcessContext implements ActivityContext {
 
   get subflows(): SubflowRunner {
     return this.contact.subflowRunner;
+  }
+
+  preDial(leg: OutboundLeg): Promise<void> {
+    const raised = this.contact.raisePreDial(leg);
+    // An event flow waiting on the event queue it is part of would wait on itself.
+    return this.flowName === "main" ? raised : SETTLED;
+  }
+
+  scheduleCallback(booking: ScheduledCallbackBooking): void {
+    this.contact.scheduleCallback(booking);
   }
 
   /** This context as one activity's own: a small object over the shared one, `activity` fixed. */

@@ -19,6 +19,20 @@ const bridgedTransferScript = z
   })
   .strict();
 
+const dialScript = z
+  .object({
+    /** The customer's number a callback dials (as registered), or `*` for any other. */
+    number: z.string().min(1),
+    /**
+     * `answered`: the customer picks up and talks with the agent; `no-answer`, `busy`, `amd`
+     * (an answering machine): the callback fails and CallbackFailed runs with that reason.
+     */
+    outcome: z.enum(["answered", "no-answer", "busy", "amd"]),
+    /** How long the customer's phone rings before the outcome. */
+    ringSeconds: z.number().min(0).default(2),
+  })
+  .strict();
+
 const surveyScript = z
   .object({
     /** The survey id (the `<surveyId>` of `surveyMethod: inline:<surveyId>:<orgId>`), its name, or `*`. */
@@ -45,6 +59,8 @@ export const activityScriptsSchema = z
     /** Percentage Allocation activity name → the branch (port) it always takes, for a test. */
     allocations: z.record(z.string(), z.string()).default({}),
     bridgedTransfers: z.array(bridgedTransferScript).default([]),
+    /** What happens when a callback dials the customer (no entry: the customer answers at once). */
+    callbackDials: z.array(dialScript).default([]),
     surveys: z.array(surveyScript).default([]),
     /** Where BRE Request sends its lookup (Webex's rules engine has no public URL). */
     breUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -53,4 +69,5 @@ export const activityScriptsSchema = z
 
 export type ActivityScripts = z.infer<typeof activityScriptsSchema>;
 export type BridgedTransferScript = z.infer<typeof bridgedTransferScript>;
+export type CallbackDialScript = z.infer<typeof dialScript>;
 export type SurveyScript = z.infer<typeof surveyScript>;

@@ -72,7 +72,7 @@ export const environmentSchema = z
     businessHours: z.array(scheduleSchema).default([]),
     http: httpOptionsSchema.default({ jsonPathMiss: "keep", timeoutMode: "globalError", escaping: "webex", routes: [] }),
     /** What the activities ccflow cannot run for real come to, and the random seed: activity-scripts.ts. */
-    activities: activityScriptsSchema.default({ allocations: {}, bridgedTransfers: [], surveys: [] }),
+    activities: activityScriptsSchema.default({ allocations: {}, bridgedTransfers: [], callbackDials: [], surveys: [] }),
     /** What each virtual agent's conversation comes to (ccflow runs no bot): virtual-agents.ts. */
     virtualAgents: virtualAgentListSchema.default([]),
     /** Dialled number (DNIS) → flow id or name, for SIP calls; an unmapped number gets the default flow. */

@@ -21,7 +21,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   { spec: "ContactPredial", ui: "PreDial", aliases: [] },
   { spec: "ContactOutboundCampaignResult", ui: "OutboundCampaignCallResult", aliases: [] },
   { spec: "ContactCallbackFailed", ui: "CallbackFailed", aliases: [] },
-  { spec: "ContactAniUpdated", ui: "ContactAniUpdated", aliases: [] },
+  { spec: "ContactAniUpdated", ui: "ContactAniUpdated", aliases: ["AniUpdated"] },
   { spec: "ContactReservationStarted", ui: "ContactReservationStarted", aliases: [] },
 ];
 

@@ -5,8 +5,11 @@
  * - Entry points: the start activity, and the event handlers of events ccflow raises —
  *   PhoneContactEnded always; OnGlobalError when some reachable activity can fail without a wired
  *   error port (an HTTP request can always time out); AgentOffered, AgentAnswered and
- *   AgentDisconnected when a reachable activity queues the contact. Handlers of events ccflow
- *   never raises (PreDial, campaign results, ...) are listed as not reachable.
+ *   AgentDisconnected when a reachable activity queues the contact; those and CallbackFailed when
+ *   one registers or schedules a callback; PreDial when one queues, calls back or transfers to a
+ *   number; OutboundCampaignCallResult and ContactAniUpdated (raised for some calls only: a
+ *   campaign call, a caller whose number changes) when their handler is wired to something.
+ *   Handlers of events ccflow never raises are listed as not reachable.
  * - From a reachable activity, each of its ports (as the activity registry lists them) counts,
  *   and the activity its link leads to is reachable — except error ports (`error`, `failure`):
  *   an unwired one is not a path (the failure goes to OnGlobalError, which is counted in its own
@@ -26,6 +29,11 @@ const ALWAYS = "ContactEnded";
 const ON_ERROR = "GlobalErrorHandling";
 const ON_QUEUE = ["ContactPredial", "AgentOfferContact", "AgentContactAssigned", "FCAsk(ContactLastAgentRemoved)"];
 const QUEUEING = new Set(["queue-contact", "queue-to-agent"]);
+const ON_CALLBACK = [...ON_QUEUE, "ContactCallbackFailed"];
+const CALLBACKS = new Set(["callback", "scheduled-callback"]);
+const ON_DIAL = ["ContactPredial"];
+const DIALLING = new Set(["blind-transfer", "bridged-transfer"]);
+const WHEN_HANDLED = ["ContactOutboundCampaignResult", "ContactAniUpdated"];
 
 export interface PortCoverage {
   port: string;
@@ -125,6 +133,8 @@ export function analyseFlow(flow: FlowDefinition, registry: ActivityRegistry): S
 
   let errorsEscape = false;
   let queues = false;
+  let callsBack = false;
+  let dials = false;
   const walk = (process: ProcessDef, startId: string, flowName: string) => {
     // Breadth first, ports in order: the coverage report then reads like the flow.
     const queue = [startId];
@@ -137,6 +147,8 @@ export function analyseFlow(flow: FlowDefinition, registry: ActivityRegistry): S
       order.set(id, order.size);
       flowOf.set(id, flowName);
       if (QUEUEING.has(def.type)) queues = true;
+      if (CALLBACKS.has(def.type)) callsBack = true;
+      if (DIALLING.has(def.type)) dials = true;
       const spec = registry.lookup(def.type);
       const errorPorts = new Set(spec?.errorPorts ?? ["error"]);
       const wiredError = [...errorPorts].some((p) => process.next.get(id)?.has(p));
@@ -155,7 +167,11 @@ export function analyseFlow(flow: FlowDefinition, registry: ActivityRegistry): S
   const done = new Set<string>();
   for (let changed = true; changed; ) {
     changed = false;
-    const entries = [ALWAYS, ...(errorsEscape ? [ON_ERROR] : []), ...(queues ? ON_QUEUE : [])];
+    const handled = WHEN_HANDLED.filter((spec) => {
+      const h = handlerEntry(spec);
+      return h !== undefined && (flow.events.next.get(h.activityId)?.size ?? 0) > 0;
+    });
+    const entries = [ALWAYS, ...(errorsEscape ? [ON_ERROR] : []), ...(queues ? ON_QUEUE : []), ...(callsBack ? ON_CALLBACK : []), ...(dials ? ON_DIAL : []), ...handled];
     for (const spec of entries) {
       const h = handlerEntry(spec);
       if (!h || done.has(spec)) continue;
@@ -197,17 +213,21 @@ function nameOf(process: ProcessDef, id: string | undefined): string | undefined
 
 /** Why ccflow never raises an event a flow may handle (docs/fidelity.md, events). */
 const NEVER_RAISED: Record<string, string> = {
-  ContactOutboundCampaignResult: "ccflow places no outbound campaign calls, so no campaign call has a result",
-  ContactCallbackFailed: "a registered callback is recorded, not dialled back, so it cannot fail",
-  ContactAniUpdated: "nothing in a ccflow call changes the contact's ANI (Set Caller ID only records the number a dialled party would see)",
   ContactReservationStarted: "ccflow's routing offers a contact to an agent with no separate reservation step",
+};
+
+/** Why the handler of an event raised for some calls only is not counted when nothing is wired to it. */
+const UNWIRED_REASON: Record<string, string> = {
+  ContactOutboundCampaignResult: "OutboundCampaignCallResult runs for outbound campaign calls (a scenario's campaign:), and nothing is wired to this handler",
+  ContactAniUpdated: "ContactAniUpdated runs when a caller's number changes (a scenario's caller.aniUpdates), and nothing is wired to this handler",
 };
 
 function unreachableReason(def: ActivityDef, flow: FlowDefinition, kind: "main" | "event"): string {
   if (kind === "event" && def.type === "event") {
     const h = [...flow.handlers.values()].find((x) => x.activityId === def.id);
     if (!h) return "no event is mapped to this handler";
-    if ([ALWAYS, ON_ERROR, ...ON_QUEUE].includes(h.specName)) return `${h.eventName} cannot happen in this flow`;
+    if (Object.hasOwn(UNWIRED_REASON, h.specName)) return UNWIRED_REASON[h.specName]!;
+    if ([ALWAYS, ON_ERROR, ...ON_CALLBACK, ...ON_DIAL].includes(h.specName)) return `${h.eventName} cannot happen in this flow`;
     const why = Object.hasOwn(NEVER_RAISED, h.specName) ? `: ${NEVER_RAISED[h.specName]}` : "";
     return `ccflow never raises ${h.eventName}${why}`;
   }

@@ -321,6 +321,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     dnis: s.caller?.dnis ?? DEFAULT_DNIS,
     channel: caller,
     listener: (e) => events.push(e),
+    ...(s.campaign ? { campaign: s.campaign } : {}),
   });
   const startedAt = clock.now();
 
@@ -332,6 +333,9 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     },
     () => undefined,
   );
+  for (const update of s.caller?.aniUpdates ?? []) {
+    void clock.sleep(update.afterSeconds * 1000, stop.signal).then(() => interaction.updateAni(update.ani), () => undefined);
+  }
   if (s.caller?.hangupAfterSeconds !== undefined) {
     void clock.sleep(s.caller.hangupAfterSeconds * 1000, stop.signal).then(() => interaction.hangup(), () => undefined);
   }

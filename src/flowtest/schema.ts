@@ -224,14 +224,38 @@ export const scenarioSchema = z
           .describe("Let `ani` be anything (quotes, URL or OData syntax, a template), as no carrier delivers it: to test a flow's own guards."),
         dnis: z.string().optional().describe("The number dialled."),
         hangupAfterSeconds: z.number().min(0).optional().describe("The caller hangs up after this many seconds."),
+        aniUpdates: z
+          .array(
+            z
+              .object({
+                afterSeconds: z.number().min(0).describe("Seconds into the call."),
+                ani: z.string().describe("The caller's new number (+ and digits)."),
+              })
+              .strict(),
+          )
+          .optional()
+          .describe("The caller's number changes during the call (an operator desk passed the call on): NewPhoneContact.ANI follows and ContactAniUpdated runs."),
       })
       .strict()
       .superRefine((caller, ctx) => {
         if (caller.hostileAni) return;
         const check = checkCallerId(caller.ani);
         if (!check.ok) ctx.addIssue({ code: "custom", path: ["ani"], message: `${check.message} (or set hostileAni: true to test the flow's guards with it)` });
+        for (const [i, u] of (caller.aniUpdates ?? []).entries()) {
+          const c = checkCallerId(u.ani);
+          if (!c.ok) ctx.addIssue({ code: "custom", path: ["aniUpdates", i, "ani"], message: c.message });
+        }
       })
       .optional(),
+    campaign: z
+      .object({
+        mode: z.enum(["preview", "progressive"]).default("progressive").describe("preview: an agent accepted the contact before it was dialled (PreDial PREVIEW_CAMPAIGN for the customer's leg); progressive: the dialler called first."),
+        result: z.enum(["LIVE_VOICE", "AMD", "ABANDONED"]).describe("What call progress analysis found: OutboundCampaignCallResult.CPAResult."),
+        resultCode: z.string().optional().describe("OutboundCampaignCallResult.CPAResultCode, passed through."),
+      })
+      .strict()
+      .optional()
+      .describe("The call is an outbound campaign call to the caller (caller.ani is the customer dialled): OutboundCampaignCallResult runs with this result; AMD and ABANDONED end the call after its handler unless the handler keeps it."),
     inputs: z.array(inputSchema).optional().describe("What the caller enters each time the flow asks (menu, collect digits), in order; silence once the list is used up."),
     agent: agentSchema.optional().describe("How the agent behaves (a simulated agent serving every queue); `none` = nobody available."),
     clock: z

@@ -112,7 +112,7 @@ describe("Queue To Agent", () => {
 });
 
 describe("Callback and Blind Transfer", () => {
-  it("registers a callback to the caller's number and the flow then disconnects", async () => {
+  it("registers a callback to the caller's number and the flow then disconnects; the contact waits for the callback", async () => {
     const flow = buildFlow({
       main: [
         { name: "CB", type: "callback", props: { callbackDn: "{{NewPhoneContact.ANI}}", callbackQueue: "support" } },
@@ -120,10 +120,18 @@ describe("Callback and Blind Transfer", () => {
       ],
       links: [["CB", "default", "Bye"]],
     });
-    const { rec, ended, center } = await runFlow(flow, { ani: "+14805550177" });
+    let callbacks: unknown[] = [];
+    const { rec, ended, center } = await runFlow(flow, {
+      ani: "+14805550177",
+      hangupAfterSeconds: 60,
+      before: (c) => void setTimeout(() => (callbacks = c.listCallbacks()), 0),
+    });
     expect(rec.of("callback")[0]).toMatchObject({ number: "+14805550177", queue: "support" });
-    expect(center.listCallbacks()[0]).toMatchObject({ number: "+14805550177" });
-    expect(ended.reason).toBe("disconnected");
+    expect(callbacks[0]).toMatchObject({ number: "+14805550177", state: "waiting" });
+    expect(rec.of("disconnected")[0]).toMatchObject({ by: "flow" });
+    // Nobody took it within the minute: given up, the callback is withdrawn from its queue.
+    expect(ended.reason).toBe("callback-cancelled");
+    expect(center.queueStats("support")).toMatchObject({ queuedNow: 0 });
   });
 
   it("transfers to a number and ends the contact's IVR; an unusable number takes failure", async () => {

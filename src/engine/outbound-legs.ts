@@ -1,0 +1,64 @@
+/**
+ * The data of the event flows Webex raises around outbound legs, and what a scripted outbound leg
+ * comes to. Sources (the wxcc-toolkit's notes on Cisco's Flow Designer help, global event output
+ * variables):
+ * - PreDial runs before each leg is dialled: `OperationType` × `ParticipantType` from Cisco's
+ *   table (INBOUND/Agent, COURTESY_CALLBACK/Agent and Customer, PREVIEW_CAMPAIGN/Agent and
+ *   Customer, TRANSFER_TO_DN/DN, TRANSFER_TO_AGENT/Agent, ...), with `direction`, `dialNumber`,
+ *   `otherPartyDn`, `epDn` and `agentSelectedAni`;
+ * - OutboundCampaignCallResult carries `CPAResult` (`AMD`, `ABANDONED`, `LIVE_VOICE`) and
+ *   `CPAResultCode`;
+ * - CallbackFailed carries `reason` (`AMD` for an answering machine; Webex documents no other value,
+ *   ccflow's are below);
+ * - ContactAniUpdated's outputs are not documented (ccflow's are below).
+ */
+import type { OutboundLeg } from "../activities/types.js";
+import type { CallbackDialScript } from "../environment/activity-scripts.js";
+
+/** PreDial's variables for a leg of a contact whose caller id is `ani` and dialled number `dnis`. */
+export function preDialData(leg: OutboundLeg, contact: { ani: string; dnis: string }): Record<string, unknown> {
+  const inbound = leg.operation === "INBOUND";
+  return {
+    OperationType: leg.operation,
+    ParticipantType: leg.participant,
+    direction: inbound ? "INBOUND" : "OUTBOUND",
+    dialNumber: leg.dialNumber ?? "",
+    // The party already on the call: the caller, or for a callback the customer being called back.
+    otherPartyDn: contact.ani,
+    epDn: contact.dnis,
+    agentSelectedAni: "",
+  };
+}
+
+export type CampaignResult = "LIVE_VOICE" | "AMD" | "ABANDONED";
+
+/** An outbound campaign contact: what its dialler's call progress analysis found. */
+export interface CampaignStart {
+  /** Preview: an agent accepted the contact first; progressive: the dialler calls, then routes. */
+  mode: "preview" | "progressive";
+  result: CampaignResult;
+  /** `CPAResultCode` as the dialler reports it; Webex documents no values, so it is passed through. */
+  resultCode?: string;
+}
+
+/** OutboundCampaignCallResult's variables. */
+export function campaignResultData(start: CampaignStart): Record<string, unknown> {
+  return { CPAResult: start.result, CPAResultCode: start.resultCode ?? "" };
+}
+
+/** `CallbackFailed.reason` per outcome of dialling the customer (only `AMD` is Webex's own word). */
+export const CALLBACK_FAILURE_REASONS: Readonly<Record<Exclude<CallbackDialScript["outcome"], "answered">, string>> = {
+  amd: "AMD",
+  "no-answer": "NO_ANSWER",
+  busy: "BUSY",
+};
+
+/** A scheduled callback still waiting in its queue when its window closes. */
+export const SCHEDULE_EXPIRED_REASON = "SCHEDULE_EXPIRED";
+
+/** What dialling `number` comes to: the script for it, or `*`'s, or the customer answering at once. */
+export function dialOutcome(scripts: readonly CallbackDialScript[] | undefined, number: string): { outcome: CallbackDialScript["outcome"]; ringSeconds: number } {
+  const list = scripts ?? [];
+  const hit = list.find((s) => s.number === number) ?? list.find((s) => s.number === "*");
+  return hit ? { outcome: hit.outcome, ringSeconds: hit.ringSeconds } : { outcome: "answered", ringSeconds: 0 };
+}
