@@ -5,8 +5,11 @@
 
 /** `{% for %}` iterations per render, summed over all loops (nested loops multiply quickly). */
 export const MAX_ITERATIONS = 10_000;
-/** Characters of output per render, and of any single string a template builds. */
-export const MAX_OUTPUT = 1_048_576;
+/**
+ * Characters of output per render, and of any single string a template builds: 256 Ki, which
+ * the work budget (each character built costs a unit) can still reach.
+ */
+export const MAX_OUTPUT = 262_144;
 /** Elements of a list a template builds (`range`, `..`, list `+`). */
 export const MAX_COLLECTION = 100_000;
 /** Nesting of expressions and tags the parser accepts (recursion depth). */
@@ -16,11 +19,14 @@ export const MAX_CHAIN = 1_000;
 /** Nesting of values `stringify` walks before giving up (cyclic data from the scope). */
 export const MAX_VALUE_DEPTH = 64;
 /**
- * Work units one render may spend (budget.ts): about 10 ns each on this engine, so the whole
- * budget is tens of milliseconds. A regular expression costs REGEX_WORK_PER_STEP units per
- * program instruction and input character; evaluating a node costs one.
+ * Work units one render may spend (budget.ts): about 5–10 ns each on this engine, so the whole
+ * budget is 5–10 ms on a quiet machine. A render is one synchronous block on the event loop that
+ * every call shares, and several calls may render back to back: at 4,000,000 units one hostile
+ * render held the loop 20–30 ms quiet and over 100 ms loaded (BENCHMARKS.md §13). A regular
+ * expression costs REGEX_WORK_PER_STEP units per program instruction and input character;
+ * evaluating a node costs one.
  */
-export const MAX_WORK = 4_000_000;
+export const MAX_WORK = 1_000_000;
 /** Units per (RE2 program instruction × input character): re2js needs up to ~100 ns each. */
 export const REGEX_WORK_PER_STEP = 10;
 /** Units per match a regular expression reports (re2js needs microseconds to set one up). */

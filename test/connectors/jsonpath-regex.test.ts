@@ -20,7 +20,7 @@ describe("JSONPath =~ on RE2", () => {
   });
 
   it("ends hostile patterns over a long value in milliseconds", () => {
-    const long = `${"a".repeat(5000)}!`;
+    const long = `${"a".repeat(1000)}!`;
     const doc = { items: [{ v: long }, { v: "aaaa" }] };
     for (const re of ["(a|a)+$", "(a+)+b", "(a|aa)+c", "(.*a){12}x"]) {
       // On a backtracking engine this never ends (the test's timeout would fail it); RE2 is linear.

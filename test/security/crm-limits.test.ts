@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ORGANIZATION } from "../../src/crm/config.js";
 import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../../src/crm/odata/filter-limits.js";
-import { MAX_JSON_DEPTH, MAX_RESPONSE_RECORDS } from "../../src/crm/web-api/limits.js";
+import { MAX_JSON_DEPTH, MAX_JSON_STRING, MAX_JSON_VALUES, MAX_RESPONSE_RECORDS } from "../../src/crm/web-api/limits.js";
 import { startTestCrm, type TestCrm } from "../crm/helpers.js";
 
 let crm: TestCrm;
@@ -51,6 +51,14 @@ describe("$filter", () => {
     const filter = Array.from({ length: MAX_FILTER_TERMS + 200 }, () => "statecode eq 1").join(" or ");
     const message = await refused(await crm.api(`contacts?$filter=${encodeURIComponent(filter)}`));
     expect(message).toBe(`The $filter expression has ${MAX_FILTER_TERMS + 200} conditions; the limit is ${MAX_FILTER_TERMS}. Use the 'in' operator or Microsoft.Dynamics.CRM.In for long lists of values.`);
+  });
+
+  it("or-chains of equalities are answered as IN lists, mixed with other conditions, with the same rows", async () => {
+    const filter = "lastname eq '7' or lastname eq '8' or telephone1 eq '+14805550009' or lastname eq 'nobody' or lastname eq '7' or startswith(lastname, '119')";
+    const res = await crm.api(`contacts?$select=lastname&$filter=${encodeURIComponent(filter)}&$orderby=lastname`);
+    expect(res.status).toBe(200);
+    const names = ((await res.json()) as { value: Array<{ lastname: string }> }).value.map((c) => c.lastname);
+    expect(names).toEqual(["119", "1190", "1191", "1192", "1193", "1194", "1195", "1196", "1197", "1198", "1199", "7", "8", "9"]);
   });
 
   it("a filter nested too deep gets a 400", async () => {
@@ -102,6 +110,32 @@ describe("JSON bodies", () => {
     ]);
     await refused(hostile);
     expect(other.status).toBe(200);
+  });
+});
+
+describe("large JSON bodies are parsed off the event loop, within bounds", () => {
+  const post = (body: string) => crm.api("contacts", { method: "POST", headers: { "content-type": "application/json", prefer: "return=representation" }, body });
+
+  it("a 1 MB body (past the in-place size) is parsed on the worker and the record made", async () => {
+    const description = "d".repeat(2000);
+    const res = await post(`{"firstname":"Long","lastname":"Body",${" ".repeat(1_000_000)}"description":${JSON.stringify(description)}}`);
+    expect(res.status, (await res.clone().text()).slice(0, 300)).toBe(201);
+    expect(((await res.json()) as { description: string; fullname: string })).toMatchObject({ fullname: "Long Body", description });
+  });
+
+  it(`a string longer than ${MAX_JSON_STRING} characters is refused without being parsed`, async () => {
+    const message = await refused(await post(`{"firstname":"x","description":"${"y".repeat(MAX_JSON_STRING + 10)}"}`));
+    expect(message).toBe(`The request body holds a string longer than ${MAX_JSON_STRING} characters (at character 31); no column holds that much.`);
+  });
+
+  it(`more than ${MAX_JSON_VALUES} values are refused`, async () => {
+    const message = await refused(await post(`{"firstname":"x","description":[${Array.from({ length: MAX_JSON_VALUES + 5 }, (_, i) => i).join(",")}]}`));
+    expect(message).toMatch(new RegExp(`^The request body holds more than ${MAX_JSON_VALUES} JSON values`));
+  });
+
+  it("a large body that is not JSON gets the parser's reason", async () => {
+    const message = await refused(await post(`{"firstname":"x","description":"${"z".repeat(400_000)}"`));
+    expect(message).toMatch(/^The request body is not valid JSON: /);
   });
 });
 

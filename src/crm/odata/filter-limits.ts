@@ -5,7 +5,7 @@
  * SQL's three-valued logic too), so long chains work as they do on Dataverse; what stays too
  * large or too deep is refused with a Dataverse-shaped 400 before the store sees it.
  */
-import type { BoolExpr } from "./bound.js";
+import type { BoolExpr, PropertyRef, SqlValue, ValueExpr } from "./bound.js";
 import { ODataError } from "./errors.js";
 
 /** Conditions (comparisons, functions, lambdas) in one $filter, nested lambdas included. */
@@ -85,5 +85,51 @@ export function limitFilter(e: BoolExpr): BoolExpr {
   if (count.terms > MAX_FILTER_TERMS) {
     throw new ODataError(`The $filter expression has ${count.terms} conditions; the limit is ${MAX_FILTER_TERMS}. Use the 'in' operator or Microsoft.Dynamics.CRM.In for long lists of values.`);
   }
-  return out;
+  return merged(out);
+}
+
+/** Same property read the same way: the key two comparisons must share to join one IN list. */
+function propertyKey(v: ValueExpr): string | undefined {
+  return v.k === "prop" ? `${v.scope}|${v.table.logicalName}|${v.via?.name ?? ""}|${v.prop.name}|${v.edm}` : undefined;
+}
+
+/** `prop eq constant` (either way round, constant not null, of the property's own type): its property and value. */
+function equality(e: BoolExpr): { target: PropertyRef; key: string; value: SqlValue } | undefined {
+  if (e.k !== "cmp" || e.op !== "eq") return undefined;
+  const [prop, constant] = e.left.k === "prop" ? [e.left, e.right] : [e.right, e.left];
+  if (prop.k !== "prop" || constant.k !== "const" || constant.value === null || constant.edm !== prop.edm) return undefined;
+  const key = propertyKey(prop);
+  return key ? { target: prop, key, value: constant.value } : undefined;
+}
+
+/**
+ * `a eq 1 or a eq 2 or …` as `a in (1, 2, …)`: the same rows (SQL's IN is that OR, NULL included),
+ * but SQLite tests a list by lookup instead of one comparison per term and row — a 999-term chain
+ * over 1,200 rows held the event loop 100–300 ms as ORs (BENCHMARKS.md §13). Runs after `measure`,
+ * so the limits count the conditions as written; its recursion is bounded by MAX_FILTER_DEPTH.
+ */
+function merged(e: BoolExpr): BoolExpr {
+  switch (e.k) {
+    case "and":
+      return { k: "and", left: merged(e.left), right: merged(e.right) };
+    case "or": {
+      const items = chain("or", e).map(merged);
+      const lists = new Map<string, { first: BoolExpr; target: PropertyRef; values: SqlValue[] }>();
+      const rest: BoolExpr[] = [];
+      for (const item of items) {
+        const eq = equality(item);
+        if (!eq) rest.push(item);
+        else if (lists.has(eq.key)) lists.get(eq.key)!.values.push(eq.value);
+        else lists.set(eq.key, { first: item, target: eq.target, values: [eq.value] });
+      }
+      for (const { first, target, values } of lists.values()) rest.push(values.length === 1 ? first : { k: "in", target, values, negate: false });
+      return balanced("or", rest, 0, rest.length);
+    }
+    case "not":
+      return { k: "not", operand: merged(e.operand) };
+    case "lambda":
+      return e.body ? { ...e, body: merged(e.body) } : e;
+    default:
+      return e;
+  }
 }

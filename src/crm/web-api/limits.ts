@@ -4,6 +4,7 @@
  * would run for up to its two-minute timeout, ccflow answers a Dataverse-shaped 400 instead.
  */
 import { ODataError } from "../odata/errors.js";
+import { parseJsonBounded } from "../../util/json-off-loop.js";
 import type { ApiContext } from "./types.js";
 
 /** Dataverse: "up to 5,000 related table records can be returned for each expanded collection-valued navigation property". */
@@ -27,6 +28,11 @@ export function countRecords(ctx: ApiContext, n: number): void {
   }
 }
 
+/** Records the request may still add before the bound: a query need fetch no more than this plus one. */
+export function remainingRecords(ctx: ApiContext): number {
+  return Math.max(0, MAX_RESPONSE_RECORDS - (served.get(ctx)?.records ?? 0));
+}
+
 const subtreeRecords = new WeakMap<object, number>();
 
 /** Records a serialised record carries: itself and everything expanded below it. */
@@ -46,24 +52,35 @@ export function noteRecords(record: Record<string, unknown>, navs: string[]): vo
 }
 
 /**
- * A 400 when `text` nests arrays and objects deeper than MAX_JSON_DEPTH. One linear scan before
- * JSON.parse, so a 10 MB `[[[[…` body is refused in milliseconds instead of being parsed.
+ * Values (numbers, strings, literals, arrays, objects) in one JSON request body. A record holds a
+ * few hundred columns and a deep insert some thousands of rows; bringing a parsed body back from
+ * the parsing worker costs time per value, so this bounds it (json-off-loop.ts).
  */
-export function checkJsonDepth(text: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-      continue;
-    }
-    if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw new ODataError(`The request body nests JSON more than ${MAX_JSON_DEPTH} levels deep (at character ${i}).`);
-      }
-    } else if (c === 93 || c === 125) depth--;
+export const MAX_JSON_VALUES = 100_000;
+
+/**
+ * Characters of one string in a JSON request body, as written (escapes included): twice the
+ * longest column Dataverse has (a multiline text column holds at most 1,048,576 characters).
+ */
+export const MAX_JSON_STRING = 2 * 1_048_576;
+
+/**
+ * A request body parsed as JSON, or a 400 when it nests deeper than MAX_JSON_DEPTH, holds more
+ * than MAX_JSON_VALUES values, or is not JSON. One linear scan runs before JSON.parse, so a 10 MB
+ * `[[[[…` body is refused without being parsed; large bodies are scanned and parsed off the event
+ * loop.
+ */
+export async function parseBoundedJson(body: Buffer | string): Promise<unknown> {
+  const result = await parseJsonBounded(body, { maxDepth: MAX_JSON_DEPTH, maxValues: MAX_JSON_VALUES, maxString: MAX_JSON_STRING });
+  if (result.ok) return result.value;
+  switch (result.reason) {
+    case "depth":
+      throw new ODataError(`The request body nests JSON more than ${MAX_JSON_DEPTH} levels deep (at character ${result.at}).`);
+    case "values":
+      throw new ODataError(`The request body holds more than ${MAX_JSON_VALUES} JSON values (at character ${result.at}); send fewer records per request.`);
+    case "string":
+      throw new ODataError(`The request body holds a string longer than ${MAX_JSON_STRING} characters (at character ${result.at}); no column holds that much.`);
+    case "syntax":
+      throw new ODataError(`The request body is not valid JSON: ${result.message}`);
   }
 }

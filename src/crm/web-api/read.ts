@@ -18,7 +18,8 @@ import { FORMATTED_VALUE, TOTAL_RECORD_COUNT, TOTAL_RECORD_COUNT_LIMIT_EXCEEDED,
 import { emptyResponse, jsonResponse, textResponse } from "./responses.js";
 import { etagOf, serializeRow } from "./serialize.js";
 import { decodeSkipToken, encodeSkipToken } from "./skiptoken.js";
-import { countRecords, MAX_EXPANDED_PER_PARENT, MAX_RESPONSE_RECORDS, noteRecords, recordsIn } from "./limits.js";
+import { yieldToLoop } from "../../util/yield-to-loop.js";
+import { countRecords, MAX_EXPANDED_PER_PARENT, MAX_RESPONSE_RECORDS, noteRecords, recordsIn, remainingRecords } from "./limits.js";
 import { MAX_PAGE_SIZE, type ApiContext, type ApiRequest, type ApiResponse } from "./types.js";
 
 const EXPAND_CHUNK = 500;
@@ -251,6 +252,8 @@ async function expandSingle(
   }
   const related = new Map<string, Row>();
   for (const chunk of chunks([...ids], EXPAND_CHUNK)) {
+    // Each expansion query is its own step on the event loop (see yieldToLoop).
+    await yieldToLoop();
     const found = await ctx.store.query({
       table: target,
       filter: item.filter,
@@ -292,11 +295,15 @@ async function expandCollection(
   const parentIds = rows.map((r) => String(r[table.primaryKey]));
   const byParent = new Map<string, Row[]>(parentIds.map((id) => [id, []]));
   for (const chunk of chunks(parentIds, EXPAND_CHUNK)) {
+    await yieldToLoop();
+    // Without $top, every row fetched is written out (up to 5,000 per parent), so fetching one
+    // row past what the response may still hold is enough to refuse it — before reading the rest.
+    const cap = item.top === undefined ? Math.min(EXPAND_ROW_CAP, remainingRecords(ctx) + 1) : EXPAND_ROW_CAP;
     const found = await ctx.store.query({
       table: child,
       filter: item.filter,
       orderBy: item.orderBy,
-      limit: EXPAND_ROW_CAP,
+      limit: cap,
       withNames: !!annotations?.wants(FORMATTED_VALUE),
       within: {
         column: valueColumn,
@@ -304,6 +311,7 @@ async function expandCollection(
         ...(isPolymorphic(lookup) ? { typeColumn: lookupTypeColumn(lookup), typeValue: nav.collection.owner } : {}),
       },
     });
+    if (found.length === cap && cap < EXPAND_ROW_CAP) countRecords(ctx, found.length);
     for (const row of found) byParent.get(String(row[valueColumn]))?.push(row);
   }
   for (const [i, row] of rows.entries()) {

@@ -12,7 +12,7 @@ import { edmTypeOf, lookupValueName, type ColumnDef, type TableDef } from "../sc
 import { isPolymorphic, lookupTypeColumn } from "../store/ddl.js";
 import { notFound } from "../store/sqlite-store.js";
 import type { Row } from "../store/types.js";
-import { checkJsonDepth } from "./limits.js";
+import { parseBoundedJson } from "./limits.js";
 import { parseResourcePath, type Resource } from "./path.js";
 import { parsePrefer } from "./prefer.js";
 import { entityNotFound, findEntity, matchesEtag, representation } from "./read.js";
@@ -22,16 +22,13 @@ import type { ApiContext, ApiRequest, ApiResponse } from "./types.js";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-export function parseJsonBody(req: ApiRequest): Record<string, unknown> {
-  const text = typeof req.body === "string" ? req.body : (req.body?.toString("utf8") ?? "");
-  if (text.trim() === "") throw new ODataError("The request body is empty; a JSON object was expected.");
-  checkJsonDepth(text);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ODataError(`The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+export async function parseJsonBody(req: ApiRequest): Promise<Record<string, unknown>> {
+  const body = req.body ?? "";
+  // Only a short body can be blank; a long one is never decoded here (it may go to the worker).
+  if (body.length <= 1024 && body.toString().trim() === "") {
+    throw new ODataError("The request body is empty; a JSON object was expected.");
   }
+  const parsed = await parseBoundedJson(body);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ODataError("The request body must be a JSON object.");
   }
@@ -161,7 +158,7 @@ function entityUrl(ctx: ApiContext, table: TableDef, id: string): string {
 }
 
 export async function createEntity(ctx: ApiContext, req: ApiRequest, table: TableDef, parentLink?: { nav: Extract<Navigation, { kind: "collection" }>; parentId: string }): Promise<ApiResponse> {
-  const values = await valuesFromBody(ctx, table, parseJsonBody(req));
+  const values = await valuesFromBody(ctx, table, await parseJsonBody(req));
   if (parentLink) {
     const lookup = parentLink.nav.collection.lookup;
     values[lookupValueName(lookup)] = parentLink.parentId;
@@ -182,7 +179,7 @@ const ALREADY_EXISTS = () => new ODataError("A record with matching key values a
 
 export async function upsertEntity(ctx: ApiContext, req: ApiRequest, resource: Extract<Resource, { kind: "entity" }>): Promise<ApiResponse> {
   const { table, key } = resource;
-  const values = await valuesFromBody(ctx, table, parseJsonBody(req));
+  const values = await valuesFromBody(ctx, table, await parseJsonBody(req));
   const existing = await findEntity(ctx, table, key);
   const ifMatch = req.headers["if-match"];
   const ifNoneMatch = req.headers["if-none-match"];
@@ -235,7 +232,7 @@ export async function writeProperty(ctx: ApiContext, req: ApiRequest, resource: 
     const composed = property.name === "fullname" && table.columns.some((c) => c.name === "firstname") ? "; it is composed from firstname and lastname" : "";
     throw new ODataError(`The property '${property.name}' of '${table.logicalName}' is read-only (not valid for update) and cannot be ${clear ? "cleared" : "set"}${composed}.`);
   }
-  const value = clear ? null : convertColumnValue(property.column, parseJsonBody(req).value ?? null);
+  const value = clear ? null : convertColumnValue(property.column, (await parseJsonBody(req)).value ?? null);
   await ctx.store.update(table, String(existing[table.primaryKey]), { [property.name]: value }, { userId: ctx.caller.userId });
   return emptyResponse(204);
 }
@@ -251,7 +248,7 @@ export async function writeReference(ctx: ApiContext, req: ApiRequest, resource:
   const user = { userId: ctx.caller.userId };
   if (nav.kind === "single") {
     const values: Row = {};
-    if (method === "PUT" || method === "POST") bindLookup(values, nav, await resolveReference(ctx, parseJsonBody(req)["@odata.id"]));
+    if (method === "PUT" || method === "POST") bindLookup(values, nav, await resolveReference(ctx, (await parseJsonBody(req))["@odata.id"]));
     else if (method === "DELETE") bindLookup(values, nav, null);
     else throw new ODataError(`The requested resource does not support http method '${method}'.`, { status: 405 });
     await ctx.store.update(table, id, values, user);
@@ -264,7 +261,7 @@ export async function writeReference(ctx: ApiContext, req: ApiRequest, resource:
     | undefined;
   if (!ownerNav) throw new ODataError(`The relationship '${nav.name}' cannot be changed through $ref.`);
   if (method === "POST" || method === "PUT") {
-    const target = await resolveReference(ctx, parseJsonBody(req)["@odata.id"]);
+    const target = await resolveReference(ctx, (await parseJsonBody(req))["@odata.id"]);
     if (target.table !== child) throw new ODataError(`The reference must point to a ${child.entitySet} row.`);
     const values: Row = {};
     bindLookup(values, ownerNav, { table, id });
