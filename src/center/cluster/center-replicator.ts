@@ -261,7 +261,8 @@ export class CenterReplicator implements CenterReplication {
     switch (command.op) {
       case "agent": {
         const agentId = String(command.args[0]);
-        if (command.action !== "logout") this.agentNode.set(agentId, node);
+        // The agent works through the node they signed in on; an action for them through another node (a supervisor's, a second tab) does not move them.
+        if (command.action === "login" || command.action === "requestState" || !this.agentNode.has(agentId)) this.agentNode.set(agentId, node);
         const result = center.applyCommand(command);
         if (center.state.agent(agentId)?.state === "LoggedOut") this.agentNode.delete(agentId);
         return result;
@@ -321,7 +322,7 @@ export class CenterReplicator implements CenterReplication {
 
   private async reapDead(): Promise<void> {
     // After an outage every node needs a heartbeat or two to renew its lease: do not take them for dead meanwhile.
-    if (this.reaping || !this.healthy || Date.now() - this.healthySince < this.leaseMs + 1000) return;
+    if (this.reaping || !this.healthy || Date.now() - this.healthySince < 2 * this.leaseMs + 1000) return;
     this.reaping = true;
     try {
       for (const dead of await this.redis.deadNodes()) {

@@ -84,7 +84,151 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
       return call.state === "ended" ? call : undefined;
     });
     expect(ended.endReason).toBe("agent-ended");
-    await until("ana Available again after wrap-up", async () => ((await desk(a, "ana")).agent.state === "Available" ? true : undefined));
+    expect((await desk(a, "ana")).agent.state).toBe("WrapUp");
     expect((await a.api("POST", "/api/agents/ana/logout")).status).toBe(200);
+  });
+
+  it("gives one agent one offer at a time while 50 callers arrive at once across the three nodes", async () => {
+    expect((await a.api("POST", "/api/agents/ben/login", { available: true })).status).toBe(200);
+    const placed = await Promise.all(Array.from({ length: 50 }, (_, i) => place(nodes()[i % 3]!, `+1480555${String(1000 + i)}`).then((id) => ({ id, node: nodes()[i % 3]! }))));
+    const offeredNow = async () => {
+      // Each node lists the calls it runs, with their state in the center; together they are all 50.
+      const lists = await Promise.all(nodes().map((n) => n.api<Array<{ interactionId: string; centerState?: string }>>("GET", "/api/contacts?state=active")));
+      const all = lists.flatMap((l) => l.body);
+      return { offered: all.filter((x) => x.centerState === "offered").map((x) => x.interactionId), queued: all.filter((x) => x.centerState === "queued").length };
+    };
+    for (let round = 0; round < 3; round++) {
+      const ringing = await until(`offer ${round + 1} ringing at ben`, async () => {
+        const d = await desk(a, "ben");
+        const now = await offeredNow();
+        return d.offer && now.offered.length === 1 && now.queued === 49 - round ? { desk: d, now } : undefined;
+      });
+      expect(ringing.now.offered).toEqual([ringing.desk.offer!.interactionId]);
+      // Every node agrees on who rings where.
+      for (const n of nodes()) await until("the same offer on every node", async () => ((await desk(n, "ben")).agent.interactionId === ringing.desk.offer!.interactionId ? true : undefined));
+      expect((await a.api("POST", "/api/agents/ben/accept", { offerId: ringing.desk.offer!.offerId })).status).toBe(200);
+      expect((await offeredNow()).offered).toEqual([]);
+      expect((await a.api("POST", "/api/agents/ben/end")).status).toBe(200);
+      expect((await a.api("POST", "/api/agents/ben/wrapup", { state: "Available" })).status).toBe(200);
+    }
+    await until("the fourth offer", async () => ((await offeredNow()).offered.length === 1 ? true : undefined));
+    expect((await a.api("POST", "/api/agents/ben/logout")).status).toBe(200);
+    for (const { id, node } of placed) await node.api("POST", `/api/calls/${id}/hangup`);
+    await until("no caller left waiting on any node", async () => {
+      const queues = await Promise.all(nodes().map((n) => n.api<Array<{ id: string; queuedNow: number }>>("GET", "/api/queues")));
+      return queues.every((q) => q.body.find((x) => x.id === "Q-Test")?.queuedNow === 0) ? true : undefined;
+    });
+  });
+
+  it("lets one of three simultaneous accepts of one offer, sent through three nodes, win", async () => {
+    expect((await a.api("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
+    const id = await place(b, "+14805550199");
+    const offer = await until("ana's offer", async () => {
+      const d = await desk(a, "ana");
+      return d.offer?.interactionId === id ? d.offer : undefined;
+    });
+    for (const n of nodes()) await until("the offer on every node", async () => ((await desk(n, "ana")).agent.state === "Reserved" ? true : undefined));
+    const answers = await Promise.all(nodes().map((n) => n.api<{ error?: { code: string } }>("POST", "/api/agents/ana/accept", { offerId: offer.offerId })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+    for (const n of nodes()) await until("ana Engaged on every node", async () => ((await desk(n, "ana")).agent.state === "Engaged" ? true : undefined));
+    expect((await a.api("POST", "/api/agents/ana/end")).status).toBe(200);
+    expect((await a.api("POST", "/api/agents/ana/logout")).status).toBe(200);
+  });
+
+  it("answers 503 with a clear message while Redis is down, and recovers by itself with the state it had (append-only file)", async () => {
+    expect((await b.api("POST", "/api/agents/ben/login")).status).toBe(200);
+    const waiting = await place(c, "+14805550177");
+    await until("the caller waiting on every node", async () => {
+      const queues = await Promise.all(nodes().map((n) => n.api<Array<{ id: string; queuedNow: number }>>("GET", "/api/queues")));
+      return queues.every((q) => q.body.find((x) => x.id === "Q-Test")?.queuedNow === 1) ? true : undefined;
+    });
+    await redis.halt();
+    for (const n of nodes()) {
+      const refused = await until("a 503 during the outage", async () => {
+        const res = await n.api<{ error: { code: string; message: string } }>("GET", "/api/agents");
+        return res.status === 503 ? res.body : undefined;
+      });
+      expect(refused.error.code).toBe("CENTER_UNAVAILABLE");
+      expect(refused.error.message).toMatch(/Redis\) is not reachable right now; try again shortly/);
+    }
+    await redis.resume();
+    for (const n of nodes()) await until("the API back after the outage", async () => ((await n.api("GET", "/api/agents")).status === 200 ? true : undefined));
+    // What Redis acknowledged survived: ben signed in (Idle), the caller waiting.
+    expect((await desk(a, "ben")).agent.state).toBe("Idle");
+    const ben = await b.api<Desk>("POST", "/api/agents/ben/state", { state: "Available" });
+    expect(ben.status).toBe(200);
+    const offered = await until("the waiting caller offered to ben after the outage", async () => {
+      const d = await desk(b, "ben");
+      return d.offer?.interactionId === waiting ? d.offer : undefined;
+    });
+    expect((await b.api("POST", "/api/agents/ben/accept", { offerId: offered.offerId })).status).toBe(200);
+    expect((await b.api("POST", "/api/agents/ben/end")).status).toBe(200);
+    expect((await b.api("POST", "/api/agents/ben/logout")).status).toBe(200);
+  });
+
+  it("ends a killed node's calls with node-lost, wraps up and signs out its agents, re-queues its offer; the other nodes' calls go on", async () => {
+    // Each agent takes one call: sign in, one call, accept, in turn, so who gets what is known.
+    const engage = async (agent: string, agentNode: ServeProcess, callNode: ServeProcess, ani: string) => {
+      expect((await agentNode.api("POST", `/api/agents/${agent}/login`, { available: true })).status).toBe(200);
+      const id = await place(callNode, ani);
+      const offer = await until(`${agent}'s offer`, async () => {
+        const d = await desk(agentNode, agent);
+        return d.offer?.interactionId === id ? d.offer : undefined;
+      });
+      expect((await agentNode.api("POST", `/api/agents/${agent}/accept`, { offerId: offer.offerId })).status).toBe(200);
+      return id;
+    };
+    const x = await engage("carl", c, a, "+14805550201"); // agent on C, call on A
+    const y = await engage("dora", b, c, "+14805550202"); // agent on B, call on C
+    const z = await engage("eve", a, b, "+14805550203"); // agent on A, call on B: untouched
+    expect((await c.api("POST", "/api/agents/ben/login", { available: true })).status).toBe(200);
+    const v = await place(b, "+14805550204"); // rings at ben, whose desktop is on C
+    await until("ben's offer", async () => ((await desk(a, "ben")).agent.interactionId === v ? true : undefined));
+    const w = await place(c, "+14805550205"); // waits in the queue, its call on C
+    await until("the caller on C waiting", async () => ((await a.api<Array<{ id: string; queuedNow: number }>>("GET", "/api/queues")).body.find((q) => q.id === "Q-Test")?.queuedNow === 1 ? true : undefined));
+
+    const killed = Date.now();
+    await c.stop("SIGKILL");
+    // Its call with dora (on B) ended node-lost; dora is in WrapUp with it.
+    const dora = await until("dora's call from node C to end node-lost", async () => {
+      const d = await desk(b, "dora");
+      return d.contact?.interactionId === y && d.contact.endedReason === "node-lost" ? d : undefined;
+    });
+    const seconds = (Date.now() - killed) / 1000;
+    console.log(`node C killed: its calls ended node-lost after ${seconds.toFixed(1)} s (lease 1.5 s)`);
+    expect(dora.agent.state).toBe("WrapUp");
+    // Its agents: carl (talking to a caller on A) went through WrapUp to LoggedOut; the caller on A heard the end.
+    await until("carl signed out", async () => ((await desk(a, "carl")).agent.state === "LoggedOut" ? true : undefined));
+    const xCall = await until("the call on A that carl had to end", async () => {
+      const call = (await a.api<Call>("GET", `/api/calls/${x}`)).body;
+      return call.state === "ended" ? call : undefined;
+    });
+    expect(xCall.endReason).toBe("agent-ended");
+    // ben's ringing offer expired as RONA: the caller on B waits again, first in line; ben signed out.
+    await until("ben signed out and the caller on B waiting again", async () => {
+      const q = (await a.api<Array<{ id: string; queuedNow: number }>>("GET", "/api/queues")).body.find((q) => q.id === "Q-Test");
+      return (await desk(a, "ben")).agent.state === "LoggedOut" && q?.queuedNow === 1 ? true : undefined;
+    });
+    // The caller that waited with its call on C is gone; the one on B is still waiting.
+    const onB = (await b.api<Call & { centerState?: string }>("GET", `/api/calls/${v}`)).body;
+    expect(onB.centerState).toBe("queued");
+    void w;
+    // The survivors' call goes on and ends normally.
+    expect((await desk(a, "eve")).agent.state).toBe("Engaged");
+    expect((await b.api<Call>("GET", `/api/calls/${z}`)).body.state).not.toBe("ended");
+    expect((await a.api("POST", "/api/agents/eve/end")).status).toBe(200);
+    const zCall = await until("eve's call on B to end", async () => {
+      const call = (await b.api<Call>("GET", `/api/calls/${z}`)).body;
+      return call.state === "ended" ? call : undefined;
+    });
+    expect(zCall.endReason).toBe("agent-ended");
+    // The re-queued caller is not stuck: the next agent to become Available gets it.
+    expect((await a.api("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
+    await until("the re-queued caller offered to ana", async () => ((await desk(a, "ana")).offer?.interactionId === v ? true : undefined));
+    for (const n of [a, b]) {
+      const agents = (await n.api<Array<{ id: string; state: string }>>("GET", "/api/agents")).body;
+      expect(agents.filter((g) => g.state === "Reserved").map((g) => g.id)).toEqual(["ana"]);
+      expect((await n.api<Array<{ id: string; queuedNow: number }>>("GET", "/api/queues")).body.find((q) => q.id === "Q-Test")?.queuedNow).toBe(0);
+    }
   });
 });

@@ -25,7 +25,6 @@ export function writeClusterFiles(): { dir: string; env: string; flow: string } 
       ...AGENTS.flatMap((id) => [`  - id: ${id}`, `    name: Agent ${id}`, "    queues: [Q-Test]"]),
       "center:",
       "  ringTimeoutSeconds: 120",
-      "  wrapUpSeconds: 1",
       "",
     ].join("\n"),
   );
