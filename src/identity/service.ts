@@ -76,6 +76,9 @@ export interface IdentityOptions {
   now?: () => number;
 }
 
+/** The id-token claim carrying the credential stamp the user signed in with. */
+export const CREDENTIAL_CLAIM = "ccflow_credential";
+
 export class IdentityService {
   private issuerUrl?: string;
   private readonly clients = new Map<string, StoredClient>();
@@ -103,6 +106,15 @@ export class IdentityService {
     const stored = await this.userStore.check(username, password);
     if (stored !== null) return stored;
     return this.directory.check(username, password);
+  }
+
+  /**
+   * The stamp of the credential `username` signs in with now: the stored user's (see
+   * UserStore.credentialStamp), `d` for a development user no stored user replaces, undefined
+   * for nobody (removed). Sessions compare it with the stamp they were made with.
+   */
+  credentialStamp(username: string): string | undefined {
+    return this.userStore.credentialStamp(username) ?? (this.directory.get(username.trim()) ? "d" : undefined);
   }
 
   /** The development users with their public passwords (for the banner and the sign-in page), less those a stored user of the same name replaces. */
@@ -211,7 +223,10 @@ export class IdentityService {
       ...(user.agentId ? { agent_id: user.agentId } : {}),
     };
     const accessToken = await this.sign({ ...profile, idtyp: "user", client_id: client.clientId }, user.username, API_AUDIENCE, ACCESS_TOKEN_SECONDS);
-    const idToken = await this.sign({ ...profile, ...(nonce ? { nonce } : {}), azp: client.clientId }, user.username, client.clientId, ACCESS_TOKEN_SECONDS);
+    // The id token goes only to the server's own web client (code flow); its session keeps the
+    // stamp and ends when the user's credential changes (sessions.ts).
+    const stamp = this.credentialStamp(user.username);
+    const idToken = await this.sign({ ...profile, ...(nonce ? { nonce } : {}), ...(stamp ? { [CREDENTIAL_CLAIM]: stamp } : {}), azp: client.clientId }, user.username, client.clientId, ACCESS_TOKEN_SECONDS);
     return { accessToken, idToken };
   }
 

@@ -4,6 +4,7 @@
  * (never the password). `ccflow users` manages them; the running service reads the file at each
  * sign-in, so a user added, removed or given a new password counts at once, without a restart.
  */
+import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import path from "node:path";
 import { hashPassword, verifyPassword } from "../util/password-hash.js";
@@ -131,6 +132,18 @@ export class UserStore {
   remove(username: string): void {
     const changed = this.db.prepare("DELETE FROM users WHERE username = ?").run(username.trim()).changes;
     if (changed === 0) throw new UserStoreError(`no user "${username}" (ccflow users list shows them)`);
+  }
+
+  /**
+   * A short fingerprint of the user's current credential (a SHA-256 of the password hash, whose
+   * salt is new at every change), or undefined when no stored user has this name. A session
+   * remembers the stamp it signed in with; another stamp means the password changed (or the user
+   * was removed and made again) since. Read from the file each time, so a change made by
+   * `ccflow users` in another process counts at the next check.
+   */
+  credentialStamp(username: string): string | undefined {
+    const row = this.db.prepare("SELECT password_hash FROM users WHERE username = ?").get(username.trim()) as { password_hash: string } | undefined;
+    return row ? `s:${createHash("sha256").update(row.password_hash).digest("base64url").slice(0, 22)}` : undefined;
   }
 
   /**

@@ -23,6 +23,9 @@ export interface AuthOptions {
   findAgent: AgentLookup;
 }
 
+/** How often the sessions holding sockets are checked for a removed user or a changed password. */
+const CREDENTIAL_TICK_MS = 2_000;
+
 export class AuthError extends Error {
   constructor(
     readonly status: 401 | 403,
@@ -43,6 +46,7 @@ export class AuthService {
   readonly csrfKey: string;
   private readonly origins = new Set<string>();
   readonly external: boolean;
+  private credentialTick: NodeJS.Timeout | undefined;
 
   constructor(readonly options: AuthOptions) {
     this.sessions = new SessionStore(options.sessions);
@@ -61,6 +65,15 @@ export class AuthService {
       this.external = false;
       this.rp = new RelyingParty({ issuer: () => identity.issuer, clientId: web.clientId, clientSecret: web.clientSecret });
       this.verifier = embeddedVerifier(identity);
+      // A person removed, or given a new password, by `ccflow users` (this process or another
+      // one, on the same users.sqlite) loses their sessions: at their next request, and their
+      // sockets within CREDENTIAL_TICK_MS.
+      this.sessions.checkCredentials((subject, stamp) => {
+        const now = identity.credentialStamp(subject);
+        return now === stamp ? undefined : now === undefined ? "user removed" : "password changed";
+      });
+      this.credentialTick = setInterval(() => this.sessions.recheck(this.sockets.sessionKeys()), options.sessions?.credentialTickMs ?? CREDENTIAL_TICK_MS);
+      this.credentialTick.unref();
     }
   }
 
@@ -93,6 +106,7 @@ export class AuthService {
   }
 
   close(): void {
+    clearInterval(this.credentialTick);
     this.sessions.close();
   }
 

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, WebSocketServer } from "ws";
+import type { SessionEnd } from "./sessions.js";
 
 /** Close code sent when the session behind a socket has ended (4000-4999: the application's own). */
 export const SESSION_ENDED_CLOSE = 4401;
@@ -40,12 +41,17 @@ export class SessionSockets {
   }
 
   /** Closes every socket of the session; `why` becomes the close reason the page sees. */
-  closeSession(sessionKey: string, why: "signed out" | "session expired"): number {
+  closeSession(sessionKey: string, why: SessionEnd): number {
     const set = this.bySession.get(sessionKey);
     if (!set) return 0;
     this.bySession.delete(sessionKey);
     for (const socket of set) socket.close(SESSION_ENDED_CLOSE, why);
     return set.size;
+  }
+
+  /** The sessions holding sockets open now (by key). */
+  sessionKeys(): string[] {
+    return [...this.bySession.keys()];
   }
 
   /** How many sockets a session holds open (for tests and metrics). */

@@ -26,9 +26,18 @@ export interface SessionOptions {
   sweepSeconds?: number;
   /** The SQLite file that keeps sessions across restarts; in memory when absent. */
   file?: string;
+  /** How often sessions holding sockets are checked for a removed user or a changed password. Default 2 s. */
+  credentialTickMs?: number;
 }
 
-export type SessionEnd = "signed out" | "session expired";
+export type SessionEnd = "signed out" | "session expired" | "user removed" | "password changed";
+
+/**
+ * Tells whether a session's person may still sign in as they did: undefined when the credential
+ * the session was made with still holds, else why the session must end. Sessions made without a
+ * credential stamp (an external provider's) are never asked.
+ */
+export type CredentialCheck = (subject: string, stamp: string) => Extract<SessionEnd, "user removed" | "password changed"> | undefined;
 
 export interface Session {
   /** The id in the cookie (known from the cookie it was read by, or from its creation). */
@@ -42,6 +51,8 @@ export interface Session {
   renewedAt: number;
   /** The id token, for the provider's sign-out (end session) request. */
   idToken?: string;
+  /** The credential stamp the person signed in with (embedded identity service only). */
+  credential?: string;
 }
 
 interface Row {
@@ -50,6 +61,7 @@ interface Row {
   created_at: number;
   renewed_at: number;
   id_token: string | null;
+  credential: string | null;
 }
 
 const MAX_SESSIONS = 10_000;
@@ -71,6 +83,7 @@ export class SessionStore {
   private readonly db: Database.Database;
   private readonly endListeners: Array<(key: string, why: SessionEnd) => void> = [];
   private readonly sweeper: NodeJS.Timeout;
+  private credentialCheck: CredentialCheck | undefined;
 
   constructor(options: SessionOptions = {}) {
     this.idleMs = (options.idleSeconds ?? 8 * 3600) * 1000;
@@ -88,6 +101,9 @@ export class SessionStore {
       id_token TEXT
     );
     CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    // Files made before sessions kept the credential stamp get the column (their sessions have none).
+    const columns = this.db.prepare("PRAGMA table_info(sessions)").all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "credential")) this.db.exec("ALTER TABLE sessions ADD COLUMN credential TEXT");
     this.sweeper = setInterval(() => this.sweep(), (options.sweepSeconds ?? 30) * 1000);
     this.sweeper.unref();
   }
@@ -115,14 +131,36 @@ export class SessionStore {
     if (this.db.open) this.db.close();
   }
 
-  create(principal: Principal, idToken?: string): Session {
+  create(principal: Principal, idToken?: string, credential?: string): Session {
     this.sweep();
     const now = this.now();
     const id = randomBytes(32).toString("base64url");
-    const s: Session = { id, key: keyOf(id), principal, createdAt: now, expiresAt: now + this.idleMs, renewedAt: now, ...(idToken ? { idToken } : {}) };
+    const s: Session = { id, key: keyOf(id), principal, createdAt: now, expiresAt: now + this.idleMs, renewedAt: now, ...(idToken ? { idToken } : {}), ...(credential ? { credential } : {}) };
     const stored = { ...principal, roles: [...principal.roles] };
-    this.db.prepare("INSERT INTO sessions (key, principal, created_at, renewed_at, id_token) VALUES (?, ?, ?, ?, ?)").run(s.key, JSON.stringify(stored), now, now, idToken ?? null);
+    this.db
+      .prepare("INSERT INTO sessions (key, principal, created_at, renewed_at, id_token, credential) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(s.key, JSON.stringify(stored), now, now, idToken ?? null, credential ?? null);
     return s;
+  }
+
+  /** Checks sessions' credentials against the person's current ones (CredentialCheck); set by the server. */
+  checkCredentials(check: CredentialCheck): void {
+    this.credentialCheck = check;
+  }
+
+  /**
+   * Ends each of these sessions (by key) whose person was removed or changed their password since
+   * signing in; the server calls it for the sessions holding sockets, every few seconds.
+   */
+  recheck(keys: Iterable<string>): void {
+    if (!this.credentialCheck || !this.db.open) return;
+    const read = this.db.prepare("SELECT principal, credential FROM sessions WHERE key = ?");
+    for (const key of keys) {
+      const row = read.get(key) as Pick<Row, "principal" | "credential"> | undefined;
+      if (!row?.credential) continue;
+      const why = this.credentialCheck((JSON.parse(row.principal) as { subject: string }).subject, row.credential);
+      if (why) this.end(key, why);
+    }
   }
 
   /** The live session with this id, its idle deadline moved on; undefined when unknown or ended. */
@@ -136,14 +174,21 @@ export class SessionStore {
       this.end(key, "session expired");
       return undefined;
     }
+    const principal = principalFrom(row.principal);
+    const revoked = row.credential && this.credentialCheck ? this.credentialCheck(principal.subject, row.credential) : undefined;
+    if (revoked) {
+      this.end(key, revoked);
+      return undefined;
+    }
     return {
       id,
       key,
-      principal: principalFrom(row.principal),
+      principal,
       createdAt: row.created_at,
       expiresAt: Math.min(now + this.idleMs, row.created_at + this.maxMs),
       renewedAt: row.renewed_at,
       ...(row.id_token ? { idToken: row.id_token } : {}),
+      ...(row.credential ? { credential: row.credential } : {}),
     };
   }
 

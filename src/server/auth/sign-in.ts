@@ -4,6 +4,7 @@
  * in (with the CSRF token the UI sends on each change).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { CREDENTIAL_CLAIM } from "../../identity/service.js";
 import { ApiError } from "../errors.js";
 import { principalFromClaims } from "./provider.js";
 import type { AuthService } from "./auth-service.js";
@@ -51,7 +52,9 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
     const principal = principalFromClaims(done.claims, auth.rolesClaim, "session", auth.options.findAgent);
     // A new session id at each sign-in (no fixation); the old session, if any, ends.
     auth.sessions.destroy(auth.session(req)?.id);
-    const session = auth.sessions.create(principal, done.idToken);
+    // The embedded service's id token carries the credential stamp: the session ends when it changes.
+    const stamp = auth.external ? undefined : done.claims[CREDENTIAL_CLAIM];
+    const session = auth.sessions.create(principal, done.idToken, typeof stamp === "string" ? stamp : undefined);
     auth.sessions.writeCookie(req, reply, session);
     return reply.header("cache-control", "no-store").redirect(done.returnTo, 303);
   });
