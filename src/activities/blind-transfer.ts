@@ -2,11 +2,13 @@
  * Blind Transfer: hands the call to another number (`transfertodn`, literal or template); the
  * flow loses control. Only a failure returns to the flow, by `failure`.
  */
-import { str } from "./common.js";
-import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec } from "./types.js";
+import { literalText, str } from "./common.js";
+import { ActivityError, PropertyError } from "../util/activity-error.js";
+import type { CompiledActivitySpec } from "./types.js";
 
-const blindTransfer: ActivitySpec = {
+const DIALLABLE = /^\+?[0-9*#,]+$/;
+
+const blindTransfer: CompiledActivitySpec = {
   type: "blind-transfer",
   ports: () => ["failure"],
   errorPorts: ["failure"],
@@ -18,17 +20,24 @@ const blindTransfer: ActivitySpec = {
   validate(def, report) {
     if (!str(def, "transfertodn")) report({ severity: "error", code: "missing-property", message: `Blind Transfer "${def.name}" has no number to transfer to`, path: "transfertodn" });
   },
-  async run(ctx) {
-    const destination = ctx.render(str(ctx.activity, "transfertodn"), "transfertodn").trim();
-    if (!/^\+?[0-9*#,]+$/.test(destination)) {
-      ctx.output("FailureCode", "INVALID_DESTINATION");
-      throw new ActivityError(`${ctx.activity.name}: cannot transfer to ${JSON.stringify(destination)}`, "failure");
-    }
-    // PreDial for the leg to the number: a Set Caller ID there sets what the far end sees.
-    await ctx.preDial?.({ operation: "TRANSFER_TO_DN", participant: "DN", dialNumber: destination });
-    ctx.emit({ type: "transferred", destination });
-    ctx.center.contactEnded(ctx.interactionId, "transferred");
-    return { end: "transferred" };
+  compile(def, flow) {
+    const source = str(def, "transfertodn");
+    const fixed = literalText(source)?.trim();
+    if (fixed !== undefined && !DIALLABLE.test(fixed)) flow.report(new PropertyError(def.name, "transfertodn", `cannot transfer to ${JSON.stringify(fixed)}`, "failure"));
+    return {
+      async run(ctx) {
+        const destination = fixed ?? ctx.render(source, "transfertodn").trim();
+        if (!DIALLABLE.test(destination)) {
+          ctx.output("FailureCode", "INVALID_DESTINATION");
+          throw new ActivityError(`${def.name}: cannot transfer to ${JSON.stringify(destination)}`, "failure");
+        }
+        // PreDial for the leg to the number: a Set Caller ID there sets what the far end sees.
+        await ctx.preDial?.({ operation: "TRANSFER_TO_DN", participant: "DN", dialNumber: destination });
+        ctx.emit({ type: "transferred", destination });
+        ctx.center.contactEnded(ctx.interactionId, "transferred");
+        return { end: "transferred" };
+      },
+    };
   },
 };
 

@@ -3,11 +3,11 @@
  * schedule named by `businessHoursVariable`) the clock is in and leaves by `workingHours`,
  * `holidays`, `override` or `default`.
  */
-import { str } from "./common.js";
-import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec } from "./types.js";
+import { literalText, str } from "./common.js";
+import { ActivityError, PropertyError } from "../util/activity-error.js";
+import type { CompiledActivitySpec } from "./types.js";
 
-const businessHours: ActivitySpec = {
+const businessHours: CompiledActivitySpec = {
   type: "business-hours",
   ports: () => ["workingHours", "holidays", "override", "default", "error"],
   templates(def) {
@@ -19,16 +19,22 @@ const businessHours: ActivitySpec = {
       report({ severity: "error", code: "missing-property", message: `Business Hours "${def.name}" names no schedule`, path: "businessHoursId" });
     }
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const id = str(def, "businessHoursVariable") ? ctx.render(str(def, "businessHoursVariable"), "businessHoursVariable").trim() : str(def, "businessHoursId")!;
-    if (!ctx.env.businessHours) throw new ActivityError(`${def.name}: the environment defines no business hours (schedule "${id}")`);
-    const answer = ctx.env.businessHours(id, ctx.clock.now());
-    ctx.output("Status", answer.status);
-    ctx.output("WorkingHoursShift_Name", answer.shift ?? "");
-    ctx.output("Holidays_Name", answer.holiday ?? "");
-    ctx.output("Overrides_Name", answer.override ?? "");
-    return answer.status;
+  compile(def) {
+    const variable = str(def, "businessHoursVariable");
+    const fixed = variable ? literalText(variable)?.trim() : str(def, "businessHoursId");
+    if (fixed === undefined && !variable) throw new PropertyError(def.name, "businessHoursId", "names no schedule (businessHoursId or businessHoursVariable)");
+    return {
+      async run(ctx) {
+        const id = fixed ?? ctx.render(variable, "businessHoursVariable").trim();
+        if (!ctx.env.businessHours) throw new ActivityError(`${def.name}: the environment defines no business hours (schedule "${id}")`);
+        const answer = ctx.env.businessHours(id, ctx.clock.now());
+        ctx.output("Status", answer.status);
+        ctx.output("WorkingHoursShift_Name", answer.shift ?? "");
+        ctx.output("Holidays_Name", answer.holiday ?? "");
+        ctx.output("Overrides_Name", answer.override ?? "");
+        return answer.status;
+      },
+    };
   },
 };
 

@@ -6,7 +6,7 @@
  * `{{count is even and toService}}`, so each value is rendered before it is compared.
  */
 import { isTemplate, str } from "./common.js";
-import type { ActivitySpec, TemplateField } from "./types.js";
+import type { CompiledActivitySpec, TemplateField } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 
 function caseValues(def: ActivityDef): unknown[] {
@@ -26,7 +26,7 @@ function cases(def: ActivityDef): Array<{ port: string; value: string; field: st
   }));
 }
 
-const caseStatement: ActivitySpec = {
+const caseStatement: CompiledActivitySpec = {
   type: "case-statement",
   ports: (def) => [...cases(def).map((c) => c.port), "default", "error"],
   templates: (def) => {
@@ -36,13 +36,19 @@ const caseStatement: ActivitySpec = {
     for (const c of cases(def)) if (isTemplate(c.value)) out.push({ field: c.field, source: c.value });
     return out;
   },
-  run(ctx) {
-    const text = ctx.render(str(ctx.activity, "expression"), "expression").trim();
-    for (const c of cases(ctx.activity)) {
-      const value = isTemplate(c.value) ? ctx.render(c.value, c.field) : c.value;
-      if (value.trim() === text) return c.port;
-    }
-    return "default";
+  compile(def) {
+    const expression = str(def, "expression");
+    const list = cases(def).map((c) => ({ ...c, templated: isTemplate(c.value), trimmed: c.value.trim() }));
+    return {
+      run(ctx) {
+        const text = ctx.render(expression, "expression").trim();
+        for (const c of list) {
+          const value = c.templated ? ctx.render(c.value, c.field).trim() : c.trimmed;
+          if (value === text) return c.port;
+        }
+        return "default";
+      },
+    };
   },
 };
 

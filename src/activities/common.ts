@@ -29,6 +29,16 @@ export function isTemplate(s: string | undefined): boolean {
   return !!s && (s.includes("{{") || s.includes("{%"));
 }
 
+/**
+ * The text a property renders to when it holds no template markup (`{{`, `{%`, `{#`: the template
+ * compiler's own test), so compile can read it once; undefined when it must be rendered per call.
+ * An absent property renders to "".
+ */
+export function literalText(source: string | undefined): string | undefined {
+  if (source === undefined) return "";
+  return /\{[{%#]/.test(source) ? undefined : source;
+}
+
 export interface PromptSpec {
   kind: "tts" | "audio";
   value: string;
@@ -66,15 +76,6 @@ export interface CompiledPrompts {
 
 export function compilePrompts(def: ActivityDef): CompiledPrompts {
   return { prompts: promptsOf(def), voice: str(def, "voiceLanguage") };
-}
-
-/**
- * Renders and plays the activity's prompts in order, reading them from its properties per call
- * (activities with only `run`; compiled ones use playCompiledPrompts). Resolves with a barge-in
- * digit, if any.
- */
-export function playPrompts(ctx: ActivityContext, interruptible: boolean): Promise<string | undefined> {
-  return playCompiledPrompts(ctx, compilePrompts(ctx.activity), interruptible);
 }
 
 /**

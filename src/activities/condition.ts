@@ -3,10 +3,10 @@
  * anything else by `false`. An evaluation error takes `error`.
  */
 import { str } from "./common.js";
-import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec } from "./types.js";
+import { PropertyError } from "../util/activity-error.js";
+import type { CompiledActivitySpec } from "./types.js";
 
-const condition: ActivitySpec = {
+const condition: CompiledActivitySpec = {
   type: "condition-activity",
   ports: () => ["true", "false", "error"],
   templates: (def) => {
@@ -16,11 +16,15 @@ const condition: ActivitySpec = {
   validate(def, report) {
     if (!str(def, "expression")) report({ severity: "error", code: "missing-property", message: `Condition "${def.name}" has no expression`, path: "expression" });
   },
-  run(ctx) {
-    const source = str(ctx.activity, "expression");
-    if (!source) throw new ActivityError(`${ctx.activity.name}: no expression to evaluate`);
-    const text = ctx.render(source, "expression");
-    return text.trim().toLowerCase() === "true" ? "true" : "false";
+  compile(def) {
+    const source = str(def, "expression");
+    if (!source) throw new PropertyError(def.name, "expression", "no expression to evaluate");
+    return {
+      run(ctx) {
+        const text = ctx.render(source, "expression");
+        return text.trim().toLowerCase() === "true" ? "true" : "false";
+      },
+    };
   },
 };
 

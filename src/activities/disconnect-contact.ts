@@ -1,10 +1,13 @@
 /** Disconnect Contact: hangs up; the main flow ends and PhoneContactEnded runs. */
-import type { ActivitySpec } from "./types.js";
+import type { ActivitySpec, ActivityStep } from "./types.js";
+
+/** Nothing to read from the properties: every activity of this type shares one step. */
+const STEP: ActivityStep = { run: () => ({ end: "disconnect" }) };
 
 const disconnectContact: ActivitySpec = {
   type: "disconnect-contact",
   ports: () => [],
-  run: () => ({ end: "disconnect" }),
+  compile: () => STEP,
 };
 
 export default disconnectContact;

@@ -2,12 +2,15 @@
  * End Flow: stops the current flow without hanging up. In an event flow the handler is done; in
  * the main flow a queued caller keeps waiting, anyone else hears dead air (ccflow ends the call).
  */
-import type { ActivitySpec } from "./types.js";
+import type { ActivitySpec, ActivityStep } from "./types.js";
+
+/** Nothing to read from the properties: every activity of this type shares one step. */
+const STEP: ActivityStep = { run: () => ({ end: "flow" }) };
 
 const end: ActivitySpec = {
   type: "end",
   ports: () => [],
-  run: () => ({ end: "flow" }),
+  compile: () => STEP,
 };
 
 export default end;

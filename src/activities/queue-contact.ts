@@ -5,11 +5,11 @@
  * `<name>.FailureCode`.
  */
 import { isTemplate, str } from "./common.js";
-import { priorityOf } from "./priority.js";
-import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec, TemplateField } from "./types.js";
+import { compilePriority } from "./priority.js";
+import { ActivityError, PropertyError } from "../util/activity-error.js";
+import type { CompiledActivitySpec, TemplateField } from "./types.js";
 
-const queueContact: ActivitySpec = {
+const queueContact: CompiledActivitySpec = {
   type: "queue-contact",
   ports: () => ["default", "failure"],
   errorPorts: ["failure", "error"],
@@ -31,32 +31,36 @@ const queueContact: ActivitySpec = {
       report({ severity: "error", code: "missing-property", message: `Queue Contact "${def.name}" uses a variable queue but names no variable`, path: "destinationVariable" });
     }
   },
-  run(ctx) {
-    const def = ctx.activity;
-    let queueId: string | undefined;
+  compile(def, flow) {
     const byVariable = def.properties.queueRadioGroup === "variableQueue" || (!str(def, "destination") && isTemplate(str(def, "queueId")));
-    if (byVariable) {
-      const source = str(def, "destinationVariable") ?? str(def, "queueId");
-      queueId = ctx.render(source, source === str(def, "queueId") ? "queueId" : "destinationVariable").trim() || str(def, "fallbackQueue");
-    } else {
-      queueId = str(def, "destination") ?? str(def, "queueId");
-    }
-    if (!queueId) {
-      ctx.output("FailureCode", "QUEUE_NOT_SET");
-      ctx.output("FailureDescription", "no queue to put the contact in");
-      throw new ActivityError(`${def.name}: no queue to put the contact in`, "failure");
-    }
-    const priority = priorityOf(ctx, "toggle");
-    const result = ctx.center.queueContact({ contact: ctx.contact, queueId, priority, skills: def.properties.skills ?? undefined });
-    if (!result.ok) {
-      ctx.output("FailureCode", result.code);
-      ctx.output("FailureDescription", result.description);
-      throw new ActivityError(`${def.name}: ${result.description}`, "failure");
-    }
-    ctx.output("QueueId", result.queue.id);
-    ctx.output("QueueName", result.queue.name);
-    ctx.emit({ type: "queued", queue: result.queue.id, queueName: result.queue.name, priority });
-    return "default";
+    const source = byVariable ? (str(def, "destinationVariable") ?? str(def, "queueId")) : undefined;
+    const field = source === str(def, "queueId") ? "queueId" : "destinationVariable";
+    const fallback = str(def, "fallbackQueue");
+    const fixed = byVariable ? undefined : (str(def, "destination") ?? str(def, "queueId"));
+    if (!byVariable && !fixed) flow.report(new PropertyError(def.name, "destination", "no queue to put the contact in", "failure"));
+    const priorityOf = compilePriority(def, "toggle");
+    const skills = def.properties.skills ?? undefined;
+    return {
+      run(ctx) {
+        const queueId = byVariable ? ctx.render(source, field).trim() || fallback : fixed;
+        if (!queueId) {
+          ctx.output("FailureCode", "QUEUE_NOT_SET");
+          ctx.output("FailureDescription", "no queue to put the contact in");
+          throw new ActivityError(`${def.name}: no queue to put the contact in`, "failure");
+        }
+        const priority = typeof priorityOf === "number" ? priorityOf : priorityOf(ctx);
+        const result = ctx.center.queueContact({ contact: ctx.contact, queueId, priority, skills });
+        if (!result.ok) {
+          ctx.output("FailureCode", result.code);
+          ctx.output("FailureDescription", result.description);
+          throw new ActivityError(`${def.name}: ${result.description}`, "failure");
+        }
+        ctx.output("QueueId", result.queue.id);
+        ctx.output("QueueName", result.queue.name);
+        ctx.emit({ type: "queued", queue: result.queue.id, queueName: result.queue.name, priority });
+        return "default";
+      },
+    };
   },
 };
 

@@ -4,10 +4,10 @@
  * `<name>.FailureCode` to learn that the agent could not be reserved.
  */
 import { str } from "./common.js";
-import { priorityOf } from "./priority.js";
-import type { ActivitySpec, TemplateField } from "./types.js";
+import { compilePriority } from "./priority.js";
+import type { CompiledActivitySpec, TemplateField } from "./types.js";
 
-const queueToAgent: ActivitySpec = {
+const queueToAgent: CompiledActivitySpec = {
   type: "queue-to-agent",
   ports: () => ["default", "error"],
   templates(def) {
@@ -21,24 +21,30 @@ const queueToAgent: ActivitySpec = {
   validate(def, report) {
     if (!str(def, "destinationVariable")) report({ severity: "error", code: "missing-property", message: `Queue To Agent "${def.name}" names no agent variable`, path: "destinationVariable" });
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const destination = ctx.render(str(def, "destinationVariable"), "destinationVariable").trim();
+  compile(def) {
+    const source = str(def, "destinationVariable");
     const lookup = def.properties.destinationLookupType === "agentId" ? "agentId" : "agentEmail";
-    const priority = priorityOf(ctx, "priorityToggle");
-    const result = ctx.center.queueToAgent({ contact: ctx.contact, destination, lookup, priority, reportingQueueId: str(def, "reportingQueue") });
-    if (!result.ok) {
-      ctx.output("FailureCode", result.code);
-      ctx.output("FailureDescription", result.description);
-      ctx.output("AgentId", "");
-      return "default";
-    }
-    ctx.output("AgentId", result.agent.id);
-    ctx.output("AgentState", result.state);
-    ctx.output("FailureCode", "");
-    ctx.output("FailureDescription", "");
-    ctx.emit({ type: "queued", queue: str(def, "reportingQueue") ?? `agent:${result.agent.id}`, priority });
-    return "default";
+    const priorityOf = compilePriority(def, "priorityToggle");
+    const reportingQueueId = str(def, "reportingQueue");
+    return {
+      async run(ctx) {
+        const destination = ctx.render(source, "destinationVariable").trim();
+        const priority = typeof priorityOf === "number" ? priorityOf : priorityOf(ctx);
+        const result = ctx.center.queueToAgent({ contact: ctx.contact, destination, lookup, priority, reportingQueueId });
+        if (!result.ok) {
+          ctx.output("FailureCode", result.code);
+          ctx.output("FailureDescription", result.description);
+          ctx.output("AgentId", "");
+          return "default";
+        }
+        ctx.output("AgentId", result.agent.id);
+        ctx.output("AgentState", result.state);
+        ctx.output("FailureCode", "");
+        ctx.output("FailureDescription", "");
+        ctx.emit({ type: "queued", queue: reportingQueueId ?? `agent:${result.agent.id}`, priority });
+        return "default";
+      },
+    };
   },
 };
 

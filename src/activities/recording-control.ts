@@ -4,8 +4,9 @@
  * that is not true or false leaves by `failure`. ccflow records no audio: the contact's events
  * say whether recording is on from here.
  */
-import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec } from "./types.js";
+import { literalText } from "./common.js";
+import { ActivityError, PropertyError } from "../util/activity-error.js";
+import type { CompiledActivitySpec } from "./types.js";
 
 function asBoolean(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
@@ -17,7 +18,11 @@ function asBoolean(value: unknown): boolean | undefined {
   return undefined;
 }
 
-const recordingControl: ActivitySpec = {
+function notBoolean(value: unknown): string {
+  return `enableRecording is ${JSON.stringify(value)}, not true or false`;
+}
+
+const recordingControl: CompiledActivitySpec = {
   type: "RecordingControl",
   ports: () => ["default", "failure"],
   errorPorts: ["failure"],
@@ -29,14 +34,21 @@ const recordingControl: ActivitySpec = {
     const v = def.properties.enableRecording;
     if (v === undefined || v === null || v === "") report({ severity: "error", code: "missing-property", message: `Recording Control "${def.name}" does not say whether to record`, path: "enableRecording" });
   },
-  run(ctx) {
-    const def = ctx.activity;
+  compile(def, flow) {
     const raw = def.properties.enableRecording;
-    const value = typeof raw === "string" ? ctx.evaluate(raw, "enableRecording") : raw;
-    const on = asBoolean(value);
-    if (on === undefined) throw new ActivityError(`${def.name}: enableRecording is ${JSON.stringify(value)}, not true or false`, "failure");
-    ctx.emit({ type: "activity-result", kind: "recording-control", text: `call recording ${on ? "resumed" : "paused"} (no audio is recorded: ccflow carries no media)`, data: { enabled: on } });
-    return "default";
+    // A template is evaluated per call; anything else is the value itself (a literal text evaluates to itself).
+    const source = typeof raw === "string" && literalText(raw) === undefined ? raw : undefined;
+    const fixed = source === undefined ? asBoolean(raw) : undefined;
+    if (source === undefined && fixed === undefined) flow.report(new PropertyError(def.name, "enableRecording", notBoolean(raw), "failure"));
+    return {
+      run(ctx) {
+        const value = source === undefined ? raw : ctx.evaluate(source, "enableRecording");
+        const on = source === undefined ? fixed : asBoolean(value);
+        if (on === undefined) throw new ActivityError(`${def.name}: ${notBoolean(value)}`, "failure");
+        ctx.emit({ type: "activity-result", kind: "recording-control", text: `call recording ${on ? "resumed" : "paused"} (no audio is recorded: ccflow carries no media)`, data: { enabled: on } });
+        return "default";
+      },
+    };
   },
 };
 

@@ -13,7 +13,7 @@ export class ActivityRegistry implements ActivityCatalog {
   }
 
   add(spec: ActivitySpec): this {
-    if (!spec.compile && !spec.run) throw new Error(`activity type "${spec.type}" has neither compile nor run`);
+    if (typeof spec.compile !== "function") throw new Error(`activity type "${spec.type}" has no compile`);
     for (const name of [spec.type, ...(spec.aliases ?? [])]) {
       if (this.specs.has(name)) throw new Error(`activity type "${name}" is registered twice`);
       this.specs.set(name, spec);

@@ -5,7 +5,7 @@
  * one `{{ }}` keeps the expression's native value.
  */
 import type { ActivityDef } from "../flow/types.js";
-import type { ActivitySpec, TemplateField } from "./types.js";
+import type { CompiledActivitySpec, TemplateField } from "./types.js";
 
 interface Assignment {
   variable: string;
@@ -32,7 +32,7 @@ function assignments(def: ActivityDef): Assignment[] {
   return out;
 }
 
-const setVariable: ActivitySpec = {
+const setVariable: CompiledActivitySpec = {
   type: "set-variable",
   ports: () => ["out", "error"],
   templates: (def) => assignments(def).filter((a) => a.expr !== "").map((a): TemplateField => ({ field: a.field, source: a.expr })),
@@ -46,13 +46,18 @@ const setVariable: ActivitySpec = {
       }
     }
   },
-  run(ctx) {
-    for (const a of assignments(ctx.activity)) {
-      const type = ctx.vars.typeOf(a.variable);
-      const value = type === "JSON" ? ctx.evaluate(a.expr, a.field) : ctx.render(a.expr, a.field);
-      ctx.vars.set(a.variable, value, ctx.activity.name);
-    }
-    return "out";
+  compile(def) {
+    const list = assignments(def);
+    return {
+      run(ctx) {
+        for (const a of list) {
+          const type = ctx.vars.typeOf(a.variable);
+          const value = type === "JSON" ? ctx.evaluate(a.expr, a.field) : ctx.render(a.expr, a.field);
+          ctx.vars.set(a.variable, value, def.name);
+        }
+        return "out";
+      },
+    };
   },
 };
 

@@ -7,13 +7,21 @@
  * where the org's integration is configured — and leaves by `default` too; a templated
  * destination that renders empty leaves by `failure` (the author asked for one and got none).
  */
-import { isTemplate, str } from "./common.js";
+import { isTemplate, literalText, str } from "./common.js";
 import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec } from "./types.js";
+import type { ActivityStep, CompiledActivitySpec } from "./types.js";
 
 const DESTINATION = "mediaDestinationId";
 
-const startMediaStream: ActivitySpec = {
+/** No destination at all: valid (the org's integration decides where the stream goes). */
+const NO_DESTINATION: ActivityStep = {
+  run(ctx) {
+    ctx.emit({ type: "media-stream", destination: "" });
+    return "default";
+  },
+};
+
+const startMediaStream: CompiledActivitySpec = {
   type: "start-media-stream",
   ports: () => ["default", "failure"],
   errorPorts: ["failure"],
@@ -21,25 +29,26 @@ const startMediaStream: ActivitySpec = {
     const v = str(def, DESTINATION);
     return v && isTemplate(v) ? [{ field: DESTINATION, source: v }] : [];
   },
-  run(ctx) {
-    const def = ctx.activity;
+  compile(def) {
     const source = str(def, DESTINATION)?.trim();
-    if (!source) {
-      ctx.emit({ type: "media-stream", destination: "" });
-      return "default";
-    }
-    let destination: string;
-    try {
-      destination = ctx.render(source, DESTINATION).trim();
-    } catch (err) {
-      // This activity's only error-class port is `failure`: a destination that does not render goes there too.
-      if (err instanceof ActivityError) throw new ActivityError(err.message, "failure");
-      throw err;
-    }
-    if (!destination) throw new ActivityError(`${def.name}: no media destination (${DESTINATION} is empty), so no media stream can start`, "failure");
+    if (!source) return NO_DESTINATION;
+    const fixed = literalText(source)?.trim();
     const name = [def.properties[`${DESTINATION}:name`], def.properties[`${DESTINATION}_name`]].find((v): v is string => typeof v === "string" && v.trim() !== "");
-    ctx.emit({ type: "media-stream", destination, ...(name ? { destinationName: name } : {}) });
-    return "default";
+    return {
+      run(ctx) {
+        let destination: string;
+        try {
+          destination = fixed ?? ctx.render(source, DESTINATION).trim();
+        } catch (err) {
+          // This activity's only error-class port is `failure`: a destination that does not render goes there too.
+          if (err instanceof ActivityError) throw new ActivityError(err.message, "failure");
+          throw err;
+        }
+        if (!destination) throw new ActivityError(`${def.name}: no media destination (${DESTINATION} is empty), so no media stream can start`, "failure");
+        ctx.emit({ type: "media-stream", destination, ...(name ? { destinationName: name } : {}) });
+        return "default";
+      },
+    };
   },
 };
 

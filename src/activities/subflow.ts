@@ -3,8 +3,8 @@
  * `subflowInputVariables` (src → the subflow's SUBFLOW_INPUT variable) and copying
  * `subflowOutputVariables` back (the subflow's SUBFLOW_OUTPUT variable → ours).
  */
-import { ActivityError } from "../util/activity-error.js";
-import type { ActivitySpec, TemplateField } from "./types.js";
+import { ActivityError, PropertyError } from "../util/activity-error.js";
+import type { CompiledActivitySpec, TemplateField } from "./types.js";
 import type { ActivityDef } from "../flow/types.js";
 
 interface Mapping {
@@ -35,7 +35,7 @@ const inputs = (def: ActivityDef) => mappings(def, "subflowInputVariables", ["sr
 // The subflow's output variable is `target`; the variable of ours it lands in is `outputVariable`.
 const outputs = (def: ActivityDef) => mappings(def, "subflowOutputVariables", ["target", "source"], ["outputVariable", "variable"]);
 
-const subflow: ActivitySpec = {
+const subflow: CompiledActivitySpec = {
   type: "subflow-handoff",
   aliases: ["subflow"],
   ports: () => ["default", "error"],
@@ -47,15 +47,22 @@ const subflow: ActivitySpec = {
   validate(def, report) {
     if (!subflowRef(def)) report({ severity: "error", code: "missing-property", message: `Subflow "${def.name}" names no subflow`, path: "subflowVersion" });
   },
-  async run(ctx) {
-    const def = ctx.activity;
+  compile(def) {
     const ref = subflowRef(def);
-    if (!ref || !ctx.subflows) throw new ActivityError(`${def.name}: subflow "${ref ?? "?"}" is not available in this environment`);
-    const values: Record<string, unknown> = {};
-    for (const m of inputs(def)) values[m.to] = m.from.includes("{{") ? ctx.evaluate(m.from, "subflowInputVariables") : ctx.vars.get(m.from);
-    const result = await ctx.subflows.run(ref, values, ctx.signal);
-    for (const m of outputs(def)) if (m.from in result) ctx.vars.set(m.to, result[m.from], def.name);
-    return "default";
+    if (!ref) throw new PropertyError(def.name, "subflowVersion", `subflow "?" is not available in this environment`);
+    const ins = inputs(def).map((m) => ({ ...m, templated: m.from.includes("{{") }));
+    const outs = outputs(def);
+    return {
+      // The subflow itself is resolved per call: calls keep the set of flows they started with (serve --watch).
+      async run(ctx) {
+        if (!ctx.subflows) throw new ActivityError(`${def.name}: subflow "${ref}" is not available in this environment`);
+        const values: Record<string, unknown> = {};
+        for (const m of ins) values[m.to] = m.templated ? ctx.evaluate(m.from, "subflowInputVariables") : ctx.vars.get(m.from);
+        const result = await ctx.subflows.run(ref, values, ctx.signal);
+        for (const m of outs) if (m.from in result) ctx.vars.set(m.to, result[m.from], def.name);
+        return "default";
+      },
+    };
   },
 };
 

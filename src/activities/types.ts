@@ -27,7 +27,8 @@ export type EndKind =
 export type ActivityOutcome = string | { end: EndKind };
 
 // Activity files added before the move still import it from here; new code names util/activity-error.ts.
-export { ActivityError } from "../util/activity-error.js";
+export { ActivityError, PropertyError } from "../util/activity-error.js";
+import type { PropertyError } from "../util/activity-error.js";
 
 export interface VariableStore {
   /** Typed value of a declared variable, an activity output (`Name.Output`) or context namespace. */
@@ -176,6 +177,13 @@ export interface FlowCompiler {
    * not fail at compile time catches that and fails per call instead (ctx.render does so).
    */
   template(source: string, def: ActivityDef, field: string): Template;
+  /**
+   * Notes a property that is wrong whatever the call (a literal number that cannot be dialled):
+   * the compiled flow lists it among its problems, and the step still does per call what the
+   * activity does with such a value (set its failure outputs, leave by its failure port). A
+   * property that leaves the activity nothing to do is thrown from `compile` instead.
+   */
+  report(problem: PropertyError): void;
 }
 
 export interface ActivitySpec {
@@ -197,35 +205,11 @@ export interface ActivitySpec {
   loopLimit?: number;
   /**
    * Reads the activity's properties once, when its flow is compiled (CompiledFlow), and returns
-   * the step every call runs. Optional while activities move over: an activity with only `run`
-   * is its own step.
+   * the step every call runs. A property it cannot use is thrown as a PropertyError (the activity
+   * then fails with it per call) or, when the step still has work to do with it, reported.
    */
-  compile?(def: ActivityDef, flow: FlowCompiler): ActivityStep;
-  /** Runs the activity, reading its properties per call (activities without `compile`). */
-  run?(ctx: ActivityContext): Promise<ActivityOutcome> | ActivityOutcome;
-}
-
-/** An activity with only `run`: its properties are read per call. */
-export interface RunActivitySpec extends ActivitySpec {
-  run(ctx: ActivityContext): Promise<ActivityOutcome> | ActivityOutcome;
-}
-
-/** An activity that always waits for something (HTTP, the caller): its `run` returns a promise. */
-export interface AsyncActivitySpec extends ActivitySpec {
-  run(ctx: ActivityContext): Promise<ActivityOutcome>;
-}
-
-/** An activity compiled once per flow. */
-export interface CompiledActivitySpec extends ActivitySpec {
   compile(def: ActivityDef, flow: FlowCompiler): ActivityStep;
 }
 
-/**
- * The step an activity runs for `def`: its compiled step, or the spec itself when it has only
- * `run`. Throws when a spec has neither (the registry refuses such a spec first).
- */
-export function stepOf(spec: ActivitySpec, def: ActivityDef, flow: FlowCompiler): ActivityStep {
-  if (spec.compile) return spec.compile(def, flow);
-  if (spec.run) return spec as RunActivitySpec;
-  throw new Error(`activity type "${spec.type}" has neither compile nor run`);
-}
+/** The name activity files used while `compile` was optional; every spec is compiled now. */
+export type CompiledActivitySpec = ActivitySpec;

@@ -9,8 +9,8 @@
  */
 import type { ActivityDef } from "../flow/types.js";
 import { isTemplate, str } from "./common.js";
-import { ActivityError } from "../util/activity-error.js";
-import type { ActivityContext, ActivitySpec, TemplateField } from "./types.js";
+import { ActivityError, PropertyError } from "../util/activity-error.js";
+import type { ActivityContext, CompiledActivitySpec, TemplateField } from "./types.js";
 
 const ID = "virtualAgentId";
 const CONNECTOR = "connector";
@@ -40,18 +40,20 @@ function label(def: ActivityDef): string | undefined {
   return name;
 }
 
-function virtualAgentIdOf(ctx: ActivityContext): string {
-  const def = ctx.activity;
+/** How a call finds the virtual agent's id, decided once from the properties. */
+function compileId(def: ActivityDef): string | ((ctx: ActivityContext) => string) {
   const src = idSource(def);
-  if (!src) throw new ActivityError(`${def.name}: names no virtual agent (${ID} and ${CONNECTOR} are empty)`);
+  if (!src) throw new PropertyError(def.name, ID, `names no virtual agent (${ID} and ${CONNECTOR} are empty)`);
   if (src.variable) {
-    const v = ctx.vars.get(src.source);
-    return v === null || v === undefined ? "" : String(v).trim();
+    return (ctx) => {
+      const v = ctx.vars.get(src.source);
+      return v === null || v === undefined ? "" : String(v).trim();
+    };
   }
-  return isTemplate(src.source) ? ctx.render(src.source, src.field).trim() : src.source;
+  return isTemplate(src.source) ? (ctx) => ctx.render(src.source, src.field).trim() : src.source;
 }
 
-const virtualAgent: ActivitySpec = {
+const virtualAgent: CompiledActivitySpec = {
   type: "ivr-virtualassistantvoice",
   aliases: ["ivr-virtualassistant"],
   ports: () => ["ENDED", "ESCALATE", "error"],
@@ -68,31 +70,37 @@ const virtualAgent: ActivitySpec = {
   validate(def, report) {
     if (!idSource(def)) report({ severity: "error", code: "missing-property", message: `Virtual Agent "${def.name}" names no virtual agent`, path: ID });
   },
-  async run(ctx) {
-    const def = ctx.activity;
-    const id = virtualAgentIdOf(ctx);
-    if (!id) throw new ActivityError(`${def.name}: the virtual agent id rendered empty`);
-    // The event a flow sends the bot; rendered so a broken template fails here as it would in Webex.
-    ctx.render(str(def, "eventName"), "eventName");
-    ctx.render(str(def, "eventData"), "eventData");
-    const answer = ctx.env.virtualAgent?.(id);
-    if (!answer) {
-      const named = label(def);
-      throw new ActivityError(
-        `${def.name}: virtual agent "${id}"${named ? ` (${named})` : ""} is not scripted; ccflow runs no bot — add { id: "${id}", outcome: ENDED | ESCALATE | error } under virtualAgents in the environment file (or in the test scenario)`,
-      );
-    }
-    for (const text of answer.prompts) {
-      ctx.emit({ type: "prompt", text });
-      await ctx.caller.play({ text }, { signal: ctx.signal, interruptible: false });
-    }
-    ctx.output("MetaData", answer.metaData);
-    ctx.output("StateEventName", answer.stateEventName);
-    ctx.output("TranscriptURL", answer.transcriptUrl);
-    if (answer.outcome === "error") {
-      throw new ActivityError(`${def.name}: virtual agent "${id}" ended in error${answer.errorMessage ? `: ${answer.errorMessage}` : " (scripted)"}`);
-    }
-    return answer.outcome;
+  compile(def) {
+    const idOf = compileId(def);
+    const eventName = str(def, "eventName");
+    const eventData = str(def, "eventData");
+    const named = label(def);
+    return {
+      async run(ctx) {
+        const id = typeof idOf === "string" ? idOf : idOf(ctx);
+        if (!id) throw new ActivityError(`${def.name}: the virtual agent id rendered empty`);
+        // The event a flow sends the bot; rendered so a broken template fails here as it would in Webex.
+        ctx.render(eventName, "eventName");
+        ctx.render(eventData, "eventData");
+        const answer = ctx.env.virtualAgent?.(id);
+        if (!answer) {
+          throw new ActivityError(
+            `${def.name}: virtual agent "${id}"${named ? ` (${named})` : ""} is not scripted; ccflow runs no bot — add { id: "${id}", outcome: ENDED | ESCALATE | error } under virtualAgents in the environment file (or in the test scenario)`,
+          );
+        }
+        for (const text of answer.prompts) {
+          ctx.emit({ type: "prompt", text });
+          await ctx.caller.play({ text }, { signal: ctx.signal, interruptible: false });
+        }
+        ctx.output("MetaData", answer.metaData);
+        ctx.output("StateEventName", answer.stateEventName);
+        ctx.output("TranscriptURL", answer.transcriptUrl);
+        if (answer.outcome === "error") {
+          throw new ActivityError(`${def.name}: virtual agent "${id}" ended in error${answer.errorMessage ? `: ${answer.errorMessage}` : " (scripted)"}`);
+        }
+        return answer.outcome;
+      },
+    };
   },
 };
 

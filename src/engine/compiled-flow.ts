@@ -1,15 +1,15 @@
 /**
- * A flow made ready to run, once: every activity's step (ActivitySpec.compile, or the spec
- * itself for an activity with only `run`) and the flow's parsed templates. Everything a call
+ * A flow made ready to run, once: every activity's step (ActivitySpec.compile) and the flow's
+ * parsed templates. Everything a call
  * reuses from the flow lives here and nowhere process-wide, so a flow that is replaced (`serve
  * --watch`) or dropped takes its plans, templates and JSONPaths with it, and two flows (or two
  * tests) never share a table. Calls in progress keep the CompiledFlow they started with.
  */
 import type { ActivityRegistry } from "../activities/registry.js";
-import { stepOf, type ActivitySpec, type ActivityStep, type FlowCompiler } from "../activities/types.js";
+import type { ActivitySpec, ActivityStep, FlowCompiler } from "../activities/types.js";
 import { ExprError, isExprError, parseTemplate } from "../expr/index.js";
 import type { Template } from "../expr/types.js";
-import { ActivityError } from "../util/activity-error.js";
+import { ActivityError, PropertyError } from "../util/activity-error.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 
 /** What the engine runs for one activity of the flow. */
@@ -32,6 +32,9 @@ export class CompiledFlow implements FlowCompiler {
   /** Source text → its template, or the parse error to report per activity and field. */
   private readonly templates = new Map<string, Template | ExprError>();
   private late = 0;
+  private readonly found: PropertyError[] = [];
+  /** Problems are the flow's own activities'; a definition compiled on the spot later adds none. */
+  private collecting = true;
 
   constructor(
     readonly flow: FlowDefinition,
@@ -40,6 +43,7 @@ export class CompiledFlow implements FlowCompiler {
     for (const process of [flow.main, flow.events]) {
       for (const def of process.activities.values()) this.activities.set(def, this.compileActivity(def, registry.lookup(def.type)));
     }
+    this.collecting = false;
   }
 
   /**
@@ -48,6 +52,18 @@ export class CompiledFlow implements FlowCompiler {
    */
   activity(def: ActivityDef): CompiledActivity {
     return this.activities.get(def) ?? this.compileActivity(def, this.registry.lookup(def.type));
+  }
+
+  /**
+   * The properties compile found wrong, each naming its activity and property (the activity fails
+   * on them per call, as validation said it would). Empty for a flow that validates.
+   */
+  get problems(): readonly PropertyError[] {
+    return this.found;
+  }
+
+  report(problem: PropertyError): void {
+    if (this.collecting) this.found.push(problem);
   }
 
   /** How many distinct template texts this flow holds parsed (tests, diagnostics). */
@@ -88,9 +104,10 @@ export class CompiledFlow implements FlowCompiler {
     }
     let step: ActivityStep;
     try {
-      step = stepOf(spec, def, this);
+      step = spec.compile(def, this);
     } catch (err) {
-      // A property compile cannot read is reported by validation; at run time the activity fails.
+      // A property compile cannot use fails the activity per call, the way Webex fails it.
+      if (err instanceof PropertyError) this.report(err);
       step = failing(err);
     }
     return { def, spec, step };

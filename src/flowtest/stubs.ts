@@ -10,10 +10,12 @@ export function stubActivities(stubs: Record<string, Stub>): ActivitySpec[] {
   return Object.entries(stubs).map(([type, stub]): ActivitySpec => ({
     type,
     ports: () => [...new Set([stub.port, "error"])],
-    run(ctx) {
-      for (const [k, v] of Object.entries(stub.outputs ?? {})) ctx.output(k, v);
-      return stub.port;
-    },
+    compile: () => ({
+      run(ctx) {
+        for (const [k, v] of Object.entries(stub.outputs ?? {})) ctx.output(k, v);
+        return stub.port;
+      },
+    }),
   }));
 }
 

@@ -17,3 +17,23 @@ export class ActivityError extends Error {
     this.name = "ActivityError";
   }
 }
+
+/**
+ * A property an activity's `compile` cannot use (missing, or a literal that can never be right).
+ * It names the activity and the property, as the validator does; the compiled flow lists it in
+ * its problems and the activity fails with it on every call, by `port`, as it would in Webex.
+ */
+export class PropertyError extends ActivityError {
+  constructor(
+    /** The activity's name. */
+    readonly activity: string,
+    /** The property's path relative to `properties` (`expression`, `skip`). */
+    readonly property: string,
+    /** What is wrong, without the activity's name (the message adds it). */
+    problem: string,
+    port?: string,
+  ) {
+    super(`${activity}: ${problem}`, port);
+    this.name = "PropertyError";
+  }
+}

@@ -1,8 +1,9 @@
 /**
  * A flow is compiled once: each activity's `compile` runs when the engine first meets the flow,
  * not per call; each flow owns its own templates, so two flows (or a flow and its replacement)
- * share nothing; an activity with only `run` still runs; a template that does not parse fails
- * the activity that holds it, per call, naming the activity and field.
+ * share nothing; an activity must have a compile step (no plain per-call run is left); a
+ * property compile cannot use, or a template that does not parse, fails the activity that holds
+ * it per call, naming the activity and the property.
  */
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../../src/activities/index.js";
@@ -62,15 +63,6 @@ describe("compile once", () => {
     expect(counts).toEqual({ compile: 1, run: 5 });
   });
 
-  it("runs an activity that has only run (no compile)", async () => {
-    const plain: ActivitySpec = { type: "x-plain", ports: () => ["out"], run: (ctx) => (ctx.output("ran", true), "out") };
-    const flow = buildFlow({ main: [{ name: "Plain", type: "x-plain" }, { name: "Bye", type: "disconnect-contact" }], links: [["Plain", "out", "Bye"]] });
-    const { call } = engineWith([plain]);
-    const { rec, ended } = await call(flow);
-    expect(ended.reason).toBe("disconnected");
-    expect(rec.of("step").map((s) => s.activity)).toContain("Plain");
-  });
-
   it("gives each flow its own templates: a replaced flow shares nothing with the old one", async () => {
     const make = (text: string) =>
       buildFlow({ variables: [{ name: "Who", type: "STRING", value: "Ada" }], main: [{ name: "Hi", type: "play-message", props: tts(text) }, { name: "Bye", type: "disconnect-contact" }], links: [["Hi", "default", "Bye"]] });
@@ -103,16 +95,55 @@ describe("compile once", () => {
     }
   });
 
-  it("refuses to register an activity with neither compile nor run", () => {
-    expect(() => createRegistry([{ type: "x-empty", ports: () => ["out"] }])).toThrow('activity type "x-empty" has neither compile nor run');
+  it("reports a property compile cannot use, naming the activity and the property, and fails that activity per call", async () => {
+    const flow = buildFlow({
+      main: [
+        { name: "Check", type: "condition-activity", props: {} },
+        { name: "Sorry", type: "play-message", props: tts("Sorry.") },
+        { name: "Bye", type: "disconnect-contact" },
+      ],
+      links: [["Check", "true", "Bye"], ["Check", "false", "Bye"], ["Check", "error", "Sorry"], ["Sorry", "default", "Bye"]],
+    });
+    const { engine, call } = engineWith([]);
+    const compiled = engine.compile(flow);
+    expect(compiled.problems.map((p) => [p.activity, p.property, p.message])).toEqual([["Check", "expression", "Check: no expression to evaluate"]]);
+    for (let i = 0; i < 2; i++) {
+      const { rec } = await call(compiled);
+      expect(rec.of("error").map((e) => e.message)).toEqual(["Check: no expression to evaluate"]);
+      expect(rec.prompts()).toEqual(["Sorry."]);
+    }
   });
+
+  it("lists a literal that can never work among the problems and still runs the activity's failure path per call", async () => {
+    const flow = buildFlow({
+      main: [
+        { name: "Transfer", type: "blind-transfer", props: { transfertodn: "reception" } },
+        { name: "Sorry", type: "play-message", props: tts("Sorry.") },
+        { name: "Bye", type: "disconnect-contact" },
+      ],
+      links: [["Transfer", "failure", "Sorry"], ["Sorry", "default", "Bye"]],
+    });
+    const { engine, call } = engineWith([]);
+    const compiled = engine.compile(flow);
+    expect(compiled.problems.map((p) => [p.activity, p.property, p.port])).toEqual([["Transfer", "transfertodn", "failure"]]);
+    const { rec, interaction } = await call(compiled);
+    expect(rec.of("error").map((e) => e.message)).toEqual(['Transfer: cannot transfer to "reception"']);
+    expect(interaction.variables.get("Transfer.FailureCode")).toBe("INVALID_DESTINATION");
+    expect(rec.prompts()).toEqual(["Sorry."]);
+  });
+
+  it("refuses to register an activity without compile (a plain per-call run is no longer an activity)", () => {
+    const plain = { type: "x-plain", ports: () => ["out"], run: () => "out" } as unknown as ActivitySpec;
+    expect(() => createRegistry([plain])).toThrow('activity type "x-plain" has no compile');
+  });
+
 });
 
 describe("an activity's context is its own", () => {
   it("a callback an activity leaves behind writes and emits as that activity after the flow has moved on", async () => {
     let kept: ActivityContext | undefined;
-    const leaver: ActivitySpec = { type: "x-leaver", ports: () => ["out"], run: (ctx) => ((kept = ctx), "out") };
-    const waiter: ActivitySpec = { type: "x-waiter", ports: () => ["out"], run: (ctx) => ctx.clock.sleep(1000, ctx.signal).then(() => "out") };
+    const leaver: ActivitySpec = { type: "x-leaver", ports: () => ["out"], compile: () => ({ run: (ctx) => ((kept = ctx), "out") }) };
+    const waiter: ActivitySpec = { type: "x-waiter", ports: () => ["out"], compile: () => ({ run: (ctx) => ctx.clock.sleep(1000, ctx.signal).then(() => "out") }) };
     const flow = buildFlow({
       main: [{ name: "Leaver", type: "x-leaver" }, { name: "Waiter", type: "x-waiter" }, { name: "Bye", type: "disconnect-contact" }],
       links: [["Leaver", "out", "Waiter"], ["Waiter", "out", "Bye"]],

@@ -5,7 +5,7 @@
  * The HTTP gateway is passed in (tests use the real one).
  */
 import { ActivityError } from "../../../src/util/activity-error.js";
-import { stepOf, type ActivityContext, type ActivityOutcome, type ActivitySpec, type VariableStore } from "../../../src/activities/types.js";
+import type { ActivityContext, ActivityOutcome, ActivitySpec, VariableStore } from "../../../src/activities/types.js";
 import type { HttpGateway } from "../../../src/connectors/types.js";
 import type { Clock } from "../../../src/time/clock.js";
 import type { CallEventInput } from "../../../src/engine/events.js";
@@ -155,6 +155,6 @@ export function fakeContext(options: { activity: ActivityDef; vars: FakeVariable
  * For the activities that always wait (HTTP Request, Parse, BRE): their step returns a promise.
  */
 export function runActivity(spec: ActivitySpec, ctx: ActivityContext): Promise<ActivityOutcome> {
-  const step = stepOf(spec, ctx.activity, { flow: ctx.flow, template: (source) => fakeTemplate(source) });
+  const step = spec.compile(ctx.activity, { flow: ctx.flow, template: (source) => fakeTemplate(source), report: () => {} });
   return step.run(ctx) as Promise<ActivityOutcome>;
 }
