@@ -862,7 +862,14 @@ class ProcessContext implements ActivityContext {
   emit(event: CallEventInput): void {
     // The caller's object is left as it was given: it may be shared (a constant event) or reused.
     const given = event as CallEventInput & { activity?: string; activityId?: string; flow?: string };
-    this.contact.emitFromActivity({ ...given, activity: given.activity ?? this.activity.name, activityId: given.activityId ?? this.activity.id, flow: given.flow ?? this.flowName } as CallEventInput);
+    // Copied then stamped, not `{ ...given, activity, … }`: V8 (Node 20) gives every object that
+    // literal makes a hidden class of its own (a heap snapshot of served calls found one per
+    // activity event, each kept in the call's trace), while these stores share one per event shape.
+    const stamped = Object.assign({}, given);
+    stamped.activity = given.activity ?? this.activity.name;
+    stamped.activityId = given.activityId ?? this.activity.id;
+    stamped.flow = given.flow ?? this.flowName;
+    this.contact.emitFromActivity(stamped as CallEventInput);
   }
 
   private fail(err: unknown, field: string): never {
