@@ -5,7 +5,7 @@
  * this runs as root (PostgreSQL refuses root), durability off. `stop` removes it.
  */
 import { execFile } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -25,7 +25,7 @@ async function tool(name: string, args: string[]): Promise<void> {
   else await run(binary, args, { timeout: 120_000 });
 }
 
-export async function startBenchPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBenchPostgres(): Promise<{ url: string; pid(): number; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), "ccflow-bench-pg-"));
   const data = path.join(dir, "data");
   if (process.getuid?.() === 0) {
@@ -40,6 +40,8 @@ export async function startBenchPostgres(): Promise<{ url: string; stop(): Promi
     await tool("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "server.log"), "-w", "-t", "120", "start"]);
     return {
       url: `postgresql://ccflow@127.0.0.1:${port}/postgres`,
+      /** The postmaster's process id (its backends are its children). */
+      pid: () => Number(readFileSync(path.join(data, "postmaster.pid"), "utf8").split("\n")[0]),
       async stop() {
         await tool("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]).catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });

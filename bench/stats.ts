@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /**
  * Rounds of one figure: their min, median and max. Targets are judged on the median; the spread
  * says how far one run can be trusted on the machine it ran on.
@@ -35,4 +37,37 @@ export async function loadAverage(): Promise<string> {
 /** Collects garbage before a timed round (the npm script runs with --expose-gc), so one round's garbage is not the next one's pause. */
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * CPU seconds (user + system) the given processes have used so far, from /proc (Linux); the
+ * processes of another program (a PostgreSQL server and its backends) included. Processes that
+ * are gone count nothing.
+ */
+export function processCpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Exited since it was listed.
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The kernel's USER_HZ, 100 on every Linux build Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A process and its children (Linux's /proc/<pid>/task/<pid>/children), for processCpuSeconds. */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)) if (child) pids.push(Number(child));
+  } catch {
+    // Not Linux, or the process is gone: the process alone.
+  }
+  return pids;
 }

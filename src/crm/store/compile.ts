@@ -189,9 +189,16 @@ export class SqlBuilder {
     if (!range) return `(${match()})`;
     // Parameters are pushed in the order they appear in the text.
     const index = q(ngramTableName(expr.target.table.logicalName, expr.target.prop.name));
-    // PostgreSQL text cannot hold U+0000, the exclusive upper bound of a single term: ask for the term itself.
-    const terms = range.exact !== undefined && this.pg ? `term = ${this.param(range.exact)}` : `term >= ${this.param(range.low)} AND term < ${this.param(range.high)}`;
-    const candidates = `${this.alias(expr.target.scope)}.rid IN (SELECT rid FROM ${index} WHERE ${terms})`;
+    const rid = `${this.alias(expr.target.scope)}.rid`;
+    if (range.exact !== undefined && this.pg) {
+      // PostgreSQL text cannot hold U+0000, the exclusive upper bound of a single term: ask for the
+      // term itself. Its few candidates (about ten per million phone numbers) are read first as an
+      // array: planning this took half the time of the `IN (SELECT …)` semi-join, and PostgreSQL
+      // then keeps one generic plan for the named statement instead of planning every lookup
+      // (EXPLAIN at 1,000,000 contacts: 0.1 ms planning, then none, against 0.2–0.45 ms each time).
+      return `(${rid} = ANY(ARRAY(SELECT rid FROM ${index} WHERE term = ${this.param(range.exact)})) AND ${match()})`;
+    }
+    const candidates = `${rid} IN (SELECT rid FROM ${index} WHERE term >= ${this.param(range.low)} AND term < ${this.param(range.high)})`;
     return `(${candidates} AND ${match()})`;
   }
 

@@ -45,6 +45,16 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
+/**
+ * Compiled queries run as named statements, so PostgreSQL parses each distinct query text once
+ * per connection and, after five runs, may keep a generic plan instead of planning again: parse
+ * and plan were 0.5 of the 0.6 ms the caller-id lookup cost the server (log_min_duration_statement
+ * at 50,000 contacts). Query texts depend on a request's shape, not its values (those are bound),
+ * but clients choose the shapes, so only the first this-many distinct texts are named; any others
+ * run unnamed as before, and a server never holds more than this many per connection.
+ */
+const MAX_NAMED_STATEMENTS = 200;
+
 /** Serialises schema creation between nodes starting at once (an arbitrary, fixed lock key). */
 const SCHEMA_LOCK = 0x63636677;
 const INT8 = 20;
@@ -104,6 +114,8 @@ interface Shared {
   now: () => number;
   random: () => number;
   compileOptions: CompileOptions;
+  /** Query text → statement name, for the compiled reads (see MAX_NAMED_STATEMENTS). */
+  statementNames: Map<string, string>;
 }
 
 export class PostgresCrmStore implements CrmStore {
@@ -111,6 +123,8 @@ export class PostgresCrmStore implements CrmStore {
   readonly location: string;
   /** Case numbers taken from the sequence ahead of use during a bulk load. */
   private readonly caseNumbers: number[] = [];
+  /** Tables a bulk load appended to: vacuumed and analysed once it commits. */
+  private readonly loadedTables = new Set<string>();
 
   private constructor(
     private readonly shared: Shared,
@@ -137,6 +151,7 @@ export class PostgresCrmStore implements CrmStore {
       now: options.now ?? Date.now,
       random: options.random ?? Math.random,
       compileOptions: { dialect: "postgres", substringIndex: options.substringIndex !== false },
+      statementNames: new Map(),
     });
     try {
       await store.transaction(async (tx) => {
@@ -161,24 +176,35 @@ export class PostgresCrmStore implements CrmStore {
     return this.client ?? this.shared.pool;
   }
 
-  /** Runs one statement; errors come back translated. */
-  async run(sql: string, params: SqlValue[]): Promise<Row[]> {
+  /** Runs one statement; errors come back translated. `named` runs it as a named statement when there is room. */
+  async run(sql: string, params: SqlValue[], named = false): Promise<Row[]> {
+    const name = named ? this.statementName(sql) : undefined;
     try {
-      const result = await this.db.query<Row>({ text: sql, values: params as unknown[] });
+      const result = await this.db.query<Row>(name === undefined ? { text: sql, values: params as unknown[] } : { name, text: sql, values: params as unknown[] });
       return result.rows;
     } catch (err) {
       throw translatePgError(err);
     }
   }
 
+  private statementName(sql: string): string | undefined {
+    const names = this.shared.statementNames;
+    let name = names.get(sql);
+    if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
+      name = `ccflow_q${names.size}`;
+      names.set(sql, name);
+    }
+    return name;
+  }
+
   async query(request: RowQuery): Promise<Row[]> {
     const { sql, params } = compileRowQuery(this.schema, request, this.shared.compileOptions);
-    return this.run(sql, params);
+    return this.run(sql, params, true);
   }
 
   async count(table: TableDef, filter: BoolExpr | undefined, cap: number): Promise<number> {
     const { sql, params } = compileCount(this.schema, table, filter, cap, this.shared.compileOptions);
-    const rows = await this.run(sql, params);
+    const rows = await this.run(sql, params, true);
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -264,9 +290,25 @@ export class PostgresCrmStore implements CrmStore {
     }
   }
 
+  /**
+   * After the load commits, its tables are vacuumed and analysed: without statistics the planner
+   * guesses at a million fresh rows, and without a vacuum the visibility map is empty, so the
+   * n-gram table's primary key cannot answer the caller-id lookup alone (index-only scan) and every
+   * candidate costs a heap visit too. Autovacuum would get there, but only later.
+   */
   async bulkLoad<T>(fn: (tx: CrmStore) => Promise<T>, options: BulkOptions = {}): Promise<T> {
     if (this.client) throw new Error("CRM store: a bulk load cannot start inside a transaction");
-    return this.atomic((handle) => fn(handle), { bulk: true, ...(options.random ? { random: options.random } : {}) });
+    let loaded: Set<string> = new Set();
+    const result = await this.atomic(
+      (handle) => {
+        loaded = handle.loadedTables;
+        return fn(handle);
+      },
+      { bulk: true, ...(options.random ? { random: options.random } : {}) },
+    );
+    // VACUUM cannot run inside a transaction: each runs on its own pooled connection.
+    for (const table of loaded) await this.run(`VACUUM (ANALYZE) ${table}`, []);
+    return result;
   }
 
   async clear(): Promise<void> {
@@ -347,6 +389,10 @@ export class PostgresCrmStore implements CrmStore {
         clauses.push(`${q(`terms_${column.name}`)} AS (INSERT INTO ${index} (term, rid) SELECT unnest($${params.length}::text[]), rid FROM inserted ON CONFLICT DO NOTHING)`);
       }
       const inserted = await h.run(`WITH ${clauses.join(", ")} SELECT ${returned} FROM inserted`, params);
+      if (h.bulk) {
+        h.loadedTables.add(q(table.logicalName));
+        for (const column of table.columns) if (column.substringIndex) h.loadedTables.add(q(ngramTableName(table.logicalName, column.name)));
+      }
       row.rid = Number(inserted[0]!.rid);
       if ("versionnumber" in row) row.versionnumber = Number(inserted[0]!.versionnumber);
       return row;
@@ -377,8 +423,10 @@ export class PostgresCrmStore implements CrmStore {
       rows.push(row);
     }
     await this.copyLines(`COPY ${q(table.logicalName)} (${columns.map(q).join(", ")}) FROM STDIN`, rows.map((row) => columns.map((c) => copyText(row[c])).join("\t")));
+    this.loadedTables.add(q(table.logicalName));
     for (const column of table.columns) {
       if (!column.substringIndex) continue;
+      this.loadedTables.add(q(ngramTableName(table.logicalName, column.name)));
       const lines: string[] = [];
       for (const row of rows) {
         const value = row[column.name];
