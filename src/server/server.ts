@@ -294,10 +294,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const agents = demoAgents(runtime, env);
     const simulated = new Set(agents.filter((a) => a.simulated).map((a) => a.id));
     if (identity) identity.setUsers(developmentUsers(agents.filter((a) => !a.simulated)));
-    const auth = new AuthService({
+    const auth = await AuthService.create({
       ...(identity ? { identity, webClient } : {}),
       ...(external ? { external } : {}),
-      sessions: { file: join(options.dataDir, "sessions.sqlite"), ...options.auth?.sessions },
+      // With --postgres, sessions live in that database: servers sharing it accept each other's.
+      sessions: { file: join(options.dataDir, "sessions.sqlite"), ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), ...options.auth?.sessions },
       allowedOrigins: [...(options.auth?.allowedOrigins ?? []), ...(processEnv.CCFLOW_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)],
       findAgent: (candidates) => {
         const wanted = new Set(candidates.map((c) => c.toLowerCase()));

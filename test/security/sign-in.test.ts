@@ -76,7 +76,7 @@ describe("signing in to the web UI", () => {
     const store = new SessionStore();
     const principal: Principal = { kind: "user", subject: "ana", name: "Ana", roles: new Set(["agent"]), via: "session" };
     app.get("/", async (req, reply) => {
-      store.writeCookie(req, reply, store.create(principal));
+      await store.writeCookie(req, reply, await store.create(principal));
       return "ok";
     });
     const res = await app.inject({ url: "/", headers: { "x-forwarded-proto": "https" } });

@@ -152,7 +152,7 @@ export function register(program: Command): void {
     .option("--no-crm", "do not start the embedded CRM")
     .option("--sip-port <port>", "SIP port, UDP and TCP (default 5060; a free one when --port is 0)")
     .option("--no-sip", "do not take SIP calls")
-    .option("--postgres <url>", "keep the embedded CRM's rows in this PostgreSQL database (postgresql://user:password@host:port/db) instead of the data directory's SQLite file")
+    .option("--postgres <url>", "keep the embedded CRM's rows, the contact records and the sign-in sessions in this PostgreSQL database (postgresql://user:password@host:port/db) instead of the data directory's SQLite files; servers on one database accept each other's sessions")
     .option("--redis <url>", "run as one node of a cluster: the contact center (queues, agents, offers) is shared through this Redis (redis://host:port); needs --node-id")
     .option("--node-id <name>", "this node's name in the cluster (with --redis)")
     .option("--node-lease <seconds>", "with --redis: a node silent this long is taken for dead and its calls end node-lost", "3")

@@ -9,6 +9,7 @@ import type { Principal } from "./access.js";
 import { embeddedVerifier, externalVerifier, principalFromClaims, type AgentLookup, type BearerVerifier, type ExternalProviderConfig } from "./provider.js";
 import { RelyingParty } from "./relying-party.js";
 import { SessionSockets } from "./session-sockets.js";
+import { PostgresSessionBackend } from "./session-postgres.js";
 import { SESSION_COOKIE, SessionStore, type Session, type SessionOptions } from "./sessions.js";
 
 export interface AuthOptions {
@@ -48,10 +49,26 @@ export class AuthService {
   readonly external: boolean;
   private credentialTick: NodeJS.Timeout | undefined;
 
-  constructor(readonly options: AuthOptions) {
-    this.sessions = new SessionStore(options.sessions);
+  /** Opens the session table (SQLite, or PostgreSQL with `sessions.postgresUrl`) and reads the CSRF key kept there. */
+  static async create(options: AuthOptions): Promise<AuthService> {
+    const pgUrl = options.sessions?.postgresUrl;
+    const sessions = new SessionStore(options.sessions, pgUrl ? await PostgresSessionBackend.open(pgUrl) : undefined);
+    try {
+      return new AuthService(options, sessions, await sessions.secret("csrf"));
+    } catch (err) {
+      await sessions.close();
+      throw err;
+    }
+  }
+
+  private constructor(
+    readonly options: AuthOptions,
+    sessions: SessionStore,
+    csrfKey: string,
+  ) {
+    this.sessions = sessions;
     this.sessions.onEnd((key, why) => this.sockets.closeSession(key, why));
-    this.csrfKey = this.sessions.secret("csrf");
+    this.csrfKey = csrfKey;
     for (const o of options.allowedOrigins ?? []) this.addOrigin(o);
     if (options.external) {
       const ext = options.external;
@@ -67,14 +84,16 @@ export class AuthService {
       this.verifier = embeddedVerifier(identity);
       // A person removed, or given a new password, by `ccflow users` (this process or another
       // one, on the same users.sqlite) loses their sessions: at their next request, and their
-      // sockets within CREDENTIAL_TICK_MS.
+      // sockets within CREDENTIAL_TICK_MS (below).
       this.sessions.checkCredentials((subject, stamp) => {
         const now = identity.credentialStamp(subject);
         return now === stamp ? undefined : now === undefined ? "user removed" : "password changed";
       });
-      this.credentialTick = setInterval(() => this.sessions.recheck(this.sockets.sessionKeys()), options.sessions?.credentialTickMs ?? CREDENTIAL_TICK_MS);
-      this.credentialTick.unref();
     }
+    // Every few seconds, the sessions holding sockets here are looked up again: a person removed
+    // or given a new password, or signed out on another server sharing the sessions, loses them.
+    this.credentialTick = setInterval(() => void this.sessions.recheck(this.sockets.sessionKeys()).catch(() => undefined), options.sessions?.credentialTickMs ?? CREDENTIAL_TICK_MS);
+    this.credentialTick.unref();
   }
 
   addOrigin(url: string): void {
@@ -105,12 +124,12 @@ export class AuthService {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.credentialTick);
-    this.sessions.close();
+    await this.sessions.close();
   }
 
-  session(req: FastifyRequest): Session | undefined {
+  session(req: FastifyRequest): Promise<Session | undefined> {
     return this.sessions.get(req.cookies?.[SESSION_COOKIE]);
   }
 }

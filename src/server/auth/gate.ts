@@ -51,7 +51,7 @@ export async function identify(
       return { refused: err as AuthError };
     }
   }
-  const session = auth.session(req);
+  const session = await auth.session(req);
   if (!session) return {};
   if (changesState) {
     if (isSocket || crossSite === "origin") {
@@ -64,7 +64,7 @@ export async function identify(
       if (!passed) return { refused: new AuthError(403, "CSRF_TOKEN", "this request needs the CSRF token of the session (header x-csrf-token; GET /api/session gives it)") };
     }
   }
-  auth.sessions.renewCookie(req, reply, session);
+  await auth.sessions.renewCookie(req, reply, session);
   return { principal: session.principal };
 }
 

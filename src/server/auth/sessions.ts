@@ -1,7 +1,8 @@
 /**
  * Sign-in sessions of the web UI: a random id in an HttpOnly cookie; the person's principal in a
- * SQLite table (`<data>/sessions.sqlite`, mode 0600; in memory when no file is given), so a
- * restart does not sign anyone out. The table holds a SHA-256 of each id, never the id itself:
+ * table — SQLite (`<data>/sessions.sqlite`, mode 0600; in memory when no file is given) or, for
+ * servers sharing sessions, PostgreSQL (session-postgres.ts) — so a restart does not sign anyone
+ * out. The table holds a SHA-256 of each id, never the id itself:
  * a copy of the file opens no session. A session expires after a spell of idleness and, whatever
  * happens, after a maximum age; the server enforces both (a cookie's own lifetime is only a hint
  * to the browser). Each request moves the idle deadline on; it is written down with the cookie's
@@ -28,6 +29,8 @@ export interface SessionOptions {
   file?: string;
   /** How often sessions holding sockets are checked for a removed user or a changed password. Default 2 s. */
   credentialTickMs?: number;
+  /** `postgresql://…`: keep the sessions in this database (shared by every server using it) instead of `file`. */
+  postgresUrl?: string;
 }
 
 export type SessionEnd = "signed out" | "session expired" | "user removed" | "password changed";
@@ -55,13 +58,98 @@ export interface Session {
   credential?: string;
 }
 
-interface Row {
+/** One session as its table keeps it. */
+export interface SessionRow {
   key: string;
   principal: string;
   created_at: number;
   renewed_at: number;
   id_token: string | null;
   credential: string | null;
+}
+
+/**
+ * Where sessions are kept: a SQLite file of the data directory (one server), or PostgreSQL
+ * (session-postgres.ts: several servers behind one address accept each other's sessions).
+ */
+export interface SessionBackend {
+  readonly location: string;
+  insert(row: SessionRow): Promise<void>;
+  find(key: string): Promise<SessionRow | undefined>;
+  /** True when the session was there (and is gone now). */
+  remove(key: string): Promise<boolean>;
+  touch(key: string, renewedAt: number): Promise<void>;
+  /** Keys of sessions idle since `idleBefore` or made before `createdBefore`. */
+  expired(idleBefore: number, createdBefore: number): Promise<string[]>;
+  count(): Promise<number>;
+  oldest(n: number): Promise<string[]>;
+  /** The named secret, made from `make()` by whoever asks first. */
+  secret(name: string, make: () => string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Sessions in a SQLite file (or in memory), for one server. */
+export class SqliteSessionBackend implements SessionBackend {
+  private readonly db: Database.Database;
+  readonly location: string;
+
+  constructor(file?: string) {
+    if (file) ensurePrivateFile(file);
+    this.location = file ?? ":memory:";
+    this.db = new Database(file ?? ":memory:");
+    this.db.pragma("busy_timeout = 5000");
+    if (file) this.db.pragma("journal_mode = WAL");
+    this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (
+      key TEXT PRIMARY KEY,
+      principal TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      renewed_at INTEGER NOT NULL,
+      id_token TEXT
+    );
+    CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    // Files made before sessions kept the credential stamp get the column (their sessions have none).
+    const columns = this.db.prepare("PRAGMA table_info(sessions)").all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "credential")) this.db.exec("ALTER TABLE sessions ADD COLUMN credential TEXT");
+  }
+
+  async insert(r: SessionRow): Promise<void> {
+    this.db.prepare("INSERT INTO sessions (key, principal, created_at, renewed_at, id_token, credential) VALUES (?, ?, ?, ?, ?, ?)").run(r.key, r.principal, r.created_at, r.renewed_at, r.id_token, r.credential);
+  }
+
+  async find(key: string): Promise<SessionRow | undefined> {
+    if (!this.db.open) return undefined;
+    return this.db.prepare("SELECT * FROM sessions WHERE key = ?").get(key) as SessionRow | undefined;
+  }
+
+  async remove(key: string): Promise<boolean> {
+    return this.db.open && this.db.prepare("DELETE FROM sessions WHERE key = ?").run(key).changes > 0;
+  }
+
+  async touch(key: string, renewedAt: number): Promise<void> {
+    if (this.db.open) this.db.prepare("UPDATE sessions SET renewed_at = ? WHERE key = ?").run(renewedAt, key);
+  }
+
+  async expired(idleBefore: number, createdBefore: number): Promise<string[]> {
+    if (!this.db.open) return [];
+    return (this.db.prepare("SELECT key FROM sessions WHERE renewed_at <= ? OR created_at <= ?").all(idleBefore, createdBefore) as Array<{ key: string }>).map((r) => r.key);
+  }
+
+  async count(): Promise<number> {
+    return this.db.open ? (this.db.prepare("SELECT COUNT(*) AS n FROM sessions").get() as { n: number }).n : 0;
+  }
+
+  async oldest(n: number): Promise<string[]> {
+    return (this.db.prepare("SELECT key FROM sessions ORDER BY created_at LIMIT ?").all(n) as Array<{ key: string }>).map((r) => r.key);
+  }
+
+  async secret(name: string, make: () => string): Promise<string> {
+    this.db.prepare("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)").run(name, make());
+    return (this.db.prepare("SELECT value FROM secrets WHERE name = ?").get(name) as { value: string }).value;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
 }
 
 const MAX_SESSIONS = 10_000;
@@ -80,44 +168,29 @@ export class SessionStore {
   readonly idleMs: number;
   readonly maxMs: number;
   private readonly now: () => number;
-  private readonly db: Database.Database;
   private readonly endListeners: Array<(key: string, why: SessionEnd) => void> = [];
   private readonly sweeper: NodeJS.Timeout;
   private credentialCheck: CredentialCheck | undefined;
+  private closed = false;
 
-  constructor(options: SessionOptions = {}) {
+  constructor(
+    options: SessionOptions = {},
+    readonly backend: SessionBackend = new SqliteSessionBackend(options.file),
+  ) {
     this.idleMs = (options.idleSeconds ?? 8 * 3600) * 1000;
     this.maxMs = (options.maxSeconds ?? 12 * 3600) * 1000;
     this.now = options.now ?? Date.now;
-    if (options.file) ensurePrivateFile(options.file);
-    this.db = new Database(options.file ?? ":memory:");
-    this.db.pragma("busy_timeout = 5000");
-    if (options.file) this.db.pragma("journal_mode = WAL");
-    this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (
-      key TEXT PRIMARY KEY,
-      principal TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      renewed_at INTEGER NOT NULL,
-      id_token TEXT
-    );
-    CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    // Files made before sessions kept the credential stamp get the column (their sessions have none).
-    const columns = this.db.prepare("PRAGMA table_info(sessions)").all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === "credential")) this.db.exec("ALTER TABLE sessions ADD COLUMN credential TEXT");
-    this.sweeper = setInterval(() => this.sweep(), (options.sweepSeconds ?? 30) * 1000);
+    this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), (options.sweepSeconds ?? 30) * 1000);
     this.sweeper.unref();
   }
 
   /**
    * A random secret kept with the sessions (made at first use): what must outlive a restart
-   * along with them, such as the key CSRF tokens are bound with.
+   * along with them, and be the same on every server sharing them, such as the key CSRF tokens
+   * are bound with.
    */
-  secret(name: string): string {
-    const row = this.db.prepare("SELECT value FROM secrets WHERE name = ?").get(name) as { value: string } | undefined;
-    if (row) return row.value;
-    const value = randomBytes(32).toString("base64url");
-    this.db.prepare("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)").run(name, value);
-    return (this.db.prepare("SELECT value FROM secrets WHERE name = ?").get(name) as { value: string }).value;
+  secret(name: string): Promise<string> {
+    return this.backend.secret(name, () => randomBytes(32).toString("base64url"));
   }
 
   /** Told of every session that ends (by its key): signed out, expired, or pushed out by the session limit. */
@@ -126,20 +199,19 @@ export class SessionStore {
   }
 
   /** Stops the sweeping timer and closes the table (the server is closing). */
-  close(): void {
+  async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.sweeper);
-    if (this.db.open) this.db.close();
+    await this.backend.close();
   }
 
-  create(principal: Principal, idToken?: string, credential?: string): Session {
-    this.sweep();
+  async create(principal: Principal, idToken?: string, credential?: string): Promise<Session> {
+    await this.sweep();
     const now = this.now();
     const id = randomBytes(32).toString("base64url");
     const s: Session = { id, key: keyOf(id), principal, createdAt: now, expiresAt: now + this.idleMs, renewedAt: now, ...(idToken ? { idToken } : {}), ...(credential ? { credential } : {}) };
     const stored = { ...principal, roles: [...principal.roles] };
-    this.db
-      .prepare("INSERT INTO sessions (key, principal, created_at, renewed_at, id_token, credential) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(s.key, JSON.stringify(stored), now, now, idToken ?? null, credential ?? null);
+    await this.backend.insert({ key: s.key, principal: JSON.stringify(stored), created_at: now, renewed_at: now, id_token: idToken ?? null, credential: credential ?? null });
     return s;
   }
 
@@ -149,35 +221,39 @@ export class SessionStore {
   }
 
   /**
-   * Ends each of these sessions (by key) whose person was removed or changed their password since
-   * signing in; the server calls it for the sessions holding sockets, every few seconds.
+   * For the sessions holding sockets on this server (by key), every few seconds: ends each whose
+   * person was removed or changed their password since signing in, and tells the listeners of
+   * each that is gone from the table — signed out on another server sharing it.
    */
-  recheck(keys: Iterable<string>): void {
-    if (!this.credentialCheck || !this.db.open) return;
-    const read = this.db.prepare("SELECT principal, credential FROM sessions WHERE key = ?");
+  async recheck(keys: Iterable<string>): Promise<void> {
     for (const key of keys) {
-      const row = read.get(key) as Pick<Row, "principal" | "credential"> | undefined;
-      if (!row?.credential) continue;
+      if (this.closed) return;
+      const row = await this.backend.find(key);
+      if (!row) {
+        for (const listener of this.endListeners) listener(key, "signed out");
+        continue;
+      }
+      if (!row.credential || !this.credentialCheck) continue;
       const why = this.credentialCheck((JSON.parse(row.principal) as { subject: string }).subject, row.credential);
-      if (why) this.end(key, why);
+      if (why) await this.end(key, why);
     }
   }
 
   /** The live session with this id, its idle deadline moved on; undefined when unknown or ended. */
-  get(id: string | undefined): Session | undefined {
-    if (!id || !this.db.open) return undefined;
+  async get(id: string | undefined): Promise<Session | undefined> {
+    if (!id || this.closed) return undefined;
     const key = keyOf(id);
-    const row = this.db.prepare("SELECT * FROM sessions WHERE key = ?").get(key) as Row | undefined;
+    const row = await this.backend.find(key);
     if (!row) return undefined;
     const now = this.now();
     if (this.expired(row, now)) {
-      this.end(key, "session expired");
+      await this.end(key, "session expired");
       return undefined;
     }
     const principal = principalFrom(row.principal);
     const revoked = row.credential && this.credentialCheck ? this.credentialCheck(principal.subject, row.credential) : undefined;
     if (revoked) {
-      this.end(key, revoked);
+      await this.end(key, revoked);
       return undefined;
     }
     return {
@@ -192,18 +268,18 @@ export class SessionStore {
     };
   }
 
-  destroy(id: string | undefined): void {
-    if (id) this.end(keyOf(id), "signed out");
+  async destroy(id: string | undefined): Promise<void> {
+    if (id) await this.end(keyOf(id), "signed out");
   }
 
-  get size(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM sessions").get() as { n: number }).n;
+  size(): Promise<number> {
+    return this.backend.count();
   }
 
   /** Sets (or renews) the cookie: HttpOnly, SameSite=Lax, Secure under HTTPS, as long as the session; records the renewal. */
-  writeCookie(req: FastifyRequest, reply: FastifyReply, s: Session): void {
+  async writeCookie(req: FastifyRequest, reply: FastifyReply, s: Session): Promise<void> {
     s.renewedAt = this.now();
-    this.db.prepare("UPDATE sessions SET renewed_at = ? WHERE key = ?").run(s.renewedAt, s.key);
+    await this.backend.touch(s.key, s.renewedAt);
     void reply.setCookie(SESSION_COOKIE, s.id, {
       path: "/",
       httpOnly: true,
@@ -214,8 +290,8 @@ export class SessionStore {
   }
 
   /** Renews the cookie (and the recorded idle deadline) when the last renewal was more than a minute ago. */
-  renewCookie(req: FastifyRequest, reply: FastifyReply, s: Session): void {
-    if (this.now() - s.renewedAt > RENEW_EVERY_MS) this.writeCookie(req, reply, s);
+  async renewCookie(req: FastifyRequest, reply: FastifyReply, s: Session): Promise<void> {
+    if (this.now() - s.renewedAt > RENEW_EVERY_MS) await this.writeCookie(req, reply, s);
   }
 
   clearCookie(req: FastifyRequest, reply: FastifyReply): void {
@@ -223,25 +299,20 @@ export class SessionStore {
   }
 
   /** Ends the sessions past their deadlines (and, at the limit, the oldest). */
-  sweep(): void {
-    if (!this.db.open) return;
+  async sweep(): Promise<void> {
+    if (this.closed) return;
     const now = this.now();
-    const ended = this.db.prepare("SELECT key FROM sessions WHERE renewed_at + ? <= ? OR created_at + ? <= ?").all(this.idleMs, now, this.maxMs, now) as Array<{ key: string }>;
-    for (const { key } of ended) this.end(key, "session expired");
-    const over = this.size - MAX_SESSIONS + 1;
-    if (over > 0) {
-      const oldest = this.db.prepare("SELECT key FROM sessions ORDER BY created_at LIMIT ?").all(over) as Array<{ key: string }>;
-      for (const { key } of oldest) this.end(key, "session expired");
-    }
+    for (const key of await this.backend.expired(now - this.idleMs, now - this.maxMs)) await this.end(key, "session expired");
+    const over = (await this.backend.count()) - MAX_SESSIONS + 1;
+    if (over > 0) for (const key of await this.backend.oldest(over)) await this.end(key, "session expired");
   }
 
-  private expired(row: Row, now: number): boolean {
+  private expired(row: SessionRow, now: number): boolean {
     return now >= row.renewed_at + this.idleMs || now >= row.created_at + this.maxMs;
   }
 
-  private end(key: string, why: SessionEnd): void {
-    if (!this.db.open) return;
-    if (this.db.prepare("DELETE FROM sessions WHERE key = ?").run(key).changes === 0) return;
+  private async end(key: string, why: SessionEnd): Promise<void> {
+    if (this.closed || !(await this.backend.remove(key))) return;
     for (const listener of this.endListeners) listener(key, why);
   }
 }

@@ -51,17 +51,17 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
     }
     const principal = principalFromClaims(done.claims, auth.rolesClaim, "session", auth.options.findAgent);
     // A new session id at each sign-in (no fixation); the old session, if any, ends.
-    auth.sessions.destroy(auth.session(req)?.id);
+    await auth.sessions.destroy((await auth.session(req))?.id);
     // The embedded service's id token carries the credential stamp: the session ends when it changes.
     const stamp = auth.external ? undefined : done.claims[CREDENTIAL_CLAIM];
-    const session = auth.sessions.create(principal, done.idToken, typeof stamp === "string" ? stamp : undefined);
-    auth.sessions.writeCookie(req, reply, session);
+    const session = await auth.sessions.create(principal, done.idToken, typeof stamp === "string" ? stamp : undefined);
+    await auth.sessions.writeCookie(req, reply, session);
     return reply.header("cache-control", "no-store").redirect(done.returnTo, 303);
   });
 
   app.post("/auth/logout", async (req: FastifyRequest, reply: FastifyReply) => {
-    const session = auth.session(req);
-    auth.sessions.destroy(session?.id);
+    const session = await auth.session(req);
+    await auth.sessions.destroy(session?.id);
     auth.sessions.clearCookie(req, reply);
     const endSession = auth.external ? await auth.rp.endSessionUrl(session?.idToken, `${ownOrigin(req)}/`) : undefined;
     return { signedOut: session !== undefined, ...(endSession ? { endSessionUrl: endSession } : {}) };
@@ -70,7 +70,7 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
   app.get("/api/session", async (req, reply) => {
     void reply.header("cache-control", "no-store");
     const p = req.principal;
-    const session = auth.session(req);
+    const session = await auth.session(req);
     if (!p) return { signedIn: false, signIn: "/auth/login" };
     return {
       signedIn: true,
