@@ -26,6 +26,15 @@ export const sipSchema = z
     maxCalls: z.number().int().min(1).default(500),
     /** Hang up a call whose caller sent no RTP for this long (gone without a BYE); 0: never. */
     rtpTimeoutSeconds: z.number().min(0).max(3600).default(120),
+    /**
+     * SIP over TLS (sips) on `port` (0: a free one). `cert` and `key` are PEM files relative to the
+     * environment file; without them a development certificate is made by ccflow's own CA.
+     */
+    tls: z
+      .object({ port: z.number().int().min(0).max(65535).default(5061), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
+      .strict()
+      .refine((t) => (t.cert === undefined) === (t.key === undefined), "give both cert and key, or neither (for a development certificate)")
+      .optional(),
   })
   .strict()
   .default({ allow: ["127.0.0.0/8", "::1"], users: [], realm: "ccflow", answerDelayMs: 0, maxCalls: 500, rtpTimeoutSeconds: 120 });

@@ -41,6 +41,9 @@ export interface ServerUrls {
   tokenUrl?: string;
   /** Where SIP calls are taken (sip:host:port, UDP and TCP), when they are. */
   sip?: string;
+  /** SIP over TLS (sips:host:port), and the CA of its development certificate when ccflow made it. */
+  sips?: string;
+  sipsCaPath?: string;
   /** SIP over WebSocket (RFC 7118) on the HTTP port, and over WSS on the HTTPS port. */
   sipWebSocket?: string;
   sipWebSocketSecure?: string;

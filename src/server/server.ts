@@ -321,10 +321,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       voice = new VoiceLines(runtime.center, { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, log: (level, message) => log(level, message) });
       closers.unshift(() => voice?.close());
       controls.audio = voice;
-      const sip = await startSipFront({ environment: env, flows: options.flows, calls, host, port: options.sipPort, voice, log: (level, message) => log(level, message) });
+      const sip = await startSipFront({ environment: env, flows: options.flows, calls, host, port: options.sipPort, dataDir: options.dataDir, voice, log: (level, message) => log(level, message) });
       // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.
       closers.unshift(() => sip.close());
       urls.sip = sip.uri;
+      if (sip.tlsUri) urls.sips = sip.tlsUri;
+      if (sip.tlsCaPath) urls.sipsCaPath = sip.tlsCaPath;
       urls.sipWebSocket = `${url.replace(/^http/, "ws")}${SIP_WEBSOCKET_PATH}`;
       if (httpsUrl) urls.sipWebSocketSecure = `${httpsUrl.replace(/^https/, "wss")}${SIP_WEBSOCKET_PATH}`;
       sipServer = sip.server;

@@ -6,11 +6,13 @@
  * gets the default flow. Hang-ups cross both ways: a BYE from the caller hangs up the contact,
  * and a contact the flow (or the agent) ends sends the caller a BYE.
  */
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { PromptAudio } from "../channels/media/prompt-audio.js";
 import { PromptPlayer } from "../channels/media/prompt-player.js";
 import { SipAccess } from "../channels/sip/access.js";
 import { SipServer, type SipCall } from "../channels/sip/sip-server.js";
+import { certificateHostnames, ensureTls } from "../crm/tls/certs.js";
 import type { Environment } from "../environment/schema.js";
 import type { CallRegistry } from "./calls.js";
 import type { CatalogFlow, FlowCatalog } from "./flows.js";
@@ -22,6 +24,8 @@ export interface SipFrontOptions {
   calls: CallRegistry;
   host: string;
   port: number;
+  /** Where a development TLS certificate is kept (`<dataDir>/tls/`), when sip.tls names none. */
+  dataDir: string;
   /** Bridges answered SIP callers to their agent's WebRTC line. */
   voice?: VoiceLines;
   log?: (level: "info" | "warn", message: string) => void;
@@ -34,6 +38,10 @@ export interface SipFront {
   port: number;
   /** sip:…@host:port to dial. */
   uri: string;
+  /** sips:host:port, when SIP over TLS is on. */
+  tlsUri?: string;
+  /** The CA file that signed the development TLS certificate (none when sip.tls names its own). */
+  tlsCaPath?: string;
   audio: PromptAudio;
   close(): Promise<void>;
 }
@@ -81,12 +89,34 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
       // which the contact keeps as its own end reason.
       if ((reason === "caller-hangup" || reason === "rtp-timeout" || reason === "media-failed") && !session.ended) session.interaction.hangup(reason);
     };
-    log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.webrtc ? "WebRTC " : ""}${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);
+    log("info", `call ${session.interactionId.slice(0, 8)} is SIP from ${call.peer.address}:${call.peer.port} over ${call.peer.transport}, ${call.webrtc ? "WebRTC " : call.offer.srtp ? "SRTP " : ""}${call.offer.codec}${call.offer.dtmfPayloadType !== undefined ? " + telephone-event" : ""}`);
   };
+
+  let tls: { port: number; key: string; cert: string } | undefined;
+  let tlsCaPath: string | undefined;
+  if (env.sip.tls) {
+    const { port, cert, key } = env.sip.tls;
+    if (cert && key) {
+      const read = (what: string, file: string) => {
+        const path = isAbsolute(file) ? file : resolve(env.baseDir, file);
+        try {
+          return readFileSync(path, "utf8");
+        } catch (err) {
+          throw new SipConfigError(`sip.tls.${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      };
+      tls = { port, cert: read("cert", cert), key: read("key", key) };
+    } else {
+      const made = ensureTls(options.dataDir, certificateHostnames(env.sip.advertisedAddress ? [env.sip.advertisedAddress] : []));
+      tls = { port, cert: made.certPem, key: made.keyPem };
+      tlsCaPath = made.caPath;
+    }
+  }
 
   const server = new SipServer({
     host: options.host,
     port: options.port,
+    ...(tls ? { tls } : {}),
     access,
     ...(env.sip.advertisedAddress ? { advertisedHost: env.sip.advertisedAddress } : {}),
     ...(env.sip.rtpPorts ? { rtpPortRange: env.sip.rtpPorts } : {}),
@@ -101,10 +131,19 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
     port = await server.listen();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new SipConfigError(`SIP port ${options.port} is already in use (UDP or TCP); choose another with --sip-port, or --no-sip`);
+    if (code === "EADDRINUSE") throw new SipConfigError(`SIP port ${options.port}${tls ? ` or TLS port ${tls.port}` : ""} is already in use; choose another with --sip-port (TLS: sip.tls.port), or --no-sip`);
     if (code === "EACCES") throw new SipConfigError(`not allowed to listen for SIP on ${options.host}:${options.port}; use a port above 1023`);
+    if (tls && /key|cert|PEM|asn1/i.test((err as Error).message)) throw new SipConfigError(`sip.tls: the certificate or key is not usable (${(err as Error).message})`);
     throw err;
   }
   const host = server.advertisedHost.includes(":") ? `[${server.advertisedHost}]` : server.advertisedHost;
-  return { server, port, uri: `sip:${host}:${port}`, audio, close: () => server.close() };
+  return {
+    server,
+    port,
+    uri: `sip:${host}:${port}`,
+    ...(tls ? { tlsUri: `sips:${host}:${server.tlsPort}` } : {}),
+    ...(tlsCaPath ? { tlsCaPath } : {}),
+    audio,
+    close: () => server.close(),
+  };
 }

@@ -10,9 +10,13 @@
  *   to where it came from, which gets through NATs that the SDP does not describe. Packets from
  *   the SDP's own address leave the SDP's port as it is: that caller is reached directly and
  *   may send from one port while listening on another (SIPp's rtp_stream does).
+ * - SRTP (RFC 3711, keys from SDES): when the peer carries keys, every packet out is encrypted
+ *   and tagged, and a packet in whose tag does not verify is dropped. The cipher is werift's
+ *   (`SrtpSession`, AES_CM_128_HMAC_SHA1_80), used as a library: no SRTP of our own.
  */
 import { createSocket, type Socket } from "node:dgram";
 import { randomInt } from "node:crypto";
+import { ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtpSession } from "werift";
 import type { G711Codec } from "../sip/sdp.js";
 import { decodeG711, encodeG711 } from "./g711.js";
 import { PTIME_MS, sharedPacer, type Pacer } from "./pacer.js";
@@ -39,9 +43,24 @@ export interface RtpPeer {
   codec: G711Codec;
   payloadType: number;
   dtmfPayloadType?: number;
+  /** SRTP master keys and salts (30 bytes each): ours for sending, the peer's for receiving. */
+  srtp?: { localKey: Buffer; remoteKey: Buffer };
+}
+
+function srtpSession(keys: { localKey: Buffer; remoteKey: Buffer }): SrtpSession {
+  return new SrtpSession({
+    profile: ProtectionProfileAes128CmHmacSha1_80,
+    keys: {
+      localMasterKey: keys.localKey.subarray(0, 16),
+      localMasterSalt: keys.localKey.subarray(16, 30),
+      remoteMasterKey: keys.remoteKey.subarray(0, 16),
+      remoteMasterSalt: keys.remoteKey.subarray(16, 30),
+    },
+  });
 }
 
 export class RtpSession {
+  private srtp?: SrtpSession;
   private socket?: Socket;
   private peer?: RtpPeer;
   private remote?: { address: string; port: number };
@@ -59,6 +78,8 @@ export class RtpSession {
   port = 0;
   packetsSent = 0;
   packetsReceived = 0;
+  /** SRTP packets dropped because their authentication tag did not verify. */
+  packetsRejected = 0;
   /** When the caller's RTP last arrived (or the session was connected), performance.now() ms. */
   lastReceivedAt = performance.now();
   onKey?: (key: string) => void;
@@ -101,6 +122,10 @@ export class RtpSession {
   /** Where to send and how to encode: from the SDP offer. */
   connect(peer: RtpPeer): void {
     if (!this.peer) this.lastReceivedAt = performance.now();
+    // New keys (a first connect, or a re-INVITE that rekeys) start new SRTP contexts.
+    const keys = peer.srtp;
+    if (!keys) this.srtp = undefined;
+    else if (!this.srtp || !this.peer?.srtp || !keys.localKey.equals(this.peer.srtp.localKey) || !keys.remoteKey.equals(this.peer.srtp.remoteKey)) this.srtp = srtpSession(keys);
     this.peer = peer;
     if (!this.latched) this.remote = { address: peer.address, port: peer.port };
     if (!this.stopTicks) this.stopTicks = (this.options.pacer ?? sharedPacer).add((tick) => this.tick(tick));
@@ -149,7 +174,10 @@ export class RtpSession {
     const more = source.fill(this.frame);
     const payload = Buffer.from(encodeG711(this.peer.codec, this.frame));
     const timestamp = (this.timestampBase + (tick - this.startTick) * SAMPLES_PER_PACKET) >>> 0;
-    const packet = writeRtp({ payloadType: this.peer.payloadType, marker: !this.sendingBefore, sequence: this.sequence, timestamp, ssrc: this.ssrc, payload });
+    const marker = !this.sendingBefore;
+    const packet = this.srtp
+      ? this.srtp.encrypt(payload, new RtpHeader({ payloadType: this.peer.payloadType, marker, sequenceNumber: this.sequence, timestamp, ssrc: this.ssrc }))
+      : writeRtp({ payloadType: this.peer.payloadType, marker, sequence: this.sequence, timestamp, ssrc: this.ssrc, payload });
     this.sequence = (this.sequence + 1) & 0xffff;
     this.sendingBefore = true;
     this.packetsSent++;
@@ -163,6 +191,16 @@ export class RtpSession {
   }
 
   private receive(msg: Buffer, rinfo: { address: string; port: number }): void {
+    if (this.srtp) {
+      // Only packets that authenticate count (and can move where we send, below).
+      if (msg.length < 12 + 10 || (msg[0]! & 0xc0) !== 0x80) return;
+      try {
+        msg = this.srtp.decrypt(msg);
+      } catch {
+        this.packetsRejected++;
+        return;
+      }
+    }
     const packet = parseRtp(msg);
     if (!packet || !this.peer) return;
     const isAudio = packet.payloadType === this.peer.payloadType;

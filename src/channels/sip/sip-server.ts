@@ -1,6 +1,6 @@
 /**
  * The SIP user agent server that takes calls: INVITE (with its transaction's retransmissions),
- * ACK, BYE, CANCEL, OPTIONS and INFO (DTMF), over UDP and TCP.
+ * ACK, BYE, CANCEL, OPTIONS and INFO (DTMF), over UDP, TCP, TLS and WebSocket.
  *
  * A call's life: INVITE → 100 Trying → checks (who is calling, caller id, SDP) → RTP socket →
  * [180 Ringing while `answerDelayMs` runs] → 200 OK with the SDP answer, resent over UDP until
@@ -18,12 +18,12 @@
 import { randomBytes } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { MediaLeg } from "../media/media-leg.js";
-import { RtpSession } from "../media/rtp-session.js";
+import { RtpSession, type RtpPeer } from "../media/rtp-session.js";
 import { WebRtcError, WebRtcLeg } from "../media/webrtc-leg.js";
 import type { SipAccess } from "./access.js";
 import { CallerIdError, callerNumber, dialledNumber } from "./caller-id.js";
 import { makeResponse, parseCSeq, parseNameAddr, SipHeaders, topVia, type SipRequest, type SipResponse } from "./message.js";
-import { isWebRtcOffer, readOffer, SdpError, writeAnswer, type MediaOffer } from "./sdp.js";
+import { isWebRtcOffer, readOffer, SdpError, SRTP_KEY_BYTES, writeAnswer, type MediaOffer } from "./sdp.js";
 import { isReliable, SipTransport, type SipPeer } from "./transport.js";
 
 const T1 = 500;
@@ -37,6 +37,8 @@ export interface SipServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** SIP over TLS (sips) on this port (0: a free one), with this PEM key and certificate. */
+  tls?: { port: number; key: string; cert: string };
   access: SipAccess;
   /** The address put in Contact and SDP; default: `host` (127.0.0.1 when listening on all). */
   advertisedHost?: string;
@@ -83,6 +85,8 @@ export class SipCall {
   onHold = false;
   offer!: MediaOffer;
   answerSdp = "";
+  /** Our SRTP master key and salt, for an RTP/SAVP call. */
+  srtpKey?: Buffer;
   invite: SipRequest;
   finalResponse?: SipResponse;
   private retransmit?: NodeJS.Timeout;
@@ -208,6 +212,11 @@ export class SipServer {
     return this.transport.port;
   }
 
+  /** The TLS port, when listening for sips (else 0). */
+  get tlsPort(): number {
+    return this.transport.tlsPort;
+  }
+
   get advertisedHost(): string {
     const h = this.options.advertisedHost ?? this.options.host;
     return h === "0.0.0.0" ? "127.0.0.1" : h === "::" ? "::1" : h;
@@ -220,6 +229,14 @@ export class SipServer {
 
   async listen(): Promise<number> {
     const port = await this.transport.listen(this.options.port);
+    if (this.options.tls) {
+      try {
+        await this.transport.listenTls(this.options.tls.port, this.options.tls);
+      } catch (err) {
+        await this.transport.close();
+        throw err;
+      }
+    }
     const timeout = this.options.rtpTimeoutMs;
     if (timeout && timeout > 0) {
       this.rtpWatch = setInterval(() => this.watchRtp(timeout), Math.min(1000, Math.max(100, timeout / 4)));
@@ -369,6 +386,8 @@ export class SipServer {
         throw err;
       }
     }
+    // SDES puts the media keys in the SDP: over cleartext signalling anyone on the path has them (RFC 4568 §8.3).
+    if (offer?.srtp && peer.transport !== "TLS" && peer.transport !== "WSS") return this.refuse(request, peer, 488, "SRTP keys (a=crypto) are taken only over SIP over TLS (sips) or WSS");
     const refusal = this.options.admit?.({ ani, dnis });
     if (refusal) return this.refuse(request, peer, refusal.status, refusal.reason);
     if (!offer) return this.inviteWebRtc(request, peer, key, ani, dnis, sdp);
@@ -376,13 +395,14 @@ export class SipServer {
     const rtp = new RtpSession({ host: this.options.host, ...(this.options.rtpPortRange ? { portRange: this.options.rtpPortRange } : {}) });
     const call = new SipCall(this, request, peer, ani, dnis, rtp);
     call.offer = offer;
+    if (offer.srtp) call.srtpKey = randomBytes(SRTP_KEY_BYTES);
     this.byBranch.set(key, call);
     this.byCallId.set(call.callId, call);
     rtp.open().then(
       (port) => {
         if (call.state !== "inviting") return rtp.close();
-        rtp.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
-        call.answerSdp = writeAnswer(offer, { address: this.advertisedHost, port, sessionId: Date.now(), version: 1 });
+        rtp.connect(rtpPeer(call, offer));
+        call.answerSdp = writeAnswer(offer, { address: this.advertisedHost, port, sessionId: Date.now(), version: 1, ...(call.srtpKey ? { srtpKey: call.srtpKey } : {}) });
         this.ringThenAnswer(call);
       },
       (err: unknown) => {
@@ -467,6 +487,7 @@ export class SipServer {
       // RFC 7118 §5.2: the peer cannot reach us at an address; the dialog lives on its socket.
       return `<sip:ccflow@${randomBytes(6).toString("hex")}.invalid;transport=ws>`;
     }
+    if (peer.transport === "TLS") return `<sips:ccflow@${host}:${this.tlsPort}>`;
     return `<sip:ccflow@${host}:${this.port}${peer.transport === "TCP" ? ";transport=tcp" : ""}>`;
   }
 
@@ -482,11 +503,12 @@ export class SipServer {
       const status = err instanceof SdpError ? err.status : 488;
       return this.send(peer, makeResponse(request, status, { headers: [["Warning", warning((err as Error).message)]] }));
     }
+    if (Boolean(offer.srtp) !== Boolean(call.srtpKey)) return this.send(peer, makeResponse(request, 488, { headers: [["Warning", warning(call.srtpKey ? "the call is SRTP: a re-INVITE must keep RTP/SAVP" : "a re-INVITE cannot turn on SRTP")]] }));
     call.offer = offer;
     const wasOnHold = call.onHold;
     call.onHold = /^a=(sendonly|inactive)\s*$/m.test(request.body.toString("utf8"));
     if (wasOnHold && !call.onHold) call.media.lastReceivedAt = performance.now();
-    call.media.connect({ address: offer.address, port: offer.port, codec: offer.codec, payloadType: offer.payloadType, ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}) });
+    call.media.connect(rtpPeer(call, offer));
     this.send(peer, makeResponse(request, 200, { headers: [["Contact", this.contact(peer)], ["Content-Type", "application/sdp"]], body: Buffer.from(call.answerSdp) }));
   }
 
@@ -563,7 +585,7 @@ export class SipServer {
     const branch = `z9hG4bK${randomBytes(8).toString("hex")}`;
     const host = this.advertisedHost.includes(":") ? `[${this.advertisedHost}]` : this.advertisedHost;
     const headers = new SipHeaders()
-      .add("Via", `SIP/2.0/${call.peer.transport} ${call.peer.transport.startsWith("WS") ? `${randomBytes(6).toString("hex")}.invalid` : `${host}:${this.port}`};branch=${branch};rport`)
+      .add("Via", `SIP/2.0/${call.peer.transport} ${call.peer.transport.startsWith("WS") ? `${randomBytes(6).toString("hex")}.invalid` : `${host}:${call.peer.transport === "TLS" ? this.tlsPort : this.port}`};branch=${branch};rport`)
       .add("Max-Forwards", "70")
       .add("From", toWithTag(call))
       .add("To", call.invite.headers.get("from")!)
@@ -597,6 +619,18 @@ export class SipServer {
     if (t) clearTimeout(t);
     this.byes.delete(branch);
   }
+}
+
+/** Where and how the call's RTP goes, from the caller's offer (and our SRTP key, if any). */
+function rtpPeer(call: SipCall, offer: MediaOffer): RtpPeer {
+  return {
+    address: offer.address,
+    port: offer.port,
+    codec: offer.codec,
+    payloadType: offer.payloadType,
+    ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}),
+    ...(offer.srtp && call.srtpKey ? { srtp: { localKey: call.srtpKey, remoteKey: offer.srtp.key } } : {}),
+  };
 }
 
 function toWithTag(call: SipCall): string {

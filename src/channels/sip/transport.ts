@@ -1,6 +1,6 @@
 /**
  * SIP over UDP and TCP (RFC 3261 §18): one UDP socket and one TCP listener on the same port;
- * and SIP over WebSocket (RFC 7118) on sockets the HTTP server upgrades and hands over.
+ * SIP over TLS (sips, RFC 3261 §26.2) on a port of its own, framed like TCP; and SIP over WebSocket (RFC 7118) on sockets the HTTP server upgrades and hands over.
  * UDP: a datagram is one message. TCP: messages framed by Content-Length on a byte stream; a
  * connection that sends more than one message's worth of unframed bytes, or stays idle, is closed.
  * WebSocket: each message is one SIP message (Content-Length optional, as on UDP); responses and
@@ -8,6 +8,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { createServer, type Server, type Socket as TcpSocket } from "node:net";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { WebSocket } from "ws";
 import { MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, parseSipMessage, serializeSipMessage, type ParseResult, type SipMessage } from "./message.js";
 
@@ -40,6 +41,8 @@ const MAX_TCP_CONNECTIONS = 1000;
 export class SipTransport {
   private udp?: Socket;
   private tcp?: Server;
+  private tls?: TlsServer;
+  tlsPort = 0;
   private readonly connections = new Set<TcpSocket>();
   private readonly webSockets = new Set<WebSocket>();
   port = 0;
@@ -82,6 +85,26 @@ export class SipTransport {
     return this.port;
   }
 
+  /** Listens for SIP over TLS on `port` (0 picks one) with the PEM `key` and `cert`. */
+  async listenTls(port: number, credentials: { key: string; cert: string }): Promise<number> {
+    // A handshake that never finishes must not hold a connection slot.
+    const tls = createTlsServer({ key: credentials.key, cert: credentials.cert, handshakeTimeout: 10_000 }, (socket) => this.accept(socket, "TLS"));
+    tls.maxConnections = MAX_TCP_CONNECTIONS;
+    tls.on("tlsClientError", () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      tls.once("error", reject);
+      tls.listen(port, this.host, () => {
+        tls.removeListener("error", reject);
+        resolve();
+      });
+    });
+    tls.on("error", () => undefined);
+    this.tls = tls;
+    const address = tls.address();
+    this.tlsPort = typeof address === "object" && address ? address.port : port;
+    return this.tlsPort;
+  }
+
   send(peer: SipPeer, message: SipMessage): void {
     const bytes = serializeSipMessage(message);
     if (peer.transport !== "UDP") {
@@ -97,6 +120,7 @@ export class SipTransport {
     for (const ws of this.webSockets) ws.close(1001, "SIP server closing");
     this.webSockets.clear();
     await new Promise<void>((resolve) => (this.tcp ? this.tcp.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.tls ? this.tls.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => {
       if (!this.udp) return resolve();
       try {
@@ -151,7 +175,7 @@ export class SipTransport {
     return peer;
   }
 
-  private accept(socket: TcpSocket): void {
+  private accept(socket: TcpSocket, transport: "TCP" | "TLS" = "TCP"): void {
     this.connections.add(socket);
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
     socket.on("error", () => undefined);
@@ -162,7 +186,7 @@ export class SipTransport {
         return socket.destroyed;
       },
     };
-    const peer: SipPeer = { transport: "TCP", address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0, connection };
+    const peer: SipPeer = { transport, address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0, connection };
     let buffer: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);

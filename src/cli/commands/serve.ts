@@ -89,6 +89,7 @@ function printBanner(server: RunningServer, ms: number, envFile: string | undefi
   row("Web UI", cyan(ctx.urls.ui), "softphone · agent desktop · supervisor");
   row("API", ctx.urls.api, `OpenAPI ${ctx.urls.openapi}`);
   if (ctx.urls.sip) row("SIP", cyan(ctx.urls.sip), "UDP and TCP · dial any number (docs/voice.md)");
+  if (ctx.urls.sips) row("SIP over TLS", ctx.urls.sips, ctx.urls.sipsCaPath ? `CA certificate ${shown(ctx.urls.sipsCaPath)}` : "");
   if (ctx.urls.sipWebSocket) row("SIP over WS", ctx.urls.sipWebSocket, ctx.urls.sipWebSocketSecure ? `and ${ctx.urls.sipWebSocketSecure} · browser SIP phones` : "browser SIP phones");
   if (ctx.urls.crm) {
     row("CRM", `${ctx.urls.crm}/main.aspx`, "record pages");

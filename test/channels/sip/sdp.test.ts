@@ -39,8 +39,24 @@ describe("SDP offer/answer", () => {
     expect(() => readOffer(text)).toThrow(expect.objectContaining({ status: 400 }));
   });
 
-  it("refuses an offer without audio, or with SRTP only, with 488", () => {
+  it("refuses an offer without audio, or RTP/SAVP without keys, with 488", () => {
     expect(() => readOffer(offer("0").replace("m=audio", "m=video"))).toThrow(expect.objectContaining({ status: 488 }));
-    expect(() => readOffer(offer("0").replace("RTP/AVP", "RTP/SAVP"))).toThrow(expect.objectContaining({ status: 488 }));
+    expect(() => readOffer(offer("0").replace("RTP/AVP", "RTP/SAVP"))).toThrow(expect.objectContaining({ status: 488, message: expect.stringMatching(/a=crypto/) }));
+  });
+
+  it("takes RTP/SAVP with an AES_CM_128_HMAC_SHA1_80 key (SDES), skipping other suites and keys with an MKI, and answers with our key under its tag", () => {
+    const key = Buffer.alloc(30, 7);
+    const other = Buffer.alloc(30, 9).toString("base64");
+    const sdp = offer("0", `a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:${other}\r\na=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:${other}|2^20|1:4\r\na=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:${key.toString("base64")}|2^31\r\n`).replace("RTP/AVP", "RTP/SAVP");
+    const o = readOffer(sdp);
+    expect(o.srtp?.tag).toBe(3);
+    expect(o.srtp?.key.equals(key)).toBe(true);
+    const ours = Buffer.alloc(30, 1);
+    const answer = writeAnswer(o, { address: "127.0.0.1", port: 20000, sessionId: 1, version: 1, srtpKey: ours });
+    expect(answer).toContain("m=audio 20000 RTP/SAVP 0\r\n");
+    expect(answer).toContain(`a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:${ours.toString("base64")}\r\n`);
+    expect(() => writeAnswer(o, { address: "127.0.0.1", port: 20000, sessionId: 1, version: 1 })).toThrow(/SRTP master key/);
+    // A key of the wrong length is no key.
+    expect(() => readOffer(sdp.replace(/a=crypto:3 [^\r]*/, `a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:${Buffer.alloc(16).toString("base64")}`))).toThrow(expect.objectContaining({ status: 488 }));
   });
 });
