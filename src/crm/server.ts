@@ -9,7 +9,8 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { apiHostVariants, type CrmLimits } from "./config.js";
 import { createCrm, type Crm } from "./crm.js";
-import { registerPageSignIn } from "./pages/sign-in.js";
+import { PageSessions } from "./pages/page-sessions.js";
+import { PAGE_SESSION_MS, registerPageSignIn } from "./pages/sign-in.js";
 import { registerCrmRoutes } from "./routes.js";
 import { certificateHostnames, ensureTls } from "./tls/certs.js";
 
@@ -74,8 +75,9 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
     serverFactory: (handler) => https.createServer({ key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE }, handler),
   });
   // On its own the CRM guards its record pages itself (inside `ccflow serve` the server does).
-  registerPageSignIn(httpApp, crm);
-  registerPageSignIn(httpsApp, crm);
+  const pageSessions = PageSessions.open(options.dataDir, PAGE_SESSION_MS, () => crm.now());
+  registerPageSignIn(httpApp, crm, pageSessions);
+  registerPageSignIn(httpsApp, crm, pageSessions);
   registerCrmRoutes(httpApp, crm);
   registerCrmRoutes(httpsApp, crm);
   try {
@@ -83,6 +85,7 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
     await httpsApp.listen({ port: options.httpsPort ?? 8443, host });
   } catch (err) {
     await Promise.allSettled([httpApp.close(), httpsApp.close()]);
+    pageSessions.close();
     await crm.close();
     throw err;
   }
@@ -106,6 +109,7 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
       if (closed) return;
       closed = true;
       await Promise.allSettled([httpApp.close(), httpsApp.close()]);
+      pageSessions.close();
       await crm.close();
     },
   };

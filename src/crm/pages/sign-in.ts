@@ -4,29 +4,21 @@
  * the CRM has no people, so the pages take the credentials its token service takes: an app
  * registration's client id and secret (the development app's are printed at start). Wrong
  * secrets are counted with the token endpoint's (per client and address). A session is a random
- * id in an HttpOnly, SameSite=Lax cookie (Secure under HTTPS), kept in memory for 8 hours;
- * a change posted with it needs this site's Origin.
+ * id in an HttpOnly, SameSite=Lax cookie (Secure under HTTPS), good for 8 hours, kept in the data
+ * directory (page-sessions.ts) so that it outlives a restart; a change posted with it needs this
+ * site's Origin.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { requestOrigin } from "../auth/routes.js";
 import type { Crm } from "../crm.js";
 import { esc, page } from "./html.js";
+import type { PageSessions } from "./page-sessions.js";
 
 const COOKIE = "ccflow_crm_pages";
-const SESSION_MS = 8 * 3600_000;
-const MAX_SESSIONS = 1000;
+export const PAGE_SESSION_MS = 8 * 3600_000;
 const PAGES = /^\/main\.aspx(?:[?#]|$)/i;
 const SIGN_IN = "/crm/sign-in";
-
-interface PageSession {
-  clientId: string;
-  expiresAt: number;
-}
-
-function keyOf(id: string): string {
-  return createHash("sha256").update(id).digest("base64url");
-}
 
 function cookieOf(req: FastifyRequest): string | undefined {
   for (const part of (req.headers.cookie ?? "").split(";")) {
@@ -63,18 +55,11 @@ function html(reply: FastifyReply, status: number, body: string): FastifyReply {
     .send(body);
 }
 
-export function registerPageSignIn(app: FastifyInstance, crm: Crm): void {
-  const sessions = new Map<string, PageSession>();
-  const live = (req: FastifyRequest): PageSession | undefined => {
+export function registerPageSignIn(app: FastifyInstance, crm: Crm, sessions: PageSessions): void {
+  // A session ends with its app registration (removed, or an internal client gone with its run).
+  const live = (req: FastifyRequest): string | undefined => {
     const id = cookieOf(req);
-    if (!id) return undefined;
-    const s = sessions.get(keyOf(id));
-    if (!s) return undefined;
-    if (s.expiresAt <= crm.now()) {
-      sessions.delete(keyOf(id));
-      return undefined;
-    }
-    return s;
+    return id ? sessions.get(id, (clientId) => crm.apps.get(clientId) !== undefined) : undefined;
   };
 
   app.addHook("onRequest", async (req, reply) => {
@@ -110,11 +95,10 @@ export function registerPageSignIn(app: FastifyInstance, crm: Crm): void {
         crm.logger.info({ clientId }, "record pages: sign-in refused");
         return html(reply, 401, signInForm(returnTo, "Wrong client id or secret.", clientId));
       }
-      if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
       const id = randomBytes(32).toString("base64url");
-      sessions.set(keyOf(id), { clientId: clientId.toLowerCase(), expiresAt: crm.now() + SESSION_MS });
+      sessions.create(id, clientId.toLowerCase());
       const secure = req.protocol === "https" ? "; Secure" : "";
-      return reply.header("set-cookie", `${COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_MS / 1000}${secure}`).header("cache-control", "no-store").redirect(returnTo, 303);
+      return reply.header("set-cookie", `${COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${PAGE_SESSION_MS / 1000}${secure}`).header("cache-control", "no-store").redirect(returnTo, 303);
     });
   });
 }

@@ -2,9 +2,12 @@
  * The CRM run on its own (as `ccflow call` and the flow tests start it) guards its record pages:
  * an anonymous reader is sent to a sign-in that takes an app's client id and secret (what its
  * token service takes), an anonymous form post creates nothing, a wrong secret is refused and
- * counted with the token endpoint's failures (per client and address), and a signed-in page's
- * change must come from the CRM's own origin.
+ * counted with the token endpoint's failures (per client and address), a signed-in page's
+ * change must come from the CRM's own origin, and a page session outlives a restart.
  */
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_CREDENTIALS } from "../../../src/crm/config.js";
 import { signInToPages, startTestCrm, type TestCrm } from "../helpers.js";
@@ -87,6 +90,35 @@ describe("the record pages of the CRM run on its own", { timeout: 120_000 }, () 
       expect(token.status).toBe(429);
     } finally {
       await fresh.stop();
+    }
+  });
+});
+
+describe("page sessions of the CRM run on its own", { timeout: 120_000 }, () => {
+  it("outlive a restart on the same data directory, and the file holds no session id", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ccflow-page-sessions-"));
+    try {
+      let first: TestCrm | undefined = await startTestCrm({ dataDir });
+      const cookie = await signInToPages(first.httpUrl);
+      const list = (base: string) => fetch(`${base}/main.aspx?pagetype=entitylist&etn=contact`, { redirect: "manual", headers: { cookie } });
+      expect((await list(first.httpUrl)).status).toBe(200);
+      await first.stop();
+      first = undefined;
+      const file = join(dataDir, "crm-page-sessions.sqlite");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, "latin1")).not.toContain(cookie.split("=")[1]!);
+
+      const second = await startTestCrm({ dataDir });
+      try {
+        expect((await list(second.httpUrl)).status).toBe(200);
+        // A made-up cookie is still sent to the sign-in.
+        const forged = await fetch(`${second.httpUrl}/main.aspx?pagetype=entitylist&etn=contact`, { redirect: "manual", headers: { cookie: "ccflow_crm_pages=forged" } });
+        expect(forged.status).toBe(303);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
