@@ -1,13 +1,20 @@
 /** The small matching languages of scenario files: text matches and request path patterns. */
 import type { PathPattern, TextMatch } from "./schema.js";
 
+/**
+ * A scenario's regexes are compiled once per text (none may carry `g` or `y`, so a shared RegExp
+ * holds no match state); bounded, like the template layer's pattern caches, since `ccflow call
+ * --fixtures` and test runs may go through many scenario files in one process.
+ */
 const regexCache = new Map<string, RegExp>();
+const REGEX_CACHE_SIZE = 256;
 
 function compile(source: string, flags = ""): RegExp {
   const key = `${flags}/${source}`;
   let re = regexCache.get(key);
   if (!re) {
     re = new RegExp(source, flags);
+    if (regexCache.size >= REGEX_CACHE_SIZE) regexCache.clear();
     regexCache.set(key, re);
   }
   return re;
