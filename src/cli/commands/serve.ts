@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { defaultDataDir } from "../../crm/config.js";
 import { parsePostgresUrl } from "../postgres-url.js";
 import { parseClusterOptions } from "../cluster-options.js";
+import { safeHost } from "../../server/cluster.js";
 import { emptyEnvironment, loadEnvironmentFile } from "../../environment/load.js";
 import type { Environment } from "../../environment/schema.js";
 import { RuntimeConfigError } from "../../runtime/runtime.js";
@@ -81,7 +82,7 @@ function flowSpecs(files: string[] | undefined): FlowFileSpec[] {
   return specs;
 }
 
-function printBanner(server: RunningServer, ms: number, envFile: string | undefined): void {
+function printBanner(server: RunningServer, ms: number, envFile: string | undefined, cluster?: { nodeId: string; redisUrl: string }): void {
   const ctx = server.context;
   const out: string[] = [];
   const row = (label: string, value: string, extra = "") => out.push(`  ${label.padEnd(14)}${value}${extra ? `  ${dim(extra)}` : ""}`);
@@ -99,6 +100,7 @@ function printBanner(server: RunningServer, ms: number, envFile: string | undefi
   } else {
     row("CRM", dim("not embedded (crm.embedded: false in the environment)"));
   }
+  if (cluster) row("Cluster", `node ${cluster.nodeId}`, `contact center shared through Redis at ${safeHost(cluster.redisUrl)} (docs/cluster.md)`);
   if (envFile) row("Environment", shown(envFile));
 
   out.push("", bold("Flows") + dim("  (choose one per call on the softphone)"));
@@ -165,13 +167,14 @@ export function register(program: Command): void {
       let server: RunningServer;
       let envFile: string | undefined;
       let log: ServerLog = line;
+      let cluster: ReturnType<typeof parseClusterOptions>;
       try {
         const port = parsePort(flags.port, "--port");
         const httpsPort = flags.https ? parsePort(flags.httpsPort, "--https-port") : false;
         // Tests and scripts that ask for any free HTTP port get any free SIP port too.
         const sipPort = !flags.sip ? false : flags.sipPort !== undefined ? parsePort(flags.sipPort, "--sip-port") : port === 0 ? 0 : 5060;
         const postgresUrl = flags.postgres === undefined ? undefined : parsePostgresUrl(flags.postgres);
-        const cluster = parseClusterOptions({ ...flags, ...(flags.redis === undefined && flags.nodeId === undefined ? { nodeLease: undefined } : {}) });
+        cluster = parseClusterOptions({ ...flags, ...(flags.redis === undefined && flags.nodeId === undefined ? { nodeLease: undefined } : {}) });
         envFile = flags.env ?? (existsSync(defaultEnvironmentFile) ? defaultEnvironmentFile : undefined);
         const environment = await loadEnvironment(flags.env);
         const flows = await FlowCatalog.load(flowSpecs(flags.flow), environment.flows.map((f) => resolve(environment.baseDir, f)));
@@ -199,7 +202,7 @@ export function register(program: Command): void {
         return;
       }
       if (flags.logJson) log("info", `ccflow ${server.context.version} running: web UI ${server.context.urls.ui}, API ${server.context.urls.api}, metrics ${server.url}/metrics`);
-      else printBanner(server, performance.now() - started, envFile);
+      else printBanner(server, performance.now() - started, envFile, cluster);
 
       await new Promise<void>((resolveStop) => {
         let stopping = false;
