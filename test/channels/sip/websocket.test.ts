@@ -58,7 +58,8 @@ describe("SIP over WebSocket on the HTTP port", () => {
     const lineAnswer = await line.next((m) => m.type === "answer" || m.type === "error", "the line's answer");
     expect(lineAnswer.type, JSON.stringify(lineAnswer)).toBe("answer");
     await headset.accept(lineAnswer.sdp);
-    await eventually(() => t.server.context.voice?.line("ana")?.connected, "the agent's line connected");
+    // ICE and DTLS take seconds on a loaded machine: the test waits for the outcome, not for speed.
+    await eventually(() => t.server.context.voice?.line("ana")?.connected, "the agent's line connected", 60_000);
     headset.talk(tone(AGENT_HZ, 1000, 0.4));
 
     const caller = await phone();
@@ -80,6 +81,7 @@ describe("SIP over WebSocket on the HTTP port", () => {
     expect(t.logs.some((l) => / is SIP from 127\.0\.0\.1:\d+ over WS, WebRTC PCMU/.test(l)), t.logs.join("\n")).toBe(true);
 
     // Queued: the caller hears the hold music over WebRTC.
+    await eventually(() => callerMedia.heard.length > 0 || undefined, "the caller's WebRTC media connected", 60_000);
     const music = await callerMedia.listen(1500);
     expect(music.length, "the caller hears a stream").toBeGreaterThan(4000);
     expect(rms(music), "the hold music is not silence").toBeGreaterThan(300);
@@ -108,7 +110,7 @@ describe("SIP over WebSocket on the HTTP port", () => {
     expect(session.summary().endReason).toBe("caller-hangup");
     await line.next((m) => m.type === "unbridged", "unbridged");
     expect(t.server.context.sip?.calls.length).toBe(0);
-  }, 90_000);
+  }, 180_000);
 
   it("takes a plain RTP/AVP offer over the socket too, and ccflow's hang-up reaches the phone as a BYE on its socket", async () => {
     const caller = await phone();
