@@ -38,6 +38,8 @@ import { crmAreaOf, ServerMetrics } from "./metrics.js";
 import { VoiceLines } from "./voice-lines.js";
 import { bindListener, type BoundListener } from "./listener.js";
 import { apiRoutes } from "./routes/index.js";
+import { registerApiDoc } from "./api-doc.js";
+import { checkedSerializer } from "./response-check.js";
 import { randomBytes } from "node:crypto";
 import { resolveCredentials } from "../crm/config.js";
 import { developmentUsers, IDENTITY_PREFIX, IdentityService, registerIdentityRoutes, ROLES } from "../identity/index.js";
@@ -173,8 +175,11 @@ async function buildApp(listener: BoundListener, parts: AppParts): Promise<Built
     });
     if (parts.clusterHealthy) guardClusterRoutes(api, parts.clusterHealthy);
     guardRoutes(api, auth, context.calls);
-    // Routes declare their body, path and query as zod schemas; a body left out is an empty one.
+    // Routes declare their body, path, query and responses as zod schemas, which the OpenAPI
+    // document is generated from (api-doc.ts); a body left out is an empty one.
     api.setValidatorCompiler(validatorCompiler);
+    api.setSerializerCompiler(checkedSerializer((message) => log("warn", message)));
+    await registerApiDoc(api, context.version);
     api.addHook("preValidation", async (req) => {
       if (req.body === undefined || req.body === null || req.body === "") req.body = {};
     });

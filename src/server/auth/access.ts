@@ -1,8 +1,8 @@
 /**
  * Who may use each route of the API: the one place where a route's role is declared. The gate
  * (gate.ts) refuses every request this table does not allow, and refuses at start-up any API
- * route missing from it, so a new route cannot go out open by accident. openapi.ts states the
- * same grants per operation.
+ * route missing from it, so a new route cannot go out open by accident. The generated OpenAPI
+ * document (../api-doc.ts) states the same grants per operation.
  *
  * A grant is a role, optionally narrowed:
  * - `agent:self`     only on the agent in the path (`:id`) who is the signed-in person;

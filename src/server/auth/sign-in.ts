@@ -9,6 +9,7 @@ import { ApiError } from "../errors.js";
 import { principalFromClaims } from "./provider.js";
 import type { AuthService } from "./auth-service.js";
 import { SignInError } from "./relying-party.js";
+import { SIGN_IN_SCHEMAS as doc } from "./sign-in-schemas.js";
 
 const PENDING_COOKIE = "ccflow_signin";
 
@@ -23,7 +24,7 @@ function ownOrigin(req: FastifyRequest): string {
 }
 
 export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, log: (level: "warn", message: string) => void): void {
-  app.get<{ Querystring: { returnTo?: string } }>("/auth/login", async (req, reply) => {
+  app.get<{ Querystring: { returnTo?: string } }>("/auth/login", { schema: doc.login }, async (req, reply) => {
     let started: { url: string; state: string };
     try {
       started = await auth.rp.start(`${ownOrigin(req)}/auth/callback`, safeReturnPath(req.query.returnTo));
@@ -36,7 +37,7 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
     return reply.header("cache-control", "no-store").redirect(started.url, 303);
   });
 
-  app.get<{ Querystring: { state?: string; error?: string; error_description?: string } }>("/auth/callback", async (req, reply) => {
+  app.get<{ Querystring: { state?: string; error?: string; error_description?: string } }>("/auth/callback", { schema: doc.callback }, async (req, reply) => {
     const state = req.query.state ?? "";
     void reply.clearCookie(PENDING_COOKIE, { path: "/auth" });
     if (req.query.error) throw new ApiError(401, "SIGN_IN_FAILED", `the identity provider refused the sign-in: ${req.query.error}${req.query.error_description ? ` (${req.query.error_description})` : ""}`);
@@ -59,7 +60,7 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
     return reply.header("cache-control", "no-store").redirect(done.returnTo, 303);
   });
 
-  app.post("/auth/logout", async (req: FastifyRequest, reply: FastifyReply) => {
+  app.post("/auth/logout", { schema: doc.logout }, async (req: FastifyRequest, reply: FastifyReply) => {
     const session = await auth.session(req);
     await auth.sessions.destroy(session?.id);
     auth.sessions.clearCookie(req, reply);
@@ -67,7 +68,7 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
     return { signedOut: session !== undefined, ...(endSession ? { endSessionUrl: endSession } : {}) };
   });
 
-  app.get("/api/session", async (req, reply) => {
+  app.get("/api/session", { schema: doc.session }, async (req, reply) => {
     void reply.header("cache-control", "no-store");
     const p = req.principal;
     const session = await auth.session(req);

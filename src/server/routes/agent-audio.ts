@@ -21,6 +21,7 @@ import { WebRtcError, type WebRtcLeg } from "../../channels/media/webrtc-leg.js"
 import type { CallRegistry } from "../calls.js";
 import { idParams } from "../schemas.js";
 import type { VoiceLines } from "../voice-lines.js";
+import { tagRoutes } from "../api-doc.js";
 
 export interface AudioRoutesOptions {
   center: ContactCenter;
@@ -59,8 +60,24 @@ function badOffer(socket: Socket, err: unknown): void {
   send(socket, { type: "error", error: { code: "BAD_OFFER", message } });
 }
 
+const CALLER_LINE = {
+  summary: "The caller's audio line (WebRTC), for a call placed with audio: true",
+  description:
+    "Client → server: `offer` {sdp} (a WebRTC offer with PCMU audio; telephone-event for keys). Server → client: `answer` {sdp}; `error` {error}. " +
+    "The call's prompts play over the line and RFC 4733 keys press the menu; closing the socket hangs up. docs/voice.md",
+  params: idParams("Interaction id"),
+};
+const AGENT_LINE = {
+  summary: "The agent's audio line (WebRTC)",
+  description:
+    "Client → server: `offer` {sdp} (a WebRTC offer with PCMU audio). Server → client: `answer` {sdp}; `bridged`, `unbridged`, `held`, `resumed` {interactionId}; " +
+    "`error` {error}. Closing the socket closes the line, and hangs up a call the line is bridged to. docs/voice.md",
+  params: idParams("Agent id"),
+};
+
 export const audioRoutes: FastifyPluginAsyncZod<AudioRoutesOptions> = async (app, { center, calls, voice }) => {
-  app.get("/calls/:id/audio", { websocket: true, schema: { params: idParams("Interaction id") } }, (socket, req) => {
+  tagRoutes(app, "websocket");
+  app.get("/calls/:id/audio", { websocket: true, schema: CALLER_LINE }, (socket, req) => {
     const session = calls.get(req.params.id);
     if (!voice || !session || session.ended) {
       const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : !session ? ["CALL_NOT_FOUND", `no call with interaction id "${req.params.id}"`] : ["CALL_ENDED", "the call has ended"];
@@ -96,7 +113,7 @@ export const audioRoutes: FastifyPluginAsyncZod<AudioRoutesOptions> = async (app
     });
   });
 
-  app.get("/agents/:id/audio", { websocket: true, schema: { params: idParams("Agent id") } }, (socket, req) => {
+  app.get("/agents/:id/audio", { websocket: true, schema: AGENT_LINE }, (socket, req) => {
     const agentId = req.params.id;
     if (!voice || !center.agent(agentId)) {
       const [code, message] = !voice ? ["NO_AUDIO", "this server carries no audio (started with --no-sip)"] : ["AGENT_NOT_FOUND", `no agent "${agentId}"`];

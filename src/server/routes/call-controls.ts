@@ -12,6 +12,8 @@ import type { AgentDesk } from "../agent-desk.js";
 import type { CallControls } from "../call-controls.js";
 import { ApiError } from "../errors.js";
 import { emptyBody, idParams } from "../schemas.js";
+import { tagRoutes } from "../api-doc.js";
+import { deskView, errors, json } from "../response-schemas.js";
 
 export const muteBody = z.object({ muted: z.boolean().describe("true to mute the agent's microphone, false to unmute") }).strict();
 export const cadBody = z
@@ -43,8 +45,9 @@ export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> 
     if (!controls) throw new ApiError(503, "NO_CONTROLS", "this server has no call controls");
     return controls;
   };
-  const action = <B extends z.ZodType>(path: string, body: B, act: (agentId: string, body: z.output<B>) => void) =>
-    app.post(`/:id/${path}`, { schema: { params, body } }, async (req) => {
+  tagRoutes(app, "call-controls");
+  const action = <B extends z.ZodType>(path: string, [summary, description]: [string, string], body: B, act: (agentId: string, body: z.output<B>) => void) =>
+    app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, 503) } } }, async (req) => {
       const id = req.params.id;
       if (!center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
       act(id, req.body as z.output<B>);
@@ -52,28 +55,28 @@ export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> 
       return desk.view(id)!;
     });
 
-  action("hold", emptyBody, (id) => {
+  action("hold", ["Put the call on hold", "The caller hears hold music until resumed; a `control` event (hold) goes on the contact's stream."], emptyBody, (id) => {
     controlsOf().hold(id);
   });
-  action("resume", emptyBody, (id) => {
+  action("resume", ["Take the call off hold", "The music stops; a `control` event (resume)."], emptyBody, (id) => {
     controlsOf().resume(id);
   });
-  action("mute", muteBody, (id, body) => {
+  action("mute", ["Mute or unmute the agent", "A `control` event (mute/unmute) for the audio bridge."], muteBody, (id, body) => {
     controlsOf().mute(id, body.muted);
   });
-  action("transfer", transferBody, (id, body) => {
+  action("transfer", ["Blind transfer", "To a queue (the caller waits there with music) or to an Available agent (it rings there; on RONA it goes back to its queue). The agent wraps up."], transferBody, (id, body) => {
     controlsOf().transfer(id, body);
   });
-  action("consult", consultBody, (id, body) => {
+  action("consult", ["Consult an Available agent", "The caller is put on hold; the consulted agent is Engaged (reason Consult) on the same call."], consultBody, (id, body) => {
     controlsOf().consult(id, body.agent);
   });
-  action("consult/transfer", emptyBody, (id) => {
+  action("consult/transfer", ["Consulted transfer", "The consulted agent takes the caller (off hold; AgentAnswered runs for them); the asking agent wraps up."], emptyBody, (id) => {
     controlsOf().completeConsult(id);
   });
-  action("consult/end", emptyBody, (id) => {
+  action("consult/end", ["End the consult", "The consulted agent is Available again; the caller stays on hold with the asking agent until resumed."], emptyBody, (id) => {
     controlsOf().endConsult(id);
   });
-  action("cad", cadBody, (id, body) => {
+  action("cad", ["Edit call-associated data", "Only variables the flow marks isAgentEditable (403 otherwise); the flow sees the new value."], cadBody, (id, body) => {
     controlsOf().editCad(id, body.name, body.value);
   });
 };

@@ -9,6 +9,8 @@ import type { FlowCatalog } from "../flows.js";
 import type { VoiceLines } from "../voice-lines.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { digitsBody, emptyBody, idParams, placeCallBody } from "../schemas.js";
+import { tagRoutes } from "../api-doc.js";
+import { callPlaced, callState, digitsTaken, errors, hungUp, json } from "../response-schemas.js";
 import { flowNotFound, requireCall } from "./lookups.js";
 
 export interface CallRoutesOptions {
@@ -24,7 +26,15 @@ export interface CallRoutesOptions {
 const params = idParams("Interaction id");
 
 export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, { calls, center, flows, defaultDnis, voice }) => {
-  app.post("", { schema: { body: placeCallBody } }, async (req, reply) => {
+  tagRoutes(app, "caller");
+
+  const placeCall = {
+    summary: "Place a call",
+    description: "Starts the flow for a caller. Connect to `socket` (the caller WebSocket) to hear prompts; closing that socket hangs up.",
+    body: placeCallBody,
+    response: { 201: json(callPlaced, "Call placed"), ...errors(400, 404, 409, 503) },
+  };
+  app.post("", { schema: placeCall }, async (req, reply) => {
     const body = req.body;
     const flow = flows.find(body.flow);
     if (!flow) throw flowNotFound(flows, String(body.flow));
@@ -35,12 +45,19 @@ export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, 
     return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws`, ...(body.audio ? { audio: `/api/calls/${session.interactionId}/audio` } : {}) };
   });
 
-  app.get("/:id", { schema: { params } }, async (req) => {
+  app.get("/:id", { schema: { summary: "A call's state", params, response: { 200: json(callState), ...errors(404) } } }, async (req) => {
     const session = requireCall(calls, req.params.id);
     return { ...contactSummary(center, session), bufferedDigits: session.channel.bufferedDigits, ...(session.currentPlay ? { playing: session.currentPlay } : {}) };
   });
 
-  app.post("/:id/digits", { schema: { params, body: digitsBody } }, async (req, reply) => {
+  const pressKeys = {
+    summary: "Press keys (DTMF)",
+    description: "Keys are buffered like type-ahead; an interruptible prompt stops at the first one (barge-in).",
+    params,
+    body: digitsBody,
+    response: { 202: json(digitsTaken, "Keys taken"), ...errors(400, 404, 409) },
+  };
+  app.post("/:id/digits", { schema: pressKeys }, async (req, reply) => {
     const session = requireCall(calls, req.params.id);
     const body = req.body;
     if (session.ended) throw new ApiError(409, "CALL_ENDED", `the call has ended (${session.summary().endReason})`);
@@ -49,7 +66,7 @@ export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, 
     return { accepted: body.digits.length, bufferedDigits: session.channel.bufferedDigits };
   });
 
-  app.post("/:id/hangup", { schema: { params, body: emptyBody } }, async (req) => {
+  app.post("/:id/hangup", { schema: { summary: "Hang up", params, body: emptyBody, response: { 200: json(hungUp), ...errors(404) } } }, async (req) => {
     const session = requireCall(calls, req.params.id);
     const wasLive = !session.ended;
     if (wasLive) session.interaction.hangup();

@@ -1,16 +1,24 @@
 /** What the server is, under /api: its OpenAPI document and its addresses, demo data and bindings. */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { tagRoutes } from "../api-doc.js";
 import type { ServerContext } from "../context.js";
-import { buildOpenApi } from "../openapi.js";
+import { errors, info, json } from "../response-schemas.js";
 
 export interface InfoRoutesOptions {
   context: ServerContext;
 }
 
-export const infoRoutes: FastifyPluginAsync<InfoRoutesOptions> = async (app, { context: ctx }) => {
-  app.get("/openapi.json", async () => buildOpenApi(ctx.version));
+export const infoRoutes: FastifyPluginAsyncZod<InfoRoutesOptions> = async (app, { context: ctx }) => {
+  tagRoutes(app, "info");
 
-  app.get("/info", async () => ({
+  app.get(
+    "/openapi.json",
+    { schema: { summary: "This document: OpenAPI 3.1, generated from the routes' schemas", response: { 200: json(z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }), "The OpenAPI document") } } },
+    async () => app.swagger(),
+  );
+
+  app.get("/info", { schema: { summary: "URLs, demo callers and agents, embedded CRM app", response: { 200: json(info), ...errors(503) } } }, async () => ({
     name: "ccflow",
     version: ctx.version,
     startedAt: ctx.startedAt,

@@ -7,6 +7,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ContactRecords } from "../contact-records.js";
 import { ApiError } from "../errors.js";
+import { tagRoutes } from "../api-doc.js";
+import { errors, json, storedContact, storedRecord } from "../response-schemas.js";
 
 function time(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -33,7 +35,10 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (a
     return options.records;
   };
 
-  app.get("", { schema: { querystring: recordQuery } }, async (req) => {
+  tagRoutes(app, "reports");
+
+  const list = { summary: "Stored contact records, newest first (kept center.recordRetentionDays days)", querystring: recordQuery, response: { 200: json(z.array(storedContact)), ...errors(400, 503) } };
+  app.get("", { schema: list }, async (req) => {
     const q = req.query;
     const limit = q.limit === undefined ? 100 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ApiError(400, "BAD_REQUEST", `limit must be a whole number from 1 to 1000, not "${String(q.limit).slice(0, 40)}"`);
@@ -42,7 +47,8 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (a
     return records().search({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(q.queue ? { queueId: q.queue } : {}), limit });
   });
 
-  app.get("/:id", { schema: { params: z.object({ id: z.string().describe("Interaction id") }) } }, async (req) => {
+  const one = { summary: "One contact record with its trace", params: z.object({ id: z.string().describe("Interaction id") }), response: { 200: json(storedRecord), ...errors(404, 503) } };
+  app.get("/:id", { schema: one }, async (req) => {
     const found = await records().find(req.params.id);
     if (!found) throw new ApiError(404, "RECORD_NOT_FOUND", `no contact record "${req.params.id.slice(0, 80)}" (records are kept ${records().retentionDays} days)`);
     return found;

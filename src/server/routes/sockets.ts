@@ -16,6 +16,7 @@ import type { CallRegistry, CallSession } from "../calls.js";
 import type { ContactRecords } from "../contact-records.js";
 import { contactSummary, type ContactSummary } from "../contact-views.js";
 import { idParams, observeQuery } from "../schemas.js";
+import { tagRoutes } from "../api-doc.js";
 
 export interface SocketRoutesOptions {
   calls: CallRegistry;
@@ -50,9 +51,20 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
   const { calls, center, desk } = options;
   const hub = new SupervisorHub(options);
   app.addHook("preClose", () => hub.close());
+  tagRoutes(app, "websocket");
 
   // ---- caller: /api/calls/:id/ws[?observe=1]
-  app.get("/calls/:id/ws", { websocket: true, schema: { params: idParams("Interaction id"), querystring: observeQuery } }, (socket, req) => {
+  const callerSocket = {
+    summary: "Caller events",
+    description:
+      "Server → client: `hello` {call, events, playing?, collecting?}; `play` {promptId, text?, file?, music?, voice?, durationMs, interruptible}; `play-end` {promptId, reason}; " +
+      "`collect` {minDigits, maxDigits, terminator?, entryTimeoutMs}; `collect-end` {digits, timedOut, terminated}; `event` {event: CallEvent}; " +
+      "`state` {state}; `hangup` {by:\"flow\"}; `ended` {reason}. Client → server: `dtmf` {digits}; `played` {promptId} (the browser finished the prompt); " +
+      "`speech` {enabled} (the browser speaks prompts: each then lasts until `played`); `hangup`. Closing the socket hangs up unless `observe=1`.",
+    params: idParams("Interaction id"),
+    querystring: observeQuery,
+  };
+  app.get("/calls/:id/ws", { websocket: true, schema: callerSocket }, (socket, req) => {
     const session = calls.get(req.params.id);
     if (!session) {
       send(socket, { type: "error", error: { code: "CALL_NOT_FOUND", message: `no call with interaction id "${req.params.id}"` } });
@@ -106,7 +118,14 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
   });
 
   // ---- agent: /api/agents/:id/ws
-  app.get("/agents/:id/ws", { websocket: true, schema: { params: idParams("Agent id") } }, (socket, req) => {
+  const agentSocket = {
+    summary: "Agent events",
+    description:
+      "Server → client: `desk` {desk: DeskView} first and after each burst of events; `event` {event: CenterEvent} where event.type is " +
+      "agent-state, offer (with callAssociatedData), offer-cancelled, answered, ended or screen-pop {url, target, label}. Actions go through REST.",
+    params: idParams("Agent id"),
+  };
+  app.get("/agents/:id/ws", { websocket: true, schema: agentSocket }, (socket, req) => {
     const agentId = req.params.id;
     const first = desk.view(agentId);
     if (!first) {
@@ -134,7 +153,13 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
   });
 
   // ---- supervisor: /api/supervisor/ws
-  app.get("/supervisor/ws", { websocket: true }, (socket) => hub.join(socket));
+  const supervisorSocket = {
+    summary: "Supervisor events",
+    description:
+      "Server → client: `snapshot` {queues, agents, contacts, kpis} first and whenever something changed (at most every 250 ms); `notice` {event}; " +
+      "`trace` {interactionId, events} and then `call-event` {event} for the watched contact. Client → server: `watch` {interactionId} (`*` for all, empty to stop).",
+  };
+  app.get("/supervisor/ws", { websocket: true, schema: supervisorSocket }, (socket) => hub.join(socket));
 };
 
 interface Watcher {

@@ -6,6 +6,9 @@ import type { CallRegistry } from "../calls.js";
 import { contactSummary, contactTrace } from "../contact-views.js";
 import { contactsQuery, idParams } from "../schemas.js";
 import { requireCall } from "./lookups.js";
+import { z } from "zod";
+import { tagRoutes } from "../api-doc.js";
+import { contactSummary as contactSummarySchema, contactTrace as contactTraceSchema, errors, json, queue, text } from "../response-schemas.js";
 
 export interface SupervisorRoutesOptions {
   center: ContactCenter;
@@ -15,9 +18,12 @@ export interface SupervisorRoutesOptions {
 const params = idParams("Interaction id");
 
 export const supervisorRoutes: FastifyPluginAsyncZod<SupervisorRoutesOptions> = async (app, { center, calls }) => {
-  app.get("/queues", async () => center.listQueues());
+  tagRoutes(app, "supervisor");
 
-  app.get("/contacts", { schema: { querystring: contactsQuery } }, async (req) => {
+  app.get("/queues", { schema: { summary: "Queues with waiting contacts in routing order (priority, then time)", response: { 200: json(z.array(queue)) } } }, async () => center.listQueues());
+
+  const contacts = { summary: "Contacts: live ones and those that ended recently", querystring: contactsQuery, response: { 200: json(z.array(contactSummarySchema)), ...errors(400) } };
+  app.get("/contacts", { schema: contacts }, async (req) => {
     const which = req.query.state ?? "all";
     return calls
       .list()
@@ -25,10 +31,12 @@ export const supervisorRoutes: FastifyPluginAsyncZod<SupervisorRoutesOptions> = 
       .map((s) => contactSummary(center, s));
   });
 
-  app.get("/contacts/:id", { schema: { params } }, async (req) => contactTrace(center, requireCall(calls, req.params.id)));
+  const trace = { summary: "One contact's trace: its event stream and variables (isSecure values masked)", params, response: { 200: json(contactTraceSchema), ...errors(404) } };
+  app.get("/contacts/:id", { schema: trace }, async (req) => contactTrace(center, requireCall(calls, req.params.id)));
 
   // The contact's flow as Flow Designer lays it out, with the path it took so far.
-  app.get("/contacts/:id/graph.svg", { schema: { params } }, async (req, reply) => {
+  const graph = { summary: "The contact's flow drawn with the path it took so far and the activity running now (SVG)", params, response: { 200: text("image/svg+xml", "SVG picture"), ...errors(404) } };
+  app.get("/contacts/:id/graph.svg", { schema: graph }, async (req, reply) => {
     const session = requireCall(calls, req.params.id);
     const steps: TraceStep[] = [];
     let current: string | undefined;
