@@ -102,11 +102,13 @@ const loop = (levels) => {
 const terms = (n, f) => encodeURIComponent(Array.from({ length: n }, (_, i) => f(i)).join(" or "));
 const nested = '{"a":' + "[".repeat(5000000) + "]".repeat(5000000) + "}";
 const flat = '{"firstname":"x","description":"' + "y".repeat(30000000) + '"}';
+const flat15 = '{"firstname":"x","description":"' + "y".repeat(15000000) + '"}';
 const wide = '{"firstname":"x","description":[' + Array.from({ length: 1000000 }, (_, i) => i).join(",") + "]}";
 const probes = {
   "crm: one contact by $top=1 — baseline": () => api("contacts?$top=1&$select=fullname"),
   "crm: 10 MB nested JSON body": post(nested),
-  "crm: 30 MB flat JSON body": post(flat),
+  "crm: 30 MB flat JSON body (over the body limit)": post(flat),
+  "crm: 15 MB flat JSON body": post(flat15),
   "crm: 1M-element JSON array body": post(wide),
   "crm: 999-term $filter": () => api("contacts?$select=fullname&$filter=" + terms(999, (i) => "statecode eq " + (998 - i))),
   "crm: 1,200-term $filter (refused)": () => api("contacts?$filter=" + terms(1200, () => "statecode eq 1")),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_ORGANIZATION } from "../../src/crm/config.js";
 import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from "../../src/crm/odata/filter-limits.js";
 import { MAX_JSON_DEPTH, MAX_JSON_STRING, MAX_JSON_VALUES, MAX_RESPONSE_RECORDS } from "../../src/crm/web-api/limits.js";
+import { WEB_API_BODY_LIMIT } from "../../src/crm/web-api/routes.js";
 import { startTestCrm, type TestCrm } from "../crm/helpers.js";
 
 let crm: TestCrm;
@@ -131,6 +132,11 @@ describe("large JSON bodies are parsed off the event loop, within bounds", () =>
   it(`more than ${MAX_JSON_VALUES} values are refused`, async () => {
     const message = await refused(await post(`{"firstname":"x","description":[${Array.from({ length: MAX_JSON_VALUES + 5 }, (_, i) => i).join(",")}]}`));
     expect(message).toMatch(new RegExp(`^The request body holds more than ${MAX_JSON_VALUES} JSON values`));
+  });
+
+  it(`a body over ${WEB_API_BODY_LIMIT} bytes is refused from its length, in Dataverse's shape`, async () => {
+    const message = await refused(await post(`{"firstname":"x","description":"${"y".repeat(WEB_API_BODY_LIMIT)}"}`), 413);
+    expect(message).toBe(`The request body is larger than ${WEB_API_BODY_LIMIT} bytes; send fewer records per request.`);
   });
 
   it("a large body that is not JSON gets the parser's reason", async () => {

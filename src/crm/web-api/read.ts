@@ -75,7 +75,11 @@ export async function readCollection(ctx: ApiContext, req: ApiRequest, table: Ta
     withNames: wantsNames(prefs),
     within: scope ? { column: scope.column, values: [scope.value], ...(scope.typeColumn ? { typeColumn: scope.typeColumn, typeValue: scope.typeValue } : {}) } : undefined,
   };
+  // Binding a long $filter, running the query and writing out a large page are each tens of ms
+  // on a loaded machine; other requests get the loop between them (yieldToLoop).
+  await yieldToLoop();
   const rows = await ctx.store.query(request);
+  await yieldToLoop();
   const more = rows.length > limit && pagingAllowed;
   if (rows.length > limit) rows.length = limit;
   const body: Record<string, unknown> = {

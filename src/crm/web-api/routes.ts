@@ -14,7 +14,12 @@ import { handleApiRequest } from "./api.js";
 import { errorBody } from "./responses.js";
 import { JSON_CONTENT_TYPE, type ApiContext, type ApiResponse, type Caller } from "./types.js";
 
-export const WEB_API_BODY_LIMIT = 64 * 1024 * 1024;
+/**
+ * Bytes of one Web API request body (a $batch included). ccflow's own bound: a body is read into
+ * memory before it is parsed, and receiving and handing over 30 MB held the event loop ~230 ms on
+ * a loaded machine (BENCHMARKS.md §13); a larger body is refused from its Content-Length.
+ */
+export const WEB_API_BODY_LIMIT = 16 * 1024 * 1024;
 /** Dataverse's URL limit (requests inside a $batch may be longer). */
 export const MAX_URL_LENGTH = 32_768;
 
@@ -43,6 +48,10 @@ export function registerWebApiRoutes(app: FastifyInstance, crm: Crm): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: WEB_API_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.setErrorHandler((err: { statusCode?: number }, _req, reply) => {
+      if (err.statusCode === 413) return sendJsonError(reply, 413, "0x80060888", `The request body is larger than ${WEB_API_BODY_LIMIT} bytes; send fewer records per request.`);
+      return reply.send(err);
+    });
 
     const handler = async (request: FastifyRequest<{ Params: { version: string } }>, reply: FastifyReply) => {
       const started = process.hrtime.bigint();
