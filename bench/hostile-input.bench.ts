@@ -119,9 +119,14 @@ const probes = {
 };
 parentPort.on("message", async (name) => {
   if (name === "names") return parentPort.postMessage(Object.keys(probes));
-  const res = await probes[name]();
-  const text = await res.text();
-  parentPort.postMessage(res.status + ", " + (text.length >= 1e6 ? (text.length / 1e6).toFixed(1) + " MB" : (text.length / 1e3).toFixed(1) + " kB"));
+  try {
+    const res = await probes[name]();
+    const text = await res.text();
+    parentPort.postMessage(res.status + ", " + (text.length >= 1e6 ? (text.length / 1e6).toFixed(1) + " MB" : (text.length / 1e3).toFixed(1) + " kB"));
+  } catch (err) {
+    // A body refused from its Content-Length: the server answers and closes while the client is still sending.
+    parentPort.postMessage("connection closed while sending (" + ((err.cause && err.cause.code) || err.message) + ")");
+  }
 });
 `;
 
