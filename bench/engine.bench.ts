@@ -133,15 +133,32 @@ async function baseline(flow: FlowDefinition, calls: number, concurrency: number
 
 /**
  * 10,000 calls waiting in queue, measured in a fresh process (bench/engine-memory.ts) so that RSS
- * starts from a quiet heap rather than from whatever earlier benchmarks left behind.
+ * starts from a quiet heap rather than from whatever earlier benchmarks left behind. The child
+ * prints its figure before it ends its calls; the figure counts once printed, and a child that
+ * is still ending its calls a few minutes later is stopped rather than waited for. A child that
+ * prints nothing within 30 minutes is stopped with an error that says so, instead of holding
+ * `npm run bench` open without a word.
  */
 async function waitingMemory(calls: number, mode: "engine" | "served"): Promise<{ waiting: number; rssKb: number; heapKb: number }> {
   const child = spawn(process.execPath, ["--expose-gc", resolve(here, "engine-memory.js"), seedPath, String(calls), mode], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((ok) => child.on("exit", ok));
-  if (code !== 0) throw new Error(`the memory measurement process exited with ${code}`);
-  return JSON.parse(out) as { waiting: number; rssKb: number; heapKb: number };
+  const exited = new Promise<number | null>((ok) => child.on("exit", ok));
+  const figure = new Promise<string>((ok) => {
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const newline = out.indexOf("\n");
+      if (newline >= 0) ok(out.slice(0, newline));
+    });
+  });
+  const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<"timeout">((ok) => setTimeout(() => ok("timeout"), ms).unref())]);
+  const first = await within(Promise.race([figure, exited.then((code) => ({ code }))]), 30 * 60_000);
+  if (first === "timeout") {
+    child.kill("SIGKILL");
+    throw new Error(`the memory measurement process (${calls} calls, ${mode}) printed no figure in 30 minutes; stopped`);
+  }
+  if (typeof first !== "string") throw new Error(`the memory measurement process (${calls} calls, ${mode}) exited with ${first.code} before printing its figure`);
+  if ((await within(exited, 5 * 60_000)) === "timeout") child.kill("SIGKILL");
+  return JSON.parse(first) as { waiting: number; rssKb: number; heapKb: number };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
