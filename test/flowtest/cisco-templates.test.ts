@@ -1,7 +1,8 @@
 /**
  * Cisco's Flow Designer templates in ../shared/flows, unchanged, each through its main path in a
  * `ccflow test` scenario (test/flowtest/cisco-templates/): business hours, the comprehensive
- * inbound flow, the post-call survey, duplicate-callback avoidance, a blind transfer, and the
+ * inbound flow, the post-call survey, duplicate-callback avoidance, a blind transfer and a bridged
+ * one (the far end answers and the caller comes back to the queue, or it never answers), and the
  * error-handler, queue-treatment, callback-collection and HTTP data-dip subflows run on their own,
  * Percentage Allocation (branches pinned: announced and queued with a pop and a survey, or sent off
  * site) and Recording (a confirmed voicemail uploaded, a queued call with a recorded survey after
@@ -18,7 +19,7 @@ describe.skipIf(!hasShared)("Cisco's flow templates in scenarios", () => {
     expect(suite.problems).toEqual([]);
     const failed = suite.results.filter((r) => r.status !== "passed").map((r) => `${r.name}: ${[...r.problems, ...r.failures.map((f) => f.message)].join("; ")}`);
     expect(failed).toEqual([]);
-    expect(suite.results.length).toBe(14);
+    expect(suite.results.length).toBe(16);
     expect(new Set(suite.results.map((r) => r.flowName)).size).toBe(11);
   }, 120_000);
 });

@@ -163,7 +163,20 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
       if (JSON_TYPES.has(e.type) || opts.trace) out(`${jsonLine(e)}\n`);
     } else printer.print(e);
   };
-  const interaction = runtime.startCall(flow, { ani: opts.ani, dnis: opts.dnis, channel: new ScriptedCaller(clock, opts.digits ?? ""), listener });
+  // The contact waits for a callback it registered after the flow hangs up; with nobody staffed
+  // nobody ever takes it, so the one call this command runs would last until the call-length limit.
+  const nobody = !opts.agent && environment.agents.length === 0;
+  let callbackAsked = false;
+  const ref: { interaction?: ReturnType<Runtime["startCall"]> } = {};
+  const watch = (e: CallEvent) => {
+    listener(e);
+    if (e.type === "callback" && e.state !== "failed") callbackAsked = true;
+    if (nobody && callbackAsked && e.type === "disconnected" && e.by === "flow") {
+      say(dim("note: no agent is staffed (--no-agent) to take the callback; it is withdrawn") + "\n");
+      queueMicrotask(() => ref.interaction?.hangup());
+    }
+  };
+  const interaction = (ref.interaction = runtime.startCall(flow, { ani: opts.ani, dnis: opts.dnis, channel: new ScriptedCaller(clock, opts.digits ?? ""), listener: watch }));
   let reason: string;
   try {
     reason = (await interaction.done).reason;
