@@ -21,6 +21,10 @@ class TextHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (e: Error) => void,
   ) {}
 
+  // undici 7 takes a handler without onRequestStart for one written to the deprecated API and refuses it
+  // ("invalid onConnect method"): e2e failed with that until this was added.
+  onRequestStart(): void {}
+
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
     this.status = statusCode;
   }
