@@ -9,6 +9,7 @@
 import fastifySwagger, { type SwaggerTransform } from "@fastify/swagger";
 import type { FastifyInstance, FastifySchema } from "fastify";
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { accessOf, describeGrants } from "./auth/access.js";
 import { apiSchemas, errors } from "./response-schemas.js";
 
@@ -46,13 +47,14 @@ function withAccess(schema: FastifySchema | undefined, method: string, url: stri
   };
 }
 
-/** A request body that may be left out (an absent body is read as `{}`) is not required. */
+/** Marks an operation whose body may be left out: an absent body is read as `{}`, and this one takes it. */
+const OPTIONAL_BODY = "x-ccflow-optional-body";
+
 function optionalBodies(doc: Json): Json {
   for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, Json>>)) {
     for (const op of Object.values(item)) {
-      const body = op.requestBody as { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } | undefined;
-      const schema = body?.content?.["application/json"]?.schema;
-      if (body && schema && !schema.required?.length) body.required = false;
+      if (op[OPTIONAL_BODY] && op.requestBody) (op.requestBody as Json).required = false;
+      delete op[OPTIONAL_BODY];
     }
   }
   return doc;
@@ -85,6 +87,7 @@ export async function registerApiDoc(scope: FastifyInstance, version: string): P
     const schema = withAccess(input.schema, method, input.url);
     // @fastify/websocket hides its routes from the document; here the upgrade is part of the API.
     if (input.route.websocket) delete schema.hide;
+    if (schema.body instanceof z.ZodType && schema.body.safeParse({}).success) schema[OPTIONAL_BODY] = true;
     const out = zodTransform({ ...input, schema });
     if (input.route.websocket) {
       const response = (out.schema.response ?? {}) as Json;

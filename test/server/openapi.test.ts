@@ -94,6 +94,8 @@ describe("the OpenAPI document", () => {
     expect(placeCall.content["application/json"].schema).toMatchObject({ required: ["ani"], additionalProperties: false, properties: { ani: { type: "string", description: expect.stringContaining("ANI") } } });
     // An action whose body may be left out says so.
     expect(doc.paths["/api/agents/{id}/login"].post.requestBody.required).toBe(false);
+    expect(doc.paths["/api/agents/{id}/transfer"].post.requestBody.required, "a transfer needs a queue or an agent").toBe(true);
+    expect(JSON.stringify(doc)).not.toContain("x-ccflow-optional-body");
     expect(doc.paths["/api/calls/{id}/ws"].get.responses["101"].description).toMatch(/WebSocket/);
   });
 });
