@@ -115,3 +115,48 @@ describe("ccflow call with an environment's flows: list", () => {
     expect(out).toContain("from the subflow");
   });
 });
+
+describe("ccflow call: outbound legs", () => {
+  const campaign = (): FlowSpec => ({
+    name: "Outbound",
+    main: [{ name: "Placeholder", type: "end" }],
+    links: [],
+    events: {
+      ContactOutboundCampaignResult: {
+        nodes: [
+          { name: "Result", type: "play-message", props: tts("Result {{OutboundCampaignCallResult.CPAResult}}") },
+          { name: "Hangup", type: "disconnect-contact" },
+        ],
+        links: [
+          ["ContactOutboundCampaignResult", "out", "Result"],
+          ["Result", "default", "Hangup"],
+        ],
+      },
+    },
+  });
+
+  it("--campaign AMD runs OutboundCampaignCallResult for a campaign call to --ani; a result it does not know is refused", async () => {
+    const flow = file("outbound.json", campaign());
+    const amd = await call(flow, { campaign: "amd" });
+    expect(amd.code).toBe(0);
+    expect(amd.out).toContain('says "Result AMD"');
+    expect(amd.out).toContain("call ended: disconnected");
+    const bad = await call(flow, { campaign: "VOICEMAIL" });
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('ccflow: --campaign: "VOICEMAIL" is not a call progress result; use LIVE_VOICE, AMD, ABANDONED\n');
+  });
+
+  it("--no-agent: a callback nobody can take is withdrawn once the flow hangs up, and the call exits 0", async () => {
+    const flow = file("callback.json", {
+      main: [
+        { name: "Cb", type: "callback", props: { callbackDn: "{{NewPhoneContact.ANI}}", callbackQueue: "Support" } },
+        { name: "Bye", type: "disconnect-contact" },
+      ],
+      links: [["Cb", "default", "Bye"]],
+    });
+    const { code, out } = await call(flow, { agent: false });
+    expect(code).toBe(0);
+    expect(out).toContain("no agent is staffed (--no-agent) to take the callback; it is withdrawn");
+    expect(out).toContain("call ended: callback-cancelled");
+  });
+});

@@ -45,7 +45,12 @@ interface CallCommandOptions {
   data: string;
   agent: boolean;
   force?: boolean;
+  /** An outbound campaign call to --ani: what call progress analysis found. */
+  campaign?: string;
+  campaignMode?: string;
 }
+
+const CPA_RESULTS = ["LIVE_VOICE", "AMD", "ABANDONED"] as const;
 
 function jsonLine(e: CallEvent): string {
   const { at, interactionId: _id, activityId: _aid, flow, ...rest } = e as CallEvent & Record<string, unknown>;
@@ -58,6 +63,17 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
     err(`ccflow: --ani: ${callerId.message}\n`);
     return 1;
   }
+  const result = opts.campaign?.toUpperCase();
+  if (result !== undefined && !(CPA_RESULTS as readonly string[]).includes(result)) {
+    err(`ccflow: --campaign: ${JSON.stringify(opts.campaign)} is not a call progress result; use ${CPA_RESULTS.join(", ")}\n`);
+    return 1;
+  }
+  const mode = (opts.campaignMode ?? "progressive") as "preview" | "progressive";
+  if (mode !== "preview" && mode !== "progressive") {
+    err(`ccflow: --campaign-mode: ${JSON.stringify(mode)} is not preview or progressive\n`);
+    return 1;
+  }
+  const campaign = result ? { campaign: { mode, result: result as (typeof CPA_RESULTS)[number] } } : {};
   opts = { ...opts, ani: callerId.ani };
   const read = await readFlowFile(flowFile);
   const registry = createRegistry();
@@ -176,7 +192,7 @@ export async function runCall(flowFile: string, opts: CallCommandOptions, out: (
       queueMicrotask(() => ref.interaction?.hangup());
     }
   };
-  const interaction = (ref.interaction = runtime.startCall(flow, { ani: opts.ani, dnis: opts.dnis, channel: new ScriptedCaller(clock, opts.digits ?? ""), listener: watch }));
+  const interaction = (ref.interaction = runtime.startCall(flow, { ani: opts.ani, dnis: opts.dnis, channel: new ScriptedCaller(clock, opts.digits ?? ""), listener: watch, ...campaign }));
   let reason: string;
   try {
     reason = (await interaction.done).reason;
@@ -208,6 +224,8 @@ export function register(program: Command): void {
     .option("--data <dir>", "data directory of the embedded CRM", process.env.CCFLOW_DATA ?? ".data")
     .option("--no-agent", "do not staff created queues with a simulated agent")
     .option("--force", "run even if the flow has validation errors")
+    .option("--campaign <result>", "an outbound campaign call to --ani whose call progress analysis found LIVE_VOICE, AMD or ABANDONED (OutboundCampaignCallResult runs)")
+    .option("--campaign-mode <mode>", "preview or progressive (default progressive)")
     .action(async (flowFile: string, opts: CallCommandOptions) => {
       const code = await runCall(flowFile, opts, (s) => process.stdout.write(s), (s) => process.stderr.write(s)).catch((e: unknown) => {
         process.stderr.write(`${red("ccflow:")} ${(e as Error).message}\n`);
