@@ -4,16 +4,11 @@
  * version; calls in progress finish on the CompiledFlow they started with. A version that does
  * not validate is refused with its errors, naming the file, and the previous one stays live.
  *
- * node:fs `watch` on each file's directory (not the file: editors save by writing a new file
- * and renaming it over the old, which ends a watch on the file itself). A burst of events for
- * one save is taken as one change after a short quiet time, and a file whose text did not
- * change is left alone. chokidar would add polling fallbacks ccflow does not need on Linux and
- * macOS, where these events are reliable.
+ * Changes are seen per save (file-watch.ts); a file whose text did not change is left alone.
  */
-import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
 import type { Runtime } from "../runtime/runtime.js";
+import { watchFileChanges } from "./file-watch.js";
 import { readValidFlow, type FlowCatalog } from "./flows.js";
 
 export interface FlowWatchOptions {
@@ -41,7 +36,6 @@ export async function watchFlows(options: FlowWatchOptions): Promise<FlowWatcher
   const settleMs = options.settleMs ?? 150;
   const lastText = new Map<string, string>();
   for (const file of files) lastText.set(file, await readFile(file, "utf8").catch(() => ""));
-  const timers = new Map<string, NodeJS.Timeout>();
   /** One read at a time per file; a change during a read is read again after it. */
   const running = new Map<string, Promise<FlowReload>>();
   const again = new Set<string>();
@@ -92,40 +86,19 @@ export async function watchFlows(options: FlowWatchOptions): Promise<FlowWatcher
     return p;
   };
 
-  const watchers: FSWatcher[] = [];
-  // Per directory: the file names in it, each with the path as the catalog holds it.
-  const byDir = new Map<string, Map<string, string>>();
-  for (const file of files) {
-    const dir = resolve(dirname(file));
-    const names = byDir.get(dir) ?? new Map<string, string>();
-    names.set(basename(file), file);
-    byDir.set(dir, names);
-  }
-  for (const [dir, names] of byDir) {
-    const watcher = watch(dir, (_event, name) => {
-      const file = name ? names.get(name.toString()) : undefined;
-      if (!file) return;
-      clearTimeout(timers.get(file));
-      timers.set(
-        file,
-        setTimeout(() => {
-          timers.delete(file);
-          void run(file);
-        }, settleMs),
-      );
-    });
-    watcher.on("error", (err) => options.log("warn", `flows: watching ${dir} stopped: ${err.message}`));
-    watchers.push(watcher);
-  }
+  const changes = watchFileChanges(
+    files,
+    settleMs,
+    (file) => void run(file),
+    (dir, err) => options.log("warn", `flows: watching ${dir} stopped: ${err.message}`),
+  );
   options.log("info", `flows: watching ${files.length} flow file${files.length === 1 ? "" : "s"} for changes`);
 
   return {
     files,
     reload: run,
     close() {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
-      for (const w of watchers) w.close();
+      changes.close();
     },
   };
 }

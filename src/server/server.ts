@@ -51,6 +51,7 @@ import type { SessionOptions } from "./auth/sessions.js";
 import { registerSignInRoutes } from "./auth/sign-in.js";
 import { startSipFront } from "./sip.js";
 import { watchFlows } from "./flow-watch.js";
+import { watchEnvironment } from "./environment-watch.js";
 import { connectClusterNode, guardClusterRoutes, type ClusterNodeOptions } from "./cluster.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
 
@@ -282,6 +283,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await replicator.start();
     }
     if (options.watch) closers.unshift((await watchFlows({ catalog: options.flows, runtime, log })).close);
+    const sipOn = options.sipPort !== undefined && options.sipPort !== false;
+    if (options.watch && env.file) closers.unshift((await watchEnvironment({ file: env.file, runtime, catalog: options.flows, checkEntryPoints: sipOn, log })).close);
     const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message) });
     const centerSettings = centerSettingsSchema.parse(env.center ?? {});
     const desk = new AgentDesk(runtime.center, calls, { clock, graceMs: centerSettings.agentDisconnectGraceSeconds * 1000, log: (level, message) => log(level, message) });
@@ -326,7 +329,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       voice = new VoiceLines(runtime.center, { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, log: (level, message) => log(level, message) });
       closers.unshift(() => voice?.close());
       controls.audio = voice;
-      const sip = await startSipFront({ environment: env, flows: options.flows, calls, host, port: options.sipPort, dataDir: options.dataDir, voice, log: (level, message) => log(level, message) });
+      const sip = await startSipFront({ environment: env, entryPoints: () => runtime.environment.entryPoints, flows: options.flows, calls, host, port: options.sipPort, dataDir: options.dataDir, voice, log: (level, message) => log(level, message) });
       // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.
       closers.unshift(() => sip.close());
       urls.sip = sip.uri;

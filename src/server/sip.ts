@@ -20,6 +20,8 @@ import type { VoiceLines } from "./voice-lines.js";
 
 export interface SipFrontOptions {
   environment: Environment;
+  /** The entry points in force (serve --watch re-binds them); default: the environment's. */
+  entryPoints?: () => Record<string, string>;
   flows: FlowCatalog;
   calls: CallRegistry;
   host: string;
@@ -71,7 +73,7 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
   if (options.voice) options.voice.promptAudio = audio;
 
   const onCall = (call: SipCall) => {
-    const flow = flowForNumber(env.entryPoints, options.flows, call.dnis);
+    const flow = flowForNumber(options.entryPoints?.() ?? env.entryPoints, options.flows, call.dnis);
     const player = new PromptPlayer(call.media, audio);
     const session = options.calls.place(flow, call.ani, call.dnis, {
       media: player,

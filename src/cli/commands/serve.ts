@@ -161,7 +161,7 @@ export function register(program: Command): void {
     .option("--node-lease <seconds>", "with --redis: a node silent this long is taken for dead and its calls end node-lost", "3")
     .option("--log-json", "log as JSON lines (pino) on stdout: server messages and each contact's events with contactId and node")
     .option("--log-level <level>", "with --log-json: debug (every flow step), info, warn or error", "info")
-    .option("--watch", "reload a flow file (and the environment's flows: list) when it changes: new calls run the new version, calls in progress finish on theirs; a version that does not validate is refused and the old one stays")
+    .option("--watch", "reload a flow file (and the environment's flows: list) and the environment file when they change: new calls run the new version (flows) and are bound by the new environment (connectors, queues, entry points), calls in progress finish on theirs; a version that does not validate is refused and the old one stays")
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
       let server: RunningServer;

@@ -1,0 +1,116 @@
+/**
+ * `ccflow serve --watch` for the environment file: a saved change is read and checked, then bound
+ * for calls that start from now on — connectors (new and changed), queues (new ones created),
+ * entry points, globals, business hours, scripts and screen-pop rewrites (Runtime.replaceEnvironment).
+ * Calls in progress keep the binding they started with. A version that does not parse or bind is
+ * refused with the reason, naming the file and the place in it, and the previous one stays.
+ *
+ * Not re-read: the sections bound to what the server opened at its start — `sip` (its listeners
+ * and who may call), `prompts.folder` for SIP audio, `crm`, `center` settings of queues that
+ * exist, agents and teams, and the `flows:` list (each of its files is watched itself). A change
+ * to them is named in the log as needing a restart.
+ */
+import { readFile } from "node:fs/promises";
+import { loadEnvironmentFile } from "../environment/load.js";
+import type { Environment } from "../environment/schema.js";
+import { RuntimeConfigError, type Runtime } from "../runtime/runtime.js";
+import { watchFileChanges } from "./file-watch.js";
+import type { FlowCatalog } from "./flows.js";
+
+export interface EnvironmentWatchOptions {
+  /** The environment file as loaded at the start (its `file` is watched). */
+  file: string;
+  runtime: Runtime;
+  catalog: FlowCatalog;
+  /** SIP calls are taken: entry points must name served flows, as at the start. */
+  checkEntryPoints?: boolean;
+  log: (level: "info" | "warn" | "error", message: string) => void;
+  /** Quiet time after the last event of a save before the file is read, ms. */
+  settleMs?: number;
+  /** Told after each change is handled (tests wait on it). */
+  onReload?: (result: EnvironmentReload) => void;
+}
+
+export type EnvironmentReload = { outcome: "replaced"; notices: string[] } | { outcome: "refused"; problem: string } | { outcome: "unchanged" };
+
+/** Sections read only when the server starts; a change to them waits for a restart. */
+const AT_START: ReadonlyArray<keyof Environment> = ["sip", "prompts", "crm", "teams", "agents", "center", "flows"];
+
+export interface EnvironmentWatcher {
+  /** Reads the file now, as a change would. */
+  reload(): Promise<EnvironmentReload>;
+  close(): void;
+}
+
+export async function watchEnvironment(options: EnvironmentWatchOptions): Promise<EnvironmentWatcher> {
+  const { file, runtime, log } = options;
+  let lastText = await readFile(file, "utf8").catch(() => "");
+  let running: Promise<EnvironmentReload> | undefined;
+  let again = false;
+
+  const reload = async (): Promise<EnvironmentReload> => {
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    if (text === undefined) {
+      log("warn", `environment: ${file} cannot be read now (deleted or renamed?); still binding new calls by the version loaded before`);
+      return { outcome: "refused", problem: `${file}: cannot be read` };
+    }
+    if (text === lastText) return { outcome: "unchanged" };
+    lastText = text;
+    const refuse = (problem: string): EnvironmentReload => {
+      log("error", `environment: ${file} changed but cannot be used; new calls are still bound by the version loaded before:\n  ${problem.split("\n").join("\n  ")}`);
+      return { outcome: "refused", problem };
+    };
+    const loaded = await loadEnvironmentFile(file);
+    if (!loaded.ok) return refuse(loaded.error);
+    const next = loaded.environment;
+    for (const [number, ref] of options.checkEntryPoints ? Object.entries(next.entryPoints) : []) {
+      if (!options.catalog.find(ref)) return refuse(`${file}: entryPoints.${number}: names flow "${ref}", which is not served (flows: ${options.catalog.list().map((f) => f.id).join(", ")})`);
+    }
+    const before = runtime.environment;
+    let notices: string[];
+    try {
+      notices = runtime.replaceEnvironment(next);
+    } catch (err) {
+      if (err instanceof RuntimeConfigError) return refuse(err.message);
+      throw err;
+    }
+    const waiting = AT_START.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]));
+    log("info", `environment: ${file} reloaded; new calls are bound by this version (connectors, queues, entry points, globals, business hours, scripts), calls in progress keep the one they started with`);
+    for (const n of notices) log("info", `environment: bound: ${n}`);
+    if (waiting.length > 0) log("warn", `environment: ${file}: ${waiting.join(", ")} changed; ${waiting.length === 1 ? "it is" : "they are"} read when the server starts: restart to apply`);
+    return { outcome: "replaced", notices };
+  };
+
+  const run = (): Promise<EnvironmentReload> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    const p = reload()
+      .catch((err: unknown): EnvironmentReload => {
+        const problem = `${file}: ${(err as Error)?.message ?? String(err)}`;
+        log("error", `environment: reloading ${file} failed; new calls are still bound by the version loaded before: ${problem}`);
+        return { outcome: "refused", problem };
+      })
+      .then((result) => {
+        running = undefined;
+        options.onReload?.(result);
+        if (again) {
+          again = false;
+          void run();
+        }
+        return result;
+      });
+    running = p;
+    return p;
+  };
+
+  const changes = watchFileChanges(
+    [file],
+    options.settleMs ?? 150,
+    () => void run(),
+    (dir, err) => log("warn", `environment: watching ${dir} stopped: ${err.message}`),
+  );
+  log("info", `environment: watching ${file} for changes`);
+  return { reload: run, close: () => changes.close() };
+}
