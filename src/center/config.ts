@@ -84,6 +84,24 @@ export const centerSettingsSchema = z
     recordRetentionDays: z.number().positive().max(3_650).default(30),
     /** Wrap-up codes agents choose from when a call ends; when there are any, wrap-up needs one. */
     wrapUpCodes: z.array(z.object({ id, name: nonEmpty }).strict()).default([]),
+    /**
+     * Outside numbers agents may transfer callers to: the first entry whose `prefix` starts the
+     * number gives the SIP URI to call (`{number}` in it is replaced by the number). A number no
+     * entry matches is refused.
+     */
+    dialPlan: z
+      .array(
+        z
+          .object({
+            prefix: z.string().regex(/^\+?[0-9]*$/, "must be digits, optionally after +"),
+            uri: z.string().regex(/^sip:[^\s]+$/, "must be a sip: URI (UDP), e.g. sip:{number}@192.0.2.10:5060"),
+            name: nonEmpty.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** How long an outside number may ring before the transfer is given up. */
+    outsideRingSeconds: z.number().positive().max(120).default(20),
   })
   .strict();
 

@@ -405,10 +405,11 @@ export class ContactCenter implements CenterPort {
   // ---------------------------------------------------------------- transfers and consults (transfers.ts)
 
   /** Blind transfer of the agent's call to a queue, or to an Available agent. */
-  transfer(agentId: string, to: { queueId: string } | { agentId: string }): AgentSnapshot {
+  transfer(agentId: string, to: { queueId: string } | { agentId: string } | { number: string }): AgentSnapshot {
     if (this.viaLog) return this.forward("transfer", [agentId, to], agentId);
     return this.op(() => {
-      if ("queueId" in to) this.core.transfers.toQueue(agentId, to.queueId);
+      if ("number" in to) this.core.transfers.toNumber(agentId, to.number);
+      else if ("queueId" in to) this.core.transfers.toQueue(agentId, to.queueId);
       else this.core.transfers.toAgent(agentId, to.agentId);
       return this.core.views.agentSnapshot(this.core.agents.require(agentId));
     });

@@ -9,6 +9,8 @@
  *   Consult) while the caller waits on hold; the first agent then transfers to them (the
  *   consulted agent takes over the contact, the first wraps up) or ends the consult (the
  *   consulted agent is Available again).
+ * - to an outside number (once the far end answered, server/outside-transfer.ts): the agent wraps up
+ *   and the center lets go of the contact; the call goes on outside it until either side hangs up.
  * The contact hears `transferred`; the engine raises the documented event flows that follow from
  * it (AgentOffered and AgentAnswered for the agent who takes the contact). Flow Designer documents
  * no event of its own for hold, consult or transfer, so none is invented.
@@ -52,6 +54,13 @@ export class Transfers {
     this.release(agent, contact, { queue: to });
     this.core.contacts.place(contact, queue, contact.priority);
     this.core.router.dispatchList(queue.id);
+  }
+
+  /** The caller now talks to an outside number: the agent wraps up, the center forgets the contact. */
+  toNumber(agentId: string, number: string): void {
+    const { agent, contact } = this.engaged(agentId, "transfer");
+    this.release(agent, contact, { number });
+    this.core.contacts.finish(contact, "transferred");
   }
 
   toAgent(agentId: string, targetId: string): void {
@@ -137,7 +146,7 @@ export class Transfers {
   }
 
   /** The agent's leg of the contact ends (wrap-up); the contact hears where it goes. */
-  private release(agent: AgentRecord, contact: ContactRecord, to: { queue?: QueueInfo; agent?: AgentInfo }): void {
+  private release(agent: AgentRecord, contact: ContactRecord, to: { queue?: QueueInfo; agent?: AgentInfo; number?: string }): void {
     const { views, stats, agents, outbox, clock } = this.core;
     const agentInfo = views.agentInfo(agent);
     stats.recordHandle(contact);
@@ -145,7 +154,7 @@ export class Transfers {
     contact.agentId = undefined;
     contact.offerId = undefined;
     contact.answeredAt = undefined;
-    this.core.notify(contact, { type: "transferred", agent: agentInfo, ...(to.queue ? { queue: to.queue } : {}), ...(to.agent ? { to: to.agent } : {}) });
+    this.core.notify(contact, { type: "transferred", agent: agentInfo, ...(to.queue ? { queue: to.queue } : {}), ...(to.agent ? { to: to.agent } : {}), ...(to.number ? { number: to.number } : {}) });
     if (outbox.wants(agent.id)) {
       outbox.emit({ type: "ended", at: clock.now(), agentId: agent.id, interactionId: contact.interactionId, by: "agent", reason: "transferred" });
     }

@@ -13,7 +13,7 @@ export type CenterNotice =
   | { type: "answered"; agent: AgentInfo; queue: QueueInfo }
   | { type: "agent-disconnected"; agent: AgentInfo; queue: QueueInfo }
   /** The agent passed the contact on: to a queue (it waits there) or to another agent. */
-  | { type: "transferred"; agent: AgentInfo; queue?: QueueInfo; to?: AgentInfo }
+  | { type: "transferred"; agent: AgentInfo; queue?: QueueInfo; to?: AgentInfo; /** Out of the center, to this number. */ number?: string }
   | { type: "ended"; reason: string; agent?: AgentInfo; queue?: QueueInfo };
 
 export interface AgentInfo {

@@ -279,6 +279,12 @@ export class Interaction implements ContactHandle {
         this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
         break;
       case "transferred":
+        if (notice.number !== undefined) {
+          // Out of the center to a number (the same event as the flow's Blind Transfer); the caller
+          // stays on the line with them, so the contact goes on until either side hangs up.
+          this.emit({ type: "transferred", destination: notice.number });
+          break;
+        }
         // Back to waiting: for a queue's agents, or for the one agent named (AgentOffered and
         // AgentAnswered run again for whoever takes it).
         this.st.on("requeued");

@@ -17,6 +17,7 @@ import type { ControlEvent } from "../engine/events.js";
 import type { CallRegistry, CallSession } from "./calls.js";
 import type { ContactRecords } from "./contact-records.js";
 import { ApiError } from "./errors.js";
+import type { OutsideTransfers } from "./outside-transfer.js";
 
 /** The file Webex plays by default while a caller waits or is held. */
 export const HOLD_MUSIC_FILE = "defaultmusic_on_hold.wav";
@@ -56,6 +57,8 @@ export class CallControls {
   private readonly unsubscribe: () => void;
   /** Set by the server when it bridges audio. */
   audio?: AudioHold;
+  /** Set by the server when it can place calls to outside numbers (its SIP front runs). */
+  outside?: OutsideTransfers;
 
   constructor(
     private readonly center: ContactCenter,
@@ -138,6 +141,28 @@ export class CallControls {
     this.unhold(session.interactionId);
     this.startMusic(session);
     this.record(session, agentId, "transfer", to.queue !== undefined ? `queue ${this.queueName(to.queue)}` : `agent ${this.agentName(to.agent!)}`);
+  }
+
+  /**
+   * Transfer to an outside number from the dial plan: the caller is held while it rings; once it
+   * answers the agent wraps up and the caller talks to it. Not answered, refused or unreachable:
+   * an error, and the caller stays on hold with the agent.
+   */
+  async transferOut(agentId: string, number: string): Promise<void> {
+    const session = this.engaged(agentId, "transfer");
+    if (!this.outside) throw new ApiError(503, "NO_OUTSIDE_LINE", "this server places no outside calls (it runs without its SIP front)");
+    const uri = this.outside.check(session, number);
+    if (!this.entry(session.interactionId).held) this.hold(agentId);
+    const call = await this.outside.dial(session, number, uri);
+    const agent = this.center.agent(agentId);
+    if (session.ended || agent?.state !== "Engaged" || agent.interactionId !== session.interactionId) {
+      call.hangup();
+      throw new ApiError(409, "CALL_ENDED", "the call ended or left you while the number rang");
+    }
+    this.center.transfer(agentId, { number });
+    this.unhold(session.interactionId);
+    this.outside.connect(session, call);
+    this.record(session, agentId, "transfer", `number ${number}`);
   }
 
   /** Consults an Available agent: the caller is put on hold meanwhile. */

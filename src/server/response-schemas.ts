@@ -276,6 +276,10 @@ export const storedContact = named(
     wrapEndAt: z.number().optional(),
     agentId: z.string().optional(),
     agentName: z.string().optional(),
+    legs: z
+      .array(z.looseObject({ agentId: z.string(), agentName: z.string().optional(), answeredAt: z.number(), endedAt: z.number().optional(), wrapEndAt: z.number().optional() }))
+      .optional()
+      .describe("One per agent who answered (more than one after a transfer); AHT counts them all"),
     callEndedAt: z.number().optional(),
     endReason: z.string().optional(),
     wrapUp: z.looseObject({ code: z.string(), name: z.string(), notes: z.string().optional(), agentId: z.string() }).optional(),

@@ -52,6 +52,8 @@ export class VoiceLines {
   private readonly engaged = new Map<string, string>();
   private readonly bridges = new Map<string, Bridged>();
   private readonly consults = new Map<string, Consulting>();
+  /** Callers transferred to an outside number: bridged to that call's leg, no agent. */
+  private readonly outside = new Map<string, AudioBridge>();
   /** Contacts on hold and contacts whose agent is muted (kept across bridges made again). */
   private readonly held = new Set<string>();
   private readonly muted = new Set<string>();
@@ -119,6 +121,7 @@ export class VoiceLines {
       if (this.callers.get(interactionId) !== leg) return;
       this.callers.delete(interactionId);
       this.unbridge(interactionId);
+      this.unbridgeOutside(interactionId);
     };
   }
 
@@ -203,6 +206,34 @@ export class VoiceLines {
     return true;
   }
 
+  /** The contact's caller has an audio leg (SIP RTP, or a softphone's line) that can be bridged. */
+  hasCaller(interactionId: string): boolean {
+    return this.callers.has(interactionId);
+  }
+
+  /**
+   * Bridges the contact's caller to a leg outside the center (an answered call to an outside
+   * number), letting go of the agent's line first; false when the caller has no audio leg.
+   */
+  bridgeOutside(interactionId: string, leg: MediaLeg): boolean {
+    const caller = this.callers.get(interactionId);
+    if (!caller) return false;
+    this.unbridge(interactionId);
+    this.held.delete(interactionId);
+    this.muted.delete(interactionId);
+    this.unbridgeOutside(interactionId);
+    this.outside.set(interactionId, new AudioBridge(caller, leg, this.options.holdMusic ?? musicOnHold));
+    this.options.log?.("info", `contact ${interactionId.slice(0, 8)}: caller bridged to an outside number`);
+    return true;
+  }
+
+  unbridgeOutside(interactionId: string): void {
+    const bridge = this.outside.get(interactionId);
+    if (!bridge) return;
+    this.outside.delete(interactionId);
+    bridge.close();
+  }
+
   /** The two agents' lines of a consult on this contact talk to each other. */
   isConsulting(interactionId: string): boolean {
     return this.consults.get(interactionId)?.talk !== undefined;
@@ -237,6 +268,7 @@ export class VoiceLines {
     this.unsubscribe = undefined;
     for (const id of [...this.consults.keys()]) this.endConsult(id, false);
     for (const id of [...this.bridges.keys()]) this.unbridge(id);
+    for (const id of [...this.outside.keys()]) this.unbridgeOutside(id);
     for (const line of this.lines.values()) line.close();
     this.lines.clear();
     this.callers.clear();
@@ -310,7 +342,7 @@ export class VoiceLines {
   }
 
   private connect(interactionId: string): void {
-    if (this.bridges.has(interactionId) || this.consults.has(interactionId)) return;
+    if (this.bridges.has(interactionId) || this.consults.has(interactionId) || this.outside.has(interactionId)) return;
     const agentId = this.engaged.get(interactionId);
     const caller = this.callers.get(interactionId);
     const line = agentId !== undefined ? this.lines.get(agentId) : undefined;

@@ -291,10 +291,15 @@ export function mountAgent(root) {
     toQueue.addEventListener("click", () => run(toQueue, "transfer", { queue: queues.value }));
     toAgent.addEventListener("click", () => run(toAgent, "transfer", { agent: agents.value }));
     ask.addEventListener("click", () => run(ask, "consult", { agent: agents.value }));
+    // An outside number from the environment's dial plan: the request returns once it answered (or failed).
+    const number = h("input#transfer-number", { type: "tel", placeholder: "+15551234567", "aria-label": "Outside number", maxlength: 21 });
+    const toNumber = h("button#transfer-to-number.btn", { type: "button" }, "Transfer");
+    toNumber.addEventListener("click", () => run(toNumber, "transfer", { number: number.value.trim() }));
     return h(
       "div.transfer-box",
       h("div.row", h("span.sub", "To a queue"), queues, toQueue),
       h("div.row", h("span.sub", "To an agent"), agents, toAgent, ask),
+      h("div.row", h("span.sub", "To a number"), number, toNumber),
     );
   }
 

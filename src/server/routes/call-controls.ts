@@ -27,9 +27,10 @@ export const transferBody = z
   .object({
     queue: z.string().min(1).max(200).optional().describe("Queue id to transfer to"),
     agent: z.string().min(1).max(200).optional().describe("Agent id (or email) to transfer to; they must be Available"),
+    number: z.string().min(1).max(40).optional().describe("Outside number to transfer to (the environment's center.dialPlan routes it); answers once it has answered"),
   })
   .strict()
-  .refine((b) => (b.queue === undefined) !== (b.agent === undefined), { message: "give either queue or agent" });
+  .refine((b) => [b.queue, b.agent, b.number].filter((x) => x !== undefined).length === 1, { message: "give one of queue, agent or number" });
 export const consultBody = z.object({ agent: z.string().min(1).max(200).describe("Agent id (or email) to consult; they must be Available") }).strict();
 
 export interface CallControlRoutesOptions {
@@ -46,11 +47,11 @@ export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> 
     return controls;
   };
   tagRoutes(app, "call-controls");
-  const action = <B extends z.ZodType>(path: string, [summary, description]: [string, string], body: B, act: (agentId: string, body: z.output<B>) => void) =>
-    app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, 503) } } }, async (req) => {
+  const action = <B extends z.ZodType>(path: string, [summary, description]: [string, string], body: B, act: (agentId: string, body: z.output<B>) => void | Promise<void>) =>
+    app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, 502, 503) } } }, async (req) => {
       const id = req.params.id;
       if (!center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
-      act(id, req.body as z.output<B>);
+      await act(id, req.body as z.output<B>);
       await center.settle();
       return desk.view(id)!;
     });
@@ -61,11 +62,12 @@ export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> 
   action("resume", ["Take the call off hold", "The music stops; a `control` event (resume)."], emptyBody, (id) => {
     controlsOf().resume(id);
   });
-  action("mute", ["Mute or unmute the agent", "A `control` event (mute/unmute) for the audio bridge."], muteBody, (id, body) => {
+  action("mute", ["Mute or unmute the agent", "The caller hears silence from the agent (cut in the audio bridge); a `control` event (mute/unmute)."], muteBody, (id, body) => {
     controlsOf().mute(id, body.muted);
   });
-  action("transfer", ["Blind transfer", "To a queue (the caller waits there with music) or to an Available agent (it rings there; on RONA it goes back to its queue). The agent wraps up."], transferBody, (id, body) => {
-    controlsOf().transfer(id, body);
+  action("transfer", ["Blind transfer", "To a queue (the caller waits there with music), to an Available agent (it rings there; on RONA it goes back to its queue), or to an outside number from the environment's center.dialPlan (answers once it has answered; 502 TRANSFER_FAILED when it is busy, refused or unanswered, the caller still on hold). The agent wraps up."], transferBody, async (id, body) => {
+    if (body.number !== undefined) await controlsOf().transferOut(id, body.number);
+    else controlsOf().transfer(id, body);
   });
   action("consult", ["Consult an Available agent", "The caller is put on hold; the consulted agent is Engaged (reason Consult) on the same call."], consultBody, (id, body) => {
     controlsOf().consult(id, body.agent);

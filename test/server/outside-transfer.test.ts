@@ -1,0 +1,169 @@
+/**
+ * An agent transfers a SIP caller to an outside number: the environment's dial plan routes
+ * +1555… to a SIPp UAS (the outside party), which ccflow calls with its own INVITE. The party
+ * answers and echoes what it hears (-rtp_echo), so once bridged the caller (600 Hz) hears their
+ * own tone coming back through ccflow and the far end, and no longer the agent (1400 Hz). The
+ * agent wraps up; the contact's trace has the `transferred` event with the number. The caller's
+ * BYE reaches the outside party as ccflow's BYE. A busy number leaves the caller on hold with the
+ * agent; a number outside the dial plan is refused.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tone } from "../../src/channels/media/music-on-hold.js";
+import { toneShare } from "../channels/media/goertzel.js";
+import { WeriftPhone } from "../channels/media/werift-phone.js";
+import { cue, freeUdpPort, hasSipp, RtpRecorder, runSipp, scenarioDir } from "../channels/sip/helpers.js";
+import { AGENT_HZ, CALLER_HZ, queueFlow } from "../channels/sip/tone-call.js";
+import { eventually, startTestServer, type Loose, type TestServer, type TestSocket } from "./helpers.js";
+
+const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
+if (!hasSox) process.stderr.write("notice: sox is not installed; the outside-transfer tests (which make their tone with it) are skipped\n");
+
+/** SIPp as the outside party, listening on `port`. */
+function outsideParty(scenario: string, port: number, mediaPort: number, cwd: string, extra: string[] = []) {
+  const child = spawn("sipp", ["-sf", join(scenarioDir, scenario), "-i", "127.0.0.1", "-p", String(port), "-mp", String(mediaPort), "-m", "1", "-nostdin", "-timeout", "120", "-timeout_error", ...extra], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
+  child.stderr.on("data", (b: Buffer) => (output = (output + b.toString()).slice(-20_000)));
+  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on("close", (code) => resolve({ code, output })));
+  return { done, kill: () => child.kill("SIGKILL") };
+}
+
+describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller, SIPp outside party, WebRTC agent line)", () => {
+  let t: TestServer;
+  let dir: string;
+  let phone: WeriftPhone;
+  let audio: TestSocket;
+  let partyPort: number;
+  let busyPort: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ccflow-outside-"));
+    const made = spawnSync("sox", ["-n", "-r", "8000", "-c", "1", "-e", "u-law", join(dir, "caller-tone.wav"), "synth", "60", "sine", String(CALLER_HZ), "vol", "0.5"]);
+    if (made.status !== 0) throw new Error(`sox failed: ${made.stderr.toString()}`);
+    partyPort = await freeUdpPort();
+    busyPort = await freeUdpPort();
+    t = await startTestServer({
+      flows: [{ id: "queue", definition: queueFlow }],
+      environment: {
+        queues: [{ id: "Q-Voice", name: "Voice" }],
+        agents: [{ id: "ana", name: "Ana Lima", queues: ["Q-Voice"] }],
+        center: {
+          dialPlan: [
+            { prefix: "+1555", uri: `sip:{number}@127.0.0.1:${partyPort}`, name: "Partner desk" },
+            { prefix: "+1666", uri: `sip:{number}@127.0.0.1:${busyPort}` },
+          ],
+          outsideRingSeconds: 10,
+        },
+      },
+      extra: { sipPort: 0 },
+    });
+    phone = new WeriftPhone();
+    audio = await t.socket("/api/agents/ana/audio");
+    audio.send({ type: "offer", sdp: await phone.offer() });
+    const answer = await audio.next((m) => m.type === "answer" || m.type === "error", "the line's answer");
+    expect(answer.type, JSON.stringify(answer)).toBe("answer");
+    await phone.accept(answer.sdp);
+    await eventually(() => t.server.context.voice?.line("ana")?.connected, "Ana's line connected");
+    phone.talk(tone(AGENT_HZ, 1000, 0.4));
+  }, 60_000);
+
+  afterAll(async () => {
+    audio?.close();
+    await phone?.close();
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sipPort = () => Number(new URL(t.server.context.urls.sip!.replace(/^sip:/, "sip://")).port);
+
+  async function anaAnswers() {
+    expect((await t.call("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
+    const recorder = await RtpRecorder.open();
+    const since = Date.now();
+    const caller = await runSipp("caller-talks-hangs-up.xml", { target: `127.0.0.1:${sipPort()}`, dnis: "+18005550100", ani: "+14806754110", rtpPort: recorder.port, cwd: dir });
+    const session = await eventually(() => t.server.context.calls.list().find((s) => s.startedAt >= since), "the call");
+    await eventually(() => t.server.context.center.agent("ana")?.state === "Reserved" || undefined, "Ana offered the call");
+    expect((await t.call("POST", "/api/agents/ana/accept", {})).status).toBe(200);
+    await audio.next((m) => m.type === "bridged" && m.interactionId === session.interactionId, "bridged");
+    return { recorder, caller, session };
+  }
+
+  async function callerHears(recorder: RtpRecorder): Promise<number[]> {
+    await new Promise((r) => setTimeout(r, 500));
+    const mark = recorder.heard.length;
+    await new Promise((r) => setTimeout(r, 1200));
+    return recorder.samples(mark);
+  }
+
+  it("the caller talks to the outside party once it answers; the agent wraps up; the caller's BYE reaches the party", async () => {
+    const party = outsideParty("outside-party-echoes.xml", partyPort, await freeUdpPort(), dir, ["-rtp_echo"]);
+    const { recorder, caller, session } = await anaAnswers();
+    try {
+      const before = await callerHears(recorder);
+      expect(toneShare(before, AGENT_HZ), "before: the caller hears Ana").toBeGreaterThan(0.5);
+      expect(toneShare(before, CALLER_HZ), "before: the caller does not hear themselves").toBeLessThan(0.05);
+
+      const refused = await t.call("POST", "/api/agents/ana/transfer", { number: "+4930123456" });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: "NO_ROUTE" });
+      expect(refused.body.error.message).toContain("+1555");
+
+      const done = await t.call("POST", "/api/agents/ana/transfer", { number: "+15550001234" });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect(done.body.agent.state).toBe("WrapUp");
+      await audio.next((m) => m.type === "unbridged" && m.interactionId === session.interactionId, "Ana's line let go");
+      const after = await callerHears(recorder);
+      expect(toneShare(after, CALLER_HZ), "the caller hears their own voice back from the outside party's echo").toBeGreaterThan(0.5);
+      expect(toneShare(after, AGENT_HZ), "the caller no longer hears Ana").toBeLessThan(0.05);
+
+      const events = (await t.call("GET", `/api/contacts/${session.interactionId}`)).body.events as Loose[];
+      expect(events.find((e) => e.type === "transferred")).toMatchObject({ destination: "+15550001234" });
+      expect(events.filter((e) => e.type === "control").map((e) => `${e.action} ${e.detail ?? ""}`.trim())).toEqual(["hold", "transfer number +15550001234"]);
+      expect(session.ended, "the contact goes on outside the center").toBeFalsy();
+
+      const callId = await eventually(() => t.server.context.sip?.calls[0]?.callId, "the SIP call");
+      await cue(callId, caller.sipPort);
+      const callerResult = await caller.done;
+      expect(callerResult.code, callerResult.output.slice(-3000)).toBe(0);
+      const partyResult = await party.done;
+      expect(partyResult.code, `the outside party got ccflow's BYE: ${partyResult.output.slice(-3000)}`).toBe(0);
+      await eventually(() => session.ended || undefined, "the contact ended");
+      expect(session.summary().endReason).toBe("caller-hangup");
+    } finally {
+      caller.kill();
+      party.kill();
+      recorder.close();
+    }
+    expect((await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle" })).status).toBe(200);
+  }, 120_000);
+
+  it("a busy number: the transfer fails with the reason and the caller stays on hold with the agent", async () => {
+    const party = outsideParty("outside-party-busy.xml", busyPort, await freeUdpPort(), dir);
+    const { recorder, caller, session } = await anaAnswers();
+    try {
+      const failed = await t.call("POST", "/api/agents/ana/transfer", { number: "+16660001234" });
+      expect(failed.status).toBe(502);
+      expect(failed.body.error).toMatchObject({ code: "TRANSFER_FAILED" });
+      expect(failed.body.error.message).toContain("486");
+      const partyResult = await party.done;
+      expect(partyResult.code, `the party got the ACK of its 486: ${partyResult.output.slice(-3000)}`).toBe(0);
+      const ana = (await t.call("GET", "/api/agents/ana")).body;
+      expect(ana.agent.state).toBe("Engaged");
+      expect(ana.contact).toMatchObject({ interactionId: session.interactionId, controls: { held: true } });
+      expect(t.server.context.voice!.bridgedFor("ana")).toBe(session.interactionId);
+      await t.call("POST", "/api/agents/ana/resume", {});
+      const back = await callerHears(recorder);
+      expect(toneShare(back, AGENT_HZ), "resumed: the caller hears Ana").toBeGreaterThan(0.5);
+      expect((await t.call("POST", "/api/agents/ana/end", {})).status).toBe(200);
+      await eventually(() => session.ended || undefined, "the contact ended");
+    } finally {
+      caller.kill();
+      party.kill();
+      recorder.close();
+    }
+  }, 120_000);
+});
