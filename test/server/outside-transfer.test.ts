@@ -104,7 +104,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
     const { recorder, caller, session } = await anaAnswers();
     try {
       const before = await callerHears(recorder);
-      expect(toneShare(before, AGENT_HZ), "before: the caller hears Ana").toBeGreaterThan(0.5);
+      expect(toneShare(before, AGENT_HZ), "before: the caller hears Ana").toBeGreaterThan(0.3);
       expect(toneShare(before, CALLER_HZ), "before: the caller does not hear themselves").toBeLessThan(0.05);
 
       const refused = await t.call("POST", "/api/agents/ana/transfer", { number: "+4930123456" });
@@ -117,7 +117,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
       expect(done.body.agent.state).toBe("WrapUp");
       await audio.next((m) => m.type === "unbridged" && m.interactionId === session.interactionId, "Ana's line let go");
       const after = await callerHears(recorder);
-      expect(toneShare(after, CALLER_HZ), "the caller hears their own voice back from the outside party's echo").toBeGreaterThan(0.5);
+      expect(toneShare(after, CALLER_HZ), "the caller hears their own voice back from the outside party's echo").toBeGreaterThan(0.3);
       expect(toneShare(after, AGENT_HZ), "the caller no longer hears Ana").toBeLessThan(0.05);
 
       const events = (await t.call("GET", `/api/contacts/${session.interactionId}`)).body.events as Loose[];
@@ -157,7 +157,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
       expect(t.server.context.voice!.bridgedFor("ana")).toBe(session.interactionId);
       await t.call("POST", "/api/agents/ana/resume", {});
       const back = await callerHears(recorder);
-      expect(toneShare(back, AGENT_HZ), "resumed: the caller hears Ana").toBeGreaterThan(0.5);
+      expect(toneShare(back, AGENT_HZ), "resumed: the caller hears Ana").toBeGreaterThan(0.3);
       expect((await t.call("POST", "/api/agents/ana/end", {})).status).toBe(200);
       await eventually(() => session.ended || undefined, "the contact ended");
     } finally {

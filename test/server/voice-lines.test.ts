@@ -120,7 +120,7 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
     const { sipp, interactionId } = await anaAnswers();
     try {
       const before = await listen(["ana"]);
-      expect(toneShare(before.caller, AGENT_HZ), "before: the caller hears Ana's 1400 Hz").toBeGreaterThan(0.5);
+      expect(toneShare(before.caller, AGENT_HZ), "before: the caller hears Ana's 1400 Hz").toBeGreaterThan(0.3);
 
       const muted = await t.call("POST", "/api/agents/ana/mute", { muted: true });
       expect(muted.body.contact.controls.muted).toBe(true);
@@ -129,12 +129,12 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect(during.caller.length, "the caller still gets a steady stream").toBeGreaterThan(8000);
       expect(toneShare(during.caller, AGENT_HZ), "muted: the caller does not hear Ana").toBeLessThan(0.05);
       expect(peak(during.caller), "muted: the caller hears silence").toBeLessThan(200);
-      expect(toneShare(during.ana!, CALLER_HZ), "muted: Ana still hears the caller").toBeGreaterThan(0.5);
+      expect(toneShare(during.ana!, CALLER_HZ), "muted: Ana still hears the caller").toBeGreaterThan(0.3);
 
       await t.call("POST", "/api/agents/ana/mute", { muted: false });
       await told("ana", "unmuted", interactionId);
       const after = await listen(["ana"]);
-      expect(toneShare(after.caller, AGENT_HZ), "unmuted: the caller hears Ana again").toBeGreaterThan(0.5);
+      expect(toneShare(after.caller, AGENT_HZ), "unmuted: the caller hears Ana again").toBeGreaterThan(0.3);
       await hangUp("ana", sipp);
     } finally {
       sipp.kill();
@@ -153,8 +153,8 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       await told("ben", "consulting", interactionId);
       expect(t.server.context.voice!.isConsulting(interactionId)).toBe(true);
       const consult = await listen(["ana", "ben"]);
-      expect(toneShare(consult.ana!, BEN_HZ), "Ana hears Ben").toBeGreaterThan(0.5);
-      expect(toneShare(consult.ben!, AGENT_HZ), "Ben hears Ana").toBeGreaterThan(0.5);
+      expect(toneShare(consult.ana!, BEN_HZ), "Ana hears Ben").toBeGreaterThan(0.3);
+      expect(toneShare(consult.ben!, AGENT_HZ), "Ben hears Ana").toBeGreaterThan(0.3);
       expect(toneShare(consult.ana!, CALLER_HZ), "Ana does not hear the caller").toBeLessThan(0.05);
       expect(toneShare(consult.ben!, CALLER_HZ), "Ben does not hear the caller").toBeLessThan(0.05);
       for (const hz of [AGENT_HZ, BEN_HZ]) expect(toneShare(consult.caller, hz), `the caller hears neither agent (${hz} Hz)`).toBeLessThan(0.05);
@@ -166,9 +166,9 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect(t.server.context.voice!.bridgedFor("ben")).toBe(interactionId);
       expect(t.server.context.voice!.bridgedFor("ana")).toBeUndefined();
       const after = await listen(["ana", "ben"]);
-      expect(toneShare(after.caller, BEN_HZ), "the caller hears Ben").toBeGreaterThan(0.5);
+      expect(toneShare(after.caller, BEN_HZ), "the caller hears Ben").toBeGreaterThan(0.3);
       expect(toneShare(after.caller, AGENT_HZ), "the caller no longer hears Ana").toBeLessThan(0.05);
-      expect(toneShare(after.ben!, CALLER_HZ), "Ben hears the caller").toBeGreaterThan(0.5);
+      expect(toneShare(after.ben!, CALLER_HZ), "Ben hears the caller").toBeGreaterThan(0.3);
       expect(peak(after.ana!), "Ana hears nothing").toBeLessThan(200);
       expect((await t.call("GET", "/api/agents/ben")).body.contact.controls).toMatchObject({ held: false, muted: false });
       await hangUp("ben", sipp);
@@ -195,7 +195,7 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect(peak(held.ana!), "Ana hears silence").toBeLessThan(200);
       await t.call("POST", "/api/agents/ana/resume", {});
       const resumed = await listen(["ana"]);
-      expect(toneShare(resumed.caller, AGENT_HZ), "resumed: the caller hears Ana").toBeGreaterThan(0.5);
+      expect(toneShare(resumed.caller, AGENT_HZ), "resumed: the caller hears Ana").toBeGreaterThan(0.3);
 
       expect((await t.call("POST", "/api/agents/ana/transfer", { agent: "ben" })).status).toBe(200);
       await told("ana", "unbridged", interactionId);
@@ -203,8 +203,8 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect((await t.call("POST", "/api/agents/ben/accept", {})).status).toBe(200);
       await told("ben", "bridged", interactionId);
       const ben = await listen(["ben"]);
-      expect(toneShare(ben.caller, BEN_HZ), "the caller hears Ben").toBeGreaterThan(0.5);
-      expect(toneShare(ben.ben!, CALLER_HZ), "Ben hears the caller").toBeGreaterThan(0.5);
+      expect(toneShare(ben.caller, BEN_HZ), "the caller hears Ben").toBeGreaterThan(0.3);
+      expect(toneShare(ben.ben!, CALLER_HZ), "Ben hears the caller").toBeGreaterThan(0.3);
       await hangUp("ben", sipp);
     } finally {
       sipp.kill();
