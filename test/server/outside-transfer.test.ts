@@ -99,12 +99,19 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
     return recorder.samples(mark);
   }
 
+  /** The best share of the tone over what was heard and, while not clear, up to three more stretches (a loaded machine garbles some). */
+  async function callerHearsTone(recorder: RtpRecorder, hz: number, first: number[]): Promise<number> {
+    let best = toneShare(first, hz);
+    for (let i = 0; i < 3 && best <= 0.5; i++) best = Math.max(best, toneShare(await callerHears(recorder), hz));
+    return best;
+  }
+
   it("the caller talks to the outside party once it answers; the agent wraps up; the caller's BYE reaches the party", async () => {
     const party = outsideParty("outside-party-echoes.xml", partyPort, await freeUdpPort(), dir, ["-rtp_echo"]);
     const { recorder, caller, session } = await anaAnswers();
     try {
       const before = await callerHears(recorder);
-      expect(toneShare(before, AGENT_HZ), "before: the caller hears Ana").toBeGreaterThan(0.3);
+      expect((await callerHearsTone(recorder, AGENT_HZ, before)), "before: the caller hears Ana").toBeGreaterThan(0.5);
       expect(toneShare(before, CALLER_HZ), "before: the caller does not hear themselves").toBeLessThan(0.05);
 
       const refused = await t.call("POST", "/api/agents/ana/transfer", { number: "+4930123456" });
@@ -117,7 +124,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
       expect(done.body.agent.state).toBe("WrapUp");
       await audio.next((m) => m.type === "unbridged" && m.interactionId === session.interactionId, "Ana's line let go");
       const after = await callerHears(recorder);
-      expect(toneShare(after, CALLER_HZ), "the caller hears their own voice back from the outside party's echo").toBeGreaterThan(0.3);
+      expect((await callerHearsTone(recorder, CALLER_HZ, after)), "the caller hears their own voice back from the outside party's echo").toBeGreaterThan(0.5);
       expect(toneShare(after, AGENT_HZ), "the caller no longer hears Ana").toBeLessThan(0.05);
 
       const events = (await t.call("GET", `/api/contacts/${session.interactionId}`)).body.events as Loose[];
@@ -157,7 +164,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
       expect(t.server.context.voice!.bridgedFor("ana")).toBe(session.interactionId);
       await t.call("POST", "/api/agents/ana/resume", {});
       const back = await callerHears(recorder);
-      expect(toneShare(back, AGENT_HZ), "resumed: the caller hears Ana").toBeGreaterThan(0.3);
+      expect((await callerHearsTone(recorder, AGENT_HZ, back)), "resumed: the caller hears Ana").toBeGreaterThan(0.5);
       expect((await t.call("POST", "/api/agents/ana/end", {})).status).toBe(200);
       await eventually(() => session.ended || undefined, "the contact ended");
     } finally {

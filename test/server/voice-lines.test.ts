@@ -91,6 +91,20 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
 
   let recorder: RtpRecorder;
 
+  /**
+   * How clearly an ear hears a tone: the stretch already heard, and if it is not clear, up to three
+   * more (a loaded machine garbles some stretches; a missing path never gets clear). The best share.
+   */
+  async function hears(ear: string, hz: number, first: number[]): Promise<number> {
+    let best = toneShare(first, hz);
+    for (let i = 0; i < 3 && best <= 0.5; i++) {
+      const mark = recorder.heard.length;
+      const heard = ear === "caller" ? await new Promise<number[]>((r) => setTimeout(() => r(recorder.samples(mark)), 1200)) : await line(ear).phone.listen(1200);
+      best = Math.max(best, toneShare(heard, hz));
+    }
+    return best;
+  }
+
   /** A SIPp caller answered by Ana, bridged to her line. */
   async function anaAnswers(): Promise<{ sipp: SippRun; interactionId: string }> {
     expect((await t.call("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
@@ -120,7 +134,7 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
     const { sipp, interactionId } = await anaAnswers();
     try {
       const before = await listen(["ana"]);
-      expect(toneShare(before.caller, AGENT_HZ), "before: the caller hears Ana's 1400 Hz").toBeGreaterThan(0.3);
+      expect((await hears("caller", AGENT_HZ, before.caller)), "before: the caller hears Ana's 1400 Hz").toBeGreaterThan(0.5);
 
       const muted = await t.call("POST", "/api/agents/ana/mute", { muted: true });
       expect(muted.body.contact.controls.muted).toBe(true);
@@ -129,12 +143,12 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect(during.caller.length, "the caller still gets a steady stream").toBeGreaterThan(8000);
       expect(toneShare(during.caller, AGENT_HZ), "muted: the caller does not hear Ana").toBeLessThan(0.05);
       expect(peak(during.caller), "muted: the caller hears silence").toBeLessThan(200);
-      expect(toneShare(during.ana!, CALLER_HZ), "muted: Ana still hears the caller").toBeGreaterThan(0.3);
+      expect((await hears("ana", CALLER_HZ, during.ana!)), "muted: Ana still hears the caller").toBeGreaterThan(0.5);
 
       await t.call("POST", "/api/agents/ana/mute", { muted: false });
       await told("ana", "unmuted", interactionId);
       const after = await listen(["ana"]);
-      expect(toneShare(after.caller, AGENT_HZ), "unmuted: the caller hears Ana again").toBeGreaterThan(0.3);
+      expect((await hears("caller", AGENT_HZ, after.caller)), "unmuted: the caller hears Ana again").toBeGreaterThan(0.5);
       await hangUp("ana", sipp);
     } finally {
       sipp.kill();
@@ -153,8 +167,8 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       await told("ben", "consulting", interactionId);
       expect(t.server.context.voice!.isConsulting(interactionId)).toBe(true);
       const consult = await listen(["ana", "ben"]);
-      expect(toneShare(consult.ana!, BEN_HZ), "Ana hears Ben").toBeGreaterThan(0.3);
-      expect(toneShare(consult.ben!, AGENT_HZ), "Ben hears Ana").toBeGreaterThan(0.3);
+      expect((await hears("ana", BEN_HZ, consult.ana!)), "Ana hears Ben").toBeGreaterThan(0.5);
+      expect((await hears("ben", AGENT_HZ, consult.ben!)), "Ben hears Ana").toBeGreaterThan(0.5);
       expect(toneShare(consult.ana!, CALLER_HZ), "Ana does not hear the caller").toBeLessThan(0.05);
       expect(toneShare(consult.ben!, CALLER_HZ), "Ben does not hear the caller").toBeLessThan(0.05);
       for (const hz of [AGENT_HZ, BEN_HZ]) expect(toneShare(consult.caller, hz), `the caller hears neither agent (${hz} Hz)`).toBeLessThan(0.05);
@@ -166,9 +180,9 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect(t.server.context.voice!.bridgedFor("ben")).toBe(interactionId);
       expect(t.server.context.voice!.bridgedFor("ana")).toBeUndefined();
       const after = await listen(["ana", "ben"]);
-      expect(toneShare(after.caller, BEN_HZ), "the caller hears Ben").toBeGreaterThan(0.3);
+      expect((await hears("caller", BEN_HZ, after.caller)), "the caller hears Ben").toBeGreaterThan(0.5);
       expect(toneShare(after.caller, AGENT_HZ), "the caller no longer hears Ana").toBeLessThan(0.05);
-      expect(toneShare(after.ben!, CALLER_HZ), "Ben hears the caller").toBeGreaterThan(0.3);
+      expect((await hears("ben", CALLER_HZ, after.ben!)), "Ben hears the caller").toBeGreaterThan(0.5);
       expect(peak(after.ana!), "Ana hears nothing").toBeLessThan(200);
       expect((await t.call("GET", "/api/agents/ben")).body.contact.controls).toMatchObject({ held: false, muted: false });
       await hangUp("ben", sipp);
@@ -195,7 +209,7 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect(peak(held.ana!), "Ana hears silence").toBeLessThan(200);
       await t.call("POST", "/api/agents/ana/resume", {});
       const resumed = await listen(["ana"]);
-      expect(toneShare(resumed.caller, AGENT_HZ), "resumed: the caller hears Ana").toBeGreaterThan(0.3);
+      expect((await hears("caller", AGENT_HZ, resumed.caller)), "resumed: the caller hears Ana").toBeGreaterThan(0.5);
 
       expect((await t.call("POST", "/api/agents/ana/transfer", { agent: "ben" })).status).toBe(200);
       await told("ana", "unbridged", interactionId);
@@ -203,8 +217,8 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       expect((await t.call("POST", "/api/agents/ben/accept", {})).status).toBe(200);
       await told("ben", "bridged", interactionId);
       const ben = await listen(["ben"]);
-      expect(toneShare(ben.caller, BEN_HZ), "the caller hears Ben").toBeGreaterThan(0.3);
-      expect(toneShare(ben.ben!, CALLER_HZ), "Ben hears the caller").toBeGreaterThan(0.3);
+      expect((await hears("caller", BEN_HZ, ben.caller)), "the caller hears Ben").toBeGreaterThan(0.5);
+      expect((await hears("ben", CALLER_HZ, ben.ben!)), "Ben hears the caller").toBeGreaterThan(0.5);
       await hangUp("ben", sipp);
     } finally {
       sipp.kill();
