@@ -3,7 +3,9 @@
  * center follows the shared log on Redis (center/cluster/), and while Redis is away its API answers
  * 503 with a message saying so, instead of serving a copy of the center that no longer moves.
  */
+import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import type { ContactCenter } from "../center/contact-center.js";
 import { CenterReplicator } from "../center/cluster/center-replicator.js";
 
 export interface ClusterNodeOptions {
@@ -31,6 +33,16 @@ export function guardClusterRoutes(api: FastifyInstance, healthy: () => boolean)
     if (healthy()) return;
     return reply.code(503).header("retry-after", "1").send({ error: { code: "CENTER_UNAVAILABLE", message: CENTER_UNAVAILABLE_MESSAGE } });
   });
+}
+
+/**
+ * What every node's copy of the center must agree on, hashed: its queues and agents as the node
+ * built them from its environment and flows, and the center's settings (ring time, wrap-up...).
+ */
+export function centerFingerprint(center: ContactCenter, settings: unknown): string {
+  const queues = center.listQueues().map((q) => [q.id, q.name]);
+  const agents = center.listAgents().map((a) => [a.id, a.email ?? "", a.teamId ?? "", a.queues]);
+  return createHash("sha256").update(JSON.stringify({ queues, agents, settings: settings ?? null })).digest("hex");
 }
 
 /** host:port of a Redis URL, without user or password. */

@@ -53,7 +53,7 @@ import { registerSignInRoutes } from "./auth/sign-in.js";
 import { startSipFront } from "./sip.js";
 import { watchFlows } from "./flow-watch.js";
 import { watchEnvironment } from "./environment-watch.js";
-import { connectClusterNode, guardClusterRoutes, type ClusterNodeOptions } from "./cluster.js";
+import { centerFingerprint, connectClusterNode, guardClusterRoutes, type ClusterNodeOptions } from "./cluster.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
 
 export const DEFAULT_DNIS = "+18005550100";
@@ -281,7 +281,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     closers.unshift(() => runtime.close());
     if (replicator) {
       replicator.attach(runtime.center);
-      await replicator.start();
+      await replicator.start(centerFingerprint(runtime.center, env.center));
     }
     if (options.watch) closers.unshift((await watchFlows({ catalog: options.flows, runtime, log })).close);
     const sipOn = options.sipPort !== undefined && options.sipPort !== false;

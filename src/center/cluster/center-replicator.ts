@@ -103,8 +103,16 @@ export class CenterReplicator implements CenterReplication {
     return this.readerOk && this.redis.writerReady;
   }
 
-  /** Catches up with the log, joins (lease), then follows the log and reaps dead nodes. */
-  async start(): Promise<void> {
+  /**
+   * Checks that this node's center was built from the same configuration as the running nodes'
+   * (`fingerprint`), catches up with the log, joins (lease), then follows the log and reaps dead nodes.
+   */
+  async start(fingerprint?: string): Promise<void> {
+    if (fingerprint !== undefined && (await this.redis.agreeOnConfig(fingerprint)) !== fingerprint) {
+      throw new Error(
+        `node ${this.nodeId}: its queues, agents or center settings differ from those of the nodes already running; every node of a cluster must run the same environment file and flows (or stop them all first)`,
+      );
+    }
     for (;;) {
       const batch = await this.redis.read(this.lastId, 0);
       if (batch.length === 0) break;

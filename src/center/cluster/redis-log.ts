@@ -101,6 +101,22 @@ export class RedisLog {
     return (ok as unknown) === "OK";
   }
 
+  /**
+   * The cluster's center configuration fingerprint: set by the first node when no node holds a
+   * lease, then every node must match it. Returns the fingerprint in force.
+   */
+  async agreeOnConfig(fingerprint: string): Promise<string> {
+    const key = `${this.prefix}config`;
+    const nodes = (await this.writer.sendCommand(["SMEMBERS", `${this.prefix}nodes`])) as string[];
+    const dead = await this.deadNodes();
+    if (nodes.length === dead.length) {
+      await this.writer.sendCommand(["SET", key, fingerprint]);
+      return fingerprint;
+    }
+    await this.writer.sendCommand(["SET", key, fingerprint, "NX"]);
+    return ((await this.writer.sendCommand(["GET", key])) as string | null) ?? fingerprint;
+  }
+
   /** The node left the set of nodes (reaped, or leaving on purpose). */
   async forget(node: string): Promise<void> {
     await this.writer.sendCommand(["SREM", `${this.prefix}nodes`, node]);

@@ -38,8 +38,9 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
     a = clusterNode(files, redis.url, "node-a");
     b = clusterNode(files, redis.url, "node-b");
     c = clusterNode(files, redis.url, "node-c");
-    await Promise.all(nodes().map((n) => n.start()));
-  }, 180_000);
+    // One after another: three starts at once on a loaded machine each take longer than all three in turn.
+    for (const n of nodes()) await n.start();
+  }, 300_000);
 
   afterAll(async () => {
     for (const n of [a, b, c]) await n?.stop("SIGKILL").catch(() => {});
@@ -164,6 +165,17 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
     expect((await b.api("POST", "/api/agents/ben/accept", { offerId: offered.offerId })).status).toBe(200);
     expect((await b.api("POST", "/api/agents/ben/end")).status).toBe(200);
     expect((await b.api("POST", "/api/agents/ben/logout")).status).toBe(200);
+  });
+
+  it("refuses to start a node whose environment differs from the running nodes'", async () => {
+    const other = writeClusterFiles({ extraAgent: "zed" });
+    const d = clusterNode(other, redis.url, "node-d");
+    try {
+      await expect(d.start()).rejects.toThrow(/node node-d: its queues, agents or center settings differ from those of the nodes already running/);
+    } finally {
+      await d.stop("SIGKILL").catch(() => {});
+      removeClusterFiles(other.dir);
+    }
   });
 
   it("ends a killed node's calls with node-lost, wraps up and signs out its agents, re-queues its offer; the other nodes' calls go on", async () => {

@@ -12,7 +12,8 @@ import { ServeProcess } from "../../../reliability/helpers/serve-process.js";
 
 export const AGENTS = ["ana", "ben", "carl", "dora", "eve"] as const;
 
-export function writeClusterFiles(): { dir: string; env: string; flow: string } {
+/** `extraAgent`: one more agent than the other nodes have (a node whose environment differs). */
+export function writeClusterFiles(options: { extraAgent?: string } = {}): { dir: string; env: string; flow: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "ccflow-cluster-"));
   const env = path.join(dir, "env.yaml");
   writeFileSync(
@@ -22,7 +23,7 @@ export function writeClusterFiles(): { dir: string; env: string; flow: string } 
       "  - id: Q-Test",
       "    name: Test queue",
       "agents:",
-      ...AGENTS.flatMap((id) => [`  - id: ${id}`, `    name: Agent ${id}`, "    queues: [Q-Test]"]),
+      ...[...AGENTS, ...(options.extraAgent ? [options.extraAgent] : [])].flatMap((id) => [`  - id: ${id}`, `    name: Agent ${id}`, "    queues: [Q-Test]"]),
       "center:",
       "  ringTimeoutSeconds: 120",
       "",
