@@ -32,7 +32,7 @@ import { QueueStatistics } from "./queue-statistics.js";
 import { autoCreateQueue, createQueue, resolveQueue } from "./queues.js";
 import { Router } from "./router.js";
 import { Transfers, type ConsultSnapshot } from "./transfers.js";
-import { MemoryCenterState, personalList, type CenterState, type QueueRecord, type RoutingType, type ScreenPopRecord } from "./state.js";
+import { MemoryCenterState, personalList, type AgentRecord, type CenterState, type QueueRecord, type RoutingType, type ScreenPopRecord } from "./state.js";
 import type {
   AgentRequest,
   AgentResult,
@@ -502,19 +502,9 @@ export class ContactCenter implements CenterPort {
     if (this.viaLog) return this.logQueueToAgent(request);
     return this.op(() => {
       const { views, contacts, offers, outbox } = this.core;
-      const destination = (request.destination ?? "").trim();
-      if (!destination) {
-        return failure("INVALID_DESTINATION", "queue-to-agent has no destination (the destination variable is empty)");
-      }
-      const byEmail = request.lookup === "agentEmail";
-      const agent = byEmail ? this.state.agentByEmail(destination) : this.state.agent(destination);
-      if (!agent) return failure("AGENT_NOT_FOUND", `no agent with ${byEmail ? "email" : "id"} "${destination}"`);
-      if (agent.state === "LoggedOut") return failure("AGENT_NOT_LOGGED_IN", `agent "${agent.id}" is not logged in`);
-      if (agent.state !== "Available" && !request.park) {
-        return failure("AGENT_NOT_AVAILABLE", `agent "${agent.id}" is ${agent.state}${agent.reason ? ` (${agent.reason})` : ""}`);
-      }
-      const busy = contacts.busyFailure(request.contact.interactionId);
-      if (busy) return busy;
+      const target = this.queueToAgentTarget(request);
+      if (!target.ok) return target;
+      const { agent } = target;
       let recovery: QueueRecord | undefined;
       if (request.reportingQueueId?.trim()) {
         recovery = resolveQueue(this.core, request.reportingQueueId.trim());
@@ -811,6 +801,19 @@ export class ContactCenter implements CenterPort {
   }
 
   private logQueueToAgent(request: AgentRequest): AgentResult {
+    const target = this.queueToAgentTarget(request);
+    if (!target.ok) return target;
+    const { agent } = target;
+    if (!this.replication!.healthy) return unavailable();
+    const { contact, ...rest } = request;
+    this.logQuietly({ op: "queueToAgent", contact: contactData(contact), ...rest }, contact);
+    return { ok: true, agent: this.core.views.agentInfo(agent), state: agent.state };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** The agent a Queue To Agent names, or why it cannot take the contact: one check for the local and the logged path, so both refuse alike. */
+  private queueToAgentTarget(request: AgentRequest): { ok: true; agent: AgentRecord } | ReturnType<typeof failure> {
     const destination = (request.destination ?? "").trim();
     if (!destination) return failure("INVALID_DESTINATION", "queue-to-agent has no destination (the destination variable is empty)");
     const byEmail = request.lookup === "agentEmail";
@@ -820,15 +823,8 @@ export class ContactCenter implements CenterPort {
     if (agent.state !== "Available" && !request.park) {
       return failure("AGENT_NOT_AVAILABLE", `agent "${agent.id}" is ${agent.state}${agent.reason ? ` (${agent.reason})` : ""}`);
     }
-    const busy = this.core.contacts.busyFailure(request.contact.interactionId);
-    if (busy) return busy;
-    if (!this.replication!.healthy) return unavailable();
-    const { contact, ...rest } = request;
-    this.logQuietly({ op: "queueToAgent", contact: contactData(contact), ...rest }, contact);
-    return { ok: true, agent: this.core.views.agentInfo(agent), state: agent.state };
+    return this.core.contacts.busyFailure(request.contact.interactionId) ?? { ok: true, agent };
   }
-
-  // ---------------------------------------------------------------- helpers
 
   private requireRinging(agentId: string, offerId: number | undefined, action: "accept" | "decline") {
     const agent = this.core.agents.require(agentId);

@@ -5,8 +5,9 @@
  * ends the session everywhere. Same rows as the SQLite table: a SHA-256 of each session id,
  * never the id. The CSRF key lives beside them, so a page's token is good on every node.
  */
-import pg from "pg";
+import type pg from "pg";
 import { redactUrl } from "../../crm/store/postgres-store.js";
+import { openSchemaPool } from "../postgres-pool.js";
 import type { SessionBackend, SessionRow } from "./sessions.js";
 
 /** Taken while the tables are created (distinct from the CRM's and the contact records' locks). */
@@ -41,24 +42,10 @@ export class PostgresSessionBackend implements SessionBackend {
   ) {}
 
   static async open(url: string): Promise<PostgresSessionBackend> {
-    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
-    // An idle connection the server drops must not end the process; the pool replaces it.
-    pool.on("error", () => undefined);
+    let pool: pg.Pool;
     try {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock($1)", [TABLE_LOCK]);
-        await client.query(DDL);
-        await client.query("COMMIT");
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      pool = await openSchemaPool(url, TABLE_LOCK, DDL);
     } catch (err) {
-      await pool.end().catch(() => undefined);
       throw new Error(`sessions: cannot use PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`);
     }
     return new PostgresSessionBackend(pool, redactUrl(url));

@@ -3,8 +3,9 @@
  * table, each its own contacts). Same shape as the SQLite store: filter columns, then the record
  * and trace as jsonb. The table is created once under an advisory lock every node respects.
  */
-import pg from "pg";
+import type pg from "pg";
 import { redactUrl } from "../../crm/store/postgres-store.js";
+import { openSchemaPool } from "../postgres-pool.js";
 import type { ContactRecordStore, RecordQuery, StoredContact, StoredTrace } from "./store.js";
 
 /** Any number distinct from the CRM's schema lock: taken while the table is created. */
@@ -28,26 +29,7 @@ export class PostgresRecordStore implements ContactRecordStore {
   ) {}
 
   static async open(url: string): Promise<PostgresRecordStore> {
-    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5000 });
-    // An idle connection the server drops must not end the process; the pool replaces it.
-    pool.on("error", () => undefined);
-    try {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock($1)", [TABLE_LOCK]);
-        await client.query(DDL);
-        await client.query("COMMIT");
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    } catch (err) {
-      await pool.end();
-      throw err;
-    }
+    const pool = await openSchemaPool(url, TABLE_LOCK, DDL);
     return new PostgresRecordStore(pool, `${redactUrl(url)} (table ccflow_contact_records)`);
   }
 
