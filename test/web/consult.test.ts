@@ -13,13 +13,13 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tone } from "../../src/channels/media/music-on-hold.js";
-import { signInPage } from "../helpers/api-auth.js";
 import { toneShare } from "../channels/media/goertzel.js";
 import { WeriftPhone } from "../channels/media/werift-phone.js";
 import { hasSipp, RtpRecorder, runSipp } from "../channels/sip/helpers.js";
 import { AGENT_HZ, CALLER_HZ, queueFlow } from "../channels/sip/tone-call.js";
 import { eventually, startTestServer, type TestServer, type TestSocket } from "../server/helpers.js";
-import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
+import { hasChromium, Shots, type TestBrowser } from "./browser.js";
+import { agentWithHeadset, launchWithMicrophone } from "./headset-agent.js";
 import { pageHears } from "./page-hears.js";
 
 const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
@@ -56,20 +56,8 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("consult and transfer from 
       },
       extra: { sipPort: 0 },
     });
-    b = await launch([
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${join(dir, "agent-tone.wav")}`,
-      "--allow-loopback-in-peer-connection",
-      "--autoplay-policy=no-user-gesture-required",
-    ]);
-    page = await b.context.newPage();
-    await signInPage(page, t.url, "ana", "/#/agent");
-    await page.click("#sign-in");
-    await page.locator("#headset-toggle").click();
-    await page.locator('#headset[data-state="connected"]').waitFor({ timeout: 20_000 });
-    await page.locator("#go-available").click();
-    await eventually(() => t.server.context.center.agent("ana")?.state === "Available" || undefined, "Ana available");
+    b = await launchWithMicrophone(join(dir, "agent-tone.wav"));
+    page = await agentWithHeadset(b, t, "ana");
 
     ben = new WeriftPhone();
     benLine = await t.socket("/api/agents/ben/audio");

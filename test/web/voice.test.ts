@@ -20,7 +20,8 @@ import { WeriftPhone } from "../channels/media/werift-phone.js";
 import { tone } from "../../src/channels/media/music-on-hold.js";
 import { tts } from "../helpers/flow-builder.js";
 import { eventually, startTestServer, type TestServer } from "../server/helpers.js";
-import { hasChromium, launch, Shots, type TestBrowser } from "./browser.js";
+import { hasChromium, Shots, type TestBrowser } from "./browser.js";
+import { agentWithHeadset, launchWithMicrophone } from "./headset-agent.js";
 import { pageHears } from "./page-hears.js";
 import { AGENT_HZ, CALLER_HZ, queueFlow } from "../channels/sip/tone-call.js";
 
@@ -80,20 +81,8 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("the agent desktop's headse
       },
       extra: { sipPort: 0 },
     });
-    b = await launch([
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${join(dir, "agent-tone.wav")}`,
-      "--allow-loopback-in-peer-connection",
-      "--autoplay-policy=no-user-gesture-required",
-    ]);
-    page = await b.context.newPage();
-    await signInPage(page, t.url, "ana", "/#/agent");
-    await page.click("#sign-in");
-    await page.locator("#headset-toggle").click();
-    await page.locator('#headset[data-state="connected"]').waitFor({ timeout: 20_000 });
-    await page.locator("#go-available").click();
-    await eventually(() => t.server.context.center.agent("ana")?.state === "Available" || undefined, "Ana available");
+    b = await launchWithMicrophone(join(dir, "agent-tone.wav"));
+    page = await agentWithHeadset(b, t, "ana");
   }, 90_000);
 
   afterAll(async () => {
