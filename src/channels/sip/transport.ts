@@ -37,6 +37,7 @@ export type MessageHandler = (result: Exclude<ParseResult, { incomplete: true }>
 
 const TCP_IDLE_MS = 5 * 60_000;
 const MAX_TCP_CONNECTIONS = 1000;
+const PORT_PICK_ATTEMPTS = 10;
 
 export class SipTransport {
   private udp?: Socket;
@@ -52,8 +53,21 @@ export class SipTransport {
     private readonly onMessage: MessageHandler,
   ) {}
 
-  /** Binds UDP and TCP on `port` (0: UDP picks one and TCP takes the same). */
+  /**
+   * Binds UDP and TCP on `port`. With 0, UDP picks a free port and TCP takes the same number;
+   * that number can already be a TCP port of another process, so a few fresh picks are tried.
+   */
   async listen(port: number): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.listenOnce(port);
+      } catch (err) {
+        if (port !== 0 || attempt >= PORT_PICK_ATTEMPTS || (err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+      }
+    }
+  }
+
+  private async listenOnce(port: number): Promise<number> {
     const family = this.host.includes(":") ? "udp6" : "udp4";
     const udp = createSocket(family);
     await new Promise<void>((resolve, reject) => {
@@ -63,16 +77,13 @@ export class SipTransport {
         resolve();
       });
     });
-    udp.on("error", () => undefined);
-    udp.on("message", (msg, rinfo) => this.deliver(parseSipMessage(msg, false), { transport: "UDP", address: rinfo.address, port: rinfo.port }));
-    this.udp = udp;
-    this.port = udp.address().port;
+    const udpPort = udp.address().port;
 
     const tcp = createServer((socket) => this.accept(socket));
     tcp.maxConnections = MAX_TCP_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       tcp.once("error", reject);
-      tcp.listen(this.port, this.host, () => {
+      tcp.listen(udpPort, this.host, () => {
         tcp.removeListener("error", reject);
         resolve();
       });
@@ -80,6 +91,10 @@ export class SipTransport {
       udp.close();
       throw err;
     });
+    udp.on("error", () => undefined);
+    udp.on("message", (msg, rinfo) => this.deliver(parseSipMessage(msg, false), { transport: "UDP", address: rinfo.address, port: rinfo.port }));
+    this.udp = udp;
+    this.port = udpPort;
     tcp.on("error", () => undefined);
     this.tcp = tcp;
     return this.port;
