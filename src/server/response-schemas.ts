@@ -312,10 +312,26 @@ export const text = (mediaType: string, description: string) => ({ description, 
 /** A JSON response with its description. */
 export const json = (schema: z.ZodType, description = "OK") => ({ description, content: { "application/json": { schema } } });
 
-/** The error responses a route can give, by status. */
-export function errors(...statuses: number[]): Record<number, ReturnType<typeof json>> {
-  return Object.fromEntries(statuses.map((s) => [s, json(errorResponse, ERROR_TEXT[s] ?? "Error")]));
+/**
+ * The error responses a route can give, by status: a bare status takes the shared description
+ * below; `[status, description]` says what that status means on this route. 502 has no shared
+ * description (an identity provider on sign-in, an outside line on a transfer): each route says.
+ */
+export function errors(...statuses: Array<number | [number, string]>): Record<number, ReturnType<typeof json>> {
+  return Object.fromEntries(
+    statuses.map((s) => {
+      const [status, text] = Array.isArray(s) ? s : [s, ERROR_TEXT[s]];
+      if (text === undefined) throw new Error(`errors(${status}): this status has no shared description; give the route's own as [${status}, "…"]`);
+      return [status, json(errorResponse, text)];
+    }),
+  );
 }
+
+/** What a 503 means on every route: the listener is up before the API, and a cluster node needs Redis. */
+export const UNAVAILABLE_TEXT = "The server is still starting (STARTING), or this cluster node cannot reach Redis (CENTER_UNAVAILABLE)";
+
+/** A 503 of the routes that read contact records. */
+export const NO_RECORDS = `${UNAVAILABLE_TEXT}; or NO_RECORDS: this server keeps no contact records`;
 
 const ERROR_TEXT: Record<number, string> = {
   400: "The request is malformed (the message names the field)",
@@ -323,6 +339,5 @@ const ERROR_TEXT: Record<number, string> = {
   403: "Signed in, but the role does not allow this; or a cross-site request (Origin, CSRF token)",
   404: "No such call, agent, flow, queue or record",
   409: "Not allowed in the current state (INVALID_STATE, STALE_OFFER, CALL_ENDED, AGENT_NOT_LOGGED_IN, SIMULATED_AGENT, NO_AUDIO)",
-  502: "The identity provider cannot be reached",
-  503: "The server is starting, or keeps no contact records here",
+  503: UNAVAILABLE_TEXT,
 };

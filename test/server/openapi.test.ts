@@ -100,6 +100,26 @@ describe("the OpenAPI document", () => {
   });
 });
 
+describe("each route's error descriptions say what that route's status means there", () => {
+  const response = (path: string, method: string, status: number) => doc.paths[path]?.[method]?.responses?.[String(status)];
+
+  it("gives 502 only where a route depends on something upstream, each naming its own cause", () => {
+    const with502 = Object.entries(doc.paths as Record<string, Record<string, Loose>>).flatMap(([path, item]) => Object.entries(item).filter(([, op]) => op.responses["502"]).map(([m]) => `${m.toUpperCase()} ${path}`));
+    expect(with502.sort()).toEqual(["GET /auth/login", "POST /api/agents/{id}/transfer"]);
+    expect(response("/api/agents/{id}/transfer", "post", 502).description).toMatch(/^TRANSFER_FAILED: .*busy, refused or did not answer/);
+    expect(response("/auth/login", "get", 502).description).toMatch(/^IDENTITY_PROVIDER_UNAVAILABLE: the identity provider cannot be reached/);
+  });
+
+  it("says which 503s a route can give besides starting up", () => {
+    expect(response("/api/info", "get", 503).description).toMatch(/STARTING.*CENTER_UNAVAILABLE/);
+    expect(response("/api/info", "get", 503).description).not.toMatch(/NO_/);
+    expect(response("/api/records", "get", 503).description).toMatch(/NO_RECORDS/);
+    expect(response("/api/agents/{id}/hold", "post", 503).description).toMatch(/NO_CONTROLS/);
+    expect(response("/api/agents/{id}/hold", "post", 503).description).not.toMatch(/NO_OUTSIDE_LINE/);
+    expect(response("/api/agents/{id}/transfer", "post", 503).description).toMatch(/NO_OUTSIDE_LINE/);
+  });
+});
+
 describe("the document's response schemas hold for what the server answers", () => {
   const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
   let validated = 0;

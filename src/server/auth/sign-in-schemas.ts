@@ -13,7 +13,7 @@ export const SIGN_IN_SCHEMAS = {
     tags: ["sign-in"],
     summary: "Start signing in (OpenID Connect, authorization code + PKCE): redirects to the identity provider",
     description: "Query `returnTo`: a path on this server to come back to.",
-    response: { 303: redirect("To the provider's sign-in page"), ...errors(502) },
+    response: { 303: redirect("To the provider's sign-in page"), ...errors([502, "IDENTITY_PROVIDER_UNAVAILABLE: the identity provider cannot be reached; try again in a moment"]) },
   },
   callback: {
     tags: ["sign-in"],

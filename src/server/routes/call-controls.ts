@@ -13,7 +13,7 @@ import type { CallControls } from "../call-controls.js";
 import { ApiError } from "../errors.js";
 import { emptyBody, idParams } from "../schemas.js";
 import { tagRoutes } from "../api-doc.js";
-import { deskView, errors, json } from "../response-schemas.js";
+import { deskView, errors, json, UNAVAILABLE_TEXT } from "../response-schemas.js";
 
 export const muteBody = z.object({ muted: z.boolean().describe("true to mute the agent's microphone, false to unmute") }).strict();
 export const cadBody = z
@@ -41,6 +41,13 @@ export interface CallControlRoutesOptions {
 
 const params = idParams("Agent id");
 
+const NO_CONTROLS = `${UNAVAILABLE_TEXT}; or NO_CONTROLS: this server has no call controls`;
+/** Only the transfer to an outside number dials out, so only it can fail upstream. */
+const TRANSFER_ERRORS = errors(
+  [502, "TRANSFER_FAILED: the outside number was busy, refused or did not answer; the caller is still on hold with the agent"],
+  [503, `${NO_CONTROLS}; or NO_OUTSIDE_LINE: this server places no outside calls (it runs without its SIP front)`],
+);
+
 export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> = async (app, { center, desk, controls }) => {
   const controlsOf = () => {
     if (!controls) throw new ApiError(503, "NO_CONTROLS", "this server has no call controls");
@@ -48,7 +55,7 @@ export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> 
   };
   tagRoutes(app, "call-controls");
   const action = <B extends z.ZodType>(path: string, [summary, description]: [string, string], body: B, act: (agentId: string, body: z.output<B>) => void | Promise<void>) =>
-    app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, 502, 503) } } }, async (req) => {
+    app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, [503, NO_CONTROLS]), ...(path === "transfer" ? TRANSFER_ERRORS : {}) } } }, async (req) => {
       const id = req.params.id;
       if (!center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
       await act(id, req.body as z.output<B>);

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { ContactRecords } from "../contact-records.js";
 import { ApiError } from "../errors.js";
 import { tagRoutes } from "../api-doc.js";
-import { errors, json, storedContact, storedRecord } from "../response-schemas.js";
+import { errors, NO_RECORDS, json, storedContact, storedRecord } from "../response-schemas.js";
 
 function time(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -37,7 +37,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (a
 
   tagRoutes(app, "reports");
 
-  const list = { summary: "Stored contact records, newest first (kept center.recordRetentionDays days)", querystring: recordQuery, response: { 200: json(z.array(storedContact)), ...errors(400, 503) } };
+  const list = { summary: "Stored contact records, newest first (kept center.recordRetentionDays days)", querystring: recordQuery, response: { 200: json(z.array(storedContact)), ...errors(400, [503, NO_RECORDS]) } };
   app.get("", { schema: list }, async (req) => {
     const q = req.query;
     const limit = q.limit === undefined ? 100 : Number(q.limit);
@@ -47,7 +47,7 @@ export const recordRoutes: FastifyPluginAsyncZod<RecordRoutesOptions> = async (a
     return records().search({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(q.queue ? { queueId: q.queue } : {}), limit });
   });
 
-  const one = { summary: "One contact record with its trace", params: z.object({ id: z.string().describe("Interaction id") }), response: { 200: json(storedRecord), ...errors(404, 503) } };
+  const one = { summary: "One contact record with its trace", params: z.object({ id: z.string().describe("Interaction id") }), response: { 200: json(storedRecord), ...errors(404, [503, NO_RECORDS]) } };
   app.get("/:id", { schema: one }, async (req) => {
     const found = await records().find(req.params.id);
     if (!found) throw new ApiError(404, "RECORD_NOT_FOUND", `no contact record "${req.params.id.slice(0, 80)}" (records are kept ${records().retentionDays} days)`);

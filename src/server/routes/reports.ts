@@ -10,7 +10,7 @@ import type { IntervalFigures } from "../../center/kpi.js";
 import { REPORT_INTERVALS, type ContactRecords, type ReportInterval } from "../contact-records.js";
 import { ApiError } from "../errors.js";
 import { tagRoutes } from "../api-doc.js";
-import { errors, report } from "../response-schemas.js";
+import { errors, NO_RECORDS, report } from "../response-schemas.js";
 
 const CSV_COLUMNS = ["queue", "interval_start", "interval_end", "offered", "answered", "abandoned", "answered_within_threshold", "service_level_percent", "asa_seconds", "abandon_rate_percent", "aht_seconds"] as const;
 
@@ -42,7 +42,7 @@ export const reportRoutes: FastifyPluginAsyncZod<ReportRoutesOptions> = async (a
   const schema = {
     summary: "Today's intervals per queue from the contact records: offered, answered, abandoned, service level, ASA, AHT",
     querystring: reportQuery,
-    response: { 200: { description: "The report, as JSON or as CSV (format=csv)", content: { "application/json": { schema: report as z.ZodType }, "text/csv": { schema: z.string() as z.ZodType } } }, ...errors(400, 404, 503) },
+    response: { 200: { description: "The report, as JSON or as CSV (format=csv)", content: { "application/json": { schema: report as z.ZodType }, "text/csv": { schema: z.string() as z.ZodType } } }, ...errors(400, 404, [503, NO_RECORDS]) },
   };
   app.get("", { schema }, async (req, reply) => {
     if (!records) throw new ApiError(503, "NO_RECORDS", "this server keeps no contact records");
