@@ -79,6 +79,9 @@ type Exit =
 
 const INTERRUPTED: Exit = Object.freeze({ kind: "interrupted" });
 
+/** A live campaign customer the dialler puts in the campaign's queue waits at the highest priority: they are already on the line. */
+const LIVE_VOICE_PRIORITY = 1;
+
 /** No activity has this port: a self-loop limit hit a second time goes to OnGlobalError. */
 const LOOP_LIMIT_PORT = "(self-loop limit)";
 
@@ -145,8 +148,12 @@ export class Interaction implements ContactHandle {
   private callbackLegs: Map<string, CallbackLeg> | undefined;
   /** The caller's leg is gone, but the contact lives on for its callbacks. */
   private callerGone = false;
-  /** PreDial's operation for the next agent leg the center offers (INBOUND, COURTESY_CALLBACK, TRANSFER_TO_AGENT). */
-  private agentLeg = "INBOUND";
+  /**
+   * PreDial's operation for the next agent leg the center offers (INBOUND, COURTESY_CALLBACK,
+   * TRANSFER_TO_AGENT); undefined for a campaign contact, whose agent leg Cisco's table lists no
+   * operation for (the dialler's own).
+   */
+  private agentLeg: string | undefined = "INBOUND";
   /** Queue Contacts that succeeded, to see whether a CallbackFailed handler queued the contact again. */
   private queuings = 0;
   /** The campaign result's handler has not finished: the main flow's End Flow does not end the call. */
@@ -219,6 +226,7 @@ export class Interaction implements ContactHandle {
     const campaign = this.options.campaign;
     if (campaign) {
       this.campaignPending = true;
+      this.agentLeg = undefined;
       // The dialler called the customer (PreDial for the customer's leg, Cisco's table names the
       // preview kind only), then call progress analysis gave its result.
       if (campaign.mode === "preview") void this.dispatch("ContactPredial", preDialData({ operation: "PREVIEW_CAMPAIGN", participant: "Customer", dialNumber: this.ani }, this));
@@ -237,7 +245,25 @@ export class Interaction implements ContactHandle {
     this.campaignPending = false;
     if (this.st.closing || this.st.phase !== "ivr") return;
     if (campaign.result !== "LIVE_VOICE") return this.finish(`campaign-${campaign.result.toLowerCase()}`);
-    if (this.mainEnded) this.finish("flow-ended");
+    if (this.mainEnded && !this.routeLiveVoice()) this.finish("flow-ended");
+  }
+
+  /**
+   * A live customer of a campaign whose flow left them unqueued: placed in the campaign's queue,
+   * as Webex's dialler connects a live voice to the campaign's agents. False when the campaign
+   * names no queue (the call then ends as any flow's End Flow ends it).
+   */
+  private routeLiveVoice(): boolean {
+    const campaign = this.options.campaign;
+    if (campaign?.result !== "LIVE_VOICE" || !campaign.queueId) return false;
+    const result = this.deps.center.queueContact({ contact: this, queueId: campaign.queueId, priority: LIVE_VOICE_PRIORITY });
+    if (!result.ok) {
+      this.emit({ type: "error", message: `the campaign's queue "${campaign.queueId}": ${result.description}`, handling: "end" });
+      return false;
+    }
+    this.markQueued(result.queue);
+    this.emit({ type: "queued", queue: result.queue.id, queueName: result.queue.name, priority: LIVE_VOICE_PRIORITY });
+    return true;
   }
 
   // ---- ContactHandle (the center talks to us through this) ----
@@ -260,9 +286,10 @@ export class Interaction implements ContactHandle {
         this.st.on("offered");
         this.emit({ type: "offered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
         // Webex runs PreDial before it dials the agent's leg (Set Caller ID sits there): of an
-        // inbound call, a courtesy callback, or a transferred contact.
-        this.dispatch("ContactPredial", preDialData({ operation: this.agentLeg, participant: "Agent" }, this));
-        this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
+        // inbound call, a courtesy callback, or a transferred contact. AgentOffered is not raised
+        // for campaign contacts (Cisco's help: not supported for preview, progressive, predictive).
+        if (this.agentLeg) this.dispatch("ContactPredial", preDialData({ operation: this.agentLeg, participant: "Agent" }, this));
+        if (!this.options.campaign) this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
         break;
       case "rona":
       case "declined":
@@ -527,6 +554,7 @@ export class Interaction implements ContactHandle {
           this.mainEnded = true;
           return;
         }
+        if (this.routeLiveVoice()) return;
         return this.finish("flow-ended");
     }
   }

@@ -39,6 +39,11 @@ export interface CampaignStart {
   result: CampaignResult;
   /** `CPAResultCode` as the dialler reports it; Webex documents no values, so it is passed through. */
   resultCode?: string;
+  /**
+   * The campaign's queue: a live customer whose flow ends its main path (End Flow) without
+   * queuing them is placed here, as the dialler connects a live voice to the campaign's agents.
+   */
+  queueId?: string;
 }
 
 /** OutboundCampaignCallResult's variables. */

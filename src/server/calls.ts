@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "../time/clock.js";
 import type { CallEvent, EndedEvent } from "../engine/events.js";
 import type { Interaction } from "../engine/interaction.js";
+import type { CampaignStart } from "../engine/outbound-legs.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { BrowserChannel, type BrowserChannelOptions, type ChannelMessage } from "../channels/browser.js";
 import type { CatalogFlow } from "./flows.js";
@@ -92,7 +93,8 @@ export class CallSession {
     return {
       interactionId: this.interactionId,
       flow: { id: this.flow.id, name: this.flow.name },
-      ani: this.ani,
+      // As ContactAniUpdated last changed it.
+      ani: this.interaction?.ani ?? this.ani,
       dnis: this.dnis,
       startedAt: this.startedAt,
       state: this.ended ? "ended" : this.state,
@@ -164,9 +166,10 @@ export class CallRegistry {
 
   /**
    * Starts a call on a flow; returns at once (the flow runs on its own). `media` plays its prompts
-   * as sound (a SIP call); `onSession` sees the session before the flow's first step.
+   * as sound (a SIP call); `onSession` sees the session before the flow's first step; `campaign`
+   * makes it an outbound campaign call to `ani`.
    */
-  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void } = {}): CallSession {
+  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart } = {}): CallSession {
     const timing = { msPerChar: this.options.msPerChar, audioFileMs: this.options.audioFileMs, ...(extra.media ? { media: extra.media } : {}) };
     const session = new CallSession(flow, ani, dnis, this.options.clock, timing, (s, e) => {
       for (const l of this.listeners) l(s, e);
@@ -179,6 +182,7 @@ export class CallRegistry {
       dnis,
       channel: session.channel,
       listener: (e) => session.record(e),
+      ...(extra.campaign ? { campaign: extra.campaign } : {}),
     });
     const done = session.interaction.done;
     this.pending.add(done);

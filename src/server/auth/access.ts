@@ -34,6 +34,8 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/calls/:id/hangup": ["caller:own"],
   "GET /api/calls/:id/ws": ["caller:own", "supervisor:observe"],
   "GET /api/calls/:id/audio": ["caller:own"],
+  // The dialler's side: an app playing the dialler holds the caller role, as the softphone's does.
+  "POST /api/campaign-calls": ["caller", "supervisor"],
 
   "GET /api/agents": ["supervisor"],
   "GET /api/agents/:id": AGENT_OR_SUPERVISOR,

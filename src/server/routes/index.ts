@@ -10,6 +10,7 @@ import { audioRoutes } from "./agent-audio.js";
 import { agentRoutes } from "./agents.js";
 import { callControlRoutes } from "./call-controls.js";
 import { callRoutes } from "./calls.js";
+import { campaignCallRoutes } from "./campaign-calls.js";
 import { flowRoutes } from "./flows.js";
 import { infoRoutes } from "./info.js";
 import { metricsRoutes } from "./metrics.js";
@@ -30,6 +31,7 @@ export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, me
   await api.register(infoRoutes, { prefix: "/api", context });
   await api.register(flowRoutes, { prefix: "/api/flows", flows });
   await api.register(callRoutes, { prefix: "/api/calls", calls, center, flows, defaultDnis, ...(voice ? { voice } : {}) });
+  await api.register(campaignCallRoutes, { prefix: "/api/campaign-calls", calls, center, flows, defaultDnis });
   await api.register(agentRoutes, { prefix: "/api/agents", center, desk, simulated, ...(controls ? { controls } : {}) });
   await api.register(callControlRoutes, { prefix: "/api/agents", center, desk, ...(controls ? { controls } : {}) });
   await api.register(supervisorRoutes, { prefix: "/api", center, calls });
