@@ -34,6 +34,7 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/calls/:id/hangup": ["caller:own"],
   "GET /api/calls/:id/ws": ["caller:own", "supervisor:observe"],
   "GET /api/calls/:id/audio": ["caller:own"],
+  "POST /api/calls/:id/ani": ["caller:own", "supervisor"],
   // The dialler's side: an app playing the dialler holds the caller role, as the softphone's does.
   "POST /api/campaign-calls": ["caller", "supervisor"],
 

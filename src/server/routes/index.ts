@@ -10,6 +10,7 @@ import { audioRoutes } from "./agent-audio.js";
 import { agentRoutes } from "./agents.js";
 import { callControlRoutes } from "./call-controls.js";
 import { callRoutes } from "./calls.js";
+import { callerNumberRoutes } from "./caller-number.js";
 import { campaignCallRoutes } from "./campaign-calls.js";
 import { flowRoutes } from "./flows.js";
 import { infoRoutes } from "./info.js";
@@ -31,6 +32,7 @@ export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, me
   await api.register(infoRoutes, { prefix: "/api", context });
   await api.register(flowRoutes, { prefix: "/api/flows", flows });
   await api.register(callRoutes, { prefix: "/api/calls", calls, center, flows, defaultDnis, ...(voice ? { voice } : {}) });
+  await api.register(callerNumberRoutes, { prefix: "/api/calls", calls });
   await api.register(campaignCallRoutes, { prefix: "/api/campaign-calls", calls, center, flows, defaultDnis });
   await api.register(agentRoutes, { prefix: "/api/agents", center, desk, simulated, ...(controls ? { controls } : {}) });
   await api.register(callControlRoutes, { prefix: "/api/agents", center, desk, ...(controls ? { controls } : {}) });
