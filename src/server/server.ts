@@ -31,6 +31,8 @@ import type { FlowCatalog } from "./flows.js";
 import { packageVersion, webRoot } from "./paths.js";
 import type { Logger } from "pino";
 import { logContacts } from "./contact-log.js";
+import { traceContacts } from "./contact-traces.js";
+import type { TracingOptions } from "../telemetry/tracing.js";
 import { ContactRecords } from "./contact-records.js";
 import { CallControls } from "./call-controls.js";
 import { openRecordStore } from "./records/open.js";
@@ -86,6 +88,8 @@ export interface ServeOptions {
   log?: ServerLog;
   /** Structured logs of every contact (pino), with its id and the flow node: `ccflow serve --log-json`. */
   logger?: Logger;
+  /** Export each contact's trace over OTLP/HTTP (`ccflow serve --otlp-endpoint`, docs/observability.md); off when absent. */
+  tracing?: TracingOptions;
   /** Sign-in sessions (idle and maximum age) and extra origins allowed to change state. */
   auth?: { sessions?: SessionOptions; allowedOrigins?: string[] };
   /** Take SIP calls (UDP and TCP) on this port; 0 picks a free one; false (the default here) for none. */
@@ -298,6 +302,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     closers.unshift(() => controls.close());
     desk.controls = controls;
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
+    if (options.tracing) {
+      closers.unshift(traceContacts(calls, { serviceVersion: packageVersion(), ...options.tracing }, (text) => runtime.gateway.redact(text), () => clock.now()));
+      log("info", `traces: each contact's spans go to ${options.tracing.endpoint} (OTLP/HTTP)`);
+    }
     closers.unshift(() => metrics.detach());
 
     const agents = demoAgents(runtime, env);

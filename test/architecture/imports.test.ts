@@ -32,8 +32,10 @@ const RUNTIME: Record<string, readonly string[]> = {
   flowtest: ["flow", "expr", "time", "activities", "engine", "connectors", "channels", "environment", "runtime", "crm", "util"],
   runtime: ["flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "util"],
   "fault-proxy": ["util"],
-  server: ["flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "graph", "runtime", "util"],
-  cli: ["flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "graph", "runtime", "flowtest", "fault-proxy", "server", "util"],
+  // OpenTelemetry: builds spans from the engine's event types; the server composes it.
+  telemetry: [],
+  server: ["telemetry", "flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "graph", "runtime", "util"],
+  cli: ["telemetry", "flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "graph", "runtime", "flowtest", "fault-proxy", "server", "util"],
 };
 
 /** Further rooms a room may name in `import type` only: the interfaces it is handed. */
@@ -43,6 +45,7 @@ const TYPES_ONLY: Record<string, readonly string[]> = {
   channels: ["engine"],
   flowtest: ["center", "graph"],
   graph: ["flowtest"],
+  telemetry: ["engine"],
 
 };
 

@@ -9,9 +9,11 @@
  * - requests that fail: a forged bearer token, a bad grant sent with the real secret.
  * Then the server's text log, its JSON log (what --log-json writes: pino at debug level), the
  * contact's trace and record, /metrics, the error bodies and the data directory's session and
- * user files are scanned for the client secrets, the passwords, the session id, every JWT, and
- * the secure values. (test/reliability/secrets.test.ts does the same for the CLI's output.)
+ * user files, and the contact's OpenTelemetry spans as a collector on loopback received them, are
+ * scanned for the client secrets, the passwords, the session id, every JWT, and the secure values. (test/reliability/secrets.test.ts does the same for the CLI's output.)
  */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,6 +40,9 @@ const dataDir = join(dir, "data");
 const jsonLog: string[] = [];
 const scanner = new SecretScanner({ "client secret": SECRET, "wrong client secret": WRONG_SECRET, password: PASSWORD, "wrong password": WRONG_PASSWORD, ...SECURE_VALUES });
 let t: TestServer;
+/** An OTLP/HTTP collector: what the server exports as traces. */
+const exported: string[] = [];
+let collector: Server;
 
 function scanJwt(text: string, where: string): void {
   const m = JWT.exec(text);
@@ -52,16 +57,27 @@ beforeAll(async () => {
   const users = UserStore.open(dataDir);
   await users.add({ username: "kim", name: "Kim Ito", roles: ["supervisor"] }, PASSWORD);
   users.close();
+  collector = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      exported.push(Buffer.concat(chunks).toString("utf8"));
+      res.setHeader("content-type", "application/json");
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((done) => collector.listen(0, "127.0.0.1", done));
   t = await startTestServer({
     flows: await FlowCatalog.load([{ file: flowFile, source: "file" }]),
     crm: true,
     environment: { queues: [{ id: QUEUE, name: "Customer Care" }], agents: [{ id: "ana", name: "Ana Lima", queues: [QUEUE] }] },
-    extra: { dataDir, processEnv: { CCFLOW_CLIENT_SECRET: SECRET }, logger: pino({ level: "debug" }, { write: (s: string) => void jsonLog.push(s) }) },
+    extra: { dataDir, processEnv: { CCFLOW_CLIENT_SECRET: SECRET }, logger: pino({ level: "debug" }, { write: (s: string) => void jsonLog.push(s) }), tracing: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces` } },
   });
 }, 120_000);
 
 afterAll(async () => {
   await t?.close();
+  collector?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -139,6 +155,11 @@ describe("secrets along the paths that could leak them", () => {
     expect(json.length).toBeGreaterThan(0);
     scanner.scan(json, "JSON log");
     scanJwt(json, "JSON log");
+    // The server's close sent the last spans.
+    const otlp = exported.join("\n");
+    expect(otlp).toContain(`"stringValue":"${id}"`);
+    scanner.scan(otlp, "OTLP traces");
+    scanJwt(otlp, "OTLP traces");
 
     // The data directory's own files: the sessions and users files hold neither ids nor passwords.
     for (const name of ["sessions.sqlite", "sessions.sqlite-wal", join("identity", "users.sqlite"), join("identity", "users.sqlite-wal")]) {

@@ -19,6 +19,7 @@ import { defaultEnvironmentFile, exampleFlowFile, seedFlowFile } from "../../ser
 import pino from "pino";
 import { startServer, type RunningServer, type ServerLog } from "../../server/server.js";
 import { SipConfigError } from "../../server/sip.js";
+import { TracingConfigError, tracesEndpoint } from "../../telemetry/tracing.js";
 import { bold, cyan, dim, red, yellow } from "../format.js";
 
 interface ServeFlags {
@@ -39,6 +40,7 @@ interface ServeFlags {
   logJson?: boolean;
   logLevel: string;
   watch?: boolean;
+  otlpEndpoint?: string;
 }
 
 function parsePort(value: string, flag: string): number {
@@ -161,6 +163,7 @@ export function register(program: Command): void {
     .option("--node-lease <seconds>", "with --redis: a node silent this long is taken for dead and its calls end node-lost", "3")
     .option("--log-json", "log as JSON lines (pino) on stdout: server messages and each contact's events with contactId and node")
     .option("--log-level <level>", "with --log-json: debug (every flow step), info, warn or error", "info")
+    .option("--otlp-endpoint <url>", "export each contact's trace (OpenTelemetry: a span per contact, activity and HTTP request) over OTLP/HTTP to this URL (http://127.0.0.1:4318/v1/traces); default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; off when none is set")
     .option("--watch", "reload a flow file (and the environment's flows: list) and the environment file when they change: new calls run the new version (flows) and are bound by the new environment (connectors, queues, entry points), calls in progress finish on theirs; a version that does not validate is refused and the old one stays")
     .action(async (flags: ServeFlags) => {
       const started = performance.now();
@@ -179,6 +182,7 @@ export function register(program: Command): void {
         const environment = await loadEnvironment(flags.env);
         const flows = await FlowCatalog.load(flowSpecs(flags.flow), environment.flows.map((f) => resolve(environment.baseDir, f)));
         if (flags.logJson && !["debug", "info", "warn", "error"].includes(flags.logLevel)) throw new ServeError(`--log-level must be debug, info, warn or error, not "${flags.logLevel}"`);
+        const tracesUrl = tracesEndpoint(flags.otlpEndpoint, process.env);
         const logger = flags.logJson ? pino({ level: flags.logLevel, base: { service: "ccflow" } }) : undefined;
         if (logger) log = (level, message) => logger[level](message);
         server = await startServer({
@@ -195,6 +199,7 @@ export function register(program: Command): void {
           ...(flags.watch ? { watch: true } : {}),
           log,
           ...(logger ? { logger } : {}),
+          ...(tracesUrl ? { tracing: { endpoint: tracesUrl } } : {}),
         });
       } catch (err) {
         process.stderr.write(`ccflow serve: ${describeStartError(err, flags)}\n`);
@@ -235,6 +240,6 @@ function describeStartError(err: unknown, flags: ServeFlags): string {
   const e = err as NodeJS.ErrnoException & { port?: number };
   if (e?.code === "EADDRINUSE") return `port ${e.port ?? flags.port} is already in use; choose another with --port (and --https-port)`;
   if (e?.code === "EACCES") return `not allowed to listen on ${flags.host}:${e.port ?? flags.port}; use a port above 1023`;
-  if (err instanceof ServeError || err instanceof FlowCatalogError || err instanceof RuntimeConfigError || err instanceof SipConfigError) return err.message;
+  if (err instanceof ServeError || err instanceof FlowCatalogError || err instanceof RuntimeConfigError || err instanceof SipConfigError || err instanceof TracingConfigError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }
