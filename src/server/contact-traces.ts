@@ -4,7 +4,8 @@
  * used at all: no provider, no listener on the calls.
  */
 import { ContactSpans } from "../telemetry/contact-spans.js";
-import { startTracing, type TracingOptions } from "../telemetry/tracing.js";
+import type { TracingOptions } from "../telemetry/config.js";
+import { startTracing } from "../telemetry/tracing.js";
 import type { CallRegistry } from "./calls.js";
 
 /** Starts exporting; returns the closer (ends the spans still open, sends the rest, stops). */

@@ -31,8 +31,7 @@ import type { FlowCatalog } from "./flows.js";
 import { packageVersion, webRoot } from "./paths.js";
 import type { Logger } from "pino";
 import { logContacts } from "./contact-log.js";
-import { traceContacts } from "./contact-traces.js";
-import type { TracingOptions } from "../telemetry/tracing.js";
+import type { TracingOptions } from "../telemetry/config.js";
 import { ContactRecords } from "./contact-records.js";
 import { CallControls } from "./call-controls.js";
 import { openRecordStore } from "./records/open.js";
@@ -303,6 +302,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     desk.controls = controls;
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     if (options.tracing) {
+      // Imported only here: with tracing off, no OpenTelemetry package is loaded.
+      const { traceContacts } = await import("./contact-traces.js");
       closers.unshift(traceContacts(calls, { serviceVersion: packageVersion(), ...options.tracing }, (text) => runtime.gateway.redact(text), () => clock.now()));
       log("info", `traces: each contact's spans go to ${options.tracing.endpoint} (OTLP/HTTP)`);
     }

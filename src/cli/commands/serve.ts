@@ -19,7 +19,7 @@ import { defaultEnvironmentFile, exampleFlowFile, seedFlowFile } from "../../ser
 import pino from "pino";
 import { startServer, type RunningServer, type ServerLog } from "../../server/server.js";
 import { SipConfigError } from "../../server/sip.js";
-import { TracingConfigError, tracesEndpoint } from "../../telemetry/tracing.js";
+import { TracingConfigError, tracesEndpoint } from "../../telemetry/config.js";
 import { bold, cyan, dim, red, yellow } from "../format.js";
 
 interface ServeFlags {

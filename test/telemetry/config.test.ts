@@ -1,6 +1,6 @@
 /** Where traces go, as an operator configures it: the flag, the standard OTEL_* variables, or nowhere. */
 import { describe, expect, it } from "vitest";
-import { TracingConfigError, tracesEndpoint } from "../../src/telemetry/tracing.js";
+import { TracingConfigError, tracesEndpoint } from "../../src/telemetry/config.js";
 
 describe("the traces endpoint", () => {
   it("is off unless configured", () => {
