@@ -73,6 +73,8 @@ export class RtpSession {
   private readonly timestampBase = randomInt(0, 2 ** 32 - 1);
   private startTick?: number;
   private sendingBefore = false;
+  /** False while the peer holds us (it offered a=sendonly or a=inactive): frames play out unsent. */
+  private sending = true;
   private readonly frame = new Int16Array(SAMPLES_PER_PACKET);
   private readonly dtmf = new TelephoneEventReceiver();
   port = 0;
@@ -122,6 +124,8 @@ export class RtpSession {
   /** Where to send and how to encode: from the SDP offer. */
   connect(peer: RtpPeer): void {
     if (!this.peer) this.lastReceivedAt = performance.now();
+    // A new address in the SDP (a re-INVITE moving the media) replaces the one latched from packets.
+    if (this.peer && (this.peer.address !== peer.address || this.peer.port !== peer.port)) this.latched = false;
     // New keys (a first connect, or a re-INVITE that rekeys) start new SRTP contexts.
     const keys = peer.srtp;
     if (!keys) this.srtp = undefined;
@@ -129,6 +133,15 @@ export class RtpSession {
     this.peer = peer;
     if (!this.latched) this.remote = { address: peer.address, port: peer.port };
     if (!this.stopTicks) this.stopTicks = (this.options.pacer ?? sharedPacer).add((tick) => this.tick(tick));
+  }
+
+  /**
+   * Sends or not: a peer that holds us gets nothing, though what plays goes on (its end still
+   * ends the prompt, so the flow keeps its time); sending again starts a talkspurt.
+   */
+  setSending(on: boolean): void {
+    if (on && !this.sending) this.sendingBefore = false;
+    this.sending = on;
   }
 
   /** Plays frames from `source` from the next tick on, replacing what was playing. */
@@ -172,6 +185,10 @@ export class RtpSession {
     }
     this.frame.fill(0);
     const more = source.fill(this.frame);
+    if (!this.sending) {
+      if (!more) this.finishSource();
+      return;
+    }
     const payload = Buffer.from(encodeG711(this.peer.codec, this.frame));
     const timestamp = (this.timestampBase + (tick - this.startTick) * SAMPLES_PER_PACKET) >>> 0;
     const marker = !this.sendingBefore;
@@ -182,12 +199,14 @@ export class RtpSession {
     this.sendingBefore = true;
     this.packetsSent++;
     this.socket.send(packet, this.remote.port, this.remote.address);
-    if (!more) {
-      this.source = undefined;
-      const end = this.onSourceEnd;
-      this.onSourceEnd = undefined;
-      end?.();
-    }
+    if (!more) this.finishSource();
+  }
+
+  private finishSource(): void {
+    this.source = undefined;
+    const end = this.onSourceEnd;
+    this.onSourceEnd = undefined;
+    end?.();
   }
 
   private receive(msg: Buffer, rinfo: { address: string; port: number }): void {

@@ -45,6 +45,9 @@ export class WebRtcLeg implements MediaLeg {
   private readonly dtmf = new TelephoneEventReceiver();
   private dtmfPayloadTypes = new Set<number>();
   private closed = false;
+  /** False while the browser holds us (a re-offer with a=sendonly or a=inactive). */
+  private sending = true;
+  private origin?: { id: number; version: number; rest: string };
   private connectedWaiters: Array<() => void> = [];
   packetsSent = 0;
   packetsReceived = 0;
@@ -102,15 +105,7 @@ export class WebRtcLeg implements MediaLeg {
 
   /** Takes the browser's offer; returns our answer (with every ICE candidate in it). */
   async answer(offerSdp: string): Promise<string> {
-    let offered: ReturnType<typeof parseSdp>;
-    try {
-      offered = parseSdp(offerSdp);
-    } catch (err) {
-      throw new WebRtcError(`the offer is not SDP: ${(err as Error).message}`);
-    }
-    const audio = offered.media.find((m) => m.type === "audio");
-    if (!audio) throw new WebRtcError("the offer has no audio");
-    if (!audio.rtp.some((r) => r.codec.toUpperCase() === "PCMU" && r.rate === 8000)) throw new WebRtcError("the offer does not include PCMU (G.711 µ-law), the only codec ccflow's WebRTC audio speaks");
+    const { audio } = this.checkOffer(offerSdp);
     this.dtmfPayloadTypes = new Set(audio.rtp.filter((r) => r.codec.toLowerCase() === "telephone-event" && r.rate === 8000).map((r) => r.payload));
     try {
       await this.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
@@ -121,14 +116,67 @@ export class WebRtcLeg implements MediaLeg {
     if (!transceiver) throw new WebRtcError("the offer has no audio");
     await transceiver.sender.replaceTrack(this.track);
     transceiver.setDirection("sendrecv");
+    return this.localAnswer();
+  }
+
+  /**
+   * A new offer on the live connection (a SIP re-INVITE or UPDATE: hold, resume, new ICE
+   * parameters): werift renegotiates on the same transports; returns our answer. The direction
+   * the browser offers decides whether we send (not while it holds us).
+   */
+  async renegotiate(offerSdp: string): Promise<{ answer: string; direction: string }> {
+    if (this.closed) throw new WebRtcError("the WebRTC connection is closed");
+    const { audio, direction } = this.checkOffer(offerSdp);
+    try {
+      await this.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+    } catch (err) {
+      throw new WebRtcError(`the offer was refused: ${(err as Error).message}`);
+    }
+    for (const r of audio.rtp) if (r.codec.toLowerCase() === "telephone-event" && r.rate === 8000) this.dtmfPayloadTypes.add(r.payload);
+    this.sending = direction === "sendrecv" || direction === "recvonly";
+    return { answer: await this.localAnswer(), direction };
+  }
+
+  /** Sends or not (the peer holds us); what plays goes on unsent. */
+  setSending(on: boolean): void {
+    this.sending = on;
+  }
+
+  private async localAnswer(): Promise<string> {
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     await this.gathered();
-    const sdp = this.pc.localDescription?.sdp;
-    if (!sdp) throw new WebRtcError("no answer could be made");
+    const made = this.pc.localDescription?.sdp;
+    if (!made) throw new WebRtcError("no answer could be made");
+    const sdp = this.withOrigin(made);
     // The browser may send keys with the payload type of either side's description.
     for (const m of parseSdp(sdp).media) for (const r of m.rtp) if (r.codec.toLowerCase() === "telephone-event") this.dtmfPayloadTypes.add(r.payload);
     return sdp;
+  }
+
+  /**
+   * werift writes a new session id and version 0 into every description; RFC 3264 §8 wants one
+   * session id for the call and a version that rises with each changed description (SIP peers
+   * check it), so the o= line is ours.
+   */
+  private withOrigin(sdp: string): string {
+    const rest = sdp.replace(/^o=.*\r?\n/m, "");
+    if (!this.origin) this.origin = { id: randomInt(1, 2 ** 31 - 1), version: 1, rest };
+    else if (rest !== this.origin.rest) this.origin = { ...this.origin, version: this.origin.version + 1, rest };
+    return sdp.replace(/^o=(\S+) \d+ \d+ /m, `o=$1 ${this.origin.id} ${this.origin.version} `);
+  }
+
+  private checkOffer(offerSdp: string) {
+    let offered: ReturnType<typeof parseSdp>;
+    try {
+      offered = parseSdp(offerSdp);
+    } catch (err) {
+      throw new WebRtcError(`the offer is not SDP: ${(err as Error).message}`);
+    }
+    const audio = offered.media.find((m) => m.type === "audio");
+    if (!audio) throw new WebRtcError("the offer has no audio");
+    if (!audio.rtp.some((r) => r.codec.toUpperCase() === "PCMU" && r.rate === 8000)) throw new WebRtcError("the offer does not include PCMU (G.711 µ-law), the only codec ccflow's WebRTC audio speaks");
+    return { audio, direction: audio.direction ?? offered.direction ?? "sendrecv" };
   }
 
   private gathered(): Promise<void> {
@@ -181,6 +229,15 @@ export class WebRtcLeg implements MediaLeg {
     const source = this.source;
     let ended = false;
     if (source) ended = !source.fill(this.frame);
+    if (!this.sending) {
+      if (ended && this.source === source) {
+        this.source = undefined;
+        const end = this.onSourceEnd;
+        this.onSourceEnd = undefined;
+        end?.();
+      }
+      return;
+    }
     const header = new RtpHeader({ payloadType: PCMU, sequenceNumber: this.sequence, timestamp: this.timestamp, ssrc: this.ssrc, marker: false });
     this.sequence = (this.sequence + 1) & 0xffff;
     this.timestamp = (this.timestamp + SAMPLES_PER_PACKET) >>> 0;

@@ -12,24 +12,28 @@
  * that call's media is a werift peer connection (`WebRtcLeg`) instead of a plain RTP socket; a
  * plain RTP/AVP offer over a WebSocket gets plain RTP like any other.
  *
- * What is not here: PRACK/100rel, UPDATE, session timers (RFC 4028), REGISTER (callers are
- * trunks or phones configured to call us directly), re-INVITEs on WebRTC calls (488).
+ * A confirmed call takes new offers by re-INVITE or UPDATE (`mid-call-offer.ts`): hold, resume,
+ * new addresses and codecs, on plain RTP and WebRTC legs alike.
+ *
+ * What is not here: PRACK/100rel, UPDATE before the call is answered, session timers (RFC 4028;
+ * an UPDATE or re-INVITE that refreshes the session is answered like any other).
  */
 import { randomBytes } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { MediaLeg } from "../media/media-leg.js";
-import { RtpSession, type RtpPeer } from "../media/rtp-session.js";
+import { RtpSession } from "../media/rtp-session.js";
 import { WebRtcError, WebRtcLeg } from "../media/webrtc-leg.js";
 import type { SipAccess } from "./access.js";
 import { CallerIdError, callerNumber, dialledNumber } from "./caller-id.js";
 import { makeResponse, parseCSeq, parseNameAddr, SipHeaders, topVia, type SipRequest, type SipResponse } from "./message.js";
+import { answerMidCallOffer, applyAckAnswer, rtpPeer } from "./mid-call-offer.js";
 import { isWebRtcOffer, readOffer, SdpError, SRTP_KEY_BYTES, writeAnswer, type MediaOffer } from "./sdp.js";
 import { isReliable, SipTransport, type SipPeer } from "./transport.js";
 
 const T1 = 500;
 const T2 = 4000;
 const TIMER_H = 64 * T1;
-const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
+const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
 
 export type SipLog = (level: "info" | "warn", message: string) => void;
 
@@ -65,6 +69,8 @@ type CallState = "inviting" | "answered" | "confirmed" | "ended";
 export interface CallMedia extends MediaLeg {
   /** When the caller's media last arrived (or the media was connected), performance.now() ms. */
   lastReceivedAt: number;
+  /** Sends or not (the caller holds us); what plays goes on unsent. */
+  setSending(on: boolean): void;
   close(): void;
 }
 
@@ -81,10 +87,16 @@ export class SipCall {
    */
   onEnded?: (reason: string) => void;
   endReason?: string;
-  /** The caller put us on hold (re-INVITE with a=sendonly or a=inactive): no RTP is expected. */
+  /** The caller sends no media now (a new offer said sendonly, recvonly or inactive): no RTP timeout. */
   onHold = false;
   offer!: MediaOffer;
   answerSdp = "";
+  readonly sdpSessionId = Date.now();
+  sdpVersion = 1;
+  /** A new offer (re-INVITE or UPDATE) is being answered. */
+  updating = false;
+  /** Our 2xx to a re-INVITE, resent over UDP until its ACK (CSeq number `cseq`). */
+  reinvite?: { cseq: number; key: string; timer?: NodeJS.Timeout; offerless: boolean };
   /** Our SRTP master key and salt, for an RTP/SAVP call. */
   srtpKey?: Buffer;
   invite: SipRequest;
@@ -172,6 +184,7 @@ export class SipCall {
   /** Closes everything the call holds. */
   end(reason: string): void {
     clearTimeout(this.ringing);
+    clearTimeout(this.reinvite?.timer);
     if (this.state === "ended") {
       if (!this.finalResponse) this.server.forget(this);
       return;
@@ -201,6 +214,11 @@ export class SipServer {
   private readonly byCallId = new Map<string, SipCall>();
   /** Our BYE transactions, resent over UDP until answered. */
   private readonly byes = new Map<string, NodeJS.Timeout>();
+  /**
+   * Re-INVITE and UPDATE transactions by branch: their response (or "pending" while answering),
+   * resent when the request comes again, kept for 64·T1.
+   */
+  private readonly midCall = new Map<string, SipResponse | "pending">();
   private closed = false;
   private rtpWatch?: NodeJS.Timeout;
 
@@ -310,6 +328,8 @@ export class SipServer {
           return this.info(message, peer);
         case "OPTIONS":
           return this.optionsRequest(message, peer);
+        case "UPDATE":
+          return this.update(message, peer);
         default:
           this.send(peer, makeResponse(message, 405, { toTag: randomBytes(4).toString("hex"), headers: [["Allow", ALLOW]] }));
       }
@@ -345,6 +365,8 @@ export class SipServer {
 
   private invite(request: SipRequest, peer: SipPeer): void {
     const key = this.branchKey(request);
+    const previous = this.midCall.get(key);
+    if (previous) return this.send(peer, previous === "pending" ? makeResponse(request, 100) : previous);
     const existing = this.byBranch.get(key);
     if (existing) {
       // A retransmission: say again what we last said.
@@ -401,8 +423,8 @@ export class SipServer {
     rtp.open().then(
       (port) => {
         if (call.state !== "inviting") return rtp.close();
-        rtp.connect(rtpPeer(call, offer));
-        call.answerSdp = writeAnswer(offer, { address: this.advertisedHost, port, sessionId: Date.now(), version: 1, ...(call.srtpKey ? { srtpKey: call.srtpKey } : {}) });
+        rtp.connect(rtpPeer(offer, call.srtpKey));
+        call.answerSdp = writeAnswer(offer, { address: this.advertisedHost, port, sessionId: call.sdpSessionId, version: call.sdpVersion, ...(call.srtpKey ? { srtpKey: call.srtpKey } : {}) });
         this.ringThenAnswer(call);
       },
       (err: unknown) => {
@@ -491,25 +513,110 @@ export class SipServer {
     return `<sip:ccflow@${host}:${this.port}${peer.transport === "TCP" ? ";transport=tcp" : ""}>`;
   }
 
+  /** Keeps a mid-call transaction's response for its retransmissions (Timer J / H: 64·T1). */
+  private remember(key: string, response: SipResponse | "pending"): void {
+    const first = !this.midCall.has(key);
+    this.midCall.set(key, response);
+    if (first) setTimeout(() => this.midCall.delete(key), TIMER_H).unref();
+  }
+
+  /** A new offer, or a request for ours, in an established call. */
   private reinvite(request: SipRequest, peer: SipPeer): void {
     const call = this.dialogOf(request);
     if (!call || call.state === "ended") return this.send(peer, makeResponse(request, 481));
-    if (call.webrtc) return this.send(peer, makeResponse(request, 488, { headers: [["Warning", warning("re-INVITE on a WebRTC call is not supported")]] }));
-    if (!(call.media instanceof RtpSession)) return this.send(peer, makeResponse(request, 488));
-    let offer: MediaOffer;
-    try {
-      offer = readOffer(request.body.toString("utf8"));
-    } catch (err) {
-      const status = err instanceof SdpError ? err.status : 488;
-      return this.send(peer, makeResponse(request, status, { headers: [["Warning", warning((err as Error).message)]] }));
+    // RFC 3261 §14.2: an INVITE while another of the dialog's is unfinished gets 500 with Retry-After.
+    if (call.state !== "confirmed" || call.updating || call.reinvite) return this.send(peer, makeResponse(request, 500, { headers: [["Retry-After", "1"], ["Warning", warning("the previous INVITE is not finished")]] }));
+    const key = this.branchKey(request);
+    const cseq = parseCSeq(request.headers.get("cseq") ?? "")?.seq ?? 0;
+    this.send(peer, makeResponse(request, 100));
+    this.remember(key, "pending");
+    const offerless = request.body.length === 0;
+    void this.answerInDialog(call, request).then((response) => {
+      this.remember(key, response);
+      if (response.status >= 300) {
+        this.send(peer, response);
+        return;
+      }
+      // Our 2xx, resent over UDP until the ACK; none in 64·T1 ends the call (RFC 3261 §13.3.1.4).
+      const tx: NonNullable<SipCall["reinvite"]> = { cseq, key, offerless };
+      call.reinvite = tx;
+      this.send(peer, response);
+      const giveUp = () => {
+        if (call.reinvite !== tx || call.state === "ended") return;
+        call.reinvite = undefined;
+        this.log("warn", `call ${call.callId.slice(0, 12)} from ${peer.address}: no ACK for the re-INVITE's 200 in ${TIMER_H / 1000} s; hanging up`);
+        call.hangup("no-ack");
+      };
+      if (isReliable(peer)) {
+        tx.timer = setTimeout(giveUp, TIMER_H);
+        return;
+      }
+      let interval = T1;
+      let elapsed = 0;
+      const again = () => {
+        tx.timer = setTimeout(() => {
+          if (call.reinvite !== tx || call.state === "ended") return;
+          elapsed += interval;
+          if (elapsed >= TIMER_H) return giveUp();
+          this.send(peer, response);
+          interval = Math.min(interval * 2, T2);
+          again();
+        }, interval);
+      };
+      again();
+    }).catch((err: unknown) => this.log("warn", `re-INVITE on call ${call.callId.slice(0, 12)} failed: ${(err as Error).message}`));
+  }
+
+  /** RFC 3311: a new offer (or a refresh without one) in an established call, no ACK. */
+  private update(request: SipRequest, peer: SipPeer): void {
+    const key = this.branchKey(request);
+    const previous = this.midCall.get(key);
+    if (previous) {
+      if (previous !== "pending") this.send(peer, previous);
+      return;
     }
-    if (Boolean(offer.srtp) !== Boolean(call.srtpKey)) return this.send(peer, makeResponse(request, 488, { headers: [["Warning", warning(call.srtpKey ? "the call is SRTP: a re-INVITE must keep RTP/SAVP" : "a re-INVITE cannot turn on SRTP")]] }));
-    call.offer = offer;
-    const wasOnHold = call.onHold;
-    call.onHold = /^a=(sendonly|inactive)\s*$/m.test(request.body.toString("utf8"));
-    if (wasOnHold && !call.onHold) call.media.lastReceivedAt = performance.now();
-    call.media.connect(rtpPeer(call, offer));
-    this.send(peer, makeResponse(request, 200, { headers: [["Contact", this.contact(peer)], ["Content-Type", "application/sdp"]], body: Buffer.from(call.answerSdp) }));
+    const call = this.dialogOf(request);
+    if (!call || call.state === "ended") return this.send(peer, makeResponse(request, 481));
+    if (call.state !== "confirmed") return this.send(peer, makeResponse(request, 500, { headers: [["Retry-After", "1"], ["Warning", warning("UPDATE is taken once the call is answered and acknowledged")]] }));
+    if (request.body.length > 0 && (call.updating || call.reinvite)) return this.send(peer, makeResponse(request, 500, { headers: [["Retry-After", "1"], ["Warning", warning("another offer is being answered")]] }));
+    this.remember(key, "pending");
+    void this.answerInDialog(call, request).then((response) => {
+      this.remember(key, response);
+      this.send(peer, response);
+    }).catch((err: unknown) => this.log("warn", `UPDATE on call ${call.callId.slice(0, 12)} failed: ${(err as Error).message}`));
+  }
+
+  /**
+   * The response to a re-INVITE or UPDATE: 200 with our answer to its offer, or with our current
+   * description when it has none (an offerless re-INVITE: the answer comes in the ACK; an UPDATE
+   * without a body only refreshes the session), or the offer's refusal.
+   */
+  private async answerInDialog(call: SipCall, request: SipRequest): Promise<SipResponse> {
+    const ok = (body?: string) =>
+      makeResponse(request, 200, {
+        headers: [["Contact", this.contact(call.peer)], ["Allow", ALLOW], ...(body ? ([["Content-Type", "application/sdp"]] as Array<[string, string]>) : [])],
+        ...(body ? { body: Buffer.from(body) } : {}),
+      });
+    const refuse = (status: number, why: string, extra: Array<[string, string]> = []) => {
+      this.log("warn", `call ${call.callId.slice(0, 12)} from ${call.peer.address}: ${request.method} refused (${status}): ${why}`);
+      return makeResponse(request, status, { headers: [...extra, ["Warning", warning(why)]] });
+    };
+    if (request.body.length === 0) return ok(request.method === "INVITE" ? call.answerSdp : undefined);
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/sdp") return refuse(415, `body is ${type || "untyped"}, not application/sdp`, [["Accept", "application/sdp"]]);
+    call.updating = true;
+    try {
+      const result = await answerMidCallOffer(call, request.body.toString("utf8"), this.advertisedHost);
+      // A BYE while werift was answering: the request is answered, the dialog is gone.
+      if (call.state === "ended") return makeResponse(request, 487);
+      if (!result.ok) return refuse(result.status, result.reason);
+      this.log("info", `call ${call.callId.slice(0, 12)} from ${call.peer.address}: ${request.method} ${result.hold ? "holds ccflow (no audio sent)" : `sendrecv, ${call.offer.codec}`}`);
+      return ok(result.answer);
+    } catch (err) {
+      return refuse(500, `the new offer could not be answered: ${(err as Error).message}`);
+    } finally {
+      call.updating = false;
+    }
   }
 
   private ack(request: SipRequest): void {
@@ -522,6 +629,17 @@ export class SipServer {
     }
     const call = this.dialogOf(request);
     if (!call) return;
+    const reinvite = call.reinvite;
+    if (reinvite && parseCSeq(request.headers.get("cseq") ?? "")?.seq === reinvite.cseq) {
+      clearTimeout(reinvite.timer);
+      call.reinvite = undefined;
+      this.midCall.delete(reinvite.key);
+      if (reinvite.offerless && request.body.length > 0 && call.state === "confirmed") {
+        const applied = applyAckAnswer(call, request.body.toString("utf8"));
+        if (!applied.ok) this.log("warn", `call ${call.callId.slice(0, 12)} from ${call.peer.address}: the ACK's answer is not taken: ${applied.reason}`);
+      }
+      return;
+    }
     call.acknowledged();
     if (call.state === "answered") {
       call.state = "confirmed";
@@ -619,18 +737,6 @@ export class SipServer {
     if (t) clearTimeout(t);
     this.byes.delete(branch);
   }
-}
-
-/** Where and how the call's RTP goes, from the caller's offer (and our SRTP key, if any). */
-function rtpPeer(call: SipCall, offer: MediaOffer): RtpPeer {
-  return {
-    address: offer.address,
-    port: offer.port,
-    codec: offer.codec,
-    payloadType: offer.payloadType,
-    ...(offer.dtmfPayloadType !== undefined ? { dtmfPayloadType: offer.dtmfPayloadType } : {}),
-    ...(offer.srtp && call.srtpKey ? { srtp: { localKey: call.srtpKey, remoteKey: offer.srtp.key } } : {}),
-  };
 }
 
 function toWithTag(call: SipCall): string {

@@ -34,6 +34,13 @@ export class WeriftPhone {
     return this.pc.localDescription!.sdp;
   }
 
+  /** A new offer on the live connection, our direction changed (hold: sendonly or inactive). */
+  async reoffer(direction: "sendrecv" | "sendonly" | "inactive"): Promise<string> {
+    this.pc.getTransceivers()[0]!.setDirection(direction);
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.pc.localDescription!.sdp;
+  }
+
   async accept(answer: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: "answer", sdp: answer });
   }

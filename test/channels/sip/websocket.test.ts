@@ -133,6 +133,30 @@ describe("SIP over WebSocket on the HTTP port", () => {
     }
   }, 60_000);
 
+  it("answers a re-INVITE without SDP with its current description, and applies the answer in the ACK (plain RTP)", async () => {
+    const caller = await phone();
+    const ear = await RtpRecorder.open();
+    const moved = await RtpRecorder.open();
+    try {
+      const ok = await caller.invite({ ani: CALLER, dnis: NUMBER, sdp: plainOffer(ear.port) });
+      expect(ok.status, ok.raw).toBe(200);
+      caller.ack();
+      await eventually(() => ear.heard.length > 10 || undefined, "hold music as RTP");
+      const refresh = await caller.reoffer("INVITE", "", () => plainOffer(moved.port));
+      expect(refresh.status, refresh.raw).toBe(200);
+      // Nothing changed on ccflow's side: the same description, the same o= version.
+      expect(refresh.body).toBe(ok.body);
+      await eventually(() => moved.heard.length > 10 || undefined, "RTP at the port the ACK's answer names");
+      const before = ear.heard.length;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(ear.heard.length - before, "nothing more to the old port").toBeLessThanOrEqual(1);
+      expect((await caller.bye()).status).toBe(200);
+    } finally {
+      ear.close();
+      moved.close();
+    }
+  }, 60_000);
+
   it("ends the call when the phone's socket closes without a BYE", async () => {
     const caller = await phone();
     const ear = await RtpRecorder.open();
@@ -148,6 +172,53 @@ describe("SIP over WebSocket on the HTTP port", () => {
       ear.close();
     }
   }, 60_000);
+
+  it("lets the WebRTC caller hold ccflow and take it back by re-INVITE and UPDATE: nothing is sent while held", async () => {
+    const caller = await phone();
+    const callerMedia = new WeriftPhone();
+    media.push(callerMedia);
+    const since = Date.now();
+    const ok = await caller.invite({ ani: CALLER, dnis: NUMBER, sdp: await callerMedia.offer() });
+    expect(ok.status, ok.raw).toBe(200);
+    await callerMedia.accept(ok.body);
+    caller.ack();
+    const session: CallSession = await eventually(() => t.server.context.calls.list().find((s) => s.startedAt >= since), "the call");
+    await eventually(() => callerMedia.heard.length > 4000 || undefined, "the hold music over WebRTC", 60_000);
+    const version = (sdp: string) => Number(/^o=\S+ \d+ (\d+)/m.exec(sdp)?.[1]);
+
+    // Hold (a=sendonly): answered recvonly on the same connection; ccflow sends nothing.
+    const held = await caller.reoffer("INVITE", await callerMedia.reoffer("sendonly"));
+    expect(held.status, held.raw).toBe(200);
+    expect(held.body).toMatch(/^a=recvonly/m);
+    expect(held.body).toMatch(/a=fingerprint:/);
+    expect(version(held.body), `${/^o=.*$/m.exec(ok.body)?.[0]} then ${/^o=.*$/m.exec(held.body)?.[0]}`).toBeGreaterThan(version(ok.body));
+    await callerMedia.accept(held.body);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await callerMedia.listen(1500)).length, "samples sent to a caller who holds ccflow").toBe(0);
+
+    // Resume (sendrecv): the music again, on the same ICE and DTLS connection.
+    const resumed = await caller.reoffer("INVITE", await callerMedia.reoffer("sendrecv"));
+    expect(resumed.status, resumed.raw).toBe(200);
+    expect(resumed.body).toMatch(/^a=sendrecv/m);
+    await callerMedia.accept(resumed.body);
+    await eventually(async () => rms(await callerMedia.listen(500)) > 300 || undefined, "the music after resuming");
+
+    // UPDATE with a=inactive, then sendrecv again.
+    const inactive = await caller.reoffer("UPDATE", await callerMedia.reoffer("inactive"));
+    expect(inactive.status, inactive.raw).toBe(200);
+    expect(inactive.body).toMatch(/^a=inactive/m);
+    await callerMedia.accept(inactive.body);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await callerMedia.listen(1000)).length, "samples sent while inactive").toBe(0);
+    const again = await caller.reoffer("UPDATE", await callerMedia.reoffer("sendrecv"));
+    expect(again.status, again.raw).toBe(200);
+    await callerMedia.accept(again.body);
+    await eventually(async () => (await callerMedia.listen(500)).length > 0 || undefined, "audio after the UPDATE");
+
+    expect(session.ended).toBe(false);
+    expect((await caller.bye()).status).toBe(200);
+    await eventually(() => session.ended || undefined, "the contact ended");
+  }, 180_000);
 
   it("refuses an upgrade without the sip subprotocol, or from a foreign origin, and a plain GET", async () => {
     await expect(phone({ protocols: ["chat"] })).rejects.toThrow(/HTTP 400/);

@@ -161,6 +161,21 @@ export class WsSipPhone {
     this.ws.send(this.request("ACK", [], "", this.cseq));
   }
 
+  /**
+   * A new offer in the call: a re-INVITE (acknowledged on its 200) or an UPDATE; resolves with
+   * the final response.
+   */
+  async reoffer(method: "INVITE" | "UPDATE", sdp: string, ackAnswer?: (offer: string) => string): Promise<SipText> {
+    const cseq = ++this.cseq;
+    const final = this.next((m) => m.status !== undefined && m.status >= 200 && (m.headers.get("cseq")?.[0] ?? "") === `${cseq} ${method}`, `the ${method}'s final response`, 30_000);
+    this.ws.send(this.request(method, sdp ? ["Content-Type: application/sdp"] : [], sdp, cseq));
+    const response = await final;
+    // An offerless re-INVITE's 200 carries the offer; the answer goes in the ACK.
+    const answer = ackAnswer?.(response.body);
+    if (method === "INVITE") this.ws.send(this.request("ACK", answer ? ["Content-Type: application/sdp"] : [], answer ?? "", cseq));
+    return response;
+  }
+
   /** A key by SIP INFO (application/dtmf-relay); resolves with the response. */
   info(key: string): Promise<SipText> {
     const cseq = ++this.cseq;
