@@ -4,8 +4,9 @@
  * POST /api/calls; perf_hooks.monitorEventLoopDelay reads the loop's delay during each phase.
  * The hostile flow runs the patterns that held a backtracking engine for 45 s (`(1|1)+$`,
  * `(1+)+$`, `(\d*\s?)*$`, `(.*1){20}`) over 240,000 characters built from the caller id, a
- * refused lookahead, and a template loop that rebuilds a 240,000-character string: each ends on
- * Java's answer or the activity's error path (the render's work budget). The issue's target is
+ * refused lookahead, and a template loop that rebuilds a 240,000-character string (alone, and
+ * eight of them in a row in one flow): each ends on Java's answer or the activity's error path
+ * (the render's work budget). The issue's target is
  * under 100 ms of delay; the trivial flow's figure shows what the machine itself adds.
  *
  * The flows are written here as Flow Designer exports (the tests' flow builder is not part of
@@ -34,6 +35,9 @@ const PROBES: Array<[string, string]> = [
   ["Lookahead", '{{ NewPhoneContact.ANI | split("1(?=1)") | length }}'],
   ["CpuLoop", "{% for i in 1..10000 %}{% set x = NewPhoneContact.ANI.repeat(20000).toUpperCase() %}{% endfor %}done"],
 ];
+
+/** Flows that chain several renders in one synchronous run: eight CpuLoop set-variables in a row. */
+const CHAINS: Array<[string, Array<[string, string]>]> = [["CpuChain", Array.from({ length: 8 }, (_, i): [string, string] => [`CpuChain${i + 1}`, PROBES.find(([id]) => id === "CpuLoop")![1]])]];
 
 /** A main flow: start, one set-variable per template (out and error both lead on), disconnect. */
 function flow(name: string, templates: Array<[string, string]>): FlowDefinition {
@@ -143,6 +147,7 @@ async function flowProbes(rounds: number, parallel: number): Promise<{ trivial: 
     flows: new FlowCatalog([
       { id: "trivial", name: "Trivial", source: "given", definition: flow("Trivial", [["Echo", "{{ NewPhoneContact.ANI }}"]]) },
       ...PROBES.map(([id, expr]) => ({ id, name: id, source: "given" as const, definition: flow(id, [[id, expr]]) })),
+      ...CHAINS.map(([id, templates]) => ({ id, name: id, source: "given" as const, definition: flow(id, templates) })),
     ]),
     dataDir,
     port: 0,
@@ -174,7 +179,7 @@ async function flowProbes(rounds: number, parallel: number): Promise<{ trivial: 
     };
     const trivial = await measure("flow: trivial (one set-variable) — baseline", rounds, parallel, oneCall("trivial"));
     const probes: ProbeFigures[] = [];
-    for (const [id] of PROBES) probes.push(await measure(`flow: ${id}`, rounds, parallel, oneCall(id)));
+    for (const [id] of [...PROBES, ...CHAINS]) probes.push(await measure(`flow: ${id}`, rounds, parallel, oneCall(id)));
     return { trivial, probes };
   } finally {
     await server.close();

@@ -9,7 +9,7 @@ import type { ActivityRegistry } from "../activities/registry.js";
 import type { AgentInfo, CenterNotice, CenterPort, ContactHandle, QueueInfo } from "../center/types.js";
 import type { CallerChannel } from "../channels/types.js";
 import type { HttpGateway } from "../connectors/types.js";
-import { isExprError } from "../expr/index.js";
+import { isExprError, workThisTurn, WORK_PER_TURN } from "../expr/index.js";
 import type { Template } from "../expr/types.js";
 import { EVENT_NAMES, START_NAMESPACES, eventNamespaces, findEvent } from "../flow/event-names.js";
 import type { ActivityDef, FlowDefinition, ProcessDef } from "../flow/types.js";
@@ -614,6 +614,14 @@ export class Interaction implements ContactHandle {
     let id = startId;
     for (;;) {
       if (signal.aborted) return INTERRUPTED;
+      // Templates' work in this turn of the event loop, all contacts together: past WORK_PER_TURN
+      // the run lets the loop turn before its next step, so flows looping through expensive
+      // renders, or many of them at once, cannot hold it.
+      if (workThisTurn() > WORK_PER_TURN) {
+        const resumeAt = id;
+        // Tracked: a virtual clock must not take the turn for idleness and jump to the next timer.
+        return this.deps.clock.track(new Promise<void>((turned) => setImmediate(turned))).then(() => this.continueProcess(process, resumeAt, flowName, signal, ctx));
+      }
       const def = process.activities.get(id);
       if (!def) return { kind: "error", message: `link to missing activity "${id}"` };
       if (++this.steps > this.deps.limits.maxSteps) {

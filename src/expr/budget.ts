@@ -16,16 +16,53 @@ interface Meter {
 }
 
 let current: Meter | null = null;
+/** Units spent by the renders that have finished in this process (see workSpent). */
+let finished = 0;
 
 /** Runs `fn` with a fresh budget of MAX_WORK units. */
 export function metered<T>(fn: () => T): T {
   const previous = current;
-  current = { used: 0 };
+  const meter = { used: 0 };
+  current = meter;
   try {
     return fn();
   } finally {
     current = previous;
+    finished += meter.used;
   }
+}
+
+/**
+ * Units spent by every render in this process so far, a running total. One render is bounded by
+ * MAX_WORK, but a flow may render many templates in one synchronous run (a set-variable whose
+ * error port loops back to itself); the engine compares this total before and after its steps
+ * and lets the event loop turn once a run has spent WORK_PER_TURN (limits.ts).
+ */
+export function workSpent(): number {
+  return finished + (current ? current.used : 0);
+}
+
+/** workSpent() when this turn of the event loop was first measured; -1 until it is. */
+let turnMark = -1;
+const endTurn = (): void => {
+  turnMark = -1;
+};
+
+/**
+ * Units the renders of every contact have spent since this turn of the event loop began (the
+ * first call in a turn marks it, and a `setImmediate` clears the mark once the loop has moved
+ * on). The engine checks it before each step: contacts resumed in one turn (all queued
+ * `setImmediate`s run back to back, with no timer or socket in between) share one slice of work,
+ * so a burst of expensive flows is spread over several turns instead of adding up in one.
+ */
+export function workThisTurn(): number {
+  const spent = workSpent();
+  if (turnMark < 0) {
+    turnMark = spent;
+    setImmediate(endTurn);
+    return 0;
+  }
+  return spent - turnMark;
 }
 
 /**

@@ -21,7 +21,8 @@ export { ExprError, isExprError } from "./errors.js";
 export { parseTemplate } from "./template.js";
 export { stringify, javaString } from "./stringify.js";
 export { createScope, objectScope, chainScopes } from "./scope.js";
-export { MAX_ITERATIONS, MAX_OUTPUT, MAX_COLLECTION } from "./limits.js";
+export { MAX_ITERATIONS, MAX_OUTPUT, MAX_COLLECTION, WORK_PER_TURN } from "./limits.js";
+export { workSpent, workThisTurn } from "./budget.js";
 export { ZonedDateTime } from "./time/zoned.js";
 /** java.util.regex on RE2 (linear time), for other rooms that read Java patterns (JSONPath's `=~`). */
 export { checkJavaRegex, javaMatches } from "./java/regex.js";

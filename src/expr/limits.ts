@@ -27,6 +27,15 @@ export const MAX_VALUE_DEPTH = 64;
  * evaluating a node costs one.
  */
 export const MAX_WORK = 1_000_000;
+/**
+ * Render work the contacts' flows may do together in one turn of the event loop: past it, the
+ * engine defers each contact's next step to a later turn (`setImmediate`, budget.ts
+ * workThisTurn). A quarter of MAX_WORK: one turn then holds at most about this plus one render per
+ * phase of the loop, however many expensive templates a flow chains or loops through and however
+ * many such flows run. Without it, a set-variable looping on its error port through a template
+ * that fails at the budget held the loop for steps × budget.
+ */
+export const WORK_PER_TURN = 250_000;
 /** Units per (RE2 program instruction × input character): re2js needs up to ~100 ns each. */
 export const REGEX_WORK_PER_STEP = 10;
 /** Units per match a regular expression reports (re2js needs microseconds to set one up). */
