@@ -10,7 +10,11 @@ import { resolveQueue } from "./queues.js";
 import type { CallbackRequest, CenterNotice, ContactHandle } from "./types.js";
 import { LOWEST_PRIORITY } from "./waiting-list.js";
 
-export type CallbackState = "waiting" | "offered" | "connected" | "completed" | "cancelled";
+/**
+ * `failed`: its agent declined it or let it ring out, the customer did not answer, or a scheduled
+ * window closed; `cancelled`: withdrawn (the contact that asked for it gave up, the center shut down).
+ */
+export type CallbackState = "waiting" | "offered" | "connected" | "completed" | "cancelled" | "failed";
 
 export interface CallbackSnapshot {
   id: string;
@@ -32,6 +36,14 @@ export class CallbackBook {
 
   list(): CallbackSnapshot[] {
     return [...this.callbacks.values()].map((cb) => ({ ...cb }));
+  }
+
+  /** The center is done with a callback's contact (contacts.finish): it no longer waits. */
+  finished(id: string, reason: string): void {
+    const callback = this.callbacks.get(id);
+    if (!callback) return;
+    callback.state = finalState(callback.state, reason);
+    delete callback.agentId;
   }
 
   /** `chosen`: the id a cluster node picked before logging the request (ids are per node otherwise). */
@@ -93,17 +105,24 @@ export class CallbackBook {
   }
 }
 
-/** A callback's state follows the notices its contact gets. */
+/** How a callback ended, from the reason its contact was finished with. */
+function finalState(state: CallbackState, reason: string): CallbackState {
+  if (state === "completed" || state === "failed" || state === "cancelled") return state;
+  // `callback-declined`, `callback-rona`, `callback-no-answer`, `callback-expired`, ...: it failed.
+  if (reason.startsWith("callback-") && reason !== "callback-cancelled") return "failed";
+  if (state === "connected" || reason === "agent-ended") return "completed";
+  return "cancelled";
+}
+
+const FINAL: ReadonlySet<CallbackState> = new Set(["completed", "cancelled", "failed"]);
+
+/** A callback's state follows the notices its contact gets (delivered after the center acted: a finished one stays as it ended). */
 function onCallbackNotice(callback: CallbackSnapshot, notice: CenterNotice): void {
+  if (FINAL.has(callback.state)) return;
   switch (notice.type) {
     case "offered":
       callback.state = "offered";
       callback.agentId = notice.agent.id;
-      break;
-    case "rona":
-    case "declined":
-      callback.state = "waiting";
-      delete callback.agentId;
       break;
     case "answered":
       callback.state = "connected";

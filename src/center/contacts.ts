@@ -101,6 +101,7 @@ export class ContactBook {
     contact.state = "ended";
     contact.endedAt = this.core.clock.now();
     contact.endedReason = reason;
+    if (contact.callbackId) this.core.callbacks.finished(contact.callbackId, reason);
     this.core.state.deleteContact(contact.interactionId);
     this.core.handles.delete(contact.interactionId);
     const timer = this.waitTimers.get(contact.interactionId);

@@ -84,8 +84,8 @@ export class OfferBook {
 
   /**
    * Withdraws the agent's ringing offer and puts the contact back at the head of its priority
-   * (in its queue, or the recovery queue of a queue-to-agent). Returns that list; the caller sets
-   * the agent's new state and then dispatches the list.
+   * (in its queue, or the recovery queue of a queue-to-agent); a callback is not put back, it has
+   * failed. Returns that list; the caller sets the agent's new state and then dispatches the list.
    */
   cancel(agent: AgentRecord, reason: OfferCancelReason, notice: "rona" | "declined"): string {
     const { state, clock, outbox, views } = this.core;
@@ -96,6 +96,13 @@ export class OfferBook {
     this.core.notify(contact, { type: notice, agent: views.agentInfo(agent), queue: views.contactQueueInfo(contact) });
     if (outbox.wants(agent.id)) {
       outbox.emit({ type: "offer-cancelled", at: clock.now(), agentId: agent.id, offerId: offer.id, interactionId: contact.interactionId, reason });
+    }
+    if (contact.kind === "callback") {
+      // Webex fails a callback its agent declines or does not answer (CallbackFailed runs in the
+      // flow that asked for it) rather than offering it round again.
+      const listId = contact.listId!;
+      this.core.contacts.finish(contact, `callback-${notice}`);
+      return listId;
     }
     contact.state = "queued";
     contact.agentId = undefined;

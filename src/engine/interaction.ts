@@ -18,7 +18,7 @@ import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
 import type { CompiledFlow } from "./compiled-flow.js";
 import { ContactState, MAX_SUBFLOW_DEPTH, type Phase } from "./contact-state.js";
-import { CALLBACK_FAILURE_REASONS, SCHEDULE_EXPIRED_REASON, campaignResultData, dialOutcome, preDialData, type CampaignStart } from "./outbound-legs.js";
+import { AGENT_DECLINED_REASON, AGENT_RONA_REASON, CALLBACK_FAILURE_REASONS, SCHEDULE_EXPIRED_REASON, campaignResultData, dialOutcome, preDialData, type CampaignStart } from "./outbound-legs.js";
 import { MASK, Variables } from "./variables.js";
 
 export interface EngineLimits {
@@ -405,6 +405,11 @@ export class Interaction implements ContactHandle {
       case "answered":
         // The agent took the callback: now the customer is dialled.
         void this.dialCustomer(callbackId, leg, notice);
+        return;
+      case "rona":
+      case "declined":
+        // The center has already withdrawn it (a callback is not offered round again).
+        void this.callbackFailed(callbackId, leg, notice.type === "rona" ? AGENT_RONA_REASON : AGENT_DECLINED_REASON);
         return;
       case "agent-disconnected":
       case "ended":

@@ -58,6 +58,10 @@ export const CALLBACK_FAILURE_REASONS: Readonly<Record<Exclude<CallbackDialScrip
   busy: "BUSY",
 };
 
+/** The agent offered a callback declined it, or let it ring out (RONA): Webex's "agent unreachable". */
+export const AGENT_DECLINED_REASON = "AGENT_DECLINED";
+export const AGENT_RONA_REASON = "RONA";
+
 /** A scheduled callback still waiting in its queue when its window closes. */
 export const SCHEDULE_EXPIRED_REASON = "SCHEDULE_EXPIRED";
 

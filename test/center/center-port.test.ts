@@ -240,6 +240,27 @@ describe("callbacks", () => {
     expect(h.center.listCallbacks()[0]!.state).toBe("completed");
   });
 
+  it("declined or left ringing, fails instead of waiting again; withdrawn, is cancelled: neither is listed as waiting", async () => {
+    const h = harness(oneQueue(1));
+    const caller = new FakeContact("c1");
+    h.center.queueContact({ contact: caller, queueId: "support", priority: 2 });
+    const first = h.center.registerCallback({ contact: caller, number: "+15550100199" });
+    const second = h.center.registerCallback({ contact: caller, number: "+15550100188" });
+    h.center.contactEnded("c1", "disconnected");
+    h.center.login("a1", { available: true });
+    await h.settle();
+    expect(h.center.listCallbacks().map((c) => c.state)).toEqual(["offered", "waiting"]);
+    h.center.decline("a1");
+    expect(h.center.listCallbacks()[0]).toMatchObject({ id: first.ok ? first.id : "", state: "failed" });
+    expect(h.center.listCallbacks()[0]!.agentId).toBeUndefined();
+    await h.settle();
+    // Declined, the callback left its queue; the other one waits on (a1 went Idle after declining).
+    expect(h.center.listQueues()[0]!.waiting.map((w) => w.interactionId)).toEqual([second.ok ? second.id : ""]);
+    h.center.contactEnded(second.ok ? second.id : "", "callback-cancelled");
+    expect(h.center.listCallbacks().map((c) => c.state)).toEqual(["failed", "cancelled"]);
+    expect(h.center.listQueues()[0]!.waiting).toEqual([]);
+  });
+
   it("refuses a callback without a dialable number or a queue", () => {
     const h = harness(oneQueue(1));
     const c = new FakeContact("c1");

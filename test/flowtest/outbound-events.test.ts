@@ -128,6 +128,52 @@ expect:
   });
 });
 
+describe("a courtesy callback its agent does not take", () => {
+  it("declined by the agent runs CallbackFailed (reason AGENT_DECLINED) instead of being offered round again; the handler's retry is answered", async () => {
+    const r = await one(
+      `name: declined, then retried
+caller: { ani: "+15550001" }
+agent: { answerAfterSeconds: 3, talkSeconds: 30, declines: 1 }
+expect:
+  variables:
+    Log: "COURTESY_CALLBACK/Agent;failed AGENT_DECLINED;COURTESY_CALLBACK/Agent;COURTESY_CALLBACK/Customer+15550001;answered by Ana Agent;"
+  endReason: agent-ended
+`,
+      {
+        ...CALLBACK,
+        events: {
+          ...CALLBACK.events,
+          // Any failure but an answering machine tries the same number once more.
+          ContactCallbackFailed: logs("ContactCallbackFailed", "failed {{CallbackFailed.reason}}", {
+            nodes: [
+              { name: "CbAgain", type: "callback", props: { callbackDn: "{{NewPhoneContact.ANI}}", callbackQueue: "Support" } },
+              { name: "RetryEnd", type: "end" },
+            ],
+            links: [["CbAgain", "default", "RetryEnd"]],
+          }),
+        },
+      },
+    );
+    expect(r.failures).toEqual([]);
+    expect(r.events.find((e) => e.type === "callback" && e.state === "failed")).toMatchObject({ number: "+15550001", reason: "AGENT_DECLINED" });
+  });
+
+  it("left ringing (RONA) runs CallbackFailed with reason RONA, and the contact ends when the handler gives up", async () => {
+    const r = await one(
+      `name: ring no answer
+caller: { ani: "+15550001" }
+agent: { answerAfterSeconds: 60 }
+expect:
+  variables: { Log: "COURTESY_CALLBACK/Agent;failed RONA;" }
+  endReason: disconnected
+  never: [{ event: answered }]
+`,
+      CALLBACK,
+    );
+    expect(r.failures).toEqual([]);
+  });
+});
+
 describe("a scheduled callback", () => {
   const SCHEDULED: FlowSpec = {
     name: "Scheduled",
