@@ -141,6 +141,12 @@ export class AgentDesk {
     }
   }
 
+  /** The contact the agent is talking to (Engaged) or wrapping up. */
+  currentInteraction(agentId: string): string | undefined {
+    const agent = this.center.agent(agentId);
+    return agent?.state === "Engaged" ? agent.interactionId : agent?.state === "WrapUp" ? this.lastContact.get(agentId)?.interactionId : undefined;
+  }
+
   view(agentId: string): DeskView | undefined {
     const agent = this.center.agent(agentId);
     if (!agent) return undefined;
@@ -163,7 +169,7 @@ export class AgentDesk {
       };
     }
     const last = this.lastContact.get(agentId);
-    const current = agent.state === "Engaged" ? agent.interactionId : agent.state === "WrapUp" ? last?.interactionId : undefined;
+    const current = this.currentInteraction(agentId);
     if (current) {
       const c = this.center.contact(current);
       if (c) {

@@ -134,10 +134,11 @@ export class CallControls {
   }
 
   /** Blind transfer to a queue or an Available agent; the caller hears music while it waits. */
-  transfer(agentId: string, to: { queue?: string; agent?: string }): void {
+  async transfer(agentId: string, to: { queue?: string; agent?: string }): Promise<void> {
     const session = this.engaged(agentId, "transfer");
     const target = to.queue !== undefined ? { queueId: to.queue } : { agentId: to.agent ?? "" };
-    this.center.transfer(agentId, target);
+    // perform: on a cluster node, answered once applied from the shared log, so a refusal is the answer's.
+    await this.center.perform("transfer", agentId, target);
     this.unhold(session.interactionId);
     this.startMusic(session);
     this.record(session, agentId, "transfer", to.queue !== undefined ? `queue ${this.queueName(to.queue)}` : `agent ${this.agentName(to.agent!)}`);
@@ -159,25 +160,25 @@ export class CallControls {
       call.hangup();
       throw new ApiError(409, "CALL_ENDED", "the call ended or left you while the number rang");
     }
-    this.center.transfer(agentId, { number });
+    await this.center.perform("transfer", agentId, { number });
     this.unhold(session.interactionId);
     this.outside.connect(session, call);
     this.record(session, agentId, "transfer", `number ${number}`);
   }
 
   /** Consults an Available agent: the caller is put on hold meanwhile. */
-  consult(agentId: string, targetAgentId: string): void {
+  async consult(agentId: string, targetAgentId: string): Promise<void> {
     const session = this.engaged(agentId, "consult");
-    this.center.consult(agentId, targetAgentId);
+    await this.center.perform("consult", agentId, targetAgentId);
     if (!this.entry(session.interactionId).held) this.hold(agentId);
     this.record(session, agentId, "consult", this.agentName(targetAgentId));
   }
 
   /** Consulted transfer: the consulted agent takes the caller, off hold. */
-  completeConsult(agentId: string): void {
+  async completeConsult(agentId: string): Promise<void> {
     const consult = this.center.consultFor(agentId);
     const session = consult ? this.calls.get(consult.interactionId) : undefined;
-    this.center.completeConsult(agentId);
+    await this.center.perform("completeConsult", agentId);
     if (!session || !consult) return;
     this.audio?.hold(session.interactionId, false);
     this.unhold(session.interactionId);
@@ -185,9 +186,9 @@ export class CallControls {
   }
 
   /** Ends the consult (either agent); the caller stays on hold with the first agent until resumed. */
-  endConsult(agentId: string): void {
+  async endConsult(agentId: string): Promise<void> {
     const consult = this.center.consultFor(agentId);
-    this.center.endConsult(agentId);
+    await this.center.perform("endConsult", agentId);
     const session = consult ? this.calls.get(consult.interactionId) : undefined;
     if (session) this.record(session, agentId, "consult-end");
   }

@@ -7,6 +7,7 @@ import type { AgentDesk } from "./agent-desk.js";
 import type { CallRegistry } from "./calls.js";
 import type { ContactRecords } from "./contact-records.js";
 import type { CallControls } from "./call-controls.js";
+import type { CallForwarding } from "./cluster-calls.js";
 import type { FlowCatalog } from "./flows.js";
 import type { VoiceLines } from "./voice-lines.js";
 
@@ -76,6 +77,8 @@ export interface ServerContext {
   records?: ContactRecords;
   /** Hold, mute, editable call-associated data, wrap-up codes. */
   controls?: CallControls;
+  /** A cluster node: what acts on a call that runs on another node is done there. */
+  forwarding?: CallForwarding;
   defaultDnis: string;
   /** The SIP front, when SIP calls are taken. */
   sip?: SipServer;

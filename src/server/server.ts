@@ -55,6 +55,8 @@ import { startSipFront } from "./sip.js";
 import { watchFlows } from "./flow-watch.js";
 import { watchEnvironment } from "./environment-watch.js";
 import { centerFingerprint, connectClusterNode, guardClusterRoutes, type ClusterNodeOptions } from "./cluster.js";
+import { callForwarding } from "./cluster-calls.js";
+import { answerOtherNodes } from "./cluster-call-handlers.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
 
 export const DEFAULT_DNIS = "+18005550100";
@@ -300,6 +302,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const controls = new CallControls(runtime.center, calls, { now: () => clock.now(), wrapUpCodes: centerSettings.wrapUpCodes, records });
     closers.unshift(() => controls.close());
     desk.controls = controls;
+    if (replicator) answerOtherNodes(replicator, { center: runtime.center, desk, calls, controls });
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     if (options.tracing) {
       // Imported only here: with tracing off, no OpenTelemetry package is loaded.
@@ -376,6 +379,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
       ...(sipServer ? { sip: sipServer } : {}),
       ...(voice ? { voice } : {}),
+      ...(replicator ? { forwarding: callForwarding(replicator, calls) } : {}),
       startedAt: clock.now(),
       version: packageVersion(),
     };

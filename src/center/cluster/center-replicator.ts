@@ -22,6 +22,7 @@ import { CenterError } from "../errors.js";
 import type { CenterCommand, CenterReplication, ContactData } from "../replication.js";
 import type { ContactHandle } from "../types.js";
 import { SystemClock } from "../../time/clock.js";
+import { NodeUnreachableError, type NodeAnswer, type NodeRequest, type NodeRequests } from "./node-requests.js";
 import { RedisLog, type LogEntry } from "./redis-log.js";
 
 export interface ClusterOptions {
@@ -75,6 +76,7 @@ export class CenterReplicator implements CenterReplication {
   private timers: NodeJS.Timeout[] = [];
   private following?: Promise<void>;
   private reaping = false;
+  private readonly requests: NodeRequests;
 
   private constructor(
     private readonly redis: RedisLog,
@@ -84,6 +86,7 @@ export class CenterReplicator implements CenterReplication {
     this.leaseMs = options.leaseMs ?? 3000;
     this.actionTimeoutMs = options.actionTimeoutMs ?? 10_000;
     this.log = options.log ?? (() => {});
+    this.requests = redis.nodeRequests(this.nodeId, (message) => this.log("warn", `requests from other nodes: ${message}`));
   }
 
   /** Connects to Redis (the error names the URL's host, never its password). */
@@ -121,6 +124,7 @@ export class CenterReplicator implements CenterReplication {
     this.readerOk = true;
     this.healthySince = Date.now();
     await this.redis.renewLease(this.nodeId, this.leaseMs);
+    await this.requests.start();
     this.live = true;
     if ([...this.contactNode.values(), ...this.agentNode.values()].includes(this.nodeId)) {
       // An earlier run under this node id left calls and agents behind; its calls died with it.
@@ -141,11 +145,13 @@ export class CenterReplicator implements CenterReplication {
     const deadline = Date.now() + 2000;
     while (this.waiters.size > 0 && this.healthy && Date.now() < deadline) await sleep(50);
     this.stopped = true;
+    this.requests.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.redis.forget(this.nodeId).catch(() => {});
     await this.redis.close();
     await this.following?.catch(() => {});
+    await this.requests.finished();
     for (const w of this.waiters.values()) {
       clearTimeout(w.timer);
       w.reject(new CenterError("CENTER_UNAVAILABLE", "this node is stopping"));
@@ -210,6 +216,33 @@ export class CenterReplicator implements CenterReplication {
     let n = 0;
     for (const node of this.contactNode.values()) if (node === this.nodeId) n++;
     return n;
+  }
+
+  // ---------------------------------------------------------------- calls that live on one node
+
+  /** The node a contact's call runs on, as every copy knows it (undefined: not a contact now). */
+  callNode(interactionId: string): string | undefined {
+    return this.contactNode.get(interactionId);
+  }
+
+  /** What this node does when another asks it to act on a call that runs here. */
+  serveRequests(handler: (request: NodeRequest) => Promise<NodeAnswer>): void {
+    this.requests.serve(handler);
+  }
+
+  /**
+   * Asks `node` (where the call runs) to do it, and resolves with what it answered. A node without
+   * its lease, silent, or lost meanwhile: NodeUnreachableError naming it.
+   */
+  async ask(node: string, request: NodeRequest, timeoutMs = 8000): Promise<NodeAnswer> {
+    let held: boolean;
+    try {
+      held = await this.redis.leaseHeld(node);
+    } catch {
+      throw new NodeUnreachableError(node, `the call runs on node ${node}; the shared state (Redis) is not reachable to ask it`);
+    }
+    if (!held) throw new NodeUnreachableError(node, `the call runs on node ${node}, which is not running (its lease ran out); its calls end node-lost`);
+    return this.requests.ask(node, request, timeoutMs);
   }
 
   // ---------------------------------------------------------------- applying the log
@@ -296,6 +329,7 @@ export class CenterReplicator implements CenterReplication {
           this.log("warn", `this node (${this.nodeId}) was taken for dead (its lease ran out): its ${contacts.length} contact(s) ended node-lost`);
         }
         center.applyNodeLost(contacts, agents, command.reason);
+        this.requests.nodeLost(command.node);
         for (const id of contacts) this.forgetContact(id);
         for (const id of agents) this.agentNode.delete(id);
         return { contacts: contacts.length, agents: agents.length };

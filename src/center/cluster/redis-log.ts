@@ -2,11 +2,13 @@
  * The cluster's shared log on Redis: one stream (`<prefix>log`, XADD with server-assigned ids, so
  * the entries of every node fall into one order) read by every node from the start, plus node
  * leases (a key with a TTL per node, renewed by a heartbeat) and the set of nodes that joined.
- * Two connections: a writer that fails at once while Redis is away (so the API can answer 503
- * instead of queueing changes nobody sees), and a reader for the blocking XREAD.
+ * Three connections: a writer that fails at once while Redis is away (so the API can answer 503
+ * instead of queueing changes nobody sees), a reader for the blocking XREAD, and one for the
+ * blocking pop of requests from other nodes (node-requests.ts).
  * The `redis` client (node-redis) reconnects by itself; no protocol of our own.
  */
 import { createClient } from "redis";
+import { NodeRequests } from "./node-requests.js";
 
 function newClient(url: string) {
   return createClient({
@@ -36,6 +38,7 @@ export class RedisLog {
   private constructor(
     private readonly writer: Client,
     private readonly reader: Client,
+    private readonly popper: Client,
     private readonly prefix: string,
   ) {
     this.key = `${prefix}log`;
@@ -44,11 +47,22 @@ export class RedisLog {
   static async connect(url: string, prefix: string, onError: (err: Error) => void): Promise<RedisLog> {
     const writer = newClient(url);
     const reader = newClient(url);
-    writer.on("error", onError);
-    reader.on("error", onError);
+    const popper = newClient(url);
+    for (const c of [writer, reader, popper]) c.on("error", onError);
     await writer.connect();
     await reader.connect();
-    return new RedisLog(writer, reader, prefix);
+    await popper.connect();
+    return new RedisLog(writer, reader, popper, prefix);
+  }
+
+  /** Requests between nodes (node-requests.ts), on the writer and a connection of their own. */
+  nodeRequests(nodeId: string, onError: (message: string) => void): NodeRequests {
+    return new NodeRequests(this.writer, this.popper, this.prefix, nodeId, onError);
+  }
+
+  /** The node holds its lease (it renewed it within the lease time). */
+  async leaseHeld(node: string): Promise<boolean> {
+    return ((await this.writer.sendCommand(["EXISTS", `${this.prefix}lease:${node}`])) as number) === 1;
   }
 
   get writerReady(): boolean {
@@ -124,7 +138,7 @@ export class RedisLog {
   }
 
   async close(): Promise<void> {
-    for (const c of [this.reader, this.writer]) {
+    for (const c of [this.popper, this.reader, this.writer]) {
       try {
         if (c.isOpen) c.destroy();
       } catch {

@@ -3,13 +3,15 @@
  * it is afterwards: `POST /api/agents/:id/hold`, `/resume`, `/mute {muted}`, and
  * `/cad {name, value}` (call-associated data the flow marks isAgentEditable), `/transfer {queue |
  * agent}` (blind), `/consult {agent}`, then `/consult/transfer` or `/consult/end`. The wrap-up code
- * and notes travel with `/wrapup`. See server/call-controls.ts and docs/desk.md.
+ * and notes travel with `/wrapup`. See server/call-controls.ts and docs/desk.md. On a cluster node,
+ * a control for a call that runs on another node is done there (server/cluster-calls.ts).
  */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ContactCenter } from "../../center/index.js";
-import type { AgentDesk } from "../agent-desk.js";
+import type { AgentDesk, DeskView } from "../agent-desk.js";
 import type { CallControls } from "../call-controls.js";
+import { agentCall, CALL_NODE_UNREACHABLE_TEXT, type CallForwarding } from "../cluster-calls.js";
 import { ApiError } from "../errors.js";
 import { emptyBody, idParams } from "../schemas.js";
 import { tagRoutes } from "../api-doc.js";
@@ -37,55 +39,67 @@ export interface CallControlRoutesOptions {
   center: ContactCenter;
   desk: AgentDesk;
   controls?: CallControls;
+  /** On a cluster node: the call's own node does what acts on a call that runs there. */
+  forwarding?: CallForwarding;
 }
 
 const params = idParams("Agent id");
 
-const NO_CONTROLS = `${UNAVAILABLE_TEXT}; or NO_CONTROLS: this server has no call controls`;
+const NO_CONTROLS = `${UNAVAILABLE_TEXT}; or NO_CONTROLS: this server has no call controls; or ${CALL_NODE_UNREACHABLE_TEXT}`;
 /** Only the transfer to an outside number dials out, so only it can fail upstream. */
 const TRANSFER_ERRORS = errors(
   [502, "TRANSFER_FAILED: the outside number was busy, refused or did not answer; the caller is still on hold with the agent"],
   [503, `${NO_CONTROLS}; or NO_OUTSIDE_LINE: this server places no outside calls (it runs without its SIP front)`],
 );
 
-export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> = async (app, { center, desk, controls }) => {
-  const controlsOf = () => {
-    if (!controls) throw new ApiError(503, "NO_CONTROLS", "this server has no call controls");
-    return controls;
-  };
+type ControlAct = (controls: CallControls, agentId: string, body: never) => void | Promise<void>;
+
+/** What each control does, by its path under /api/agents/:id/ (the routes, and a cluster node asked by another, run these). */
+export const CONTROL_ACTS = {
+  hold: (c: CallControls, id: string) => c.hold(id),
+  resume: (c: CallControls, id: string) => c.resume(id),
+  mute: (c: CallControls, id: string, body: z.output<typeof muteBody>) => c.mute(id, body.muted),
+  transfer: async (c: CallControls, id: string, body: z.output<typeof transferBody>) => {
+    if (body.number !== undefined) await c.transferOut(id, body.number);
+    else await c.transfer(id, body);
+  },
+  consult: (c: CallControls, id: string, body: z.output<typeof consultBody>) => c.consult(id, body.agent),
+  "consult/transfer": (c: CallControls, id: string) => c.completeConsult(id),
+  "consult/end": (c: CallControls, id: string) => c.endConsult(id),
+  cad: (c: CallControls, id: string, body: z.output<typeof cadBody>) => c.editCad(id, body.name, body.value),
+} satisfies Record<string, ControlAct>;
+export type ControlPath = keyof typeof CONTROL_ACTS;
+
+/** Runs one control here and answers with the agent's desk afterwards. */
+export async function runControl(parts: { center: ContactCenter; desk: AgentDesk; controls?: CallControls }, path: ControlPath, agentId: string, body: unknown): Promise<DeskView> {
+  if (!parts.center.agent(agentId)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${agentId.slice(0, 80)}"`);
+  if (!parts.controls) throw new ApiError(503, "NO_CONTROLS", "this server has no call controls");
+  await (CONTROL_ACTS[path] as (c: CallControls, id: string, body: unknown) => void | Promise<void>)(parts.controls, agentId, body);
+  await parts.center.settle();
+  return parts.desk.view(agentId)!;
+}
+
+export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> = async (app, { center, desk, controls, forwarding }) => {
   tagRoutes(app, "call-controls");
-  const action = <B extends z.ZodType>(path: string, [summary, description]: [string, string], body: B, act: (agentId: string, body: z.output<B>) => void | Promise<void>) =>
+  const action = (path: ControlPath, [summary, description]: [string, string], body: z.ZodType) =>
     app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, [503, NO_CONTROLS]), ...(path === "transfer" ? TRANSFER_ERRORS : {}) } } }, async (req) => {
       const id = req.params.id;
       if (!center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
-      await act(id, req.body as z.output<B>);
-      await center.settle();
-      return desk.view(id)!;
+      const node = forwarding?.remoteNode(agentCall(center, desk, id));
+      if (node) return (await forwarding!.forward(node, { kind: `agent/${path}`, args: { id, body: req.body } })).body as DeskView;
+      return runControl({ center, desk, ...(controls ? { controls } : {}) }, path, id, req.body);
     });
 
-  action("hold", ["Put the call on hold", "The caller hears hold music until resumed; a `control` event (hold) goes on the contact's stream."], emptyBody, (id) => {
-    controlsOf().hold(id);
-  });
-  action("resume", ["Take the call off hold", "The music stops; a `control` event (resume)."], emptyBody, (id) => {
-    controlsOf().resume(id);
-  });
-  action("mute", ["Mute or unmute the agent", "The caller hears silence from the agent (cut in the audio bridge); a `control` event (mute/unmute)."], muteBody, (id, body) => {
-    controlsOf().mute(id, body.muted);
-  });
-  action("transfer", ["Blind transfer", "To a queue (the caller waits there with music), to an Available agent (it rings there; on RONA it goes back to its queue), or to an outside number from the environment's center.dialPlan (answers once it has answered; 502 TRANSFER_FAILED when it is busy, refused or unanswered, the caller still on hold). The agent wraps up."], transferBody, async (id, body) => {
-    if (body.number !== undefined) await controlsOf().transferOut(id, body.number);
-    else controlsOf().transfer(id, body);
-  });
-  action("consult", ["Consult an Available agent", "The caller is put on hold; the consulted agent is Engaged (reason Consult) on the same call."], consultBody, (id, body) => {
-    controlsOf().consult(id, body.agent);
-  });
-  action("consult/transfer", ["Consulted transfer", "The consulted agent takes the caller (off hold; AgentAnswered runs for them); the asking agent wraps up."], emptyBody, (id) => {
-    controlsOf().completeConsult(id);
-  });
-  action("consult/end", ["End the consult", "The consulted agent is Available again; the caller stays on hold with the asking agent until resumed."], emptyBody, (id) => {
-    controlsOf().endConsult(id);
-  });
-  action("cad", ["Edit call-associated data", "Only variables the flow marks isAgentEditable (403 otherwise); the flow sees the new value."], cadBody, (id, body) => {
-    controlsOf().editCad(id, body.name, body.value);
-  });
+  action("hold", ["Put the call on hold", "The caller hears hold music until resumed; a `control` event (hold) goes on the contact's stream."], emptyBody);
+  action("resume", ["Take the call off hold", "The music stops; a `control` event (resume)."], emptyBody);
+  action("mute", ["Mute or unmute the agent", "The caller hears silence from the agent (cut in the audio bridge); a `control` event (mute/unmute)."], muteBody);
+  action(
+    "transfer",
+    ["Blind transfer", "To a queue (the caller waits there with music), to an Available agent (it rings there; on RONA it goes back to its queue), or to an outside number from the environment's center.dialPlan (answers once it has answered; 502 TRANSFER_FAILED when it is busy, refused or unanswered, the caller still on hold). The agent wraps up."],
+    transferBody,
+  );
+  action("consult", ["Consult an Available agent", "The caller is put on hold; the consulted agent is Engaged (reason Consult) on the same call."], consultBody);
+  action("consult/transfer", ["Consulted transfer", "The consulted agent takes the caller (off hold; AgentAnswered runs for them); the asking agent wraps up."], emptyBody);
+  action("consult/end", ["End the consult", "The consulted agent is Available again; the caller stays on hold with the asking agent until resumed."], emptyBody);
+  action("cad", ["Edit call-associated data", "Only variables the flow marks isAgentEditable (403 otherwise); the flow sees the new value."], cadBody);
 };

@@ -1,8 +1,12 @@
-/** The caller's side, under /api/calls: place a call, read its state, press keys, hang up. */
+/**
+ * The caller's side, under /api/calls: place a call, read its state, press keys, hang up. On a
+ * cluster node, a call that runs on another node is read and acted on there (cluster-calls.ts).
+ */
 import type { ContactCenter } from "../../center/index.js";
 import { requireCallerId } from "../../channels/caller-id.js";
 import { callOwners } from "../auth/access.js";
-import type { CallRegistry } from "../calls.js";
+import type { CallRegistry, CallSession } from "../calls.js";
+import { CALL_NODE_UNREACHABLE_TEXT, type CallForwarding } from "../cluster-calls.js";
 import { contactSummary } from "../contact-views.js";
 import { ApiError } from "../errors.js";
 import type { FlowCatalog } from "../flows.js";
@@ -10,7 +14,7 @@ import type { VoiceLines } from "../voice-lines.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { digitsBody, emptyBody, idParams, placeCallBody } from "../schemas.js";
 import { tagRoutes } from "../api-doc.js";
-import { callPlaced, callState, digitsTaken, errors, hungUp, json } from "../response-schemas.js";
+import { callPlaced, callState, digitsTaken, errors, hungUp, json, UNAVAILABLE_TEXT } from "../response-schemas.js";
 import { flowNotFound, requireCall } from "./lookups.js";
 
 export interface CallRoutesOptions {
@@ -21,11 +25,14 @@ export interface CallRoutesOptions {
   defaultDnis: string;
   /** Carries a call's audio over WebRTC (`audio: true`); absent when the server carries none. */
   voice?: VoiceLines;
+  /** On a cluster node: a call that runs on another node is read and acted on there. */
+  forwarding?: CallForwarding;
 }
 
 const params = idParams("Interaction id");
+const NODE_503 = `${UNAVAILABLE_TEXT}; or ${CALL_NODE_UNREACHABLE_TEXT}`;
 
-export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, { calls, center, flows, defaultDnis, voice }) => {
+export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, { calls, center, flows, defaultDnis, voice, forwarding }) => {
   tagRoutes(app, "caller");
 
   const placeCall = {
@@ -45,9 +52,13 @@ export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, 
     return { ...session.summary(), socket: `/api/calls/${session.interactionId}/ws`, ...(body.audio ? { audio: `/api/calls/${session.interactionId}/audio` } : {}) };
   });
 
-  app.get("/:id", { schema: { summary: "A call's state", params, response: { 200: json(callState), ...errors(404) } } }, async (req) => {
-    const session = requireCall(calls, req.params.id);
-    return { ...contactSummary(center, session), bufferedDigits: session.channel.bufferedDigits, ...(session.currentPlay ? { playing: session.currentPlay } : {}) };
+  // A call that runs on another node of a cluster: that node answers (server/cluster-calls.ts).
+  const elsewhere = (id: string) => (calls.get(id) ? undefined : forwarding?.remoteNode(id));
+
+  app.get("/:id", { schema: { summary: "A call's state", params, response: { 200: json(callState), ...errors(404, [503, NODE_503]) } } }, async (req) => {
+    const node = elsewhere(req.params.id);
+    if (node) return (await forwarding!.forward(node, { kind: "call/state", args: { id: req.params.id } })).body as CallStateView;
+    return callStateView(center, requireCall(calls, req.params.id));
   });
 
   const pressKeys = {
@@ -55,21 +66,39 @@ export const callRoutes: FastifyPluginAsyncZod<CallRoutesOptions> = async (app, 
     description: "Keys are buffered like type-ahead; an interruptible prompt stops at the first one (barge-in).",
     params,
     body: digitsBody,
-    response: { 202: json(digitsTaken, "Keys taken"), ...errors(400, 404, 409) },
+    response: { 202: json(digitsTaken, "Keys taken"), ...errors(400, 404, 409, [503, NODE_503]) },
   };
   app.post("/:id/digits", { schema: pressKeys }, async (req, reply) => {
-    const session = requireCall(calls, req.params.id);
-    const body = req.body;
-    if (session.ended) throw new ApiError(409, "CALL_ENDED", `the call has ended (${session.summary().endReason})`);
-    session.channel.press(body.digits);
+    const node = elsewhere(req.params.id);
     reply.code(202);
-    return { accepted: body.digits.length, bufferedDigits: session.channel.bufferedDigits };
+    if (node) return (await forwarding!.forward(node, { kind: "call/digits", args: { id: req.params.id, digits: req.body.digits } })).body as DigitsTaken;
+    return pressDigits(requireCall(calls, req.params.id), req.body.digits);
   });
 
-  app.post("/:id/hangup", { schema: { summary: "Hang up", params, body: emptyBody, response: { 200: json(hungUp), ...errors(404) } } }, async (req) => {
-    const session = requireCall(calls, req.params.id);
-    const wasLive = !session.ended;
-    if (wasLive) session.interaction.hangup();
-    return { interactionId: session.interactionId, hungUp: wasLive, state: session.summary().state };
+  app.post("/:id/hangup", { schema: { summary: "Hang up", params, body: emptyBody, response: { 200: json(hungUp), ...errors(404, [503, NODE_503]) } } }, async (req) => {
+    const node = elsewhere(req.params.id);
+    if (node) return (await forwarding!.forward(node, { kind: "call/hangup", args: { id: req.params.id } })).body as HungUp;
+    return hangUp(requireCall(calls, req.params.id));
   });
 };
+
+type CallStateView = ReturnType<typeof callStateView>;
+type DigitsTaken = ReturnType<typeof pressDigits>;
+type HungUp = ReturnType<typeof hangUp>;
+
+/** A call's state as GET /api/calls/:id shows it. */
+export function callStateView(center: ContactCenter, session: CallSession) {
+  return { ...contactSummary(center, session), bufferedDigits: session.channel.bufferedDigits, ...(session.currentPlay ? { playing: session.currentPlay } : {}) };
+}
+
+export function pressDigits(session: CallSession, digits: string) {
+  if (session.ended) throw new ApiError(409, "CALL_ENDED", `the call has ended (${session.summary().endReason})`);
+  session.channel.press(digits);
+  return { accepted: digits.length, bufferedDigits: session.channel.bufferedDigits };
+}
+
+export function hangUp(session: CallSession) {
+  const wasLive = !session.ended;
+  if (wasLive) session.interaction.hangup();
+  return { interactionId: session.interactionId, hungUp: wasLive, state: session.summary().state };
+}

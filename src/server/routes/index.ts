@@ -28,14 +28,14 @@ export interface ApiParts {
 }
 
 export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, metrics, simulated }) => {
-  const { calls, center, desk, flows, clock, records, voice, controls, defaultDnis } = context;
+  const { calls, center, desk, flows, clock, records, voice, controls, defaultDnis, forwarding } = context;
   await api.register(infoRoutes, { prefix: "/api", context });
   await api.register(flowRoutes, { prefix: "/api/flows", flows });
-  await api.register(callRoutes, { prefix: "/api/calls", calls, center, flows, defaultDnis, ...(voice ? { voice } : {}) });
+  await api.register(callRoutes, { prefix: "/api/calls", calls, center, flows, defaultDnis, ...(voice ? { voice } : {}), ...(forwarding ? { forwarding } : {}) });
   await api.register(callerNumberRoutes, { prefix: "/api/calls", calls });
   await api.register(campaignCallRoutes, { prefix: "/api/campaign-calls", calls, center, flows, defaultDnis });
   await api.register(agentRoutes, { prefix: "/api/agents", center, desk, simulated, ...(controls ? { controls } : {}) });
-  await api.register(callControlRoutes, { prefix: "/api/agents", center, desk, ...(controls ? { controls } : {}) });
+  await api.register(callControlRoutes, { prefix: "/api/agents", center, desk, ...(controls ? { controls } : {}), ...(forwarding ? { forwarding } : {}) });
   await api.register(supervisorRoutes, { prefix: "/api", center, calls });
   await api.register(reportRoutes, { prefix: "/api/reports", center, ...(records ? { records } : {}) });
   await api.register(recordRoutes, { prefix: "/api/records", ...(records ? { records } : {}) });

@@ -136,6 +136,66 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
     expect((await a.api("POST", "/api/agents/ana/logout")).status).toBe(200);
   });
 
+  it("lets the desk's call controls, keys and hang-up act on a call of node B through any node, with the call's node's answers", async () => {
+    expect((await a.api("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
+    const id = await place(b, "+14805550111");
+    const offer = await until("ana's offer", async () => {
+      const d = await desk(a, "ana");
+      return d.offer?.interactionId === id ? d.offer : undefined;
+    });
+    expect((await a.api("POST", "/api/agents/ana/accept", { offerId: offer.offerId })).status).toBe(200);
+
+    // Hold through ana's node A: done on B, where the call and its music are; B's answer comes back.
+    const held = await a.api<Desk & { contact: { controls?: { held: boolean } } }>("POST", "/api/agents/ana/hold");
+    expect(held.status).toBe(200);
+    expect(held.body.contact.controls?.held).toBe(true);
+    // B's refusal is the answer, not a misleading one of A's.
+    const again = await a.api<{ error: { code: string } }>("POST", "/api/agents/ana/hold");
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("ALREADY_HELD");
+    // Through node C (neither the agent's nor the call's): resume.
+    const resumed = await c.api<Desk & { contact: { controls?: { held: boolean } } }>("POST", "/api/agents/ana/resume");
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.contact.controls?.held).toBe(false);
+    // The call read and keys pressed through C.
+    const state = await c.api<Call & { centerState?: string }>("GET", `/api/calls/${id}`);
+    expect(state.status).toBe(200);
+    expect(state.body.centerState).toBe("engaged");
+    const keys = await c.api<{ accepted: number }>("POST", `/api/calls/${id}/digits`, { digits: "12" });
+    expect(keys.status).toBe(202);
+    expect(keys.body.accepted).toBe(2);
+
+    // Consult ben (signed in on C) and hand him the caller, all through A.
+    expect((await c.api("POST", "/api/agents/ben/login", { available: true })).status).toBe(200);
+    await until("ben Available on node A", async () => ((await desk(a, "ben")).agent.state === "Available" ? true : undefined));
+    const consulting = await a.api<Desk & { consult?: { role: string; with: { id: string } } }>("POST", "/api/agents/ana/consult", { agent: "ben" });
+    expect(consulting.status).toBe(200);
+    expect(consulting.body.consult).toMatchObject({ role: "asking", with: { id: "ben" } });
+    await until("ben consulted, seen on C", async () => ((await c.api<{ consult?: { role: string } }>("GET", "/api/agents/ben")).body.consult?.role === "consulted" ? true : undefined));
+    const handed = await a.api<Desk>("POST", "/api/agents/ana/consult/transfer");
+    expect(handed.status).toBe(200);
+    expect(handed.body.agent.state).toBe("WrapUp");
+    await until("ben on the call", async () => {
+      const d = await desk(c, "ben");
+      return d.agent.state === "Engaged" && d.agent.interactionId === id ? true : undefined;
+    });
+    // A transfer the center refuses when it applies it answers with the refusal: carl is not signed in.
+    const refused = await c.api<{ error: { code: string; message: string } }>("POST", "/api/agents/ben/transfer", { agent: "carl" });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: "AGENT_NOT_AVAILABLE", message: expect.stringMatching(/signed out/) });
+
+    // The caller hangs up through node A: the call on B ends.
+    const hung = await a.api<{ hungUp: boolean }>("POST", `/api/calls/${id}/hangup`);
+    expect(hung.status).toBe(200);
+    expect(hung.body.hungUp).toBe(true);
+    await until("the call on B to end", async () => ((await b.api<Call>("GET", `/api/calls/${id}`)).body.state === "ended" ? true : undefined));
+    await until("ben in wrap-up", async () => ((await desk(c, "ben")).agent.state === "WrapUp" ? true : undefined));
+    for (const [n, agent] of [[a, "ana"], [c, "ben"]] as const) {
+      expect((await n.api("POST", `/api/agents/${agent}/wrapup`, { state: "Available" })).status).toBe(200);
+      expect((await n.api("POST", `/api/agents/${agent}/logout`)).status).toBe(200);
+    }
+  });
+
   it("answers 503 with a clear message while Redis is down, and recovers by itself with the state it had (append-only file)", async () => {
     expect((await b.api("POST", "/api/agents/ben/login")).status).toBe(200);
     const waiting = await place(c, "+14805550177");
@@ -201,6 +261,11 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
 
     const killed = Date.now();
     await c.stop("SIGKILL");
+    // Holding the call that ran on C, through dora's node B: a 503 naming the lost node, not a misleading 409.
+    const hold = await b.api<{ error: { code: string; message: string } }>("POST", "/api/agents/dora/hold");
+    expect(hold.status).toBe(503);
+    expect(hold.body.error.code).toBe("CALL_NODE_UNREACHABLE");
+    expect(hold.body.error.message).toMatch(/node node-c/);
     // Its call with dora (on B) ended node-lost; dora is in WrapUp with it.
     const dora = await until("dora's call from node C to end node-lost", async () => {
       const d = await desk(b, "dora");
