@@ -817,15 +817,12 @@ export class Interaction implements ContactHandle {
 }
 
 /**
- * What activities see of their contact. One per running process, holding what its activities
- * share; each activity gets its own view (forActivity) whose `activity` is that activity for
- * good, so a callback an activity leaves behind (a timer, a late promise) still emits and
- * writes outputs as that activity after the process has moved on. A class rather than an
- * object of closures: every call runs several processes (main flow, event flows), and the
- * closures were a measurable share of a call's allocations.
+ * What the activities of one running process share: the contact, its flow and variables, the
+ * engine's services. One per running process (main flow, each event flow); each activity sees it
+ * through its own ActivityView. A class rather than an object of closures: every call runs
+ * several processes, and the closures were a measurable share of a call's allocations.
  */
-class ProcessContext implements ActivityContext {
-  activity: ActivityDef = undefined as unknown as ActivityDef;
+class ProcessContext {
   readonly flow: FlowDefinition;
   readonly vars: Variables;
   readonly interactionId: string;
@@ -834,7 +831,7 @@ class ProcessContext implements ActivityContext {
   readonly center: CenterPort;
   readonly env: ActivityEnvironment;
   readonly compiled: CompiledFlow;
-  private readonly renderOptions: { now: () => number };
+  readonly renderOptions: { now: () => number };
 
   constructor(
     readonly contact: Interaction,
@@ -855,41 +852,95 @@ class ProcessContext implements ActivityContext {
     this.renderOptions = deps.renderOptions ?? { now: () => deps.clock.now() };
   }
 
+  /** The context one activity runs with: its `activity` is that activity for good. */
+  forActivity(def: ActivityDef): ActivityView {
+    return new ActivityView(this, def);
+  }
+}
+
+/**
+ * One activity's context: the process's shared context, read through getters, and the activity,
+ * fixed, so a callback an activity leaves behind (a timer, a late promise) still emits and writes
+ * outputs as that activity after the process has moved on. Two fields per step: the views of
+ * every call share one hidden class, and none is a prototype. (BENCHMARKS.md §15: a view made
+ * with `Object.create(context)` made every call's context a prototype and sent every activity's
+ * reads megamorphic; a view copying the context's fields cost a 15-field copy per step.)
+ */
+class ActivityView implements ActivityContext {
+  constructor(
+    private readonly process: ProcessContext,
+    readonly activity: ActivityDef,
+  ) {}
+
+  get flow(): FlowDefinition {
+    return this.process.flow;
+  }
+
+  get vars(): Variables {
+    return this.process.vars;
+  }
+
+  get interactionId(): string {
+    return this.process.interactionId;
+  }
+
+  get flowName(): string {
+    return this.process.flowName;
+  }
+
+  get clock(): Clock {
+    return this.process.clock;
+  }
+
+  get signal(): AbortSignal {
+    return this.process.signal;
+  }
+
+  get caller(): CallerChannel {
+    return this.process.caller;
+  }
+
+  get http(): HttpGateway {
+    return this.process.http;
+  }
+
+  get center(): CenterPort {
+    return this.process.center;
+  }
+
+  get contact(): Interaction {
+    return this.process.contact;
+  }
+
+  get env(): ActivityEnvironment {
+    return this.process.env;
+  }
+
   get subflows(): SubflowRunner {
-    return this.contact.subflowRunner;
+    return this.process.contact.subflowRunner;
   }
 
   preDial(leg: OutboundLeg): Promise<void> {
-    const raised = this.contact.raisePreDial(leg);
+    const raised = this.process.contact.raisePreDial(leg);
     // An event flow waiting on the event queue it is part of would wait on itself.
-    return this.flowName === "main" ? raised : SETTLED;
+    return this.process.flowName === "main" ? raised : SETTLED;
   }
 
   scheduleCallback(booking: ScheduledCallbackBooking): void {
-    this.contact.scheduleCallback(booking);
-  }
-
-  /** This context as one activity's own: a small object over the shared one, `activity` fixed. */
-  forActivity(def: ActivityDef): ProcessContext {
-    // A copy of the (all read-only) fields, not `Object.create(this)`: a view whose prototype is
-    // this call's context made every context a prototype and gave every view a hidden class of its
-    // own, so each activity's property reads went megamorphic (BENCHMARKS.md §15: 8,099 → about
-    // 14,800 calls/s). Copies made in one order share one hidden class.
-    const view = Object.assign(Object.create(ProcessContext.prototype) as ProcessContext, this);
-    view.activity = def;
-    return view;
+    this.process.contact.scheduleCallback(booking);
   }
 
   template(source: string, field: string): Template {
-    return this.compiled.template(source, this.activity, field);
+    return this.process.compiled.template(source, this.activity, field);
   }
 
   render(source: string | null | undefined, field: string): string {
     if (source === null || source === undefined || source === "") return "";
-    const t = this.compiled.template(source, this.activity, field);
+    const process = this.process;
+    const t = process.compiled.template(source, this.activity, field);
     if (t.isLiteral) return source;
     try {
-      return t.render(this.vars.scope(), this.renderOptions);
+      return t.render(process.vars.scope(), process.renderOptions);
     } catch (err) {
       return this.fail(err, field);
     }
@@ -897,17 +948,18 @@ class ProcessContext implements ActivityContext {
 
   evaluate(source: string | null | undefined, field: string): unknown {
     if (source === null || source === undefined) return "";
-    const t = this.compiled.template(source, this.activity, field);
+    const process = this.process;
+    const t = process.compiled.template(source, this.activity, field);
     if (t.isLiteral) return source;
     try {
-      return t.evaluate(this.vars.scope(), this.renderOptions);
+      return t.evaluate(process.vars.scope(), process.renderOptions);
     } catch (err) {
       return this.fail(err, field);
     }
   }
 
   output(key: string, value: unknown): void {
-    this.vars.setOutput(this.activity.name, key, value);
+    this.process.vars.setOutput(this.activity.name, key, value);
   }
 
   emit(event: CallEventInput): void {
@@ -919,8 +971,8 @@ class ProcessContext implements ActivityContext {
     const stamped = Object.assign({}, given);
     stamped.activity = given.activity ?? this.activity.name;
     stamped.activityId = given.activityId ?? this.activity.id;
-    stamped.flow = given.flow ?? this.flowName;
-    this.contact.emitFromActivity(stamped as CallEventInput);
+    stamped.flow = given.flow ?? this.process.flowName;
+    this.process.contact.emitFromActivity(stamped as CallEventInput);
   }
 
   private fail(err: unknown, field: string): never {
