@@ -80,7 +80,7 @@ export class Transfers {
   }
 
   consult(agentId: string, targetId: string): void {
-    const { contact } = this.engaged(agentId, "consult");
+    const { agent, contact } = this.engaged(agentId, "consult");
     if (this.consults.has(contact.interactionId)) throw new CenterError("INVALID_STATE", "a consult is already under way on this call");
     const target = this.available(agentId, targetId);
     const { state, agents } = this.core;
@@ -90,6 +90,8 @@ export class Transfers {
     const consult = { interactionId: contact.interactionId, from: agentId, to: target.id, since: this.core.clock.now() };
     this.consults.set(contact.interactionId, consult);
     this.tell(consult, "started");
+    // The flow's PreDial runs for the consult leg (CONSULT_TO_AGENT).
+    this.core.notify(contact, { type: "consulting", agent: this.core.views.agentInfo(agent), to: this.core.views.agentInfo(target) });
   }
 
   /** The asking agent hands the contact to the consulted one and wraps up. */

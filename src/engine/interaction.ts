@@ -305,6 +305,10 @@ export class Interaction implements ContactHandle {
         this.mainAbort.abort(InterruptedError.of("answered"));
         this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
         break;
+      case "consulting":
+        // Webex runs PreDial before it dials a consult leg (Cisco's table: CONSULT_TO_AGENT/Agent).
+        this.dispatch("ContactPredial", preDialData({ operation: "CONSULT_TO_AGENT", participant: "Agent" }, this));
+        break;
       case "transferred":
         if (notice.number !== undefined) {
           // Out of the center to a number (the same event as the flow's Blind Transfer); the caller
