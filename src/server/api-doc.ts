@@ -3,7 +3,8 @@
  * each route's zod schemas (request and response, through fastify-type-provider-zod's
  * transforms), its summary and its area's tag, and — added here from the one route→role table
  * (auth/access.ts) — who may call it: `x-ccflow-roles`, the security requirements (bearer token
- * or session cookie) and the 401/403 refusals. WebSocket routes are documented as their upgrade.
+ * or session cookie) and the 401/403 refusals. WebSocket routes are documented as their upgrade,
+ * with `x-ccflow-messages` pointing at the schemas of their messages both ways (socket-messages.ts).
  * Served at /api/openapi.json (routes/info.ts).
  */
 import fastifySwagger, { type SwaggerTransform } from "@fastify/swagger";
@@ -12,6 +13,7 @@ import { createJsonSchemaTransform, createJsonSchemaTransformObject } from "fast
 import { z } from "zod";
 import { accessOf, describeGrants } from "./auth/access.js";
 import { apiSchemas, errors } from "./response-schemas.js";
+import { MESSAGES_KEY, type SocketMessages } from "./socket-messages.js";
 
 type Json = Record<string, unknown>;
 
@@ -45,6 +47,19 @@ function withAccess(schema: FastifySchema | undefined, method: string, url: stri
     security: open ? [] : [{ bearer: ["api://ccflow/.default"] }, { session: [] }],
     ...(open ? {} : { response: { ...(schema?.response as Json | undefined), ...errors(401, 403) } }),
   };
+}
+
+/**
+ * A socket's messages as references to their components: what the server sends in its output
+ * form, what a client sends in its input form (the zod transform names that twin `…Input`).
+ */
+function messageRefs(messages: SocketMessages): Json {
+  const ref = (schema: z.ZodType, io: "input" | "output") => {
+    const id = apiSchemas.get(schema)?.id;
+    if (!id) throw new Error("a socket's message schema must be named (socket-messages.ts)");
+    return { $ref: `#/components/schemas/${io === "input" ? `${id}Input` : id}` };
+  };
+  return { serverToClient: ref(messages.serverToClient, "output"), clientToServer: ref(messages.clientToServer, "input") };
 }
 
 /** Marks an operation whose body may be left out: an absent body is read as `{}`, and this one takes it. */
@@ -87,6 +102,7 @@ export async function registerApiDoc(scope: FastifyInstance, version: string): P
     const schema = withAccess(input.schema, method, input.url);
     // @fastify/websocket hides its routes from the document; here the upgrade is part of the API.
     if (input.route.websocket) delete schema.hide;
+    if (schema[MESSAGES_KEY]) schema[MESSAGES_KEY] = messageRefs(schema[MESSAGES_KEY] as SocketMessages);
     if (schema.body instanceof z.ZodType && schema.body.safeParse({}).success) schema[OPTIONAL_BODY] = true;
     const out = zodTransform({ ...input, schema });
     if (input.route.websocket) {

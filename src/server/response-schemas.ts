@@ -16,7 +16,7 @@ import { z } from "zod";
  */
 export const apiSchemas = z.globalRegistry;
 
-function named<T extends z.ZodType>(id: string, schema: T): T {
+export function named<T extends z.ZodType>(id: string, schema: T): T {
   apiSchemas.add(schema, { ...apiSchemas.get(schema), id });
   return schema;
 }
@@ -236,7 +236,7 @@ export const digitsTaken = z.looseObject({ accepted: z.number().int(), bufferedD
 
 export const hungUp = z.looseObject({ interactionId: z.string(), hungUp: z.boolean().describe("false when the call had already ended"), state: callPhase });
 
-const intervalFigures = named(
+export const intervalFigures = named(
   "IntervalFigures",
   z.looseObject({
     from: z.number(),

@@ -196,7 +196,7 @@ async function buildApp(listener: BoundListener, parts: AppParts): Promise<Built
       void reply.code(status).send(body);
     });
     registerSignInRoutes(api, auth, log);
-    await api.register(apiRoutes, { context, metrics, simulated });
+    await api.register(apiRoutes, { context, metrics, simulated, warn: (message) => log("warn", message) });
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: "/", index: ["index.html"], cacheControl: false, etag: true });
   app.setNotFoundHandler((req, reply) => {

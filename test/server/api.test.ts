@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { supportEnvironment, supportFlow } from "./fixtures.js";
 import { apiFetch } from "../helpers/api-auth.js";
 import { eventually, startTestServer, type TestServer } from "./helpers.js";
+import { expectSocketMessagesFit } from "./socket-conformance.js";
 
 let t: TestServer;
 
@@ -218,6 +219,32 @@ describe("the API describes itself", () => {
   });
 });
 
+describe("every socket message is one the document describes", () => {
+  it("refuses a client message that does not fit its schema, naming the field", async () => {
+    const id = (await t.call("POST", "/api/calls", { ani: "+14805550126" })).body.interactionId;
+    const phone = await t.socket(`/api/calls/${id}/ws`);
+    phone.send({ type: "dtmf", digits: "12x" });
+    expect((await phone.next((m) => m.type === "error", "refusal")).error).toEqual({ code: "BAD_MESSAGE", message: "dtmf: digits: must be 1 to 32 keys among 0-9, * and #" });
+    phone.send({ type: "ring" });
+    expect((await phone.wait((m) => m.type === "error", "refusal")).error.message).toBe('unknown message type "ring" (dtmf, played, speech, hangup)');
+    const supervisor = await t.socket("/api/supervisor/ws");
+    supervisor.send({ type: "watch", interactionId: 7 });
+    expect((await supervisor.next((m) => m.type === "error", "refusal")).error.message).toBe("watch: interactionId: Invalid input: expected string, received number");
+    phone.send({ type: "hangup" });
+    await phone.next((m) => m.type === "ended", "ended");
+  });
+
+  it("and every message the server sent over the calls above fits the schema the OpenAPI document gives its socket", async () => {
+    const counted = await expectSocketMessagesFit(t);
+    // The calls above went through every socket and most message types (a prompt or a menu may
+    // come inside hello instead of on its own, depending on when the socket joined).
+    for (const seen of ["/api/calls/{id}/ws hello", "/api/calls/{id}/ws event", "/api/calls/{id}/ws state", "/api/calls/{id}/ws ended", "/api/calls/{id}/ws error",
+      "/api/agents/{id}/ws desk", "/api/agents/{id}/ws event", "/api/supervisor/ws snapshot", "/api/supervisor/ws trace", "/api/supervisor/ws call-event", "/api/supervisor/ws error"]) {
+      expect(counted[seen], seen).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe("the softphone sets the pace", () => {
   it("moves on as soon as the browser says a prompt finished, and passes keys to the menu", async () => {
     // Slow speech (200 ms a character): the socket joins while the welcome still plays.
@@ -238,6 +265,7 @@ describe("the softphone sets the pace", () => {
       phone.send({ type: "hangup" });
       const ended = await phone.next((m) => m.type === "ended", "ended");
       expect(ended.reason).toBe("caller-hangup");
+      await expectSocketMessagesFit(s);
     } finally {
       await s.close();
     }

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers.js";
+import { expectSocketMessagesFit } from "./socket-conformance.js";
 import { supportEnvironment, supportFlow } from "./fixtures.js";
 
 const OPUS_ONLY = ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0", "m=audio 9 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 0.0.0.0", "a=rtpmap:111 opus/48000/2", "a=sendrecv", "a=mid:0", ""].join("\r\n");
@@ -50,5 +51,10 @@ describe("the WebRTC audio routes, given what they cannot use", () => {
     const placed = await quiet.call("POST", "/api/calls", { ani: "+14805550100", flow: "support", audio: true });
     expect(placed.status).toBe(409);
     expect(placed.body.error.code).toBe("NO_AUDIO");
+  });
+
+  it("and each refusal is a message the OpenAPI document describes", async () => {
+    await expectSocketMessagesFit(t);
+    await expectSocketMessagesFit(quiet);
   });
 });

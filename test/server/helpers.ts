@@ -28,6 +28,8 @@ export interface TestServer {
   call<T = Loose>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   /** A WebSocket as the development app, unless other headers are given. */
   socket(path: string, headers?: Record<string, string>): Promise<TestSocket>;
+  /** Every socket opened through `socket`, with its path, in order (socket-conformance.ts reads their messages). */
+  readonly sockets: ReadonlyArray<{ path: string; socket: TestSocket }>;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startTestServer(options: {
     options.flows instanceof FlowCatalog
       ? options.flows
       : new FlowCatalog(options.flows.map((f) => ({ ...(f.id ? { id: f.id } : {}), name: f.name ?? f.definition.name, source: f.source ?? "given", definition: f.definition })));
-  const sockets: TestSocket[] = [];
+  const sockets: Array<{ path: string; socket: TestSocket }> = [];
   let server: RunningServer;
   try {
     server = await startServer({
@@ -73,6 +75,7 @@ export async function startTestServer(options: {
     url,
     dataDir,
     logs,
+    sockets,
     async call(method, path, body, headers) {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -84,11 +87,11 @@ export async function startTestServer(options: {
     },
     async socket(path, headers) {
       const s = await TestSocket.open(`${url.replace(/^http/, "ws")}${path}`, headers ?? bearer(await devToken(url)));
-      sockets.push(s);
+      sockets.push({ path, socket: s });
       return s;
     },
     async close() {
-      for (const s of sockets) s.close();
+      for (const s of sockets) s.socket.close();
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

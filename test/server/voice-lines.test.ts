@@ -18,6 +18,7 @@ import { WeriftPhone } from "../channels/media/werift-phone.js";
 import { hasSipp, RtpRecorder, runSipp, type SippRun } from "../channels/sip/helpers.js";
 import { AGENT_HZ, CALLER_HZ, queueFlow } from "../channels/sip/tone-call.js";
 import { eventually, startTestServer, type TestServer, type TestSocket } from "./helpers.js";
+import { expectSocketMessagesFit } from "./socket-conformance.js";
 
 const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
 if (!hasSox) process.stderr.write("notice: sox is not installed; the call-control audio tests (which make their tone with it) are skipped\n");
@@ -224,4 +225,9 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       sipp.kill();
     }
   }, 120_000);
+
+  it("every message the audio lines sent above fits the schema the OpenAPI document gives them", async () => {
+    const counted = await expectSocketMessagesFit(t);
+    for (const seen of ["answer", "bridged", "unbridged", "held", "muted", "consulting"]) expect(counted[`/api/agents/{id}/audio ${seen}`], seen).toBeGreaterThan(0);
+  });
 });

@@ -25,9 +25,11 @@ export interface ApiParts {
   metrics: ServerMetrics;
   /** Agents played by the machine. */
   simulated: ReadonlySet<string>;
+  /** Where a socket message that does not fit its schema is reported (socket-messages.ts). */
+  warn?: (message: string) => void;
 }
 
-export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, metrics, simulated }) => {
+export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, metrics, simulated, warn }) => {
   const { calls, center, desk, flows, clock, records, voice, controls, defaultDnis, forwarding } = context;
   await api.register(infoRoutes, { prefix: "/api", context });
   await api.register(flowRoutes, { prefix: "/api/flows", flows });
@@ -39,7 +41,7 @@ export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, me
   await api.register(supervisorRoutes, { prefix: "/api", center, calls });
   await api.register(reportRoutes, { prefix: "/api/reports", center, ...(records ? { records } : {}) });
   await api.register(recordRoutes, { prefix: "/api/records", ...(records ? { records } : {}) });
-  await api.register(audioRoutes, { prefix: "/api", center, calls, ...(voice ? { voice } : {}) });
+  await api.register(audioRoutes, { prefix: "/api", center, calls, ...(voice ? { voice } : {}), ...(warn ? { warn } : {}) });
   await api.register(metricsRoutes, { prefix: "/metrics", metrics });
-  await api.register(socketRoutes, { prefix: "/api", calls, center, desk, clock, simulated, ...(records ? { records } : {}) });
+  await api.register(socketRoutes, { prefix: "/api", calls, center, desk, clock, simulated, ...(records ? { records } : {}), ...(warn ? { warn } : {}) });
 };

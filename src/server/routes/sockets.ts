@@ -7,7 +7,7 @@
  * current picture (`hello`, `desk`, `snapshot`), so a socket that joins late misses nothing.
  */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { RawData, WebSocket } from "ws";
+import type { WebSocket } from "ws";
 import type { CenterEvent, ContactCenter } from "../../center/index.js";
 import type { CallEvent } from "../../engine/events.js";
 import type { Clock } from "../../time/clock.js";
@@ -17,6 +17,7 @@ import type { ContactRecords } from "../contact-records.js";
 import { contactSummary, type ContactSummary } from "../contact-views.js";
 import { idParams, observeQuery } from "../schemas.js";
 import { tagRoutes } from "../api-doc.js";
+import { MESSAGES_KEY, readClientMessage, SOCKET_MESSAGES, SocketSender } from "../socket-messages.js";
 
 export interface SocketRoutesOptions {
   calls: CallRegistry;
@@ -27,29 +28,19 @@ export interface SocketRoutesOptions {
   simulated: ReadonlySet<string>;
   /** The live KPIs of the supervisor's snapshot, when the server keeps contact records. */
   records?: ContactRecords;
+  /** Where a message that does not fit its schema is reported. */
+  warn?: (message: string) => void;
 }
 
 /** Supervisor snapshots are sent at most this often, ms. */
 const SNAPSHOT_INTERVAL_MS = 250;
 
-function send(socket: WebSocket, message: unknown): void {
-  if (socket.readyState !== socket.OPEN) return;
-  socket.send(JSON.stringify(message));
-}
-
-function parse(data: RawData): Record<string, unknown> | undefined {
-  try {
-    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (app, options) => {
   const { calls, center, desk } = options;
-  const hub = new SupervisorHub(options);
+  const warn = options.warn ?? (() => undefined);
+  const callerOut = new SocketSender("the caller's socket", SOCKET_MESSAGES.caller.serverToClient, warn);
+  const agentOut = new SocketSender("the agent's socket", SOCKET_MESSAGES.agent.serverToClient, warn);
+  const hub = new SupervisorHub(options, new SocketSender("the supervisor's socket", SOCKET_MESSAGES.supervisor.serverToClient, warn));
   app.addHook("preClose", () => hub.close());
   tagRoutes(app, "websocket");
 
@@ -60,14 +51,16 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
       "Server → client: `hello` {call, events, playing?, collecting?}; `play` {promptId, text?, file?, music?, voice?, durationMs, interruptible}; `play-end` {promptId, reason}; " +
       "`collect` {minDigits, maxDigits, terminator?, entryTimeoutMs}; `collect-end` {digits, timedOut, terminated}; `event` {event: CallEvent}; " +
       "`state` {state}; `hangup` {by:\"flow\"}; `ended` {reason}. Client → server: `dtmf` {digits}; `played` {promptId} (the browser finished the prompt); " +
-      "`speech` {enabled} (the browser speaks prompts: each then lasts until `played`); `hangup`. Closing the socket hangs up unless `observe=1`.",
+      "`speech` {enabled} (the browser speaks prompts: each then lasts until `played`); `hangup`. Closing the socket hangs up unless `observe=1`. " +
+      "Schemas: `x-ccflow-messages`.",
     params: idParams("Interaction id"),
     querystring: observeQuery,
+    [MESSAGES_KEY]: SOCKET_MESSAGES.caller,
   };
   app.get("/calls/:id/ws", { websocket: true, schema: callerSocket }, (socket, req) => {
     const session = calls.get(req.params.id);
     if (!session) {
-      send(socket, { type: "error", error: { code: "CALL_NOT_FOUND", message: `no call with interaction id "${req.params.id}"` } });
+      callerOut.send(socket, { type: "error", error: { code: "CALL_NOT_FOUND", message: `no call with interaction id "${req.params.id}"` } });
       socket.close(1008, "CALL_NOT_FOUND");
       return;
     }
@@ -75,24 +68,24 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
     // The softphone is the phone: closing it hangs up. An observer (?observe=1) only listens.
     const isPhone = req.query.observe !== "1" && req.query.observe !== "true";
     let speaks = false;
-    send(socket, { type: "hello", call: contactSummary(center, call), events: [...call.events], ...(call.currentPlay ? { playing: call.currentPlay } : {}), ...(call.currentCollect ? { collecting: call.currentCollect } : {}) });
-    if (call.ended) send(socket, { type: "ended", reason: call.summary().endReason });
-    const unsubscribe = call.subscribe((m) => send(socket, m));
+    callerOut.send(socket, { type: "hello", call: contactSummary(center, call), events: [...call.events], ...(call.currentPlay ? { playing: call.currentPlay } : {}), ...(call.currentCollect ? { collecting: call.currentCollect } : {}) });
+    if (call.ended) callerOut.send(socket, { type: "ended", reason: call.summary().endReason ?? "ended" });
+    const unsubscribe = call.subscribe((m) => callerOut.send(socket, m));
 
     socket.on("message", (data) => {
-      const m = parse(data);
-      if (!m) return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "messages are JSON objects with a type" } });
-      // An observer listens; only the phone's own socket presses keys, speaks or hangs up.
-      if (!isPhone) return send(socket, { type: "error", error: { code: "OBSERVER", message: "this socket was opened to observe (?observe=1) and cannot act on the call" } });
+      const read = readClientMessage(SOCKET_MESSAGES.caller.clientToServer, data);
+      if (!isPhone && "message" in read) {
+        // An observer listens; only the phone's own socket presses keys, speaks or hangs up.
+        return callerOut.send(socket, { type: "error", error: { code: "OBSERVER", message: "this socket was opened to observe (?observe=1) and cannot act on the call" } });
+      }
+      if ("problem" in read) return callerOut.send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: read.problem } });
+      const m = read.message;
       switch (m.type) {
         case "dtmf":
-          if (typeof m.digits !== "string" || !/^[0-9*#]{1,32}$/.test(m.digits)) {
-            return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "dtmf: digits must be 1 to 32 keys among 0-9, * and #" } });
-          }
           if (!call.ended) call.channel.press(m.digits);
           return;
         case "played":
-          if (typeof m.promptId === "number") call.channel.promptFinished(m.promptId);
+          call.channel.promptFinished(m.promptId);
           return;
         case "speech":
           if (m.enabled === true && !speaks) {
@@ -106,8 +99,6 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
         case "hangup":
           if (!call.ended) call.interaction.hangup();
           return;
-        default:
-          return send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: `unknown message type "${String(m.type)}" (dtmf, played, speech, hangup)` } });
       }
     });
     socket.on("close", () => {
@@ -122,33 +113,35 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
     summary: "Agent events",
     description:
       "Server → client: `desk` {desk: DeskView} first and after each burst of events; `event` {event: CenterEvent} where event.type is " +
-      "agent-state, offer (with callAssociatedData), offer-cancelled, answered, ended or screen-pop {url, target, label}. Actions go through REST.",
+      "agent-state, offer (with callAssociatedData), offer-cancelled, answered, ended, screen-pop {url, target, label} or consult. Actions go through REST. " +
+      "Schemas: `x-ccflow-messages`.",
     params: idParams("Agent id"),
+    [MESSAGES_KEY]: SOCKET_MESSAGES.agent,
   };
   app.get("/agents/:id/ws", { websocket: true, schema: agentSocket }, (socket, req) => {
     const agentId = req.params.id;
     const first = desk.view(agentId);
     if (!first) {
-      send(socket, { type: "error", error: { code: "AGENT_NOT_FOUND", message: `no agent "${agentId}"` } });
+      agentOut.send(socket, { type: "error", error: { code: "AGENT_NOT_FOUND", message: `no agent "${agentId}"` } });
       socket.close(1008, "AGENT_NOT_FOUND");
       return;
     }
-    send(socket, { type: "desk", desk: first });
+    agentOut.send(socket, { type: "desk", desk: first });
     const release = desk.connected(agentId);
     socket.on("close", release);
     // Each event goes out as it happens; the desk view after it follows once a burst settles.
     let deskQueued = false;
     const unsubscribe = center.subscribeAgent(agentId, (event: CenterEvent) => {
-      send(socket, { type: "event", event });
+      agentOut.send(socket, { type: "event", event });
       if (deskQueued) return;
       deskQueued = true;
       setImmediate(() => {
         deskQueued = false;
         const view = desk.view(agentId);
-        if (view) send(socket, { type: "desk", desk: view });
+        if (view) agentOut.send(socket, { type: "desk", desk: view });
       });
     });
-    socket.on("message", () => send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "the agent socket only sends; act through the REST API (POST /api/agents/{id}/...)" } }));
+    socket.on("message", () => agentOut.send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "the agent socket only sends; act through the REST API (POST /api/agents/{id}/...)" } }));
     socket.on("close", unsubscribe);
   });
 
@@ -157,7 +150,9 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
     summary: "Supervisor events",
     description:
       "Server → client: `snapshot` {queues, agents, contacts, kpis} first and whenever something changed (at most every 250 ms); `notice` {event}; " +
-      "`trace` {interactionId, events} and then `call-event` {event} for the watched contact. Client → server: `watch` {interactionId} (`*` for all, empty to stop).",
+      "`trace` {interactionId, events} and then `call-event` {event} for the watched contact. Client → server: `watch` {interactionId} (`*` for all, empty to stop). " +
+      "Schemas: `x-ccflow-messages`.",
+    [MESSAGES_KEY]: SOCKET_MESSAGES.supervisor,
   };
   app.get("/supervisor/ws", { websocket: true, schema: supervisorSocket }, (socket) => hub.join(socket));
 };
@@ -181,23 +176,23 @@ class SupervisorHub {
   private unsubscribe: Array<() => void> = [];
   private attached = false;
 
-  constructor(private readonly parts: SocketRoutesOptions) {}
+  constructor(
+    private readonly parts: SocketRoutesOptions,
+    private readonly out: SocketSender<typeof SOCKET_MESSAGES.supervisor.serverToClient>,
+  ) {}
 
   join(socket: WebSocket): void {
     this.attach();
     const w: Watcher = { socket };
     this.watchers.add(w);
-    send(socket, this.snapshot());
+    this.out.send(socket, this.snapshot());
     socket.on("message", (data) => {
-      const m = parse(data);
-      if (m?.type === "watch") {
-        w.watching = typeof m.interactionId === "string" && m.interactionId ? m.interactionId : undefined;
-        if (w.watching && w.watching !== "*") {
-          const session = this.parts.calls.get(w.watching);
-          send(socket, { type: "trace", interactionId: w.watching, events: session ? [...session.events] : [], omittedEvents: session?.omittedEvents ?? 0 });
-        }
-      } else {
-        send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: 'supervisor messages: {"type":"watch","interactionId":"..."}' } });
+      const read = readClientMessage(SOCKET_MESSAGES.supervisor.clientToServer, data);
+      if ("problem" in read) return this.out.send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: read.problem } });
+      w.watching = read.message.interactionId || undefined;
+      if (w.watching && w.watching !== "*") {
+        const session = this.parts.calls.get(w.watching);
+        this.out.send(socket, { type: "trace", interactionId: w.watching, events: session ? [...session.events] : [], omittedEvents: session?.omittedEvents ?? 0 });
       }
     });
     socket.on("close", () => {
@@ -234,8 +229,10 @@ class SupervisorHub {
   }
 
   private onCallEvent(session: CallSession, event: CallEvent): void {
+    let text: string | undefined;
     for (const w of this.watchers) {
-      if (w.watching === "*" || w.watching === session.interactionId) send(w.socket, { type: "call-event", event });
+      if (w.socket.readyState !== w.socket.OPEN || (w.watching !== "*" && w.watching !== session.interactionId)) continue;
+      w.socket.send((text ??= this.out.encode({ type: "call-event", event })));
     }
     if (event.type !== "variable" && event.type !== "prompt") this.touch();
   }
@@ -253,9 +250,9 @@ class SupervisorHub {
     }, wait);
   }
 
-  private broadcast(message: unknown): void {
+  private broadcast<M extends { type: "snapshot" | "notice" }>(message: M): void {
     if (this.watchers.size === 0) return;
-    const text = JSON.stringify(message);
+    const text = this.out.encode(message);
     for (const w of this.watchers) if (w.socket.readyState === w.socket.OPEN) w.socket.send(text);
   }
 
