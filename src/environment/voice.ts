@@ -26,6 +26,12 @@ export const sipSchema = z
     maxCalls: z.number().int().min(1).default(500),
     /** Hang up a call whose caller sent no RTP for this long (gone without a BYE); 0: never. */
     rtpTimeoutSeconds: z.number().min(0).max(3600).default(120),
+    /** REGISTER (from `users` only, by digest): the shortest and longest registration taken, seconds. */
+    registrar: z
+      .object({ minExpires: z.number().int().min(1).max(86_400).default(60), maxExpires: z.number().int().min(1).max(86_400).default(3600) })
+      .strict()
+      .refine((r) => r.minExpires <= r.maxExpires, "minExpires is above maxExpires")
+      .optional(),
     /**
      * SIP over TLS (sips) on `port` (0: a free one). `cert` and `key` are PEM files relative to the
      * environment file; without them a development certificate is made by ccflow's own CA.

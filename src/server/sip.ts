@@ -125,6 +125,7 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
     answerDelayMs: env.sip.answerDelayMs,
     maxCalls: env.sip.maxCalls,
     rtpTimeoutMs: env.sip.rtpTimeoutSeconds * 1000,
+    ...(env.sip.registrar ? { registrar: env.sip.registrar } : {}),
     onCall,
     log,
   });

@@ -50,6 +50,19 @@ export class SipAccess {
     return { ok: false, status: 401, challenge: `Digest realm="${this.realm}", nonce="${this.nonce()}", algorithm=MD5, qop="auth"`, reason: authorization ? "credentials refused" : "authentication required" };
   }
 
+  /**
+   * Digest only, whatever the address (REGISTER: an allowed address says nothing about which user
+   * it is). 403 when no users are configured at all.
+   */
+  authenticate(method: string, authorization: string | undefined): AccessDecision {
+    if (this.users.size === 0) return { ok: false, status: 403, reason: "no SIP users are configured (sip.users)" };
+    if (authorization) {
+      const user = this.verify(method, authorization);
+      if (user) return { ok: true, by: "digest", user };
+    }
+    return { ok: false, status: 401, challenge: `Digest realm="${this.realm}", nonce="${this.nonce()}", algorithm=MD5, qop="auth"`, reason: authorization ? "credentials refused" : "authentication required" };
+  }
+
   private nonce(): string {
     const time = Date.now().toString(16);
     return `${time}.${createHash("sha256").update(this.nonceKey).update(time).digest("hex").slice(0, 24)}`;

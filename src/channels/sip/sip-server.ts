@@ -24,6 +24,7 @@ import type { MediaLeg } from "../media/media-leg.js";
 import { RtpSession } from "../media/rtp-session.js";
 import { WebRtcError, WebRtcLeg } from "../media/webrtc-leg.js";
 import type { SipAccess } from "./access.js";
+import { Registrar, type RegistrarOptions } from "./registrar.js";
 import { CallerIdError, callerNumber, dialledNumber } from "./caller-id.js";
 import { makeResponse, parseCSeq, parseNameAddr, SipHeaders, topVia, type SipRequest, type SipResponse } from "./message.js";
 import { answerMidCallOffer, applyAckAnswer, rtpPeer } from "./mid-call-offer.js";
@@ -33,7 +34,7 @@ import { isReliable, SipTransport, type SipPeer } from "./transport.js";
 const T1 = 500;
 const T2 = 4000;
 const TIMER_H = 64 * T1;
-const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE";
+const ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER";
 
 export type SipLog = (level: "info" | "warn", message: string) => void;
 
@@ -60,6 +61,8 @@ export interface SipServerOptions {
   admit?: (call: { ani: string; dnis: string }) => { status: number; reason: string } | undefined;
   /** An answered (acknowledged) call. */
   onCall: (call: SipCall) => void;
+  /** Registration limits (REGISTER is taken from digest users only). */
+  registrar?: RegistrarOptions;
   log?: SipLog;
 }
 
@@ -221,8 +224,12 @@ export class SipServer {
   private readonly midCall = new Map<string, SipResponse | "pending">();
   private closed = false;
   private rtpWatch?: NodeJS.Timeout;
+  private registrationWatch?: NodeJS.Timeout;
+  /** Phones registered by digest users (REGISTER), with their expiry. */
+  readonly registrar: Registrar;
 
   constructor(private readonly options: SipServerOptions) {
+    this.registrar = new Registrar(options.registrar);
     this.transport = new SipTransport(options.host, (result, peer) => this.receive(result, peer));
   }
 
@@ -255,6 +262,10 @@ export class SipServer {
         throw err;
       }
     }
+    this.registrationWatch = setInterval(() => {
+      for (const b of this.registrar.sweep()) this.log("info", `registration of ${b.user} at ${b.contact} expired`);
+    }, 1000);
+    this.registrationWatch.unref();
     const timeout = this.options.rtpTimeoutMs;
     if (timeout && timeout > 0) {
       this.rtpWatch = setInterval(() => this.watchRtp(timeout), Math.min(1000, Math.max(100, timeout / 4)));
@@ -275,6 +286,7 @@ export class SipServer {
   /** Hangs up every call (BYE) and stops listening. */
   async close(): Promise<void> {
     clearInterval(this.rtpWatch);
+    clearInterval(this.registrationWatch);
     for (const call of this.calls) call.hangup("shutdown");
     this.closed = true;
     for (const t of this.byes.values()) clearTimeout(t);
@@ -330,6 +342,8 @@ export class SipServer {
           return this.optionsRequest(message, peer);
         case "UPDATE":
           return this.update(message, peer);
+        case "REGISTER":
+          return this.register(message, peer);
         default:
           this.send(peer, makeResponse(message, 405, { toTag: randomBytes(4).toString("hex"), headers: [["Allow", ALLOW]] }));
       }
@@ -484,6 +498,7 @@ export class SipServer {
     const peer = this.transport.acceptWebSocket(ws, remote, secure);
     ws.on("close", () => {
       for (const call of this.calls) if (call.peer.connection === peer.connection) call.end("caller-hangup");
+      for (const b of this.registrar.dropConnection(peer.connection)) this.log("info", `registration of ${b.user} at ${b.contact} ended with its WebSocket`);
     });
   }
 
@@ -682,6 +697,26 @@ export class SipServer {
     if (!key) return this.send(peer, makeResponse(request, 400, { headers: [["Warning", warning(`${type} body names no key`)]] }));
     this.send(peer, makeResponse(request, 200));
     call.key(key.toUpperCase());
+  }
+
+  /** REGISTER (RFC 3261 §10.3): digest always, then the registrar's table. */
+  private register(request: SipRequest, peer: SipPeer): void {
+    const toTag = randomBytes(4).toString("hex");
+    const access = this.options.access.authenticate("REGISTER", request.headers.get("authorization"));
+    if (!access.ok) {
+      if (access.status === 403 || request.headers.get("authorization")) this.log("warn", `REGISTER from ${peer.address}:${peer.port} refused (${access.status}): ${access.reason}`);
+      return this.send(peer, makeResponse(request, access.status, { toTag, headers: [...(access.challenge ? ([["WWW-Authenticate", access.challenge]] as Array<[string, string]>) : []), ["Warning", warning(access.reason)]] }));
+    }
+    const outcome = this.registrar.register(request, access.user!, peer);
+    if (outcome.status !== 200) {
+      this.log("warn", `REGISTER of ${access.user} from ${peer.address}:${peer.port} refused (${outcome.status}): ${outcome.reason}`);
+      const extra: Array<[string, string]> = outcome.minExpires !== undefined ? [["Min-Expires", String(outcome.minExpires)]] : [];
+      return this.send(peer, makeResponse(request, outcome.status, { toTag, headers: [...extra, ["Warning", warning(outcome.reason)]] }));
+    }
+    for (const b of outcome.added) this.log("info", `${b.user} registered ${b.contact} for ${this.registrar.remaining(b)} s over ${peer.transport}`);
+    for (const b of outcome.removed) this.log("info", `${b.user} unregistered ${b.contact}`);
+    const contacts: Array<[string, string]> = outcome.bindings.map((b) => ["Contact", `<${b.contact}>;expires=${this.registrar.remaining(b)}`]);
+    this.send(peer, makeResponse(request, 200, { toTag, headers: [...contacts, ["Date", new Date().toUTCString()]] }));
   }
 
   private optionsRequest(request: SipRequest, peer: SipPeer): void {

@@ -257,6 +257,20 @@ describe("SIP over WebSocket follows the SIP access rules", () => {
     await t?.close();
   });
 
+  it("registers a browser phone over the socket by digest, and forgets it when the socket closes", async () => {
+    const browserPhone = await WsSipPhone.open(`${t.url.replace(/^http/, "ws")}/sip`);
+    try {
+      const ok = await browserPhone.register("web-phone", "correct-horse", 300);
+      expect(ok.status, ok.raw).toBe(200);
+      expect(ok.headers.get("contact")?.[0]).toMatch(/^<sip:web-phone@[0-9a-f]+\.invalid;transport=ws>;expires=(300|29\d)$/);
+      const [binding] = t.server.context.sip!.registrar.lookup("web-phone");
+      expect(binding?.peer.transport).toBe("WS");
+    } finally {
+      browserPhone.close();
+    }
+    await eventually(() => t.server.context.sip!.registrar.lookup("web-phone").length === 0 || undefined, "the binding gone with the socket");
+  }, 60_000);
+
   it("challenges a caller from an address not allowed (401) and takes it with the right digest credentials", async () => {
     const ear = await RtpRecorder.open();
     const wrong = await WsSipPhone.open(`${t.url.replace(/^http/, "ws")}/sip`);

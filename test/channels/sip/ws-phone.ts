@@ -150,6 +150,28 @@ export class WsSipPhone {
     return final;
   }
 
+  /** REGISTER as `user` (answering the 401 with `password`); resolves with the final response. */
+  async register(user: string, password: string, expires = 600): Promise<SipText> {
+    this.uri = "sip:ccflow.invalid";
+    this.from = `<sip:${user}@ccflow.invalid>`;
+    this.toHeader = this.from;
+    const extra = [`Contact: <sip:${user}@${this.host};transport=ws>;expires=${expires}`];
+    const send = (auth?: string) => {
+      const cseq = ++this.cseq;
+      const final = this.next((m) => m.status !== undefined && m.status >= 200 && (m.headers.get("cseq")?.[0] ?? "") === `${cseq} REGISTER`, "the REGISTER's final response");
+      this.ws.send(this.request("REGISTER", [...extra, ...(auth ? [`Authorization: ${auth}`] : [])], "", cseq));
+      return final;
+    };
+    const first = await send();
+    if (first.status !== 401) return first;
+    const challenge = first.headers.get("www-authenticate")![0]!;
+    const realm = /realm="([^"]*)"/.exec(challenge)![1]!;
+    const nonce = /nonce="([^"]*)"/.exec(challenge)![1]!;
+    const cnonce = randomBytes(4).toString("hex");
+    const response = md5(`${md5(`${user}:${realm}:${password}`)}:${nonce}:00000001:${cnonce}:auth:${md5(`REGISTER:${this.uri}`)}`);
+    return send(`Digest username="${user}", realm="${realm}", nonce="${nonce}", uri="${this.uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`);
+  }
+
   /** The ACK of a non-2xx final response belongs to the INVITE's transaction (same branch). */
   private ackRefusal(final: SipText): void {
     this.toHeader = final.headers.get("to")![0]!;
