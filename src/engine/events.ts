@@ -122,7 +122,7 @@ export interface TransferredEvent extends EventBase {
  */
 export interface ControlEvent extends EventBase {
   type: "control";
-  action: "hold" | "resume" | "mute" | "unmute" | "transfer" | "consult" | "consult-transfer" | "consult-end" | "edit-cad" | "wrap-up";
+  action: "hold" | "resume" | "mute" | "unmute" | "transfer" | "consult" | "conference" | "consult-transfer" | "consult-end" | "edit-cad" | "wrap-up";
   /** The agent who acted. */
   agent: string;
   agentName?: string;

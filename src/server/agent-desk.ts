@@ -63,7 +63,7 @@ export interface DeskView {
   /** On a call: the queues the agent may transfer it to. */
   transferQueues?: Array<{ id: string; name: string }>;
   /** A consult this agent takes part in: `asking` (their caller) or `consulted`. */
-  consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number };
+  consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number; conference?: boolean };
 }
 
 export interface PresenceOptions {
@@ -194,7 +194,12 @@ export class AgentDesk {
     const consult = this.center.consultFor(agentId);
     if (consult) {
       const other = consult.from === agentId ? consult.to : consult.from;
-      out.consult = { role: consult.from === agentId ? "asking" : "consulted", with: { id: other, name: this.center.agent(other)?.name ?? other }, since: consult.since };
+      out.consult = {
+        role: consult.from === agentId ? "asking" : "consulted",
+        with: { id: other, name: this.center.agent(other)?.name ?? other },
+        since: consult.since,
+        ...(this.controls?.inConference(consult.interactionId) ? { conference: true } : {}),
+      };
     }
     return out;
   }

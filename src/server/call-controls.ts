@@ -41,6 +41,8 @@ interface Live {
   held: boolean;
   heldSince?: number;
   muted: boolean;
+  /** The consult on this contact was made a conference (valid while that consult lasts). */
+  conference?: boolean;
   music?: AbortController;
 }
 
@@ -50,6 +52,8 @@ export interface AudioHold {
   hold(interactionId: string, on: boolean): boolean;
   /** Cuts the agent's voice to the caller, or lets it through again (kept for a later bridge). */
   mute(interactionId: string, on: boolean): boolean;
+  /** Mixes the caller into the consult's two agents; false when it cannot (yet). */
+  conference(interactionId: string): boolean;
 }
 
 export class CallControls {
@@ -91,6 +95,7 @@ export class CallControls {
     const session = this.engaged(agentId, "hold");
     const l = this.entry(session.interactionId);
     if (l.held) throw new ApiError(409, "ALREADY_HELD", "the call is already on hold");
+    if (l.conference && this.center.consultFor(agentId)) throw new ApiError(409, "INVALID_STATE", "the call is a conference; end the consult (the caller stays with you) or transfer first");
     l.held = true;
     l.heldSince = this.options.now();
     if (!this.audio?.hold(session.interactionId, true)) this.startMusic(session);
@@ -170,8 +175,34 @@ export class CallControls {
   async consult(agentId: string, targetAgentId: string): Promise<void> {
     const session = this.engaged(agentId, "consult");
     await this.center.perform("consult", agentId, targetAgentId);
+    this.entry(session.interactionId).conference = false;
     if (!this.entry(session.interactionId).held) this.hold(agentId);
     this.record(session, agentId, "consult", this.agentName(targetAgentId));
+  }
+
+  /**
+   * The asking agent turns the consult into a three-way conference: the caller comes off hold and
+   * the caller and both agents hear each other. It ends as a consult does: the consulted agent
+   * leaves (consult/end, or their End call) and the caller stays with the asking agent, talking;
+   * or the asking agent transfers to the consulted one and wraps up.
+   */
+  conference(agentId: string): void {
+    const consult = this.center.consultFor(agentId);
+    if (!consult || consult.from !== agentId) throw new ApiError(409, "INVALID_STATE", `agent "${agentId}" has no consult of their own to turn into a conference`);
+    const session = this.engaged(agentId, "start a conference");
+    const l = this.entry(session.interactionId);
+    if (l.conference) throw new ApiError(409, "ALREADY_CONFERENCED", "the call is already a conference");
+    l.conference = true;
+    l.held = false;
+    l.heldSince = undefined;
+    this.stopMusic(session.interactionId);
+    this.audio?.conference(session.interactionId);
+    this.record(session, agentId, "conference", this.agentName(consult.to));
+  }
+
+  /** The contact's consult is a conference now (see conference). */
+  inConference(interactionId: string): boolean {
+    return this.live.get(interactionId)?.conference === true;
   }
 
   /** Consulted transfer: the consulted agent takes the caller, off hold. */
@@ -190,6 +221,8 @@ export class CallControls {
     const consult = this.center.consultFor(agentId);
     await this.center.perform("endConsult", agentId);
     const session = consult ? this.calls.get(consult.interactionId) : undefined;
+    const l = session ? this.live.get(session.interactionId) : undefined;
+    if (l) l.conference = false;
     if (session) this.record(session, agentId, "consult-end");
   }
 
@@ -201,6 +234,7 @@ export class CallControls {
       l.heldSince = undefined;
       if (l.muted) this.audio?.mute(interactionId, false);
       l.muted = false;
+      l.conference = false;
     }
     this.stopMusic(interactionId);
   }

@@ -9,7 +9,11 @@
  * caller is bridged back to the asking agent (still on hold); on a consulted transfer the center's
  * own events (the asking agent's leg ended, the consulted agent answered) bridge the caller to the
  * agent who took the call, as after a blind transfer. Hold and mute are kept per contact, so a
- * bridge made again (a line reopened, a consult ended) carries them.
+ * bridge made again (a line reopened, a consult ended) carries them; the asking agent's mute also
+ * holds toward the consulted agent. A consult turned into a conference mixes all three
+ * (channels/media/conference-mixer.ts): the caller, off hold, hears both agents and both hear the
+ * caller and each other; when the consulted agent leaves, the caller is bridged back to the asking
+ * agent, talking.
  *
  * An agent's line is their headset: it stays up between calls. Losing it while talking ends the
  * contact (as the agent hanging up would), so the caller is not left in silence; the caller
@@ -17,6 +21,7 @@
  */
 import type { CenterEvent, ContactCenter } from "../center/index.js";
 import { AudioBridge } from "../channels/media/audio-bridge.js";
+import { ConferenceMixer } from "../channels/media/conference-mixer.js";
 import type { MediaLeg } from "../channels/media/media-leg.js";
 import { musicOnHold } from "../channels/media/music-on-hold.js";
 import { SampleSource } from "../channels/media/rtp-session.js";
@@ -37,11 +42,15 @@ interface Bridged {
   agentId: string;
 }
 
-/** A consult's audio: the two agents' lines talking, the caller hearing music meanwhile. */
+/**
+ * A consult's audio: the two agents' lines talking, the caller hearing music meanwhile; or, once
+ * it is a conference, the caller's leg mixed in with them.
+ */
 interface Consulting {
   from: string;
   to: string;
-  talk?: AudioBridge;
+  talk?: ConferenceMixer;
+  conference?: boolean;
   music?: { leg: MediaLeg; source: SampleSource };
 }
 
@@ -159,7 +168,7 @@ export class VoiceLines {
 
   private dropLine(agentId: string, line: WebRtcLeg, hangUp: boolean): void {
     for (const c of this.consults.values()) {
-      if (c.talk && (c.talk.caller === line || c.talk.agent === line)) {
+      if (c.talk?.legs.includes(line)) {
         c.talk.close();
         c.talk = undefined;
       }
@@ -199,11 +208,46 @@ export class VoiceLines {
   mute(interactionId: string, on: boolean): boolean {
     if (on) this.muted.add(interactionId);
     else this.muted.delete(interactionId);
+    const c = this.consults.get(interactionId);
+    if (c) {
+      // In a consult or conference the asking agent's voice is cut toward everyone in it.
+      const line = this.lines.get(c.from);
+      if (!c.talk || !line) return false;
+      c.talk.mute(line, on);
+      this.notify(c.from, { type: on ? "muted" : "unmuted", interactionId });
+      return true;
+    }
     const b = this.bridges.get(interactionId);
     if (!b) return false;
     b.bridge.mute(on);
     this.notify(b.agentId, { type: on ? "muted" : "unmuted", interactionId });
     return true;
+  }
+
+  /**
+   * The consult on this contact becomes a three-way conference: the caller comes off hold and
+   * hears both agents, who hear the caller and each other. False when there is no consult, or
+   * when the caller's leg or a line is missing (it is mixed in when they come).
+   */
+  conference(interactionId: string): boolean {
+    const c = this.consults.get(interactionId);
+    if (!c) return false;
+    c.conference = true;
+    this.held.delete(interactionId);
+    if (c.music) {
+      c.music.leg.stop(c.music.source);
+      c.music = undefined;
+    }
+    c.talk?.close();
+    c.talk = undefined;
+    this.connectConsult(interactionId);
+    // connectConsult made it (TypeScript still sees the `undefined` set above).
+    const talk = c.talk as ConferenceMixer | undefined;
+    return talk?.legs.length === 3;
+  }
+
+  isConference(interactionId: string): boolean {
+    return this.consults.get(interactionId)?.conference === true && this.consults.get(interactionId)?.talk?.legs.length === 3;
   }
 
   /** The contact's caller has an audio leg (SIP RTP, or a softphone's line) that can be bridged. */
@@ -307,20 +351,25 @@ export class VoiceLines {
     const c = this.consults.get(interactionId);
     if (!c) return;
     // Only a caller who was bridged gets music here; otherwise the call controls play it on their channel.
-    const caller = this.bridges.has(interactionId) ? this.callers.get(interactionId) : undefined;
+    const wasBridged = this.bridges.has(interactionId);
     this.unbridge(interactionId, false);
-    if (caller && !c.music) {
+    const caller = this.callers.get(interactionId);
+    if (caller && wasBridged && !c.music && !c.conference) {
       const source = new SampleSource((this.options.holdMusic ?? musicOnHold)(), { loop: true });
       caller.play(source);
       c.music = { leg: caller, source };
     }
     const a = this.lines.get(c.from);
     const b = this.lines.get(c.to);
-    if (c.talk || !a || !b) return;
+    const legs = c.conference && caller ? [caller, a, b] : [a, b];
+    if (!a || !b) return;
+    if (c.talk?.legs.length === legs.length) return;
+    c.talk?.close();
     for (const [other, x] of this.bridges) if (x.agentId === c.to) this.unbridge(other);
-    c.talk = new AudioBridge(a, b, this.options.holdMusic ?? musicOnHold);
-    this.options.log?.("info", `contact ${interactionId.slice(0, 8)}: consult, agents ${c.from} and ${c.to} bridged`);
-    for (const agentId of [c.from, c.to]) this.notify(agentId, { type: "consulting", interactionId });
+    c.talk = new ConferenceMixer(legs as MediaLeg[], new Set(this.muted.has(interactionId) ? [a] : []));
+    const what = legs.length === 3 ? `conference, the caller and agents ${c.from} and ${c.to} mixed` : `consult, agents ${c.from} and ${c.to} bridged`;
+    this.options.log?.("info", `contact ${interactionId.slice(0, 8)}: ${what}`);
+    for (const agentId of [c.from, c.to]) this.notify(agentId, { type: legs.length === 3 ? "conference" : "consulting", interactionId });
   }
 
   /**
@@ -377,5 +426,8 @@ export class VoiceLines {
   }
 }
 
-/** `consulting`: the agent's line talks to the other agent of a consult (the caller hears music). */
-export type VoiceNotice = { type: "bridged" | "unbridged" | "held" | "resumed" | "muted" | "unmuted" | "consulting"; interactionId: string };
+/**
+ * `consulting`: the agent's line talks to the other agent of a consult (the caller hears music);
+ * `conference`: the caller and both agents hear each other.
+ */
+export type VoiceNotice = { type: "bridged" | "unbridged" | "held" | "resumed" | "muted" | "unmuted" | "consulting" | "conference"; interactionId: string };

@@ -2,7 +2,7 @@
  * Transfers and consults through the API, as two agents would use them: a blind transfer to a
  * queue (the caller hears music while waiting, the next agent's AgentOffered and AgentAnswered
  * event flows run and pop for them), a blind transfer to an agent, and a consult that ends in a
- * consulted transfer or is called off.
+ * consulted transfer or is called off, or becomes a three-way conference.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually, startTestServer, type Loose, type TestServer } from "./helpers.js";
@@ -148,5 +148,45 @@ describe("transfers", () => {
     expect(ana.contact.controls.held).toBe(true);
     expect((await t.call("POST", "/api/agents/ana/resume")).body.contact.controls.held).toBe(false);
     expect((await t.call("GET", `/api/calls/${id}`)).body.state).toBe("engaged");
+  });
+
+  it("a consult made a conference: the caller comes off hold; when the consulted agent leaves, the caller stays with the first agent, talking", async () => {
+    const id = await answered("+15550002006");
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    await t.call("POST", "/api/agents/ana/consult", { agent: "bo" });
+    // Only the asking agent makes it a conference.
+    const refused = await t.call("POST", "/api/agents/bo/consult/conference");
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe('agent "bo" has no consult of their own to turn into a conference');
+
+    const conf = await t.call("POST", "/api/agents/ana/consult/conference");
+    expect(conf.status).toBe(200);
+    expect(conf.body.consult).toMatchObject({ role: "asking", with: { id: "bo" }, conference: true });
+    expect(conf.body.contact.controls.held).toBe(false);
+    expect((await t.call("GET", "/api/agents/bo")).body.consult).toMatchObject({ role: "consulted", conference: true });
+    expect((await t.call("POST", "/api/agents/ana/consult/conference")).body.error.code).toBe("ALREADY_CONFERENCED");
+    expect((await t.call("POST", "/api/agents/ana/hold")).body.error.message).toBe("the call is a conference; end the consult (the caller stays with you) or transfer first");
+    // Mute still works in a conference (it cuts Ana toward both).
+    expect((await t.call("POST", "/api/agents/ana/mute", { muted: true })).body.contact.controls.muted).toBe(true);
+
+    const bo = await t.call("POST", "/api/agents/bo/consult/end");
+    expect(bo.body.agent.state).toBe("Available");
+    const ana = (await t.call("GET", "/api/agents/ana")).body;
+    expect(ana.agent.state).toBe("Engaged");
+    expect(ana.consult).toBeUndefined();
+    expect(ana.contact.controls).toMatchObject({ held: false, muted: true });
+    const events = await trace(id);
+    expect(events.filter((e) => e.type === "control").map((e) => [e.action, e.detail ?? ""])).toEqual([
+      ["hold", ""],
+      ["consult", "Bo Chen"],
+      ["conference", "Bo Chen"],
+      ["mute", ""],
+      ["consult-end", ""],
+    ]);
+    // A new consult on the same call starts as a consult again (the caller on hold).
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    const again = await t.call("POST", "/api/agents/ana/consult", { agent: "bo" });
+    expect(again.body.consult.conference).toBeUndefined();
+    expect(again.body.contact.controls.held).toBe(true);
   });
 });

@@ -5,7 +5,9 @@
  * hears the caller. A consult bridges Ana and Ben to each other while the caller hears music and
  * neither agent; the consulted transfer bridges the caller to Ben, and the caller's audio follows.
  * A blind transfer to Ben does the same once he answers. Ending a consult brings the caller back
- * to Ana, still on hold.
+ * to Ana, still on hold. Ana's mute holds toward Ben in a consult too. A consult made a conference
+ * mixes all three: the caller hears both agents and each agent hears the caller and the other;
+ * Ana muted is heard by neither; when Ben leaves, the caller and Ana talk on.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -106,6 +108,21 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
     return best;
   }
 
+  /**
+   * How clearly an ear hears two tones at once (a conference: two voices summed, each about half
+   * of what it gets): the weaker tone's share, retried like `hears`.
+   */
+  async function hearsBoth(ear: string, hzA: number, hzB: number, first: number[]): Promise<number> {
+    const weaker = (samples: number[]) => Math.min(toneShare(samples, hzA), toneShare(samples, hzB));
+    let best = weaker(first);
+    for (let i = 0; i < 3 && best <= 0.2; i++) {
+      const mark = recorder.heard.length;
+      const heard = ear === "caller" ? await new Promise<number[]>((r) => setTimeout(() => r(recorder.samples(mark)), 1200)) : await line(ear).phone.listen(1200);
+      best = Math.max(best, weaker(heard));
+    }
+    return best;
+  }
+
   /** A SIPp caller answered by Ana, bridged to her line. */
   async function anaAnswers(): Promise<{ sipp: SippRun; interactionId: string }> {
     expect((await t.call("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
@@ -161,12 +178,17 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
     const { sipp, interactionId } = await anaAnswers();
     try {
       expect((await t.call("POST", "/api/agents/ben/login", { available: true })).status).toBe(200);
-      // Mute does not follow the call to the next agent.
+      // Ana's mute holds toward Ben while they consult.
       await t.call("POST", "/api/agents/ana/mute", { muted: true });
       expect((await t.call("POST", "/api/agents/ana/consult", { agent: "ben" })).status).toBe(200);
       await told("ana", "consulting", interactionId);
       await told("ben", "consulting", interactionId);
       expect(t.server.context.voice!.isConsulting(interactionId)).toBe(true);
+      const mutedConsult = await listen(["ana", "ben"]);
+      expect(toneShare(mutedConsult.ben!, AGENT_HZ), "Ana muted: Ben does not hear her").toBeLessThan(0.05);
+      expect((await hears("ana", BEN_HZ, mutedConsult.ana!)), "Ana muted still hears Ben").toBeGreaterThan(0.5);
+      await t.call("POST", "/api/agents/ana/mute", { muted: false });
+      await told("ana", "unmuted", interactionId);
       const consult = await listen(["ana", "ben"]);
       expect((await hears("ana", BEN_HZ, consult.ana!)), "Ana hears Ben").toBeGreaterThan(0.5);
       expect((await hears("ben", AGENT_HZ, consult.ben!)), "Ben hears Ana").toBeGreaterThan(0.5);
@@ -175,6 +197,8 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
       for (const hz of [AGENT_HZ, BEN_HZ]) expect(toneShare(consult.caller, hz), `the caller hears neither agent (${hz} Hz)`).toBeLessThan(0.05);
       expect(peak(consult.caller), "the caller hears music").toBeGreaterThan(1000);
 
+      // Mute does not follow the call to the next agent.
+      await t.call("POST", "/api/agents/ana/mute", { muted: true });
       expect((await t.call("POST", "/api/agents/ana/consult/transfer", {})).status).toBe(200);
       await told("ben", "bridged", interactionId);
       await told("ana", "unbridged", interactionId);
@@ -192,6 +216,46 @@ describe.skipIf(!hasSipp || !hasSox)("call controls on a bridged SIP call: mute,
     }
     await afterWrapUp("ana");
     await afterWrapUp("ben");
+  }, 120_000);
+
+  it("a conference: the caller hears both agents and each hears the caller and the other; Ana muted is heard by neither; Ben leaves and the caller and Ana talk on", async () => {
+    const { sipp, interactionId } = await anaAnswers();
+    try {
+      expect((await t.call("POST", "/api/agents/ben/login", { available: true })).status).toBe(200);
+      await t.call("POST", "/api/agents/ana/consult", { agent: "ben" });
+      await told("ana", "consulting", interactionId);
+      expect((await t.call("POST", "/api/agents/ana/consult/conference", {})).status).toBe(200);
+      await told("ana", "conference", interactionId);
+      await told("ben", "conference", interactionId);
+      expect(t.server.context.voice!.isConference(interactionId)).toBe(true);
+      // Two tones summed: each is about half of what an ear gets.
+      const all = await listen(["ana", "ben"]);
+      expect(peak(all.caller), "the caller hears the agents, not silence").toBeGreaterThan(1000);
+      expect(await hearsBoth("caller", AGENT_HZ, BEN_HZ, all.caller), "the caller hears Ana and Ben").toBeGreaterThan(0.2);
+      expect(await hearsBoth("ana", CALLER_HZ, BEN_HZ, all.ana!), "Ana hears the caller and Ben").toBeGreaterThan(0.2);
+      expect(await hearsBoth("ben", CALLER_HZ, AGENT_HZ, all.ben!), "Ben hears the caller and Ana").toBeGreaterThan(0.2);
+      expect(toneShare(all.ana!, AGENT_HZ), "Ana does not hear herself").toBeLessThan(0.05);
+
+      await t.call("POST", "/api/agents/ana/mute", { muted: true });
+      await told("ana", "muted", interactionId);
+      const muted = await listen(["ana", "ben"]);
+      expect(toneShare(muted.caller, AGENT_HZ), "Ana muted: the caller does not hear her").toBeLessThan(0.05);
+      expect(toneShare(muted.ben!, AGENT_HZ), "Ana muted: Ben does not hear her").toBeLessThan(0.05);
+      expect(await hearsBoth("ana", CALLER_HZ, BEN_HZ, muted.ana!), "Ana muted still hears both").toBeGreaterThan(0.2);
+      await t.call("POST", "/api/agents/ana/mute", { muted: false });
+
+      expect((await t.call("POST", "/api/agents/ben/consult/end", {})).status).toBe(200);
+      await told("ana", "bridged", interactionId);
+      expect(t.server.context.voice!.bridgedFor("ana")).toBe(interactionId);
+      const after = await listen(["ana", "ben"]);
+      expect((await hears("caller", AGENT_HZ, after.caller)), "the caller hears Ana, talking (not on hold)").toBeGreaterThan(0.5);
+      expect(toneShare(after.caller, BEN_HZ), "the caller no longer hears Ben").toBeLessThan(0.05);
+      expect(peak(after.ben!), "Ben hears nothing").toBeLessThan(200);
+      await hangUp("ana", sipp);
+    } finally {
+      sipp.kill();
+    }
+    await afterWrapUp("ana");
   }, 120_000);
 
   it("a consult called off brings the caller back to Ana on hold; a blind transfer to Ben bridges him once he answers", async () => {

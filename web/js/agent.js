@@ -261,7 +261,7 @@ export function mountAgent(root) {
       "section.card.on-call#on-call",
       h(
         "header.card-head",
-        h("h2", consult?.role === "consulted" ? `Consult with ${consult.with.name}` : "On a call", ctl.held ? h("span.tag.held#held-tag", "on hold") : null, ctl.muted ? h("span.tag#muted-tag", "muted") : null),
+        h("h2", consult?.role === "consulted" ? `${consult.conference ? "Conference" : "Consult"} with ${consult.with.name}` : "On a call", ctl.held ? h("span.tag.held#held-tag", "on hold") : null, ctl.muted ? h("span.tag#muted-tag", "muted") : null),
         ticker(h("span.timer.big"), (el) => (el.textContent = duration(Date.now() - (c.answeredAt ?? Date.now())))),
       ),
       h("div.offer-main", h("div.ani", c.ani), h("div.meta", h("span", c.queue ? queueName(c.queue.id, c.queue.name) : ""), priorityBadge(c.priority))),
@@ -275,10 +275,13 @@ export function mountAgent(root) {
   function transferBox(consult, run) {
     if (consult?.role === "asking") {
       const complete = h("button#consult-transfer.btn.primary", { type: "button" }, `Transfer to ${consult.with.name}`);
-      const cancel = h("button#consult-end.btn", { type: "button" }, "End consult");
+      const cancel = h("button#consult-end.btn", { type: "button" }, consult.conference ? `Let ${consult.with.name} go` : "End consult");
       complete.addEventListener("click", () => run(complete, "consult/transfer"));
       cancel.addEventListener("click", () => run(cancel, "consult/end"));
-      return h("div.transfer-box#consulting", h("p", "Consulting ", h("b", consult.with.name), " — the caller is on hold."), h("div.row", complete, cancel));
+      if (consult.conference) return h("div.transfer-box#consulting", h("p", "Conference with ", h("b", consult.with.name), " and the caller — all three hear each other."), h("div.row", complete, cancel));
+      const conference = h("button#consult-conference.btn", { type: "button" }, "Conference");
+      conference.addEventListener("click", () => run(conference, "consult/conference"));
+      return h("div.transfer-box#consulting", h("p", "Consulting ", h("b", consult.with.name), " — the caller is on hold."), h("div.row", complete, conference, cancel));
     }
     const queues = h("select#transfer-queue", { "aria-label": "Queue to transfer to" }, (desk.transferQueues ?? []).map((q) => h("option", { value: q.id }, q.name)));
     const agents = h("select#transfer-agent", { "aria-label": "Agent" });

@@ -15,6 +15,7 @@ const STATUS = {
   held: "The caller is on hold (hearing music)",
   muted: "On a call, muted — the caller does not hear you",
   consulting: "Consult — you and the other agent hear each other; the caller hears music",
+  conference: "Conference — you, the other agent and the caller hear each other",
 };
 
 export function mountHeadset(container, agentId) {
@@ -39,7 +40,7 @@ export function mountHeadset(container, agentId) {
       onState: (s) => show(s),
       onNotice: (m) => {
         if (m.type === "bridged" || m.type === "resumed" || m.type === "unmuted") show("bridged");
-        else if (m.type === "held" || m.type === "muted" || m.type === "consulting") show(m.type);
+        else if (m.type === "held" || m.type === "muted" || m.type === "consulting" || m.type === "conference") show(m.type);
         else if (m.type === "unbridged") show("connected");
         else if (m.type === "error") toast(m.error.message, "error");
       },

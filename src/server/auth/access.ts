@@ -53,6 +53,7 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/agents/:id/cad": ["agent:self"],
   "POST /api/agents/:id/transfer": ["agent:self"],
   "POST /api/agents/:id/consult": ["agent:self"],
+  "POST /api/agents/:id/consult/conference": ["agent:self"],
   "POST /api/agents/:id/consult/transfer": ["agent:self"],
   "POST /api/agents/:id/consult/end": ["agent:self"],
   "GET /api/agents/:id/ws": AGENT_OR_SUPERVISOR,

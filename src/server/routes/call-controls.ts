@@ -2,9 +2,10 @@
  * The agent's call controls, each acting on the agent's own call and answering with the desk as
  * it is afterwards: `POST /api/agents/:id/hold`, `/resume`, `/mute {muted}`, and
  * `/cad {name, value}` (call-associated data the flow marks isAgentEditable), `/transfer {queue |
- * agent}` (blind), `/consult {agent}`, then `/consult/transfer` or `/consult/end`. The wrap-up code
- * and notes travel with `/wrapup`. See server/call-controls.ts and docs/desk.md. On a cluster node,
- * a control for a call that runs on another node is done there (server/cluster-calls.ts).
+ * agent}` (blind), `/consult {agent}`, then `/consult/conference` (three-way), `/consult/transfer`
+ * or `/consult/end`. The wrap-up code and notes travel with `/wrapup`. See server/call-controls.ts
+ * and docs/desk.md. On a cluster node, a control for a call that runs on another node is done
+ * there (server/cluster-calls.ts).
  */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -64,6 +65,7 @@ export const CONTROL_ACTS = {
     else await c.transfer(id, body);
   },
   consult: (c: CallControls, id: string, body: z.output<typeof consultBody>) => c.consult(id, body.agent),
+  "consult/conference": (c: CallControls, id: string) => c.conference(id),
   "consult/transfer": (c: CallControls, id: string) => c.completeConsult(id),
   "consult/end": (c: CallControls, id: string) => c.endConsult(id),
   cad: (c: CallControls, id: string, body: z.output<typeof cadBody>) => c.editCad(id, body.name, body.value),
@@ -99,6 +101,7 @@ export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> 
     transferBody,
   );
   action("consult", ["Consult an Available agent", "The caller is put on hold; the consulted agent is Engaged (reason Consult) on the same call."], consultBody);
+  action("consult/conference", ["Make the consult a three-way conference", "Only the asking agent: the caller comes off hold and the caller and both agents hear each other; consult/end (either agent) leaves the caller with the asking agent, consult/transfer hands them to the consulted one."], emptyBody);
   action("consult/transfer", ["Consulted transfer", "The consulted agent takes the caller (off hold; AgentAnswered runs for them); the asking agent wraps up."], emptyBody);
   action("consult/end", ["End the consult", "The consulted agent is Available again; the caller stays on hold with the asking agent until resumed."], emptyBody);
   action("cad", ["Edit call-associated data", "Only variables the flow marks isAgentEditable (403 otherwise); the flow sees the new value."], cadBody);
