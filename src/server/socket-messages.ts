@@ -198,9 +198,10 @@ export const agentAudioServerMessage = named(
       lineNotice("unbridged", "The line no longer carries the call"),
       lineNotice("held", "The caller is on hold"),
       lineNotice("resumed", "The caller is back"),
-      lineNotice("muted", "The agent's microphone is cut toward the caller"),
+      lineNotice("muted", "The agent's microphone is cut toward the caller (and, in a consult or conference, toward the other agent)"),
       lineNotice("unmuted", "The agent's microphone is back"),
       lineNotice("consulting", "The line carries a consult between two agents"),
+      lineNotice("conference", "The line carries a three-way conference: the caller and both agents hear each other"),
       socketError,
     ])
     .describe("What the agent's audio line (/api/agents/{id}/audio) sends"),
