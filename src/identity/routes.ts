@@ -81,7 +81,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
     });
 
     scope.get(`${IDENTITY_PREFIX}/.well-known/openid-configuration`, async (_req, reply) => reply.header("cache-control", "max-age=300").send(discoveryDocument(identity.issuer)));
-    scope.get(`${IDENTITY_PREFIX}/jwks`, async (_req, reply) => reply.header("cache-control", "max-age=300").send({ keys: [identity.keys.publicJwk] }));
+    scope.get(`${IDENTITY_PREFIX}/jwks`, async (_req, reply) => reply.header("cache-control", "max-age=300").send({ keys: identity.keys.publicJwks() }));
 
     /** Checks the client and redirect_uri (shown as a page when wrong: never redirect to an unknown place). */
     const authorizeRequest = (source: unknown) => {
@@ -132,7 +132,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       if (!user) {
         return page(reply, 401, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: "Wrong user name or password." }));
       }
-      const code = identity.issueCode({ clientId: r.client.clientId, redirectUri: r.params.redirect_uri, codeChallenge: r.params.code_challenge, ...(r.params.nonce ? { nonce: r.params.nonce } : {}), user });
+      const code = await identity.issueCode({ clientId: r.client.clientId, redirectUri: r.params.redirect_uri, codeChallenge: r.params.code_challenge, ...(r.params.nonce ? { nonce: r.params.nonce } : {}), user });
       const to = new URL(r.params.redirect_uri);
       to.searchParams.set("code", code);
       if (r.params.state) to.searchParams.set("state", r.params.state);
@@ -169,7 +169,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
         return reply.headers(NO_STORE).send({ token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, access_token: await identity.appToken(client), scope: API_SCOPE });
       }
       if (grant === "authorization_code") {
-        const pending = identity.redeemCode(field(req.body, "code"), client, field(req.body, "redirect_uri"), field(req.body, "code_verifier"));
+        const pending = await identity.redeemCode(field(req.body, "code"), client, field(req.body, "redirect_uri"), field(req.body, "code_verifier"));
         const tokens = await identity.userTokens(pending.user, client, pending.nonce);
         return reply.headers(NO_STORE).send({ token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, access_token: tokens.accessToken, id_token: tokens.idToken, scope: "openid profile email" });
       }

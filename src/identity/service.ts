@@ -10,7 +10,10 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
-import { loadIdentityKeys, type IdentityKeys } from "./keys.js";
+import { MemoryCodeStore, type CodeStore, type PendingCode } from "./codes.js";
+import { FileKeyRing, type KeyRing } from "./key-ring.js";
+import { IdentityPostgres, PostgresCodeStore } from "./postgres-store.js";
+import { SharedKeyRing } from "./shared-keys.js";
 import { API_AUDIENCE, isRole, type Role } from "./roles.js";
 import { UserStore } from "./user-store.js";
 import { UserDirectory, type DevelopmentUser, type IdentityUser } from "./users.js";
@@ -34,15 +37,6 @@ export interface IdentityClient {
 
 interface StoredClient extends IdentityClient {
   secretDigest: Buffer;
-}
-
-interface PendingCode {
-  clientId: string;
-  redirectUri: string;
-  codeChallenge: string;
-  nonce?: string;
-  user: IdentityUser;
-  expiresAt: number;
 }
 
 export interface ApiTokenClaims extends JWTPayload {
@@ -74,6 +68,13 @@ export interface IdentityOptions {
   dataDir: string;
   users?: DevelopmentUser[];
   now?: () => number;
+  /**
+   * `postgresql://…`: share the signing keys and the authorization codes with every server on
+   * this database (postgres-store.ts), so a sign-in may finish on another node than it started.
+   */
+  postgresUrl?: string;
+  /** A new shared signing key when the newest is this old (default 30 days; PostgreSQL only). */
+  keyRotationMs?: number;
 }
 
 /** The id-token claim carrying the credential stamp the user signed in with. */
@@ -82,13 +83,14 @@ export const CREDENTIAL_CLAIM = "ccflow_credential";
 export class IdentityService {
   private issuerUrl?: string;
   private readonly clients = new Map<string, StoredClient>();
-  private readonly codes = new Map<string, PendingCode>();
   private readonly verified = new Map<string, ApiTokenClaims>();
   private directory: UserDirectory;
   private development: DevelopmentUser[];
 
   private constructor(
-    readonly keys: IdentityKeys,
+    readonly keys: KeyRing,
+    private readonly codes: CodeStore,
+    private readonly shared: IdentityPostgres | undefined,
     users: DevelopmentUser[],
     readonly now: () => number,
     /** The users kept in the data directory (`ccflow users`); they take precedence over development users of the same name. */
@@ -129,12 +131,25 @@ export class IdentityService {
   }
 
   static async create(options: IdentityOptions): Promise<IdentityService> {
-    const keys = await loadIdentityKeys(options.dataDir);
-    return new IdentityService(keys, options.users ?? [], options.now ?? Date.now, UserStore.open(options.dataDir, options.now));
+    const now = options.now ?? Date.now;
+    if (!options.postgresUrl) {
+      return new IdentityService(await FileKeyRing.open(options.dataDir), new MemoryCodeStore(), undefined, options.users ?? [], now, UserStore.open(options.dataDir, options.now));
+    }
+    const db = await IdentityPostgres.open(options.postgresUrl);
+    try {
+      const keys = await SharedKeyRing.open(db, { now, tokenSeconds: ACCESS_TOKEN_SECONDS, ...(options.keyRotationMs ? { rotateMs: options.keyRotationMs } : {}) });
+      return new IdentityService(keys, new PostgresCodeStore(db), db, options.users ?? [], now, UserStore.open(options.dataDir, options.now));
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.userStore.close();
+    await this.keys.close();
+    await this.codes.close();
+    await this.shared?.close();
   }
 
   /** The issuer is the service's own URL, known once the server has bound its port. */
@@ -185,18 +200,16 @@ export class IdentityService {
     return false;
   }
 
-  issueCode(p: Omit<PendingCode, "expiresAt">): string {
-    this.sweep();
+  async issueCode(p: Omit<PendingCode, "expiresAt">): Promise<string> {
     const code = randomBytes(32).toString("base64url");
-    this.codes.set(code, { ...p, expiresAt: this.now() + CODE_SECONDS * 1000 });
+    await this.codes.put(code, { ...p, expiresAt: this.now() + CODE_SECONDS * 1000 }, this.now());
     return code;
   }
 
   /** Redeems a code once: same client, same redirect_uri, and the PKCE verifier that hashes to its challenge. */
-  redeemCode(code: string, client: IdentityClient, redirectUri: string, verifier: string): PendingCode {
-    const p = this.codes.get(code);
-    this.codes.delete(code);
-    if (!p || p.expiresAt <= this.now()) throw new IdentityError(400, "invalid_grant", "the authorization code is unknown, used or expired");
+  async redeemCode(code: string, client: IdentityClient, redirectUri: string, verifier: string): Promise<PendingCode> {
+    const p = code ? await this.codes.take(code, this.now()) : undefined;
+    if (!p) throw new IdentityError(400, "invalid_grant", "the authorization code is unknown, used or expired");
     if (p.clientId !== client.clientId) throw new IdentityError(400, "invalid_grant", "the authorization code was issued to another client");
     if (p.redirectUri !== redirectUri) throw new IdentityError(400, "invalid_grant", "redirect_uri differs from the one in the authorization request");
     if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new IdentityError(400, "invalid_grant", "code_verifier must be 43-128 characters of [A-Za-z0-9._~-]");
@@ -249,7 +262,7 @@ export class IdentityService {
 
   private async checkAccessToken(token: string): Promise<ApiTokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.keys.publicKey, {
+      const { payload } = await jwtVerify(token, async (header) => (await this.keys.verifying(header.kid)) ?? this.noKey(), {
         algorithms: ["RS256"],
         issuer: this.issuer,
         audience: API_AUDIENCE,
@@ -264,10 +277,15 @@ export class IdentityService {
     }
   }
 
+  private noKey(): never {
+    throw new IdentityError(401, "invalid_token", "the access token is not valid here (signature, issuer or audience)");
+  }
+
   private async sign(claims: Record<string, unknown>, subject: string, audience: string, lifetime: number): Promise<string> {
     const now = Math.floor(this.now() / 1000);
+    const key = this.keys.signing();
     return new SignJWT(claims)
-      .setProtectedHeader({ typ: "JWT", alg: "RS256", kid: this.keys.kid })
+      .setProtectedHeader({ typ: "JWT", alg: "RS256", kid: key.kid })
       .setIssuer(this.issuer)
       .setSubject(subject)
       .setAudience(audience)
@@ -275,11 +293,6 @@ export class IdentityService {
       .setNotBefore(now - 5)
       .setExpirationTime(now + lifetime)
       .setJti(randomBytes(12).toString("base64url"))
-      .sign(this.keys.privateKey);
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [code, p] of this.codes) if (p.expiresAt <= now) this.codes.delete(code);
+      .sign(key.privateKey);
   }
 }

@@ -48,6 +48,7 @@ import { developmentUsers, IDENTITY_PREFIX, IdentityService, registerIdentityRou
 import { AuthService } from "./auth/auth-service.js";
 import { guardRoutes, identify } from "./auth/gate.js";
 import { registerSipWebSocket, SIP_WEBSOCKET_PATH } from "./sip-websocket.js";
+import { publicUrlFromEnv } from "./auth/public-url.js";
 import { externalProviderFromEnv } from "./auth/provider.js";
 import type { SessionOptions } from "./auth/sessions.js";
 import { registerSignInRoutes } from "./auth/sign-in.js";
@@ -241,7 +242,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let identity: IdentityService | undefined;
   try {
     const external = externalProviderFromEnv(processEnv);
-    identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir });
+    const publicUrl = publicUrlFromEnv(processEnv);
+    // With --postgres the identity service's keys and codes are shared: a sign-in may finish on another node.
+    identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) });
 
     const plain = await bindListener({ host, port: options.port ?? 8080 });
     servers.push({ listener: plain });
@@ -255,7 +258,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
 
     if (identity) {
-      identity.setIssuer(`${url}${IDENTITY_PREFIX}`);
+      identity.setIssuer(`${publicUrl ?? url}${IDENTITY_PREFIX}`);
       const dev = resolveCredentials(processEnv);
       identity.registerClient({ clientId: dev.clientId, clientSecret: dev.clientSecret, displayName: "ccflow development app", roles: [...ROLES], clientCredentials: true, redirectOrigins: () => [] });
     }
@@ -316,11 +319,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const simulated = new Set(agents.filter((a) => a.simulated).map((a) => a.id));
     if (identity) identity.setUsers(developmentUsers(agents.filter((a) => !a.simulated)));
     const auth = await AuthService.create({
-      ...(identity ? { identity, webClient } : {}),
+      ...(identity ? { identity, webClient, ownUrl: url } : {}),
       ...(external ? { external } : {}),
       // With --postgres, sessions live in that database: servers sharing it accept each other's.
       sessions: { file: join(options.dataDir, "sessions.sqlite"), ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), ...options.auth?.sessions },
-      allowedOrigins: [...(options.auth?.allowedOrigins ?? []), ...(processEnv.CCFLOW_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)],
+      allowedOrigins: [...(publicUrl ? [publicUrl] : []), ...(options.auth?.allowedOrigins ?? []), ...(processEnv.CCFLOW_ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean)],
       findAgent: (candidates) => {
         const wanted = new Set(candidates.map((c) => c.toLowerCase()));
         return agents.find((a) => !a.simulated && (wanted.has(a.id.toLowerCase()) || (a.email !== undefined && wanted.has(a.email.toLowerCase()))))?.id;
@@ -419,7 +422,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           if (!(await calls.drain(3000))) log("warn", "some calls were still finishing their event flows after 3 s");
           for (const close of closers) await close();
           await closeServers();
-          identity?.close();
+          await identity?.close();
           await crm?.close();
           return ended;
         })();
@@ -429,7 +432,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   } catch (err) {
     for (const close of closers) await Promise.resolve(close()).catch(() => undefined);
     await closeServers().catch(() => undefined);
-    identity?.close();
+    await identity?.close().catch(() => undefined);
     await crm?.close();
     throw err;
   }

@@ -4,6 +4,7 @@
  * external provider), the CSRF key, the origins allowed to change state, and who placed a call.
  */
 import type { FastifyRequest } from "fastify";
+import { discoveryDocument, IDENTITY_PREFIX } from "../../identity/routes.js";
 import type { IdentityService } from "../../identity/service.js";
 import type { Principal } from "./access.js";
 import { embeddedVerifier, externalVerifier, principalFromClaims, type AgentLookup, type BearerVerifier, type ExternalProviderConfig } from "./provider.js";
@@ -18,6 +19,8 @@ export interface AuthOptions {
   external?: ExternalProviderConfig;
   /** The web UI's client at the embedded provider (registered there by the server). */
   webClient?: { clientId: string; clientSecret: string };
+  /** This server's own address, where its relying party reaches the embedded token endpoint (the issuer may be a balancer's). */
+  ownUrl?: string;
   sessions?: SessionOptions;
   /** Extra origins allowed to change state (a UI served elsewhere). */
   allowedOrigins?: string[];
@@ -54,7 +57,7 @@ export class AuthService {
     const pgUrl = options.sessions?.postgresUrl;
     const sessions = new SessionStore(options.sessions, pgUrl ? await PostgresSessionBackend.open(pgUrl) : undefined);
     try {
-      return new AuthService(options, sessions, await sessions.secret("csrf"));
+      return new AuthService(options, sessions, await sessions.secret("csrf"), Buffer.from(await sessions.secret("sign-in"), "base64url"));
     } catch (err) {
       await sessions.close();
       throw err;
@@ -65,6 +68,7 @@ export class AuthService {
     readonly options: AuthOptions,
     sessions: SessionStore,
     csrfKey: string,
+    sealKey: Uint8Array,
   ) {
     this.sessions = sessions;
     this.sessions.onEnd((key, why) => this.sockets.closeSession(key, why));
@@ -73,14 +77,19 @@ export class AuthService {
     if (options.external) {
       const ext = options.external;
       this.external = true;
-      this.rp = new RelyingParty({ issuer: () => ext.issuer, clientId: ext.clientId, clientSecret: ext.clientSecret });
+      this.rp = new RelyingParty({ issuer: () => ext.issuer, clientId: ext.clientId, clientSecret: ext.clientSecret, sealKey });
       this.verifier = externalVerifier(ext, () => this.rp.jwksUri());
     } else {
       const identity = options.identity;
       const web = options.webClient;
       if (!identity || !web) throw new Error("auth: the embedded identity service and its web client are needed when no external provider is configured");
       this.external = false;
-      this.rp = new RelyingParty({ issuer: () => identity.issuer, clientId: web.clientId, clientSecret: web.clientSecret });
+      const own = options.ownUrl?.replace(/\/+$/, "");
+      const metadata = () => ({
+        ...(discoveryDocument(identity.issuer) as { issuer: string }),
+        ...(own ? { token_endpoint: `${own}${IDENTITY_PREFIX}/token`, jwks_uri: `${own}${IDENTITY_PREFIX}/jwks` } : {}),
+      });
+      this.rp = new RelyingParty({ issuer: () => identity.issuer, clientId: web.clientId, clientSecret: web.clientSecret, metadata, sealKey });
       this.verifier = embeddedVerifier(identity);
       // A person removed, or given a new password, by `ccflow users` (this process or another
       // one, on the same users.sqlite) loses their sessions: at their next request, and their

@@ -2,8 +2,15 @@
  * The web UI's sign-in, as an OpenID Connect relying party (openid-client): authorization code
  * with PKCE (S256), state and nonce, against the embedded identity service or an external
  * provider alike. The provider's configuration is discovered on first use and kept.
+ *
+ * The pending sign-in (PKCE verifier, nonce, where to go back) travels in the browser's
+ * `ccflow_signin` cookie, encrypted and authenticated (JWE, `dir` + A256GCM, jose) under a key
+ * kept with the sessions, and expires in ten minutes: no server remembers it, so the callback may
+ * reach another server than the one that started the sign-in (servers sharing PostgreSQL share
+ * the key), and a restart in between loses nothing.
  */
 import { randomBytes } from "node:crypto";
+import { EncryptJWT, jwtDecrypt } from "jose";
 import * as oidc from "openid-client";
 
 export interface RelyingPartyConfig {
@@ -11,22 +18,33 @@ export interface RelyingPartyConfig {
   issuer: () => string;
   clientId: string;
   clientSecret: string;
+  /**
+   * The provider's metadata, given instead of discovered (the embedded provider: its token
+   * endpoint on this server's own address, since behind a balancer the issuer's address may
+   * lead to another node — which would redeem the code just as well, but need not be reachable).
+   */
+  metadata?: () => oidc.ServerMetadata;
+  /** 32 bytes sealing the pending sign-in into its cookie (the same on every server sharing sessions). */
+  sealKey: Uint8Array;
 }
 
 interface PendingSignIn {
-  verifier: string;
-  nonce: string;
-  returnTo: string;
-  redirectUri: string;
-  expiresAt: number;
+  /** state */
+  s: string;
+  /** PKCE verifier */
+  v: string;
+  /** nonce */
+  n: string;
+  /** return path */
+  r: string;
+  /** redirect_uri */
+  u: string;
 }
 
-const PENDING_MS = 10 * 60_000;
-const MAX_PENDING = 1000;
+const PENDING_SECONDS = 600;
 
 export class RelyingParty {
   private configuration?: Promise<oidc.Configuration>;
-  private readonly pending = new Map<string, PendingSignIn>();
 
   constructor(readonly config: RelyingPartyConfig) {}
 
@@ -35,6 +53,11 @@ export class RelyingParty {
       const issuer = new URL(this.config.issuer());
       // The embedded provider and test providers are plain HTTP on loopback.
       const insecure = issuer.protocol === "http:";
+      if (this.config.metadata) {
+        const config = new oidc.Configuration(this.config.metadata(), this.config.clientId, this.config.clientSecret);
+        if (insecure || new URL(this.config.metadata().token_endpoint ?? "https:").protocol === "http:") oidc.allowInsecureRequests(config);
+        return config;
+      }
       return oidc.discovery(issuer, this.config.clientId, this.config.clientSecret, undefined, insecure ? { execute: [oidc.allowInsecureRequests], timeout: 10 } : { timeout: 10 });
     })().catch((err: unknown) => {
       this.configuration = undefined;
@@ -49,14 +72,17 @@ export class RelyingParty {
     return uri;
   }
 
-  /** Where to send the browser to sign in; remembers the PKCE verifier, nonce and return path under the state. */
-  async start(redirectUri: string, returnTo: string): Promise<{ url: string; state: string }> {
+  /**
+   * Where to send the browser to sign in, and the sealed pending sign-in (PKCE verifier, nonce,
+   * state, return path) for its cookie.
+   */
+  async start(redirectUri: string, returnTo: string): Promise<{ url: string; state: string; sealed: string }> {
     const config = await this.discover();
-    this.sweep();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = randomBytes(24).toString("base64url");
     const nonce = oidc.randomNonce();
-    this.pending.set(state, { verifier, nonce, returnTo, redirectUri, expiresAt: Date.now() + PENDING_MS });
+    const pending: PendingSignIn = { s: state, v: verifier, n: nonce, r: returnTo, u: redirectUri };
+    const sealed = await new EncryptJWT({ ...pending }).setProtectedHeader({ alg: "dir", enc: "A256GCM" }).setIssuedAt().setExpirationTime(`${PENDING_SECONDS}s`).encrypt(this.config.sealKey);
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: "openid profile email",
@@ -66,20 +92,31 @@ export class RelyingParty {
       state,
       nonce,
     });
-    return { url: url.href, state };
+    return { url: url.href, state, sealed };
   }
 
-  /** Completes a sign-in from the callback URL: the id token's claims and where to go next. */
-  async finish(currentUrl: URL, state: string): Promise<{ claims: Record<string, unknown>; idToken?: string; returnTo: string }> {
-    const p = this.pending.get(state);
-    this.pending.delete(state);
-    if (!p || p.expiresAt < Date.now()) throw new SignInError("the sign-in took too long or was already used; sign in again");
-    if (`${currentUrl.origin}${currentUrl.pathname}` !== p.redirectUri) throw new SignInError("the sign-in came back to another address than it started from");
+  /** Completes a sign-in from the callback URL and the sealed pending sign-in: the id token's claims and where to go next. */
+  async finish(currentUrl: URL, state: string, sealed: string | undefined): Promise<{ claims: Record<string, unknown>; idToken?: string; returnTo: string }> {
+    const p = await this.unseal(sealed);
+    if (!p || p.s !== state) throw new SignInError("this sign-in was not started in this browser, took too long, or was already used; sign in again from the start page");
+    if (`${currentUrl.origin}${currentUrl.pathname}` !== p.u) throw new SignInError("the sign-in came back to another address than it started from");
     const config = await this.discover();
-    const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: p.v, expectedState: state, expectedNonce: p.n, idTokenExpected: true });
     const claims = tokens.claims();
     if (!claims) throw new SignInError("the provider returned no id token");
-    return { claims: claims as Record<string, unknown>, ...(tokens.id_token ? { idToken: tokens.id_token } : {}), returnTo: p.returnTo };
+    return { claims: claims as Record<string, unknown>, ...(tokens.id_token ? { idToken: tokens.id_token } : {}), returnTo: p.r };
+  }
+
+  /** The pending sign-in of a cookie, if it is ours (decrypts and authenticates under the key) and not expired. */
+  private async unseal(sealed: string | undefined): Promise<PendingSignIn | undefined> {
+    if (!sealed) return undefined;
+    try {
+      const { payload } = await jwtDecrypt(sealed, this.config.sealKey, { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] });
+      const p = payload as Partial<PendingSignIn>;
+      return [p.s, p.v, p.n, p.r, p.u].every((v) => typeof v === "string") ? (p as PendingSignIn) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async endSessionUrl(idToken: string | undefined, postLogout: string): Promise<string | undefined> {
@@ -90,12 +127,6 @@ export class RelyingParty {
     } catch {
       return undefined;
     }
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [s, p] of this.pending) if (p.expiresAt < now) this.pending.delete(s);
-    while (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
   }
 }
 

@@ -25,15 +25,17 @@ function ownOrigin(req: FastifyRequest): string {
 
 export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, log: (level: "warn", message: string) => void): void {
   app.get<{ Querystring: { returnTo?: string } }>("/auth/login", { schema: doc.login }, async (req, reply) => {
-    let started: { url: string; state: string };
+    let started: { url: string; sealed: string };
     try {
       started = await auth.rp.start(`${ownOrigin(req)}/auth/callback`, safeReturnPath(req.query.returnTo));
     } catch (err) {
       log("warn", `sign-in: the identity provider cannot be reached: ${(err as Error).message}`);
       throw new ApiError(502, "IDENTITY_PROVIDER_UNAVAILABLE", "the identity provider cannot be reached; try again in a moment");
     }
-    // Binds the sign-in to this browser: a callback URL pasted into another browser does not sign it in.
-    void reply.setCookie(PENDING_COOKIE, started.state, { path: "/auth", httpOnly: true, sameSite: "lax", secure: req.protocol === "https", maxAge: 600 });
+    // The pending sign-in, sealed (relying-party.ts): it binds the sign-in to this browser (a
+    // callback URL pasted into another one does not sign it in), and any server sharing the key
+    // may finish it.
+    void reply.setCookie(PENDING_COOKIE, started.sealed, { path: "/auth", httpOnly: true, sameSite: "lax", secure: req.protocol === "https", maxAge: 600 });
     return reply.header("cache-control", "no-store").redirect(started.url, 303);
   });
 
@@ -41,10 +43,10 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
     const state = req.query.state ?? "";
     void reply.clearCookie(PENDING_COOKIE, { path: "/auth" });
     if (req.query.error) throw new ApiError(401, "SIGN_IN_FAILED", `the identity provider refused the sign-in: ${req.query.error}${req.query.error_description ? ` (${req.query.error_description})` : ""}`);
-    if (!state || req.cookies[PENDING_COOKIE] !== state) throw new ApiError(400, "SIGN_IN_FAILED", "this sign-in was not started in this browser; sign in again from the start page");
+    if (!state || !req.cookies[PENDING_COOKIE]) throw new ApiError(400, "SIGN_IN_FAILED", "this sign-in was not started in this browser; sign in again from the start page");
     let done: Awaited<ReturnType<typeof auth.rp.finish>>;
     try {
-      done = await auth.rp.finish(new URL(req.url, ownOrigin(req)), state);
+      done = await auth.rp.finish(new URL(req.url, ownOrigin(req)), state, req.cookies[PENDING_COOKIE]);
     } catch (err) {
       if (err instanceof SignInError) throw new ApiError(400, "SIGN_IN_FAILED", err.message);
       log("warn", `sign-in failed: ${(err as Error).message}`);
