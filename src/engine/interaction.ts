@@ -62,6 +62,12 @@ export interface CallOptions {
   resolveFlow?: (ref: string) => FlowDefinition | undefined;
   /** An outbound campaign contact: the customer was dialled and call progress analysis found `result`. */
   campaign?: CampaignStart;
+  /**
+   * A web callback: a customer asked (on a web page) to be called at `number`. There is no
+   * caller's leg, so the main flow does not run: the callback waits in `queueId` and the flow's
+   * event flows run for it as for a courtesy callback, with PreDial's WEB_CALLBACK legs.
+   */
+  webCallback?: { number: string; queueId: string };
 }
 
 /** A callback this contact asked for and waits on (registered, or scheduled for later). */
@@ -154,6 +160,8 @@ export class Interaction implements ContactHandle {
    * operation for (the dialler's own).
    */
   private agentLeg: string | undefined = "INBOUND";
+  /** PreDial's operation for a callback's legs: the Callback activity's, or a web form's. */
+  private callbackOperation: "COURTESY_CALLBACK" | "WEB_CALLBACK" = "COURTESY_CALLBACK";
   /** Queue Contacts that succeeded, to see whether a CallbackFailed handler queued the contact again. */
   private queuings = 0;
   /** The campaign result's handler has not finished: the main flow's End Flow does not end the call. */
@@ -223,6 +231,11 @@ export class Interaction implements ContactHandle {
       this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });
       this.finish("max-duration");
     });
+    const web = this.options.webCallback;
+    if (web) {
+      this.startWebCallback(web);
+      return this;
+    }
     const campaign = this.options.campaign;
     if (campaign) {
       this.campaignPending = true;
@@ -234,6 +247,19 @@ export class Interaction implements ContactHandle {
     }
     void this.runMain();
     return this;
+  }
+
+  /** A web callback waits in its queue from the start; refused by the center, the contact ends at once. */
+  private startWebCallback(web: { number: string; queueId: string }): void {
+    this.callbackOperation = "WEB_CALLBACK";
+    this.callerGone = true;
+    const placed = this.deps.center.registerCallback({ contact: this, number: web.number, queueId: web.queueId });
+    if (!placed.ok) {
+      this.emit({ type: "error", message: `web callback: ${placed.description}`, handling: "end" });
+      this.finish("callback-refused");
+      return;
+    }
+    this.emit({ type: "callback", number: web.number, queue: web.queueId });
   }
 
   /**
@@ -404,7 +430,7 @@ export class Interaction implements ContactHandle {
     if (!leg || this.st.closing) return;
     switch (notice.type) {
       case "offered":
-        this.agentLeg = "COURTESY_CALLBACK";
+        this.agentLeg = this.callbackOperation;
         return this.notify(notice);
       case "answered":
         // The agent took the callback: now the customer is dialled.
@@ -426,7 +452,7 @@ export class Interaction implements ContactHandle {
   }
 
   private async dialCustomer(callbackId: string, leg: CallbackLeg, answered: Extract<CenterNotice, { type: "answered" }>): Promise<void> {
-    await this.dispatch("ContactPredial", preDialData({ operation: "COURTESY_CALLBACK", participant: "Customer", dialNumber: leg.number }, this));
+    await this.dispatch("ContactPredial", preDialData({ operation: this.callbackOperation, participant: "Customer", dialNumber: leg.number }, this));
     const dial = dialOutcome(this.deps.env.scripts?.callbackDials, leg.number);
     if (dial.ringSeconds > 0) await this.deps.clock.sleep(dial.ringSeconds * 1000, this.lifetime.asAbortSignal()).catch(() => undefined);
     if (this.st.closing || this.callbackLegs?.get(callbackId) !== leg) return;

@@ -167,9 +167,9 @@ export class CallRegistry {
   /**
    * Starts a call on a flow; returns at once (the flow runs on its own). `media` plays its prompts
    * as sound (a SIP call); `onSession` sees the session before the flow's first step; `campaign`
-   * makes it an outbound campaign call to `ani`.
+   * makes it an outbound campaign call to `ani`, `webCallback` a web callback to `ani`.
    */
-  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart } = {}): CallSession {
+  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart; webCallback?: { queueId: string } } = {}): CallSession {
     const timing = { msPerChar: this.options.msPerChar, audioFileMs: this.options.audioFileMs, ...(extra.media ? { media: extra.media } : {}) };
     const session = new CallSession(flow, ani, dnis, this.options.clock, timing, (s, e) => {
       for (const l of this.listeners) l(s, e);
@@ -183,6 +183,7 @@ export class CallRegistry {
       channel: session.channel,
       listener: (e) => session.record(e),
       ...(extra.campaign ? { campaign: extra.campaign } : {}),
+      ...(extra.webCallback ? { webCallback: { number: ani, queueId: extra.webCallback.queueId } } : {}),
     });
     const done = session.interaction.done;
     this.pending.add(done);

@@ -37,6 +37,8 @@ export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "POST /api/calls/:id/ani": ["caller:own", "supervisor"],
   // The dialler's side: an app playing the dialler holds the caller role, as the softphone's does.
   "POST /api/campaign-calls": ["caller", "supervisor"],
+  // A web page's backend asks on its customer's behalf, as the softphone places a call.
+  "POST /api/web-callbacks": ["caller", "supervisor"],
 
   "GET /api/agents": ["supervisor"],
   "GET /api/agents/:id": AGENT_OR_SUPERVISOR,

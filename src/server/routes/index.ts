@@ -19,6 +19,7 @@ import { recordRoutes } from "./records.js";
 import { reportRoutes } from "./reports.js";
 import { socketRoutes } from "./sockets.js";
 import { supervisorRoutes } from "./supervisor.js";
+import { webCallbackRoutes } from "./web-callbacks.js";
 
 export interface ApiParts {
   context: ServerContext;
@@ -36,6 +37,7 @@ export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, me
   await api.register(callRoutes, { prefix: "/api/calls", calls, center, flows, defaultDnis, ...(voice ? { voice } : {}), ...(forwarding ? { forwarding } : {}) });
   await api.register(callerNumberRoutes, { prefix: "/api/calls", calls });
   await api.register(campaignCallRoutes, { prefix: "/api/campaign-calls", calls, center, flows, defaultDnis });
+  await api.register(webCallbackRoutes, { prefix: "/api/web-callbacks", calls, center, flows, defaultDnis });
   await api.register(agentRoutes, { prefix: "/api/agents", center, desk, simulated, ...(controls ? { controls } : {}) });
   await api.register(callControlRoutes, { prefix: "/api/agents", center, desk, ...(controls ? { controls } : {}), ...(forwarding ? { forwarding } : {}) });
   await api.register(supervisorRoutes, { prefix: "/api", center, calls });
