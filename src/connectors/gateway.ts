@@ -239,7 +239,21 @@ interface GatewayCore {
   plain: Dispatcher;
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const LINE_BREAK = /[\r\n\0]/;
+
+/** The name `headers` holds `lower` under, in whatever case, or undefined. */
+function headerNamed(headers: Record<string, string>, lower: string): string | undefined {
+  for (const name in headers) if (name.length === lower.length && name.toLowerCase() === lower) return name;
+  return undefined;
+}
+
+/** Sets a header, replacing one of the same name in another case. */
+function putHeader(headers: Record<string, string>, name: string, value: string): void {
+  const existing = headerNamed(headers, name.toLowerCase());
+  if (existing !== undefined && existing !== name) delete headers[existing];
+  headers[name] = value;
+}
 
 /**
  * One `execute`: its URL, headers, deadline, attempts and retries, and the exchange the
@@ -342,22 +356,32 @@ class RequestRun implements ConnectorExchange {
 
   private method = "";
 
-  /** Headers from the connector and the activity, by lower-case name; undefined when there are none. */
-  private headers(url: string): Map<string, [string, string]> | undefined {
+  /**
+   * The headers to send: the connector's, then the activity's (a name given again in any case
+   * replaces the earlier one), then the body's Content-Type when none was given. A record and one
+   * pass, not a Map of pairs and a closure per request: most requests carry two or three headers.
+   */
+  private headers(url: string, hasBody: boolean): Record<string, string> {
     const { connector, spec } = this;
-    const fromConnector = connector?.headers ?? NO_HEADERS;
-    let headers: Map<string, [string, string]> | undefined;
-    const setHeader = (name: string, value: string) => (headers ??= new Map()).set(name.toLowerCase(), [name, value]);
-    for (const name in fromConnector) setHeader(name, fromConnector[name]!);
+    const out: Record<string, string> = {};
+    const fromConnector = connector?.headers;
+    if (fromConnector) for (const name in fromConnector) putHeader(out, name, fromConnector[name]!);
     for (const name in spec.headers) {
       const value = spec.headers[name]!;
       const n = name.trim();
       if (n === "" || RESERVED_HEADERS.has(n.toLowerCase())) continue;
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n)) throw this.fail("config", `invalid header name ${JSON.stringify(n)}`, url);
-      if (/[\r\n\0]/.test(value)) throw this.fail("config", `header ${n} contains a line break`, url);
-      setHeader(n, value);
+      if (!HEADER_NAME.test(n)) throw this.fail("config", `invalid header name ${JSON.stringify(n)}`, url);
+      if (LINE_BREAK.test(value)) throw this.fail("config", `header ${n} contains a line break`, url);
+      putHeader(out, n, value);
     }
-    return headers;
+    const contentType = headerNamed(out, "content-type");
+    if (!hasBody) {
+      if (contentType !== undefined) delete out[contentType];
+    } else if (contentType === undefined) {
+      const ct = normalizeContentType(spec.contentType);
+      if (ct) out["Content-Type"] = ct;
+    }
+    return out;
   }
 
   /** What a rejected exchange means for the activity. */
@@ -380,15 +404,8 @@ class RequestRun implements ConnectorExchange {
     const method = (this.method = normalizeMethod(spec.method));
     if (!METHODS.has(method)) throw this.fail("config", `unsupported HTTP method ${JSON.stringify(spec.method)}`, url);
 
-    let headers = this.headers(url);
     const hasBody = spec.body !== undefined && spec.body !== "" && method !== "GET" && method !== "HEAD";
-    if (hasBody && !headers?.has("content-type")) {
-      const ct = normalizeContentType(spec.contentType);
-      if (ct) (headers ??= new Map()).set("content-type", ["Content-Type", ct]);
-    }
-    if (!hasBody) headers?.delete("content-type");
-    const sendHeaders: Record<string, string> = {};
-    if (headers) for (const [name, value] of headers.values()) sendHeaders[name] = value;
+    const sendHeaders = this.headers(url, hasBody);
 
     const deadline = (this.deadline = new Deadline(clock, Math.max(0, spec.timeoutMs), spec.signal));
     try {
@@ -483,7 +500,9 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
         memo.shown = redactor.redact(memo.url);
         memo.version = redactor.version;
       }
-      return run.perform({ url: memo.url, origin: memo.origin!, path: memo.path!, shown: memo.shown!, version: memo.version! });
+      // A filled memo has every field of a TargetUrl: passed as it is, not copied per request
+      // (perform reads it before its first await, so another call refilling the memo cannot change it).
+      return run.perform(memo as TargetUrl);
     }
     const raw = buildUrl(spec, connector);
     const url = wireUrl(raw);

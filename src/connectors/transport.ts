@@ -114,9 +114,12 @@ export function networkError(code = "ECONNRESET"): TransportError {
 }
 
 const utf8 = new TextDecoder("utf-8");
+const EMPTY = Buffer.alloc(0);
 
 function decoderFor(contentType: string | undefined): TextDecoder {
-  const charset = /charset="?([^";\s]+)/i.exec(contentType ?? "")?.[1];
+  // Most answers name no charset: no capture, no match object for them.
+  if (contentType === undefined || !/charset/i.test(contentType)) return utf8;
+  const charset = /charset="?([^";\s]+)/i.exec(contentType)?.[1];
   if (!charset || /^utf-?8$/i.test(charset)) return utf8;
   try {
     return new TextDecoder(charset);
@@ -154,10 +157,12 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   private abortReason: TransportError | undefined;
   private status = 0;
   private headers: Record<string, string> | undefined;
-  private chunks: Buffer[] = [];
+  /** The body: its one chunk (a fixture's answer, most small bodies), or the chunks in order. */
+  private chunk: Buffer | undefined;
+  private chunks: Buffer[] | undefined;
   private settled = false;
   // An abort that already happened fires during watchAbort, before its remover is assigned.
-  private unwatch: () => void = () => undefined;
+  private unwatch: (() => void) | undefined;
 
   /** Whether the exchange already ended (an abort before dispatch ends it at construction). */
   get done(): boolean {
@@ -187,19 +192,22 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.headers = headersOf(headers);
     // A retry after a hang-up mid-body starts the response over.
-    if (this.chunks.length > 0) this.chunks = [];
+    this.chunk = undefined;
+    this.chunks = undefined;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
+    if (this.chunks) this.chunks.push(chunk);
+    else if (this.chunk) this.chunks = [this.chunk, chunk];
+    else this.chunk = chunk;
   }
 
   onResponseEnd(): void {
     if (this.settled) return;
     this.settled = true;
-    this.unwatch();
+    this.unwatch?.();
     const headers = this.headers ?? {};
-    const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const bytes = this.chunks ? Buffer.concat(this.chunks) : (this.chunk ?? EMPTY);
     let body: string;
     try {
       body = decoderFor(headers["content-type"]).decode(bytes);
@@ -216,7 +224,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   private fail(err: Error): void {
     if (this.settled) return;
     this.settled = true;
-    this.unwatch();
+    this.unwatch?.();
     this.reject(err);
   }
 }

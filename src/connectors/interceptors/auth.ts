@@ -33,11 +33,26 @@ export function basicAuth(username: string, password: string): Dispatcher.Dispat
 }
 
 export function bearerAuth(cache: TokenCache): Dispatcher.DispatcherComposeInterceptor {
+  const header = new BearerHeader();
   return (dispatch) =>
     function bearer(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-      new BearerExchange(dispatch, opts, handler, cache, connectorExchange(opts)).start();
+      new BearerExchange(dispatch, opts, handler, cache, connectorExchange(opts), header).start();
       return true;
     };
+}
+
+/** `Bearer <token>` for the connector's current token, made once per token rather than per request. */
+class BearerHeader {
+  private token: string | undefined;
+  private value = "";
+
+  of(token: string): string {
+    if (token !== this.token) {
+      this.token = token;
+      this.value = `Bearer ${token}`;
+    }
+    return this.value;
+  }
 }
 
 /** One request with a bearer token: the token, the request, and the one retry after a 401. */
@@ -54,6 +69,7 @@ class BearerExchange implements Dispatcher.DispatchHandler {
     private readonly handler: Dispatcher.DispatchHandler,
     private readonly cache: TokenCache,
     private readonly exchange: ConnectorExchange | undefined,
+    private readonly header: BearerHeader,
   ) {}
 
   start(): void {
@@ -82,7 +98,7 @@ class BearerExchange implements Dispatcher.DispatchHandler {
     if (stop) return this.handler.onResponseError?.(this.noRequest, stop);
     this.token = token;
     try {
-      this.dispatch({ ...this.opts, headers: withAuthorization(this.opts.headers, `Bearer ${token}`) }, this);
+      this.dispatch({ ...this.opts, headers: withAuthorization(this.opts.headers, this.header.of(token)) }, this);
     } catch (err) {
       this.handler.onResponseError?.(this.noRequest, toTransportError(err));
     }
