@@ -11,9 +11,10 @@
  * - AHT (average handle time): mean of talk (endedAt - answeredAt) plus wrap-up (wrapEndAt -
  *   endedAt) over answered contacts whose conversation ended; a wrap-up not finished yet counts 0.
  *   A contact transferred from agent to agent has one leg per agent who answered it: its handle
- *   time is every leg's talk plus wrap-up, counted once the last leg's conversation ended (a
- *   consult before a consulted transfer is the first agent's talk; the consulted agent's leg
- *   starts when they take the caller).
+ *   time is every leg's talk plus wrap-up, counted once the last leg's conversation ended. Each
+ *   agent's time is their own: a consulted agent has a consult leg of their own (consult start to
+ *   its end or the transfer, no wrap-up), beside the asking agent's talk over the same minutes,
+ *   and a further leg when they take the caller.
  * - occupancy (agents, at one moment): busy (Reserved, Engaged, WrapUp) / (busy + Available).
  */
 
@@ -38,6 +39,8 @@ export interface ContactRecord {
 
 export interface HandleLeg {
   agentId: string;
+  /** The agent was consulted on the call (answeredAt: the consult began), not handed it. */
+  consult?: boolean;
   answeredAt: number;
   /** This agent's conversation ended (they hung up, or transferred the caller). */
   endedAt?: number;

@@ -211,6 +211,26 @@ export class ContactRecords {
         }
         break;
       }
+      case "consult": {
+        // The consulted agent's minutes on the call are theirs, not the asking agent's talk: a
+        // consult leg of their own, closed when the consult ends or becomes a transfer.
+        const r = this.recent.get(e.interactionId);
+        if (!r) break;
+        if (e.state === "started") {
+          if (this.center.consultFor(e.agentId)?.to !== e.agentId) break;
+          (r.legs ??= []).push({ agentId: e.agentId, agentName: this.center.agent(e.agentId)?.name ?? e.agentId, consult: true, answeredAt: e.at });
+          this.persist(r);
+          break;
+        }
+        const leg = r.legs?.findLast((l) => l.consult && l.agentId === e.agentId && l.endedAt === undefined);
+        if (leg) {
+          // Consulted agents go back to Available without wrap-up.
+          leg.endedAt = e.at;
+          leg.wrapEndAt = e.at;
+          this.persist(r);
+        }
+        break;
+      }
       case "contact-left": {
         const r = this.recent.get(e.interactionId);
         if (r && r.queuedAt !== undefined && r.answeredAt === undefined && r.abandonedAt === undefined && r.leftAt === undefined) {

@@ -277,9 +277,18 @@ export const storedContact = named(
     agentId: z.string().optional(),
     agentName: z.string().optional(),
     legs: z
-      .array(z.looseObject({ agentId: z.string(), agentName: z.string().optional(), answeredAt: z.number(), endedAt: z.number().optional(), wrapEndAt: z.number().optional() }))
+      .array(
+        z.looseObject({
+          agentId: z.string(),
+          agentName: z.string().optional(),
+          consult: z.boolean().optional().describe("the agent was consulted on the call: from the consult's start to its end or the transfer"),
+          answeredAt: z.number(),
+          endedAt: z.number().optional(),
+          wrapEndAt: z.number().optional(),
+        }),
+      )
       .optional()
-      .describe("One per agent who answered (more than one after a transfer); AHT counts them all"),
+      .describe("One per agent who answered (more than one after a transfer), and one per consulted agent's consult; AHT counts them all"),
     callEndedAt: z.number().optional(),
     endReason: z.string().optional(),
     wrapUp: z.looseObject({ code: z.string(), name: z.string(), notes: z.string().optional(), agentId: z.string() }).optional(),

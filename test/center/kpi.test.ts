@@ -62,6 +62,27 @@ describe("interval figures", () => {
     expect(intervalFigures([records[0]!, h], s(0), s(900), 20_000).ahtMs).toBe(167_500);
   });
 
+  it("a consulted agent's consult is their own handle time, beside the asking agent's talk over the same minutes", () => {
+    // c: Ana answers at 10 and consults Ben from 40; at 70 she transfers to him (Ana talk 60, wrap
+    // until 80: 70 s); Ben's consult 40-70 (30 s, no wrap-up); Ben talks 70-130 and wraps up
+    // until 140 (70 s): handle 70 + 30 + 70 = 170 s.
+    const c: ContactRecord = {
+      interactionId: "c",
+      queueId: Q,
+      queuedAt: s(0),
+      answeredAt: s(10),
+      agentId: "ana",
+      legs: [
+        { agentId: "ana", answeredAt: s(10), endedAt: s(70), wrapEndAt: s(80) },
+        { agentId: "ben", consult: true, answeredAt: s(40), endedAt: s(70), wrapEndAt: s(70) },
+        { agentId: "ben", answeredAt: s(70), endedAt: s(130), wrapEndAt: s(140) },
+      ],
+    };
+    expect(handleTime(c)).toBe(170_000);
+    // Still consulting: not counted yet.
+    expect(handleTime({ ...c, legs: [{ ...c.legs![0]!, endedAt: undefined, wrapEndAt: undefined }, { agentId: "ben", consult: true, answeredAt: s(40) }] })).toBeUndefined();
+  });
+
 
   it("10:00-10:15 as worked out by hand", () => {
     expect(intervalFigures(records, s(0), s(900), 20_000)).toEqual({

@@ -135,6 +135,54 @@ describe("transfers", () => {
     expect(report.body.queues[0].intervals.at(-1)).toMatchObject({ answered: 1, ahtMs: handle });
   });
 
+  it("each agent's handle time is their own: a consulted agent's consult is a leg of theirs, beside the asking agent's talk", async () => {
+    const pause = () => new Promise((r) => setTimeout(r, 40));
+    const id = await answered("+15550002007");
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    await pause();
+    await t.call("POST", "/api/agents/ana/consult", { agent: "bo" });
+    await pause();
+    await t.call("POST", "/api/agents/ana/consult/transfer");
+    await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle", reason: "Admin" });
+    await pause();
+    await t.call("POST", "/api/agents/bo/end");
+    await t.call("POST", "/api/agents/bo/wrapup", { state: "Idle", reason: "Admin" });
+    const record = await eventually(async () => {
+      const r = (await t.call("GET", `/api/records/${id}`)).body.record as Loose;
+      return r?.legs?.[2]?.wrapEndAt !== undefined ? r : undefined;
+    }, "every leg wrapped up");
+    const legs = record.legs as Array<{ agentId: string; consult?: boolean; answeredAt: number; endedAt: number; wrapEndAt: number }>;
+    expect(legs.map((l) => [l.agentId, l.consult ?? false])).toEqual([
+      ["ana", false],
+      ["bo", true],
+      ["bo", false],
+    ]);
+    const [ana, consult, bo] = legs as [(typeof legs)[0], (typeof legs)[0], (typeof legs)[0]];
+    expect(consult.endedAt - consult.answeredAt, "Bo's consult minutes are his").toBeGreaterThan(0);
+    expect(consult.wrapEndAt, "no wrap-up after a consult").toBe(consult.endedAt);
+    expect(consult.answeredAt).toBeGreaterThanOrEqual(ana.answeredAt);
+    expect(consult.endedAt).toBeLessThanOrEqual(bo.answeredAt);
+    expect(ana.endedAt, "Ana talked until she handed the caller over").toBeGreaterThanOrEqual(consult.endedAt);
+    const handle = legs.reduce((sum, l) => sum + (l.endedAt - l.answeredAt) + (l.wrapEndAt - l.endedAt), 0);
+    const report = await t.call("GET", "/api/reports?interval=1d&queue=Q-Test");
+    expect(report.body.queues[0].intervals.at(-1).ahtMs).toBe(handle);
+  });
+
+  it("a consult called off closes the consulted agent's consult leg; the first agent's leg goes on", async () => {
+    const id = await answered("+15550002008");
+    await t.call("POST", "/api/agents/bo/login", { available: true });
+    await t.call("POST", "/api/agents/ana/consult", { agent: "bo" });
+    await new Promise((r) => setTimeout(r, 40));
+    await t.call("POST", "/api/agents/ana/consult/end");
+    const record = await eventually(async () => {
+      const r = (await t.call("GET", `/api/records/${id}`)).body.record as Loose;
+      return r?.legs?.[1]?.endedAt !== undefined ? r : undefined;
+    }, "the consult leg closed");
+    expect(record.legs).toMatchObject([{ agentId: "ana" }, { agentId: "bo", consult: true }]);
+    expect(record.legs[0].endedAt).toBeUndefined();
+    expect(record.legs[1].endedAt - record.legs[1].answeredAt).toBeGreaterThan(0);
+  });
+
   it("a consult called off leaves the caller on hold with the first agent, and the consulted agent Available", async () => {
     const id = await answered("+15550002004");
     await t.call("POST", "/api/agents/bo/login", { available: true });

@@ -41,7 +41,7 @@ export interface StoredContact {
   agentId?: string;
   agentName?: string;
   /** One per agent who answered, in order: more than one after a transfer (AHT counts them all). */
-  legs?: Array<{ agentId: string; agentName?: string; answeredAt: number; endedAt?: number; wrapEndAt?: number }>;
+  legs?: Array<{ agentId: string; agentName?: string; consult?: boolean; answeredAt: number; endedAt?: number; wrapEndAt?: number }>;
   /** The call itself ended (after the flow's ContactEnded event flow). */
   callEndedAt?: number;
   endReason?: string;
