@@ -121,8 +121,10 @@ export async function registerApiDoc(scope: FastifyInstance, version: string): P
           "Place calls as a caller, take them as an agent, watch queues and traces as a supervisor. " +
           "Errors are `{error:{code,message}}`. Live events come over the WebSocket endpoints tagged `websocket` " +
           "(upgrade with GET); each sends the current picture first. The web UI uses only this API. " +
-          "Each operation's `x-ccflow-roles` lists who may call it (docs/security.md).",
+          "Each operation's `x-ccflow-roles` lists who may call it (docs/security.md). " +
+          "The embedded CRM's Web API and token service, the identity service and SIP over WebSocket are in a second document, /api/openapi-platform.json.",
       },
+      externalDocs: { description: "The embedded CRM's Web API, the identity service and /sip (OpenAPI 3.1)", url: "/api/openapi-platform.json" },
       tags: TAGS,
       components: {
         securitySchemes: {

@@ -35,6 +35,8 @@ export interface ServerUrls {
   ui: string;
   api: string;
   openapi: string;
+  /** The second OpenAPI document: the embedded CRM's Web API and token service, the identity service, /sip. */
+  openapiPlatform: string;
   /** The embedded CRM, when it runs: its base (record pages at /main.aspx). */
   crm?: string;
   crmHttps?: string;

@@ -109,6 +109,8 @@ export interface RunningServer {
   context: ServerContext;
   /** The API's routes (method, path) as registered. */
   routes: Array<{ method: string; url: string }>;
+  /** The routes outside the API (CRM, identity, /sip, the web UI's files). */
+  otherRoutes: Array<{ method: string; url: string }>;
   /** The embedded identity service (absent when an external OpenID Connect provider is configured). */
   identity?: IdentityService;
   /** Ends every contact (reason `shutdown`), then closes listeners and the CRM. Returns the count of contacts ended. */
@@ -124,6 +126,8 @@ interface BuiltApp {
   app: FastifyInstance;
   /** The API's routes as registered (method and path), for the OpenAPI check. */
   routes: Array<{ method: string; url: string }>;
+  /** Every other route: the CRM, the identity service, /sip and the web UI's files. */
+  otherRoutes: Array<{ method: string; url: string }>;
 }
 
 /** What the app is built from: every part exists before the first route is registered. */
@@ -173,6 +177,11 @@ async function buildApp(listener: BoundListener, parts: AppParts): Promise<Built
     const area = crmAreaOf(req.url);
     if (area) metrics.observeCrmRequest(area, req.method, reply.statusCode, reply.elapsedTime / 1000);
   });
+  // Every route, so those outside the API can be held to the platform document (platform-doc.ts).
+  const allRoutes: BuiltApp["routes"] = [];
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) if (method !== "HEAD") allRoutes.push({ method, url: r.url });
+  });
   if (identity) registerIdentityRoutes(app, identity);
   if (crm) await crm.register(app);
   if (context.sip) registerSipWebSocket(app, context.sip, auth, tls);
@@ -209,7 +218,8 @@ async function buildApp(listener: BoundListener, parts: AppParts): Promise<Built
   });
   await app.ready();
   listener.serve();
-  return { app, routes };
+  const api = new Set(routes.map((r) => `${r.method} ${r.url}`));
+  return { app, routes, otherRoutes: allRoutes.filter((r) => !api.has(`${r.method} ${r.url}`)) };
 }
 
 /**
@@ -338,7 +348,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     if (identity) identity.registerClient({ ...webClient, displayName: "ccflow web UI", roles: [], clientCredentials: false, redirectOrigins: () => auth.ownOrigins(), internal: true });
 
-    const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json` };
+    const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json`, openapiPlatform: `${url}/api/openapi-platform.json` };
     let sipServer: SipServer | undefined;
     let voice: VoiceLines | undefined;
     if (options.sipPort !== undefined && options.sipPort !== false) {
@@ -407,6 +417,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(httpsUrl ? { httpsUrl } : {}),
       context,
       routes: http.routes,
+      otherRoutes: http.otherRoutes,
       ...(identity ? { identity } : {}),
       close(reason = "shutdown") {
         closing ??= (async () => {

@@ -91,6 +91,7 @@ function printBanner(server: RunningServer, ms: number, envFile: string | undefi
   out.push("", `${bold("ccflow")} ${ctx.version} — contact center running`, "");
   row("Web UI", cyan(ctx.urls.ui), "softphone · agent desktop · supervisor");
   row("API", ctx.urls.api, `OpenAPI ${ctx.urls.openapi}`);
+  row("", "", `OpenAPI of the CRM Web API, identity and /sip: ${ctx.urls.openapiPlatform}`);
   if (ctx.urls.sip) row("SIP", cyan(ctx.urls.sip), "UDP and TCP · dial any number (docs/voice.md)");
   if (ctx.urls.sips) row("SIP over TLS", ctx.urls.sips, ctx.urls.sipsCaPath ? `CA certificate ${shown(ctx.urls.sipsCaPath)}` : "");
   if (ctx.urls.sipWebSocket) row("SIP over WS", ctx.urls.sipWebSocket, ctx.urls.sipWebSocketSecure ? `and ${ctx.urls.sipWebSocketSecure} · browser SIP phones` : "browser SIP phones");

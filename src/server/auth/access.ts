@@ -20,6 +20,7 @@ const AGENT_OR_SUPERVISOR: Grant[] = ["agent:self", "supervisor"];
 
 export const ROUTE_ACCESS: Record<string, Grant[]> = {
   "GET /api/openapi.json": ["public"],
+  "GET /api/openapi-platform.json": ["public"],
   "GET /api/session": ["public"],
   "GET /auth/login": ["public"],
   "GET /auth/callback": ["public"],
