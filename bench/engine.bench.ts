@@ -16,6 +16,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ScriptedCaller } from "../src/channels/scripted.js";
 import type { FixtureHandler } from "../src/connectors/transport.js";
+import type { UrlMemo } from "../src/connectors/types.js";
 import { VirtualClock } from "../src/time/clock.js";
 import { parseEnvironment } from "../src/environment/load.js";
 import { parseFlowText } from "../src/flow/load.js";
@@ -116,12 +117,16 @@ async function baseline(flow: FlowDefinition, calls: number, concurrency: number
   let done = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const spec = (target: string) => ({ activity: "b", connectorId: "8c3d7ff4-505b-45d8-9bb4-54e6e0a1e710", target, query: [], method: "GET", headers: {}, timeoutMs: 2000, retryAttempts: 1 });
+  // One URL memo per request, shared by every call, as each of the flow's two HTTP Request steps
+  // holds one (HttpRequestSpec.urlMemo): the same work per request as the engine's.
+  const contactsMemo: UrlMemo = {};
+  const casesMemo: UrlMemo = {};
+  const spec = (target: string, urlMemo: UrlMemo) => ({ activity: "b", connectorId: "8c3d7ff4-505b-45d8-9bb4-54e6e0a1e710", target, query: [], method: "GET", headers: {}, timeoutMs: 2000, retryAttempts: 1, urlMemo });
   const worker = async () => {
     while (done < calls) {
       done++;
-      await runtime.gateway.execute(spec("contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'14806754110')"), clock);
-      await runtime.gateway.execute(spec("incidents?$select=title,_customerid_value,ticketnumber"), clock);
+      await runtime.gateway.execute(spec("contacts?$select=fullname,telephone1,contactid&$filter=contains(telephone1,'14806754110')", contactsMemo), clock);
+      await runtime.gateway.execute(spec("incidents?$select=title,_customerid_value,ticketnumber", casesMemo), clock);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
