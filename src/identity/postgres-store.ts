@@ -1,7 +1,7 @@
 /**
  * What servers run with `--postgres` share of the embedded identity service, in that database:
- * its signing keys (shared-keys.ts reads and rotates them) and the authorization codes between
- * the sign-in page and the token endpoint. With them, a sign-in may start on one node and finish
+ * its signing keys (shared-keys.ts reads and rotates them), its users (postgres-users.ts) and the
+ * authorization codes between the sign-in page and the token endpoint. With them, a sign-in may start on one node and finish
  * on another, and a token any node signed is good on every node. The private keys are in the
  * database: protect it as the key files of a single server's data directory.
  */
@@ -19,6 +19,17 @@ CREATE TABLE IF NOT EXISTS ccflow_identity_keys (
   private_pem text NOT NULL,
   public_pem text NOT NULL,
   created_at bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ccflow_identity_users (
+  username_key text PRIMARY KEY,
+  username text NOT NULL,
+  name text NOT NULL,
+  email text,
+  roles text NOT NULL,
+  agent_id text,
+  password_hash text NOT NULL,
+  created_at text NOT NULL,
+  updated_at text NOT NULL
 );
 CREATE TABLE IF NOT EXISTS ccflow_identity_codes (
   code_key text PRIMARY KEY,

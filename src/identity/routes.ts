@@ -68,7 +68,7 @@ function field(body: unknown, name: string): string {
 }
 
 export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityService): void {
-  const hints = (): DevelopmentUser[] => identity.developmentUsers;
+  const hints = (): Promise<DevelopmentUser[]> => identity.developmentUsers();
   // Ten failures a minute per (user name or client, source address): guesses from one place do not lock others out.
   const signInGuard = new FailureGuard(() => 10, identity.now);
   const secretGuard = new FailureGuard(() => 10, identity.now);
@@ -108,7 +108,7 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       const r = authorizeRequest(req.query);
       if ("page" in r) return page(reply, 400, r.page!);
       if ("redirect" in r) return reply.redirect(r.redirect!, 303);
-      return page(reply, 200, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints() }));
+      return page(reply, 200, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: await hints() }));
     });
 
     scope.post(`${IDENTITY_PREFIX}/authorize`, async (req: FastifyRequest, reply) => {
@@ -124,13 +124,13 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       const guardKeys = [`user:${username.trim().toLowerCase()}|ip:${req.ip}`];
       const wait = signInGuard.blockedFor(guardKeys);
       if (wait > 0) {
-        return page(reply.header("retry-after", String(wait)), 429, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: `Too many failed sign-ins for this user from here; try again in ${wait} s.` }));
+        return page(reply.header("retry-after", String(wait)), 429, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: await hints(), username, error: `Too many failed sign-ins for this user from here; try again in ${wait} s.` }));
       }
       const user = await identity.checkPassword(username, field(req.body, "password"));
       if (!user) signInGuard.recordFailure(guardKeys);
       else signInGuard.clear(guardKeys);
       if (!user) {
-        return page(reply, 401, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: hints(), username, error: "Wrong user name or password." }));
+        return page(reply, 401, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: await hints(), username, error: "Wrong user name or password." }));
       }
       const code = await identity.issueCode({ clientId: r.client.clientId, redirectUri: r.params.redirect_uri, codeChallenge: r.params.code_challenge, ...(r.params.nonce ? { nonce: r.params.nonce } : {}), user });
       const to = new URL(r.params.redirect_uri);

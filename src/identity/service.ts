@@ -15,7 +15,8 @@ import { FileKeyRing, type KeyRing } from "./key-ring.js";
 import { IdentityPostgres, PostgresCodeStore } from "./postgres-store.js";
 import { SharedKeyRing } from "./shared-keys.js";
 import { API_AUDIENCE, isRole, type Role } from "./roles.js";
-import { UserStore } from "./user-store.js";
+import { PostgresUsers } from "./postgres-users.js";
+import { SqliteUsers, type UserBackend } from "./user-backend.js";
 import { UserDirectory, type DevelopmentUser, type IdentityUser } from "./users.js";
 
 export const ACCESS_TOKEN_SECONDS = 3600;
@@ -93,8 +94,8 @@ export class IdentityService {
     private readonly shared: IdentityPostgres | undefined,
     users: DevelopmentUser[],
     readonly now: () => number,
-    /** The users kept in the data directory (`ccflow users`); they take precedence over development users of the same name. */
-    readonly userStore: UserStore,
+    /** The users kept in the data directory or, with --postgres, the database (`ccflow users`); they take precedence over development users of the same name. */
+    readonly userStore: UserBackend,
   ) {
     this.development = users;
     this.directory = new UserDirectory(users);
@@ -115,13 +116,14 @@ export class IdentityService {
    * UserStore.credentialStamp), `d` for a development user no stored user replaces, undefined
    * for nobody (removed). Sessions compare it with the stamp they were made with.
    */
-  credentialStamp(username: string): string | undefined {
-    return this.userStore.credentialStamp(username) ?? (this.directory.get(username.trim()) ? "d" : undefined);
+  async credentialStamp(username: string): Promise<string | undefined> {
+    return (await this.userStore.credentialStamp(username)) ?? (this.directory.get(username.trim()) ? "d" : undefined);
   }
 
   /** The development users with their public passwords (for the banner and the sign-in page), less those a stored user of the same name replaces. */
-  get developmentUsers(): DevelopmentUser[] {
-    return this.development.filter((u) => !this.userStore.find(u.username));
+  async developmentUsers(): Promise<DevelopmentUser[]> {
+    const replaced = new Set((await this.userStore.list()).map((u) => u.username.toLowerCase()));
+    return this.development.filter((u) => !replaced.has(u.username.toLowerCase()));
   }
 
   /** Replaces the development users (the server knows its agents only once the center is built). */
@@ -133,12 +135,12 @@ export class IdentityService {
   static async create(options: IdentityOptions): Promise<IdentityService> {
     const now = options.now ?? Date.now;
     if (!options.postgresUrl) {
-      return new IdentityService(await FileKeyRing.open(options.dataDir), new MemoryCodeStore(), undefined, options.users ?? [], now, UserStore.open(options.dataDir, options.now));
+      return new IdentityService(await FileKeyRing.open(options.dataDir), new MemoryCodeStore(), undefined, options.users ?? [], now, SqliteUsers.open(options.dataDir, options.now));
     }
     const db = await IdentityPostgres.open(options.postgresUrl);
     try {
       const keys = await SharedKeyRing.open(db, { now, tokenSeconds: ACCESS_TOKEN_SECONDS, ...(options.keyRotationMs ? { rotateMs: options.keyRotationMs } : {}) });
-      return new IdentityService(keys, new PostgresCodeStore(db), db, options.users ?? [], now, UserStore.open(options.dataDir, options.now));
+      return new IdentityService(keys, new PostgresCodeStore(db), db, options.users ?? [], now, new PostgresUsers(db, now));
     } catch (err) {
       await db.close();
       throw err;
@@ -146,7 +148,7 @@ export class IdentityService {
   }
 
   async close(): Promise<void> {
-    this.userStore.close();
+    await this.userStore.close();
     await this.keys.close();
     await this.codes.close();
     await this.shared?.close();
@@ -238,7 +240,7 @@ export class IdentityService {
     const accessToken = await this.sign({ ...profile, idtyp: "user", client_id: client.clientId }, user.username, API_AUDIENCE, ACCESS_TOKEN_SECONDS);
     // The id token goes only to the server's own web client (code flow); its session keeps the
     // stamp and ends when the user's credential changes (sessions.ts).
-    const stamp = this.credentialStamp(user.username);
+    const stamp = await this.credentialStamp(user.username);
     const idToken = await this.sign({ ...profile, ...(nonce ? { nonce } : {}), ...(stamp ? { [CREDENTIAL_CLAIM]: stamp } : {}), azp: client.clientId }, user.username, client.clientId, ACCESS_TOKEN_SECONDS);
     return { accessToken, idToken };
   }

@@ -67,6 +67,11 @@ function toUser(row: Row): StoredUser {
   };
 }
 
+/** The stamp of a password hash (see UserStore.credentialStamp): the same wherever the user is kept. */
+export function credentialStampOf(passwordHash: string): string {
+  return `s:${createHash("sha256").update(passwordHash).digest("base64url").slice(0, 22)}`;
+}
+
 export class UserStore {
   private readonly db: Database.Database;
 
@@ -143,7 +148,7 @@ export class UserStore {
    */
   credentialStamp(username: string): string | undefined {
     const row = this.db.prepare("SELECT password_hash FROM users WHERE username = ?").get(username.trim()) as { password_hash: string } | undefined;
-    return row ? `s:${createHash("sha256").update(row.password_hash).digest("base64url").slice(0, 22)}` : undefined;
+    return row ? credentialStampOf(row.password_hash) : undefined;
   }
 
   /**

@@ -386,7 +386,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       urls,
       demo: { callers: [], agents },
       signIn: identity
-        ? { issuer: identity.issuer, embedded: true, users: identity.developmentUsers.map((u) => ({ username: u.username, password: u.password, name: u.name, roles: u.roles, ...(u.agentId ? { agentId: u.agentId } : {}) })), storedUsers: identity.userStore.list().length }
+        ? { issuer: identity.issuer, embedded: true, users: (await identity.developmentUsers()).map((u) => ({ username: u.username, password: u.password, name: u.name, roles: u.roles, ...(u.agentId ? { agentId: u.agentId } : {}) })), storedUsers: (await identity.userStore.list()).length }
         : { issuer: external!.issuer, embedded: false, users: [] },
       ...(crm ? { crm: { ...crm.credentials, development: crm.developmentCredentials } } : {}),
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,

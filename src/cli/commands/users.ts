@@ -1,7 +1,8 @@
 /**
  * `ccflow users add|list|remove|set-password`: the embedded identity service's own users, kept in
- * `<data>/identity/users.sqlite` beside the development users. A running `ccflow serve` on the
- * same data directory sees a change at the next sign-in. Passwords are read from stdin
+ * `<data>/identity/users.sqlite` beside the development users, or with `--postgres <url>` in that
+ * database (servers run with the same `--postgres` share them). A running `ccflow serve` on the
+ * same data directory or database sees a change at the next sign-in. Passwords are read from stdin
  * (`--password-stdin`, so they stay out of the shell history and the process list) or made up and
  * printed once.
  */
@@ -9,7 +10,11 @@ import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { defaultDataDir } from "../../crm/config.js";
 import { ROLES } from "../../identity/roles.js";
-import { MIN_PASSWORD_LENGTH, UserStore, UserStoreError, checkPassword, checkRoles, checkUsername } from "../../identity/user-store.js";
+import { IdentityPostgres } from "../../identity/postgres-store.js";
+import { PostgresUsers } from "../../identity/postgres-users.js";
+import { SqliteUsers, type UserBackend } from "../../identity/user-backend.js";
+import { MIN_PASSWORD_LENGTH, UserStoreError, checkPassword, checkRoles, checkUsername } from "../../identity/user-store.js";
+import { parsePostgresUrl } from "../postgres-url.js";
 
 async function readPassword(fromStdin: boolean | undefined): Promise<{ password: string; generated: boolean }> {
   if (!fromStdin) return { password: randomBytes(15).toString("base64url"), generated: true };
@@ -20,17 +25,24 @@ async function readPassword(fromStdin: boolean | undefined): Promise<{ password:
 }
 
 /** Runs one subcommand with the store open; a UserStoreError becomes one line on stderr and exit code 1. */
-async function withStore(dataDir: string | undefined, what: string, work: (store: UserStore) => Promise<void> | void): Promise<void> {
-  let store: UserStore | undefined;
+async function withStore(where: { data?: string; postgres?: string }, what: string, work: (store: UserBackend) => Promise<void>): Promise<void> {
+  let store: UserBackend | undefined;
+  let db: IdentityPostgres | undefined;
   try {
-    store = UserStore.open(dataDir ?? defaultDataDir());
+    if (where.postgres !== undefined) {
+      db = await IdentityPostgres.open(parsePostgresUrl(where.postgres));
+      store = new PostgresUsers(db);
+    } else {
+      store = SqliteUsers.open(where.data ?? defaultDataDir());
+    }
     await work(store);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`ccflow: users ${what}: ${message}\n`);
     process.exitCode = 1;
   } finally {
-    store?.close();
+    await store?.close();
+    await db?.close();
   }
 }
 
@@ -41,6 +53,7 @@ function collect(value: string, previous: string[]): string[] {
 export function register(program: Command): void {
   const users = program.command("users").description("people who may sign in to the embedded identity service (besides the development users)");
   const dataOption = ["--data <dir>", "data directory (default: $CCFLOW_DATA or ./.data)"] as const;
+  const postgresOption = ["--postgres <url>", "the users of the servers run with this --postgres database (postgresql://user:password@host:port/db), instead of the data directory's"] as const;
 
   users
     .command("add <username>")
@@ -51,13 +64,14 @@ export function register(program: Command): void {
     .option("--agent <id>", "the agent this person is at the agent desktop")
     .option("--password-stdin", `read the password from stdin (at least ${MIN_PASSWORD_LENGTH} characters)`)
     .option(...dataOption)
-    .action(async (username: string, opts: { role: string[]; name?: string; email?: string; agent?: string; passwordStdin?: boolean; data?: string }) => {
-      await withStore(opts.data, "add", async (store) => {
+    .option(...postgresOption)
+    .action(async (username: string, opts: { role: string[]; name?: string; email?: string; agent?: string; passwordStdin?: boolean; data?: string; postgres?: string }) => {
+      await withStore(opts, "add", async (store) => {
         checkUsername(username);
         const roles = checkRoles(opts.role);
         const { password, generated } = await readPassword(opts.passwordStdin);
         const user = await store.add({ username, name: opts.name ?? username, roles, ...(opts.email ? { email: opts.email } : {}), ...(opts.agent ? { agentId: opts.agent } : {}) }, password);
-        process.stdout.write(`added ${user.username} (${user.roles.join(", ")}) to ${store.file}\n`);
+        process.stdout.write(`added ${user.username} (${user.roles.join(", ")}) to ${store.location}\n`);
         if (generated) process.stdout.write(`password: ${password}\n(shown once; change it with: ccflow users set-password ${user.username} --password-stdin)\n`);
       });
     });
@@ -66,11 +80,12 @@ export function register(program: Command): void {
     .command("list")
     .description("list the stored users (not the development users, which the serve banner prints)")
     .option(...dataOption)
-    .action(async (opts: { data?: string }) => {
-      await withStore(opts.data, "list", (store) => {
-        const all = store.list();
+    .option(...postgresOption)
+    .action(async (opts: { data?: string; postgres?: string }) => {
+      await withStore(opts, "list", async (store) => {
+        const all = await store.list();
         if (all.length === 0) {
-          process.stdout.write(`no users in ${store.file} (add one with: ccflow users add <name> --role agent)\n`);
+          process.stdout.write(`no users in ${store.location} (add one with: ccflow users add <name> --role agent)\n`);
           return;
         }
         const rows = all.map((u) => [u.username, u.name, u.roles.join(","), u.agentId ?? "", u.updatedAt.slice(0, 19).replace("T", " ")]);
@@ -82,11 +97,12 @@ export function register(program: Command): void {
 
   users
     .command("remove <username>")
-    .description("remove a stored user (their open sessions end when they expire)")
+    .description("remove a stored user (their sessions end at once, on every server using the same users)")
     .option(...dataOption)
-    .action(async (username: string, opts: { data?: string }) => {
-      await withStore(opts.data, "remove", (store) => {
-        store.remove(username);
+    .option(...postgresOption)
+    .action(async (username: string, opts: { data?: string; postgres?: string }) => {
+      await withStore(opts, "remove", async (store) => {
+        await store.remove(username);
         process.stdout.write(`removed ${username}\n`);
       });
     });
@@ -96,9 +112,10 @@ export function register(program: Command): void {
     .description("give a stored user a new password (from stdin with --password-stdin, or made up and printed once)")
     .option("--password-stdin", `read the password from stdin (at least ${MIN_PASSWORD_LENGTH} characters)`)
     .option(...dataOption)
-    .action(async (username: string, opts: { passwordStdin?: boolean; data?: string }) => {
-      await withStore(opts.data, "set-password", async (store) => {
-        if (!store.find(username)) throw new UserStoreError(`no user "${username}" (ccflow users list shows them)`);
+    .option(...postgresOption)
+    .action(async (username: string, opts: { passwordStdin?: boolean; data?: string; postgres?: string }) => {
+      await withStore(opts, "set-password", async (store) => {
+        if (!(await store.find(username))) throw new UserStoreError(`no user "${username}" (ccflow users list shows them)`);
         const { password, generated } = await readPassword(opts.passwordStdin);
         await store.setPassword(username, password);
         process.stdout.write(`new password set for ${username}\n`);

@@ -94,8 +94,8 @@ export class AuthService {
       // A person removed, or given a new password, by `ccflow users` (this process or another
       // one, on the same users.sqlite) loses their sessions: at their next request, and their
       // sockets within CREDENTIAL_TICK_MS (below).
-      this.sessions.checkCredentials((subject, stamp) => {
-        const now = identity.credentialStamp(subject);
+      this.sessions.checkCredentials(async (subject, stamp) => {
+        const now = await identity.credentialStamp(subject);
         return now === stamp ? undefined : now === undefined ? "user removed" : "password changed";
       });
     }

@@ -40,7 +40,7 @@ export type SessionEnd = "signed out" | "session expired" | "user removed" | "pa
  * the session was made with still holds, else why the session must end. Sessions made without a
  * credential stamp (an external provider's) are never asked.
  */
-export type CredentialCheck = (subject: string, stamp: string) => Extract<SessionEnd, "user removed" | "password changed"> | undefined;
+export type CredentialCheck = (subject: string, stamp: string) => Promise<Extract<SessionEnd, "user removed" | "password changed"> | undefined>;
 
 export interface Session {
   /** The id in the cookie (known from the cookie it was read by, or from its creation). */
@@ -234,7 +234,7 @@ export class SessionStore {
         continue;
       }
       if (!row.credential || !this.credentialCheck) continue;
-      const why = this.credentialCheck((JSON.parse(row.principal) as { subject: string }).subject, row.credential);
+      const why = await this.credentialCheck((JSON.parse(row.principal) as { subject: string }).subject, row.credential);
       if (why) await this.end(key, why);
     }
   }
@@ -251,7 +251,7 @@ export class SessionStore {
       return undefined;
     }
     const principal = principalFrom(row.principal);
-    const revoked = row.credential && this.credentialCheck ? this.credentialCheck(principal.subject, row.credential) : undefined;
+    const revoked = row.credential && this.credentialCheck ? await this.credentialCheck(principal.subject, row.credential) : undefined;
     if (revoked) {
       await this.end(key, revoked);
       return undefined;
