@@ -92,8 +92,12 @@ export class AgentLifecycle {
     this.setState(agent, transition, "WrapUp");
     const wrapUpMs = this.core.settings.wrapUpMs;
     if (wrapUpMs === undefined) return;
+    this.armWrapUp(agent, wrapUpMs);
+  }
+
+  private armWrapUp(agent: AgentRecord, ms: number): void {
     const since = agent.since;
-    const timer: ClockTimer = startTimer(this.core.clock, wrapUpMs, () => {
+    const timer: ClockTimer = startTimer(this.core.clock, ms, () => {
       if (this.wrapTimers.get(agent.id) !== timer) return;
       // On a cluster node the end of wrap-up goes through the shared log (see wrapUpElapsed).
       if (this.core.timerHook?.({ kind: "wrap-up", agentId: agent.id, since })) return;
@@ -118,6 +122,22 @@ export class AgentLifecycle {
     if (!timer) return;
     timer.cancel();
     this.wrapTimers.delete(agentId);
+  }
+
+  /** What a cluster snapshot needs of this part: the Available order's counter. */
+  snapshot(): { availableSeq: number } {
+    return { availableSeq: this.availableSeq };
+  }
+
+  /** After a snapshot's agents are in the state: the counter, and wrap-up timers for what is left of each wrap-up. */
+  restore(data: { availableSeq: number }): void {
+    this.availableSeq = data.availableSeq;
+    const wrapUpMs = this.core.settings.wrapUpMs;
+    if (wrapUpMs === undefined) return;
+    const now = this.core.clock.now();
+    for (const agent of this.core.state.agents()) {
+      if (agent.state === "WrapUp") this.armWrapUp(agent, Math.max(0, agent.since + wrapUpMs - now));
+    }
   }
 
   stopAllTimers(): void {

@@ -34,6 +34,22 @@ export class CallbackBook {
 
   constructor(private readonly core: CenterCore) {}
 
+  /** The callbacks and the id counter (a cluster snapshot). */
+  snapshot(): { seq: number; callbacks: CallbackSnapshot[] } {
+    return { seq: this.callbackSeq, callbacks: this.list() };
+  }
+
+  /** After a snapshot's contacts are in the state: the callbacks, and a handle for each one still a contact. */
+  restore(data: { seq: number; callbacks: CallbackSnapshot[] }): void {
+    this.callbackSeq = data.seq;
+    for (const cb of data.callbacks) {
+      const callback = { ...cb };
+      this.callbacks.set(callback.id, callback);
+      // The flow that asked runs on the node that took its call; a node joining later has none of it.
+      if (this.core.state.contact(callback.id)) this.core.handles.set(callback.id, callbackHandle(callback, () => {}));
+    }
+  }
+
   list(): CallbackSnapshot[] {
     return [...this.callbacks.values()].map((cb) => ({ ...cb }));
   }
@@ -70,21 +86,8 @@ export class CallbackBook {
       state: "waiting",
     };
     this.callbacks.set(id, callback);
-    const data: CallAssociatedItem[] = [
-      { label: "Callback number", name: "callbackNumber", value: number },
-      { label: "Requested during", name: "interactionId", value: request.contact.interactionId },
-    ];
-    const handle: ContactHandle = {
-      interactionId: id,
-      ani: number,
-      dnis: request.callerId ?? "",
-      callAssociatedData: () => data,
-      notify: (notice) => {
-        onCallbackNotice(callback, notice);
-        // The contact that asked runs its event flows for the callback (PreDial, CallbackFailed, ...).
-        request.contact.callbackNotice?.(id, notice);
-      },
-    };
+    // The contact that asked runs its event flows for the callback (PreDial, CallbackFailed, ...).
+    const handle = callbackHandle(callback, (notice) => request.contact.callbackNotice?.(id, notice));
     core.handles.set(id, handle);
     const contact = core.contacts.create(handle, "callback");
     contact.callbackId = id;
@@ -103,6 +106,24 @@ export class CallbackBook {
     core.router.dispatchList(queue.id);
     return { ok: true, id };
   }
+}
+
+/** The center's own handle on a callback's contact: its state follows the notices; `toFlow` passes them on. */
+function callbackHandle(callback: CallbackSnapshot, toFlow: (notice: CenterNotice) => void): ContactHandle {
+  const data: CallAssociatedItem[] = [
+    { label: "Callback number", name: "callbackNumber", value: callback.number },
+    { label: "Requested during", name: "interactionId", value: callback.interactionId ?? "" },
+  ];
+  return {
+    interactionId: callback.id,
+    ani: callback.number,
+    dnis: callback.callerId ?? "",
+    callAssociatedData: () => data,
+    notify: (notice) => {
+      onCallbackNotice(callback, notice);
+      toFlow(notice);
+    },
+  };
 }
 
 /** How a callback ended, from the reason its contact was finished with. */

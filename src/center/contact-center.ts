@@ -47,6 +47,7 @@ import type {
 } from "./types.js";
 import { LOWEST_PRIORITY } from "./waiting-list.js";
 import type { AgentAction, CenterCommand, CenterReplication, ContactData } from "./replication.js";
+import { SNAPSHOT_VERSION, type CenterSnapshot } from "./snapshot.js";
 
 export type { AgentSnapshot, ContactSnapshot, QueueSnapshot, WaitingContactSnapshot } from "./projections.js";
 export type { CallbackSnapshot, CallbackState } from "./callbacks.js";
@@ -760,6 +761,69 @@ export class ContactCenter implements CenterPort {
       else if (timer.kind === "wrap-up") this.core.agents.wrapUpElapsed(timer.agentId, timer.since);
       else this.core.contacts.maxWaitElapsed(timer.interactionId, timer.seq);
     });
+  }
+
+  /**
+   * The center as plain data (center/snapshot.ts), for a cluster node's snapshot. Only the
+   * in-memory state can be taken this way.
+   */
+  snapshot(): CenterSnapshot {
+    const core = this.core;
+    const state = this.memoryState();
+    return {
+      version: SNAPSHOT_VERSION,
+      queues: [...state.queues()],
+      agents: [...state.agents()],
+      contacts: [...state.contacts()].map((record) => {
+        const handle = record.kind === "call" ? core.handles.get(record.interactionId) : undefined;
+        return { record, cad: handle ? contactData(handle).cad : [] };
+      }),
+      order: state.exportOrder(),
+      availableSeq: core.agents.snapshot().availableSeq,
+      offers: core.offers.snapshot(),
+      arrivals: core.contacts.snapshot(),
+      callbacks: core.callbacks.snapshot(),
+      consults: core.transfers.snapshot(),
+      stats: core.stats.snapshot(),
+    };
+  }
+
+  /**
+   * Loads a snapshot into a center built from the same configuration that holds no contact yet
+   * (a node joining a cluster). `standIn` gives the handle of a call that runs elsewhere.
+   */
+  restore(snapshot: CenterSnapshot, standIn: (data: ContactData) => ContactHandle): void {
+    if (snapshot.version !== SNAPSHOT_VERSION) throw new Error(`center snapshot version ${String(snapshot.version)} is not ${SNAPSHOT_VERSION}`);
+    const core = this.core;
+    const state = this.memoryState();
+    for (const queue of snapshot.queues) state.saveQueue(queue);
+    for (const agent of snapshot.agents) {
+      const existing = state.agent(agent.id);
+      if (!existing) {
+        state.saveAgent(agent);
+        continue;
+      }
+      // Keep the record other parts may hold; only its fields change.
+      for (const key of Object.keys(existing)) delete (existing as unknown as Record<string, unknown>)[key];
+      Object.assign(existing, agent);
+      state.saveAgent(existing);
+    }
+    for (const { record, cad } of snapshot.contacts) {
+      state.saveContact(record);
+      if (record.kind === "call") core.handles.set(record.interactionId, standIn({ interactionId: record.interactionId, ani: record.ani, dnis: record.dnis, cad }));
+    }
+    state.importOrder(snapshot.order);
+    core.agents.restore({ availableSeq: snapshot.availableSeq });
+    core.offers.restore(snapshot.offers);
+    core.contacts.restore(snapshot.arrivals);
+    core.callbacks.restore(snapshot.callbacks);
+    core.transfers.restore(snapshot.consults);
+    core.stats.restore(snapshot.stats);
+  }
+
+  private memoryState(): MemoryCenterState {
+    if (!(this.state instanceof MemoryCenterState)) throw new Error("only the in-memory center state can be snapshotted");
+    return this.state;
   }
 
   /** On a cluster node outside the application of a logged command: changes go through the log. */

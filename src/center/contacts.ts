@@ -124,14 +124,38 @@ export class ContactBook {
     }
   }
 
-  private armMaxWait(contact: ContactRecord, queue: QueueRecord): void {
+  /** What a cluster snapshot needs of this part: the arrival counter and the ended contacts still describable (oldest first). */
+  snapshot(): { seq: number; ended: ContactRecord[] } {
+    const ended: ContactRecord[] = [];
+    for (let i = this.endedHead; i < this.endedOrder.length; i++) {
+      const c = this.endedOrder[i]!;
+      if (this.ended.get(c.interactionId) === c) ended.push(c);
+    }
+    return { seq: this.seq, ended };
+  }
+
+  /** After a snapshot's contacts are in the state: the counter, the ended ones, and max-wait timers for what is left of each wait. */
+  restore(data: { seq: number; ended: ContactRecord[] }): void {
+    this.seq = data.seq;
+    for (const c of data.ended) {
+      this.ended.set(c.interactionId, c);
+      this.endedOrder.push(c);
+    }
+    const now = this.core.clock.now();
+    for (const c of this.core.state.contacts()) {
+      const queue = c.state === "queued" && c.listId ? this.core.state.queue(c.listId) : undefined;
+      if (queue?.maxWaitSeconds !== undefined) this.armMaxWait(c, queue, Math.max(0, c.enqueuedAt + queue.maxWaitSeconds * 1000 - now));
+    }
+  }
+
+  private armMaxWait(contact: ContactRecord, queue: QueueRecord, ms?: number): void {
     this.waitTimers.get(contact.interactionId)?.cancel();
     this.waitTimers.delete(contact.interactionId);
     if (queue.maxWaitSeconds === undefined) return;
     const seq = contact.seq;
     const { clock, outbox } = this.core;
     const interactionId = contact.interactionId;
-    const timer = startTimer(clock, queue.maxWaitSeconds * 1000, () => {
+    const timer = startTimer(clock, ms ?? queue.maxWaitSeconds * 1000, () => {
       // On a cluster node the timeout goes through the shared log (see maxWaitElapsed).
       if (this.core.timerHook?.({ kind: "max-wait", interactionId, seq })) return;
       outbox.op(() => this.maxWaitElapsed(interactionId, seq));

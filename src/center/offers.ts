@@ -43,13 +43,7 @@ export class OfferBook {
     this.core.agents.setState(agent, "offer");
 
     const ringTimeoutMs = this.core.settings.ringTimeoutMs;
-    const agentId = agent.id;
-    const timer = startTimer(clock, ringTimeoutMs, () => {
-      // On a cluster node the ring-out goes through the shared log, so every node applies it in the same place.
-      if (this.core.timerHook?.({ kind: "ring", offerId, agentId })) return;
-      outbox.op(() => this.ringTimeout(offerId));
-    });
-    this.offers.set(offerId, { id: offerId, interactionId: contact.interactionId, agentId: agent.id, timer });
+    this.arm(offerId, agent.id, contact.interactionId, ringTimeoutMs);
 
     const queue = views.contactQueueInfo(contact);
     this.core.notify(contact, { type: "offered", agent: views.agentInfo(agent), queue });
@@ -70,6 +64,31 @@ export class OfferBook {
         ringTimeoutMs,
         callAssociatedData: handle ? safeCad(handle) : [],
       });
+    }
+  }
+
+  private arm(offerId: number, agentId: string, interactionId: string, ms: number): void {
+    const { clock, outbox } = this.core;
+    const timer = startTimer(clock, ms, () => {
+      // On a cluster node the ring-out goes through the shared log, so every node applies it in the same place.
+      if (this.core.timerHook?.({ kind: "ring", offerId, agentId })) return;
+      outbox.op(() => this.ringTimeout(offerId));
+    });
+    this.offers.set(offerId, { id: offerId, interactionId, agentId, timer });
+  }
+
+  /** What a cluster snapshot needs of this part: the offer counter and the offers ringing. */
+  snapshot(): { offerSeq: number; ringing: Array<{ id: number; interactionId: string; agentId: string }> } {
+    return { offerSeq: this.offerSeq, ringing: [...this.offers.values()].map((o) => ({ id: o.id, interactionId: o.interactionId, agentId: o.agentId })) };
+  }
+
+  /** After a snapshot's contacts are in the state: the counter, and each ringing offer with what is left of its ring time. */
+  restore(data: ReturnType<OfferBook["snapshot"]>): void {
+    this.offerSeq = data.offerSeq;
+    const now = this.core.clock.now();
+    for (const o of data.ringing) {
+      const offeredAt = this.core.state.contact(o.interactionId)?.offeredAt ?? now;
+      this.arm(o.id, o.agentId, o.interactionId, Math.max(0, offeredAt + this.core.settings.ringTimeoutMs - now));
     }
   }
 

@@ -53,6 +53,16 @@ export class QueueStatistics {
     };
   }
 
+  /** The sample windows as plain data (a cluster snapshot), and back. */
+  snapshot(): { handle: Array<[string, ReturnType<SampleWindow["toJSON"]>]>; wait: Array<[string, ReturnType<SampleWindow["toJSON"]>]> } {
+    return { handle: [...this.handleSamples].map(([q, w]) => [q, w.toJSON()]), wait: [...this.waitSamples].map(([q, w]) => [q, w.toJSON()]) };
+  }
+
+  restore(data: ReturnType<QueueStatistics["snapshot"]>): void {
+    for (const [q, w] of data.handle) this.handleSamples.set(q, SampleWindow.fromJSON(w));
+    for (const [q, w] of data.wait) this.waitSamples.set(q, SampleWindow.fromJSON(w));
+  }
+
   private samples(map: Map<string, SampleWindow>, queueId: string): SampleWindow {
     let window = map.get(queueId);
     if (!window) map.set(queueId, (window = new SampleWindow()));

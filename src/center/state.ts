@@ -104,6 +104,12 @@ export function personalList(agentId: string): string {
   return `@agent:${agentId}`;
 }
 
+/** See MemoryCenterState.exportOrder. */
+export interface OrderSnapshot {
+  lists: Array<[listId: string, entries: Array<[interactionId: string, priority: number, since: number, seq: number]>]>;
+  available: Array<[queueId: string, agentIds: string[]]>;
+}
+
 export interface CenterState {
   queue(id: string): QueueRecord | undefined;
   saveQueue(queue: QueueRecord): void;
@@ -279,6 +285,45 @@ export class MemoryCenterState implements CenterState {
 
   availableCount(queueId: string): number {
     return this.available.get(queueId)?.size ?? 0;
+  }
+
+  /**
+   * The waiting lists in routing order (each entry as it was put there: priority, since, seq) and
+   * which agents each queue's available ordering holds: what records alone do not say (a cluster
+   * snapshot, center/snapshot.ts).
+   */
+  exportOrder(): OrderSnapshot {
+    const lists: OrderSnapshot["lists"] = [];
+    for (const [id, list] of this.lists) {
+      if (list.size > 0) lists.push([id, [...list].map((e) => [e.value.interactionId, e.priority, e.since, e.seq])]);
+    }
+    const available = new Map<string, string[]>();
+    for (const [agentId, slots] of this.memberships) {
+      for (const [queueId, slot] of slots) {
+        if (slot.heapIndex < 0) continue;
+        let ids = available.get(queueId);
+        if (!ids) available.set(queueId, (ids = []));
+        ids.push(agentId);
+      }
+    }
+    return { lists, available: [...available] };
+  }
+
+  /** Puts back what exportOrder gave, once the records it names are saved. */
+  importOrder(order: OrderSnapshot): void {
+    for (const [listId, entries] of order.lists) {
+      const list = this.list(listId);
+      for (const [id, priority, since, seq] of entries) {
+        const contact = this.contactMap.get(id);
+        if (contact) this.entries.set(id, list.pushBack(contact, priority, since, seq));
+      }
+    }
+    for (const [queueId, agentIds] of order.available) {
+      for (const id of agentIds) {
+        const agent = this.agentMap.get(id);
+        if (agent) this.markAvailable(agent, [queueId]);
+      }
+    }
   }
 
   private list(listId: string): WaitingList<ContactRecord> {

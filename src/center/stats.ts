@@ -15,6 +15,20 @@ export class SampleWindow {
     this.values = new Float64Array(capacity);
   }
 
+  /** Its samples as plain data (a cluster snapshot), oldest slot first as stored. */
+  toJSON(): { at: number[]; values: number[]; next: number; count: number } {
+    return { at: [...this.at.subarray(0, this.count)], values: [...this.values.subarray(0, this.count)], next: this.next, count: this.count };
+  }
+
+  static fromJSON(data: { at: number[]; values: number[]; next: number; count: number }): SampleWindow {
+    const w = new SampleWindow();
+    w.at.set(data.at.slice(0, w.capacity));
+    w.values.set(data.values.slice(0, w.capacity));
+    w.next = data.next % w.capacity;
+    w.count = Math.min(data.count, w.capacity);
+    return w;
+  }
+
   record(at: number, value: number): void {
     this.at[this.next] = at;
     this.values[this.next] = value;

@@ -36,6 +36,15 @@ export class Transfers {
 
   constructor(private readonly core: CenterCore) {}
 
+  /** The consults under way (a cluster snapshot), and back. */
+  snapshot(): ConsultSnapshot[] {
+    return [...this.consults.values()].map((c) => ({ ...c }));
+  }
+
+  restore(consults: ConsultSnapshot[]): void {
+    for (const c of consults) this.consults.set(c.interactionId, { ...c });
+  }
+
   consultOf(interactionId: string): ConsultSnapshot | undefined {
     return this.consults.get(interactionId);
   }

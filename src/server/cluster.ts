@@ -14,13 +14,15 @@ export interface ClusterNodeOptions {
   nodeId: string;
   /** A node is taken for dead this long after its last heartbeat; default 3000. */
   leaseMs?: number;
+  /** How often a snapshot is written and the log trimmed; default 60000. */
+  snapshotEveryMs?: number;
 }
 
 export const CENTER_UNAVAILABLE_MESSAGE = "The contact center's shared state (Redis) is not reachable right now; try again shortly.";
 
 export async function connectClusterNode(options: ClusterNodeOptions, log: (level: "info" | "warn", message: string) => void): Promise<CenterReplicator> {
   try {
-    return await CenterReplicator.connect({ redisUrl: options.redisUrl, nodeId: options.nodeId, ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}), log });
+    return await CenterReplicator.connect({ redisUrl: options.redisUrl, nodeId: options.nodeId, ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}), ...(options.snapshotEveryMs ? { snapshotEveryMs: options.snapshotEveryMs } : {}), log });
   } catch (err) {
     const where = safeHost(options.redisUrl);
     throw new Error(`cannot reach Redis at ${where} (--redis): ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -18,6 +18,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { CenterTimer } from "../center-core.js";
 import type { ContactCenter } from "../contact-center.js";
+import type { CenterSnapshot } from "../snapshot.js";
 import { CenterError } from "../errors.js";
 import type { CenterCommand, CenterReplication, ContactData } from "../replication.js";
 import type { ContactHandle } from "../types.js";
@@ -32,12 +33,32 @@ export interface ClusterOptions {
   prefix?: string;
   /** A node is dead this long after its last heartbeat (default 3000). */
   leaseMs?: number;
+  /** How often one node writes a snapshot of its copy and trims the log below what every node still needs (default 60000). */
+  snapshotEveryMs?: number;
   /** How long an agent action waits to be applied before it is answered as unavailable (default 10000). */
   actionTimeoutMs?: number;
   log?: (level: "info" | "warn", message: string) => void;
 }
 
 const UNAVAILABLE = "the contact center's shared state (Redis) is not reachable right now; try again shortly";
+/** A node's reported position protects the log from trimming this long after its last report. */
+const APPLIED_FRESH_MS = 60_000;
+
+/** What a node writes to Redis as the cluster's snapshot. */
+interface NodeSnapshot {
+  /** The last log entry the snapshot covers. */
+  id: string;
+  center: CenterSnapshot;
+  contactNode: Array<[string, string]>;
+  agentNode: Array<[string, string]>;
+}
+
+/** a < b for stream ids ("ms-seq"). */
+export function idBefore(a: string, b: string): boolean {
+  const [am = 0, as = 0] = a.split("-").map(Number);
+  const [bm = 0, bs = 0] = b.split("-").map(Number);
+  return am !== bm ? am < bm : as < bs;
+}
 
 /** The system clock, except that while a log entry is applied `now()` is the entry's time. */
 class LogClock extends SystemClock {
@@ -77,6 +98,11 @@ export class CenterReplicator implements CenterReplication {
   private following?: Promise<void>;
   private reaping = false;
   private readonly requests: NodeRequests;
+  private readonly snapshotEveryMs: number;
+  private lastSnapshotId = "";
+  private snapshotting = false;
+  /** Where this run started from: the snapshot's id ("0-0": the log's first entry). */
+  startedFrom = "0-0";
 
   private constructor(
     private readonly redis: RedisLog,
@@ -85,6 +111,7 @@ export class CenterReplicator implements CenterReplication {
     this.nodeId = options.nodeId;
     this.leaseMs = options.leaseMs ?? 3000;
     this.actionTimeoutMs = options.actionTimeoutMs ?? 10_000;
+    this.snapshotEveryMs = options.snapshotEveryMs ?? 60_000;
     this.log = options.log ?? (() => {});
     this.requests = redis.nodeRequests(this.nodeId, (message) => this.log("warn", `requests from other nodes: ${message}`));
   }
@@ -116,10 +143,12 @@ export class CenterReplicator implements CenterReplication {
         `node ${this.nodeId}: its queues, agents or center settings differ from those of the nodes already running; every node of a cluster must run the same environment file and flows (or stop them all first)`,
       );
     }
+    await this.loadSnapshot();
     for (;;) {
       const batch = await this.redis.read(this.lastId, 0);
       if (batch.length === 0) break;
       for (const entry of batch) this.apply(entry);
+      await this.redis.reportApplied(this.nodeId, this.lastId);
     }
     this.readerOk = true;
     this.healthySince = Date.now();
@@ -135,7 +164,9 @@ export class CenterReplicator implements CenterReplication {
     this.timers.push(
       setInterval(() => {
         this.redis.renewLease(this.nodeId, this.leaseMs).catch(() => {});
+        this.redis.reportApplied(this.nodeId, this.lastId).catch(() => {});
       }, heartbeat),
+      setInterval(() => void this.snapshotAndTrim(), this.snapshotEveryMs),
       setInterval(() => void this.reapDead(), 1000),
       setInterval(() => this.sweep(), 30_000),
     );
@@ -243,6 +274,58 @@ export class CenterReplicator implements CenterReplication {
     }
     if (!held) throw new NodeUnreachableError(node, `the call runs on node ${node}, which is not running (its lease ran out); its calls end node-lost`);
     return this.requests.ask(node, request, timeoutMs);
+  }
+
+  // ---------------------------------------------------------------- snapshots and trimming
+
+  /**
+   * Starts this node's copy from the newest snapshot, when there is one. Its position is reported
+   * first and the trim point read after, so the entries after the snapshot cannot be trimmed away
+   * between loading it and reading them (the trim is one script that honours reported positions).
+   */
+  private async loadSnapshot(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const text = await this.redis.loadSnapshot();
+      const snapshot = text ? (JSON.parse(text) as NodeSnapshot) : undefined;
+      const from = snapshot?.id ?? "0-0";
+      await this.redis.reportApplied(this.nodeId, from);
+      if (idBefore(from, await this.redis.trimmedTo())) {
+        // A newer snapshot was written and the log trimmed meanwhile: load that one.
+        if (attempt >= 5) throw new Error(`node ${this.nodeId}: the shared log was trimmed past the newest snapshot five times while joining; try again`);
+        continue;
+      }
+      if (!snapshot) return;
+      this.center!.restore(snapshot.center, (data) => this.handleFor(data));
+      for (const [id, node] of snapshot.contactNode) this.contactNode.set(id, node);
+      for (const [id, node] of snapshot.agentNode) this.agentNode.set(id, node);
+      this.lastId = this.lastSnapshotId = this.startedFrom = snapshot.id;
+      this.log("info", `loaded the cluster's snapshot at log entry ${snapshot.id} (${snapshot.center.contacts.length} contact(s), ${snapshot.agentNode.length} agent(s) signed in)`);
+      return;
+    }
+  }
+
+  /**
+   * Writes a snapshot of this copy (one node per period: a lock) and trims the log below it and
+   * below every position a node reported in the last minute. The copy is taken between two
+   * entries (no await between reading the position and the state), so it is exactly the state
+   * after entry `id`.
+   */
+  async snapshotAndTrim(): Promise<{ id: string; trimmedTo: string } | undefined> {
+    if (!this.live || !this.healthy || this.snapshotting || this.lastId === this.lastSnapshotId || this.lastId === "0-0") return undefined;
+    this.snapshotting = true;
+    try {
+      if (!(await this.redis.claimSnapshot(this.nodeId, Math.max(1000, this.snapshotEveryMs - 500)))) return undefined;
+      const id = this.lastId;
+      const snapshot: NodeSnapshot = { id, center: this.center!.snapshot(), contactNode: [...this.contactNode], agentNode: [...this.agentNode] };
+      await this.redis.saveSnapshot(JSON.stringify(snapshot));
+      this.lastSnapshotId = id;
+      return { id, trimmedTo: await this.redis.trim(id, APPLIED_FRESH_MS) };
+    } catch (err) {
+      this.log("warn", `snapshot of the contact center not written: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    } finally {
+      this.snapshotting = false;
+    }
   }
 
   // ---------------------------------------------------------------- applying the log

@@ -19,6 +19,36 @@ function newClient(url: string) {
 }
 type Client = ReturnType<typeof newClient>;
 
+/** HSET applied NODE "id|seconds" with Redis's clock, so freshness does not depend on the nodes' clocks. */
+const REPORT_APPLIED = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. redis.call('TIME')[1]) return 1`;
+
+/**
+ * KEYS: log, applied hash, trimmed key; ARGV: snapshot id, freshness in seconds. The threshold is
+ * the lowest of the snapshot id and every fresh applied position; stale positions are dropped.
+ */
+const TRIM = `
+local function parse(id) local ms, seq = string.match(id, '^(%d+)-(%d+)$') return tonumber(ms), tonumber(seq) end
+local function lower(a, b)
+  local am, as = parse(a) local bm, bs = parse(b)
+  if am ~= bm then return am < bm end
+  return as < bs
+end
+local min = ARGV[1]
+local now = tonumber(redis.call('TIME')[1])
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  local id, at = string.match(all[i + 1], '^(.+)|(%d+)$')
+  if id and now - tonumber(at) <= tonumber(ARGV[2]) then
+    if lower(id, min) then min = id end
+  else
+    redis.call('HDEL', KEYS[2], all[i])
+  end
+end
+redis.call('SET', KEYS[3], min)
+redis.call('XTRIM', KEYS[1], 'MINID', min)
+return min
+`;
+
 export interface LogEntry {
   id: string;
   /** The entry's time: the milliseconds part of its stream id (Redis's clock, the same for every node). */
@@ -131,8 +161,49 @@ export class RedisLog {
     return ((await this.writer.sendCommand(["GET", key])) as string | null) ?? fingerprint;
   }
 
+  // ------------------------------------------------------------ snapshots and trimming
+
+  /** The newest snapshot (JSON with the id of the last entry it covers), or null. */
+  async loadSnapshot(): Promise<string | null> {
+    return (await this.writer.sendCommand(["GET", `${this.prefix}snapshot`])) as string | null;
+  }
+
+  /** One node at a time writes a snapshot: a lock with a TTL. */
+  async claimSnapshot(node: string, ttlMs: number): Promise<boolean> {
+    return ((await this.writer.sendCommand(["SET", `${this.prefix}snapshot-lock`, node, "NX", "PX", String(ttlMs)])) as unknown) === "OK";
+  }
+
+  async saveSnapshot(text: string): Promise<void> {
+    await this.writer.sendCommand(["SET", `${this.prefix}snapshot`, text]);
+  }
+
+  /** The last entry this node applied (stamped with Redis's time): entries after it are not trimmed while it is fresh. */
+  async reportApplied(node: string, id: string): Promise<void> {
+    await this.writer.sendCommand(["EVAL", REPORT_APPLIED, "1", `${this.prefix}applied`, node, id]);
+  }
+
+  /**
+   * Trims the log below the snapshot `snapshotId` and below every fresh applied position (one
+   * atomic script, so a node that reported its position is never trimmed past); returns the
+   * threshold (entries before it are gone).
+   */
+  async trim(snapshotId: string, freshMs: number): Promise<string> {
+    return (await this.writer.sendCommand(["EVAL", TRIM, "3", this.key, `${this.prefix}applied`, `${this.prefix}trimmed`, snapshotId, String(Math.ceil(freshMs / 1000))])) as string;
+  }
+
+  /** Where the log was last trimmed to ("0-0" when never). */
+  async trimmedTo(): Promise<string> {
+    return ((await this.writer.sendCommand(["GET", `${this.prefix}trimmed`])) as string | null) ?? "0-0";
+  }
+
+  /** Entries in the log now. */
+  async length(): Promise<number> {
+    return (await this.writer.sendCommand(["XLEN", this.key])) as number;
+  }
+
   /** The node left the set of nodes (reaped, or leaving on purpose). */
   async forget(node: string): Promise<void> {
+    await this.writer.sendCommand(["HDEL", `${this.prefix}applied`, node]);
     await this.writer.sendCommand(["SREM", `${this.prefix}nodes`, node]);
     await this.writer.sendCommand(["DEL", `${this.prefix}lease:${node}`]);
   }

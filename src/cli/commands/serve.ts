@@ -37,6 +37,7 @@ interface ServeFlags {
   redis?: string;
   nodeId?: string;
   nodeLease?: string;
+  snapshotEvery?: string;
   logJson?: boolean;
   logLevel: string;
   watch?: boolean;
@@ -162,6 +163,7 @@ export function register(program: Command): void {
     .option("--redis <url>", "run as one node of a cluster: the contact center (queues, agents, offers) is shared through this Redis (redis://host:port); needs --node-id")
     .option("--node-id <name>", "this node's name in the cluster (with --redis)")
     .option("--node-lease <seconds>", "with --redis: a node silent this long is taken for dead and its calls end node-lost", "3")
+    .option("--snapshot-every <seconds>", "with --redis: how often one node writes a snapshot of the contact center to Redis and trims the shared log below it", "60")
     .option("--log-json", "log as JSON lines (pino) on stdout: server messages and each contact's events with contactId and node")
     .option("--log-level <level>", "with --log-json: debug (every flow step), info, warn or error", "info")
     .option("--otlp-endpoint <url>", "export each contact's trace (OpenTelemetry: a span per contact, activity and HTTP request) over OTLP/HTTP to this URL (http://127.0.0.1:4318/v1/traces); default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; off when none is set")
@@ -178,7 +180,7 @@ export function register(program: Command): void {
         // Tests and scripts that ask for any free HTTP port get any free SIP port too.
         const sipPort = !flags.sip ? false : flags.sipPort !== undefined ? parsePort(flags.sipPort, "--sip-port") : port === 0 ? 0 : 5060;
         const postgresUrl = flags.postgres === undefined ? undefined : parsePostgresUrl(flags.postgres);
-        cluster = parseClusterOptions({ ...flags, ...(flags.redis === undefined && flags.nodeId === undefined ? { nodeLease: undefined } : {}) });
+        cluster = parseClusterOptions({ ...flags, ...(flags.redis === undefined && flags.nodeId === undefined ? { nodeLease: undefined, snapshotEvery: undefined } : {}) });
         envFile = flags.env ?? (existsSync(defaultEnvironmentFile) ? defaultEnvironmentFile : undefined);
         const environment = await loadEnvironment(flags.env);
         const flows = await FlowCatalog.load(flowSpecs(flags.flow), environment.flows.map((f) => resolve(environment.baseDir, f)));

@@ -59,8 +59,8 @@ export function writeClusterFiles(options: { extraAgent?: string } = {}): { dir:
   return { dir, env, flow };
 }
 
-export function clusterNode(files: { dir: string; env: string; flow: string }, redisUrl: string, nodeId: string): ServeProcess {
-  return new ServeProcess(["--no-crm", "--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${nodeId}`), "--redis", redisUrl, "--node-id", nodeId, "--node-lease", "1.5"]);
+export function clusterNode(files: { dir: string; env: string; flow: string }, redisUrl: string, nodeId: string, extra: string[] = []): ServeProcess {
+  return new ServeProcess(["--no-crm", "--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${nodeId}`), "--redis", redisUrl, "--node-id", nodeId, "--node-lease", "1.5", ...extra]);
 }
 
 export function removeClusterFiles(dir: string): void {
