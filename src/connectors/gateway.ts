@@ -182,8 +182,10 @@ class Deadline {
     }
     (this.callbacks ??= []).push(callback);
     return () => {
-      const i = this.callbacks?.indexOf(callback) ?? -1;
-      if (i >= 0) this.callbacks!.splice(i, 1);
+      const list = this.callbacks;
+      const i = list?.indexOf(callback) ?? -1;
+      // copyWithin, not splice: splice returns a new array of what it removed, one per request.
+      if (i >= 0) list!.copyWithin(i, i + 1).length--;
     };
   }
 

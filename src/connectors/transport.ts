@@ -408,6 +408,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   };
 }
 
+/** The trailers and dispatch context a send-only transport hands on: none, one shared object. */
+const NONE: Record<string, never> = Object.freeze({});
+
 /**
  * One dispatch through a send-only transport: the request the transport sees and the controller
  * the handler holds, in one object (the engine benchmark makes two of these per call; a literal
@@ -451,8 +454,10 @@ class SendExchange implements TransportRequest, Dispatcher.DispatchController {
     const unwatch = watchAbort(this.exchange, callback);
     return () => {
       unwatch();
-      const i = this.abortCallbacks?.indexOf(callback) ?? -1;
-      if (i >= 0) this.abortCallbacks!.splice(i, 1);
+      const list = this.abortCallbacks;
+      const i = list?.indexOf(callback) ?? -1;
+      // copyWithin, not splice: splice returns a new array of what it removed, one per request.
+      if (i >= 0) list!.copyWithin(i, i + 1).length--;
     };
   }
 
@@ -481,14 +486,14 @@ class SendExchange implements TransportRequest, Dispatcher.DispatchController {
   resume(): void {}
 
   run(transport: Pick<Transport, "send">, handler: Dispatcher.DispatchHandler): void {
-    handler.onRequestStart?.(this, {});
+    handler.onRequestStart?.(this, NONE);
     if (this.abortReason) return;
     transport.send(this, this.exchange.clock).then(
       (res) => {
         if (this.abortReason) return;
         handler.onResponseStart?.(this, res.status, res.headers, "");
         if (res.body !== "") handler.onResponseData?.(this, Buffer.from(res.body, "utf8"));
-        handler.onResponseEnd?.(this, {});
+        handler.onResponseEnd?.(this, NONE);
       },
       (err: unknown) => handler.onResponseError?.(this, err instanceof Error ? err : toTransportError(err)),
     );
@@ -584,21 +589,11 @@ export function createFixtureTransport(handler: FixtureHandler): Transport {
 
 const SETTLED = Promise.resolve();
 
-/** A fixture handler's tools; the request's AbortSignal is made only if the handler reads it. */
-class FixtureTools {
-  constructor(
-    readonly clock: Clock,
-    private readonly req: TransportRequest,
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.req.signal;
-  }
-}
-
 /**
  * One request to a fixture handler. Its state lives in one object rather than in a handful of
- * closures per request: the engine benchmark makes two of these per call.
+ * closures per request: the engine benchmark makes two of these per call. It is also the
+ * handler's tools (`clock`, `signal`): the request's AbortSignal is made only if the handler
+ * reads it.
  */
 class FixtureExchange {
   private settled = false;
@@ -607,10 +602,14 @@ class FixtureExchange {
   constructor(
     private readonly handler: FixtureHandler,
     private readonly req: TransportRequest,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     private readonly resolve: (res: TransportResponse) => void,
     private readonly reject: (err: unknown) => void,
   ) {}
+
+  get signal(): AbortSignal {
+    return this.req.signal;
+  }
 
   start(): void {
     const req = this.req;
@@ -634,7 +633,7 @@ class FixtureExchange {
     const fixtureReq: FixtureRequest = { url: req.url, method: req.method, headers: { ...req.headers }, body: req.body, connectorId: req.connectorId };
     let out: Promise<FixtureResponse> | FixtureResponse;
     try {
-      out = this.handler(fixtureReq, new FixtureTools(this.clock, req));
+      out = this.handler(fixtureReq, this);
     } catch (err) {
       return this.failed(err);
     }

@@ -82,7 +82,8 @@ export class CallSignal {
     callbacks.push(callback);
     return () => {
       const i = callbacks.indexOf(callback);
-      if (i >= 0) callbacks.splice(i, 1);
+      // copyWithin, not splice: splice returns a new array of what it removed.
+      if (i >= 0) callbacks.copyWithin(i, i + 1).length--;
     };
   }
 
