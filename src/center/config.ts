@@ -96,8 +96,15 @@ export const centerSettingsSchema = z
             prefix: z.string().regex(/^\+?[0-9]*$/, "must be digits, optionally after +"),
             uri: z.string().regex(/^sip:[^\s]+$/, "must be a sip: URI (UDP), e.g. sip:{number}@192.0.2.10:5060"),
             name: nonEmpty.optional(),
+            /** Digest credentials for a trunk that challenges; the password is an environment variable's name. */
+            username: nonEmpty.optional(),
+            password: z
+              .string()
+              .regex(/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/, "must be ${ENV_VAR}: the trunk's password is read from the environment, never written in the file")
+              .optional(),
           })
-          .strict(),
+          .strict()
+          .refine((e) => (e.username === undefined) === (e.password === undefined), { message: "give username and password together" }),
       )
       .default([]),
     /** How long an outside number may ring before the transfer is given up. */

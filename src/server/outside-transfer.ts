@@ -3,7 +3,9 @@
  * number into a SIP URI, ccflow calls it (channels/sip/outbound-call.ts) and, once it answers,
  * the caller's audio leg is bridged to that call (voice-lines.ts). From then on the contact lives
  * outside the center: it ends when either side hangs up — the far end's BYE ends it with reason
- * `transferred` (the caller gets a BYE), the caller's hang-up sends the far end a BYE.
+ * `transferred` (the caller gets a BYE), the caller's hang-up sends the far end a BYE. A trunk
+ * that asks for digest credentials gets the entry's `username` and the password from the
+ * environment variable its `password` names; redirects are followed (outbound-call.ts).
  */
 import { DialError, OutboundCall } from "../channels/sip/outbound-call.js";
 import type { CallSession } from "./calls.js";
@@ -14,6 +16,18 @@ export interface DialPlanEntry {
   prefix: string;
   uri: string;
   name?: string;
+  username?: string;
+  /** `${ENV_VAR}`: where the password is. */
+  password?: string;
+}
+
+/** A dial plan entry's credentials, the password read from its environment variable. */
+export function trunkCredentials(entry: DialPlanEntry, env: Record<string, string | undefined>): { username: string; password: string } | undefined {
+  if (entry.username === undefined || entry.password === undefined) return undefined;
+  const name = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(entry.password)?.[1];
+  const password = name ? env[name] : undefined;
+  if (!password) throw new Error(`center.dialPlan entry ${entry.name ?? entry.prefix}: password refers to environment variable ${name ?? entry.password}, which is not set`);
+  return { username: entry.username, password };
 }
 
 /** A number an agent may type: digits, optionally after +. */
@@ -31,14 +45,23 @@ export interface OutsideTransfersOptions {
   ringTimeoutMs: number;
   /** The address calls are placed from (the SIP front's). */
   host: string;
+  /** Where the entries' passwords are read (the server's environment). */
+  env?: Record<string, string | undefined>;
   log?: (level: "info" | "warn", message: string) => void;
 }
 
 export class OutsideTransfers {
   /** Calls being placed or talking, by contact. */
   private readonly calls = new Map<string, OutboundCall | "dialling">();
+  /** Each entry's credentials, read once at start (a missing variable stops the server there). */
+  private readonly credentials = new Map<DialPlanEntry, { username: string; password: string }>();
 
-  constructor(private readonly options: OutsideTransfersOptions) {}
+  constructor(private readonly options: OutsideTransfersOptions) {
+    for (const entry of options.plan) {
+      const c = trunkCredentials(entry, options.env ?? {});
+      if (c) this.credentials.set(entry, c);
+    }
+  }
 
   /** Checks the number against the dial plan and the call for an audio leg; the SIP URI to call. */
   check(session: CallSession, number: string): string {
@@ -55,7 +78,9 @@ export class OutsideTransfers {
     const id = session.interactionId;
     this.calls.set(id, "dialling");
     try {
-      const call = await OutboundCall.dial({ uri, from: session.ani, host: this.options.host, ringTimeoutMs: this.options.ringTimeoutMs });
+      const entry = routeNumber(this.options.plan, number)?.entry;
+      const auth = entry ? this.credentials.get(entry) : undefined;
+      const call = await OutboundCall.dial({ uri, from: session.ani, host: this.options.host, ringTimeoutMs: this.options.ringTimeoutMs, ...(auth ? { auth } : {}) });
       this.options.log?.("info", `contact ${id.slice(0, 8)}: outside number answered`);
       return call;
     } catch (err) {

@@ -355,7 +355,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       voice = new VoiceLines(runtime.center, { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, log: (level, message) => log(level, message) });
       closers.unshift(() => voice?.close());
       controls.audio = voice;
-      controls.outside = new OutsideTransfers({ voice, plan: centerSettings.dialPlan, ringTimeoutMs: centerSettings.outsideRingSeconds * 1000, host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, log: (level, message) => log(level, message) });
+      controls.outside = new OutsideTransfers({ voice, plan: centerSettings.dialPlan, ringTimeoutMs: centerSettings.outsideRingSeconds * 1000, host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, env: processEnv, log: (level, message) => log(level, message) });
       closers.unshift(() => controls.outside?.close());
       const sip = await startSipFront({ environment: env, entryPoints: () => runtime.environment.entryPoints, flows: options.flows, calls, host, port: options.sipPort, dataDir: options.dataDir, voice, log: (level, message) => log(level, message) });
       // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.

@@ -90,3 +90,18 @@ describe("the environment file's queues, teams and agents", () => {
     );
   });
 });
+
+describe("center.dialPlan credentials", () => {
+  it("take the trunk's password from an environment variable, never as a literal, and user and password together", async () => {
+    const { centerSettingsSchema } = await import("../../src/center/config.js");
+    const { trunkCredentials } = await import("../../src/server/outside-transfer.js");
+    const entry = { prefix: "+1777", uri: "sip:{number}@127.0.0.1:5070", username: "ccflow-trunk", password: "${TRUNK_PASSWORD}" };
+    const parsed = centerSettingsSchema.parse({ dialPlan: [entry] });
+    expect(trunkCredentials(parsed.dialPlan[0]!, { TRUNK_PASSWORD: "pw-1" })).toEqual({ username: "ccflow-trunk", password: "pw-1" });
+    expect(() => trunkCredentials(parsed.dialPlan[0]!, {})).toThrow("center.dialPlan entry +1777: password refers to environment variable TRUNK_PASSWORD, which is not set");
+    const literal = centerSettingsSchema.safeParse({ dialPlan: [{ ...entry, password: "hunter2" }] });
+    expect(literal.success).toBe(false);
+    expect(JSON.stringify(literal.error?.issues)).toContain("must be ${ENV_VAR}");
+    expect(centerSettingsSchema.safeParse({ dialPlan: [{ prefix: "+1", uri: "sip:{number}@127.0.0.1", username: "u" }] }).success).toBe(false);
+  });
+});

@@ -5,7 +5,10 @@
  * own tone coming back through ccflow and the far end, and no longer the agent (1400 Hz). The
  * agent wraps up; the contact's trace has the `transferred` event with the number. The caller's
  * BYE reaches the outside party as ccflow's BYE. A busy number leaves the caller on hold with the
- * agent; a number outside the dial plan is refused.
+ * agent; a number outside the dial plan is refused. A trunk (SIPp) that asks for digest
+ * credentials and then redirects: ccflow answers the challenge with the entry's user and the
+ * password from its environment variable, follows the 302 to another SIPp party, and the caller
+ * talks to it; the password is in no log.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,6 +42,9 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
   let audio: TestSocket;
   let partyPort: number;
   let busyPort: number;
+  let trunkPort: number;
+  let redirectPort: number;
+  const TRUNK_PASSWORD = "trunk-pw-7Hq2";
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "ccflow-outside-"));
@@ -46,6 +52,8 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
     if (made.status !== 0) throw new Error(`sox failed: ${made.stderr.toString()}`);
     partyPort = await freeUdpPort();
     busyPort = await freeUdpPort();
+    trunkPort = await freeUdpPort();
+    redirectPort = await freeUdpPort();
     t = await startTestServer({
       flows: [{ id: "queue", definition: queueFlow }],
       environment: {
@@ -55,11 +63,12 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
           dialPlan: [
             { prefix: "+1555", uri: `sip:{number}@127.0.0.1:${partyPort}`, name: "Partner desk" },
             { prefix: "+1666", uri: `sip:{number}@127.0.0.1:${busyPort}` },
+            { prefix: "+1777", uri: `sip:{number}@127.0.0.1:${trunkPort}`, name: "Trunk", username: "ccflow-trunk", password: "${TRUNK_PASSWORD}" },
           ],
           outsideRingSeconds: 10,
         },
       },
-      extra: { sipPort: 0 },
+      extra: { sipPort: 0, processEnv: { TRUNK_PASSWORD } },
     });
     phone = new WeriftPhone();
     audio = await t.socket("/api/agents/ana/audio");
@@ -143,6 +152,34 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
     } finally {
       caller.kill();
       party.kill();
+      recorder.close();
+    }
+    expect((await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle" })).status).toBe(200);
+  }, 120_000);
+
+  it("a trunk that asks for digest credentials, then redirects: ccflow answers the challenge, follows the 302, and the caller talks to where it pointed", async () => {
+    const party = outsideParty("outside-party-echoes.xml", redirectPort, await freeUdpPort(), dir, ["-rtp_echo"]);
+    const trunk = outsideParty("outside-trunk-challenges-redirects.xml", trunkPort, await freeUdpPort(), dir, ["-key", "redirect_to", `sip:+17770001234@127.0.0.1:${redirectPort}`]);
+    const { recorder, caller, session } = await anaAnswers();
+    try {
+      const done = await t.call("POST", "/api/agents/ana/transfer", { number: "+17770001234" });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      const trunkResult = await trunk.done;
+      expect(trunkResult.code, `the trunk took the credentials and the ACK of its 302: ${trunkResult.output.slice(-3000)}`).toBe(0);
+      await audio.next((m) => m.type === "unbridged" && m.interactionId === session.interactionId, "Ana's line let go");
+      const after = await callerHears(recorder);
+      expect((await callerHearsTone(recorder, CALLER_HZ, after)), "the caller hears their own voice back from the party the trunk redirected to").toBeGreaterThan(0.5);
+
+      const callId = await eventually(() => t.server.context.sip?.calls[0]?.callId, "the SIP call");
+      await cue(callId, caller.sipPort);
+      expect((await caller.done).code).toBe(0);
+      const partyResult = await party.done;
+      expect(partyResult.code, `the redirected-to party got ccflow's BYE: ${partyResult.output.slice(-3000)}`).toBe(0);
+      expect(t.logs.join("\n")).not.toContain(TRUNK_PASSWORD);
+    } finally {
+      caller.kill();
+      party.kill();
+      trunk.kill();
       recorder.close();
     }
     expect((await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle" })).status).toBe(200);

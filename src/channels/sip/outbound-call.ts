@@ -5,13 +5,18 @@
  * RTP both ways (an `RtpSession`, so the audio bridge takes it like a caller's leg) until either
  * side sends BYE.
  *
+ * A trunk that challenges (401/407) is answered once with digest credentials (RFC 2617/7616,
+ * MD5, qop=auth or none), and only when the challenge comes from the dial plan's own host: a
+ * redirect elsewhere never gets them. A 3xx with a Contact is followed (a new INVITE to the first
+ * sip: target not tried yet), at most `maxRedirects` times, within the one ring time.
+ *
  * Hand-written on the SIP server's own message parser and SDP code: the npm SIP stacks bring
  * their own transports and dialog layers (or are unmaintained), and this needs one client
- * transaction per call. Not covered: authentication challenges (401/407 end the attempt),
- * redirects (3xx are failures), TCP/TLS, re-INVITEs from the far end (answered 488).
+ * transaction per call. Not covered: TCP/TLS, re-INVITEs from the far end (answered 488), digest
+ * algorithms other than MD5.
  */
 import { createSocket, type Socket } from "node:dgram";
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { RtpSession } from "../media/rtp-session.js";
 import { makeResponse, parseSipMessage, parseUri, serializeSipMessage, SipHeaders, type SipRequest, type SipResponse } from "./message.js";
 import { readOffer, SdpError, writeAnswer } from "./sdp.js";
@@ -26,6 +31,30 @@ export interface DialOptions {
   ringTimeoutMs: number;
   /** Called while it rings (a 18x arrived). */
   onRinging?: () => void;
+  /** Digest credentials for a trunk that challenges; sent only to the host of `uri`. */
+  auth?: { username: string; password: string };
+  /** 3xx redirects followed at most this many times (default 3). */
+  maxRedirects?: number;
+}
+
+/** A digest credential as sent in Authorization / Proxy-Authorization. */
+export function digestAuthorization(challenge: string, method: string, uri: string, auth: { username: string; password: string }, cnonce = randomBytes(8).toString("hex")): string | undefined {
+  const m = /^\s*Digest\s+(.*)$/is.exec(challenge);
+  if (!m) return undefined;
+  const params = new Map<string, string>();
+  for (const p of m[1]!.matchAll(/([A-Za-z-]+)\s*=\s*(?:"([^"]*)"|([^\s,]+))/g)) params.set(p[1]!.toLowerCase(), p[2] ?? p[3] ?? "");
+  const realm = params.get("realm") ?? "";
+  const nonce = params.get("nonce");
+  const algorithm = params.get("algorithm") ?? "MD5";
+  if (nonce === undefined || algorithm.toUpperCase() !== "MD5") return undefined;
+  const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+  const qop = (params.get("qop") ?? "").split(",").map((q) => q.trim().toLowerCase()).includes("auth") ? "auth" : undefined;
+  const ha1 = md5(`${auth.username}:${realm}:${auth.password}`);
+  const ha2 = md5(`${method}:${uri}`);
+  const nc = "00000001";
+  const response = qop ? md5(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : md5(`${ha1}:${nonce}:${ha2}`);
+  const opaque = params.get("opaque");
+  return `Digest username="${auth.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5${opaque !== undefined ? `, opaque="${opaque}"` : ""}${qop ? `, qop=${qop}, nc=${nc}, cnonce="${cnonce}"` : ""}`;
 }
 
 /** Why a call was not answered: `NO_ANSWER` (timeout), `REJECTED` (a final error response), `FAILED` (nothing came back, or no usable SDP). */
@@ -38,6 +67,19 @@ export class DialError extends Error {
     super(message);
   }
 }
+
+/** A 3xx: where the far end says to call instead (its Contact URIs, in order). */
+class Redirected extends DialError {
+  constructor(
+    status: number,
+    reason: string,
+    readonly targets: string[],
+  ) {
+    super("REJECTED", `the far end answered ${status} ${reason}`, status);
+  }
+}
+
+const DEFAULT_MAX_REDIRECTS = 3;
 
 const TIMER_T1 = 500;
 /** No response at all to the INVITE for this long (timer B, 64·T1). */
@@ -52,19 +94,48 @@ export class OutboundCall {
   private cseq = 1;
   private remoteTag = "";
   private remoteTarget: string;
+  /** The CSeq number of the INVITE in progress (2 after a digest challenge). */
+  private inviteSeq = 1;
 
   private constructor(
     private readonly socket: Socket,
     readonly rtp: RtpSession,
     private readonly peer: { host: string; port: number },
     private readonly local: { host: string; port: number },
-    private readonly invite: SipRequest,
+    private invite: SipRequest,
   ) {
     this.remoteTarget = invite.uri;
   }
 
-  /** Places the call; resolves once it is answered (the ACK sent), rejects with a DialError. */
+  /**
+   * Places the call, following redirects; resolves once it is answered (the ACK sent), rejects
+   * with a DialError.
+   */
   static async dial(o: DialOptions): Promise<OutboundCall> {
+    const deadline = Date.now() + o.ringTimeoutMs;
+    const home = parseUri(o.uri);
+    const max = o.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    const tried = new Set<string>();
+    let uri = o.uri;
+    for (let hop = 0; ; hop++) {
+      tried.add(uri);
+      const target = parseUri(uri);
+      // Credentials go to the dial plan's own host and port only, never to where a redirect points.
+      const sameHost = !!target && !!home && target.host === home.host && (target.port ?? 5060) === (home.port ?? 5060);
+      const { auth, ...rest } = o;
+      try {
+        return await OutboundCall.dialOnce({ ...rest, ...(auth && sameHost ? { auth } : {}), uri, ringTimeoutMs: Math.max(1000, deadline - Date.now()) });
+      } catch (err) {
+        if (!(err instanceof Redirected)) throw err;
+        const next = err.targets.find((t) => !tried.has(t) && parseUri(t)?.scheme === "sip");
+        if (!next) throw new DialError("REJECTED", `${err.message}, redirecting to no sip: address not tried yet${err.targets.length ? ` (${err.targets.join(", ")})` : ""}`, err.status);
+        if (hop >= max) throw new DialError("REJECTED", `redirected more than ${max} times (the last ${err.status} to ${next})`, err.status);
+        uri = next;
+      }
+    }
+  }
+
+  private static async dialOnce(o: DialOptions): Promise<OutboundCall> {
     const uri = parseUri(o.uri);
     if (!uri || uri.scheme !== "sip" || !uri.host) throw new DialError("INVALID_DESTINATION", `"${o.uri}" is not a sip: URI`);
     const peer = { host: uri.host.replace(/^\[|\]$/g, ""), port: uri.port ?? 5060 };
@@ -146,8 +217,13 @@ export class OutboundCall {
         const m = parsed.message;
         if (m.headers.get("call-id") !== this.invite.headers.get("call-id")) return;
         if (m.kind === "request") return this.onRequest(m, rinfo);
-        const method = (m.headers.get("cseq") ?? "").trim().split(/\s+/)[1]?.toUpperCase();
-        if (method !== "INVITE") return;
+        const [seqText, method] = (m.headers.get("cseq") ?? "").trim().split(/\s+/);
+        if (method?.toUpperCase() !== "INVITE") return;
+        if (Number(seqText) !== this.inviteSeq) {
+          // A late answer to the INVITE a challenge replaced: its transaction still wants an ACK.
+          if (m.status >= 300) this.send(this.ackOfFailure(m));
+          return;
+        }
         clearTimeout(retransmit);
         if (m.status < 200) {
           if (m.status >= 180) o.onRinging?.();
@@ -156,11 +232,26 @@ export class OutboundCall {
         this.remoteTag = /;\s*tag=([^;>\s]+)/i.exec(m.headers.get("to") ?? "")?.[1] ?? "";
         if (m.status >= 300) {
           this.send(this.ackOfFailure(m));
+          if ((m.status === 401 || m.status === 407) && !cancelled && !settled) {
+            const challenge = m.headers.get(m.status === 401 ? "www-authenticate" : "proxy-authenticate");
+            if (!o.auth) return done(new DialError("REJECTED", `the far end asks for credentials (${m.status}) and the dial plan entry has none`, m.status));
+            if (this.inviteSeq > 1) return done(new DialError("REJECTED", `the far end refused the dial plan entry's credentials (${m.status} ${m.reason})`, m.status));
+            const authorization = challenge ? digestAuthorization(challenge, "INVITE", this.invite.uri, o.auth) : undefined;
+            if (!authorization) return done(new DialError("REJECTED", `the far end's ${m.status} challenge is not digest MD5 ccflow can answer`, m.status));
+            this.reinviteWith(m.status === 401 ? "Authorization" : "Proxy-Authorization", authorization);
+            wait = TIMER_T1;
+            again();
+            return;
+          }
+          if (m.status >= 300 && m.status < 400) {
+            const targets = m.headers.all("contact").flatMap((v) => [...v.matchAll(/<([^>]+)>/g)].map((x) => x[1]!));
+            return done(new Redirected(m.status, m.reason, targets));
+          }
           return done(cancelled ? new DialError("NO_ANSWER", `no answer within ${Math.round(o.ringTimeoutMs / 1000)} s`) : new DialError("REJECTED", `the far end answered ${m.status} ${m.reason}`, m.status));
         }
         const contact = /<([^>]+)>/.exec(m.headers.get("contact") ?? "")?.[1];
         if (contact && parseUri(contact)) this.remoteTarget = contact;
-        this.send(this.request("ACK", 1));
+        this.send(this.request("ACK", this.inviteSeq));
         if (settled) return; // a retransmitted 200: acknowledged again
         if (cancelled) {
           // Answered as the CANCEL crossed it: hang up at once.
@@ -179,6 +270,20 @@ export class OutboundCall {
       });
       again();
     });
+  }
+
+  /** The INVITE again, as a new transaction (CSeq + 1, new branch), carrying a credential. */
+  private reinviteWith(header: string, value: string): void {
+    const headers = new SipHeaders();
+    for (const [name, v] of this.invite.headers) {
+      if (name === "via") headers.add("Via", v.replace(/branch=z9hG4bK[^;]+/, `branch=z9hG4bK${token()}`));
+      else if (name === "cseq") headers.add("CSeq", `${this.inviteSeq + 1} INVITE`);
+      else if (name !== "authorization" && name !== "proxy-authorization") headers.add(name, v);
+    }
+    headers.add(header, value);
+    this.inviteSeq++;
+    this.cseq = this.inviteSeq;
+    this.invite = { ...this.invite, headers };
   }
 
   private onRequest(m: SipRequest, rinfo: { address: string; port: number }): void {
@@ -209,14 +314,16 @@ export class OutboundCall {
   /** CANCEL: the INVITE's Via (same branch), Request-URI, From, To, Call-ID and CSeq number. */
   private cancel(): SipRequest {
     const h = this.invite.headers;
-    const headers = new SipHeaders().add("Via", h.get("via")!).add("Max-Forwards", "70").add("From", h.get("from")!).add("To", h.get("to")!).add("Call-ID", h.get("call-id")!).add("CSeq", "1 CANCEL");
+    const headers = new SipHeaders().add("Via", h.get("via")!).add("Max-Forwards", "70").add("From", h.get("from")!).add("To", h.get("to")!).add("Call-ID", h.get("call-id")!).add("CSeq", `${this.inviteSeq} CANCEL`);
     return { kind: "request", method: "CANCEL", uri: this.invite.uri, headers, body: Buffer.alloc(0) };
   }
 
-  /** The ACK of a non-2xx final response: part of the INVITE transaction (same branch). */
+  /** The ACK of a non-2xx final response: part of that INVITE's transaction (its branch and CSeq number). */
   private ackOfFailure(response: SipResponse): SipRequest {
     const h = this.invite.headers;
-    const headers = new SipHeaders().add("Via", h.get("via")!).add("Max-Forwards", "70").add("From", h.get("from")!).add("To", response.headers.get("to") ?? h.get("to")!).add("Call-ID", h.get("call-id")!).add("CSeq", "1 ACK");
+    const seq = (response.headers.get("cseq") ?? "").trim().split(/\s+/)[0] ?? String(this.inviteSeq);
+    const via = response.headers.get("via")?.replace(/;\s*(received|rport)=[^;]*/gi, "") ?? h.get("via")!;
+    const headers = new SipHeaders().add("Via", via).add("Max-Forwards", "70").add("From", h.get("from")!).add("To", response.headers.get("to") ?? h.get("to")!).add("Call-ID", h.get("call-id")!).add("CSeq", `${seq} ACK`);
     return { kind: "request", method: "ACK", uri: this.invite.uri, headers, body: Buffer.alloc(0) };
   }
 
