@@ -102,7 +102,7 @@ export class CallbackBook {
         interactionId: request.contact.interactionId,
       });
     }
-    request.contact.callbackRegistered?.(id, number);
+    request.contact.callbackRegistered?.(id, number, queue.id);
     core.router.dispatchList(queue.id);
     return { ok: true, id };
   }

@@ -42,7 +42,7 @@ export interface ContactHandle {
   callAssociatedData(): Array<{ label: string; name: string; value: string }>;
   notify(notice: CenterNotice): void;
   /** A courtesy callback for this contact was registered under `callbackId` (callbacks.ts). */
-  callbackRegistered?(callbackId: string, number: string): void;
+  callbackRegistered?(callbackId: string, number: string, queueId?: string): void;
   /** What the center tells that callback's contact, passed on to the contact that asked for it. */
   callbackNotice?(callbackId: string, notice: CenterNotice): void;
 }

@@ -68,11 +68,33 @@ export interface CallOptions {
    * event flows run for it as for a courtesy callback, with PreDial's WEB_CALLBACK legs.
    */
   webCallback?: { number: string; queueId: string };
+  /**
+   * A contact restored after a restart, its caller long gone, that waited on these callbacks:
+   * they are placed again (a scheduled one not yet due is re-armed for its window).
+   */
+  resume?: { callbacks: PendingCallback[]; operation: CallbackOperation };
+  /** Told the contact's pending callbacks each time they change (empty once none is left). */
+  onCallbacksChanged?: (pending: PendingCallback[], operation: CallbackOperation) => void;
+}
+
+export type CallbackOperation = "COURTESY_CALLBACK" | "WEB_CALLBACK";
+
+/** A callback a contact waits on, as it can be kept and placed again after a restart. */
+export interface PendingCallback {
+  number: string;
+  queueId: string;
+  /** A scheduled callback not yet placed: its window opens then (epoch ms). */
+  from?: number;
+  /** A scheduled callback's window end (epoch ms). */
+  until?: number;
 }
 
 /** A callback this contact asked for and waits on (registered, or scheduled for later). */
 interface CallbackLeg {
   number: string;
+  queueId: string;
+  /** A scheduled callback not yet placed in its queue: its window start. */
+  from?: number;
   /** A scheduled callback's window end: still not answered then, it fails. */
   until?: number;
   timer?: ClockTimer;
@@ -161,7 +183,7 @@ export class Interaction implements ContactHandle {
    */
   private agentLeg: string | undefined = "INBOUND";
   /** PreDial's operation for a callback's legs: the Callback activity's, or a web form's. */
-  private callbackOperation: "COURTESY_CALLBACK" | "WEB_CALLBACK" = "COURTESY_CALLBACK";
+  private callbackOperation: CallbackOperation = "COURTESY_CALLBACK";
   /** Queue Contacts that succeeded, to see whether a CallbackFailed handler queued the contact again. */
   private queuings = 0;
   /** The campaign result's handler has not finished: the main flow's End Flow does not end the call. */
@@ -233,7 +255,12 @@ export class Interaction implements ContactHandle {
     });
     const web = this.options.webCallback;
     if (web) {
-      this.startWebCallback(web);
+      this.startWaiting([{ number: web.number, queueId: web.queueId }], "WEB_CALLBACK");
+      return this;
+    }
+    const resume = this.options.resume;
+    if (resume) {
+      this.startWaiting(resume.callbacks, resume.operation);
       return this;
     }
     const campaign = this.options.campaign;
@@ -249,17 +276,43 @@ export class Interaction implements ContactHandle {
     return this;
   }
 
-  /** A web callback waits in its queue from the start; refused by the center, the contact ends at once. */
-  private startWebCallback(web: { number: string; queueId: string }): void {
-    this.callbackOperation = "WEB_CALLBACK";
+  /**
+   * A contact with no caller's leg that waits on callbacks from the start (a web callback, or one
+   * restored after a restart): each is placed in its queue, or re-armed for its window. One the
+   * center refuses is reported; with none left, the contact ends at once.
+   */
+  private startWaiting(callbacks: readonly PendingCallback[], operation: CallbackOperation): void {
+    this.callbackOperation = operation;
     this.callerGone = true;
-    const placed = this.deps.center.registerCallback({ contact: this, number: web.number, queueId: web.queueId });
-    if (!placed.ok) {
-      this.emit({ type: "error", message: `web callback: ${placed.description}`, handling: "end" });
-      this.finish("callback-refused");
-      return;
+    const now = this.deps.clock.now();
+    for (const cb of callbacks) {
+      if (cb.from !== undefined && cb.until !== undefined && cb.from > now) {
+        this.scheduleCallback({ number: cb.number, queueId: cb.queueId, from: cb.from, to: cb.until });
+        continue;
+      }
+      this.pendingWindowEnd = cb.until;
+      try {
+        const placed = this.deps.center.registerCallback({ contact: this, number: cb.number, queueId: cb.queueId });
+        if (!placed.ok) this.emit({ type: "error", message: `callback to ${cb.number}: ${placed.description}`, handling: "end" });
+        else this.emit({ type: "callback", number: cb.number, queue: cb.queueId });
+      } finally {
+        this.pendingWindowEnd = undefined;
+      }
     }
-    this.emit({ type: "callback", number: web.number, queue: web.queueId });
+    if (!this.callbackLegs?.size) this.finish("callback-refused");
+  }
+
+  /** The callbacks this contact waits on now, as they can be placed again after a restart. */
+  pendingCallbacks(): PendingCallback[] {
+    const out: PendingCallback[] = [];
+    for (const leg of this.callbackLegs?.values() ?? []) {
+      out.push({ number: leg.number, queueId: leg.queueId, ...(leg.from !== undefined ? { from: leg.from } : {}), ...(leg.until !== undefined ? { until: leg.until } : {}) });
+    }
+    return out;
+  }
+
+  private callbacksChanged(): void {
+    this.options.onCallbacksChanged?.(this.st.closing ? [] : this.pendingCallbacks(), this.callbackOperation);
   }
 
   /**
@@ -405,10 +458,10 @@ export class Interaction implements ContactHandle {
     this.finish("callback-cancelled", { centerKnows: true });
   }
 
-  callbackRegistered(callbackId: string, number: string): void {
+  callbackRegistered(callbackId: string, number: string, queueId = ""): void {
     if (this.st.closing) return;
     const legs = (this.callbackLegs ??= new Map());
-    const leg: CallbackLeg = { number };
+    const leg: CallbackLeg = { number, queueId };
     const until = this.pendingWindowEnd;
     if (until !== undefined) {
       leg.until = until;
@@ -419,6 +472,7 @@ export class Interaction implements ContactHandle {
       });
     }
     legs.set(callbackId, leg);
+    this.callbacksChanged();
   }
 
   /** The window end of the scheduled callback being placed right now (read by callbackRegistered). */
@@ -445,6 +499,7 @@ export class Interaction implements ContactHandle {
       case "ended":
         this.callbackLegs!.delete(callbackId);
         leg.timer?.cancel();
+        this.callbacksChanged();
         return this.notify(notice);
       default:
         return this.notify(notice);
@@ -471,6 +526,7 @@ export class Interaction implements ContactHandle {
   private async callbackFailed(callbackId: string, leg: CallbackLeg, reason: string, centerReason?: string): Promise<void> {
     this.callbackLegs?.delete(callbackId);
     leg.timer?.cancel();
+    this.callbacksChanged();
     // After the leg is forgotten: the center's notices about it (agent-disconnected) are then ignored.
     if (centerReason) this.deps.center.contactEnded(callbackId, centerReason);
     this.emit({ type: "callback", number: leg.number, state: "failed", reason });
@@ -488,8 +544,9 @@ export class Interaction implements ContactHandle {
   scheduleCallback(booking: ScheduledCallbackBooking): void {
     if (this.st.closing) return;
     const key = `scheduled-${++this.scheduledSeq}`;
-    const leg: CallbackLeg = { number: booking.number, until: booking.to };
+    const leg: CallbackLeg = { number: booking.number, queueId: booking.queueId, from: booking.from, until: booking.to };
     (this.callbackLegs ??= new Map()).set(key, leg);
+    this.callbacksChanged();
     const now = this.deps.clock.now();
     this.limitTimer?.cancel();
     this.limitTimer = startTimer(this.deps.clock, booking.to - now + this.deps.limits.maxCallMs, () => {
@@ -805,6 +862,8 @@ export class Interaction implements ContactHandle {
    */
   private finish(reason: string, opts: { centerKnows?: boolean } = {}): void {
     if (!this.st.finish()) return;
+    // A contact that ever waited on a callback: none is pending any more.
+    if (this.callbackLegs) this.callbacksChanged();
     this.mainAbort.abort(InterruptedError.of(reason));
     if (!opts.centerKnows) this.deps.center.contactEnded(this.interactionId, reason);
     void this.dispatch("ContactEnded", {

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../time/clock.js";
 import type { CallEvent, EndedEvent } from "../engine/events.js";
-import type { Interaction } from "../engine/interaction.js";
+import type { CallbackOperation, Interaction, PendingCallback } from "../engine/interaction.js";
 import type { CampaignStart } from "../engine/outbound-legs.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { BrowserChannel, type BrowserChannelOptions, type ChannelMessage } from "../channels/browser.js";
@@ -65,8 +65,10 @@ export class CallSession {
     clock: Clock,
     channelTiming: { msPerChar?: number; audioFileMs?: number; media?: BrowserChannelOptions["media"] },
     private readonly onEvent: (session: CallSession, event: CallEvent) => void,
+    /** A contact restored after a restart keeps its id. */
+    interactionId?: string,
   ) {
-    this.interactionId = randomUUID();
+    this.interactionId = interactionId ?? randomUUID();
     this.startedAt = clock.now();
     this.channel = new BrowserChannel({
       clock,
@@ -154,6 +156,8 @@ export interface CallRegistryOptions {
   /** Ended calls whose trace stays readable. */
   retainEnded?: number;
   log?: (level: "info" | "warn", message: string) => void;
+  /** Told each time a call's pending callbacks change (pending-callbacks.ts keeps them across restarts). */
+  onCallbacksChanged?: (session: CallSession, pending: PendingCallback[], operation: CallbackOperation) => void;
 }
 
 export class CallRegistry {
@@ -169,11 +173,20 @@ export class CallRegistry {
    * as sound (a SIP call); `onSession` sees the session before the flow's first step; `campaign`
    * makes it an outbound campaign call to `ani`, `webCallback` a web callback to `ani`.
    */
-  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart; webCallback?: { queueId: string } } = {}): CallSession {
+  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart; webCallback?: { queueId: string }; resume?: { interactionId: string; callbacks: PendingCallback[]; operation: CallbackOperation; variables: Record<string, unknown> } } = {}): CallSession {
     const timing = { msPerChar: this.options.msPerChar, audioFileMs: this.options.audioFileMs, ...(extra.media ? { media: extra.media } : {}) };
-    const session = new CallSession(flow, ani, dnis, this.options.clock, timing, (s, e) => {
-      for (const l of this.listeners) l(s, e);
-    });
+    const session = new CallSession(
+      flow,
+      ani,
+      dnis,
+      this.options.clock,
+      timing,
+      (s, e) => {
+        for (const l of this.listeners) l(s, e);
+      },
+      extra.resume?.interactionId,
+    );
+    const changed = this.options.onCallbacksChanged;
     this.sessions.set(session.interactionId, session);
     extra.onSession?.(session);
     session.interaction = this.options.runtime.startCall(flow.definition, {
@@ -184,6 +197,8 @@ export class CallRegistry {
       listener: (e) => session.record(e),
       ...(extra.campaign ? { campaign: extra.campaign } : {}),
       ...(extra.webCallback ? { webCallback: { number: ani, queueId: extra.webCallback.queueId } } : {}),
+      ...(extra.resume ? { resume: { callbacks: extra.resume.callbacks, operation: extra.resume.operation }, globals: extra.resume.variables } : {}),
+      ...(changed ? { onCallbacksChanged: (pending: PendingCallback[], operation: CallbackOperation) => changed(session, pending, operation) } : {}),
     });
     const done = session.interaction.done;
     this.pending.add(done);

@@ -59,6 +59,7 @@ import { centerFingerprint, connectClusterNode, guardClusterRoutes, type Cluster
 import { callForwarding } from "./cluster-calls.js";
 import { answerOtherNodes } from "./cluster-call-handlers.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
+import { PendingCallbackStore, recordPendingCallbacks, restorePendingCallbacks } from "./pending-callbacks.js";
 
 export const DEFAULT_DNIS = "+18005550100";
 
@@ -304,7 +305,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (options.watch) closers.unshift((await watchFlows({ catalog: options.flows, runtime, log })).close);
     const sipOn = options.sipPort !== undefined && options.sipPort !== false;
     if (options.watch && env.file) closers.unshift((await watchEnvironment({ file: env.file, runtime, catalog: options.flows, checkEntryPoints: sipOn, log })).close);
-    const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message) });
+    const pendingCallbacks = PendingCallbackStore.inDataDir(options.dataDir);
+    closers.push(() => pendingCallbacks.close());
+    const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message), onCallbacksChanged: recordPendingCallbacks(pendingCallbacks, () => clock.now(), log) });
     const centerSettings = centerSettingsSchema.parse(env.center ?? {});
     const desk = new AgentDesk(runtime.center, calls, { clock, graceMs: centerSettings.agentDisconnectGraceSeconds * 1000, log: (level, message) => log(level, message) });
     closers.unshift(() => desk.close());
@@ -411,6 +414,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
     }
 
+    restorePendingCallbacks(pendingCallbacks, calls, options.flows, log);
+
     let closing: Promise<number> | undefined;
     return {
       url,
@@ -421,6 +426,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(identity ? { identity } : {}),
       close(reason = "shutdown") {
         closing ??= (async () => {
+          // The contacts ended below still wait on their callbacks: they stay written for the next start.
+          pendingCallbacks.suspend();
           let ended = runtime.center.shutdown(reason);
           await runtime.center.settle();
           // Calls still in the IVR are not in the center: end them the same way, with the same reason.
