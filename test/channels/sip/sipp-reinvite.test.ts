@@ -37,11 +37,14 @@ describe.skipIf(!hasSipp)("a SIP caller holds ccflow and takes it back (re-INVIT
     return ear.heard.length - before;
   }
 
-  it("stops sending while held (sendonly, inactive), moves to the new port and codec on resume, and keeps the call", async () => {
+  it.each([
+    ["UDP", "u1"],
+    ["TCP", "t1"],
+  ] as const)("over %s: stops sending while held (sendonly, inactive), moves to the new port and codec on resume, and keeps the call", async (_name, transport) => {
     const first = await RtpRecorder.open();
     const second = await RtpRecorder.open();
     const since = Date.now();
-    const sipp = await runSipp("caller-holds.xml", { target: target(), dnis: "+18005550100", ani: "+14806754110", rtpPort: first.port, extraArgs: ["-key", "rtp_port2", String(second.port)] });
+    const sipp = await runSipp("caller-holds.xml", { target: target(), dnis: "+18005550100", ani: "+14806754110", rtpPort: first.port, transport, extraArgs: ["-key", "rtp_port2", String(second.port)] });
     try {
       const session: CallSession = await eventually(() => t.server.context.calls.list().find((s) => s.startedAt >= since), "the call");
       const call = await eventually(() => t.server.context.sip?.calls[0], "the SIP call");
@@ -49,14 +52,14 @@ describe.skipIf(!hasSipp)("a SIP caller holds ccflow and takes it back (re-INVIT
       expect(first.heard.every((h) => h.packet.payloadType === 0)).toBe(true);
 
       // Held with a=sendonly: answered recvonly (SIPp checks), and nothing more is sent.
-      await cue(call.callId, sipp.sipPort);
+      await cue(call.callId, sipp.sipPort, transport);
       await eventually(() => call.onHold || undefined, "the re-INVITE taken");
       await new Promise((r) => setTimeout(r, 200));
       expect(await heardDuring(first, 1500), "packets sent to a caller who holds ccflow").toBe(0);
       expect(session.ended).toBe(false);
 
       // Back to sendrecv at another port, in PCMA: the music goes there, A-law, audible.
-      await cue(call.callId, sipp.sipPort);
+      await cue(call.callId, sipp.sipPort, transport);
       await eventually(() => second.heard.length > 25 || undefined, "RTP at the new port");
       expect(second.heard.every((h) => h.packet.payloadType === 8), "PCMA after the codec change").toBe(true);
       const spurts = second.spurts();
@@ -65,22 +68,23 @@ describe.skipIf(!hasSipp)("a SIP caller holds ccflow and takes it back (re-INVIT
       const firstAfter = first.heard.length;
 
       // Inactive by UPDATE: nothing sent; sendrecv by UPDATE: sent again.
-      await cue(call.callId, sipp.sipPort);
+      await cue(call.callId, sipp.sipPort, transport);
       await eventually(() => call.onHold || undefined, "the UPDATE taken");
       await new Promise((r) => setTimeout(r, 200));
       expect(await heardDuring(second, 1500), "packets sent while inactive").toBe(0);
-      await cue(call.callId, sipp.sipPort);
+      await cue(call.callId, sipp.sipPort, transport);
       await eventually(() => !call.onHold || undefined, "the second UPDATE taken");
       expect(await heardDuring(second, 1000), "packets after resuming by UPDATE").toBeGreaterThan(20);
       expect(first.heard.length, "nothing went to the old port after the move").toBe(firstAfter);
 
-      await cue(call.callId, sipp.sipPort);
+      await cue(call.callId, sipp.sipPort, transport);
       const result = await sipp.done;
       expect(result.code, result.output.slice(-3000)).toBe(0);
       await eventually(() => session.ended || undefined, "the call ended by the caller's BYE");
       expect(session.summary().endReason).toBe("caller-hangup");
-      expect(t.logs.some((l) => /INVITE holds ccflow \(no audio sent\)/.test(l)), t.logs.join("\n")).toBe(true);
-      expect(t.logs.some((l) => /UPDATE sendrecv, PCMA/.test(l)), t.logs.join("\n")).toBe(true);
+      const mine = t.logs.filter((l) => l.includes(call.callId.slice(0, 12)));
+      expect(mine.some((l) => /INVITE holds ccflow \(no audio sent\)/.test(l)), mine.join("\n")).toBe(true);
+      expect(mine.some((l) => /UPDATE sendrecv, PCMA/.test(l)), mine.join("\n")).toBe(true);
     } finally {
       sipp.kill();
       first.close();
