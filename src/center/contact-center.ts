@@ -48,6 +48,7 @@ import type {
 import { LOWEST_PRIORITY } from "./waiting-list.js";
 import type { AgentAction, CenterCommand, CenterReplication, ContactData } from "./replication.js";
 import { SNAPSHOT_VERSION, type CenterSnapshot } from "./snapshot.js";
+import { reconfigureCenter, type CenterReconfiguration } from "./reconfigure.js";
 
 export type { AgentSnapshot, ContactSnapshot, QueueSnapshot, WaitingContactSnapshot } from "./projections.js";
 export type { CallbackSnapshot, CallbackState } from "./callbacks.js";
@@ -236,6 +237,16 @@ export class ContactCenter implements CenterPort {
       for (const q of agent.queues ?? []) if (q !== "*" && !this.state.queue(q)) autoCreateQueue(this.core, q);
       return this.core.views.agentSnapshot(this.core.agents.create({ queues: [], ...agent }));
     });
+  }
+
+  /**
+   * The environment file changed (`serve --watch`): queue settings, teams and agents take the new
+   * values (reconfigure.ts says how). Returns one line per change. A cluster node changes none:
+   * its nodes share the center through the log, and each would apply its own file.
+   */
+  reconfigure(next: CenterReconfiguration): string[] {
+    if (this.replication) return ["queues, teams and agents are shared by the cluster's nodes through Redis: a change to them is applied when the nodes restart"];
+    return this.op(() => reconfigureCenter(this.core, next, (agentId) => this.logout(agentId)));
   }
 
   // ---------------------------------------------------------------- agent side

@@ -24,6 +24,13 @@ export class Router {
     for (const q of this.servedQueues(agent)) this.serversOf(q).add(agent);
   }
 
+  /** An agent removed, or about to serve other queues: it serves none of its queues any more. */
+  agentRemoved(agent: AgentRecord): void {
+    this.wildcardAgents.delete(agent);
+    for (const set of this.servers.values()) set.delete(agent);
+    this.agentLists.delete(agent.id);
+  }
+
   /** A new queue is served by the agents who serve every queue (an Available one waits in it at once). */
   queueAdded(queue: QueueRecord): void {
     for (const agent of this.wildcardAgents) {

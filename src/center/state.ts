@@ -117,11 +117,16 @@ export interface CenterState {
 
   team(id: string): TeamRecord | undefined;
   saveTeam(team: TeamRecord): void;
+  deleteTeam(id: string): void;
+  teams(): Iterable<TeamRecord>;
 
   agent(id: string): AgentRecord | undefined;
   /** Case-insensitive. */
   agentByEmail(email: string): AgentRecord | undefined;
   saveAgent(agent: AgentRecord): void;
+  /** Forgets the agent and its email (the caller has taken it out of every ordering). */
+  deleteAgent(id: string): void;
+  forgetEmail(email: string, agent: AgentRecord): void;
   agents(): Iterable<AgentRecord>;
 
   contact(interactionId: string): ContactRecord | undefined;
@@ -187,6 +192,12 @@ export class MemoryCenterState implements CenterState {
   saveTeam(team: TeamRecord): void {
     this.teamMap.set(team.id, team);
   }
+  deleteTeam(id: string): void {
+    this.teamMap.delete(id);
+  }
+  teams(): Iterable<TeamRecord> {
+    return this.teamMap.values();
+  }
 
   agent(id: string): AgentRecord | undefined {
     return this.agentMap.get(id);
@@ -197,6 +208,18 @@ export class MemoryCenterState implements CenterState {
   saveAgent(agent: AgentRecord): void {
     this.agentMap.set(agent.id, agent);
     if (agent.email) this.emailIndex.set(agent.email.toLowerCase(), agent);
+  }
+  /** An agent's email changed (the environment file was edited): the old one no longer finds them. */
+  forgetEmail(email: string, agent: AgentRecord): void {
+    if (this.emailIndex.get(email.toLowerCase()) === agent) this.emailIndex.delete(email.toLowerCase());
+  }
+  deleteAgent(id: string): void {
+    const agent = this.agentMap.get(id);
+    if (!agent) return;
+    this.markUnavailable(agent);
+    this.memberships.delete(id);
+    if (agent.email && this.emailIndex.get(agent.email.toLowerCase()) === agent) this.emailIndex.delete(agent.email.toLowerCase());
+    this.agentMap.delete(id);
   }
   agents(): Iterable<AgentRecord> {
     return this.agentMap.values();

@@ -225,9 +225,12 @@ export class Runtime {
     else this.retired.add(previous);
     // Queues last: a new queue exists from here on, also for calls in progress (the center is one).
     this.bindQueues(centerConfig, lines, { reload: true });
+    // Then the settings of queues that exist, teams and agents (center/reconfigure.ts).
+    const { queues, teams, agents } = centerConfig.config;
+    const changed = this.center.reconfigure({ queues, teams, agents, keepAgents: new Set([SIMULATED_AGENT_ID]) });
     lines.push(...popLines);
     this.bindings.splice(0, this.bindings.length, ...lines);
-    return [...centerConfig.notices, ...lines];
+    return [...centerConfig.notices, ...lines, ...changed];
   }
 
   /**

@@ -2,13 +2,15 @@
  * `ccflow serve --watch` for the environment file: a saved change is read and checked, then bound
  * for calls that start from now on — connectors (new and changed), queues (new ones created),
  * entry points, globals, business hours, scripts and screen-pop rewrites (Runtime.replaceEnvironment).
- * Calls in progress keep the binding they started with. A version that does not parse or bind is
- * refused with the reason, naming the file and the place in it, and the previous one stays.
+ * Calls in progress keep the binding they started with. The center takes the settings of existing
+ * queues, and teams and agents added, changed and removed, at once (center/reconfigure.ts; each
+ * change is logged). A version that does not parse or bind is refused with the reason, naming the
+ * file and the place in it, and the previous one stays.
  *
  * Not re-read: the sections bound to what the server opened at its start — `sip` (its listeners
- * and who may call), `prompts.folder` for SIP audio, `crm`, `center` settings of queues that
- * exist, agents and teams, and the `flows:` list (each of its files is watched itself). A change
- * to them is named in the log as needing a restart.
+ * and who may call), `prompts` (the SIP audio folder), `crm`, the `center` settings (ring
+ * timeout, wrap-up, dial plan…) and the `flows:` list (each of its files is watched itself). A
+ * change to them is named in the log as needing a restart.
  */
 import { readFile } from "node:fs/promises";
 import { loadEnvironmentFile } from "../environment/load.js";
@@ -34,7 +36,7 @@ export interface EnvironmentWatchOptions {
 export type EnvironmentReload = { outcome: "replaced"; notices: string[] } | { outcome: "refused"; problem: string } | { outcome: "unchanged" };
 
 /** Sections read only when the server starts; a change to them waits for a restart. */
-const AT_START: ReadonlyArray<keyof Environment> = ["sip", "prompts", "crm", "teams", "agents", "center", "flows"];
+const AT_START: ReadonlyArray<keyof Environment> = ["sip", "prompts", "crm", "center", "flows"];
 
 export interface EnvironmentWatcher {
   /** Reads the file now, as a change would. */
@@ -75,8 +77,8 @@ export async function watchEnvironment(options: EnvironmentWatchOptions): Promis
       throw err;
     }
     const waiting = AT_START.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]));
-    log("info", `environment: ${file} reloaded; new calls are bound by this version (connectors, queues, entry points, globals, business hours, scripts), calls in progress keep the one they started with`);
-    for (const n of notices) log("info", `environment: bound: ${n}`);
+    log("info", `environment: ${file} reloaded; new calls are bound by this version (connectors, queues, entry points, globals, business hours, scripts), calls in progress keep the one they started with; queues, teams and agents changed at once`);
+    for (const n of notices) log("info", `environment: ${n}`);
     if (waiting.length > 0) log("warn", `environment: ${file}: ${waiting.join(", ")} changed; ${waiting.length === 1 ? "it is" : "they are"} read when the server starts: restart to apply`);
     return { outcome: "replaced", notices };
   };

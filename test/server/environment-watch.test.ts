@@ -113,7 +113,7 @@ describe("serve --watch: the environment file", () => {
     let mark = t.logs.length;
     writeFileSync(envFile, environmentText(b.url, ["queues:", "  - id: Late_Queue", "    name: Late queue", "entryPoints:", '  "+18005550199": watched'].join("\n")));
     await logged(/environment: .*environment\.yaml reloaded/, "the environment reloaded", mark);
-    expect(t.logs.slice(mark)).toContainEqual(expect.stringMatching(/bound: queue Late_Queue → added/));
+    expect(t.logs.slice(mark)).toContainEqual(expect.stringMatching(/environment: queue Late_Queue → added/));
 
     const fresh = await place();
     await atMenu(fresh);
