@@ -19,6 +19,8 @@ export interface RegistrarOptions {
   maxExpires?: number;
   /** When neither the contact nor the request says; seconds. Default 3600. */
   defaultExpires?: number;
+  /** Contacts one user may hold at once (more are refused, 403): the table stays bounded. Default 10. */
+  maxContacts?: number;
   now?: () => number;
 }
 
@@ -64,12 +66,14 @@ export class Registrar {
   private readonly minExpires: number;
   private readonly maxExpires: number;
   private readonly defaultExpires: number;
+  private readonly maxContacts: number;
   private readonly now: () => number;
 
   constructor(options: RegistrarOptions = {}) {
     this.minExpires = options.minExpires ?? 60;
     this.maxExpires = Math.max(this.minExpires, options.maxExpires ?? 3600);
     this.defaultExpires = Math.min(this.maxExpires, Math.max(this.minExpires, options.defaultExpires ?? 3600));
+    this.maxContacts = options.maxContacts ?? 10;
     this.now = options.now ?? Date.now;
   }
 
@@ -153,6 +157,7 @@ export class Registrar {
       list.push(binding);
       if (!before) added.push(binding);
     }
+    if (list.length > this.maxContacts) return { status: 403, reason: `${user} may hold at most ${this.maxContacts} contacts` };
     if (list.length) this.bindings.set(user, list);
     else this.bindings.delete(user);
     return { status: 200, bindings: this.lookup(user), added, removed };

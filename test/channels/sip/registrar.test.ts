@@ -75,6 +75,15 @@ describe("the registrar", () => {
     expect(reg.register(register({ cseq: 6, contacts: ["<sip:alice@10.0.0.1>"], expires: "soon" }), "alice", peer)).toMatchObject({ status: 400 });
   });
 
+  it("keeps the table bounded: a user with the most contacts allowed is refused one more (403), keeping what they had", () => {
+    const reg = new Registrar({ minExpires: 10, maxContacts: 2 });
+    expect(reg.register(register({ contacts: ["<sip:alice@10.0.0.1>", "<sip:alice@10.0.0.2>"] }), "alice", peer).status).toBe(200);
+    expect(reg.register(register({ cseq: 2, contacts: ["<sip:alice@10.0.0.3>"] }), "alice", peer)).toMatchObject({ status: 403, reason: "alice may hold at most 2 contacts" });
+    expect(reg.lookup("alice").map((b) => b.contact).sort()).toEqual(["sip:alice@10.0.0.1", "sip:alice@10.0.0.2"]);
+    // Renewing one of them is still taken.
+    expect(reg.register(register({ cseq: 3, contacts: ["<sip:alice@10.0.0.2>"] }), "alice", peer).status).toBe(200);
+  });
+
   it("drops the bindings of a connection that closed (a WebSocket), and only those", () => {
     const reg = new Registrar({ minExpires: 10 });
     const socket = {};
