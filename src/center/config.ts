@@ -94,7 +94,7 @@ export const centerSettingsSchema = z
         z
           .object({
             prefix: z.string().regex(/^\+?[0-9]*$/, "must be digits, optionally after +"),
-            uri: z.string().regex(/^sip:[^\s]+$/, "must be a sip: URI (UDP), e.g. sip:{number}@192.0.2.10:5060"),
+            uri: z.string().regex(/^sip:[^\s]+$/, "must be a sip: URI, e.g. sip:{number}@192.0.2.10:5060 (add ;transport=tcp for TCP)"),
             name: nonEmpty.optional(),
             /** Digest credentials for a trunk that challenges; the password is an environment variable's name. */
             username: nonEmpty.optional(),

@@ -8,11 +8,13 @@
  * agent; a number outside the dial plan is refused. A trunk (SIPp) that asks for digest
  * credentials and then redirects: ccflow answers the challenge with the entry's user and the
  * password from its environment variable, follows the 302 to another SIPp party, and the caller
- * talks to it; the password is in no log.
+ * talks to it; the password is in no log. A dial plan entry with `;transport=tcp` reaches a SIPp
+ * party listening on TCP.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tone } from "../../src/channels/media/music-on-hold.js";
@@ -24,6 +26,14 @@ import { eventually, startTestServer, type Loose, type TestServer, type TestSock
 
 const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
 if (!hasSox) process.stderr.write("notice: sox is not installed; the outside-transfer tests (which make their tone with it) are skipped\n");
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** SIPp as the outside party, listening on `port`. */
 function outsideParty(scenario: string, port: number, mediaPort: number, cwd: string, extra: string[] = []) {
@@ -44,6 +54,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
   let busyPort: number;
   let trunkPort: number;
   let redirectPort: number;
+  let tcpPort: number;
   const TRUNK_PASSWORD = "trunk-pw-7Hq2";
 
   beforeAll(async () => {
@@ -54,6 +65,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
     busyPort = await freeUdpPort();
     trunkPort = await freeUdpPort();
     redirectPort = await freeUdpPort();
+    tcpPort = await freeTcpPort();
     t = await startTestServer({
       flows: [{ id: "queue", definition: queueFlow }],
       environment: {
@@ -63,6 +75,7 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
           dialPlan: [
             { prefix: "+1555", uri: `sip:{number}@127.0.0.1:${partyPort}`, name: "Partner desk" },
             { prefix: "+1666", uri: `sip:{number}@127.0.0.1:${busyPort}` },
+            { prefix: "+1888", uri: `sip:{number}@127.0.0.1:${tcpPort};transport=tcp`, name: "TCP partner" },
             { prefix: "+1777", uri: `sip:{number}@127.0.0.1:${trunkPort}`, name: "Trunk", username: "ccflow-trunk", password: "${TRUNK_PASSWORD}" },
           ],
           outsideRingSeconds: 10,
@@ -180,6 +193,39 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
       caller.kill();
       party.kill();
       trunk.kill();
+      recorder.close();
+    }
+    expect((await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle" })).status).toBe(200);
+  }, 120_000);
+
+  it("over TCP: an entry with ;transport=tcp places the call on a TCP connection; the caller talks to the party and their BYE reaches it", async () => {
+    const party = outsideParty("outside-party-echoes.xml", tcpPort, await freeUdpPort(), dir, ["-rtp_echo", "-t", "t1"]);
+    // SIPp is listening once its port takes a connection.
+    await eventually(async () => {
+      const { connect } = await import("node:net");
+      return new Promise<true | undefined>((resolve) => {
+        const s = connect(tcpPort, "127.0.0.1", () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on("error", () => resolve(undefined));
+      });
+    }, "SIPp listening on TCP");
+    const { recorder, caller, session } = await anaAnswers();
+    try {
+      const done = await t.call("POST", "/api/agents/ana/transfer", { number: "+18880001234" });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      await audio.next((m) => m.type === "unbridged" && m.interactionId === session.interactionId, "Ana's line let go");
+      const after = await callerHears(recorder);
+      expect((await callerHearsTone(recorder, CALLER_HZ, after)), "the caller hears their own voice back from the TCP party's echo").toBeGreaterThan(0.5);
+      const callId = await eventually(() => t.server.context.sip?.calls[0]?.callId, "the SIP call");
+      await cue(callId, caller.sipPort);
+      expect((await caller.done).code).toBe(0);
+      const partyResult = await party.done;
+      expect(partyResult.code, `the TCP party got ccflow's BYE: ${partyResult.output.slice(-3000)}`).toBe(0);
+    } finally {
+      caller.kill();
+      party.kill();
       recorder.close();
     }
     expect((await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle" })).status).toBe(200);

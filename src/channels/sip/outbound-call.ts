@@ -1,7 +1,8 @@
 /**
- * One call ccflow places itself (a SIP user agent client over UDP), for an agent's transfer to an
- * outside number: INVITE with a G.711 offer to the dial plan's SIP URI, retransmitted until a
- * response (RFC 3261 timer A), CANCEL when nobody answers in time, ACK of the final response, then
+ * One call ccflow places itself (a SIP user agent client), for an agent's transfer to an outside
+ * number: INVITE with a G.711 offer to the dial plan's SIP URI, over UDP retransmitted until a
+ * response (RFC 3261 timer A) or, for a URI with `;transport=tcp`, over one TCP connection per
+ * call (messages framed by Content-Length, no retransmission), CANCEL when nobody answers in time, ACK of the final response, then
  * RTP both ways (an `RtpSession`, so the audio bridge takes it like a caller's leg) until either
  * side sends BYE.
  *
@@ -12,13 +13,14 @@
  *
  * Hand-written on the SIP server's own message parser and SDP code: the npm SIP stacks bring
  * their own transports and dialog layers (or are unmaintained), and this needs one client
- * transaction per call. Not covered: TCP/TLS, re-INVITEs from the far end (answered 488), digest
+ * transaction per call. Not covered: TLS, re-INVITEs from the far end (answered 488), digest
  * algorithms other than MD5.
  */
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket } from "node:dgram";
+import { connect as connectTcp } from "node:net";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { RtpSession } from "../media/rtp-session.js";
-import { makeResponse, parseSipMessage, parseUri, serializeSipMessage, SipHeaders, type SipRequest, type SipResponse } from "./message.js";
+import { makeResponse, parseSipMessage, parseUri, serializeSipMessage, SipHeaders, type SipMessage, type SipRequest, type SipResponse } from "./message.js";
 import { readOffer, SdpError, writeAnswer } from "./sdp.js";
 
 export interface DialOptions {
@@ -80,6 +82,102 @@ class Redirected extends DialError {
 }
 
 const DEFAULT_MAX_REDIRECTS = 3;
+/** How long a TCP connection to the far end may take to open. */
+const TCP_CONNECT_MS = 5000;
+/** More than this buffered without a whole message: the stream is garbage. */
+const MAX_STREAM_BYTES = 256 * 1024;
+
+/** How the call's SIP messages travel: one UDP socket, or one TCP connection to the far end. */
+interface Wire {
+  readonly transport: "UDP" | "TCP";
+  readonly localPort: number;
+  send(data: Buffer): void;
+  /** Answers a request that came from `to` (UDP: its address; TCP: the same connection). */
+  reply(data: Buffer, to: { address: string; port: number }): void;
+  onMessage?: (m: SipMessage, from: { address: string; port: number }) => void;
+  /** TCP: the far end closed the connection. */
+  onClosed?: () => void;
+  close(): void;
+}
+
+async function udpWire(local: string, peer: { host: string; port: number }): Promise<Wire> {
+  const socket = createSocket(peer.host.includes(":") ? "udp6" : "udp4");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, local, () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+  const wire: Wire = {
+    transport: "UDP",
+    localPort: socket.address().port,
+    send: (data) => socket.send(data, peer.port, peer.host),
+    reply: (data, to) => socket.send(data, to.port, to.address),
+    close: () => {
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+    },
+  };
+  socket.on("message", (buf, rinfo) => {
+    const parsed = parseSipMessage(buf);
+    if (parsed.ok) wire.onMessage?.(parsed.message, rinfo);
+  });
+  return wire;
+}
+
+async function tcpWire(local: string, peer: { host: string; port: number }): Promise<Wire> {
+  const socket = connectTcp({ host: peer.host, port: peer.port, localAddress: local });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new DialError("FAILED", `no TCP connection to ${peer.host}:${peer.port} within ${TCP_CONNECT_MS / 1000} s`));
+    }, TCP_CONNECT_MS);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new DialError("FAILED", `cannot connect to ${peer.host}:${peer.port} over TCP: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+    });
+  });
+  const from = { address: peer.host, port: peer.port };
+  let closing = false;
+  const wire: Wire = {
+    transport: "TCP",
+    localPort: socket.localPort ?? 0,
+    send: (data) => void (socket.writable && socket.write(data)),
+    reply: (data) => void (socket.writable && socket.write(data)),
+    close: () => {
+      closing = true;
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    },
+  };
+  let buffer: Buffer = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    for (;;) {
+      const result = parseSipMessage(buffer, true);
+      if (result.ok) {
+        buffer = buffer.subarray(result.length);
+        wire.onMessage?.(result.message, from);
+        continue;
+      }
+      if (!result.incomplete || buffer.length > MAX_STREAM_BYTES) socket.destroy();
+      return;
+    }
+  });
+  socket.on("error", () => undefined);
+  socket.on("close", () => {
+    if (!closing) wire.onClosed?.();
+  });
+  return wire;
+}
 
 const TIMER_T1 = 500;
 /** No response at all to the INVITE for this long (timer B, 64·T1). */
@@ -98,7 +196,7 @@ export class OutboundCall {
   private inviteSeq = 1;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly wire: Wire,
     readonly rtp: RtpSession,
     private readonly peer: { host: string; port: number },
     private readonly local: { host: string; port: number },
@@ -139,36 +237,31 @@ export class OutboundCall {
     const uri = parseUri(o.uri);
     if (!uri || uri.scheme !== "sip" || !uri.host) throw new DialError("INVALID_DESTINATION", `"${o.uri}" is not a sip: URI`);
     const peer = { host: uri.host.replace(/^\[|\]$/g, ""), port: uri.port ?? 5060 };
-    const socket = createSocket(peer.host.includes(":") ? "udp6" : "udp4");
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(0, o.host, () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    });
+    const transport = (uri.params.get("transport") ?? "udp").toLowerCase();
+    if (transport !== "udp" && transport !== "tcp") throw new DialError("INVALID_DESTINATION", `"${o.uri}": transport ${transport} is not supported (udp or tcp)`);
+    const wire = transport === "tcp" ? await tcpWire(o.host, peer) : await udpWire(o.host, peer);
     const rtp = new RtpSession({ host: o.host });
     let rtpPort: number;
     try {
       rtpPort = await rtp.open();
     } catch (err) {
-      socket.close();
+      wire.close();
       throw new DialError("FAILED", `no RTP port: ${(err as Error).message}`);
     }
-    const local = { host: o.host, port: socket.address().port };
+    const local = { host: o.host, port: wire.localPort };
     const hostPart = local.host.includes(":") ? `[${local.host}]` : local.host;
     const offer = writeAnswer({ address: local.host, port: rtpPort, codec: "PCMU", payloadType: 0, dtmfPayloadType: 101, direction: "sendrecv" }, { address: local.host, port: rtpPort, sessionId: Date.now(), version: 1 });
     const headers = new SipHeaders()
-      .add("Via", `SIP/2.0/UDP ${hostPart}:${local.port};branch=z9hG4bK${token()};rport`)
+      .add("Via", `SIP/2.0/${wire.transport} ${hostPart}:${local.port};branch=z9hG4bK${token()};rport`)
       .add("Max-Forwards", "70")
       .add("From", `<sip:${encodeURIComponent(o.from)}@${hostPart}>;tag=${token()}`)
       .add("To", `<${o.uri}>`)
       .add("Call-ID", `${randomUUID()}@${hostPart}`)
       .add("CSeq", "1 INVITE")
-      .add("Contact", `<sip:ccflow@${hostPart}:${local.port}>`)
+      .add("Contact", `<sip:ccflow@${hostPart}:${local.port}${wire.transport === "TCP" ? ";transport=tcp" : ""}>`)
       .add("Content-Type", "application/sdp");
     const invite: SipRequest = { kind: "request", method: "INVITE", uri: o.uri, headers, body: Buffer.from(offer) };
-    const call = new OutboundCall(socket, rtp, peer, local, invite);
+    const call = new OutboundCall(wire, rtp, peer, local, invite);
     try {
       await call.inviteTransaction(o);
     } catch (err) {
@@ -203,7 +296,8 @@ export class OutboundCall {
       const again = () => {
         if (Date.now() - started >= TIMER_B) return done(new DialError("FAILED", `no response from ${this.peer.host}:${this.peer.port} within ${TIMER_B / 1000} s`));
         this.send(this.invite);
-        retransmit = setTimeout(again, (wait = Math.min(wait * 2, 4000)));
+        // Over TCP the transport delivers it: no retransmission, only timer B (RFC 3261 §17.1.1.2).
+        retransmit = setTimeout(again, this.wire.transport === "TCP" ? TIMER_B : (wait = Math.min(wait * 2, 4000)));
       };
       const ring = setTimeout(() => {
         cancelled = true;
@@ -211,10 +305,11 @@ export class OutboundCall {
         // The 487 that follows is acknowledged below; the answer is no answer either way.
         setTimeout(() => done(new DialError("NO_ANSWER", `no answer within ${Math.round(o.ringTimeoutMs / 1000)} s`)), 2000).unref();
       }, o.ringTimeoutMs);
-      this.socket.on("message", (buf, rinfo) => {
-        const parsed = parseSipMessage(buf);
-        if (!parsed.ok) return;
-        const m = parsed.message;
+      this.wire.onClosed = () => {
+        if (!settled) done(new DialError("FAILED", `${this.peer.host}:${this.peer.port} closed the TCP connection`));
+        else this.finish("remote");
+      };
+      this.wire.onMessage = (m, rinfo) => {
         if (m.headers.get("call-id") !== this.invite.headers.get("call-id")) return;
         if (m.kind === "request") return this.onRequest(m, rinfo);
         const [seqText, method] = (m.headers.get("cseq") ?? "").trim().split(/\s+/);
@@ -267,7 +362,7 @@ export class OutboundCall {
           return done(new DialError("FAILED", `the far end's SDP answer is not usable: ${(err as Error).message}`));
         }
         done();
-      });
+      };
       again();
     });
   }
@@ -287,7 +382,7 @@ export class OutboundCall {
   }
 
   private onRequest(m: SipRequest, rinfo: { address: string; port: number }): void {
-    const reply = (status: number) => this.socket.send(serializeSipMessage(makeResponse(m, status, { toTag: undefined })), rinfo.port, rinfo.address);
+    const reply = (status: number) => this.wire.reply(serializeSipMessage(makeResponse(m, status, { toTag: undefined })), rinfo);
     if (m.method === "BYE") {
       reply(200);
       this.finish("remote");
@@ -302,7 +397,7 @@ export class OutboundCall {
     const h = this.invite.headers;
     const hostPart = this.local.host.includes(":") ? `[${this.local.host}]` : this.local.host;
     const headers = new SipHeaders()
-      .add("Via", `SIP/2.0/UDP ${hostPart}:${this.local.port};branch=z9hG4bK${token()};rport`)
+      .add("Via", `SIP/2.0/${this.wire.transport} ${hostPart}:${this.local.port};branch=z9hG4bK${token()};rport`)
       .add("Max-Forwards", "70")
       .add("From", h.get("from")!)
       .add("To", `${h.get("to")!}${this.remoteTag ? `;tag=${this.remoteTag}` : ""}`)
@@ -329,7 +424,7 @@ export class OutboundCall {
 
   private send(message: SipRequest): void {
     if (this.ended && message.method !== "BYE") return;
-    this.socket.send(serializeSipMessage(message), this.peer.port, this.peer.host);
+    this.wire.send(serializeSipMessage(message));
   }
 
   private finish(by: "remote" | "local"): void {
@@ -343,10 +438,6 @@ export class OutboundCall {
   private close(): void {
     this.ended = true;
     this.rtp.close();
-    try {
-      this.socket.close();
-    } catch {
-      // already closed
-    }
+    this.wire.close();
   }
 }
