@@ -69,7 +69,8 @@ describe("malformed SIP", () => {
     ["a caller id that is not a number", () => request("INVITE", { body: sdp(), from: "1'or'1" }), 400, /not a number a carrier delivers/],
     ["a BYE for no call", () => request("BYE", { toTag: "nope" }), 481, undefined],
     ["an INFO for no call", () => request("INFO", { toTag: "nope" }), 481, undefined],
-    ["a method we do not take", () => request("REGISTER"), 405, undefined],
+    ["a method we do not take", () => request("SUBSCRIBE"), 405, undefined],
+    ["a REGISTER when no SIP users are configured", () => request("REGISTER"), 403, /no SIP users are configured/],
   ])("answers %s with a 4xx and starts nothing", async (_what, make, code, warning) => {
     const reply = await sendUdp(port, make());
     expect(status(reply)).toBe(code);
