@@ -13,7 +13,8 @@
  * plain RTP/AVP offer over a WebSocket gets plain RTP like any other.
  *
  * A confirmed call takes new offers by re-INVITE or UPDATE (`mid-call-offer.ts`): hold, resume,
- * new addresses and codecs, on plain RTP and WebRTC legs alike.
+ * new addresses and codecs, on plain RTP and WebRTC legs alike. REGISTER from digest users keeps
+ * their phones' contacts (`registrar.ts`); nothing calls them yet.
  *
  * What is not here: PRACK/100rel, UPDATE before the call is answered, session timers (RFC 4028;
  * an UPDATE or re-INVITE that refreshes the session is answered like any other).
