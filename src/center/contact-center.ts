@@ -21,7 +21,7 @@ import { checkAgentAction } from "./agent-machine.js";
 import { AgentLifecycle } from "./agents.js";
 import { CallbackBook, type CallbackSnapshot } from "./callbacks.js";
 import { CenterCore, isPersonal, type CenterTimer } from "./center-core.js";
-import type { CenterEventListener } from "./center-events.js";
+import type { CenterEvent, CenterEventListener } from "./center-events.js";
 import { parseCenterConfig, type CenterConfig, type ParsedCenterConfig } from "./config.js";
 import { ContactBook } from "./contacts.js";
 import { CenterError, failure } from "./errors.js";
@@ -168,6 +168,28 @@ export class ContactCenter implements CenterPort {
   /** Events concerning one agent (state, offers, answers, ends, screen pops). */
   subscribeAgent(agentId: string, listener: CenterEventListener): () => void {
     return this.outbox.subscribeAgent(agentId, listener);
+  }
+
+  /**
+   * Gives every event from now on an id (`eventId`), so a socket that reconnects can say which it
+   * saw last. On a cluster node the id is the shared log entry's id and the event's rank within
+   * it, the same on every node; on one node, a counter of this process.
+   */
+  numberEvents(): void {
+    if (this.outbox.stamp) return;
+    const replication = this.replication;
+    if (replication) {
+      this.outbox.stamp = () => replication.eventId();
+      return;
+    }
+    const boot = Date.now().toString(36);
+    let n = 0;
+    this.outbox.stamp = () => `${boot}-${++n}`;
+  }
+
+  /** The id of an event emitted since numberEvents(). */
+  eventId(event: CenterEvent): string | undefined {
+    return this.outbox.idOf(event);
   }
 
   /** Resolves once every queued notice and event has been delivered. */

@@ -22,6 +22,9 @@ export class CenterOutbox {
   private items: Array<ContactHandle | CenterNotice | CenterEvent | null> = [];
   private depth = 0;
   private flushing = false;
+  /** Set when events carry ids (ContactCenter.numberEvents): called as each event is emitted. */
+  stamp?: () => string;
+  private readonly ids = new WeakMap<CenterEvent, string>();
   private flushScheduled = false;
 
   constructor(
@@ -77,7 +80,13 @@ export class CenterOutbox {
   }
 
   emit(event: CenterEvent): void {
+    if (this.stamp) this.ids.set(event, this.stamp());
     this.items.push(null, event);
+  }
+
+  /** The id the event was emitted with, when events are numbered. */
+  idOf(event: CenterEvent): string | undefined {
+    return this.ids.get(event);
   }
 
   /** The queue's waiting count changed: one `queue-changed` at the end of the operation. */

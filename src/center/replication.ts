@@ -59,6 +59,8 @@ export interface CenterReplication {
   timerElapsed(timer: CenterTimer): void;
   /** A session id every node computes alike (from the entry being applied). */
   newSessionId(): string;
+  /** An event's id every node computes alike: the entry being applied and the event's rank in it. */
+  eventId(): string;
   /** A callback id unique in the cluster, chosen before the command is logged. */
   newCallbackId(): string;
   /** Contacts whose call runs on this node (for shutdown's count). */

@@ -8,6 +8,7 @@ import type { CallRegistry } from "./calls.js";
 import type { ContactRecords } from "./contact-records.js";
 import type { CallControls } from "./call-controls.js";
 import type { CallForwarding } from "./cluster-calls.js";
+import type { EventJournal } from "./event-journal.js";
 import type { FlowCatalog } from "./flows.js";
 import type { VoiceLines } from "./voice-lines.js";
 
@@ -79,6 +80,8 @@ export interface ServerContext {
   records?: ContactRecords;
   /** Hold, mute, editable call-associated data, wrap-up codes. */
   controls?: CallControls;
+  /** Recent center events with ids, for sockets that reconnect (?after=). */
+  journal?: EventJournal;
   /** A cluster node: what acts on a call that runs on another node is done there. */
   forwarding?: CallForwarding;
   defaultDnis: string;

@@ -57,6 +57,7 @@ import { watchFlows } from "./flow-watch.js";
 import { watchEnvironment } from "./environment-watch.js";
 import { centerFingerprint, connectClusterNode, guardClusterRoutes, type ClusterNodeOptions } from "./cluster.js";
 import { callForwarding } from "./cluster-calls.js";
+import { EventJournal } from "./event-journal.js";
 import { answerOtherNodes } from "./cluster-call-handlers.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
 import { PendingCallbackStore, recordPendingCallbacks, restorePendingCallbacks } from "./pending-callbacks.js";
@@ -318,6 +319,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const controls = new CallControls(runtime.center, calls, { now: () => clock.now(), wrapUpCodes: centerSettings.wrapUpCodes, records });
     closers.unshift(() => controls.close());
     desk.controls = controls;
+    const journal = new EventJournal(runtime.center);
+    closers.unshift(() => journal.close());
     if (replicator) answerOtherNodes(replicator, { center: runtime.center, desk, calls, controls });
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     if (options.tracing) {
@@ -396,6 +399,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(sipServer ? { sip: sipServer } : {}),
       ...(voice ? { voice } : {}),
       ...(replicator ? { forwarding: callForwarding(replicator, calls) } : {}),
+      journal,
       startedAt: clock.now(),
       version: packageVersion(),
     };

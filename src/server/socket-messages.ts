@@ -113,8 +113,15 @@ export const agentServerMessage = named(
   "AgentSocketServerMessage",
   z
     .discriminatedUnion("type", [
-      z.looseObject({ type: literal("desk"), desk: deskView }).describe("The desk (as GET /api/agents/{id}): first, and after each burst of events"),
-      z.looseObject({ type: literal("event"), event: agentCenterEvent }).describe("One center event concerning the agent, as it happens"),
+      z
+        .looseObject({
+          type: literal("desk"),
+          desk: deskView,
+          lastEventId: z.string().optional().describe("The newest center event's id: reconnect with ?after= it"),
+          resumed: z.boolean().optional().describe("Only on the first desk of a socket opened with ?after=: true when the events since that id came before it, false when that id is too old or unknown here (the desk is the current state only)"),
+        })
+        .describe("The desk (as GET /api/agents/{id}): first, and after each burst of events"),
+      z.looseObject({ type: literal("event"), id: z.string().optional().describe("The event's id (the same on every cluster node): reconnect with ?after= it"), event: agentCenterEvent }).describe("One center event concerning the agent, as it happens (or missed, after ?after=)"),
       socketError,
     ])
     .describe("What the agent's socket (/api/agents/{id}/ws) sends"),
@@ -152,8 +159,8 @@ export const supervisorServerMessage = named(
           contacts: z.array(contactSummary).describe("The 200 newest"),
           kpis: z.array(liveKpis).describe("Live figures per queue over a trailing window; empty when the server keeps no contact records"),
         })
-        .describe("First, and whenever something changed (at most every 250 ms)"),
-      z.looseObject({ type: literal("notice"), event: noticeEvent }).describe("A center notice, as it comes"),
+        .describe("First, and whenever something changed (at most every 250 ms); `lastEventId`: the newest center event's id, to reconnect with ?after=, and on the first snapshot of a socket opened with ?after=, `resumed` (were the notices missed since then sent first)"),
+      z.looseObject({ type: literal("notice"), id: z.string().optional().describe("The event's id"), event: noticeEvent }).describe("A center notice, as it comes (or missed, after ?after=)"),
       z.looseObject({ type: literal("trace"), interactionId: z.string(), events: z.array(callEvent), omittedEvents: z.number().int() }).describe("The watched contact's events so far"),
       z.looseObject({ type: literal("call-event"), event: callEvent }).describe("One event of a watched contact"),
       socketError,

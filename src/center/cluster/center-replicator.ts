@@ -93,6 +93,7 @@ export class CenterReplicator implements CenterReplication {
   private readonly agentNode = new Map<string, string>();
   private entryId = "";
   private sessionSeq = 0;
+  private eventSeq = 0;
   private callbackSeq = 0;
   private timers: NodeJS.Timeout[] = [];
   private following?: Promise<void>;
@@ -239,6 +240,10 @@ export class CenterReplicator implements CenterReplication {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 
+  eventId(): string {
+    return `${this.entryId || this.lastId}.${++this.eventSeq}`;
+  }
+
   newCallbackId(): string {
     return `callback-${this.nodeId}-${Date.now().toString(36)}-${++this.callbackSeq}`;
   }
@@ -369,6 +374,7 @@ export class CenterReplicator implements CenterReplication {
     this.clock.at = entry.at;
     this.entryId = entry.id;
     this.sessionSeq = 0;
+    this.eventSeq = 0;
     try {
       const result = this.applyOne(command, entry.node);
       waiter?.resolve(result);

@@ -31,7 +31,7 @@ export interface ApiParts {
 }
 
 export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, metrics, simulated, warn }) => {
-  const { calls, center, desk, flows, clock, records, voice, controls, defaultDnis, forwarding } = context;
+  const { calls, center, desk, flows, clock, records, voice, controls, defaultDnis, forwarding, journal } = context;
   await api.register(infoRoutes, { prefix: "/api", context });
   await api.register(flowRoutes, { prefix: "/api/flows", flows });
   await api.register(callRoutes, { prefix: "/api/calls", calls, center, flows, defaultDnis, ...(voice ? { voice } : {}), ...(forwarding ? { forwarding } : {}) });
@@ -45,5 +45,5 @@ export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, me
   await api.register(recordRoutes, { prefix: "/api/records", ...(records ? { records } : {}) });
   await api.register(audioRoutes, { prefix: "/api", center, calls, ...(voice ? { voice } : {}), ...(warn ? { warn } : {}) });
   await api.register(metricsRoutes, { prefix: "/metrics", metrics });
-  await api.register(socketRoutes, { prefix: "/api", calls, center, desk, clock, simulated, ...(records ? { records } : {}), ...(warn ? { warn } : {}) });
+  await api.register(socketRoutes, { prefix: "/api", calls, center, desk, clock, simulated, ...(records ? { records } : {}), ...(warn ? { warn } : {}), ...(journal ? { journal } : {}) });
 };

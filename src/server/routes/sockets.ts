@@ -4,7 +4,9 @@
  * and for supervisors (queues, agents, contacts, and the traces they choose to watch).
  *
  * Every message is one JSON object with a `type`. The first message on each socket is the
- * current picture (`hello`, `desk`, `snapshot`), so a socket that joins late misses nothing.
+ * current picture (`hello`, `desk`, `snapshot`), so a socket that joins late misses nothing. An
+ * agent or supervisor socket that reconnects with `?after=` the last center event id it saw gets
+ * the events it missed before that picture (event-journal.ts).
  */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { WebSocket } from "ws";
@@ -16,6 +18,8 @@ import type { CallRegistry, CallSession } from "../calls.js";
 import type { ContactRecords } from "../contact-records.js";
 import { contactSummary, type ContactSummary } from "../contact-views.js";
 import { idParams, observeQuery } from "../schemas.js";
+import { z } from "zod";
+import type { EventJournal } from "../event-journal.js";
 import { tagRoutes } from "../api-doc.js";
 import { MESSAGES_KEY, readClientMessage, SOCKET_MESSAGES, SocketSender } from "../socket-messages.js";
 
@@ -30,7 +34,11 @@ export interface SocketRoutesOptions {
   records?: ContactRecords;
   /** Where a message that does not fit its schema is reported. */
   warn?: (message: string) => void;
+  /** Recent center events with ids: a socket reconnecting with ?after=ID gets what it missed. */
+  journal?: EventJournal;
 }
+
+const resumeQuery = z.object({ after: z.string().min(1).max(200).optional().describe("The last center event id this client saw (an event's `id`, a desk's or snapshot's `lastEventId`): the events since then are sent first") });
 
 /** Supervisor snapshots are sent at most this often, ms. */
 const SNAPSHOT_INTERVAL_MS = 250;
@@ -116,7 +124,13 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
       "agent-state, offer (with callAssociatedData), offer-cancelled, answered, ended, screen-pop {url, target, label} or consult. Actions go through REST. " +
       "Schemas: `x-ccflow-messages`.",
     params: idParams("Agent id"),
+    querystring: resumeQuery,
     [MESSAGES_KEY]: SOCKET_MESSAGES.agent,
+  };
+  const journal = options.journal;
+  const lastEventId = () => {
+    const id = journal?.lastId();
+    return id !== undefined ? { lastEventId: id } : {};
   };
   app.get("/agents/:id/ws", { websocket: true, schema: agentSocket }, (socket, req) => {
     const agentId = req.params.id;
@@ -126,19 +140,24 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
       socket.close(1008, "AGENT_NOT_FOUND");
       return;
     }
-    agentOut.send(socket, { type: "desk", desk: first });
+    // Reconnecting: the events missed since the last one seen, then the desk as it is now.
+    const after = req.query.after;
+    const missed = after !== undefined && journal ? journal.after(after, (e) => "agentId" in e && e.agentId === agentId) : undefined;
+    for (const m of missed ?? []) agentOut.send(socket, { type: "event", id: m.id, event: m.event });
+    agentOut.send(socket, { type: "desk", desk: first, ...lastEventId(), ...(after !== undefined ? { resumed: missed !== undefined } : {}) });
     const release = desk.connected(agentId);
     socket.on("close", release);
     // Each event goes out as it happens; the desk view after it follows once a burst settles.
     let deskQueued = false;
     const unsubscribe = center.subscribeAgent(agentId, (event: CenterEvent) => {
-      agentOut.send(socket, { type: "event", event });
+      const id = journal?.idOf(event);
+      agentOut.send(socket, { type: "event", ...(id !== undefined ? { id } : {}), event });
       if (deskQueued) return;
       deskQueued = true;
       setImmediate(() => {
         deskQueued = false;
         const view = desk.view(agentId);
-        if (view) agentOut.send(socket, { type: "desk", desk: view });
+        if (view) agentOut.send(socket, { type: "desk", desk: view, ...lastEventId() });
       });
     });
     socket.on("message", () => agentOut.send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: "the agent socket only sends; act through the REST API (POST /api/agents/{id}/...)" } }));
@@ -152,9 +171,10 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
       "Server → client: `snapshot` {queues, agents, contacts, kpis} first and whenever something changed (at most every 250 ms); `notice` {event}; " +
       "`trace` {interactionId, events} and then `call-event` {event} for the watched contact. Client → server: `watch` {interactionId} (`*` for all, empty to stop). " +
       "Schemas: `x-ccflow-messages`.",
+    querystring: resumeQuery,
     [MESSAGES_KEY]: SOCKET_MESSAGES.supervisor,
   };
-  app.get("/supervisor/ws", { websocket: true, schema: supervisorSocket }, (socket) => hub.join(socket));
+  app.get("/supervisor/ws", { websocket: true, schema: supervisorSocket }, (socket, req) => hub.join(socket, req.query.after));
 };
 
 interface Watcher {
@@ -181,11 +201,15 @@ class SupervisorHub {
     private readonly out: SocketSender<typeof SOCKET_MESSAGES.supervisor.serverToClient>,
   ) {}
 
-  join(socket: WebSocket): void {
+  join(socket: WebSocket, after?: string): void {
     this.attach();
     const w: Watcher = { socket };
     this.watchers.add(w);
-    this.out.send(socket, this.snapshot());
+    // Reconnecting: the notices missed since the last event seen, then the picture as it is now.
+    const journal = this.parts.journal;
+    const missed = after !== undefined && journal ? journal.after(after, (e) => e.type === "notice") : undefined;
+    for (const m of missed ?? []) if (m.event.type === "notice") this.out.send(socket, { type: "notice", id: m.id, event: m.event });
+    this.out.send(socket, { ...this.snapshot(), ...(after !== undefined ? { resumed: missed !== undefined } : {}) });
     socket.on("message", (data) => {
       const read = readClientMessage(SOCKET_MESSAGES.supervisor.clientToServer, data);
       if ("problem" in read) return this.out.send(socket, { type: "error", error: { code: "BAD_MESSAGE", message: read.problem } });
@@ -213,7 +237,10 @@ class SupervisorHub {
     const { center, calls } = this.parts;
     this.unsubscribe.push(
       center.subscribe((e) => {
-        if (e.type === "notice") this.broadcast({ type: "notice", event: e });
+        if (e.type === "notice") {
+          const id = this.parts.journal?.idOf(e);
+          this.broadcast({ type: "notice", ...(id !== undefined ? { id } : {}), event: e });
+        }
         this.touch();
       }),
       calls.onEvent((session, event) => this.onCallEvent(session, event)),
@@ -256,10 +283,12 @@ class SupervisorHub {
     for (const w of this.watchers) if (w.socket.readyState === w.socket.OPEN) w.socket.send(text);
   }
 
-  private snapshot(): { type: "snapshot"; at: number; queues: unknown; agents: unknown; contacts: ContactSummary[]; kpis: unknown } {
-    const { center, calls, clock, simulated, records } = this.parts;
+  private snapshot(): { type: "snapshot"; at: number; queues: unknown; agents: unknown; contacts: ContactSummary[]; kpis: unknown; lastEventId?: string } {
+    const { center, calls, clock, simulated, records, journal } = this.parts;
+    const lastEventId = journal?.lastId();
     return {
       type: "snapshot",
+      ...(lastEventId !== undefined ? { lastEventId } : {}),
       at: clock.now(),
       queues: center.listQueues(),
       agents: center.listAgents().map((a) => ({ ...a, simulated: simulated.has(a.id) })),

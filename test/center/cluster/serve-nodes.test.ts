@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import type { ServeProcess } from "../../reliability/helpers/serve-process.js";
+import { TestSocket } from "../../server/helpers.js";
 import { clusterNode, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
 
 const available = redisAvailable();
@@ -194,6 +195,40 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
       expect((await n.api("POST", `/api/agents/${agent}/wrapup`, { state: "Available" })).status).toBe(200);
       expect((await n.api("POST", `/api/agents/${agent}/logout`)).status).toBe(200);
     }
+  });
+
+  it("lets a desktop that reconnects to another node with the last event id it saw get the events it missed, then its desk", async () => {
+    const open = async (n: ServeProcess, query = "") => TestSocket.open(`${n.url.replace(/^http/, "ws")}/api/agents/ana/ws${query}`, { authorization: `Bearer ${await n.token()}` });
+    const onA = await open(a);
+    expect((await a.api("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
+    const seen = await onA.next((m) => m.type === "desk" && m.desk.agent.state === "Available", "ana Available on her desk");
+    const last = seen.lastEventId as string;
+    expect(last).toMatch(/^\d+-\d+\.\d+$/);
+    onA.close();
+
+    // While her desktop is away a caller (on B) rings at her.
+    const id = await place(b, "+14805550121");
+    await until("ana's offer", async () => ((await desk(a, "ana")).offer?.interactionId === id ? true : undefined));
+
+    // She comes back through node C: the missed events first, with the ids node A gives them too, then the desk.
+    const onC = await open(c, `?after=${encodeURIComponent(last)}`);
+    const back = await onC.next((m) => m.type === "desk", "the desk after the missed events");
+    expect(back.resumed).toBe(true);
+    const missed = onC.messages.slice(0, onC.messages.indexOf(back));
+    expect(missed.map((m) => m.event.type)).toEqual(expect.arrayContaining(["agent-state", "offer"]));
+    expect(missed.find((m) => m.event.type === "offer")!.event.interactionId).toBe(id);
+    expect(back.desk.offer.interactionId).toBe(id);
+    const again = await open(a, `?after=${encodeURIComponent(last)}`);
+    const backOnA = await again.next((m) => m.type === "desk", "the desk on A");
+    expect(again.messages.slice(0, again.messages.indexOf(backOnA)).map((m) => m.id)).toEqual(missed.map((m) => m.id));
+    // An id the node does not hold: the desk alone, saying so.
+    const lost = await open(c, "?after=1-0.1");
+    expect((await lost.next((m) => m.type === "desk", "the desk")).resumed).toBe(false);
+    for (const sock of [onC, again, lost]) sock.close();
+
+    expect((await a.api("POST", "/api/agents/ana/decline", { offerId: back.desk.offer.offerId })).status).toBe(200);
+    expect((await b.api("POST", `/api/calls/${id}/hangup`)).status).toBe(200);
+    expect((await a.api("POST", "/api/agents/ana/logout")).status).toBe(200);
   });
 
   it("answers 503 with a clear message while Redis is down, and recovers by itself with the state it had (append-only file)", async () => {
