@@ -25,7 +25,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     end_session_endpoint: `${issuer}/logout`,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: ["authorization_code", "client_credentials"],
+    grant_types_supported: ["authorization_code", "client_credentials", "refresh_token"],
     code_challenge_methods_supported: ["S256"],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ["RS256"],
@@ -171,9 +171,14 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       if (grant === "authorization_code") {
         const pending = await identity.redeemCode(field(req.body, "code"), client, field(req.body, "redirect_uri"), field(req.body, "code_verifier"));
         const tokens = await identity.userTokens(pending.user, client, pending.nonce);
-        return reply.headers(NO_STORE).send({ token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, access_token: tokens.accessToken, id_token: tokens.idToken, scope: "openid profile email" });
+        return reply.headers(NO_STORE).send({ token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, access_token: tokens.accessToken, id_token: tokens.idToken, refresh_token: tokens.refreshToken, scope: "openid profile email" });
       }
-      throw new IdentityError(400, grant ? "unsupported_grant_type" : "invalid_request", grant ? `grant_type ${grant} is not supported (client_credentials, authorization_code)` : "grant_type is required");
+      if (grant === "refresh_token") {
+        const user = await identity.refreshUser(field(req.body, "refresh_token"), client);
+        const tokens = await identity.userTokens(user, client);
+        return reply.headers(NO_STORE).send({ token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, access_token: tokens.accessToken, id_token: tokens.idToken, refresh_token: tokens.refreshToken, scope: "openid profile email" });
+      }
+      throw new IdentityError(400, grant ? "unsupported_grant_type" : "invalid_request", grant ? `grant_type ${grant} is not supported (client_credentials, authorization_code, refresh_token)` : "grant_type is required");
     });
 
     // The service keeps no session of its own (every sign-in asks for the password): ending one is a redirect back.

@@ -20,6 +20,8 @@ import { SqliteUsers, type UserBackend } from "./user-backend.js";
 import { UserDirectory, type DevelopmentUser, type IdentityUser } from "./users.js";
 
 export const ACCESS_TOKEN_SECONDS = 3600;
+/** A refresh token lives as long as the longest sign-in session (12 h). */
+const REFRESH_TOKEN_SECONDS = 12 * 3600;
 const CODE_SECONDS = 60;
 const VERIFIED_CACHE_LIMIT = 4096;
 
@@ -229,7 +231,7 @@ export class IdentityService {
     );
   }
 
-  async userTokens(user: IdentityUser, client: IdentityClient, nonce?: string): Promise<{ accessToken: string; idToken: string }> {
+  async userTokens(user: IdentityUser, client: IdentityClient, nonce?: string): Promise<{ accessToken: string; idToken: string; refreshToken: string }> {
     const profile = {
       name: user.name,
       preferred_username: user.username,
@@ -242,7 +244,32 @@ export class IdentityService {
     // stamp and ends when the user's credential changes (sessions.ts).
     const stamp = await this.credentialStamp(user.username);
     const idToken = await this.sign({ ...profile, ...(nonce ? { nonce } : {}), ...(stamp ? { [CREDENTIAL_CLAIM]: stamp } : {}), azp: client.clientId }, user.username, client.clientId, ACCESS_TOKEN_SECONDS);
-    return { accessToken, idToken };
+    // Self-contained (signed, like the other tokens, so every node sharing the keys accepts it):
+    // what makes it stop working is the credential stamp it carries, checked at each use.
+    const refreshToken = await this.sign({ token_use: "refresh", client_id: client.clientId, ...(stamp ? { [CREDENTIAL_CLAIM]: stamp } : {}) }, user.username, `${this.issuer}/token`, REFRESH_TOKEN_SECONDS);
+    return { accessToken, idToken, refreshToken };
+  }
+
+  /**
+   * The person a refresh token stands for, as they are now (current roles), if it is this
+   * client's, not expired, and their credential is still the one it was issued with: a person
+   * removed, or given a new password, gets `invalid_grant` — which is how a relying party
+   * (another ccflow using this service as its provider) learns to end their session.
+   */
+  async refreshUser(token: string, client: IdentityClient): Promise<IdentityUser> {
+    const invalid = (why: string) => new IdentityError(400, "invalid_grant", why);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, async (header) => (await this.keys.verifying(header.kid)) ?? this.noKey(), { algorithms: ["RS256"], issuer: this.issuer, audience: `${this.issuer}/token`, currentDate: new Date(this.now()) }));
+    } catch {
+      throw invalid("the refresh token is not valid here or has expired");
+    }
+    if (payload.token_use !== "refresh" || payload.client_id !== client.clientId || typeof payload.sub !== "string") throw invalid("the refresh token was not issued to this client");
+    const stamp = await this.credentialStamp(payload.sub);
+    if (stamp === undefined || stamp !== payload[CREDENTIAL_CLAIM]) throw invalid("the user was removed or their credential changed since signing in");
+    const user = (await this.userStore.find(payload.sub)) ?? this.directory.get(payload.sub.trim());
+    if (!user) throw invalid("the user was removed");
+    return user;
   }
 
   /**

@@ -81,9 +81,8 @@ describe.skipIf(!postgresAvailable())("a sign-in through a balancer in front of 
     const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"], { CCFLOW_PUBLIC_URL: lb.url });
     a = node("a");
     b = node("b");
-    await a.start();
-    await b.start();
-  }, 180_000);
+    await Promise.all([a.start(), b.start()]);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

@@ -33,9 +33,8 @@ describe.skipIf(!postgresAvailable())("users shared by two servers on one Postgr
     const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"]);
     a = node("a");
     b = node("b");
-    await a.start();
-    await b.start();
-  }, 180_000);
+    await Promise.all([a.start(), b.start()]);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

@@ -3,6 +3,7 @@
  * the sign-in sessions, the bearer-token verifier and the sign-in relying party (embedded or
  * external provider), the CSRF key, the origins allowed to change state, and who placed a call.
  */
+import { createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { discoveryDocument, IDENTITY_PREFIX } from "../../identity/routes.js";
 import type { IdentityService } from "../../identity/service.js";
@@ -25,6 +26,15 @@ export interface AuthOptions {
   /** Extra origins allowed to change state (a UI served elsewhere). */
   allowedOrigins?: string[];
   findAgent: AgentLookup;
+}
+
+/**
+ * The credential fingerprint of a session made through an external provider: who the person is
+ * and what roles and agent they have. Compared at each renewal with what the provider says then.
+ */
+export function externalFingerprint(p: Principal): string {
+  const what = JSON.stringify([p.kind, p.subject, [...p.roles].sort(), p.agentId ?? null]);
+  return `x:${createHash("sha256").update(what).digest("base64url").slice(0, 22)}`;
 }
 
 /** How often the sessions holding sockets are checked for a removed user or a changed password. */
@@ -79,6 +89,21 @@ export class AuthService {
       this.external = true;
       this.rp = new RelyingParty({ issuer: () => ext.issuer, clientId: ext.clientId, clientSecret: ext.clientSecret, sealKey });
       this.verifier = externalVerifier(ext, () => this.rp.jwksUri());
+      // At each renewal (at most once a minute per session) the provider is asked again, with the
+      // session's refresh token, who the person is: refused (removed, disabled, new password
+      // there) or other roles end the session. An unreachable provider keeps it for now.
+      this.sessions.checkAtRenewal(async (session) => {
+        let answer: Awaited<ReturnType<RelyingParty["refresh"]>>;
+        try {
+          answer = await this.rp.refresh(session.refreshToken!);
+        } catch {
+          return undefined;
+        }
+        if (answer === "revoked") return "access revoked";
+        const now = principalFromClaims(answer.claims, ext.rolesClaim, "session", options.findAgent);
+        if (session.credential && externalFingerprint(now) !== session.credential) return "roles changed";
+        return { refreshToken: answer.refreshToken };
+      });
     } else {
       const identity = options.identity;
       const web = options.webClient;

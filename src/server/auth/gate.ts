@@ -64,7 +64,8 @@ export async function identify(
       if (!passed) return { refused: new AuthError(403, "CSRF_TOKEN", "this request needs the CSRF token of the session (header x-csrf-token; GET /api/session gives it)") };
     }
   }
-  await auth.sessions.renewCookie(req, reply, session);
+  // An external provider's session is asked about again at renewal: ended there, it is nobody's here.
+  if (!(await auth.sessions.renewCookie(req, reply, session))) return {};
   return { principal: session.principal };
 }
 

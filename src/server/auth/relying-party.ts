@@ -96,7 +96,7 @@ export class RelyingParty {
   }
 
   /** Completes a sign-in from the callback URL and the sealed pending sign-in: the id token's claims and where to go next. */
-  async finish(currentUrl: URL, state: string, sealed: string | undefined): Promise<{ claims: Record<string, unknown>; idToken?: string; returnTo: string }> {
+  async finish(currentUrl: URL, state: string, sealed: string | undefined): Promise<{ claims: Record<string, unknown>; idToken?: string; refreshToken?: string; returnTo: string }> {
     const p = await this.unseal(sealed);
     if (!p || p.s !== state) throw new SignInError("this sign-in was not started in this browser, took too long, or was already used; sign in again from the start page");
     if (`${currentUrl.origin}${currentUrl.pathname}` !== p.u) throw new SignInError("the sign-in came back to another address than it started from");
@@ -104,7 +104,26 @@ export class RelyingParty {
     const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: p.v, expectedState: state, expectedNonce: p.n, idTokenExpected: true });
     const claims = tokens.claims();
     if (!claims) throw new SignInError("the provider returned no id token");
-    return { claims: claims as Record<string, unknown>, ...(tokens.id_token ? { idToken: tokens.id_token } : {}), returnTo: p.r };
+    return { claims: claims as Record<string, unknown>, ...(tokens.id_token ? { idToken: tokens.id_token } : {}), ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}), returnTo: p.r };
+  }
+
+  /**
+   * Asks the provider again who the person is, with their refresh token: the new id token's
+   * claims and the next refresh token; `revoked` when the provider refuses the token
+   * (`invalid_grant`: the person was removed, disabled, or changed their password there).
+   * Other failures (the provider unreachable) throw.
+   */
+  async refresh(refreshToken: string): Promise<{ claims: Record<string, unknown>; refreshToken: string } | "revoked"> {
+    const config = await this.discover();
+    try {
+      const tokens = await oidc.refreshTokenGrant(config, refreshToken);
+      const claims = tokens.claims();
+      if (!claims) throw new Error("the provider returned no id token on refresh");
+      return { claims: claims as Record<string, unknown>, refreshToken: tokens.refresh_token ?? refreshToken };
+    } catch (err) {
+      if (err instanceof oidc.ResponseBodyError && err.error === "invalid_grant") return "revoked";
+      throw err;
+    }
   }
 
   /** The pending sign-in of a cookie, if it is ours (decrypts and authenticates under the key) and not expired. */

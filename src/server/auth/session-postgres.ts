@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS ccflow_sessions (
   id_token text,
   credential text
 );
+ALTER TABLE ccflow_sessions ADD COLUMN IF NOT EXISTS refresh_token text;
 CREATE INDEX IF NOT EXISTS ccflow_sessions_created ON ccflow_sessions (created_at);
 CREATE TABLE IF NOT EXISTS ccflow_session_secrets (name text PRIMARY KEY, value text NOT NULL);
 `;
@@ -33,6 +34,7 @@ interface PgRow {
   renewed_at: string;
   id_token: string | null;
   credential: string | null;
+  refresh_token: string | null;
 }
 
 export class PostgresSessionBackend implements SessionBackend {
@@ -52,7 +54,7 @@ export class PostgresSessionBackend implements SessionBackend {
   }
 
   async insert(r: SessionRow): Promise<void> {
-    await this.pool.query("INSERT INTO ccflow_sessions (key, principal, created_at, renewed_at, id_token, credential) VALUES ($1, $2, $3, $4, $5, $6)", [r.key, r.principal, r.created_at, r.renewed_at, r.id_token, r.credential]);
+    await this.pool.query("INSERT INTO ccflow_sessions (key, principal, created_at, renewed_at, id_token, credential, refresh_token) VALUES ($1, $2, $3, $4, $5, $6, $7)", [r.key, r.principal, r.created_at, r.renewed_at, r.id_token, r.credential, r.refresh_token ?? null]);
   }
 
   async find(key: string): Promise<SessionRow | undefined> {
@@ -65,8 +67,9 @@ export class PostgresSessionBackend implements SessionBackend {
     return ((await this.pool.query("DELETE FROM ccflow_sessions WHERE key = $1", [key])).rowCount ?? 0) > 0;
   }
 
-  async touch(key: string, renewedAt: number): Promise<void> {
-    await this.pool.query("UPDATE ccflow_sessions SET renewed_at = $1 WHERE key = $2", [renewedAt, key]);
+  async touch(key: string, renewedAt: number, refreshToken?: string): Promise<void> {
+    if (refreshToken) await this.pool.query("UPDATE ccflow_sessions SET renewed_at = $1, refresh_token = $3 WHERE key = $2", [renewedAt, key, refreshToken]);
+    else await this.pool.query("UPDATE ccflow_sessions SET renewed_at = $1 WHERE key = $2", [renewedAt, key]);
   }
 
   async expired(idleBefore: number, createdBefore: number): Promise<string[]> {

@@ -33,7 +33,7 @@ export interface SessionOptions {
   postgresUrl?: string;
 }
 
-export type SessionEnd = "signed out" | "session expired" | "user removed" | "password changed";
+export type SessionEnd = "signed out" | "session expired" | "user removed" | "password changed" | "access revoked" | "roles changed";
 
 /**
  * Tells whether a session's person may still sign in as they did: undefined when the credential
@@ -54,9 +54,20 @@ export interface Session {
   renewedAt: number;
   /** The id token, for the provider's sign-out (end session) request. */
   idToken?: string;
-  /** The credential stamp the person signed in with (embedded identity service only). */
+  /**
+   * The credential stamp the person signed in with: the embedded identity service's (`s:…`,
+   * `d`), or for an external provider a fingerprint of who they were and their roles (`x:…`).
+   */
   credential?: string;
+  /** An external provider's refresh token, used at renewal to ask it again who the person is. */
+  refreshToken?: string;
 }
+
+/**
+ * Asked at a session's renewal (at most once a minute) when it has a refresh token: undefined to
+ * keep it as it is, a SessionEnd to end it, or the provider's next refresh token to keep.
+ */
+export type RenewalCheck = (session: Session) => Promise<SessionEnd | { refreshToken: string } | undefined>;
 
 /** One session as its table keeps it. */
 export interface SessionRow {
@@ -66,6 +77,7 @@ export interface SessionRow {
   renewed_at: number;
   id_token: string | null;
   credential: string | null;
+  refresh_token?: string | null;
 }
 
 /**
@@ -78,7 +90,8 @@ export interface SessionBackend {
   find(key: string): Promise<SessionRow | undefined>;
   /** True when the session was there (and is gone now). */
   remove(key: string): Promise<boolean>;
-  touch(key: string, renewedAt: number): Promise<void>;
+  /** Records a renewal (and the provider's next refresh token, when there is one). */
+  touch(key: string, renewedAt: number, refreshToken?: string): Promise<void>;
   /** Keys of sessions idle since `idleBefore` or made before `createdBefore`. */
   expired(idleBefore: number, createdBefore: number): Promise<string[]>;
   count(): Promise<number>;
@@ -110,10 +123,11 @@ export class SqliteSessionBackend implements SessionBackend {
     // Files made before sessions kept the credential stamp get the column (their sessions have none).
     const columns = this.db.prepare("PRAGMA table_info(sessions)").all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === "credential")) this.db.exec("ALTER TABLE sessions ADD COLUMN credential TEXT");
+    if (!columns.some((c) => c.name === "refresh_token")) this.db.exec("ALTER TABLE sessions ADD COLUMN refresh_token TEXT");
   }
 
   async insert(r: SessionRow): Promise<void> {
-    this.db.prepare("INSERT INTO sessions (key, principal, created_at, renewed_at, id_token, credential) VALUES (?, ?, ?, ?, ?, ?)").run(r.key, r.principal, r.created_at, r.renewed_at, r.id_token, r.credential);
+    this.db.prepare("INSERT INTO sessions (key, principal, created_at, renewed_at, id_token, credential, refresh_token) VALUES (?, ?, ?, ?, ?, ?, ?)").run(r.key, r.principal, r.created_at, r.renewed_at, r.id_token, r.credential, r.refresh_token ?? null);
   }
 
   async find(key: string): Promise<SessionRow | undefined> {
@@ -125,8 +139,10 @@ export class SqliteSessionBackend implements SessionBackend {
     return this.db.open && this.db.prepare("DELETE FROM sessions WHERE key = ?").run(key).changes > 0;
   }
 
-  async touch(key: string, renewedAt: number): Promise<void> {
-    if (this.db.open) this.db.prepare("UPDATE sessions SET renewed_at = ? WHERE key = ?").run(renewedAt, key);
+  async touch(key: string, renewedAt: number, refreshToken?: string): Promise<void> {
+    if (!this.db.open) return;
+    if (refreshToken) this.db.prepare("UPDATE sessions SET renewed_at = ?, refresh_token = ? WHERE key = ?").run(renewedAt, refreshToken, key);
+    else this.db.prepare("UPDATE sessions SET renewed_at = ? WHERE key = ?").run(renewedAt, key);
   }
 
   async expired(idleBefore: number, createdBefore: number): Promise<string[]> {
@@ -171,6 +187,7 @@ export class SessionStore {
   private readonly endListeners: Array<(key: string, why: SessionEnd) => void> = [];
   private readonly sweeper: NodeJS.Timeout;
   private credentialCheck: CredentialCheck | undefined;
+  private renewalCheck: RenewalCheck | undefined;
   private closed = false;
 
   constructor(
@@ -205,14 +222,19 @@ export class SessionStore {
     await this.backend.close();
   }
 
-  async create(principal: Principal, idToken?: string, credential?: string): Promise<Session> {
+  async create(principal: Principal, idToken?: string, credential?: string, refreshToken?: string): Promise<Session> {
     await this.sweep();
     const now = this.now();
     const id = randomBytes(32).toString("base64url");
-    const s: Session = { id, key: keyOf(id), principal, createdAt: now, expiresAt: now + this.idleMs, renewedAt: now, ...(idToken ? { idToken } : {}), ...(credential ? { credential } : {}) };
+    const s: Session = { id, key: keyOf(id), principal, createdAt: now, expiresAt: now + this.idleMs, renewedAt: now, ...(idToken ? { idToken } : {}), ...(credential ? { credential } : {}), ...(refreshToken ? { refreshToken } : {}) };
     const stored = { ...principal, roles: [...principal.roles] };
-    await this.backend.insert({ key: s.key, principal: JSON.stringify(stored), created_at: now, renewed_at: now, id_token: idToken ?? null, credential: credential ?? null });
+    await this.backend.insert({ key: s.key, principal: JSON.stringify(stored), created_at: now, renewed_at: now, id_token: idToken ?? null, credential: credential ?? null, refresh_token: refreshToken ?? null });
     return s;
+  }
+
+  /** Asks the provider again at each renewal of a session that has a refresh token (RenewalCheck); set by the server. */
+  checkAtRenewal(check: RenewalCheck): void {
+    this.renewalCheck = check;
   }
 
   /** Checks sessions' credentials against the person's current ones (CredentialCheck); set by the server. */
@@ -265,6 +287,7 @@ export class SessionStore {
       renewedAt: row.renewed_at,
       ...(row.id_token ? { idToken: row.id_token } : {}),
       ...(row.credential ? { credential: row.credential } : {}),
+      ...(row.refresh_token ? { refreshToken: row.refresh_token } : {}),
     };
   }
 
@@ -277,9 +300,9 @@ export class SessionStore {
   }
 
   /** Sets (or renews) the cookie: HttpOnly, SameSite=Lax, Secure under HTTPS, as long as the session; records the renewal. */
-  async writeCookie(req: FastifyRequest, reply: FastifyReply, s: Session): Promise<void> {
+  async writeCookie(req: FastifyRequest, reply: FastifyReply, s: Session, refreshToken?: string): Promise<void> {
     s.renewedAt = this.now();
-    await this.backend.touch(s.key, s.renewedAt);
+    await this.backend.touch(s.key, s.renewedAt, refreshToken);
     void reply.setCookie(SESSION_COOKIE, s.id, {
       path: "/",
       httpOnly: true,
@@ -289,9 +312,21 @@ export class SessionStore {
     });
   }
 
-  /** Renews the cookie (and the recorded idle deadline) when the last renewal was more than a minute ago. */
-  async renewCookie(req: FastifyRequest, reply: FastifyReply, s: Session): Promise<void> {
-    if (this.now() - s.renewedAt > RENEW_EVERY_MS) await this.writeCookie(req, reply, s);
+  /**
+   * Renews the cookie (and the recorded idle deadline) when the last renewal was more than a
+   * minute ago; a session with a refresh token is first checked with its provider (RenewalCheck).
+   * False when that ended the session.
+   */
+  async renewCookie(req: FastifyRequest, reply: FastifyReply, s: Session): Promise<boolean> {
+    if (this.now() - s.renewedAt <= RENEW_EVERY_MS) return true;
+    const checked = s.refreshToken && this.renewalCheck ? await this.renewalCheck(s) : undefined;
+    if (typeof checked === "string") {
+      await this.end(s.key, checked);
+      this.clearCookie(req, reply);
+      return false;
+    }
+    await this.writeCookie(req, reply, s, checked?.refreshToken);
+    return true;
   }
 
   clearCookie(req: FastifyRequest, reply: FastifyReply): void {

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { CREDENTIAL_CLAIM } from "../../identity/service.js";
 import { ApiError } from "../errors.js";
 import { principalFromClaims } from "./provider.js";
-import type { AuthService } from "./auth-service.js";
+import { externalFingerprint, type AuthService } from "./auth-service.js";
 import { SignInError } from "./relying-party.js";
 import { SIGN_IN_SCHEMAS as doc } from "./sign-in-schemas.js";
 
@@ -55,9 +55,11 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
     const principal = principalFromClaims(done.claims, auth.rolesClaim, "session", auth.options.findAgent);
     // A new session id at each sign-in (no fixation); the old session, if any, ends.
     await auth.sessions.destroy((await auth.session(req))?.id);
-    // The embedded service's id token carries the credential stamp: the session ends when it changes.
-    const stamp = auth.external ? undefined : done.claims[CREDENTIAL_CLAIM];
-    const session = await auth.sessions.create(principal, done.idToken, typeof stamp === "string" ? stamp : undefined);
+    // The embedded service's id token carries the credential stamp: the session ends when it
+    // changes. An external provider's session keeps a fingerprint of the person and their roles,
+    // and its refresh token to ask the provider again at renewal.
+    const stamp = auth.external ? externalFingerprint(principal) : done.claims[CREDENTIAL_CLAIM];
+    const session = await auth.sessions.create(principal, done.idToken, typeof stamp === "string" ? stamp : undefined, auth.external ? done.refreshToken : undefined);
     await auth.sessions.writeCookie(req, reply, session);
     return reply.header("cache-control", "no-store").redirect(done.returnTo, 303);
   });
