@@ -7,6 +7,7 @@
  * the CRM at those addresses, and the API starts answering. Shutdown ends every contact with the
  * reason `shutdown` (each flow's PhoneContactEnded runs), waits briefly for them, then closes.
  */
+import { mkdirSync } from "node:fs";
 import fastifyCookie from "@fastify/cookie";
 import fastifyCsrf from "@fastify/csrf-protection";
 import fastifyStatic from "@fastify/static";
@@ -255,6 +256,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     const external = externalProviderFromEnv(processEnv);
     const publicUrl = publicUrlFromEnv(processEnv);
+    // The files of the data directory go straight into it (pending callbacks, sessions); with
+    // --postgres nothing else may have made it yet.
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     // With --postgres the identity service's keys and codes are shared: a sign-in may finish on another node.
     identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) });
 
