@@ -4,7 +4,9 @@
  * werift line saying 1000 Hz, as if from another machine): the two of them hear each other while
  * the caller hears hold music and neither agent. Her "Transfer to Ben Okafor" hands the caller to
  * Ben: the caller and Ben hear each other, Ana's headset is let go and her desk wraps up. Ben's
- * hang-up reaches SIPp as a BYE. Screenshots go to test-results/web/consult/.
+ * hang-up reaches SIPp as a BYE. Then a second caller: Ana consults Ben and presses "Conference":
+ * all three hear each other; "Let Ben Okafor go" leaves the caller talking with Ana. Screenshots
+ * go to test-results/web/consult/ and test-results/web/conference/.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -127,6 +129,59 @@ describe.skipIf(!hasChromium || !hasSipp || !hasSox)("consult and transfer from 
       expect(trace).toEqual(["hold", "consult", "consult-transfer"]);
 
       expect((await t.call("POST", "/api/agents/ben/end", {})).status).toBe(200);
+      const result = await sipp.done;
+      expect(result.code, result.output.slice(-3000)).toBe(0);
+      await page.locator("#wrapup-available").click();
+    } finally {
+      sipp.kill();
+      recorder.close();
+    }
+  }, 120_000);
+
+  it("Ana makes the consult a conference: all three hear each other; letting Ben go leaves the caller talking with Ana", async () => {
+    const shots = new Shots("conference");
+    if (t.server.context.center.agent("ben")?.state === "WrapUp") expect((await t.call("POST", "/api/agents/ben/wrapup", {})).status).toBe(200);
+    await eventually(() => t.server.context.center.agent("ben")?.state === "Available" || undefined, "Ben Available");
+    const recorder = await RtpRecorder.open();
+    const since = Date.now();
+    const sipp = await runSipp("caller-talks-agent-hangs-up.xml", { target: `127.0.0.1:${sipPort()}`, dnis: "+18005550100", ani: "+14806754110", rtpPort: recorder.port, cwd: dir });
+    try {
+      await page.locator("#accept").click({ timeout: 20_000 });
+      await page.locator('#headset[data-state="bridged"]').waitFor({ timeout: 20_000 });
+      const session = await eventually(() => t.server.context.calls.list().find((s) => !s.ended && s.startedAt >= since), "the call");
+      await page.locator('#transfer-agent option[value="ben"]').waitFor({ state: "attached" });
+      await page.selectOption("#transfer-agent", "ben");
+      await page.click("#consult");
+      await page.locator("#consult-conference").click();
+      await page.locator("#consulting", { hasText: "Conference with Ben Okafor and the caller" }).waitFor();
+      await page.locator('#headset[data-state="conference"]').waitFor();
+      await benLine.next((m) => m.type === "conference" && m.interactionId === session.interactionId, "Ben in the conference");
+      await new Promise((r) => setTimeout(r, 800));
+      const mark = recorder.heard.length;
+      const [anaHears, benHears] = await Promise.all([pageHears(page, 1500, undefined, { caller: CALLER_HZ, agent: BEN_HZ }), ben.listen(1500)]);
+      const callerHears = recorder.samples(mark);
+      await shots.take(page, "conference");
+      // Two voices summed: each about half of what an ear gets.
+      expect(anaHears.caller, `Ana hears the caller (${JSON.stringify(anaHears)})`).toBeGreaterThan(0.15);
+      expect(anaHears.agent, "Ana hears Ben").toBeGreaterThan(0.15);
+      expect(toneShare(benHears, CALLER_HZ), "Ben hears the caller").toBeGreaterThan(0.15);
+      expect(toneShare(benHears, AGENT_HZ), "Ben hears Ana").toBeGreaterThan(0.15);
+      expect(toneShare(callerHears, AGENT_HZ), "the caller hears Ana").toBeGreaterThan(0.15);
+      expect(toneShare(callerHears, BEN_HZ), "the caller hears Ben").toBeGreaterThan(0.15);
+
+      await page.locator("#consult-end", { hasText: "Let Ben Okafor go" }).click();
+      await page.locator('#headset[data-state="bridged"]').waitFor();
+      await eventually(() => t.server.context.center.agent("ben")?.state === "Available" || undefined, "Ben Available again");
+      await new Promise((r) => setTimeout(r, 800));
+      const after = recorder.heard.length;
+      await new Promise((r) => setTimeout(r, 1500));
+      const callerAfter = recorder.samples(after);
+      expect(toneShare(callerAfter, AGENT_HZ), "the caller talks with Ana, not on hold").toBeGreaterThan(0.3);
+      expect(toneShare(callerAfter, BEN_HZ), "the caller no longer hears Ben").toBeLessThan(0.05);
+      const trace = session.events.filter((e) => e.type === "control").map((e) => (e as { action: string }).action);
+      expect(trace).toEqual(["hold", "consult", "conference", "consult-end"]);
+
+      await page.locator("#end-call").click();
       const result = await sipp.done;
       expect(result.code, result.output.slice(-3000)).toBe(0);
       await page.locator("#wrapup-available").click();
