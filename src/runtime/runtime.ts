@@ -98,6 +98,10 @@ class FlowSet {
     return this.library.find(match) ?? this.flows.find(match);
   }
 
+  withLibrary(added: readonly FlowDefinition[], removed: readonly FlowDefinition[]): FlowSet {
+    return new FlowSet(this.flows, [...this.library.filter((f) => !removed.includes(f)), ...added]);
+  }
+
   replacing(previous: FlowDefinition, next: FlowDefinition): FlowSet {
     const swap = (list: readonly FlowDefinition[]) => list.map((f) => (f === previous ? next : f));
     return new FlowSet(swap(this.flows), swap(this.library));
@@ -250,6 +254,16 @@ export class Runtime {
     this.engine.compile(next);
     this.flowSet = this.flowSet.replacing(previous, next);
     return notices;
+  }
+
+  /**
+   * The environment's `flows:` list changed (serve --watch): subflows and GoTo targets added are
+   * compiled and reachable for calls that start from now on; those removed are not, while calls in
+   * progress keep the set they started with.
+   */
+  changeLibrary(added: readonly FlowDefinition[], removed: readonly FlowDefinition[]): void {
+    for (const f of added) this.engine.compile(f);
+    this.flowSet = this.flowSet.withLibrary(added, removed);
   }
 
   /**

@@ -8,22 +8,28 @@
  * file and the place in it, and the previous one stays.
  *
  * Not re-read: the sections bound to what the server opened at its start — `sip` (its listeners
- * and who may call), `prompts` (the SIP audio folder), `crm`, the `center` settings (ring
- * timeout, wrap-up, dial plan…) and the `flows:` list (each of its files is watched itself). A
- * change to them is named in the log as needing a restart.
+ * and who may call), `prompts` (the SIP audio folder), `crm` and the `center` settings (ring
+ * timeout, wrap-up, dial plan…). A change to them is named in the log as needing a restart.
+ * The `flows:` list is followed: a subflow file added is read, checked, served for new calls and
+ * watched; one removed is not reachable for new calls (each listed file is watched itself for
+ * changes to its own flow).
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { loadEnvironmentFile } from "../environment/load.js";
 import type { Environment } from "../environment/schema.js";
 import { RuntimeConfigError, type Runtime } from "../runtime/runtime.js";
 import { watchFileChanges } from "./file-watch.js";
-import type { FlowCatalog } from "./flows.js";
+import type { FlowWatcher } from "./flow-watch.js";
+import { readValidFlow, type FlowCatalog } from "./flows.js";
 
 export interface EnvironmentWatchOptions {
   /** The environment file as loaded at the start (its `file` is watched). */
   file: string;
   runtime: Runtime;
   catalog: FlowCatalog;
+  /** The flow files' watcher (serve --watch): a file the `flows:` list adds is watched too. */
+  flowWatcher?: FlowWatcher;
   /** SIP calls are taken: entry points must name served flows, as at the start. */
   checkEntryPoints?: boolean;
   log: (level: "info" | "warn" | "error", message: string) => void;
@@ -36,7 +42,9 @@ export interface EnvironmentWatchOptions {
 export type EnvironmentReload = { outcome: "replaced"; notices: string[] } | { outcome: "refused"; problem: string } | { outcome: "unchanged" };
 
 /** Sections read only when the server starts; a change to them waits for a restart. */
-const AT_START: ReadonlyArray<keyof Environment> = ["sip", "prompts", "crm", "center", "flows"];
+const AT_START: ReadonlyArray<keyof Environment> = ["sip", "prompts", "crm", "center"];
+
+const flowFiles = (env: Environment) => env.flows.map((f) => resolve(env.baseDir, f));
 
 export interface EnvironmentWatcher {
   /** Reads the file now, as a change would. */
@@ -77,10 +85,34 @@ export async function watchEnvironment(options: EnvironmentWatchOptions): Promis
       throw err;
     }
     const waiting = AT_START.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]));
+    await changeFlowList(flowFiles(before), flowFiles(next));
     log("info", `environment: ${file} reloaded; new calls are bound by this version (connectors, queues, entry points, globals, business hours, scripts), calls in progress keep the one they started with; queues, teams and agents changed at once`);
     for (const n of notices) log("info", `environment: ${n}`);
     if (waiting.length > 0) log("warn", `environment: ${file}: ${waiting.join(", ")} changed; ${waiting.length === 1 ? "it is" : "they are"} read when the server starts: restart to apply`);
     return { outcome: "replaced", notices };
+  };
+
+  /** Subflows added to the `flows:` list are read, checked and served for new calls; those removed are dropped. */
+  const changeFlowList = async (was: string[], now: string[]) => {
+    for (const file of now.filter((f) => !was.includes(f))) {
+      if (options.catalog.definitionOf(file)) continue;
+      const read = await readValidFlow(file, runtime.engine.registry);
+      if (!read.flow) {
+        log("error", `environment: flows: ${file} is listed now but cannot be served; new calls cannot reach it:\n  ${read.errors.join("\n  ")}`);
+        continue;
+      }
+      options.catalog.addLibrary(file, read.flow);
+      runtime.changeLibrary([read.flow], []);
+      await options.flowWatcher?.watch(file);
+      log("info", `environment: flows: ${file} added ("${read.flow.name}"); calls that start from now on can reach it`);
+    }
+    for (const file of was.filter((f) => !now.includes(f))) {
+      const gone = options.catalog.removeLibrary(file);
+      if (!gone) continue;
+      runtime.changeLibrary([], [gone]);
+      options.flowWatcher?.unwatch(file);
+      log("info", `environment: flows: ${file} removed ("${gone.name}"); calls in progress keep it, new calls cannot reach it`);
+    }
   };
 
   const run = (): Promise<EnvironmentReload> => {

@@ -26,13 +26,17 @@ export type FlowReload = { file: string; outcome: "replaced" } | { file: string;
 export interface FlowWatcher {
   /** The files watched. */
   readonly files: readonly string[];
+  /** Watches one more file (a subflow the environment's `flows:` list names now). */
+  watch(file: string): Promise<void>;
+  /** Stops watching a file. */
+  unwatch(file: string): void;
   /** Reads a file now, as a change would (tests, and a change seen while one was being read). */
   reload(file: string): Promise<FlowReload>;
   close(): void;
 }
 
 export async function watchFlows(options: FlowWatchOptions): Promise<FlowWatcher> {
-  const files = options.catalog.files();
+  const files = [...options.catalog.files()];
   const settleMs = options.settleMs ?? 150;
   const lastText = new Map<string, string>();
   for (const file of files) lastText.set(file, await readFile(file, "utf8").catch(() => ""));
@@ -86,17 +90,34 @@ export async function watchFlows(options: FlowWatchOptions): Promise<FlowWatcher
     return p;
   };
 
-  const changes = watchFileChanges(
-    files,
-    settleMs,
-    (file) => void run(file),
-    (dir, err) => options.log("warn", `flows: watching ${dir} stopped: ${err.message}`),
-  );
+  const watchAll = () =>
+    watchFileChanges(
+      files,
+      settleMs,
+      (file) => void run(file),
+      (dir, err) => options.log("warn", `flows: watching ${dir} stopped: ${err.message}`),
+    );
+  let changes = watchAll();
   options.log("info", `flows: watching ${files.length} flow file${files.length === 1 ? "" : "s"} for changes`);
 
   return {
     files,
     reload: run,
+    async watch(file) {
+      if (files.includes(file)) return;
+      lastText.set(file, await readFile(file, "utf8").catch(() => ""));
+      files.push(file);
+      changes.close();
+      changes = watchAll();
+    },
+    unwatch(file) {
+      const at = files.indexOf(file);
+      if (at < 0) return;
+      files.splice(at, 1);
+      lastText.delete(file);
+      changes.close();
+      changes = watchAll();
+    },
     close() {
       changes.close();
     },

@@ -157,4 +157,15 @@ export class FlowCatalog {
     const entry = this.libraryEntries.find((l) => l.file === file);
     if (entry) entry.definition = next;
   }
+
+  /** A subflow file the environment's `flows:` list names now (serve --watch). */
+  addLibrary(file: string, definition: FlowDefinition): void {
+    this.libraryEntries.push({ file, definition });
+  }
+
+  /** A subflow file the `flows:` list no longer names: returns its flow, if it was there. */
+  removeLibrary(file: string): FlowDefinition | undefined {
+    const at = this.libraryEntries.findIndex((l) => l.file === file);
+    return at < 0 ? undefined : this.libraryEntries.splice(at, 1)[0]!.definition;
+  }
 }

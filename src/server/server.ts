@@ -307,9 +307,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       replicator.attach(runtime.center);
       await replicator.start(centerFingerprint(runtime.center, env.center));
     }
-    if (options.watch) closers.unshift((await watchFlows({ catalog: options.flows, runtime, log })).close);
+    const flowWatcher = options.watch ? await watchFlows({ catalog: options.flows, runtime, log }) : undefined;
+    if (flowWatcher) closers.unshift(flowWatcher.close);
     const sipOn = options.sipPort !== undefined && options.sipPort !== false;
-    if (options.watch && env.file) closers.unshift((await watchEnvironment({ file: env.file, runtime, catalog: options.flows, checkEntryPoints: sipOn, log })).close);
+    if (options.watch && env.file) closers.unshift((await watchEnvironment({ file: env.file, runtime, catalog: options.flows, checkEntryPoints: sipOn, log, ...(flowWatcher ? { flowWatcher } : {}) })).close);
     const pendingCallbacks = PendingCallbackStore.inDataDir(options.dataDir);
     closers.push(() => pendingCallbacks.close());
     const calls = new CallRegistry({ runtime, clock, msPerChar: options.msPerChar, audioFileMs: options.audioFileMs, log: (level, message) => log(level, message), onCallbacksChanged: recordPendingCallbacks(pendingCallbacks, () => clock.now(), log) });
