@@ -24,7 +24,7 @@ beforeAll(async () => {
   provider.server.identity!.registerClient({ clientId: "ccflow-rp", clientSecret: "ccflow-rp-secret", displayName: "ccflow RP", roles: [], clientCredentials: false, redirectOrigins: () => [rpOrigin] });
   rp = await startSecurityServer({
     extra: {
-      processEnv: { CCFLOW_OIDC_ISSUER: `${provider.url}/identity`, CCFLOW_OIDC_CLIENT_ID: "ccflow-rp", CCFLOW_OIDC_CLIENT_SECRET: "ccflow-rp-secret" },
+      processEnv: { CCFLOW_OIDC_ISSUER: `${provider.url}/identity`, CCFLOW_OIDC_CLIENT_ID: "ccflow-rp", CCFLOW_OIDC_CLIENT_SECRET: "ccflow-rp-secret", CCFLOW_OIDC_SCOPES: "openid profile email offline_access" },
       auth: { sessions: { now: () => now } },
     },
   });
@@ -50,6 +50,11 @@ function closedWithin(ws: WebSocket, ms: number): Promise<{ code: number; reason
 }
 
 describe("sessions made through an external provider", () => {
+  it("ask the provider for the scopes configured (CCFLOW_OIDC_SCOPES: offline_access is how Entra ID issues refresh tokens)", async () => {
+    const start = await fetch(`${rp.url}/auth/login`, { redirect: "manual" });
+    expect(new URL(start.headers.get("location")!).searchParams.get("scope")).toBe("openid profile email offline_access");
+  });
+
   it("are renewed while the provider still vouches for the person, and end at the next renewal once it does not", async () => {
     const kim = await signIn(rp.url, "kim", "kims-password-1");
     expect(kim.user).toMatchObject({ name: "Kim Ito", roles: ["supervisor"] });

@@ -87,7 +87,7 @@ export class AuthService {
     if (options.external) {
       const ext = options.external;
       this.external = true;
-      this.rp = new RelyingParty({ issuer: () => ext.issuer, clientId: ext.clientId, clientSecret: ext.clientSecret, sealKey });
+      this.rp = new RelyingParty({ issuer: () => ext.issuer, clientId: ext.clientId, clientSecret: ext.clientSecret, sealKey, scopes: ext.scopes });
       this.verifier = externalVerifier(ext, () => this.rp.jwksUri());
       // At each renewal (at most once a minute per session) the provider is asked again, with the
       // session's refresh token, who the person is: refused (removed, disabled, new password

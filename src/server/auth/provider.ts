@@ -17,6 +17,8 @@ export interface ExternalProviderConfig {
   rolesClaim: string;
   /** The audience of access tokens for the API. Default `api://ccflow`. */
   audience: string;
+  /** The scopes the sign-in asks for; default `openid profile email` (Entra ID issues refresh tokens only with `offline_access`). */
+  scopes: string;
 }
 
 /** The external provider from CCFLOW_OIDC_* variables, or undefined for the embedded one. */
@@ -31,7 +33,9 @@ export function externalProviderFromEnv(env: Record<string, string | undefined>)
   } catch {
     throw new Error(`CCFLOW_OIDC_ISSUER must be a URL, got "${issuer}"`);
   }
-  return { issuer, clientId, clientSecret, rolesClaim: env.CCFLOW_OIDC_ROLES_CLAIM?.trim() || "roles", audience: env.CCFLOW_OIDC_AUDIENCE?.trim() || API_AUDIENCE };
+  const scopes = env.CCFLOW_OIDC_SCOPES?.trim().split(/\s+/).join(" ") || "openid profile email";
+  if (!scopes.split(" ").includes("openid")) throw new Error(`CCFLOW_OIDC_SCOPES must include openid, got "${scopes}"`);
+  return { issuer, clientId, clientSecret, rolesClaim: env.CCFLOW_OIDC_ROLES_CLAIM?.trim() || "roles", audience: env.CCFLOW_OIDC_AUDIENCE?.trim() || API_AUDIENCE, scopes };
 }
 
 function claimAt(claims: Record<string, unknown>, path: string): unknown {

@@ -26,6 +26,8 @@ export interface RelyingPartyConfig {
   metadata?: () => oidc.ServerMetadata;
   /** 32 bytes sealing the pending sign-in into its cookie (the same on every server sharing sessions). */
   sealKey: Uint8Array;
+  /** The scopes asked for; default `openid profile email`. */
+  scopes?: string;
 }
 
 interface PendingSignIn {
@@ -85,7 +87,7 @@ export class RelyingParty {
     const sealed = await new EncryptJWT({ ...pending }).setProtectedHeader({ alg: "dir", enc: "A256GCM" }).setIssuedAt().setExpirationTime(`${PENDING_SECONDS}s`).encrypt(this.config.sealKey);
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
-      scope: "openid profile email",
+      scope: this.config.scopes ?? "openid profile email",
       response_type: "code",
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: "S256",
