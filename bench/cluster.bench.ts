@@ -20,6 +20,10 @@ import type { CenterStore } from "../src/center/store/center-store.js";
 import { MemoryCenterStore } from "../src/center/store/memory-center-store.js";
 import { RedisCenterStore } from "../src/center/store/redis-center-store.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
+import { CenterReplicator } from "../src/center/cluster/center-replicator.js";
+import { ContactCenter } from "../src/center/contact-center.js";
+import type { ContactHandle } from "../src/center/types.js";
+import { SystemClock } from "../src/time/clock.js";
 import { freePort } from "../src/util/free-port.js";
 
 const REDIS = "/usr/bin/redis-server";
@@ -101,6 +105,52 @@ async function round(nodes: CenterStore[], perNode: number, tag: string): Promis
   return { decisionsPerSecond: latencies.length / seconds, p50Ms: q(0.5), p99Ms: q(0.99) };
 }
 
+/**
+ * The running path (`ccflow serve --redis`): one node's ContactCenter replicated through the
+ * shared log. Each caller's queue-contact is one XADD; the node reads it back (XREAD) and applies
+ * it, and the routing decision (offer to the longest-available agent) happens then. Latency: from
+ * queue-contact to the `offered` notice; decisions/s: callers offered over the time from the first
+ * queue-contact to the last offer. Agents are all Available before the timed part.
+ */
+async function logRound(url: string, callers: number): Promise<Round> {
+  const agentIds = Array.from({ length: callers }, (_, i) => `l${i}`);
+  const replicator = await CenterReplicator.connect({ redisUrl: url, nodeId: "bench", prefix: "bench-log:", snapshotEveryMs: 3_600_000 });
+  const center = new ContactCenter({ clock: new SystemClock(), config: { queues: [{ id: "sales", name: "Sales" }], agents: agentIds.map((id) => ({ id, name: id, queues: ["sales"] })) }, replication: replicator });
+  replicator.attach(center);
+  await replicator.start();
+  try {
+    for (const id of agentIds) await center.perform("login", id, { available: true });
+    const latencies: number[] = [];
+    let offered = 0;
+    let done!: () => void;
+    const all = new Promise<void>((r) => (done = r));
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < callers; i++) {
+      const t0 = process.hrtime.bigint();
+      const handle: ContactHandle = {
+        interactionId: `log-${i}`,
+        ani: "+15550100",
+        dnis: "+18005550000",
+        callAssociatedData: () => [],
+        notify: (notice) => {
+          if (notice.type !== "offered") return;
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          if (++offered === callers) done();
+        },
+      };
+      const r = center.queueContact({ contact: handle, queueId: "sales", priority: 5 });
+      if (!r.ok) throw new Error(`queue-contact refused: ${r.code}`);
+    }
+    await all;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+    return { decisionsPerSecond: callers / seconds, p50Ms: q(0.5), p99Ms: q(0.99) };
+  } finally {
+    await replicator.stop();
+  }
+}
+
 const bench: BenchModule = {
   name: "cluster",
   async run(ctx: BenchContext): Promise<BenchResult> {
@@ -124,6 +174,7 @@ const bench: BenchModule = {
       await reset(nodes[0]!, agents, Date.now());
       const three = await round(nodes, perNode, "r3");
       for (const n of nodes) await n.close();
+      const log = await logRound(redis.url, perNode * 3);
 
       const figures = {
         cluster_memory_decisions_per_s: Math.round(mem1.decisionsPerSecond),
@@ -135,6 +186,9 @@ const bench: BenchModule = {
         cluster_redis_3nodes_decisions_per_s: Math.round(three.decisionsPerSecond),
         cluster_redis_3nodes_p50_ms: round3(three.p50Ms),
         cluster_redis_3nodes_p99_ms: round3(three.p99Ms),
+        cluster_log_decisions_per_s: Math.round(log.decisionsPerSecond),
+        cluster_log_p50_ms: round3(log.p50Ms),
+        cluster_log_p99_ms: round3(log.p99Ms),
       };
       const row = (what: string, r: Round) => `| ${what} | ${Math.round(r.decisionsPerSecond).toLocaleString("en")} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`;
       return {
@@ -147,6 +201,7 @@ const bench: BenchModule = {
           row("in memory (MemoryCenterStore), one caller at a time", mem1),
           row("Redis, one node (one connection), one caller at a time", one),
           row("Redis, three nodes (three connections) at once", three),
+          row("the running path: one node's replicated center, queue-contact → XADD → XREAD → applied → offered (all callers at once)", log),
         ],
       };
     } finally {
