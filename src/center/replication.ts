@@ -43,7 +43,9 @@ export type CenterCommand =
   | { op: "screenPop"; contact: ContactData; url: string; target: string; label?: string }
   | { op: "contactEnded"; interactionId: string; reason: string }
   | { op: "timer"; timer: CenterTimer }
-  | { op: "nodeLost"; node: string; reason: string };
+  | { op: "nodeLost"; node: string; reason: string }
+  /** A call's hold and mute state, shared by the call's node so every node's desk view shows it. */
+  | { op: "controls"; interactionId: string; held: boolean; heldSince?: number; muted: boolean };
 
 export interface CenterReplication {
   readonly nodeId: string;

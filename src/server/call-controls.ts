@@ -61,6 +61,11 @@ export class CallControls {
   private readonly unsubscribe: () => void;
   /** Set by the server when it bridges audio. */
   audio?: AudioHold;
+  /** On a cluster node: shares a call's hold and mute state with the other nodes, and reads theirs. */
+  cluster?: {
+    share(interactionId: string, state: ContactControls): void;
+    shared(interactionId: string): ContactControls | undefined;
+  };
   /** Set by the server when it can place calls to outside numbers (its SIP front runs). */
   outside?: OutsideTransfers;
 
@@ -88,6 +93,11 @@ export class CallControls {
   /** What the agent desktop shows about the contact's controls. */
   state(interactionId: string): ContactControls {
     const l = this.live.get(interactionId);
+    if (!l && !this.calls.get(interactionId)) {
+      // A call of another cluster node: as that node shared it.
+      const shared = this.cluster?.shared(interactionId);
+      if (shared) return shared;
+    }
     return { held: l?.held ?? false, ...(l?.heldSince !== undefined ? { heldSince: l.heldSince } : {}), muted: l?.muted ?? false };
   }
 
@@ -323,6 +333,7 @@ export class CallControls {
     const agentName = this.center.agent(agentId)?.name;
     const event: ControlEvent = { type: "control", at, interactionId: session.interactionId, action, agent: agentId, ...(agentName ? { agentName } : {}), ...(detail ? { detail } : {}) };
     session.record(event);
+    this.cluster?.share(session.interactionId, this.state(session.interactionId));
     this.options.records?.addControl(session.interactionId, { at, action, agentId, ...(detail ? { detail } : {}) });
   }
 }

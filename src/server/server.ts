@@ -326,7 +326,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     desk.controls = controls;
     const journal = new EventJournal(runtime.center);
     closers.unshift(() => journal.close());
-    if (replicator) answerOtherNodes(replicator, { center: runtime.center, desk, calls, controls });
+    if (replicator) {
+      answerOtherNodes(replicator, { center: runtime.center, desk, calls, controls });
+      controls.cluster = { share: (id, state) => replicator.shareControls(id, state), shared: (id) => replicator.sharedControls(id) };
+    }
     if (options.logger) closers.unshift(logContacts(calls, options.logger));
     if (options.tracing) {
       // Imported only here: with tracing off, no OpenTelemetry package is loaded.

@@ -91,6 +91,8 @@ export class CenterReplicator implements CenterReplication {
   /** Which node runs each contact's call, and through which node each agent works: the same on every copy. */
   private readonly contactNode = new Map<string, string>();
   private readonly agentNode = new Map<string, string>();
+  /** Each call's hold and mute state as its node shared it (server/call-controls.ts). */
+  private readonly controls = new Map<string, { held: boolean; heldSince?: number; muted: boolean }>();
   private entryId = "";
   private sessionSeq = 0;
   private eventSeq = 0;
@@ -261,6 +263,17 @@ export class CenterReplicator implements CenterReplication {
     return this.contactNode.get(interactionId);
   }
 
+  /** The call's node shares its hold and mute state (logged, so every node's desk shows it). */
+  shareControls(interactionId: string, state: { held: boolean; heldSince?: number; muted: boolean }): void {
+    if (this.contactNode.get(interactionId) !== this.nodeId) return;
+    this.quietly({ op: "controls", interactionId, ...state });
+  }
+
+  /** A call's hold and mute state as its node last shared it. */
+  sharedControls(interactionId: string): { held: boolean; heldSince?: number; muted: boolean } | undefined {
+    return this.controls.get(interactionId);
+  }
+
   /** What this node does when another asks it to act on a call that runs here. */
   serveRequests(handler: (request: NodeRequest) => Promise<NodeAnswer>): void {
     this.requests.serve(handler);
@@ -411,6 +424,11 @@ export class CenterReplicator implements CenterReplication {
       }
       case "timer":
         return center.applyCommand(command);
+      case "controls": {
+        const { op: _op, interactionId, ...state } = command;
+        if (center.state.contact(interactionId)) this.controls.set(interactionId, state);
+        return undefined;
+      }
       case "nodeLost": {
         const contacts = [...this.contactNode].filter(([, n]) => n === command.node).map(([id]) => id);
         const agents = [...this.agentNode].filter(([, n]) => n === command.node).map(([id]) => id);
@@ -435,6 +453,7 @@ export class CenterReplicator implements CenterReplication {
 
   private forgetContact(interactionId: string): void {
     this.contactNode.delete(interactionId);
+    this.controls.delete(interactionId);
     this.localHandles.delete(interactionId);
   }
 

@@ -150,6 +150,8 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
     const held = await a.api<Desk & { contact: { controls?: { held: boolean } } }>("POST", "/api/agents/ana/hold");
     expect(held.status).toBe(200);
     expect(held.body.contact.controls?.held).toBe(true);
+    // B shares the call's hold state through the log: A's own view of ana's desk (her desktop's) shows it too.
+    await until("the call held on ana's desk as node A shows it", async () => ((await a.api<{ contact?: { controls?: { held: boolean } } }>("GET", "/api/agents/ana")).body.contact?.controls?.held === true ? true : undefined));
     // B's refusal is the answer, not a misleading one of A's.
     const again = await a.api<{ error: { code: string } }>("POST", "/api/agents/ana/hold");
     expect(again.status).toBe(409);
@@ -158,6 +160,7 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
     const resumed = await c.api<Desk & { contact: { controls?: { held: boolean } } }>("POST", "/api/agents/ana/resume");
     expect(resumed.status).toBe(200);
     expect(resumed.body.contact.controls?.held).toBe(false);
+    await until("the call resumed as node A shows it", async () => ((await a.api<{ contact?: { controls?: { held: boolean } } }>("GET", "/api/agents/ana")).body.contact?.controls?.held === false ? true : undefined));
     // The call read and keys pressed through C.
     const state = await c.api<Call & { centerState?: string }>("GET", `/api/calls/${id}`);
     expect(state.status).toBe(200);
