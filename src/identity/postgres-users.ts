@@ -5,34 +5,10 @@
  * sees a change at once. User names are unique regardless of case, as in the SQLite file.
  */
 import { hashPassword, verifyPassword } from "../util/password-hash.js";
-import { isRole } from "./roles.js";
 import type { UserBackend } from "./user-backend.js";
-import { checkPassword, checkRoles, checkUsername, credentialStampOf, UserStoreError, type StoredUser } from "./user-store.js";
+import { checkPassword, checkRoles, checkUsername, credentialStampOf, toUser, UserStoreError, type StoredUser, type UserRow } from "./user-store.js";
 import type { IdentityUser } from "./users.js";
 import type { IdentityPostgres } from "./postgres-store.js";
-
-interface Row {
-  username: string;
-  name: string;
-  email: string | null;
-  roles: string;
-  agent_id: string | null;
-  password_hash: string;
-  created_at: string;
-  updated_at: string;
-}
-
-function toUser(row: Row): StoredUser {
-  return {
-    username: row.username,
-    name: row.name,
-    ...(row.email ? { email: row.email } : {}),
-    roles: (JSON.parse(row.roles) as string[]).filter(isRole),
-    ...(row.agent_id ? { agentId: row.agent_id } : {}),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 const key = (username: string) => username.trim().toLowerCase();
 
@@ -44,8 +20,8 @@ export class PostgresUsers implements UserBackend {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private async row(username: string): Promise<Row | undefined> {
-    const { rows } = await this.db.pool.query<Row>("SELECT * FROM ccflow_identity_users WHERE username_key = $1", [key(username)]);
+  private async row(username: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.pool.query<UserRow>("SELECT * FROM ccflow_identity_users WHERE username_key = $1", [key(username)]);
     return rows[0];
   }
 
@@ -55,7 +31,7 @@ export class PostgresUsers implements UserBackend {
   }
 
   async list(): Promise<StoredUser[]> {
-    return (await this.db.pool.query<Row>("SELECT * FROM ccflow_identity_users ORDER BY username_key")).rows.map(toUser);
+    return (await this.db.pool.query<UserRow>("SELECT * FROM ccflow_identity_users ORDER BY username_key")).rows.map(toUser);
   }
 
   async add(user: IdentityUser, password: string): Promise<StoredUser> {

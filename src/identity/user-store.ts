@@ -5,10 +5,10 @@
  * sign-in, so a user added, removed or given a new password counts at once, without a restart.
  */
 import { createHash } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import path from "node:path";
 import { hashPassword, verifyPassword } from "../util/password-hash.js";
-import { ensurePrivateFile } from "../util/private-file.js";
+import { openPrivateSqlite } from "../util/private-sqlite.js";
 import { isRole, ROLES, type Role } from "./roles.js";
 import type { IdentityUser } from "./users.js";
 
@@ -17,7 +17,8 @@ export interface StoredUser extends IdentityUser {
   updatedAt: string;
 }
 
-interface Row {
+/** A user as both stores keep it (SQLite's users table, PostgreSQL's ccflow_identity_users). */
+export interface UserRow {
   username: string;
   name: string;
   email: string | null;
@@ -55,7 +56,7 @@ export function checkRoles(roles: string[]): Role[] {
   return [...new Set(roles as Role[])];
 }
 
-function toUser(row: Row): StoredUser {
+export function toUser(row: UserRow): StoredUser {
   return {
     username: row.username,
     name: row.name,
@@ -79,10 +80,7 @@ export class UserStore {
     readonly file: string,
     private readonly now: () => number = Date.now,
   ) {
-    ensurePrivateFile(file);
-    this.db = new Database(file);
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("journal_mode = WAL");
+    this.db = openPrivateSqlite(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS users (
       username TEXT PRIMARY KEY COLLATE NOCASE,
       name TEXT NOT NULL,
@@ -99,8 +97,8 @@ export class UserStore {
     return new UserStore(userStoreFile(dataDir), now);
   }
 
-  private row(username: string): Row | undefined {
-    return this.db.prepare("SELECT * FROM users WHERE username = ?").get(username.trim()) as Row | undefined;
+  private row(username: string): UserRow | undefined {
+    return this.db.prepare("SELECT * FROM users WHERE username = ?").get(username.trim()) as UserRow | undefined;
   }
 
   find(username: string): StoredUser | undefined {
@@ -109,7 +107,7 @@ export class UserStore {
   }
 
   list(): StoredUser[] {
-    return (this.db.prepare("SELECT * FROM users ORDER BY username COLLATE NOCASE").all() as Row[]).map(toUser);
+    return (this.db.prepare("SELECT * FROM users ORDER BY username COLLATE NOCASE").all() as UserRow[]).map(toUser);
   }
 
   async add(user: IdentityUser, password: string): Promise<StoredUser> {

@@ -10,8 +10,8 @@
  * A row is written when the contact's callbacks change and removed when none is left. The server
  * stops writing (`suspend`) before it ends its contacts at shutdown, so a shutdown keeps them.
  */
-import Database from "better-sqlite3";
-import { chmodSync, closeSync, openSync } from "node:fs";
+import type Database from "better-sqlite3";
+import { openPrivateSqlite } from "../util/private-sqlite.js";
 import path from "node:path";
 import type { CallbackOperation, PendingCallback } from "../engine/interaction.js";
 import type { CallRegistry, CallSession } from "./calls.js";
@@ -48,13 +48,7 @@ export class PendingCallbackStore {
 
   constructor(file: string) {
     this.location = file;
-    if (file !== ":memory:") {
-      closeSync(openSync(file, "a", 0o600));
-      chmodSync(file, 0o600);
-    }
-    this.db = new Database(file);
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("journal_mode = WAL");
+    this.db = openPrivateSqlite(file);
     this.db.exec(DDL);
     this.upsert = this.db.prepare(
       `INSERT INTO pending_callbacks (interaction_id, flow_id, saved_at, contact) VALUES (?, ?, ?, ?)

@@ -8,8 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
-import Database from "better-sqlite3";
-import { ensurePrivateFile } from "../../util/private-file.js";
+import type Database from "better-sqlite3";
+import { openPrivateSqlite } from "../../util/private-sqlite.js";
 
 /** At most this many sessions; the oldest go first. */
 const MAX_SESSIONS = 1000;
@@ -26,10 +26,7 @@ export class PageSessions {
     private readonly lifetimeMs: number,
     private readonly now: () => number,
   ) {
-    ensurePrivateFile(file);
-    this.db = new Database(file);
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("journal_mode = WAL");
+    this.db = openPrivateSqlite(file);
     this.db.exec("CREATE TABLE IF NOT EXISTS page_sessions (key TEXT PRIMARY KEY, client_id TEXT NOT NULL, created_at INTEGER NOT NULL)");
   }
 

@@ -9,10 +9,10 @@
  * renewal, at most once a minute.
  */
 import { createHash, randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { isRole } from "../../identity/roles.js";
-import { ensurePrivateFile } from "../../util/private-file.js";
+import { openPrivateSqlite } from "../../util/private-sqlite.js";
 import type { Principal } from "./access.js";
 
 export const SESSION_COOKIE = "ccflow_session";
@@ -107,11 +107,8 @@ export class SqliteSessionBackend implements SessionBackend {
   readonly location: string;
 
   constructor(file?: string) {
-    if (file) ensurePrivateFile(file);
     this.location = file ?? ":memory:";
-    this.db = new Database(file ?? ":memory:");
-    this.db.pragma("busy_timeout = 5000");
-    if (file) this.db.pragma("journal_mode = WAL");
+    this.db = openPrivateSqlite(this.location);
     this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (
       key TEXT PRIMARY KEY,
       principal TEXT NOT NULL,

@@ -3,8 +3,8 @@
  * directory, readable by its owner only (callers' numbers and what they did). The columns that
  * queries filter on are real columns; the rest of the record and the trace are JSON text.
  */
-import Database from "better-sqlite3";
-import { chmodSync, closeSync, openSync } from "node:fs";
+import type Database from "better-sqlite3";
+import { openPrivateSqlite } from "../../util/private-sqlite.js";
 import path from "node:path";
 import type { ContactRecordStore, RecordQuery, StoredContact, StoredTrace } from "./store.js";
 
@@ -29,13 +29,7 @@ export class SqliteRecordStore implements ContactRecordStore {
 
   constructor(file: string) {
     this.location = file;
-    if (file !== ":memory:") {
-      closeSync(openSync(file, "a", 0o600));
-      chmodSync(file, 0o600);
-    }
-    this.db = new Database(file);
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("journal_mode = WAL");
+    this.db = openPrivateSqlite(file);
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(DDL);
     this.upsert = this.db.prepare(
