@@ -51,6 +51,8 @@ interface NodeSnapshot {
   center: CenterSnapshot;
   contactNode: Array<[string, string]>;
   agentNode: Array<[string, string]>;
+  /** Calls' hold and mute state as their nodes shared it. */
+  controls?: Array<[string, { held: boolean; heldSince?: number; muted: boolean }]>;
 }
 
 /** a < b for stream ids ("ms-seq"). */
@@ -316,6 +318,7 @@ export class CenterReplicator implements CenterReplication {
       this.center!.restore(snapshot.center, (data) => this.handleFor(data));
       for (const [id, node] of snapshot.contactNode) this.contactNode.set(id, node);
       for (const [id, node] of snapshot.agentNode) this.agentNode.set(id, node);
+      for (const [id, state] of snapshot.controls ?? []) this.controls.set(id, state);
       this.lastId = this.lastSnapshotId = this.startedFrom = snapshot.id;
       this.log("info", `loaded the cluster's snapshot at log entry ${snapshot.id} (${snapshot.center.contacts.length} contact(s), ${snapshot.agentNode.length} agent(s) signed in)`);
       return;
@@ -334,7 +337,7 @@ export class CenterReplicator implements CenterReplication {
     try {
       if (!(await this.redis.claimSnapshot(this.nodeId, Math.max(1000, this.snapshotEveryMs - 500)))) return undefined;
       const id = this.lastId;
-      const snapshot: NodeSnapshot = { id, center: this.center!.snapshot(), contactNode: [...this.contactNode], agentNode: [...this.agentNode] };
+      const snapshot: NodeSnapshot = { id, center: this.center!.snapshot(), contactNode: [...this.contactNode], agentNode: [...this.agentNode], controls: [...this.controls] };
       await this.redis.saveSnapshot(JSON.stringify(snapshot));
       this.lastSnapshotId = id;
       return { id, trimmedTo: await this.redis.trim(id, APPLIED_FRESH_MS) };
