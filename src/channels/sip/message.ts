@@ -368,3 +368,32 @@ export function makeResponse(request: SipRequest, status: number, options: { rea
   for (const [n, v] of options.headers ?? []) headers.add(n, v);
   return { kind: "response", status, reason: options.reason ?? reasonPhrase(status), headers, body: options.body ?? Buffer.alloc(0) };
 }
+
+type Framed = Extract<ParseResult, { ok: true }>;
+type Refused = Extract<ParseResult, { incomplete?: false; ok: false }>;
+
+/**
+ * A byte stream's (TCP, TLS) data handler: frames SIP messages by Content-Length and hands each to
+ * `message`; a message that cannot be framed goes to `refused` (nothing after it can be framed, so
+ * the stream stops there), and more than `maxBuffered` bytes without a whole message to `overflow`.
+ */
+export function sipStreamReader(maxBuffered: number, on: { message(result: Framed): void; refused(result: Refused): void; overflow(): void }): (chunk: Buffer) => void {
+  let buffer: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    for (;;) {
+      const result = parseSipMessage(buffer, true);
+      if (result.ok) {
+        buffer = buffer.subarray(result.length);
+        on.message(result);
+        continue;
+      }
+      if (result.incomplete) {
+        if (buffer.length > maxBuffered) on.overflow();
+        return;
+      }
+      on.refused(result);
+      return;
+    }
+  };
+}

@@ -20,7 +20,7 @@ import { createSocket } from "node:dgram";
 import { connect as connectTcp } from "node:net";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { RtpSession } from "../media/rtp-session.js";
-import { makeResponse, parseSipMessage, parseUri, serializeSipMessage, SipHeaders, type SipMessage, type SipRequest, type SipResponse } from "./message.js";
+import { makeResponse, parseSipMessage, parseUri, serializeSipMessage, SipHeaders, sipStreamReader, type SipMessage, type SipRequest, type SipResponse } from "./message.js";
 import { readOffer, SdpError, writeAnswer } from "./sdp.js";
 
 export interface DialOptions {
@@ -158,20 +158,14 @@ async function tcpWire(local: string, peer: { host: string; port: number }): Pro
       setTimeout(() => socket.destroy(), 1000).unref();
     },
   };
-  let buffer: Buffer = Buffer.alloc(0);
-  socket.on("data", (chunk: Buffer) => {
-    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-    for (;;) {
-      const result = parseSipMessage(buffer, true);
-      if (result.ok) {
-        buffer = buffer.subarray(result.length);
-        wire.onMessage?.(result.message, from);
-        continue;
-      }
-      if (!result.incomplete || buffer.length > MAX_STREAM_BYTES) socket.destroy();
-      return;
-    }
-  });
+  socket.on(
+    "data",
+    sipStreamReader(MAX_STREAM_BYTES, {
+      message: (result) => wire.onMessage?.(result.message, from),
+      refused: () => socket.destroy(),
+      overflow: () => socket.destroy(),
+    }),
+  );
   socket.on("error", () => undefined);
   socket.on("close", () => {
     if (!closing) wire.onClosed?.();

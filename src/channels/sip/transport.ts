@@ -10,7 +10,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { createServer, type Server, type Socket as TcpSocket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { WebSocket } from "ws";
-import { MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, parseSipMessage, serializeSipMessage, type ParseResult, type SipMessage } from "./message.js";
+import { MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, parseSipMessage, serializeSipMessage, sipStreamReader, type ParseResult, type SipMessage } from "./message.js";
 
 export type SipTransportName = "UDP" | "TCP" | "TLS" | "WS" | "WSS";
 
@@ -202,25 +202,17 @@ export class SipTransport {
       },
     };
     const peer: SipPeer = { transport, address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0, connection };
-    let buffer: Buffer = Buffer.alloc(0);
-    socket.on("data", (chunk: Buffer) => {
-      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-      for (;;) {
-        const result = parseSipMessage(buffer, true);
-        if (result.ok) {
-          buffer = buffer.subarray(result.length);
-          this.deliver(result, peer);
-          continue;
-        }
-        if (result.incomplete) {
-          if (buffer.length > MAX_HEADER_BYTES + MAX_BODY_BYTES) socket.destroy();
-          return;
-        }
+    socket.on(
+      "data",
+      sipStreamReader(MAX_HEADER_BYTES + MAX_BODY_BYTES, {
+        message: (result) => this.deliver(result, peer),
         // The stream cannot be framed past a bad message: answer it if we can, then hang up.
-        this.deliver(result, peer);
-        socket.end();
-        return;
-      }
-    });
+        refused: (result) => {
+          this.deliver(result, peer);
+          socket.end();
+        },
+        overflow: () => socket.destroy(),
+      }),
+    );
   }
 }
