@@ -99,3 +99,20 @@ export function buildFlow(spec: FlowSpec): FlowDefinition {
 }
 
 export const tts = (text: string) => ({ toggle: true, promptsTts: [{ type: "tts", value: text }], prompts: null });
+
+/**
+ * An event flow's body that appends `text` to the flow's `Log` variable and ends: the event flows
+ * a test watches run in order, so the log reads as the story of what ran.
+ */
+export function logs(spec: string, text: string): { nodes: NodeSpec[]; links: Array<[string, string, string]> } {
+  return {
+    nodes: [
+      { name: `Log${spec}`, type: "set-variable", props: { srcVariable: "Log", srcVariableType: "STRING", expr: `{{Log}}${text};` } },
+      { name: `End${spec}`, type: "end" },
+    ],
+    links: [
+      [spec, "out", `Log${spec}`],
+      [`Log${spec}`, "out", `End${spec}`],
+    ],
+  };
+}

@@ -10,21 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PendingCallbackStore } from "../../src/server/pending-callbacks.js";
-import { buildFlow, tts, type NodeSpec } from "../helpers/flow-builder.js";
+import { buildFlow, logs, tts } from "../helpers/flow-builder.js";
 import { eventually, startTestServer, type Loose, type TestServer } from "./helpers.js";
-
-function logs(spec: string, text: string) {
-  return {
-    nodes: [
-      { name: `Log${spec}`, type: "set-variable", props: { srcVariable: "Log", srcVariableType: "STRING", expr: `{{Log}}${text};` } },
-      { name: `End${spec}`, type: "end" },
-    ] as NodeSpec[],
-    links: [
-      [spec, "out", `Log${spec}`],
-      [`Log${spec}`, "out", `End${spec}`],
-    ] as Array<[string, string, string]>,
-  };
-}
 
 const callbackLine = buildFlow({
   name: "Callback_Line",

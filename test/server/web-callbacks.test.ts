@@ -6,21 +6,8 @@
  * fails: CallbackFailed runs and the contact ends. The main flow never runs (no caller's leg).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildFlow, tts, type NodeSpec } from "../helpers/flow-builder.js";
+import { buildFlow, logs, tts } from "../helpers/flow-builder.js";
 import { eventually, startTestServer, type Loose, type TestServer } from "./helpers.js";
-
-function logs(spec: string, text: string) {
-  return {
-    nodes: [
-      { name: `Log${spec}`, type: "set-variable", props: { srcVariable: "Log", srcVariableType: "STRING", expr: `{{Log}}${text};` } },
-      { name: `End${spec}`, type: "end" },
-    ] as NodeSpec[],
-    links: [
-      [spec, "out", `Log${spec}`],
-      [`Log${spec}`, "out", `End${spec}`],
-    ] as Array<[string, string, string]>,
-  };
-}
 
 const webLine = buildFlow({
   name: "Web_Callback_Line",
