@@ -3,7 +3,8 @@
  * the supervisor, traces and the API see it like any other), with its prompts played as RTP and
  * its keys (RFC 4733 or SIP INFO) pressed on the same channel the softphone's keypad uses.
  * The dialled number picks the flow through the environment's `entryPoints`; an unmapped number
- * gets the default flow. Hang-ups cross both ways: a BYE from the caller hangs up the contact,
+ * gets the default flow. A re-INVITE or UPDATE asserting a new caller number raises the flow's
+ * AniUpdated event flow, as POST /api/calls/{id}/ani does. Hang-ups cross both ways: a BYE from the caller hangs up the contact,
  * and a contact the flow (or the agent) ends sends the caller a BYE.
  */
 import { readFileSync } from "node:fs";
@@ -84,6 +85,10 @@ export async function startSipFront(options: SipFrontOptions): Promise<SipFront>
         });
       },
     });
+    // A carrier's re-INVITE or UPDATE with the caller's real number: as POST /api/calls/{id}/ani.
+    call.onAniChange = (ani) => {
+      if (!session.ended) session.interaction.updateAni(ani);
+    };
     const removeLeg = options.voice?.addCaller(session.interactionId, call.media);
     call.onEnded = (reason) => {
       removeLeg?.();

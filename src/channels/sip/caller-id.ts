@@ -6,6 +6,12 @@
  * user part (or a tel: number). What is SIP's own: RFC 3966 visual separators (`-`, `.`, `(`,
  * `)`) in a number are dropped, and the words trunks put in place of a withheld number
  * (`unknown`, `restricted`, `private`) mean `anonymous`.
+ *
+ * The caller's number can change during the call (a carrier or an operator's switch passes the
+ * call on and learns who is really calling): a re-INVITE or UPDATE carries a new
+ * P-Asserted-Identity (RFC 3325 §9.1 lets a trusted proxy put one in any request), or a From whose
+ * URI changed while its tag stayed (RFC 4916 allows that in a dialog). `updatedCallerNumber`
+ * reads it by the same rule as at dial-in.
  */
 import { checkCallerId } from "../caller-id.js";
 import { parseNameAddr, parseUri, type SipRequest } from "./message.js";
@@ -22,12 +28,12 @@ export function checkCallerNumber(raw: string | undefined, what: string): string
   return check.ani;
 }
 
-function userOf(headerValue: string | undefined): string | undefined {
+export function userOf(headerValue: string | undefined, what = "caller"): string | undefined {
   if (headerValue === undefined) return undefined;
   const addr = parseNameAddr(headerValue.split(",")[0]!);
-  if (!addr) throw new CallerIdError("caller address does not parse");
+  if (!addr) throw new CallerIdError(`${what} address does not parse`);
   const uri = parseUri(addr.uri);
-  if (!uri) throw new CallerIdError(`caller URI ${addr.uri.slice(0, 60)} is not a sip:, sips: or tel: URI`);
+  if (!uri) throw new CallerIdError(`${what} URI ${addr.uri.slice(0, 60)} is not a sip:, sips: or tel: URI`);
   return uri.user ?? "";
 }
 
@@ -40,4 +46,18 @@ export function dialledNumber(request: SipRequest): string {
   const uri = parseUri(request.uri);
   if (!uri) throw new CallerIdError(`Request-URI ${request.uri.slice(0, 60)} is not a sip:, sips: or tel: URI`);
   return checkCallerNumber(uri.user, "dialled number");
+}
+
+/**
+ * The caller's number a re-INVITE or UPDATE asserts, when it asserts one: its P-Asserted-Identity,
+ * else its From when the From's user part differs from `dialogFromUser` (the From the dialog had
+ * so far; a From that did not change says nothing new). `undefined`: no identity in the request.
+ * Throws CallerIdError when the new identity is not a number a carrier delivers.
+ */
+export function updatedCallerNumber(request: SipRequest, dialogFromUser: string | undefined): { ani: string; header: "P-Asserted-Identity" | "From"; fromUser: string | undefined } | undefined {
+  const fromUser = userOf(request.headers.get("from"), "From");
+  const pai = request.headers.get("p-asserted-identity");
+  if (pai !== undefined) return { ani: checkCallerNumber(userOf(pai, "P-Asserted-Identity"), "P-Asserted-Identity"), header: "P-Asserted-Identity", fromUser };
+  if (fromUser === dialogFromUser) return undefined;
+  return { ani: checkCallerNumber(fromUser, "From"), header: "From", fromUser };
 }

@@ -13,7 +13,10 @@
  * plain RTP/AVP offer over a WebSocket gets plain RTP like any other.
  *
  * A confirmed call takes new offers by re-INVITE or UPDATE (`mid-call-offer.ts`): hold, resume,
- * new addresses and codecs, on plain RTP and WebRTC legs alike. REGISTER from digest users keeps
+ * new addresses and codecs, on plain RTP and WebRTC legs alike. A re-INVITE or UPDATE that asserts
+ * a new caller number (P-Asserted-Identity, or a From whose URI changed: caller-id.ts) changes the
+ * call's `ani` and tells `onAniChange`; a number no carrier delivers is ignored with a log line (the
+ * request itself is answered as usual). REGISTER from digest users keeps
  * their phones' contacts (`registrar.ts`); nothing calls them yet.
  *
  * What is not here: PRACK/100rel, UPDATE before the call is answered, session timers (RFC 4028;
@@ -26,7 +29,7 @@ import { RtpSession } from "../media/rtp-session.js";
 import { WebRtcError, WebRtcLeg } from "../media/webrtc-leg.js";
 import type { SipAccess } from "./access.js";
 import { Registrar, type RegistrarOptions } from "./registrar.js";
-import { CallerIdError, callerNumber, dialledNumber } from "./caller-id.js";
+import { CallerIdError, callerNumber, dialledNumber, updatedCallerNumber, userOf } from "./caller-id.js";
 import { makeResponse, parseCSeq, parseNameAddr, SipHeaders, topVia, type SipRequest, type SipResponse } from "./message.js";
 import { answerMidCallOffer, applyAckAnswer, rtpPeer } from "./mid-call-offer.js";
 import { isWebRtcOffer, readOffer, SdpError, SRTP_KEY_BYTES, writeAnswer, type MediaOffer } from "./sdp.js";
@@ -90,6 +93,10 @@ export class SipCall {
    * WebRTC connection failed), `hangup` for ours, `shutdown`).
    */
   onEnded?: (reason: string) => void;
+  /** A re-INVITE or UPDATE asserted a new caller number (already checked), now `call.ani`. */
+  onAniChange?: (ani: string, previous: string) => void;
+  /** The user part of the dialog's From so far (RFC 4916: it may change mid-dialog). */
+  fromUser: string | undefined;
   endReason?: string;
   /** The caller sends no media now (a new offer said sendonly, recvonly or inactive): no RTP timeout. */
   onHold = false;
@@ -115,11 +122,17 @@ export class SipCall {
     private readonly server: SipServer,
     invite: SipRequest,
     readonly peer: SipPeer,
-    readonly ani: string,
+    /** The caller's number: as the INVITE had it, or as a later re-INVITE or UPDATE asserted it. */
+    public ani: string,
     readonly dnis: string,
     media: CallMedia,
   ) {
     this.invite = invite;
+    try {
+      this.fromUser = userOf(invite.headers.get("from"));
+    } catch {
+      this.fromUser = undefined;
+    }
     this.media = media;
     this.remoteTag = parseNameAddr(invite.headers.get("from")!)?.params.get("tag") ?? "";
     media.onKey = (key) => this.key(key);
@@ -546,6 +559,7 @@ export class SipServer {
     const cseq = parseCSeq(request.headers.get("cseq") ?? "")?.seq ?? 0;
     this.send(peer, makeResponse(request, 100));
     this.remember(key, "pending");
+    this.identityUpdate(call, request);
     const offerless = request.body.length === 0;
     void this.answerInDialog(call, request).then((response) => {
       this.remember(key, response);
@@ -596,10 +610,34 @@ export class SipServer {
     if (call.state !== "confirmed") return this.send(peer, makeResponse(request, 500, { headers: [["Retry-After", "1"], ["Warning", warning("UPDATE is taken once the call is answered and acknowledged")]] }));
     if (request.body.length > 0 && (call.updating || call.reinvite)) return this.send(peer, makeResponse(request, 500, { headers: [["Retry-After", "1"], ["Warning", warning("another offer is being answered")]] }));
     this.remember(key, "pending");
+    this.identityUpdate(call, request);
     void this.answerInDialog(call, request).then((response) => {
       this.remember(key, response);
       this.send(peer, response);
     }).catch((err: unknown) => this.log("warn", `UPDATE on call ${call.callId.slice(0, 12)} failed: ${(err as Error).message}`));
+  }
+
+  /**
+   * A re-INVITE or UPDATE that asserts a new caller number: the call takes it and says so. One no
+   * carrier delivers is not taken (logged); the request goes on to be answered either way, since
+   * its media change does not depend on who the caller says they are.
+   */
+  private identityUpdate(call: SipCall, request: SipRequest): void {
+    let update: ReturnType<typeof updatedCallerNumber>;
+    try {
+      update = updatedCallerNumber(request, call.fromUser);
+    } catch (err) {
+      if (!(err instanceof CallerIdError)) throw err;
+      this.log("warn", `call ${call.callId.slice(0, 12)} from ${call.peer.address}: ${request.method}'s new caller id ignored: ${err.message}`);
+      return;
+    }
+    if (!update) return;
+    call.fromUser = update.fromUser;
+    if (update.ani === call.ani) return;
+    const previous = call.ani;
+    call.ani = update.ani;
+    this.log("info", `call ${call.callId.slice(0, 12)} from ${call.peer.address}: ${request.method}'s ${update.header} changes the caller's number from ${previous || "(none)"} to ${update.ani || "(none)"}`);
+    call.onAniChange?.(update.ani, previous);
   }
 
   /**
