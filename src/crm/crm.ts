@@ -10,7 +10,7 @@ import path from "node:path";
 import pino, { type Logger } from "pino";
 import { AppRegistry } from "./auth/apps.js";
 import { loadSigningKeys, type SigningKeys } from "./auth/keys.js";
-import { FailureGuard } from "../util/failure-guard.js";
+import { FailureGuard, type FailureCounter } from "../util/failure-guard.js";
 import { TokenService } from "./auth/tokens.js";
 import { apiHostVariants, DEFAULT_LIMITS, DEV_ORGANIZATION, normalizeResource, resolveCredentials, type CrmLimits } from "./config.js";
 import { clearCrmData, ensureSystemUsers, loadDemoData, type DemoSummary } from "./demo-data.js";
@@ -69,7 +69,8 @@ export interface Crm {
   readonly tokens: TokenService;
   readonly protection: ServiceProtection;
   readonly faults: FaultInjector;
-  readonly secretGuard: FailureGuard;
+  /** Failed client secrets per (client, address); a cluster node counts them in Redis (embedded-crm.ts). */
+  secretGuard: FailureCounter;
   readonly config: CrmConfig;
   readonly logger: Logger;
   readonly now: () => number;

@@ -7,10 +7,9 @@
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { API_SCOPE } from "./roles.js";
-import { IdentityError, ACCESS_TOKEN_SECONDS, type IdentityClient, type IdentityService } from "./service.js";
+import { IdentityError, ACCESS_TOKEN_SECONDS, type IdentityService } from "./service.js";
 import { errorPage, signInPage } from "./sign-in-page.js";
 import type { DevelopmentUser } from "./users.js";
-import { FailureGuard } from "../util/failure-guard.js";
 
 export const IDENTITY_PREFIX = "/identity";
 
@@ -69,9 +68,6 @@ function field(body: unknown, name: string): string {
 
 export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityService): void {
   const hints = (): Promise<DevelopmentUser[]> => identity.developmentUsers();
-  // Ten failures a minute per (user name or client, source address): guesses from one place do not lock others out.
-  const signInGuard = new FailureGuard(() => 10, identity.now);
-  const secretGuard = new FailureGuard(() => 10, identity.now);
   void app.register(async (scope) => {
     await scope.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
     scope.setErrorHandler((err, _req, reply) => {
@@ -122,13 +118,12 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       if ("redirect" in r) return reply.redirect(r.redirect!, 303);
       const username = field(req.body, "username");
       const guardKeys = [`user:${username.trim().toLowerCase()}|ip:${req.ip}`];
-      const wait = signInGuard.blockedFor(guardKeys);
-      if (wait > 0) {
-        return page(reply.header("retry-after", String(wait)), 429, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: await hints(), username, error: `Too many failed sign-ins for this user from here; try again in ${wait} s.` }));
+      const attempt = await identity.signInFailures.attempt(guardKeys);
+      if (attempt.wait > 0) {
+        return page(reply.header("retry-after", String(attempt.wait)), 429, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: await hints(), username, error: `Too many failed sign-ins for this user from here; try again in ${attempt.wait} s.` }));
       }
       const user = await identity.checkPassword(username, field(req.body, "password"));
-      if (!user) signInGuard.recordFailure(guardKeys);
-      else signInGuard.clear(guardKeys);
+      if (user) await attempt.succeeded(true);
       if (!user) {
         return page(reply, 401, signInPage({ action: `${IDENTITY_PREFIX}/authorize`, params: r.params, clientName: r.client.displayName, hints: await hints(), username, error: "Wrong user name or password." }));
       }
@@ -147,20 +142,15 @@ export function registerIdentityRoutes(app: FastifyInstance, identity: IdentityS
       if (!clientId || !secret) throw new IdentityError(401, "invalid_client", "client_id and client_secret are required (form body or HTTP Basic)");
       // The server's own clients have random 256-bit secrets: never counted, so guesses cannot lock them out.
       const guardKeys = identity.isInternal(clientId) ? [] : [`client:${clientId.trim().toLowerCase()}|ip:${req.ip}`];
-      const wait = secretGuard.blockedFor(guardKeys);
-      if (wait > 0) {
+      const attempt = await identity.secretFailures.attempt(guardKeys);
+      if (attempt.wait > 0) {
         return reply
           .code(429)
-          .headers({ ...NO_STORE, "retry-after": String(wait) })
-          .send({ error: "temporarily_unavailable", error_description: `too many failed client authentications for ${clientId} from this address; try again in ${wait} s` });
+          .headers({ ...NO_STORE, "retry-after": String(attempt.wait) })
+          .send({ error: "temporarily_unavailable", error_description: `too many failed client authentications for ${clientId} from this address; try again in ${attempt.wait} s` });
       }
-      let client: IdentityClient;
-      try {
-        client = await identity.authenticateClient(clientId, secret);
-      } catch (err) {
-        secretGuard.recordFailure(guardKeys);
-        throw err;
-      }
+      const client = await identity.authenticateClient(clientId, secret);
+      await attempt.succeeded();
       const grant = field(req.body, "grant_type");
       if (grant === "client_credentials") {
         if (!client.clientCredentials) throw new IdentityError(400, "unauthorized_client", `${client.displayName} may not use client credentials`);

@@ -18,6 +18,8 @@ import { API_AUDIENCE, isRole, type Role } from "./roles.js";
 import { PostgresUsers } from "./postgres-users.js";
 import { SqliteUsers, type UserBackend } from "./user-backend.js";
 import { UserDirectory, type DevelopmentUser, type IdentityUser } from "./users.js";
+import { FailureGuard, type FailureCounter } from "../util/failure-guard.js";
+import { RedisFailureGuard } from "../util/redis-failure-guard.js";
 
 export const ACCESS_TOKEN_SECONDS = 3600;
 /** A refresh token lives as long as the longest sign-in session (12 h). */
@@ -78,7 +80,17 @@ export interface IdentityOptions {
   postgresUrl?: string;
   /** A new shared signing key when the newest is this old (default 30 days; PostgreSQL only). */
   keyRotationMs?: number;
+  /**
+   * `redis://…` (a cluster node's `--redis`): count failed passwords and client secrets there, so
+   * that guesses spread over the nodes add up; in memory, per node, without it.
+   */
+  redisUrl?: string;
+  /** Told when Redis cannot be reached and a node counts failures by itself for a while. */
+  warn?: (message: string) => void;
 }
+
+/** Failed sign-ins (or client secrets) a minute per (user name or client, source address). */
+const FAILURES_PER_MINUTE = 10;
 
 /** The id-token claim carrying the credential stamp the user signed in with. */
 export const CREDENTIAL_CLAIM = "ccflow_credential";
@@ -89,6 +101,10 @@ export class IdentityService {
   private readonly verified = new Map<string, ApiTokenClaims>();
   private directory: UserDirectory;
   private development: DevelopmentUser[];
+  /** Failed passwords on the sign-in page, per (user name, address); shared through Redis in a cluster. */
+  signInFailures: FailureCounter;
+  /** Failed client secrets at the token endpoint, per (client, address). */
+  secretFailures: FailureCounter;
 
   private constructor(
     readonly keys: KeyRing,
@@ -101,6 +117,14 @@ export class IdentityService {
   ) {
     this.development = users;
     this.directory = new UserDirectory(users);
+    this.signInFailures = new FailureGuard(() => FAILURES_PER_MINUTE, now);
+    this.secretFailures = new FailureGuard(() => FAILURES_PER_MINUTE, now);
+  }
+
+  /** Counts failures in Redis instead of this process's memory (IdentityOptions.redisUrl). */
+  private async countInRedis(url: string, warn: (message: string) => void): Promise<void> {
+    this.signInFailures = await RedisFailureGuard.connect(url, "sign-in", () => FAILURES_PER_MINUTE, warn);
+    this.secretFailures = await RedisFailureGuard.connect(url, "client-secret", () => FAILURES_PER_MINUTE, warn);
   }
 
   /**
@@ -135,6 +159,19 @@ export class IdentityService {
   }
 
   static async create(options: IdentityOptions): Promise<IdentityService> {
+    const service = await IdentityService.open(options);
+    if (options.redisUrl) {
+      try {
+        await service.countInRedis(options.redisUrl, options.warn ?? (() => undefined));
+      } catch (err) {
+        await service.close();
+        throw new Error(`the identity service cannot reach Redis to count failed sign-ins (--redis): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    }
+    return service;
+  }
+
+  private static async open(options: IdentityOptions): Promise<IdentityService> {
     const now = options.now ?? Date.now;
     if (!options.postgresUrl) {
       return new IdentityService(await FileKeyRing.open(options.dataDir), new MemoryCodeStore(), undefined, options.users ?? [], now, SqliteUsers.open(options.dataDir, options.now));
@@ -150,6 +187,8 @@ export class IdentityService {
   }
 
   async close(): Promise<void> {
+    await this.signInFailures.close?.();
+    await this.secretFailures.close?.();
     await this.userStore.close();
     await this.keys.close();
     await this.codes.close();

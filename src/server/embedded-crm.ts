@@ -8,6 +8,7 @@ import { apiHostVariants } from "../crm/config.js";
 import { createCrm, registerCrmRoutes, resolveCredentials } from "../crm/index.js";
 import { loggerFor, type HostLog } from "../crm/log-bridge.js";
 import { certificateHostnames, ensureTls } from "../crm/tls/certs.js";
+import { RedisFailureGuard } from "../util/redis-failure-guard.js";
 import type { CrmCredentials } from "./context.js";
 
 export interface EmbeddedCrmParts {
@@ -22,10 +23,12 @@ export interface EmbeddedCrmParts {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedCrm(options: { dataDir: string; postgresUrl?: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean; log?: HostLog }): Promise<EmbeddedCrmParts> {
+export async function startEmbeddedCrm(options: { dataDir: string; postgresUrl?: string; orgUrls: string[]; env?: NodeJS.ProcessEnv; https: boolean; log?: HostLog; redisUrl?: string }): Promise<EmbeddedCrmParts> {
   const env = options.env ?? process.env;
   const crm = await createCrm({ dataDir: options.dataDir, orgUrls: options.orgUrls, env, ...(options.log ? { logger: loggerFor(options.log) } : {}), ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) });
   try {
+    // A cluster node counts failed client secrets in Redis with the other nodes (util/redis-failure-guard.ts).
+    if (options.redisUrl) crm.secretGuard = await RedisFailureGuard.connect(options.redisUrl, "crm-client-secret", () => crm.protection.current.secretFailuresPerMinute, (m) => options.log?.("warn", m));
     const credentials = resolveCredentials(env);
     const tls = options.https ? ensureTls(options.dataDir, certificateHostnames(options.orgUrls.flatMap((u) => apiHostVariants(u)))) : undefined;
     return {
@@ -37,9 +40,13 @@ export async function startEmbeddedCrm(options: { dataDir: string; postgresUrl?:
       developmentCredentials: !credentials.overridden,
       ...(tls ? { tls: { key: tls.keyPem, cert: tls.certPem, caPath: tls.caPath } } : {}),
       addPublicBaseUrl: (url) => crm.addPublicBaseUrl(url),
-      close: () => crm.close(),
+      close: async () => {
+        await crm.secretGuard.close?.();
+        await crm.close();
+      },
     };
   } catch (err) {
+    await crm.secretGuard.close?.();
     await crm.close();
     throw err;
   }

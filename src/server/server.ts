@@ -239,7 +239,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const useCrm = options.embeddedCrm ?? env.crm.embedded;
 
   const httpsPort = options.httpsPort ?? 8443;
-  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), orgUrls: env.crm.orgUrls, https: httpsPort !== false, log, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}) }) : undefined;
+  const crm = useCrm ? await startEmbeddedCrm({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), orgUrls: env.crm.orgUrls, https: httpsPort !== false, log, ...(options.processEnv ? { env: options.processEnv as NodeJS.ProcessEnv } : {}), ...(options.cluster ? { redisUrl: options.cluster.redisUrl } : {}) }) : undefined;
   // Parts stop first (newest first), then each app (its sockets) and the listener under it.
   const closers: Array<() => Promise<void> | void> = [];
   const servers: Array<{ listener: BoundListener; app?: FastifyInstance }> = [];
@@ -260,7 +260,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // --postgres nothing else may have made it yet.
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     // With --postgres the identity service's keys and codes are shared: a sign-in may finish on another node.
-    identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) });
+    identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), ...(options.cluster ? { redisUrl: options.cluster.redisUrl, warn: (m: string) => log("warn", m) } : {}) });
 
     const plain = await bindListener({ host, port: options.port ?? 8080 });
     servers.push({ listener: plain });

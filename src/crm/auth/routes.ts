@@ -128,17 +128,17 @@ export function registerAuthRoutes(app: FastifyInstance, crm: Crm): void {
       // and the host's own connectors (an in-memory client with a random secret) are never counted.
       const guarded = !crm.apps.isInternal(clientId);
       const guardKeys = guarded ? [`client:${clientId.toLowerCase()}|ip:${request.ip}`] : [];
-      const wait = crm.secretGuard.blockedFor(guardKeys);
-      if (wait > 0) {
+      const attempt = await crm.secretGuard.attempt(guardKeys);
+      if (attempt.wait > 0) {
         crm.logger.warn({ clientId, ip: request.ip }, "token endpoint: too many failed client authentications");
-        return sendEntraError(reply, entra.throttled(wait));
+        return sendEntraError(reply, entra.throttled(attempt.wait));
       }
       const check = await crm.apps.check(clientId, secret);
       if (check !== "ok") {
-        crm.secretGuard.recordFailure(guardKeys);
         crm.logger.info({ clientId, result: check }, "token endpoint: client authentication failed");
         return sendEntraError(reply, check === "unknown_client" ? entra.unknownClient(clientId, tenant) : entra.invalidSecret(clientId));
       }
+      await attempt.succeeded();
       const accepted = crm.acceptedResources(requestOrigin(request));
       let resource: string;
       if (version === 2) {

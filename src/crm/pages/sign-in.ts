@@ -88,13 +88,13 @@ export function registerPageSignIn(app: FastifyInstance, crm: Crm, sessions: Pag
       const secret = form.get("client_secret") ?? "";
       const returnTo = safeReturn(form.get("returnTo"));
       const guardKeys = clientId && !crm.apps.isInternal(clientId) ? [`client:${clientId.toLowerCase()}|ip:${req.ip}`] : [];
-      const wait = crm.secretGuard.blockedFor(guardKeys);
-      if (wait > 0) return html(reply.header("retry-after", String(wait)), 429, signInForm(returnTo, `Too many failed sign-ins for this client from here; try again in ${wait} s.`, clientId));
+      const attempt = await crm.secretGuard.attempt(guardKeys);
+      if (attempt.wait > 0) return html(reply.header("retry-after", String(attempt.wait)), 429, signInForm(returnTo, `Too many failed sign-ins for this client from here; try again in ${attempt.wait} s.`, clientId));
       if (!clientId || !secret || (await crm.apps.check(clientId, secret)) !== "ok") {
-        crm.secretGuard.recordFailure(guardKeys);
         crm.logger.info({ clientId }, "record pages: sign-in refused");
         return html(reply, 401, signInForm(returnTo, "Wrong client id or secret.", clientId));
       }
+      await attempt.succeeded();
       const id = randomBytes(32).toString("base64url");
       sessions.create(id, clientId.toLowerCase());
       const secure = req.protocol === "https" ? "; Secure" : "";
