@@ -25,11 +25,14 @@ beforeAll(async () => {
   rp = await startSecurityServer({
     extra: {
       processEnv: { CCFLOW_OIDC_ISSUER: `${provider.url}/identity`, CCFLOW_OIDC_CLIENT_ID: "ccflow-rp", CCFLOW_OIDC_CLIENT_SECRET: "ccflow-rp-secret", CCFLOW_OIDC_SCOPES: "openid profile email offline_access" },
-      auth: { sessions: { now: () => now } },
+      // Ended sessions are looked for every second here (30 s by default), so expiry shows quickly.
+      auth: { sessions: { now: () => now, sweepSeconds: 1 } },
     },
   });
   rpOrigin = new URL(rp.url).origin;
   await provider.server.identity!.userStore.add({ username: "kim", name: "Kim Ito", roles: ["supervisor"] }, "kims-password-1");
+  await provider.server.identity!.userStore.add({ username: "lee", name: "Lee Park", roles: ["supervisor"] }, "lees-password-1");
+  await provider.server.identity!.userStore.add({ username: "mo", name: "Mo Diaz", roles: ["supervisor"] }, "mos-password-1");
 });
 
 afterAll(async () => {
@@ -92,5 +95,34 @@ describe("sessions made through an external provider", () => {
     const again = await signIn(rp.url, "sam");
     expect(again.user.roles).toEqual(["caller"]);
     expect((await again.fetch("/api/queues")).status).toBe(403);
+  });
+
+  it("close a socket when the provider stops vouching, with no request coming (a timer asks it once a minute)", async () => {
+    const lee = await signIn(rp.url, "lee", "lees-password-1");
+    const socket = await openSocket(rp.url, "/api/supervisor/ws", { cookie: lee.cookie, origin: rp.url });
+    const closed = closedWithin(socket, 60_000);
+    await provider.server.identity!.userStore.remove("lee");
+    // Within the minute nobody asks; past it the server's own timer does, and the socket closes.
+    expect(await closedWithin(socket, 3_000)).toBeUndefined();
+    now += 2 * MINUTES;
+    expect(await closed).toEqual({ code: 4401, reason: "access revoked" });
+    expect(await signedIn(lee)).toBe(false);
+  });
+
+  it("keep a socket open while the provider vouches, and close it at the session's expiry with no request coming", async () => {
+    const mo = await signIn(rp.url, "mo", "mos-password-1");
+    const socket = await openSocket(rp.url, "/api/supervisor/ws", { cookie: mo.cookie, origin: rp.url });
+    const closed = closedWithin(socket, 60_000);
+    // The timer's checks, which the provider answers with new refresh tokens, keep it open…
+    now += 2 * MINUTES;
+    expect(await closedWithin(socket, 5_000)).toBeUndefined();
+    now += 2 * MINUTES;
+    expect(await closedWithin(socket, 5_000)).toBeUndefined();
+    // …without renewing the session (a check is not a request): Mo still works, and this request renews it.
+    expect((await mo.fetch("/api/agents")).status).toBe(200);
+    // Eight hours without a request: expired, and its socket closes by itself.
+    now += 8 * 60 * MINUTES + MINUTES;
+    expect(await closed).toEqual({ code: 4401, reason: "session expired" });
+    expect(await signedIn(mo)).toBe(false);
   });
 });

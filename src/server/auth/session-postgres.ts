@@ -72,6 +72,10 @@ export class PostgresSessionBackend implements SessionBackend {
     else await this.pool.query("UPDATE ccflow_sessions SET renewed_at = $1 WHERE key = $2", [renewedAt, key]);
   }
 
+  async keepRefreshToken(key: string, refreshToken: string): Promise<void> {
+    await this.pool.query("UPDATE ccflow_sessions SET refresh_token = $2 WHERE key = $1", [key, refreshToken]);
+  }
+
   async expired(idleBefore: number, createdBefore: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ key: string }>("SELECT key FROM ccflow_sessions WHERE renewed_at <= $1 OR created_at <= $2", [idleBefore, createdBefore]);
     return rows.map((r) => r.key);

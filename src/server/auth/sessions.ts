@@ -92,6 +92,8 @@ export interface SessionBackend {
   remove(key: string): Promise<boolean>;
   /** Records a renewal (and the provider's next refresh token, when there is one). */
   touch(key: string, renewedAt: number, refreshToken?: string): Promise<void>;
+  /** Keeps the provider's next refresh token without renewing (a check made by the timer, not by a request). */
+  keepRefreshToken(key: string, refreshToken: string): Promise<void>;
   /** Keys of sessions idle since `idleBefore` or made before `createdBefore`. */
   expired(idleBefore: number, createdBefore: number): Promise<string[]>;
   count(): Promise<number>;
@@ -142,6 +144,10 @@ export class SqliteSessionBackend implements SessionBackend {
     else this.db.prepare("UPDATE sessions SET renewed_at = ? WHERE key = ?").run(renewedAt, key);
   }
 
+  async keepRefreshToken(key: string, refreshToken: string): Promise<void> {
+    this.db.prepare("UPDATE sessions SET refresh_token = ? WHERE key = ?").run(refreshToken, key);
+  }
+
   async expired(idleBefore: number, createdBefore: number): Promise<string[]> {
     if (!this.db.open) return [];
     return (this.db.prepare("SELECT key FROM sessions WHERE renewed_at <= ? OR created_at <= ?").all(idleBefore, createdBefore) as Array<{ key: string }>).map((r) => r.key);
@@ -185,6 +191,9 @@ export class SessionStore {
   private readonly sweeper: NodeJS.Timeout;
   private credentialCheck: CredentialCheck | undefined;
   private renewalCheck: RenewalCheck | undefined;
+  /** When this server last asked the provider about a session (by key), and the question in flight. */
+  private readonly providerAsked = new Map<string, number>();
+  private readonly providerAsking = new Map<string, Promise<SessionEnd | { refreshToken: string } | undefined>>();
   private closed = false;
 
   constructor(
@@ -245,17 +254,48 @@ export class SessionStore {
    * each that is gone from the table — signed out on another server sharing it.
    */
   async recheck(keys: Iterable<string>): Promise<void> {
+    const live = new Set<string>();
     for (const key of keys) {
+      live.add(key);
       if (this.closed) return;
       const row = await this.backend.find(key);
       if (!row) {
         for (const listener of this.endListeners) listener(key, "signed out");
         continue;
       }
-      if (!row.credential || !this.credentialCheck) continue;
-      const why = await this.credentialCheck((JSON.parse(row.principal) as { subject: string }).subject, row.credential);
-      if (why) await this.end(key, why);
+      if (row.credential && this.credentialCheck) {
+        const why = await this.credentialCheck((JSON.parse(row.principal) as { subject: string }).subject, row.credential);
+        if (why) {
+          await this.end(key, why);
+          continue;
+        }
+      }
+      // An external provider's person with sockets open and no request coming: asked again as
+      // often as a request would ask (once a minute), so the sockets close when it stops vouching.
+      if (row.refresh_token && this.renewalCheck && this.now() - Math.max(row.renewed_at, this.providerAsked.get(key) ?? 0) > RENEW_EVERY_MS) {
+        const checked = await this.askProvider(key, row.refresh_token, row.credential ?? undefined, principalFrom(row.principal));
+        if (typeof checked === "string") await this.end(key, checked);
+        else if (checked) await this.backend.keepRefreshToken(key, checked.refreshToken);
+      }
     }
+    for (const key of this.providerAsked.keys()) if (!live.has(key)) this.providerAsked.delete(key);
+  }
+
+  /**
+   * One question to the provider per session at a time: a request's renewal and the timer's check
+   * share it (a refresh token used twice at once may be taken for a stolen one by a provider that
+   * rotates them).
+   */
+  private askProvider(key: string, refreshToken: string, credential: string | undefined, principal: Principal): Promise<SessionEnd | { refreshToken: string } | undefined> {
+    const asking = this.providerAsking.get(key);
+    if (asking) return asking.then((r) => (typeof r === "string" ? r : undefined));
+    const session: Session = { id: "", key, principal, createdAt: 0, expiresAt: 0, renewedAt: 0, refreshToken, ...(credential ? { credential } : {}) };
+    const question = this.renewalCheck!(session).finally(() => {
+      this.providerAsking.delete(key);
+      this.providerAsked.set(key, this.now());
+    });
+    this.providerAsking.set(key, question);
+    return question;
   }
 
   /** The live session with this id, its idle deadline moved on; undefined when unknown or ended. */
@@ -316,7 +356,9 @@ export class SessionStore {
    */
   async renewCookie(req: FastifyRequest, reply: FastifyReply, s: Session): Promise<boolean> {
     if (this.now() - s.renewedAt <= RENEW_EVERY_MS) return true;
-    const checked = s.refreshToken && this.renewalCheck ? await this.renewalCheck(s) : undefined;
+    // The timer asked the provider within the minute (recheck): its answer stands.
+    const askedLately = this.now() - (this.providerAsked.get(s.key) ?? 0) <= RENEW_EVERY_MS;
+    const checked = s.refreshToken && this.renewalCheck && !askedLately ? await this.askProvider(s.key, s.refreshToken, s.credential, s.principal) : undefined;
     if (typeof checked === "string") {
       await this.end(s.key, checked);
       this.clearCookie(req, reply);
