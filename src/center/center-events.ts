@@ -125,6 +125,18 @@ export interface ConsultEvent extends Base {
   with: string;
 }
 
+/**
+ * The caller's number changed (ContactAniUpdated) while the contact rang for, or talked to, this
+ * agent (or a consulted one): the desk shows `ani` from now on.
+ */
+export interface ContactUpdatedEvent extends Base {
+  type: "contact-updated";
+  agentId: string;
+  interactionId: string;
+  ani: string;
+  previousAni: string;
+}
+
 export interface CenterNoticeEvent extends Base {
   type: "notice";
   level: "info" | "warn";
@@ -144,6 +156,7 @@ export type CenterEvent =
   | QueueCreatedEvent
   | CallbackRegisteredEvent
   | ConsultEvent
+  | ContactUpdatedEvent
   | CenterNoticeEvent;
 
 export type CenterEventListener = (event: CenterEvent) => void;

@@ -532,6 +532,30 @@ export class ContactCenter implements CenterPort {
     });
   }
 
+  /**
+   * The caller's number changed after the contact reached the center: its record (what queues,
+   * the supervisor and offers read) takes the new number, and the agent it rings for or talks to
+   * (and a consulted agent) hears `contact-updated`. A cluster node does not carry the change to
+   * the shared log: there the center keeps the number the contact was queued with (docs/fidelity.md).
+   */
+  contactAniChanged(interactionId: string, ani: string): void {
+    if (this.viaLog) return;
+    this.op(() => {
+      const contact = this.state.contact(interactionId);
+      if (!contact || contact.ani === ani) return;
+      const previousAni = contact.ani;
+      contact.ani = ani;
+      this.state.saveContact(contact);
+      if (contact.listId && !isPersonal(contact.listId)) this.outbox.touch(contact.listId);
+      else if (contact.queueId) this.outbox.touch(contact.queueId);
+      const consult = this.core.transfers.consultOf(interactionId);
+      const at = this.clock.now();
+      for (const agentId of new Set([contact.agentId, consult?.from, consult?.to])) {
+        if (agentId && this.outbox.wants(agentId)) this.outbox.emit({ type: "contact-updated", at, agentId, interactionId, ani, previousAni });
+      }
+    });
+  }
+
   queueToAgent(request: AgentRequest): AgentResult {
     if (this.viaLog) return this.logQueueToAgent(request);
     return this.op(() => {

@@ -120,4 +120,6 @@ export interface CenterPort {
   screenPop(request: ScreenPopRequest): string | undefined;
   /** The contact has left (hung up, disconnected by the flow, transferred). */
   contactEnded(interactionId: string, reason: string): void;
+  /** The caller's number changed (ContactAniUpdated): queues, offers and desks show the new one. */
+  contactAniChanged?(interactionId: string, ani: string): void;
 }

@@ -582,6 +582,7 @@ export class Interaction implements ContactHandle {
     this.currentAni = ani;
     const start = this.vars.get("NewPhoneContact");
     if (start && typeof start === "object") (start as Record<string, unknown>).ANI = ani;
+    this.deps.center.contactAniChanged?.(this.interactionId, ani);
     void this.dispatch("ContactAniUpdated", { ANI: ani, previousANI: previous });
   }
 

@@ -157,7 +157,8 @@ export class AgentDesk {
       out.offer = {
         offerId: offer.offerId,
         interactionId: offer.interactionId,
-        ani: offer.ani,
+        // As ContactAniUpdated last changed it, not as it was when the offer began to ring.
+        ani: this.center.contact(offer.interactionId)?.ani ?? offer.ani,
         dnis: offer.dnis,
         kind: offer.kind,
         via: offer.via,

@@ -105,6 +105,7 @@ const agentEvents = [
   centerEvent("ended", { agentId: z.string(), interactionId: z.string(), by: z.enum(["agent", "caller", "system"]), reason: z.string() }, "The conversation ended; the agent wraps up"),
   centerEvent("screen-pop", { agentId: z.string(), interactionId: z.string(), url: z.string(), target: z.string(), label: z.string().optional() }, "The flow pops a page for the agent"),
   centerEvent("consult", { agentId: z.string(), interactionId: z.string(), state: z.enum(["started", "ended", "transferred"]), with: z.string().describe("The other agent") }, "A consult began or ended"),
+  centerEvent("contact-updated", { agentId: z.string(), interactionId: z.string(), ani: z.string(), previousAni: z.string() }, "The caller's number changed (ContactAniUpdated); the desk shows the new one"),
 ] as const;
 
 export const agentCenterEvent = named("AgentCenterEvent", z.discriminatedUnion("type", [...agentEvents]).describe("A center event concerning one agent"));

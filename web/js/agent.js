@@ -124,6 +124,7 @@ export function mountAgent(root) {
       else if (e.type === "offer") toast(`Incoming call from ${e.ani}`, "info");
       else if (e.type === "offer-cancelled") toast(e.reason === "rona" ? "The offer rang out (RONA): you are Idle" : e.reason === "caller-hangup" ? "The caller hung up" : `Offer withdrawn (${e.reason})`, "warn");
       else if (e.type === "ended" && e.by !== "agent") toast(e.by === "caller" ? "The caller hung up" : `The call ended (${e.reason})`, "warn");
+      else if (e.type === "contact-updated") toast(`The caller's number is now ${e.ani || "withheld"}`, "info");
       else if (e.type === "consult") toast(e.state === "started" ? "Consult started" : e.state === "transferred" ? "The caller was transferred" : "The consult ended", "info");
     } else if (m.type === "error") {
       toast(m.error.message, "error");

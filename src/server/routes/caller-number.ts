@@ -32,7 +32,7 @@ export const callerNumberRoutes: FastifyPluginAsyncZod<CallerNumberRoutesOptions
 
   const update = {
     summary: "Change the caller's number (ContactAniUpdated)",
-    description: "NewPhoneContact.ANI becomes the new number and the flow's AniUpdated event flow runs with `ANI` and `previousANI`. Once the flow has queued the contact, the center (queues, offers, the agent's desk) keeps the number it was queued with.",
+    description: "NewPhoneContact.ANI becomes the new number and the flow's AniUpdated event flow runs with `ANI` and `previousANI`. Once the flow has queued the contact, the queue, the ringing offer and the agent's desk show the new number too (the agent's socket gets `contact-updated`).",
     params: idParams("Interaction id"),
     body: aniUpdateBody,
     response: { 200: json(aniUpdated), ...errors(400, 404, 409) },

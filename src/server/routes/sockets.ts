@@ -121,7 +121,7 @@ export const socketRoutes: FastifyPluginAsyncZod<SocketRoutesOptions> = async (a
     summary: "Agent events",
     description:
       "Server → client: `desk` {desk: DeskView} first and after each burst of events; `event` {event: CenterEvent} where event.type is " +
-      "agent-state, offer (with callAssociatedData), offer-cancelled, answered, ended, screen-pop {url, target, label} or consult. Actions go through REST. " +
+      "agent-state, offer (with callAssociatedData), offer-cancelled, answered, ended, screen-pop {url, target, label}, consult or contact-updated {ani, previousAni}. Actions go through REST. " +
       "Schemas: `x-ccflow-messages`.",
     params: idParams("Agent id"),
     querystring: resumeQuery,
