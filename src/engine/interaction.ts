@@ -18,7 +18,7 @@ import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
 import type { CompiledFlow } from "./compiled-flow.js";
 import { ContactState, MAX_SUBFLOW_DEPTH, type Phase } from "./contact-state.js";
-import { AGENT_DECLINED_REASON, AGENT_RONA_REASON, CALLBACK_FAILURE_REASONS, SCHEDULE_EXPIRED_REASON, campaignResultData, dialOutcome, preDialData, type CampaignStart } from "./outbound-legs.js";
+import { AGENT_DECLINED_REASON, AGENT_RONA_REASON, CALLBACK_FAILURE_REASONS, SCHEDULE_EXPIRED_REASON, campaignResultData, dialOutcome, preDialData, type CampaignStart, type DialFirst } from "./outbound-legs.js";
 import { MASK, Variables } from "./variables.js";
 
 export interface EngineLimits {
@@ -62,6 +62,11 @@ export interface CallOptions {
   resolveFlow?: (ref: string) => FlowDefinition | undefined;
   /** An outbound campaign contact: the customer was dialled and call progress analysis found `result`. */
   campaign?: CampaignStart;
+  /**
+   * The customer is dialled by ccflow itself (an agent's outdial, a dialler's campaign call):
+   * PreDial runs for that leg first, then `dial`; the flow goes on only once the customer answered.
+   */
+  dialFirst?: DialFirst;
   /**
    * A web callback: a customer asked (on a web page) to be called at `number`. There is no
    * caller's leg, so the main flow does not run: the callback waits in `queueId` and the flow's
@@ -189,6 +194,8 @@ export class Interaction implements ContactHandle {
   /** The campaign result's handler has not finished: the main flow's End Flow does not end the call. */
   private campaignPending = false;
   private mainEnded = false;
+  /** The campaign this contact belongs to: as the call started, or as its dialler found once it answered. */
+  private campaign: CampaignStart | undefined;
 
   constructor(
     /** The flow as compiled when the call started: a flow replaced meanwhile does not change it. */
@@ -263,17 +270,52 @@ export class Interaction implements ContactHandle {
       this.startWaiting(resume.callbacks, resume.operation);
       return this;
     }
-    const campaign = this.options.campaign;
+    const dialFirst = this.options.dialFirst;
+    if (dialFirst) {
+      void this.dialThenStart(dialFirst);
+      return this;
+    }
+    this.campaign = this.options.campaign;
+    this.startAnswered(true);
+    return this;
+  }
+
+  /** The customer's leg is up: the campaign result's handler and the main flow run. */
+  private startAnswered(preDialed: boolean): void {
+    const campaign = this.campaign;
     if (campaign) {
       this.campaignPending = true;
       this.agentLeg = undefined;
       // The dialler called the customer (PreDial for the customer's leg, Cisco's table names the
       // preview kind only), then call progress analysis gave its result.
-      if (campaign.mode === "preview") void this.dispatch("ContactPredial", preDialData({ operation: "PREVIEW_CAMPAIGN", participant: "Customer", dialNumber: this.ani }, this));
+      if (campaign.mode === "preview" && preDialed) void this.dispatch("ContactPredial", preDialData({ operation: "PREVIEW_CAMPAIGN", participant: "Customer", dialNumber: this.ani }, this));
       void this.dispatch("ContactOutboundCampaignResult", campaignResultData(campaign)).then(() => this.afterCampaignResult(campaign));
     }
     void this.runMain();
-    return this;
+  }
+
+  /**
+   * PreDial for the customer's leg (its handler may set the caller id), then the dial: an
+   * unanswered call ends the contact with the dial's reason; an answered one goes on as a
+   * campaign call, or straight to the agent who dialled it (outdial: the main flow does not run).
+   */
+  private async dialThenStart(d: DialFirst): Promise<void> {
+    this.agentLeg = undefined;
+    if (d.leg) await this.dispatch("ContactPredial", preDialData(d.leg, this));
+    if (this.st.closing) return;
+    const outcome = await d.dial();
+    if (this.st.closing) return;
+    if (!outcome.answered) return this.finish(outcome.reason);
+    if (outcome.agentId === undefined) {
+      this.campaign = outcome.campaign;
+      return this.startAnswered(false);
+    }
+    const result = this.deps.center.queueToAgent({ contact: this, destination: outcome.agentId, lookup: "agentId", priority: LIVE_VOICE_PRIORITY, park: true });
+    if (!result.ok) {
+      this.emit({ type: "error", message: `connecting agent "${outcome.agentId}": ${result.description}`, handling: "end" });
+      return this.finish("agent-unavailable");
+    }
+    this.emitFromActivity({ type: "queued", queue: `agent:${result.agent.id}`, priority: LIVE_VOICE_PRIORITY });
   }
 
   /**
@@ -333,8 +375,19 @@ export class Interaction implements ContactHandle {
    * names no queue (the call then ends as any flow's End Flow ends it).
    */
   private routeLiveVoice(): boolean {
-    const campaign = this.options.campaign;
-    if (campaign?.result !== "LIVE_VOICE" || !campaign.queueId) return false;
+    const campaign = this.campaign;
+    if (campaign?.result !== "LIVE_VOICE") return false;
+    if (campaign.agentId !== undefined) {
+      // The dialler reserved this agent for the customer: they wait for that agent only.
+      const parked = this.deps.center.queueToAgent({ contact: this, destination: campaign.agentId, lookup: "agentId", priority: LIVE_VOICE_PRIORITY, park: true, ...(campaign.queueId ? { reportingQueueId: campaign.queueId } : {}) });
+      if (parked.ok) {
+        this.emitFromActivity({ type: "queued", queue: campaign.queueId ?? `agent:${parked.agent.id}`, priority: LIVE_VOICE_PRIORITY });
+        return true;
+      }
+      // Not connected to the reserved agent: the campaign's queue, when it names one, takes them.
+      this.emit({ type: "error", message: `the campaign's reserved agent "${campaign.agentId}": ${parked.description}` });
+    }
+    if (!campaign.queueId) return false;
     const result = this.deps.center.queueContact({ contact: this, queueId: campaign.queueId, priority: LIVE_VOICE_PRIORITY });
     if (!result.ok) {
       this.emit({ type: "error", message: `the campaign's queue "${campaign.queueId}": ${result.description}`, handling: "end" });
@@ -368,7 +421,7 @@ export class Interaction implements ContactHandle {
         // inbound call, a courtesy callback, or a transferred contact. AgentOffered is not raised
         // for campaign contacts (Cisco's help: not supported for preview, progressive, predictive).
         if (this.agentLeg) this.dispatch("ContactPredial", preDialData({ operation: this.agentLeg, participant: "Agent" }, this));
-        if (!this.options.campaign) this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
+        if (!this.campaign) this.dispatch("AgentOfferContact", agentData(notice.agent, notice.queue));
         break;
       case "rona":
       case "declined":

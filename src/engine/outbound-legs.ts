@@ -44,6 +44,27 @@ export interface CampaignStart {
    * queuing them is placed here, as the dialler connects a live voice to the campaign's agents.
    */
   queueId?: string;
+  /**
+   * The agent the dialler reserved for this customer (progressive): a live customer the flow
+   * leaves unqueued waits for that agent only; the campaign's queue takes them if the agent cannot.
+   */
+  agentId?: string;
+}
+
+/** What ccflow's own dial of the customer's leg came to. */
+export type DialFirstOutcome =
+  /** Answered: a campaign call (its result), or an outdial connected straight to `agentId`. */
+  | { answered: true; campaign?: CampaignStart; agentId?: string }
+  /** Not answered: the contact ends with `reason` (busy, no answer, failed). */
+  | { answered: false; reason: string };
+
+/**
+ * A customer's leg ccflow dials itself before the contact's flow goes on; PreDial runs for `leg`
+ * first (none for a progressive campaign's customer: Cisco's table has no such row).
+ */
+export interface DialFirst {
+  leg?: OutboundLeg;
+  dial(): Promise<DialFirstOutcome>;
 }
 
 /** OutboundCampaignCallResult's variables. */

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "../time/clock.js";
 import type { CallEvent, EndedEvent } from "../engine/events.js";
 import type { CallbackOperation, Interaction, PendingCallback } from "../engine/interaction.js";
-import type { CampaignStart } from "../engine/outbound-legs.js";
+import type { CampaignStart, DialFirst } from "../engine/outbound-legs.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { BrowserChannel, type BrowserChannelOptions, type ChannelMessage } from "../channels/browser.js";
 import type { CatalogFlow } from "./flows.js";
@@ -173,7 +173,7 @@ export class CallRegistry {
    * as sound (a SIP call); `onSession` sees the session before the flow's first step; `campaign`
    * makes it an outbound campaign call to `ani`, `webCallback` a web callback to `ani`.
    */
-  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart; webCallback?: { queueId: string }; resume?: { interactionId: string; callbacks: PendingCallback[]; operation: CallbackOperation; variables: Record<string, unknown> } } = {}): CallSession {
+  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart; dialFirst?: DialFirst; webCallback?: { queueId: string }; resume?: { interactionId: string; callbacks: PendingCallback[]; operation: CallbackOperation; variables: Record<string, unknown> } } = {}): CallSession {
     const timing = { msPerChar: this.options.msPerChar, audioFileMs: this.options.audioFileMs, ...(extra.media ? { media: extra.media } : {}) };
     const session = new CallSession(
       flow,
@@ -196,6 +196,7 @@ export class CallRegistry {
       channel: session.channel,
       listener: (e) => session.record(e),
       ...(extra.campaign ? { campaign: extra.campaign } : {}),
+      ...(extra.dialFirst ? { dialFirst: extra.dialFirst } : {}),
       ...(extra.webCallback ? { webCallback: { number: ani, queueId: extra.webCallback.queueId } } : {}),
       ...(extra.resume ? { resume: { callbacks: extra.resume.callbacks, operation: extra.resume.operation }, globals: extra.resume.variables } : {}),
       ...(changed ? { onCallbacksChanged: (pending: PendingCallback[], operation: CallbackOperation) => changed(session, pending, operation) } : {}),

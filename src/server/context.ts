@@ -11,6 +11,7 @@ import type { CallForwarding } from "./cluster-calls.js";
 import type { EventJournal } from "./event-journal.js";
 import type { FlowCatalog } from "./flows.js";
 import type { VoiceLines } from "./voice-lines.js";
+import type { Dialler } from "./dialler.js";
 
 /** A number to call from the softphone, and who answers to it in the CRM's demo data. */
 export interface DemoCaller {
@@ -89,6 +90,8 @@ export interface ServerContext {
   sip?: SipServer;
   /** Callers' and agents' audio legs and the bridges between them. */
   voice?: VoiceLines;
+  /** Agents' outdials and campaigns, placing SIP calls through the dial plan (with SIP on). */
+  dialler?: Dialler;
   startedAt: number;
   version: string;
 }

@@ -39,6 +39,7 @@ import { openRecordStore } from "./records/open.js";
 import { crmAreaOf, ServerMetrics } from "./metrics.js";
 import { VoiceLines } from "./voice-lines.js";
 import { OutsideTransfers } from "./outside-transfer.js";
+import { startDialler, type Dialler } from "./dialler.js";
 import { bindListener, type BoundListener } from "./listener.js";
 import { apiRoutes } from "./routes/index.js";
 import { registerApiDoc } from "./api-doc.js";
@@ -365,12 +366,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const urls: ServerUrls = { ui: `${url}/`, api: `${url}/api`, openapi: `${url}/api/openapi.json`, openapiPlatform: `${url}/api/openapi-platform.json` };
     let sipServer: SipServer | undefined;
     let voice: VoiceLines | undefined;
+    let dialler: Dialler | undefined;
     if (options.sipPort !== undefined && options.sipPort !== false) {
       voice = new VoiceLines(runtime.center, { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, log: (level, message) => log(level, message) });
       closers.unshift(() => voice?.close());
       controls.audio = voice;
       controls.outside = new OutsideTransfers({ voice, plan: centerSettings.dialPlan, ringTimeoutMs: centerSettings.outsideRingSeconds * 1000, host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, env: processEnv, log: (level, message) => log(level, message) });
       closers.unshift(() => controls.outside?.close());
+      dialler = startDialler({ center: runtime.center, calls, flows: options.flows, voice, entryPoints: () => runtime.environment.entryPoints, plan: centerSettings.dialPlan, ringTimeoutMs: centerSettings.outsideRingSeconds * 1000, host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, defaultFrom: options.defaultDnis ?? DEFAULT_DNIS, env: processEnv, log: (level, message) => log(level, message) });
+      closers.unshift(() => dialler?.close());
       const sip = await startSipFront({ environment: env, entryPoints: () => runtime.environment.entryPoints, flows: options.flows, calls, host, port: options.sipPort, dataDir: options.dataDir, voice, log: (level, message) => log(level, message) });
       // Hang up SIP callers first, so each gets a BYE while the contact still ends normally.
       closers.unshift(() => sip.close());
@@ -406,6 +410,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       defaultDnis: options.defaultDnis ?? DEFAULT_DNIS,
       ...(sipServer ? { sip: sipServer } : {}),
       ...(voice ? { voice } : {}),
+      ...(dialler ? { dialler } : {}),
       ...(replicator ? { forwarding: callForwarding(replicator, calls) } : {}),
       journal,
       startedAt: clock.now(),

@@ -12,6 +12,7 @@ import { callControlRoutes } from "./call-controls.js";
 import { callRoutes } from "./calls.js";
 import { callerNumberRoutes } from "./caller-number.js";
 import { campaignCallRoutes } from "./campaign-calls.js";
+import { diallerRoutes } from "./dialler.js";
 import { flowRoutes } from "./flows.js";
 import { infoRoutes } from "./info.js";
 import { metricsRoutes } from "./metrics.js";
@@ -37,6 +38,7 @@ export const apiRoutes: FastifyPluginAsync<ApiParts> = async (api, { context, me
   await api.register(callRoutes, { prefix: "/api/calls", calls, center, flows, defaultDnis, ...(voice ? { voice } : {}), ...(forwarding ? { forwarding } : {}) });
   await api.register(callerNumberRoutes, { prefix: "/api/calls", calls });
   await api.register(campaignCallRoutes, { prefix: "/api/campaign-calls", calls, center, flows, defaultDnis });
+  await api.register(diallerRoutes, { prefix: "/api", calls, ...(context.dialler ? { dialler: context.dialler } : {}) });
   await api.register(webCallbackRoutes, { prefix: "/api/web-callbacks", calls, center, flows, defaultDnis });
   await api.register(agentRoutes, { prefix: "/api/agents", center, desk, simulated, ...(controls ? { controls } : {}) });
   await api.register(callControlRoutes, { prefix: "/api/agents", center, desk, ...(controls ? { controls } : {}), ...(forwarding ? { forwarding } : {}) });

@@ -1,0 +1,43 @@
+/**
+ * The dialler's parts, put together once the SIP front is up: agents' outdials and campaigns,
+ * both placing calls through the environment's dial plan (outbound-contacts.ts).
+ */
+import type { ContactCenter } from "../center/index.js";
+import { Campaigns } from "../campaigns/campaigns.js";
+import { AgentOutdial } from "../campaigns/outdial.js";
+import type { CallRegistry } from "./calls.js";
+import type { FlowCatalog } from "./flows.js";
+import { SipOutboundContacts } from "./outbound-contacts.js";
+import type { DialPlanEntry } from "./outside-transfer.js";
+import type { VoiceLines } from "./voice-lines.js";
+
+export interface Dialler {
+  outdial: AgentOutdial;
+  campaigns: Campaigns;
+  /** The number calls show when a request names none. */
+  defaultFrom: string;
+  close(): void;
+}
+
+export function startDialler(o: {
+  center: ContactCenter;
+  calls: CallRegistry;
+  flows: FlowCatalog;
+  voice: VoiceLines;
+  entryPoints: () => Record<string, string>;
+  plan: readonly DialPlanEntry[];
+  ringTimeoutMs: number;
+  host: string;
+  defaultFrom: string;
+  env?: Record<string, string | undefined>;
+  log?: (level: "info" | "warn", message: string) => void;
+}): Dialler {
+  const contacts = new SipOutboundContacts(o);
+  const campaigns = new Campaigns({ center: o.center, contacts, ...(o.log ? { log: o.log } : {}) });
+  return {
+    outdial: new AgentOutdial({ center: o.center, contacts, defaultFrom: o.defaultFrom }),
+    campaigns,
+    defaultFrom: o.defaultFrom,
+    close: () => campaigns.close(),
+  };
+}
