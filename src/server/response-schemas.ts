@@ -9,17 +9,11 @@
  * `components.schemas`.
  */
 import { z } from "zod";
+import { callEvent } from "./call-event-schemas.js";
+import { named } from "./schema-registry.js";
 
-/**
- * The named schemas of the document (components.schemas). It is zod's global registry, because
- * that is where `.describe()` keeps the descriptions the document shows.
- */
-export const apiSchemas = z.globalRegistry;
-
-export function named<T extends z.ZodType>(id: string, schema: T): T {
-  apiSchemas.add(schema, { ...apiSchemas.get(schema), id });
-  return schema;
-}
+export { apiSchemas, named } from "./schema-registry.js";
+export { callEvent } from "./call-event-schemas.js";
 
 const ref = z.looseObject({ id: z.string(), name: z.string() });
 const refNameOptional = z.looseObject({ id: z.string(), name: z.string().optional() });
@@ -130,24 +124,6 @@ export const contactSummary = named(
     waitedMs: z.number().optional(),
     offers: z.number().int().optional(),
   }),
-);
-
-export const callEvent = named(
-  "CallEvent",
-  z
-    .looseObject({
-      type: z.string(),
-      at: z.number(),
-      interactionId: z.string(),
-      activity: z.string().optional(),
-      activityId: z.string().optional(),
-      flow: z.string().optional().describe("main, or the event flow the activity ran in"),
-    })
-    .describe(
-      "One event of a call: step {activityType, port}, prompt {text|file, music}, http {method, url, status, ms, attempts, failure}, variable {name, value}, " +
-        "input {digits, outcome}, queued {queue, priority}, offered/answered {agent, agentName, queue}, requeued, screen-pop {url, target, label}, " +
-        "transferred, control, disconnected {by}, error {message, handling}, callback, event {name}, ended {reason}.",
-    ),
 );
 
 export const playMessage = z.looseObject({
