@@ -2,8 +2,8 @@
  * What servers run with `--postgres` share of the embedded identity service, in that database:
  * its signing keys (shared-keys.ts reads and rotates them), its users (postgres-users.ts) and the
  * authorization codes between the sign-in page and the token endpoint. With them, a sign-in may start on one node and finish
- * on another, and a token any node signed is good on every node. The private keys are in the
- * database: protect it as the key files of a single server's data directory.
+ * on another, and a token any node signed is good on every node. The private keys are stored
+ * encrypted (key-encryption.ts): the database alone opens no token.
  */
 import type pg from "pg";
 import { openSchemaPool } from "../util/postgres-schema-pool.js";
@@ -81,6 +81,11 @@ export class IdentityPostgres {
     } finally {
       client.release();
     }
+  }
+
+  /** Replaces a key's stored private key if it is still `from` (encrypting a row written before keys were encrypted). */
+  async replacePrivateKey(kid: string, from: string, to: string): Promise<void> {
+    await this.pool.query("UPDATE ccflow_identity_keys SET private_pem = $3 WHERE kid = $1 AND private_pem = $2", [kid, from, to]);
   }
 
   async dropKeys(kids: string[]): Promise<void> {

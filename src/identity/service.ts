@@ -12,6 +12,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { MemoryCodeStore, type CodeStore, type PendingCode } from "./codes.js";
 import { FileKeyRing, type KeyRing } from "./key-ring.js";
+import { keyEncryptionKey } from "./key-encryption.js";
 import { IdentityPostgres, PostgresCodeStore } from "./postgres-store.js";
 import { SharedKeyRing } from "./shared-keys.js";
 import { API_AUDIENCE, isRole, type Role } from "./roles.js";
@@ -85,6 +86,8 @@ export interface IdentityOptions {
    * that guesses spread over the nodes add up; in memory, per node, without it.
    */
   redisUrl?: string;
+  /** Where `CCFLOW_KEY_ENCRYPTION_KEY` is read (PostgreSQL only: the key the stored signing keys are encrypted with); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Told when Redis cannot be reached and a node counts failures by itself for a while. */
   warn?: (message: string) => void;
 }
@@ -178,7 +181,8 @@ export class IdentityService {
     }
     const db = await IdentityPostgres.open(options.postgresUrl);
     try {
-      const keys = await SharedKeyRing.open(db, { now, tokenSeconds: ACCESS_TOKEN_SECONDS, ...(options.keyRotationMs ? { rotateMs: options.keyRotationMs } : {}) });
+      const encryption = keyEncryptionKey(options.dataDir, options.env);
+      const keys = await SharedKeyRing.open(db, { now, tokenSeconds: ACCESS_TOKEN_SECONDS, encryption, ...(options.keyRotationMs ? { rotateMs: options.keyRotationMs } : {}) });
       return new IdentityService(keys, new PostgresCodeStore(db), db, options.users ?? [], now, new PostgresUsers(db, now));
     } catch (err) {
       await db.close();

@@ -6,10 +6,13 @@
  * published until every token they may have signed has expired (`retireMs` after a newer key
  * appeared: the tokens' lifetime plus a node's refresh interval), then they are deleted. Nodes
  * read the table every `refreshMs`, and at once when a token names a key they do not know.
+ * The private keys are stored encrypted (key-encryption.ts); a row written in clear by an earlier
+ * version is encrypted in place when it is read.
  */
 import { generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type CryptoKey, type JWK } from "jose";
+import { isSealed, seal, unseal, type KeyEncryptionKey } from "./key-encryption.js";
 import type { KeyRing } from "./key-ring.js";
 import type { IdentityKeys } from "./keys.js";
 import type { IdentityPostgres, StoredKey } from "./postgres-store.js";
@@ -26,6 +29,8 @@ export interface SharedKeyOptions {
   retireMs?: number;
   /** Lifetime of the tokens the keys sign, in seconds. */
   tokenSeconds: number;
+  /** What the private keys are encrypted with in the table. */
+  encryption: KeyEncryptionKey;
 }
 
 /** At most one read of the table for unknown key ids in this long (a forged kid cannot make every request query). */
@@ -37,10 +42,14 @@ async function newKey(now: number): Promise<StoredKey> {
   return { kid: await calculateJwkThumbprint(jwk), privatePem: pair.privateKey, publicPem: pair.publicKey, createdAt: now };
 }
 
-async function load(row: StoredKey): Promise<IdentityKeys & { createdAt: number }> {
+/** What the stored private key is bound to (AES-GCM's additional data): its own key id. */
+const aad = (kid: string) => `ccflow identity signing key ${kid}`;
+
+async function load(row: StoredKey, kek: KeyEncryptionKey): Promise<IdentityKeys & { createdAt: number }> {
   const publicKey = await importSPKI(row.publicPem, "RS256", { extractable: true });
   const jwk = await exportJWK(publicKey);
-  return { kid: row.kid, privateKey: await importPKCS8(row.privatePem, "RS256", { extractable: false }), publicKey, publicJwk: { ...jwk, kid: row.kid, use: "sig", alg: "RS256" }, createdAt: row.createdAt };
+  const privatePem = isSealed(row.privatePem) ? unseal(kek, row.privatePem, aad(row.kid), `identity signing key ${row.kid} (table ccflow_identity_keys)`) : row.privatePem;
+  return { kid: row.kid, privateKey: await importPKCS8(privatePem, "RS256", { extractable: false }), publicKey, publicJwk: { ...jwk, kid: row.kid, use: "sig", alg: "RS256" }, createdAt: row.createdAt };
 }
 
 export class SharedKeyRing implements KeyRing {
@@ -50,6 +59,7 @@ export class SharedKeyRing implements KeyRing {
   private readonly now: () => number;
   private readonly rotateMs: number;
   private readonly retireMs: number;
+  private readonly kek: KeyEncryptionKey;
   private lastUnknownRefresh = 0;
   private refreshing: Promise<void> | undefined;
 
@@ -58,6 +68,7 @@ export class SharedKeyRing implements KeyRing {
     options: SharedKeyOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.kek = options.encryption;
     this.rotateMs = options.rotateMs ?? 30 * 24 * 3600_000;
     const refreshMs = options.refreshMs ?? 60_000;
     this.retireMs = options.retireMs ?? options.tokenSeconds * 1000 + 2 * refreshMs + 5 * 60_000;
@@ -87,9 +98,12 @@ export class SharedKeyRing implements KeyRing {
     const now = this.now();
     const newest = rows[0]?.createdAt;
     if (newest === undefined || newest + this.rotateMs <= now) {
-      await this.db.addKeyUnlessNewer(newest ?? Number.MIN_SAFE_INTEGER, await newKey(now));
+      const key = await newKey(now);
+      await this.db.addKeyUnlessNewer(newest ?? Number.MIN_SAFE_INTEGER, { ...key, privatePem: seal(this.kek, key.privatePem, aad(key.kid)) });
       rows = await this.db.keys();
     }
+    // Rows from before the keys were encrypted: encrypted now (whichever node reads them first).
+    for (const row of rows) if (!isSealed(row.privatePem)) await this.db.replacePrivateKey(row.kid, row.privatePem, seal(this.kek, row.privatePem, aad(row.kid)));
     // A key is retired once a newer one has been around for retireMs.
     const live: StoredKey[] = [];
     const retired: string[] = [];
@@ -100,7 +114,7 @@ export class SharedKeyRing implements KeyRing {
     });
     await this.db.dropKeys(retired);
     const known = new Map(this.keys.map((k) => [k.kid, k]));
-    this.keys = await Promise.all(live.map((row) => known.get(row.kid) ?? load(row)));
+    this.keys = await Promise.all(live.map((row) => known.get(row.kid) ?? load(row, this.kek)));
   }
 
   signing(): IdentityKeys {

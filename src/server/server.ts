@@ -261,7 +261,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // --postgres nothing else may have made it yet.
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     // With --postgres the identity service's keys and codes are shared: a sign-in may finish on another node.
-    identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), ...(options.cluster ? { redisUrl: options.cluster.redisUrl, warn: (m: string) => log("warn", m) } : {}) });
+    identity = external ? undefined : await IdentityService.create({ dataDir: options.dataDir, env: processEnv as NodeJS.ProcessEnv, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}), ...(options.cluster ? { redisUrl: options.cluster.redisUrl, warn: (m: string) => log("warn", m) } : {}) });
 
     const plain = await bindListener({ host, port: options.port ?? 8080 });
     servers.push({ listener: plain });

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdentityService, type IdentityClient } from "../../src/identity/service.js";
 import type { SharedKeyRing } from "../../src/identity/shared-keys.js";
@@ -24,6 +24,8 @@ describe.skipIf(!postgresAvailable())("identity services sharing PostgreSQL", { 
   let url = "";
   let clock = Date.UTC(2026, 11, 7, 1, 0, 0);
   const now = () => clock;
+  // Nodes of a cluster share the key the signing keys are encrypted with in the table.
+  const key = randomBytes(32).toString("base64");
   let a: IdentityService;
   let b: IdentityService;
   const app: IdentityClient & { clientSecret: string } = { clientId: "app", clientSecret: "app-secret-for-tests", displayName: "App", roles: ["supervisor"], clientCredentials: true, redirectOrigins: () => ["http://127.0.0.1:1"] };
@@ -32,7 +34,7 @@ describe.skipIf(!postgresAvailable())("identity services sharing PostgreSQL", { 
     db = await startPostgres();
     url = (await createDatabase(db.url, "identity")).url;
     const node = async (name: string) => {
-      const s = await IdentityService.create({ dataDir: join(dir, name), postgresUrl: url, now, keyRotationMs: 30 * DAY });
+      const s = await IdentityService.create({ dataDir: join(dir, name), postgresUrl: url, now, keyRotationMs: 30 * DAY, env: { CCFLOW_KEY_ENCRYPTION_KEY: key } });
       s.setIssuer("http://balancer.test/identity");
       s.registerClient(app);
       return s;

@@ -8,6 +8,7 @@
  * balancer's address on both nodes, so a token either node signed is good on both. Without
  * PostgreSQL the test skips with a notice.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientToken, DEV_APP, devPassword } from "../helpers/api-auth.js";
 import { createDatabase, postgresAvailable, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { ServeProcess } from "../reliability/helpers/serve-process.js";
+
+/** The nodes of a cluster share the key their identity signing keys are encrypted with in PostgreSQL (docs/security.md). */
+const SHARED_KEY = randomBytes(32).toString("base64");
 
 if (!postgresAvailable()) console.info("notice: sign-in across nodes is not tested: PostgreSQL 15 is not installed (apt-get install postgresql)");
 
@@ -78,7 +82,7 @@ describe.skipIf(!postgresAvailable())("a sign-in through a balancer in front of 
     db = await startPostgres();
     const url = (await createDatabase(db.url, "signin")).url;
     lb = await startBalancer(() => ({ a: a.url, b: b.url }));
-    const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"], { CCFLOW_PUBLIC_URL: lb.url });
+    const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"], { CCFLOW_PUBLIC_URL: lb.url, CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
     a = node("a");
     b = node("b");
     await Promise.all([a.start(), b.start()]);

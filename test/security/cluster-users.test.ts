@@ -7,6 +7,7 @@
  * removal ends it on both, requests and sockets alike, and the new password signs in anywhere.
  * Without PostgreSQL the test skips with a notice.
  */
+import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,9 @@ import { openSocket, signIn, type SignedIn } from "../helpers/api-auth.js";
 import { createDatabase, postgresAvailable, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { repoRoot } from "../helpers/shared.js";
 import { ServeProcess } from "../reliability/helpers/serve-process.js";
+
+/** The nodes of a cluster share the key their identity signing keys are encrypted with in PostgreSQL (docs/security.md). */
+const SHARED_KEY = randomBytes(32).toString("base64");
 
 if (!postgresAvailable()) console.info("notice: users in PostgreSQL are not tested: PostgreSQL 15 is not installed (apt-get install postgresql)");
 
@@ -30,7 +34,7 @@ describe.skipIf(!postgresAvailable())("users shared by two servers on one Postgr
   beforeAll(async () => {
     db = await startPostgres();
     url = (await createDatabase(db.url, "users")).url;
-    const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"]);
+    const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"], { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
     a = node("a");
     b = node("b");
     await Promise.all([a.start(), b.start()]);

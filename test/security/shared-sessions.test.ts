@@ -5,6 +5,7 @@
  * the session on both, closing the other's sockets (4401). Without PostgreSQL the test skips with a
  * notice.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSocket, signIn } from "../helpers/api-auth.js";
 import { createDatabase, postgresAvailable, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { ServeProcess } from "../reliability/helpers/serve-process.js";
+
+/** The nodes of a cluster share the key their identity signing keys are encrypted with in PostgreSQL (docs/security.md). */
+const SHARED_KEY = randomBytes(32).toString("base64");
 
 if (!postgresAvailable()) console.info("notice: sessions shared through PostgreSQL are not tested: PostgreSQL 15 is not installed (apt-get install postgresql)");
 
@@ -25,7 +29,7 @@ describe.skipIf(!postgresAvailable())("sign-in sessions shared by two servers on
   beforeAll(async () => {
     db = await startPostgres();
     const url = (await createDatabase(db.url, "sessions")).url;
-    const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"]);
+    const node = (name: string) => new ServeProcess(["--no-crm", "--no-sip", "--postgres", url, "--data", join(dir, name), "--env", "examples/environment.yaml", "--flow", "examples/flows/Dynamics_Priority_Routing_Flow.json"], { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
     a = node("a");
     b = node("b");
     await a.start();

@@ -2,10 +2,14 @@
  * With `--postgres`, contact records go to PostgreSQL (a real server started here): two server
  * runs with different data directories on one database read the same records and reports.
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, postgresAvailable, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { eventually, startTestServer, type Loose, type TestServer } from "./helpers.js";
 import { supportEnvironment, supportFlow } from "./fixtures.js";
+
+/** Servers on one database share the key their identity signing keys are encrypted with there (docs/security.md). */
+const SHARED_KEY = randomBytes(32).toString("base64");
 
 if (!postgresAvailable()) console.info("notice: contact records on PostgreSQL are not tested: PostgreSQL 15 is not installed (apt-get install postgresql)");
 
@@ -22,7 +26,7 @@ describe.skipIf(!postgresAvailable())("contact records on PostgreSQL", () => {
   });
 
   const serve = (): Promise<TestServer> =>
-    startTestServer({ flows: [{ id: "support", definition: supportFlow() }], environment: supportEnvironment, extra: { postgresUrl: url } });
+    startTestServer({ flows: [{ id: "support", definition: supportFlow() }], environment: supportEnvironment, extra: { postgresUrl: url, processEnv: { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY } } });
 
   it("are read back by the next server on the same database", async () => {
     const first = await serve();

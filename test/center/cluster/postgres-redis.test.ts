@@ -5,6 +5,7 @@
  * runs on node A and gets that call's screen pop. Skips with a notice without redis-server or
  * PostgreSQL 15.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_CREDENTIALS } from "../../../src/crm/config.js";
@@ -12,6 +13,9 @@ import { createDatabase, postgresAvailable, startPostgres, type TestPostgres } f
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import { ServeProcess } from "../../reliability/helpers/serve-process.js";
 import { removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
+
+/** The nodes of a cluster share the key their identity signing keys are encrypted with in PostgreSQL (docs/security.md). */
+const SHARED_KEY = randomBytes(32).toString("base64");
 
 const available = redisAvailable() && postgresAvailable();
 if (!available) console.warn("[skip] test/center/cluster/postgres-redis: needs /usr/bin/redis-server and PostgreSQL 15 (apt-get install redis-server postgresql)");
@@ -41,7 +45,7 @@ describe.skipIf(!available)("ccflow serve --postgres --redis: two nodes sharing 
     redis = await startRedis();
     files = writeClusterFiles();
     const node = (name: string) =>
-      new ServeProcess(["--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${name}`), "--postgres", pg, "--redis", redis!.url, "--node-id", name, "--node-lease", "1.5"]);
+      new ServeProcess(["--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${name}`), "--postgres", pg, "--redis", redis!.url, "--node-id", name, "--node-lease", "1.5"], { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
     a = node("node-a");
     b = node("node-b");
     await a.start();
