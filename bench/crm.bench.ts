@@ -21,7 +21,7 @@ import type { BenchContext, BenchModule, BenchResult } from "./types.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Bumped whenever the generator changes, so an old data set is not measured by mistake. */
-const DATA_VERSION = (contacts: number) => `${contacts}:2`;
+export const DATA_VERSION = (contacts: number) => `${contacts}:2`;
 
 interface Service {
   url: string;

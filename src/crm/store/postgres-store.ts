@@ -71,11 +71,16 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-/** The URL with its password replaced, for messages and logs. */
+/**
+ * The URL with its password replaced, for messages and logs: the one before the host, and a
+ * `password=` parameter (libpq's URI form, which the `pg` client reads too, e.g. beside
+ * `host=/run/postgresql` for a Unix-domain socket).
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "****";
+    for (const key of [...parsed.searchParams.keys()]) if (key.toLowerCase() === "password") parsed.searchParams.set(key, "****");
     return parsed.toString();
   } catch {
     return "(a PostgreSQL URL that does not parse)";
