@@ -16,15 +16,17 @@
  */
 import pg from "pg";
 import { prepareData, samplePhones } from "./crm.bench.js";
-import { DATA_SET_PREFIX, dataSetKey, knownToBoth } from "./crm-postgres.bench.js";
+import { DATA_SET_PREFIX, dataSetKey, knownToBoth, prewarm, SHARED_BUFFERS } from "./crm-postgres.bench.js";
 import { startCachedBenchPostgres } from "./postgres-server.js";
 import { collectGarbage, loadAverage, processTree } from "./stats.js";
 import { Schema } from "../src/crm/schema/schema.js";
 import type { BoolExpr } from "../src/crm/odata/bound.js";
 import { compileRowQuery } from "../src/crm/store/compile.js";
 import { PostgresCrmStore } from "../src/crm/store/postgres-store.js";
+import { SqliteCrmStore } from "../src/crm/store/sqlite-store.js";
 import type { Row, RowQuery } from "../src/crm/store/types.js";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 
 const CONTACTS = 1_000_000;
 
@@ -47,11 +49,18 @@ function cpuNs(before: Map<number, number>, after: Map<number, number>): number 
 }
 
 async function main(): Promise<void> {
-  const perRound = Number(process.argv[2] ?? 500);
-  const rounds = Number(process.argv[3] ?? 4);
+  const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+  const perRound = Number(args[0] ?? 500);
+  const rounds = Number(args[1] ?? 4);
+  // `--shared-buffers=256MB` starts PostgreSQL as the last round did (default: as the benchmark does);
+  // `--no-prewarm` leaves the buffers to fill as lookups go.
+  const sharedBuffers = process.argv.find((a) => a.startsWith("--shared-buffers="))?.split("=")[1] ?? SHARED_BUFFERS;
+  const warm = !process.argv.includes("--no-prewarm");
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const sqliteDir = await prepareData(CONTACTS, { quick: false, log });
-  const server = await startCachedBenchPostgres(`${DATA_SET_PREFIX}-${CONTACTS}`, dataSetKey(CONTACTS), undefined, log);
+  const server = await startCachedBenchPostgres(`${DATA_SET_PREFIX}-${CONTACTS}`, dataSetKey(CONTACTS), undefined, log, [`-c shared_buffers=${sharedBuffers}`]);
+  const pages = warm ? await prewarm(server.socketUrl) : 0;
+  log(`  shared_buffers=${sharedBuffers}; ${warm ? `${((pages * 8) / 1024).toFixed(0)} MB read into them before timing` : "not prewarmed"}`);
   const schema = new Schema();
   const contact = schema.table("contact");
   const telephone = schema.property(contact, "telephone1")!;
@@ -66,13 +75,16 @@ async function main(): Promise<void> {
   };
   const stores: PostgresCrmStore[] = [];
   const clients: pg.Client[] = [];
+  let sqlite: SqliteCrmStore | undefined;
   try {
     const tcpStore = await PostgresCrmStore.open({ url: server.url, schema });
     const socketStore = await PostgresCrmStore.open({ url: server.socketUrl, schema });
     stores.push(tcpStore, socketStore);
+    sqlite = new SqliteCrmStore({ file: path.join(sqliteDir, "crm.sqlite") });
     const bare = new pg.Client({ connectionString: server.socketUrl, types });
     const narrow = new pg.Client({ connectionString: server.socketUrl, types });
-    for (const c of [bare, narrow]) {
+    const floor = new pg.Client({ connectionString: server.socketUrl, types });
+    for (const c of [bare, narrow, floor]) {
       await c.connect();
       clients.push(c);
     }
@@ -80,7 +92,8 @@ async function main(): Promise<void> {
       const { sql, params } = compileRowQuery(schema, request(digits), { dialect: "postgres", substringIndex: true });
       return { name: `path_${columns === "t0.*" ? "all" : "narrow"}`, text: sql.replace("SELECT t0.*", `SELECT ${columns}`), values: params as unknown[] };
     };
-    const ways: Array<{ name: string; lookup: (digits: string) => Promise<Row[]> }> = [
+    const ways: Array<{ name: string; lookup: (digits: string) => Promise<Row[]>; unchecked?: boolean }> = [
+      { name: "SQLite store, in this process (the whole lookup)", lookup: (d) => sqlite!.query(request(d)) },
       { name: "store, loopback TCP", lookup: (d) => tcpStore.query(request(d)) },
       { name: "store, Unix-domain socket", lookup: (d) => socketStore.query(request(d)) },
       { name: "one pg client, socket, all columns", lookup: async (d) => (await bare.query<Row>(compiled(d, "t0.*"))).rows },
@@ -88,12 +101,16 @@ async function main(): Promise<void> {
         name: "one pg client, socket, $select's columns",
         lookup: async (d) => (await narrow.query<Row>(compiled(d, "t0.rid, t0.contactid, t0.fullname, t0.telephone1, t0.versionnumber"))).rows,
       },
+      // The floor: one named statement that reads nothing, the same round trip.
+      { name: "one pg client, socket, `SELECT $1` (a round trip, no lookup)", lookup: async (d) => (await floor.query<Row>({ name: "floor", text: "SELECT $1::text AS d", values: [d] })).rows, unchecked: true },
     ];
     const warmup = 200;
     const need = warmup + rounds * perRound;
     const phones = await knownToBoth(samplePhones(sqliteDir, Math.ceil(need * ways.length * 1.01)), server.socketUrl, { quick: false, log });
     const check = async (way: (typeof ways)[number], phone: { digits: string; contactid: string | null }) => {
-      const ids = (await way.lookup(phone.digits)).map((r) => r.contactid);
+      const rows = await way.lookup(phone.digits);
+      if (way.unchecked) return;
+      const ids = rows.map((r) => r.contactid);
       if (phone.contactid ? !ids.includes(phone.contactid) : ids.length !== 0) throw new Error(`${way.name}: ${phone.digits} found ${ids.join(",") || "nothing"}`);
     };
     for (let w = 0; w < ways.length; w++) for (let i = 0; i < warmup; i++) await check(ways[w]!, phones[w * need + i]!);
@@ -119,7 +136,7 @@ async function main(): Promise<void> {
     }
     const loadAfter = await loadAverage();
     const lines = [
-      `${rounds} rounds of ${perRound} lookups per way after ${warmup} warm-up ones, alternating; ${loadBefore} before, ${loadAfter} after.`,
+      `${rounds} rounds of ${perRound} lookups per way after ${warmup} warm-up ones, alternating; PostgreSQL shared_buffers=${sharedBuffers}, ${warm ? "prewarmed" : "not prewarmed"}; ${loadBefore} before, ${loadAfter} after.`,
       "",
       "| way | CPU per lookup: this process | PostgreSQL server | wall per lookup |",
       "|---|---:|---:|---:|",
@@ -132,6 +149,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of clients) await c.end().catch(() => undefined);
     for (const s of stores) await s.close().catch(() => undefined);
+    await sqlite?.close();
     await server.stop();
   }
 }

@@ -100,6 +100,8 @@ export async function startCachedBenchPostgres(
   key: string,
   seed: ((server: BenchPostgres) => Promise<void>) | undefined,
   log: (line: string) => void,
+  /** `-c name=value` settings of this start (the cache keeps the data, not the configuration). */
+  settings: string[] = ["-c shared_buffers=256MB"],
 ): Promise<BenchPostgres & { dir: string; reused: boolean }> {
   const dir = path.join(tmpdir(), `${prefix}-${key}`);
   if (!seed && !existsSync(path.join(dir, READY))) throw new Error(`no seeded PostgreSQL data set in ${dir}`);
@@ -109,7 +111,6 @@ export async function startCachedBenchPostgres(
       rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
     }
   }
-  const settings = ["-c shared_buffers=256MB", "-c max_wal_size=4GB"];
   const reused = existsSync(path.join(dir, READY));
   if (!reused) {
     rmSync(dir, { recursive: true, force: true });
@@ -117,7 +118,7 @@ export async function startCachedBenchPostgres(
     await ownForPostgres(dir);
     await initdb(dir);
   }
-  const server = await startOn(dir, settings);
+  const server = await startOn(dir, ["-c max_wal_size=4GB", ...settings]);
   const handle = { ...server, dir, reused, stop: () => server.halt() };
   if (!reused && seed) {
     try {
