@@ -449,11 +449,15 @@ export class ContactCenter implements CenterPort {
     });
   }
 
-  /** Brings an Available agent onto the call while the caller waits on hold. */
-  consult(agentId: string, targetAgentId: string): AgentSnapshot {
-    if (this.viaLog) return this.forward("consult", [agentId, targetAgentId], agentId);
+  /**
+   * Brings an Available agent onto the call while the caller waits on hold: the one named, or the
+   * longest-available agent of the queue named.
+   */
+  consult(agentId: string, target: string | { queueId: string }): AgentSnapshot {
+    if (this.viaLog) return this.forward("consult", [agentId, target], agentId);
     return this.op(() => {
-      this.core.transfers.consult(agentId, targetAgentId);
+      if (typeof target === "string") this.core.transfers.consult(agentId, target);
+      else this.core.transfers.consultQueue(agentId, target.queueId);
       return this.core.views.agentSnapshot(this.core.agents.require(agentId));
     });
   }

@@ -8,7 +8,9 @@
  * - consult: an Available agent is brought onto the call beside the first (Engaged, reason
  *   Consult) while the caller waits on hold; the first agent then transfers to them (the
  *   consulted agent takes over the contact, the first wraps up) or ends the consult (the
- *   consulted agent is Available again).
+ *   consulted agent is Available again). A consult to a queue brings in that queue's agent who
+ *   has been Available the longest, as routing would pick them; with none Available it is refused
+ *   (the asking agent is not left waiting in the queue).
  * - to an outside number (once the far end answered, server/outside-transfer.ts): the agent wraps up
  *   and the center lets go of the contact; the call goes on outside it until either side hangs up.
  * The contact hears `transferred`; the engine raises the documented event flows that follow from
@@ -28,6 +30,8 @@ export interface ConsultSnapshot {
   /** The agent consulted. */
   to: string;
   since: number;
+  /** The queue the consult was asked for, when it was (`to` is the agent of it who took it). */
+  queueId?: string;
 }
 
 export class Transfers {
@@ -91,16 +95,30 @@ export class Transfers {
   consult(agentId: string, targetId: string): void {
     const { agent, contact } = this.engaged(agentId, "consult");
     if (this.consults.has(contact.interactionId)) throw new CenterError("INVALID_STATE", "a consult is already under way on this call");
-    const target = this.available(agentId, targetId);
+    this.bringIn(agent, contact, this.available(agentId, targetId));
+  }
+
+  /** Consults the queue's longest-available agent (routing's pick); refused when none is Available. */
+  consultQueue(agentId: string, queueId: string): void {
+    const { agent, contact } = this.engaged(agentId, "consult");
+    if (this.consults.has(contact.interactionId)) throw new CenterError("INVALID_STATE", "a consult is already under way on this call");
+    const queue = this.core.state.queue(queueId.trim());
+    if (!queue) throw new CenterError("QUEUE_NOT_FOUND", `no queue "${queueId}"`);
+    const target = this.core.state.longestAvailable(queue.id);
+    if (!target) throw new CenterError("AGENT_NOT_AVAILABLE", `no agent of ${queue.name} is Available to take a consult`);
+    this.bringIn(agent, contact, target, this.core.views.queueInfo(queue));
+  }
+
+  private bringIn(agent: AgentRecord, contact: ContactRecord, target: AgentRecord, queue?: QueueInfo): void {
     const { state, agents } = this.core;
     state.markUnavailable(target);
     target.interactionId = contact.interactionId;
     agents.setState(target, "consult", "Engaged", "Consult");
-    const consult = { interactionId: contact.interactionId, from: agentId, to: target.id, since: this.core.clock.now() };
+    const consult: ConsultSnapshot = { interactionId: contact.interactionId, from: agent.id, to: target.id, since: this.core.clock.now(), ...(queue ? { queueId: queue.id } : {}) };
     this.consults.set(contact.interactionId, consult);
     this.tell(consult, "started");
-    // The flow's PreDial runs for the consult leg (CONSULT_TO_AGENT).
-    this.core.notify(contact, { type: "consulting", agent: this.core.views.agentInfo(agent), to: this.core.views.agentInfo(target) });
+    // The flow's PreDial runs for the consult leg (CONSULT_TO_AGENT, or CONSULT_TO_QUEUE).
+    this.core.notify(contact, { type: "consulting", agent: this.core.views.agentInfo(agent), to: this.core.views.agentInfo(target), ...(queue ? { queue } : {}) });
   }
 
   /** The asking agent hands the contact to the consulted one and wraps up. */

@@ -13,7 +13,8 @@ export type CenterNotice =
   | { type: "answered"; agent: AgentInfo; queue: QueueInfo }
   | { type: "agent-disconnected"; agent: AgentInfo; queue: QueueInfo }
   /** The agent on the call brings another agent onto it (a consult leg is dialled). */
-  | { type: "consulting"; agent: AgentInfo; to: AgentInfo }
+  /** `queue`: the consult asked for a queue, and `to` is the agent of it who takes the consult. */
+  | { type: "consulting"; agent: AgentInfo; to: AgentInfo; queue?: QueueInfo }
   /** The agent passed the contact on: to a queue (it waits there) or to another agent. */
   | { type: "transferred"; agent: AgentInfo; queue?: QueueInfo; to?: AgentInfo; /** Out of the center, to this number. */ number?: string }
   | { type: "ended"; reason: string; agent?: AgentInfo; queue?: QueueInfo };

@@ -438,8 +438,9 @@ export class Interaction implements ContactHandle {
         this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
         break;
       case "consulting":
-        // Webex runs PreDial before it dials a consult leg (Cisco's table: CONSULT_TO_AGENT/Agent).
-        this.dispatch("ContactPredial", preDialData({ operation: "CONSULT_TO_AGENT", participant: "Agent" }, this));
+        // Webex runs PreDial before it dials a consult leg (Cisco's table: CONSULT_TO_AGENT, and
+        // CONSULT_TO_QUEUE when the agent consulted a queue; the leg rings an agent either way).
+        this.dispatch("ContactPredial", preDialData({ operation: notice.queue ? "CONSULT_TO_QUEUE" : "CONSULT_TO_AGENT", participant: "Agent" }, this));
         break;
       case "transferred":
         if (notice.number !== undefined) {

@@ -63,7 +63,7 @@ export interface DeskView {
   /** On a call: the queues the agent may transfer it to. */
   transferQueues?: Array<{ id: string; name: string }>;
   /** A consult this agent takes part in: `asking` (their caller) or `consulted`. */
-  consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number; conference?: boolean };
+  consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number; conference?: boolean; queue?: { id: string; name: string } };
 }
 
 export interface PresenceOptions {
@@ -199,6 +199,7 @@ export class AgentDesk {
         role: consult.from === agentId ? "asking" : "consulted",
         with: { id: other, name: this.center.agent(other)?.name ?? other },
         since: consult.since,
+        ...(consult.queueId ? { queue: { id: consult.queueId, name: names.get(consult.queueId) ?? consult.queueId } } : {}),
         ...(this.controls?.inConference(consult.interactionId) ? { conference: true } : {}),
       };
     }

@@ -160,8 +160,8 @@ export class CallControls {
   }
 
   /**
-   * Transfer to an outside number from the dial plan: the caller is held while it rings; once it
-   * answers the agent wraps up and the caller talks to it. Not answered, refused or unreachable:
+   * Transfer to an outside number from the dial plan: the caller is held while the flow's PreDial
+   * runs and the number rings; once it answers the agent wraps up and the caller talks to it. Not answered, refused or unreachable:
    * an error, and the caller stays on hold with the agent.
    */
   async transferOut(agentId: string, number: string): Promise<void> {
@@ -169,6 +169,9 @@ export class CallControls {
     if (!this.outside) throw new ApiError(503, "NO_OUTSIDE_LINE", "this server places no outside calls (it runs without its SIP front)");
     const uri = this.outside.check(session, number);
     if (!this.entry(session.interactionId).held) this.hold(agentId);
+    // Webex runs the flow's PreDial before it dials the number (TRANSFER_TO_DN/DN, as the flow's own Blind Transfer does).
+    await session.interaction.raisePreDial({ operation: "TRANSFER_TO_DN", participant: "DN", dialNumber: number });
+    if (session.ended) throw new ApiError(409, "CALL_ENDED", "the call ended before the number was dialled");
     const call = await this.outside.dial(session, number, uri);
     const agent = this.center.agent(agentId);
     if (session.ended || agent?.state !== "Engaged" || agent.interactionId !== session.interactionId) {
@@ -181,13 +184,18 @@ export class CallControls {
     this.record(session, agentId, "transfer", `number ${number}`);
   }
 
-  /** Consults an Available agent: the caller is put on hold meanwhile. */
-  async consult(agentId: string, targetAgentId: string): Promise<void> {
+  /**
+   * Consults an Available agent, or the longest-available agent of a queue: the caller is put on
+   * hold meanwhile.
+   */
+  async consult(agentId: string, to: { agent?: string; queue?: string }): Promise<void> {
     const session = this.engaged(agentId, "consult");
-    await this.center.perform("consult", agentId, targetAgentId);
+    await this.center.perform("consult", agentId, to.queue !== undefined ? { queueId: to.queue } : (to.agent ?? ""));
     this.entry(session.interactionId).conference = false;
     if (!this.entry(session.interactionId).held) this.hold(agentId);
-    this.record(session, agentId, "consult", this.agentName(targetAgentId));
+    const consulted = this.center.consultFor(agentId)?.to;
+    const name = consulted ? this.agentName(consulted) : this.agentName(to.agent ?? "");
+    this.record(session, agentId, "consult", to.queue !== undefined ? `${name} of queue ${this.queueName(to.queue)}` : name);
   }
 
   /**

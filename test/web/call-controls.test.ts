@@ -1,8 +1,9 @@
 /**
  * The agent's call controls in Chromium: Ana puts a caller on hold (the softphone says so) and
  * takes them back, ends the call and wraps up with a code and notes (saved on the contact
- * record); then transfers the next caller to another queue, where Bo takes it. Screenshots go to
- * test-results/web/call-controls/.
+ * record); then transfers the next caller to another queue, where Bo takes it; then consults that
+ * queue with a third caller (its Available agent, Bo, is brought in) and hands the caller to him.
+ * Screenshots go to test-results/web/call-controls/.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
@@ -112,6 +113,29 @@ describe.skipIf(!hasChromium)("call controls on the agent desktop", () => {
     const events = (await t.call("GET", `/api/contacts/${id}`)).body.events as Loose[];
     expect(events.filter((e) => e.type === "answered").map((e) => e.agentName)).toEqual(["Ana Lima", "Bo Chen"]);
     expect(events.find((e) => e.type === "requeued")).toMatchObject({ reason: "transfer", queueName: "Other Queue" });
+    await agent.selectOption("#wrapup-code", "resolved");
+    await agent.click("#wrapup-available");
+    await agent.locator(".state-bar .pill", { hasText: "Available" }).waitFor();
+    await phone.close();
+  });
+
+  it("consults the other queue: its Available agent, Bo, is brought in and takes the caller", { timeout: 90_000 }, async () => {
+    const shots = new Shots("call-controls-consult-queue");
+    const bo = async () => (await t.call("GET", "/api/agents/bo")).body as Loose;
+    if ((await bo()).agent.state === "Engaged") await t.call("POST", "/api/agents/bo/end");
+    await t.call("POST", "/api/agents/bo/wrapup", { code: "resolved", state: "Available" });
+    await eventually(async () => ((await bo()).agent.state === "Available" ? true : undefined), "Bo Available");
+    const { phone, id } = await callAndAccept("+14805550903");
+    await agent.selectOption("#transfer-queue", "Q-Other");
+    await agent.click("#consult-queue");
+    await agent.locator("#consulting", { hasText: "Bo Chen of Other Queue" }).waitFor();
+    await shots.take(agent, "consulting-queue");
+    expect((await bo()).consult).toMatchObject({ role: "consulted", with: { id: "ana" } });
+    await agent.click("#consult-transfer");
+    await agent.locator("#wrap-up").waitFor();
+    expect((await bo()).contact).toMatchObject({ interactionId: id });
+    const consult = ((await t.call("GET", `/api/contacts/${id}`)).body.events as Loose[]).find((e) => e.type === "control" && e.action === "consult");
+    expect(consult).toMatchObject({ detail: "Bo Chen of queue Other Queue" });
     await agent.selectOption("#wrapup-code", "resolved");
     await agent.click("#wrapup-available");
     await agent.locator(".state-bar .pill", { hasText: "Available" }).waitFor();

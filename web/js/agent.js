@@ -282,7 +282,7 @@ export function mountAgent(root) {
       if (consult.conference) return h("div.transfer-box#consulting", h("p", "Conference with ", h("b", consult.with.name), " and the caller — all three hear each other."), h("div.row", complete, cancel));
       const conference = h("button#consult-conference.btn", { type: "button" }, "Conference");
       conference.addEventListener("click", () => run(conference, "consult/conference"));
-      return h("div.transfer-box#consulting", h("p", "Consulting ", h("b", consult.with.name), " — the caller is on hold."), h("div.row", complete, conference, cancel));
+      return h("div.transfer-box#consulting", h("p", "Consulting ", h("b", consult.with.name), consult.queue ? ` of ${consult.queue.name}` : "", " — the caller is on hold."), h("div.row", complete, conference, cancel));
     }
     const queues = h("select#transfer-queue", { "aria-label": "Queue to transfer to" }, (desk.transferQueues ?? []).map((q) => h("option", { value: q.id }, q.name)));
     const agents = h("select#transfer-agent", { "aria-label": "Agent" });
@@ -290,9 +290,12 @@ export function mountAgent(root) {
       .then((i) => fill(agents, i.demo.agents.filter((a) => !a.simulated && a.id !== agentId).map((a) => h("option", { value: a.id }, a.name))))
       .catch(() => undefined);
     const toQueue = h("button#transfer-to-queue.btn", { type: "button" }, "Transfer");
+    const askQueue = h("button#consult-queue.btn", { type: "button" }, "Consult");
     const toAgent = h("button#transfer-to-agent.btn", { type: "button" }, "Transfer");
     const ask = h("button#consult.btn", { type: "button" }, "Consult");
     toQueue.addEventListener("click", () => run(toQueue, "transfer", { queue: queues.value }));
+    // The queue's agent Available the longest is brought in (refused when none is).
+    askQueue.addEventListener("click", () => run(askQueue, "consult", { queue: queues.value }));
     toAgent.addEventListener("click", () => run(toAgent, "transfer", { agent: agents.value }));
     ask.addEventListener("click", () => run(ask, "consult", { agent: agents.value }));
     // An outside number from the environment's dial plan: the request returns once it answered (or failed).
@@ -301,7 +304,7 @@ export function mountAgent(root) {
     toNumber.addEventListener("click", () => run(toNumber, "transfer", { number: number.value.trim() }));
     return h(
       "div.transfer-box",
-      h("div.row", h("span.sub", "To a queue"), queues, toQueue),
+      h("div.row", h("span.sub", "To a queue"), queues, toQueue, askQueue),
       h("div.row", h("span.sub", "To an agent"), agents, toAgent, ask),
       h("div.row", h("span.sub", "To a number"), number, toNumber),
     );
