@@ -3,7 +3,8 @@
  * +1555… to a SIPp UAS (the outside party), which ccflow calls with its own INVITE. The party
  * answers and echoes what it hears (-rtp_echo), so once bridged the caller (600 Hz) hears their
  * own tone coming back through ccflow and the far end, and no longer the agent (1400 Hz). The
- * agent wraps up; the contact's trace has the `transferred` event with the number. The caller's
+ * agent wraps up; the contact's trace has the `transferred` event with the number. Before the number
+ * is dialled the flow's PreDial runs as TRANSFER_TO_DN/DN with it (Cisco's operationType table). The caller's
  * BYE reaches the outside party as ccflow's BYE. A busy number leaves the caller on hold with the
  * agent; a number outside the dial plan is refused. A trunk (SIPp) that asks for digest
  * credentials and then redirects: ccflow answers the challenge with the entry's user and the
@@ -21,8 +22,24 @@ import { tone } from "../../src/channels/media/music-on-hold.js";
 import { toneShare } from "../channels/media/goertzel.js";
 import { WeriftPhone } from "../channels/media/werift-phone.js";
 import { cue, freeUdpPort, hasSipp, RtpRecorder, runSipp, scenarioDir } from "../channels/sip/helpers.js";
-import { AGENT_HZ, CALLER_HZ, queueFlow } from "../channels/sip/tone-call.js";
+import { AGENT_HZ, CALLER_HZ } from "../channels/sip/tone-call.js";
+import { buildFlow, logs } from "../helpers/flow-builder.js";
 import { eventually, startTestServer, type Loose, type TestServer, type TestSocket } from "./helpers.js";
+
+/** Straight to the queue with music, as tone-call.ts's, and a PreDial handler that logs each leg. */
+const queueFlow = buildFlow({
+  name: "Straight_To_Queue",
+  variables: [{ name: "Log", value: "" }],
+  main: [
+    { name: "Queue", type: "queue-contact", props: { destination: "Q-Voice", toggle: true } },
+    { name: "Wait", type: "play-music", props: { prompt: "defaultmusic_on_hold.wav", duration: "60" } },
+  ],
+  links: [
+    ["Queue", "default", "Wait"],
+    ["Wait", "default", "Wait"],
+  ],
+  events: { ContactPredial: logs("ContactPredial", "{{PreDial.OperationType}}/{{PreDial.ParticipantType}}/{{PreDial.dialNumber}}") },
+});
 
 const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
 if (!hasSox) process.stderr.write("notice: sox is not installed; the outside-transfer tests (which make their tone with it) are skipped\n");
@@ -143,6 +160,8 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
 
       const done = await t.call("POST", "/api/agents/ana/transfer", { number: "+15550001234" });
       expect(done.status, JSON.stringify(done.body)).toBe(200);
+      // PreDial for Ana's own leg, then for the number, once (the refused number was never dialled).
+      expect((await t.call("GET", `/api/contacts/${session.interactionId}`)).body.variables.Log).toBe("INBOUND/Agent/;TRANSFER_TO_DN/DN/+15550001234;");
       expect(done.body.agent.state).toBe("WrapUp");
       await audio.next((m) => m.type === "unbridged" && m.interactionId === session.interactionId, "Ana's line let go");
       const after = await callerHears(recorder);
