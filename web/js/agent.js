@@ -3,6 +3,7 @@
 // call-associated data), see the screen pops the flow sends, end the call and wrap up.
 import { connect, info, post, session } from "./api.js";
 import { mountHeadset } from "./headset.js";
+import { outdialCard, previewCard } from "./outdial.js";
 import { act, clock, duration, endText, fill, h, idleText, pill, priorityBadge, stateText, ticker, toast } from "./ui.js";
 
 const IDLE_REASONS = ["Break", "Lunch", "Meeting", "Training", "Admin"];
@@ -201,7 +202,7 @@ export function mountAgent(root) {
     if (desk.offer) body.push(offerCard(desk.offer));
     else if (a.state === "Engaged" && desk.contact) body.push(callCard(desk.contact));
     else if (a.state === "WrapUp") body.push(wrapUpCard(desk.contact));
-    else body.push(waitingCard(a));
+    else body.push(waitingCard(a), ...diallerCards(a));
     fill(main, stateBar, ...body);
   }
 
@@ -328,6 +329,12 @@ export function mountAgent(root) {
       h("div.field", h("label", { for: "wrapup-notes" }, "Notes"), notes),
       h("div.row", available, idle),
     );
+  }
+
+  /** Outdial while Available or Idle; the contact a preview campaign holds the agent for. */
+  function diallerCards(a) {
+    if (a.state === "Idle" && a.reason?.startsWith("Campaign ")) return [previewCard(agentId, () => undefined)];
+    return a.state === "Available" || a.state === "Idle" ? [outdialCard(agentId, a)] : [];
   }
 
   function waitingCard(a) {
