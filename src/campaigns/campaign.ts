@@ -67,8 +67,10 @@ export interface CampaignContact {
 
 export type CampaignStatus = "running" | "stopped" | "finished";
 
-export interface CampaignView extends CampaignSpec {
+export interface CampaignView extends Omit<CampaignSpec, "numbers"> {
   id: string;
+  /** How many numbers the list holds. */
+  size: number;
   status: CampaignStatus;
   createdAt: number;
   /** Agents held for the campaign now, and what for. */
@@ -163,9 +165,12 @@ export class Campaign {
       totals.attempts += c.attempts.filter((a) => a.result !== "SKIPPED").length;
       if (c.attempts.some((a) => a.result === "LIVE_VOICE")) totals.live++;
     }
+    // The numbers are in `contacts`, each with its attempts.
+    const { numbers, ...spec } = this.spec;
     return {
       id: this.id,
-      ...this.spec,
+      ...spec,
+      size: numbers.length,
       status: this.status,
       createdAt: this.createdAt,
       reservations: [...this.reservations.values()].map((r) => ({ agentId: r.agentId, purpose: r.purpose, contacts: [...r.lines].map((c) => c.id) })),
