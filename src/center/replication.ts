@@ -67,4 +67,9 @@ export interface CenterReplication {
   newCallbackId(): string;
   /** Contacts whose call runs on this node (for shutdown's count). */
   localContacts(): number;
+  /**
+   * Agents the machine plays (`simulated:`): no node owns them, and one node at a time plays them
+   * (`play` starts the playing, from the agents' state in the center; its `stop` ends it).
+   */
+  playSimulated?(agentIds: readonly string[], play: () => { stop(): void }): void;
 }

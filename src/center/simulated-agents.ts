@@ -4,7 +4,8 @@
  * `answerAfterSeconds` (or declined, or left to ring out into RONA), the contact is ended after
  * `talkSeconds`, wrap-up lasts `wrapUpSeconds`, and after a RONA or a decline the agent is
  * Available again after `readyAfterSeconds`. They use only the public agent-side calls, exactly
- * as a person at the desktop would.
+ * as a person at the desktop would. An agent already signed in (a cluster node taking over the
+ * playing from another, center/cluster/) is taken from the state it is in.
  */
 import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CenterEvent } from "./center-events.js";
@@ -71,55 +72,63 @@ export function createSimulatedAgents(center: ContactCenter, specs: readonly Sim
     };
     const budget = (limit: boolean | number, used: number) => limit === true || (typeof limit === "number" && used < limit);
 
+    const offered = (offerId: number) => {
+      counts.offers++;
+      if (budget(behaviour.ignores, counts.ignored)) {
+        counts.ignored++;
+        return;
+      }
+      const declining = budget(behaviour.declines, counts.declined);
+      if (declining) counts.declined++;
+      after(behaviour.answerAfterSeconds, () => {
+        if (!still((a) => a.state === "Reserved" && a.offerId === offerId)) return;
+        if (declining) center.decline(agentId, offerId);
+        else {
+          center.accept(agentId, offerId);
+          counts.accepted++;
+        }
+      });
+    };
+    const answered = (interactionId: string) => {
+      after(behaviour.talkSeconds, () => {
+        if (!still((a) => a.state === "Engaged" && a.interactionId === interactionId)) return;
+        center.end(agentId);
+        counts.ended++;
+      });
+    };
+    const wrappingUp = (since: number) => {
+      after(behaviour.wrapUpSeconds, () => {
+        if (still((a) => a.state === "WrapUp" && a.since === since)) center.setAvailable(agentId);
+      });
+    };
+    const resting = (since: number) => {
+      after(behaviour.readyAfterSeconds, () => {
+        if (still((a) => a.state === "Idle" && a.since === since)) center.setAvailable(agentId);
+      });
+    };
+
     const onEvent = (event: CenterEvent) => {
       switch (event.type) {
-        case "offer": {
-          counts.offers++;
-          const offerId = event.offerId;
-          if (budget(behaviour.ignores, counts.ignored)) {
-            counts.ignored++;
-            return;
-          }
-          const declining = budget(behaviour.declines, counts.declined);
-          if (declining) counts.declined++;
-          after(behaviour.answerAfterSeconds, () => {
-            if (!still((a) => a.state === "Reserved" && a.offerId === offerId)) return;
-            if (declining) center.decline(agentId, offerId);
-            else {
-              center.accept(agentId, offerId);
-              counts.accepted++;
-            }
-          });
+        case "offer":
+          return offered(event.offerId);
+        case "answered":
+          return answered(event.interactionId);
+        case "agent-state":
+          if (event.state === "WrapUp") wrappingUp(event.at);
+          else if (event.state === "Idle" && (event.reason === "RONA" || event.reason === "Declined")) resting(event.at);
           return;
-        }
-        case "answered": {
-          const interactionId = event.interactionId;
-          after(behaviour.talkSeconds, () => {
-            if (!still((a) => a.state === "Engaged" && a.interactionId === interactionId)) return;
-            center.end(agentId);
-            counts.ended++;
-          });
-          return;
-        }
-        case "agent-state": {
-          const since = event.at;
-          if (event.state === "WrapUp") {
-            after(behaviour.wrapUpSeconds, () => {
-              if (still((a) => a.state === "WrapUp" && a.since === since)) center.setAvailable(agentId);
-            });
-          } else if (event.state === "Idle" && (event.reason === "RONA" || event.reason === "Declined")) {
-            after(behaviour.readyAfterSeconds, () => {
-              if (still((a) => a.state === "Idle" && a.since === since)) center.setAvailable(agentId);
-            });
-          }
-          return;
-        }
         default:
           return;
       }
     };
     unsubscribes.push(center.subscribeAgent(agentId, onEvent));
-    center.login(agentId, { available: true });
+    // Taken over from where the agent is: on a cluster node another node may have played them until now.
+    const now = center.state.agent(agentId);
+    if (!now || now.state === "LoggedOut") center.login(agentId, { available: true });
+    else if (now.state === "Reserved" && now.offerId !== undefined) offered(now.offerId);
+    else if (now.state === "Engaged" && now.interactionId !== undefined) answered(now.interactionId);
+    else if (now.state === "WrapUp") wrappingUp(now.since);
+    else if (now.state === "Idle" && (now.reason === "RONA" || now.reason === "Declined")) resting(now.since);
   }
 
   return {

@@ -163,9 +163,12 @@ export class Runtime {
     this.current = this.bind(env, connectors, this.bindings, popLines);
     const specs = this.bindQueues(centerConfig, this.bindings);
     this.bindings.push(...popLines);
-    if (specs.length > 0 && options.centerReplication) {
-      // Every node would play them at once, each on its own timers.
-      log("warn", `simulated agents do not run on a cluster node: ${specs.map((s) => s.agentId).join(", ")} stay signed out`);
+    if (specs.length > 0 && options.centerReplication?.playSimulated) {
+      // One node of the cluster at a time plays them (center/cluster/): it starts them when it takes the turn.
+      options.centerReplication.playSimulated(
+        specs.map((s) => s.agentId),
+        () => createSimulatedAgents(this.center, specs, options.clock),
+      );
     } else {
       this.simulated = specs.length > 0 ? createSimulatedAgents(this.center, specs, options.clock) : undefined;
     }

@@ -41,6 +41,8 @@ export interface ClusterOptions {
 }
 
 const UNAVAILABLE = "the contact center's shared state (Redis) is not reachable right now; try again shortly";
+/** The lock whose holder plays the simulated agents. */
+const PLAY_LOCK = "simulated";
 /** A node's reported position protects the log from trimming this long after its last report. */
 const APPLIED_FRESH_MS = 60_000;
 
@@ -106,6 +108,8 @@ export class CenterReplicator implements CenterReplication {
   private readonly snapshotEveryMs: number;
   private lastSnapshotId = "";
   private snapshotting = false;
+  /** The agents the machine plays, and the playing while this node holds the turn (the `simulated` lock). */
+  private machine?: { ids: ReadonlySet<string>; play: () => { stop(): void }; playing?: { stop(): void }; checking: boolean };
   /** Where this run started from: the snapshot's id ("0-0": the log's first entry). */
   startedFrom = "0-0";
 
@@ -170,17 +174,25 @@ export class CenterReplicator implements CenterReplication {
       setInterval(() => {
         this.redis.renewLease(this.nodeId, this.leaseMs).catch(() => {});
         this.redis.reportApplied(this.nodeId, this.lastId).catch(() => {});
+        void this.takeTurnToPlay();
       }, heartbeat),
       setInterval(() => void this.snapshotAndTrim(), this.snapshotEveryMs),
       setInterval(() => void this.reapDead(), 1000),
       setInterval(() => this.sweep(), 30_000),
     );
+    void this.takeTurnToPlay();
   }
 
   async stop(): Promise<void> {
     const deadline = Date.now() + 2000;
     while (this.waiters.size > 0 && this.healthy && Date.now() < deadline) await sleep(50);
     this.stopped = true;
+    if (this.machine?.playing) {
+      this.machine.playing.stop();
+      this.machine.playing = undefined;
+      // Another node takes the turn at its next heartbeat rather than after the lock's TTL.
+      await this.redis.releaseLock(PLAY_LOCK, this.nodeId).catch(() => {});
+    }
     this.requests.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -256,6 +268,38 @@ export class CenterReplicator implements CenterReplication {
     let n = 0;
     for (const node of this.contactNode.values()) if (node === this.nodeId) n++;
     return n;
+  }
+
+  playSimulated(agentIds: readonly string[], play: () => { stop(): void }): void {
+    this.machine = { ids: new Set(agentIds), play, checking: false };
+    this.log("info", `simulated agents ${agentIds.join(", ")}: played by one node of the cluster at a time (the holder of the lock ${PLAY_LOCK})`);
+  }
+
+  /**
+   * One node plays the simulated agents: the holder of a lock renewed with the lease. When the
+   * holder dies or stops, another takes the lock and plays them from their state in its copy of
+   * the center; a holder that finds the lock taken (it was frozen past its TTL) stops playing.
+   */
+  private async takeTurnToPlay(): Promise<void> {
+    const machine = this.machine;
+    if (!machine || machine.checking || !this.live || this.stopped) return;
+    machine.checking = true;
+    try {
+      const mine = await this.redis.holdLock(PLAY_LOCK, this.nodeId, this.leaseMs);
+      if (this.stopped) return;
+      if (mine && !machine.playing) {
+        machine.playing = machine.play();
+        this.log("info", `this node (${this.nodeId}) plays the simulated agents ${[...machine.ids].join(", ")}`);
+      } else if (!mine && machine.playing) {
+        machine.playing.stop();
+        machine.playing = undefined;
+        this.log("warn", `this node (${this.nodeId}) no longer plays the simulated agents: node ${(await this.redis.lockHolder(PLAY_LOCK).catch(() => null)) ?? "(none)"} took the turn`);
+      }
+    } catch {
+      // Redis is away: whoever holds the lock when it is back plays them.
+    } finally {
+      machine.checking = false;
+    }
   }
 
   // ---------------------------------------------------------------- calls that live on one node
@@ -408,7 +452,9 @@ export class CenterReplicator implements CenterReplication {
       case "agent": {
         const agentId = String(command.args[0]);
         // The agent works through the node they signed in on; an action for them through another node (a supervisor's, a second tab) does not move them.
-        if (command.action === "login" || command.action === "requestState" || !this.agentNode.has(agentId)) this.agentNode.set(agentId, node);
+        // An agent the machine plays belongs to no node: losing the node that played them does not sign them out.
+        if (this.machine?.ids.has(agentId)) this.agentNode.delete(agentId);
+        else if (command.action === "login" || command.action === "requestState" || !this.agentNode.has(agentId)) this.agentNode.set(agentId, node);
         const result = center.applyCommand(command);
         if (center.state.agent(agentId)?.state === "LoggedOut") this.agentNode.delete(agentId);
         return result;

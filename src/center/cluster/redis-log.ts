@@ -49,6 +49,18 @@ redis.call('XTRIM', KEYS[1], 'MINID', min)
 return min
 `;
 
+/** KEYS: the lock; ARGV: node, ttl ms. Renews the lock when the node holds it, takes it when nobody does; 1 when the node holds it after. */
+const HOLD_LOCK = `
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if v then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+/** KEYS: the lock; ARGV: node. Lets go of the lock when the node holds it. */
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
 export interface LogEntry {
   id: string;
   /** The entry's time: the milliseconds part of its stream id (Redis's clock, the same for every node). */
@@ -137,6 +149,24 @@ export class RedisLog {
       if (((await this.writer.sendCommand(["EXISTS", `${this.prefix}lease:${n}`])) as number) === 0) dead.push(n);
     }
     return dead;
+  }
+
+  /**
+   * A lock one node holds while it renews it (a key with a TTL, `<prefix><name>`): renewed when
+   * `node` holds it, taken when nobody does. True when `node` holds it now.
+   */
+  async holdLock(name: string, node: string, ttlMs: number): Promise<boolean> {
+    return ((await this.writer.sendCommand(["EVAL", HOLD_LOCK, "1", `${this.prefix}${name}`, node, String(ttlMs)])) as number) === 1;
+  }
+
+  /** Lets go of the lock `name` if `node` holds it. */
+  async releaseLock(name: string, node: string): Promise<void> {
+    await this.writer.sendCommand(["EVAL", RELEASE_LOCK, "1", `${this.prefix}${name}`, node]);
+  }
+
+  /** The node holding the lock `name`, if any. */
+  async lockHolder(name: string): Promise<string | null> {
+    return (await this.writer.sendCommand(["GET", `${this.prefix}${name}`])) as string | null;
   }
 
   /** One node at a time reaps a dead node: a lock per dead node, with a TTL. */

@@ -12,8 +12,11 @@ import { ServeProcess } from "../../../reliability/helpers/serve-process.js";
 
 export const AGENTS = ["ana", "ben", "carl", "dora", "eve"] as const;
 
-/** `extraAgent`: one more agent than the other nodes have (a node whose environment differs). */
-export function writeClusterFiles(options: { extraAgent?: string } = {}): { dir: string; env: string; flow: string } {
+/**
+ * `extraAgent`: one more agent than the other nodes have (a node whose environment differs).
+ * `simulated`: one more agent, `sam`, played by the machine (answers after 1 s, talks 2 s, wraps up 1 s).
+ */
+export function writeClusterFiles(options: { extraAgent?: string; simulated?: boolean } = {}): { dir: string; env: string; flow: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "ccflow-cluster-"));
   const env = path.join(dir, "env.yaml");
   writeFileSync(
@@ -24,6 +27,7 @@ export function writeClusterFiles(options: { extraAgent?: string } = {}): { dir:
       "    name: Test queue",
       "agents:",
       ...[...AGENTS, ...(options.extraAgent ? [options.extraAgent] : [])].flatMap((id) => [`  - id: ${id}`, `    name: Agent ${id}`, "    queues: [Q-Test]"]),
+      ...(options.simulated ? ["  - id: sam", "    name: Sam (simulated)", "    queues: [Q-Test]", "    simulated: { answerAfterSeconds: 1, talkSeconds: 2, wrapUpSeconds: 1 }"] : []),
       "center:",
       "  ringTimeoutSeconds: 120",
       "",
