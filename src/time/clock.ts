@@ -80,15 +80,29 @@ class Timer implements ClockTimer {
     private readonly clock: VirtualClock,
     readonly at: number,
     readonly seq: number,
-    readonly fire: () => void,
+    public fire: () => void,
   ) {}
 
   cancel(): void {
     if (this.cancelled || this.done) return;
-    this.cancelled = true;
+    this.release();
     this.clock.timerCancelled();
   }
+
+  /**
+   * Marks it cancelled and lets go of what it would have called: a cancelled timer stays in the
+   * heap until the next compaction, and its callback (a request, a whole contact) with it, which
+   * kept them alive through collections they need not survive.
+   */
+  release(): void {
+    this.cancelled = true;
+    this.fire = noop;
+    this.reject = undefined;
+    this.signal = undefined;
+  }
 }
+
+function noop(): void {}
 
 /**
  * A clock that only moves when told to, or — with `autoAdvance` — jumps to the next timer as soon
@@ -179,9 +193,10 @@ export class VirtualClock implements Clock {
       const reason = abortReason(signal);
       for (const t of timers) {
         if (t.cancelled || t.done) continue;
-        t.cancelled = true;
+        const reject = t.reject;
+        t.release();
         this.cancelled++;
-        t.reject?.(reason);
+        reject?.(reason);
       }
       timers.length = 0;
       if (this.cancelled > 64 && this.cancelled * 2 > this.heap.length) this.compact();
