@@ -22,9 +22,9 @@ import { type ConnectorLogger, Redactor, redactingLogger } from "./redact.js";
 import { TokenCache, TokenError } from "./token-cache.js";
 import type { Dispatcher } from "undici";
 import { basicAuth, bearerAuth } from "./interceptors/auth.js";
-import type { ConnectorExchange } from "./interceptors/exchange.js";
+import type { ConnectorDispatchOptions, ConnectorExchange } from "./interceptors/exchange.js";
 import { retryInterceptor } from "./interceptors/retry.js";
-import { createFixtureTransport, createUndiciTransport, dispatcherOf, exchangeOver, type FixtureHandler, splitUrl, type Transport, TransportError, toTransportError } from "./transport.js";
+import { createFixtureTransport, createUndiciTransport, dispatcherOf, type FixtureHandler, ResponseCollector, splitUrl, type Transport, TransportError, type TransportResponse, toTransportError } from "./transport.js";
 
 export interface HttpGatewayOptions {
   connectors: readonly ConnectorConfig[];
@@ -138,88 +138,6 @@ class CallerAborted extends Error {
   }
 }
 
-/**
- * One activity's deadline on the Clock, merged with the contact's abort signal. The abort is
- * kept as plain state plus callbacks, and an AbortSignal only on demand (token waits, backoff,
- * fixtures that ask): in a profile an AbortSignal handed to undici cost as much CPU as the rest
- * of the request path. The timer is a clock timer and the contact's signal is watched through
- * `whenAborted`, so a request that finishes in time creates no AbortController and touches no
- * EventTarget.
- */
-class Deadline {
-  readonly at: number;
-  private reason: Error | undefined;
-  private controller: AbortController | undefined;
-  private readonly timer: ClockTimer;
-  private readonly unwatch: (() => void) | undefined;
-
-  constructor(
-    private readonly clock: Clock,
-    timeoutMs: number,
-    outer: AbortSignal | undefined,
-  ) {
-    this.at = clock.now() + timeoutMs;
-    this.timer = startTimer(clock, Math.max(0, timeoutMs), () => this.fire(new DeadlineExceeded()));
-    if (outer) this.unwatch = whenAborted(outer, () => this.fire(new CallerAborted()));
-  }
-
-  private callbacks: Array<() => void> | undefined;
-
-  private fire(reason: Error): void {
-    if (this.reason) return;
-    this.reason = reason;
-    this.controller?.abort(reason);
-    const callbacks = this.callbacks;
-    this.callbacks = undefined;
-    if (callbacks) for (const f of callbacks) f();
-  }
-
-  /** Calls `callback` once on abort (a plain callback: no signal, no emitter). Returns the remover. */
-  onAbort(callback: () => void): () => void {
-    if (this.reason) {
-      callback();
-      return () => undefined;
-    }
-    (this.callbacks ??= []).push(callback);
-    return () => {
-      const list = this.callbacks;
-      const i = list?.indexOf(callback) ?? -1;
-      // copyWithin, not splice: splice returns a new array of what it removed, one per request.
-      if (i >= 0) list!.copyWithin(i, i + 1).length--;
-    };
-  }
-
-  /** Whether the deadline passed or the caller went away. */
-  get aborted(): boolean {
-    return this.reason !== undefined;
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.reason) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  get timedOut(): boolean {
-    return this.reason instanceof DeadlineExceeded;
-  }
-
-  get callerAborted(): boolean {
-    return this.reason instanceof CallerAborted;
-  }
-
-  remaining(): number {
-    return this.at - this.clock.now();
-  }
-
-  dispose(): void {
-    this.timer.cancel();
-    this.unwatch?.();
-  }
-}
-
 /** A request's URL as sent (whole, and as undici's origin and path) and as shown in traces and logs. */
 interface TargetUrl {
   url: string;
@@ -258,22 +176,39 @@ function putHeader(headers: Record<string, string>, name: string, value: string)
 }
 
 /**
- * One `execute`: its URL, headers, deadline, attempts and retries, and the exchange the
- * interceptors read (`ConnectorExchange`). A class rather than a set of closures per request (the
- * closures were a visible share of a request's allocations).
+ * One `execute`: its URL, headers, deadline, attempts and retries; the exchange the interceptors
+ * read (`ConnectorExchange`); and the end of the handler chain, collecting the response
+ * (`ResponseCollector`). One object per request rather than a request, a deadline, an exchange
+ * handler and a promise adapter, each with closures: a request's allocations were a visible
+ * share of an engine call's (BENCHMARKS.md §15a).
+ *
+ * The deadline is a clock timer merged with the contact's abort signal, kept as plain state plus
+ * callbacks, and an AbortSignal only on demand (token waits, backoff, fixtures that ask): in a
+ * profile an AbortSignal handed to undici cost as much CPU as the rest of the request path. The
+ * contact's signal is watched through `whenAborted`, so a request that finishes in time creates no
+ * AbortController and touches no EventTarget.
  */
-class RequestRun implements ConnectorExchange {
+class RequestRun extends ResponseCollector implements ConnectorExchange {
   attempts = 0;
   tokenRefreshed = false;
   private readonly started: number;
   private readonly realStarted: number;
   private attemptStarted = 0;
-  private deadline: Deadline | undefined;
   private url = "";
   private shownUrl = "";
+  private method = "";
   private retriesLeft: number;
   readonly ca: string | undefined;
   readonly connectorId: string | undefined;
+  private resolve: ((result: HttpResult) => void) | undefined = undefined;
+  private reject: ((err: unknown) => void) | undefined = undefined;
+  // The deadline:
+  private at = 0;
+  private reason: Error | undefined = undefined;
+  private abortController: AbortController | undefined = undefined;
+  private timer: ClockTimer | undefined = undefined;
+  private unwatchCaller: (() => void) | undefined = undefined;
+  private abortCallbacks: Array<() => void> | undefined = undefined;
 
   constructor(
     private readonly core: GatewayCore,
@@ -281,6 +216,7 @@ class RequestRun implements ConnectorExchange {
     readonly clock: Clock,
     private readonly connector: ConnectorConfig | undefined,
   ) {
+    super();
     this.started = clock.now();
     // On a virtual clock real sockets take no clock time; report whichever of the two is longer.
     this.realStarted = performance.now();
@@ -302,26 +238,66 @@ class RequestRun implements ConnectorExchange {
     return `timeout after ${this.spec.timeoutMs} ms calling ${this.shownUrl}`;
   }
 
+  // --- the deadline ---
+
+  private startDeadline(timeoutMs: number, outer: AbortSignal | undefined): void {
+    const clock = this.clock;
+    this.at = clock.now() + timeoutMs;
+    this.timer = startTimer(clock, Math.max(0, timeoutMs), () => this.fire(new DeadlineExceeded()));
+    if (outer) this.unwatchCaller = whenAborted(outer, () => this.fire(new CallerAborted()));
+  }
+
+  /** The deadline passed or the caller went away: the exchange in flight stops first, then whatever else waits on the abort. */
+  private fire(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.abortController?.abort(reason);
+    if (this.resolve && !this.done) this.abortExchange();
+    const callbacks = this.abortCallbacks;
+    this.abortCallbacks = undefined;
+    if (callbacks) for (const f of callbacks) f();
+  }
+
+  private disposeDeadline(): void {
+    this.timer?.cancel();
+    this.unwatchCaller?.();
+  }
+
   // --- the exchange, as the transport and the interceptors see it ---
 
   get signal(): AbortSignal {
-    return this.deadline!.signal;
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      if (this.reason) this.abortController.abort(this.reason);
+    }
+    return this.abortController.signal;
   }
 
+  /** Calls `callback` once on abort (a plain callback: no signal, no emitter). Returns the remover. */
   onAbort(callback: () => void): () => void {
-    return this.deadline!.onAbort(callback);
+    if (this.reason) {
+      callback();
+      return () => undefined;
+    }
+    (this.abortCallbacks ??= []).push(callback);
+    return () => {
+      const list = this.abortCallbacks;
+      const i = list?.indexOf(callback) ?? -1;
+      // copyWithin, not splice: splice returns a new array of what it removed, one per request.
+      if (i >= 0) list!.copyWithin(i, i + 1).length--;
+    };
   }
 
   /** The real-time cap of the attempt being sent: what is left of the deadline. */
   get timeoutMs(): number {
-    return this.deadline!.remaining();
+    return this.at - this.clock.now();
   }
 
   interrupted(): HttpFailure | undefined {
-    const d = this.deadline!;
-    if (!d.aborted) return undefined;
-    if (d.timedOut) return this.fail("timeout", this.describeTimeout(), this.url);
-    if (d.callerAborted) return this.fail("aborted", `aborted calling ${this.shownUrl}`, this.url);
+    const reason = this.reason;
+    if (reason === undefined) return undefined;
+    if (reason instanceof DeadlineExceeded) return this.fail("timeout", this.describeTimeout(), this.url);
+    if (reason instanceof CallerAborted) return this.fail("aborted", `aborted calling ${this.shownUrl}`, this.url);
     return undefined;
   }
 
@@ -331,13 +307,13 @@ class RequestRun implements ConnectorExchange {
   }
 
   claimRetry(ms: number): boolean {
-    if (this.retriesLeft <= 0 || this.clock.now() + ms >= this.deadline!.at) return false;
+    if (this.retriesLeft <= 0 || this.clock.now() + ms >= this.at) return false;
     this.retriesLeft--;
     return true;
   }
 
   sleep(ms: number): Promise<void> {
-    return this.clock.sleep(ms, this.deadline!.signal);
+    return this.clock.sleep(ms, this.signal);
   }
 
   noteResponse(status: number): void {
@@ -355,8 +331,6 @@ class RequestRun implements ConnectorExchange {
   private log(level: "debug" | "warn", fields: object, msg: string): void {
     if (this.core.logging) this.core.logger[level]({ activity: this.spec.activity, connector: this.connector?.name, method: this.method, url: this.shownUrl, ...fields }, msg);
   }
-
-  private method = "";
 
   /**
    * The headers to send: the connector's, then the activity's (a name given again in any case
@@ -386,7 +360,7 @@ class RequestRun implements ConnectorExchange {
     return out;
   }
 
-  /** What a rejected exchange means for the activity. */
+  /** What a failed exchange means for the activity. */
   private failure(err: unknown): HttpFailure {
     const stop = this.interrupted();
     if (stop) return stop;
@@ -397,38 +371,59 @@ class RequestRun implements ConnectorExchange {
     return this.fail("network", `${te.message} calling ${this.shownUrl}`, this.url);
   }
 
-  async perform(target: TargetUrl): Promise<HttpResult> {
-    const { spec, connector, core, clock } = this;
+  // --- the end of the chain (ResponseCollector) ---
+
+  protected finished(): void {
+    this.disposeDeadline();
+  }
+
+  protected succeeded(res: TransportResponse): void {
+    this.resolve!({
+      status: res.status,
+      // The response is the server's data, passed on as is: our secrets are never sent in a
+      // form a server would echo, and redacting a short password from data would corrupt it.
+      headers: res.headers,
+      body: res.body,
+      url: this.shownUrl,
+      ms: this.elapsed(),
+      attempts: this.attempts,
+      connectorName: this.connector?.name,
+    });
+  }
+
+  protected failed(err: unknown): void {
+    this.reject!(this.failure(err));
+  }
+
+  perform(target: TargetUrl): Promise<HttpResult> {
+    const { spec, connector, core } = this;
     const url = target.url;
-    const shownUrl = target.shown;
     this.url = url;
-    this.shownUrl = shownUrl;
+    this.shownUrl = target.shown;
     const method = (this.method = normalizeMethod(spec.method));
-    if (!METHODS.has(method)) throw this.fail("config", `unsupported HTTP method ${JSON.stringify(spec.method)}`, url);
+    if (!METHODS.has(method)) return Promise.reject(this.fail("config", `unsupported HTTP method ${JSON.stringify(spec.method)}`, url));
 
     const hasBody = spec.body !== undefined && spec.body !== "" && method !== "GET" && method !== "HEAD";
-    const sendHeaders = this.headers(url, hasBody);
-
-    const deadline = (this.deadline = new Deadline(clock, Math.max(0, spec.timeoutMs), spec.signal));
+    let sendHeaders: Record<string, string>;
     try {
-      const dispatcher = (connector && core.dispatchers.get(connector.id)) || core.plain;
-      const res = await exchangeOver(dispatcher, { origin: target.origin, path: target.path, method: method as Dispatcher.HttpMethod, headers: sendHeaders, body: hasBody ? spec.body : undefined, exchange: this });
-      return {
-        status: res.status,
-        // The response is the server's data, passed on as is: our secrets are never sent in a
-        // form a server would echo, and redacting a short password from data would corrupt it.
-        headers: res.headers,
-        body: res.body,
-        url: shownUrl,
-        ms: this.elapsed(),
-        attempts: this.attempts,
-        connectorName: connector?.name,
-      };
+      sendHeaders = this.headers(url, hasBody);
     } catch (err) {
-      throw this.failure(err);
-    } finally {
-      deadline.dispose();
+      return Promise.reject(err);
     }
+    return new Promise<HttpResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.startDeadline(Math.max(0, spec.timeoutMs), spec.signal);
+      // The caller was gone before the request left.
+      if (this.reason) return this.abortExchange();
+      const dispatcher = (connector && core.dispatchers.get(connector.id)) || core.plain;
+      const options: ConnectorDispatchOptions = { origin: target.origin, path: target.path, method: method as Dispatcher.HttpMethod, headers: sendHeaders, body: hasBody ? spec.body : undefined, exchange: this };
+      try {
+        dispatcher.dispatch(options, this);
+      } catch (err) {
+        this.onResponseError(undefined, toTransportError(err));
+      }
+    });
   }
 }
 

@@ -149,37 +149,37 @@ export function watchAbort(req: Pick<TransportRequest, "signal" | "onAbort">, ca
  * controller API (`onRequestStart` … `onResponseError`): the controller is the one way to stop
  * the exchange, whether the abort comes before the request is on a socket or while the body
  * streams in. Headers come out lower-cased, repeated ones joined with `, `; the body is decoded by
- * its charset (UTF-8 without one). It rejects with whatever error the chain hands it (the
+ * its charset (UTF-8 without one). It fails with whatever error the chain hands it (the
  * transports hand TransportErrors; the interceptors may hand a TokenError or the deadline's).
+ * What is done with the outcome is the subclass's: ExchangeHandler settles a promise, and the
+ * gateway's request (which is its own exchange and handler) its activity's result.
  */
-class ExchangeHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
-  private abortReason: TransportError | undefined;
-  private status = 0;
-  private headers: Record<string, string> | undefined;
+export abstract class ResponseCollector implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined = undefined;
+  private abortReason: TransportError | undefined = undefined;
+  private responseStatus = 0;
+  private responseHeaders: Record<string, string> | undefined = undefined;
   /** The body: its one chunk (a fixture's answer, most small bodies), or the chunks in order. */
-  private chunk: Buffer | undefined;
-  private chunks: Buffer[] | undefined;
+  private chunk: Buffer | undefined = undefined;
+  private chunks: Buffer[] | undefined = undefined;
   private settled = false;
-  // An abort that already happened fires during watchAbort, before its remover is assigned.
-  private unwatch: (() => void) | undefined;
 
-  /** Whether the exchange already ended (an abort before dispatch ends it at construction). */
+  /** Whether the exchange already ended (an abort before dispatch ends it at once). */
   get done(): boolean {
     return this.settled;
   }
 
-  constructor(
-    exchange: Pick<Exchange, "signal" | "onAbort">,
-    private readonly resolve: (res: TransportResponse) => void,
-    private readonly reject: (err: unknown) => void,
-  ) {
-    this.unwatch = watchAbort(exchange, () => {
-      this.abortReason = new TransportError("ABORTED", "request aborted");
-      this.controller?.abort(this.abortReason);
-      this.fail(this.abortReason);
-    });
+  /** The exchange's abort: stops it through its controller, and ends it as a failure. */
+  protected abortExchange(): void {
+    this.abortReason = new TransportError("ABORTED", "request aborted");
+    this.controller?.abort(this.abortReason);
+    this.endWith(this.abortReason);
   }
+
+  /** Called once, as the exchange ends either way, before `succeeded` or `failed`. */
+  protected abstract finished(): void;
+  protected abstract succeeded(res: TransportResponse): void;
+  protected abstract failed(err: unknown): void;
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     // Called again for each attempt (a retry, a request retried on a fresh socket): the newest controller wins.
@@ -189,8 +189,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return;
-    this.status = statusCode;
-    this.headers = headersOf(headers);
+    this.responseStatus = statusCode;
+    this.responseHeaders = headersOf(headers);
     // A retry after a hang-up mid-body starts the response over.
     this.chunk = undefined;
     this.chunks = undefined;
@@ -205,26 +205,53 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.settled) return;
     this.settled = true;
-    this.unwatch?.();
-    const headers = this.headers ?? {};
+    this.finished();
+    const headers = this.responseHeaders ?? {};
     const bytes = this.chunks ? Buffer.concat(this.chunks) : (this.chunk ?? EMPTY);
     let body: string;
     try {
       body = decoderFor(headers["content-type"]).decode(bytes);
     } catch (err) {
-      return this.reject(toTransportError(err));
+      return this.failed(toTransportError(err));
     }
-    this.resolve({ status: this.status, headers, body });
+    this.succeeded({ status: this.responseStatus, headers, body });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    this.fail(err);
+    this.endWith(err);
   }
 
-  private fail(err: Error): void {
+  private endWith(err: Error): void {
     if (this.settled) return;
     this.settled = true;
+    this.finished();
+    this.failed(err);
+  }
+}
+
+/** A ResponseCollector settling a promise (exchangeOver). */
+class ExchangeHandler extends ResponseCollector {
+  // An abort that already happened fires during watchAbort, before its remover is assigned.
+  private unwatch: (() => void) | undefined;
+
+  constructor(
+    exchange: Pick<Exchange, "signal" | "onAbort">,
+    private readonly resolve: (res: TransportResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    super();
+    this.unwatch = watchAbort(exchange, () => this.abortExchange());
+  }
+
+  protected finished(): void {
     this.unwatch?.();
+  }
+
+  protected succeeded(res: TransportResponse): void {
+    this.resolve(res);
+  }
+
+  protected failed(err: unknown): void {
     this.reject(err);
   }
 }
@@ -584,10 +611,162 @@ export function createFixtureTransport(handler: FixtureHandler): Transport {
     send(req, clock) {
       return new Promise<TransportResponse>((resolve, reject) => new FixtureExchange(handler, req, clock, resolve, reject).start());
     },
+    dispatcher: new FixtureDispatcher(handler),
   };
 }
 
 const SETTLED = Promise.resolve();
+
+/** The request a fixture handler sees: its own copy of the headers, which it may change. */
+function fixtureRequestOf(req: Pick<TransportRequest, "url" | "method" | "headers" | "body" | "connectorId">): FixtureRequest {
+  return { url: req.url, method: req.method, headers: { ...req.headers }, body: req.body, connectorId: req.connectorId };
+}
+
+/** A fixture's answer as a transport's response: header names lower-cased, a non-text body as JSON. */
+function responseOf(res: FixtureResponse): TransportResponse {
+  const headers: Record<string, string> = {};
+  if (res.headers) for (const k in res.headers) headers[k.toLowerCase()] = res.headers[k]!;
+  let body: string;
+  if (res.body === undefined || res.body === null) body = "";
+  else if (typeof res.body === "string") body = res.body;
+  else {
+    body = JSON.stringify(res.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return { status: res.status, headers, body };
+}
+
+/**
+ * The fixture transport as a Dispatcher: each dispatch asks the handler and plays its answer to
+ * the dispatch handler as undici plays a response (start, one chunk, end), or its failure as a
+ * response error; an abort (the exchange's, or through the controller) as a response error too.
+ * Without the promise and the two adapters a dispatch through `SendDispatcher` costs (the engine
+ * benchmark makes two of these per call).
+ */
+class FixtureDispatcher extends Dispatcher {
+  constructor(private readonly handler: FixtureHandler) {
+    super();
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    new FixtureDispatch(this.handler, options as ExchangeDispatchOptions, handler).start();
+    return true;
+  }
+
+  override async close(): Promise<void> {}
+
+  override async destroy(): Promise<void> {}
+}
+
+/**
+ * One dispatch to a fixture handler: the request the handler sees (made when it runs), the
+ * controller the dispatch handler holds, and the handler's tools (`clock`, and `signal`, the
+ * exchange's, made only if the handler reads it), in one object.
+ */
+class FixtureDispatch implements Dispatcher.DispatchController {
+  readonly clock: Clock;
+  private readonly exchange: Exchange;
+  private abortReason: Error | null = null;
+  private settled = false;
+  private unwatch: (() => void) | undefined;
+
+  constructor(
+    private readonly fixture: FixtureHandler,
+    private readonly opts: ExchangeDispatchOptions,
+    private readonly handler: Dispatcher.DispatchHandler,
+  ) {
+    this.exchange = opts.exchange;
+    this.clock = opts.exchange.clock;
+  }
+
+  get signal(): AbortSignal {
+    return this.exchange.signal;
+  }
+
+  get aborted(): boolean {
+    return this.abortReason !== null;
+  }
+
+  get paused(): boolean {
+    return false;
+  }
+
+  get reason(): Error | null {
+    return this.abortReason;
+  }
+
+  abort(reason: Error): void {
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    this.stopped(reason);
+  }
+
+  pause(): void {}
+
+  resume(): void {}
+
+  start(): void {
+    this.handler.onRequestStart?.(this, NONE);
+    if (this.abortReason) return;
+    this.unwatch = watchAbort(this.exchange, () => this.stopped(this.exchange.signal.reason));
+    if (this.settled) return;
+    // The handler runs after dispatch returns, as a request would (see FixtureExchange.start).
+    SETTLED.then(() => this.run());
+  }
+
+  /** Aborted (by the exchange or through the controller): the dispatch handler hears it as an error, after this turn. */
+  private stopped(reason: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.unwatch?.();
+    const err = reason instanceof Error ? reason : toTransportError(reason);
+    SETTLED.then(() => this.handler.onResponseError?.(this, err));
+  }
+
+  private run(): void {
+    if (this.settled) return;
+    const opts = this.opts;
+    const exchange = this.exchange;
+    const req = fixtureRequestOf({ url: `${opts.origin as string}${opts.path}`, method: opts.method, headers: opts.headers, body: opts.body, connectorId: exchange.connectorId });
+    let out: Promise<FixtureResponse> | FixtureResponse;
+    try {
+      out = this.fixture(req, this);
+    } catch (err) {
+      return this.failed(err);
+    }
+    if (typeof (out as Promise<FixtureResponse>)?.then === "function") {
+      (out as Promise<FixtureResponse>).then(
+        (res) => this.answer(res),
+        (err: unknown) => this.failed(err),
+      );
+    } else this.answer(out as FixtureResponse);
+  }
+
+  private failed(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.unwatch?.();
+    const signal = this.exchange.signal;
+    const reason = signal.aborted ? signal.reason : toTransportError(err);
+    this.handler.onResponseError?.(this, reason instanceof Error ? reason : toTransportError(reason));
+  }
+
+  private answer(res: FixtureResponse): void {
+    if (this.settled) return;
+    let response: TransportResponse;
+    try {
+      response = responseOf(res);
+    } catch (err) {
+      return this.failed(err);
+    }
+    this.settled = true;
+    this.unwatch?.();
+    const handler = this.handler;
+    handler.onResponseStart?.(this, response.status, response.headers, "");
+    if (response.body !== "") handler.onResponseData?.(this, Buffer.from(response.body, "utf8"));
+    handler.onResponseEnd?.(this, NONE);
+  }
+}
 
 /**
  * One request to a fixture handler. Its state lives in one object rather than in a handful of
@@ -629,8 +808,7 @@ class FixtureExchange {
   }
 
   private run(): void {
-    const req = this.req;
-    const fixtureReq: FixtureRequest = { url: req.url, method: req.method, headers: { ...req.headers }, body: req.body, connectorId: req.connectorId };
+    const fixtureReq = fixtureRequestOf(this.req);
     let out: Promise<FixtureResponse> | FixtureResponse;
     try {
       out = this.handler(fixtureReq, this);
@@ -656,16 +834,7 @@ class FixtureExchange {
     if (this.settled) return this.unwatch?.();
     let response: TransportResponse;
     try {
-      const headers: Record<string, string> = {};
-      if (res.headers) for (const k in res.headers) headers[k.toLowerCase()] = res.headers[k]!;
-      let body: string;
-      if (res.body === undefined || res.body === null) body = "";
-      else if (typeof res.body === "string") body = res.body;
-      else {
-        body = JSON.stringify(res.body);
-        headers["content-type"] ??= "application/json";
-      }
-      response = { status: res.status, headers, body };
+      response = responseOf(res);
     } catch (err) {
       return this.failed(err);
     }

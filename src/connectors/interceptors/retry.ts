@@ -41,9 +41,12 @@ export function retryInterceptor(policy: RetryPolicy): Dispatcher.DispatcherComp
     };
 }
 
-/** One exchange and its attempts. Downstream sees one request: one start, one response or one error. */
-class RetryingExchange implements Dispatcher.DispatchHandler {
-  private readonly relay = new RelayController();
+/**
+ * One exchange and its attempts. Downstream sees one request: one start, one response or one
+ * error, and one controller for the whole exchange — this object, relaying to each attempt's
+ * (one object per request, not two).
+ */
+class RetryingExchange extends RelayController implements Dispatcher.DispatchHandler {
   private started = false;
   private retryNo = 0;
   /** The wait before the next attempt, while this attempt's response is being dropped. */
@@ -55,11 +58,13 @@ class RetryingExchange implements Dispatcher.DispatchHandler {
     private readonly handler: Dispatcher.DispatchHandler,
     private readonly exchange: ConnectorExchange,
     private readonly policy: RetryPolicy,
-  ) {}
+  ) {
+    super();
+  }
 
   attempt(): void {
     const stop = this.exchange.interrupted();
-    if (stop) return this.handler.onResponseError?.(this.relay, stop);
+    if (stop) return this.handler.onResponseError?.(this, stop);
     this.exchange.beginAttempt();
     this.held = undefined;
     try {
@@ -70,18 +75,18 @@ class RetryingExchange implements Dispatcher.DispatchHandler {
   }
 
   private retryAfterWait(ms: number): void {
-    this.relay.target = undefined;
+    this.target = undefined;
     this.exchange.sleep(ms).then(
       () => this.attempt(),
-      (err: unknown) => this.handler.onResponseError?.(this.relay, this.exchange.interrupted() ?? toTransportError(err)),
+      (err: unknown) => this.handler.onResponseError?.(this, this.exchange.interrupted() ?? toTransportError(err)),
     );
   }
 
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.relay.target = controller;
+    this.target = controller;
     if (this.started) return;
     this.started = true;
-    this.handler.onRequestStart?.(this.relay, context);
+    this.handler.onRequestStart?.(this, context);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
@@ -96,29 +101,29 @@ class RetryingExchange implements Dispatcher.DispatchHandler {
       const wait = this.policy.retryAfter(Array.isArray(header) ? header[0] : header) ?? this.policy.backoff(++this.retryNo);
       if (exchange.claimRetry(wait)) return void (this.held = wait);
     }
-    this.handler.onResponseStart?.(this.relay, statusCode, headers, statusMessage);
+    this.handler.onResponseStart?.(this, statusCode, headers, statusMessage);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.held === undefined) this.handler.onResponseData?.(this.relay, chunk);
+    if (this.held === undefined) this.handler.onResponseData?.(this, chunk);
   }
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
     const wait = this.held;
     if (wait !== undefined) return this.retryAfterWait(wait);
-    this.handler.onResponseEnd?.(this.relay, trailers);
+    this.handler.onResponseEnd?.(this, trailers);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
     this.held = undefined;
     const exchange = this.exchange;
     const stop = exchange.interrupted();
-    if (stop) return this.handler.onResponseError?.(this.relay, stop);
+    if (stop) return this.handler.onResponseError?.(this, stop);
     exchange.noteFailure(err);
     if (worthRetrying(err)) {
       const wait = this.policy.backoff(++this.retryNo);
       if (exchange.claimRetry(wait)) return this.retryAfterWait(wait);
     }
-    this.handler.onResponseError?.(this.relay, err);
+    this.handler.onResponseError?.(this, err);
   }
 }
