@@ -10,7 +10,9 @@ import type { ActivitySpec, ActivityStep, FlowCompiler } from "../activities/typ
 import { ExprError, isExprError, parseTemplate } from "../expr/index.js";
 import type { Template } from "../expr/types.js";
 import { ActivityError, PropertyError } from "../util/activity-error.js";
+import { EVENT_NAMES, START_NAMESPACES, eventNamespaces } from "../flow/event-names.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
+import { VariableLayout } from "./variables.js";
 
 /** What the engine runs for one activity of the flow. */
 export interface CompiledActivity {
@@ -35,6 +37,8 @@ export class CompiledFlow implements FlowCompiler {
   private readonly found: PropertyError[] = [];
   /** Problems are the flow's own activities'; a definition compiled on the spot later adds none. */
   private collecting = true;
+  /** Where a call's variables and namespaces go: the start event's, the events', the activities' outputs. */
+  readonly layout: VariableLayout;
 
   constructor(
     readonly flow: FlowDefinition,
@@ -44,6 +48,10 @@ export class CompiledFlow implements FlowCompiler {
       for (const def of process.activities.values()) this.activities.set(def, this.compileActivity(def, registry.lookup(def.type)));
     }
     this.collecting = false;
+    const namespaces: string[] = [...START_NAMESPACES];
+    for (const e of EVENT_NAMES) namespaces.push(...eventNamespaces(e));
+    for (const process of [flow.main, flow.events]) for (const def of process.activities.values()) namespaces.push(def.name);
+    this.layout = new VariableLayout(flow.variables, namespaces);
   }
 
   /**

@@ -210,7 +210,7 @@ export class Interaction implements ContactHandle {
     this.dnis = options.dnis ?? "";
     if (options.listener) this.listeners.push(options.listener);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.vars = new Variables(flow.variables, (change) =>
+    this.vars = new Variables(compiled.layout, (change) =>
       this.emit({ type: "variable", name: change.name, value: change.value, activity: change.activity }),
     );
     if (options.globals) {
@@ -869,12 +869,13 @@ export class Interaction implements ContactHandle {
     if (!flow) throw new ActivityError(`subflow "${ref}" is not loaded in this environment`);
     if (!this.st.enterSubflow()) throw new ActivityError(`subflows nested more than ${MAX_SUBFLOW_DEPTH} deep at "${flow.name}"`);
     try {
-      const vars = new Variables(flow.variables, (change) =>
+      const compiled = this.deps.compile(flow);
+      const vars = new Variables(compiled.layout, (change) =>
         this.emit({ type: "variable", name: `${flow.name}.${change.name}`, value: change.value, activity: change.activity }),
       );
       for (const [name, value] of Object.entries(inputs)) vars.set(name, value);
       vars.setNamespace(START_NAMESPACES, this.vars.get("NewPhoneContact") as Record<string, unknown>);
-      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { compiled: this.deps.compile(flow), vars });
+      const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { compiled, vars });
       if (exit.kind === "error") throw new ActivityError(`subflow "${flow.name}": ${exit.message}`);
       if (exit.kind === "interrupted") throw InterruptedError.of("subflow interrupted");
       if (exit.kind === "end" && exit.end === "disconnect") {

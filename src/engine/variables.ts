@@ -96,46 +96,108 @@ export interface VariableChange {
   activity?: string;
 }
 
+/**
+ * Where a flow's variables and namespaces live in a call's store, worked out once per flow (its
+ * CompiledFlow holds it): each declared variable and each namespace the engine knows ahead (the
+ * start event's, the events', the flow's activities' outputs) has a slot, and a call's store is
+ * one array of slots. The store of a call was two Maps grown entry by entry per call (about 2 KB
+ * of tables per call in the engine benchmark, most of it for event data).
+ */
+export class VariableLayout {
+  /** Declared name → slot. */
+  readonly slots = new Map<string, number>();
+  /** Namespace name → slot (after the variables'). */
+  readonly namespaceSlots = new Map<string, number>();
+  /** Lower-cased declared name → the declared name. */
+  readonly lowerNames = new Map<string, string>();
+  /** A new call's slots: each variable's initial value (a JSON one is made per call, see `fresh`), every namespace empty. */
+  readonly initial: unknown[] = [];
+  /** Slots whose initial value is an object: made again for each call, so no two calls share it. */
+  readonly fresh: Array<{ slot: number; def: VariableDef }> = [];
+  readonly hasSecure: boolean;
+
+  constructor(
+    readonly defs: Map<string, VariableDef>,
+    namespaces: Iterable<string> = [],
+  ) {
+    let secure = false;
+    for (const def of defs.values()) {
+      const slot = this.initial.length;
+      this.slots.set(def.name, slot);
+      const value = initialValue(def);
+      if (value !== null && typeof value === "object") this.fresh.push({ slot, def });
+      this.initial.push(value);
+      secure ||= def.isSecure;
+    }
+    this.hasSecure = secure;
+    for (const n of defs.keys()) this.lowerNames.set(n.toLowerCase(), n);
+    for (const n of namespaces) {
+      if (this.namespaceSlots.has(n)) continue;
+      this.namespaceSlots.set(n, this.initial.length);
+      this.initial.push(undefined);
+    }
+  }
+}
+
 export class Variables implements VariableStore {
-  private readonly values = new Map<string, unknown>();
-  private readonly namespaces = new Map<string, Record<string, unknown>>();
-  private lowerNames?: Map<string, string>;
+  private readonly layout: VariableLayout;
+  private readonly defs: Map<string, VariableDef>;
+  /** The variables' values, then the known namespaces (see VariableLayout). */
+  private readonly slots: unknown[];
+  /** Namespaces the layout has no slot for, made on the first. */
+  private extra: Map<string, Record<string, unknown>> | undefined = undefined;
   /** Whether any variable is isSecure (most flows have none: then nothing needs masking). */
   readonly hasSecure: boolean;
 
   constructor(
-    private readonly defs: Map<string, VariableDef>,
+    layout: VariableLayout | Map<string, VariableDef>,
     private readonly onChange?: (change: VariableChange) => void,
   ) {
-    let secure = false;
-    for (const def of defs.values()) {
-      this.values.set(def.name, initialValue(def));
-      secure ||= def.isSecure;
-    }
-    this.hasSecure = secure;
+    const l = layout instanceof VariableLayout ? layout : new VariableLayout(layout);
+    this.layout = l;
+    this.defs = l.defs;
+    this.hasSecure = l.hasSecure;
+    const slots = l.initial.slice();
+    for (const f of l.fresh) slots[f.slot] = initialValue(f.def);
+    this.slots = slots;
   }
 
   /** Resolves a declared name exactly, then case-insensitively (exports mix `ani` and `ANI`). */
   private resolveName(name: string): string | undefined {
     if (this.defs.has(name)) return name;
-    if (!this.lowerNames) {
-      this.lowerNames = new Map();
-      for (const n of this.defs.keys()) this.lowerNames.set(n.toLowerCase(), n);
-    }
-    return this.lowerNames.get(name.toLowerCase());
+    return this.layout.lowerNames.get(name.toLowerCase());
   }
 
+  /** A namespace by its exact name, or undefined. */
+  private namespace(name: string): Record<string, unknown> | undefined {
+    const slot = this.layout.namespaceSlots.get(name);
+    if (slot !== undefined) {
+      const ns = this.slots[slot] as Record<string, unknown> | undefined;
+      if (ns !== undefined) return ns;
+    }
+    return this.extra?.get(name);
+  }
+
+  /**
+   * A namespace by name, exactly, then case-insensitively: the layout's slots in the layout's
+   * order, then the others in the order they came.
+   */
   private resolveNamespace(name: string): Record<string, unknown> | undefined {
-    const exact = this.namespaces.get(name);
+    const exact = this.namespace(name);
     if (exact) return exact;
     const lower = name.toLowerCase();
-    for (const [k, v] of this.namespaces) if (k.toLowerCase() === lower) return v;
+    for (const [k, slot] of this.layout.namespaceSlots) {
+      const v = this.slots[slot] as Record<string, unknown> | undefined;
+      if (v !== undefined && k.toLowerCase() === lower) return v;
+    }
+    if (this.extra) for (const [k, v] of this.extra) if (k.toLowerCase() === lower) return v;
     return undefined;
   }
 
   get(name: string): unknown {
-    if (this.values.has(name)) return this.values.get(name);
-    const ns = this.namespaces.get(name);
+    const slot = this.layout.slots.get(name);
+    if (slot !== undefined) return this.slots[slot];
+    const ns = this.namespace(name);
     if (ns) return ns;
     const dot = name.indexOf(".");
     if (dot > 0) {
@@ -143,7 +205,7 @@ export class Variables implements VariableStore {
       if (space) return lookupKey(space, name.slice(dot + 1));
     }
     const declared = this.resolveName(name);
-    if (declared) return this.values.get(declared);
+    if (declared) return this.slots[this.layout.slots.get(declared)!];
     return this.resolveNamespace(name);
   }
 
@@ -167,25 +229,31 @@ export class Variables implements VariableStore {
     } catch (err) {
       throw new ActivityError(`cannot assign to ${def.type} variable "${declared}": ${(err as Error).message}`);
     }
-    this.values.set(declared, typed);
+    this.slots[this.layout.slots.get(declared)!] = typed;
     this.onChange?.({ name: declared, value: def.isSecure ? MASK : plain(typed), activity });
   }
 
   /** Sets without coercion or notification (subflow outputs already typed, agent edits). */
   assignRaw(name: string, value: unknown): void {
     const declared = this.resolveName(name);
-    if (declared) this.values.set(declared, value);
+    if (declared) this.slots[this.layout.slots.get(declared)!] = value;
   }
 
   setOutput(namespace: string, key: string, value: unknown): void {
-    let ns = this.namespaces.get(namespace);
-    if (!ns) this.namespaces.set(namespace, (ns = {}));
+    let ns = this.namespace(namespace);
+    if (!ns) this.putNamespace(namespace, (ns = {}));
     ns[key] = value;
   }
 
   /** Installs a whole namespace (start data, event data) under one or more names. */
-  setNamespace(names: string[], data: Record<string, unknown>): void {
-    for (const n of names) this.namespaces.set(n, data);
+  setNamespace(names: readonly string[], data: Record<string, unknown>): void {
+    for (const n of names) this.putNamespace(n, data);
+  }
+
+  private putNamespace(name: string, data: Record<string, unknown>): void {
+    const slot = this.layout.namespaceSlots.get(name);
+    if (slot !== undefined) this.slots[slot] = data;
+    else (this.extra ??= new Map()).set(name, data);
   }
 
   /** The store itself: templates read names through `get`, and a wrapper per call would be one more object. */
@@ -202,7 +270,7 @@ export class Variables implements VariableStore {
     const out: string[] = [];
     for (const def of this.defs.values()) {
       if (!def.isSecure) continue;
-      const v = this.values.get(def.name);
+      const v = this.slots[this.layout.slots.get(def.name)!];
       const text = v === null || v === undefined ? "" : typeof v === "string" ? v : stringify(v);
       if (text.length >= 3) out.push(text);
     }
@@ -212,7 +280,7 @@ export class Variables implements VariableStore {
   /** Flow variables with their current values (secure ones masked), for traces and the desktop. */
   snapshot(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const def of this.defs.values()) out[def.name] = def.isSecure ? MASK : plain(this.values.get(def.name));
+    for (const def of this.defs.values()) out[def.name] = def.isSecure ? MASK : plain(this.slots[this.layout.slots.get(def.name)!]);
     return out;
   }
 }
