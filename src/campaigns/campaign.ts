@@ -135,7 +135,11 @@ export class Campaign {
 
   start(): void {
     this.unsubscribe = this.options.center.subscribe((e) => {
-      if (e.type === "agent-state" && e.state === "Available") this.schedule();
+      if (e.type !== "agent-state") return;
+      // An agent who leaves a preview (signs out, goes Available or Idle by hand) gives the contact back.
+      const r = this.reservations.get(e.agentId);
+      if (r?.purpose === "preview" && !(e.state === "Idle" && e.reason === this.holdReason)) setImmediate(() => this.withdraw(r));
+      if (e.state === "Available") this.schedule();
     });
     this.schedule();
   }
@@ -144,12 +148,16 @@ export class Campaign {
   stop(): void {
     if (this.status !== "running") return;
     this.status = "stopped";
-    for (const r of [...this.reservations.values()]) {
-      if (r.purpose !== "preview") continue;
-      for (const c of r.lines) c.status = "pending";
-      this.release(r);
-    }
+    for (const r of [...this.reservations.values()]) if (r.purpose === "preview") this.withdraw(r);
     this.close();
+  }
+
+  /** A preview not accepted: its contact waits again (undialled), the agent is given back. */
+  private withdraw(r: Reservation): void {
+    if (this.reservations.get(r.agentId) !== r || r.purpose !== "preview") return;
+    for (const c of r.lines) c.status = "pending";
+    r.lines.clear();
+    this.release(r);
   }
 
   close(): void {

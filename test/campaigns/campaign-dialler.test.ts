@@ -218,6 +218,24 @@ describe.skipIf(!hasSipp)("a campaign dialler placing SIP calls (SIPp customers)
     expect((await t.call("POST", "/api/agents/ana/preview/accept", {})).status).toBe(409);
   });
 
+  it("preview: an agent who signs out during the preview gives the contact back undialled; a stopped campaign holds nobody", async () => {
+    await t.call("POST", "/api/agents/ana/login", { available: true });
+    const created = await t.call("POST", "/api/campaigns", { name: "Leavers", mode: "preview", numbers: ["+16660000041"], queue: "Q-Camp", flow: "campaign" });
+    await eventually(async () => ((await t.call("GET", "/api/agents/ana/preview")).status === 200 ? true : undefined), "the preview offer");
+    expect((await t.call("POST", "/api/agents/ana/logout")).status).toBe(200);
+    const back = await eventually(async () => {
+      const c = await campaign(created.body.id);
+      return c.reservations.length === 0 ? c : undefined;
+    }, "the preview withdrawn");
+    expect(back).toMatchObject({ status: "running", contacts: [{ status: "pending", attempts: [] }] });
+    const stopped = await t.call("POST", `/api/campaigns/${created.body.id}/stop`, {});
+    expect(stopped.body).toMatchObject({ status: "stopped", reservations: [] });
+    await t.call("POST", "/api/agents/ana/login", { available: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.server.context.center.agent("ana")?.state).toBe("Available");
+    expect((await t.call("GET", "/api/agents/ana/preview")).status).toBe(404);
+  });
+
   it.each([
     [{ name: "x", mode: "progressive", numbers: ["+4930123456"], queue: "Q-Camp" }, 400, "numbers[0]: no entry of the environment's center.dialPlan matches +4930123456"],
     [{ name: "x", mode: "progressive", numbers: ["+15550000001"], queue: "Q-None" }, 404, 'no queue "Q-None"'],

@@ -5,7 +5,10 @@
  * answers, the agent is connected (the contact is theirs, Engaged) and when the agent ends the
  * call the customer gets ccflow's BYE. A busy customer (486) and one who never answers (ccflow
  * gives up and CANCELs) are reported to the agent with the reason and the ended contact, and the
- * agent is Available again. A number outside the dial plan and a busy agent are refused.
+ * agent is Available again. With her headset on (a WebRTC line), Ana talks with the customer she
+ * called: the customer (SIPp, echoing) sends back what it hears, so Ana hears her own tone come
+ * back through ccflow and the customer's RTP. A number outside the dial plan and a busy agent are
+ * refused.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFlow, tts, type NodeSpec } from "../helpers/flow-builder.js";
 import { freeUdpPort, hasSipp } from "../channels/sip/helpers.js";
 import { eventually, startTestServer, type Loose, type TestServer } from "../server/helpers.js";
+import { tone } from "../../src/channels/media/music-on-hold.js";
+import { toneShare } from "../channels/media/goertzel.js";
+import { WeriftPhone } from "../channels/media/werift-phone.js";
+import { AGENT_HZ } from "../channels/sip/tone-call.js";
 import { ANSWERS, BUSY, customer, RINGS } from "./sipp-customers.js";
 
 if (!hasSipp) process.stderr.write("notice: sipp is not installed; the outdial tests are skipped\n");
@@ -113,6 +120,37 @@ describe.skipIf(!hasSipp)("an agent's outdial (SIPp customers)", () => {
     }
   }, 60_000);
 
+  it("with her headset on, the agent talks with the customer she called (her tone comes back through the customer's echo)", async () => {
+    const phone = new WeriftPhone();
+    const audio = await t.socket("/api/agents/ana/audio");
+    const party = await customer(ANSWERS, dir, 1, ports.answers);
+    try {
+      audio.send({ type: "offer", sdp: await phone.offer() });
+      const answer = await audio.next((m) => m.type === "answer" || m.type === "error", "the line's answer");
+      expect(answer.type, JSON.stringify(answer)).toBe("answer");
+      await phone.accept(answer.sdp);
+      await eventually(() => t.server.context.voice?.line("ana")?.connected, "Ana's line connected");
+      phone.talk(tone(AGENT_HZ, 1000, 0.4));
+
+      const r = await t.call("POST", "/api/agents/ana/outdial", { number: "+15550005678" });
+      expect(r.body.outcome).toBe("ANSWERED");
+      await audio.next((m) => m.type === "bridged" && m.interactionId === r.body.interactionId, "Ana bridged to the customer");
+      // A loaded machine garbles some stretches: the best of a few.
+      let best = 0;
+      for (let i = 0; i < 4 && best <= 0.5; i++) best = Math.max(best, toneShare(await phone.listen(1200), AGENT_HZ));
+      expect(best, "Ana hears her tone back from the customer's side").toBeGreaterThan(0.5);
+
+      await t.call("POST", "/api/agents/ana/end");
+      const sipp = await party.done;
+      expect(sipp.code, sipp.output).toBe(0);
+      await t.call("POST", "/api/agents/ana/wrapup", { state: "Available" });
+    } finally {
+      party.kill();
+      audio.close();
+      await phone.close();
+    }
+  }, 60_000);
+
   it("reports a busy customer (486) with the reason and the ended contact; the agent is Available again", async () => {
     const party = await customer(BUSY, dir, 1, ports.busy);
     try {
@@ -145,6 +183,7 @@ describe.skipIf(!hasSipp)("an agent's outdial (SIPp customers)", () => {
     [{ number: "+4930123456" }, 400, "no entry of the environment's center.dialPlan matches +4930123456"],
     [{ number: "call me" }, 400, "is not a phone number"],
     [{ number: "+15550001234", flow: "nowhere" }, 404, 'no flow "nowhere"'],
+    [{ number: "+15550001234", from: "<b>" }, 400, "from: must be + and digits"],
   ])("refuses %j with %i and says why", async (body, status, message) => {
     const r = await t.call("POST", "/api/agents/ana/outdial", body);
     expect(r.status).toBe(status);

@@ -21,11 +21,13 @@ export interface DiallerRoutesOptions {
 }
 
 const number = z.string().trim().min(1).max(40);
+/** Our own number, as SIP's From shows it: + and digits. */
+const ourNumber = z.string().trim().regex(/^\+?[0-9]{2,20}$/, "must be + and digits");
 
 export const outdialBody = z
   .object({
     number: number.describe("The number to call: + and digits; the environment's center.dialPlan routes it"),
-    from: number.optional().describe("The outdial ANI shown to the customer; the entry point bound to it picks the flow. Default: the server's entry number"),
+    from: ourNumber.optional().describe("The outdial ANI shown to the customer; the entry point bound to it picks the flow. Default: the server's entry number"),
     flow: z.string().trim().min(1).max(200).optional().describe("The outdial flow (id or name), instead of the one the entry point binds"),
   })
   .strict();
@@ -37,7 +39,7 @@ export const campaignBody = z
     numbers: z.array(number).min(1).max(10_000).describe("The contact list: customers' numbers, dialled in this order"),
     queue: z.string().trim().min(1).max(100).describe("The queue whose agents work the campaign"),
     flow: z.string().trim().min(1).max(200).optional().describe("The campaign's flow (OutboundCampaignCallResult runs there); default: the one the entry points bind to `from`, else the default flow"),
-    from: number.optional().describe("The campaign's number shown to customers (NewPhoneContact.DNIS)"),
+    from: ourNumber.optional().describe("The campaign's number shown to customers (NewPhoneContact.DNIS)"),
     linesPerAgent: z.number().int().min(1).max(5).default(1).describe("Progressive pacing: numbers dialled at once per agent held; a second live answer for one agent is ABANDONED"),
     maxAttempts: z.number().int().min(1).max(10).default(1).describe("Attempts per number in all (busy, no answer, failed and abandoned calls are dialled again)"),
     retryDelaySeconds: z.number().min(0).max(86_400).default(60).describe("Wait before a number not reached is dialled again"),
