@@ -63,7 +63,7 @@ export interface DeskView {
   /** On a call: the queues the agent may transfer it to. */
   transferQueues?: Array<{ id: string; name: string }>;
   /** A consult this agent takes part in: `asking` (their caller) or `consulted`. */
-  consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number; conference?: boolean; queue?: { id: string; name: string } };
+  consult?: { role: "asking" | "consulted"; with: { id: string; name: string }; since: number; conference?: boolean; queue?: { id: string; name: string }; number?: string };
 }
 
 export interface PresenceOptions {
@@ -192,6 +192,8 @@ export class AgentDesk {
     }
     if (this.controls?.wrapUpCodes.length) out.wrapUpCodes = this.controls.wrapUpCodes;
     if (agent.state === "Engaged") out.transferQueues = [...names].map(([id, name]) => ({ id, name }));
+    const toNumber = this.controls?.numberConsultFor(agentId);
+    if (toNumber) out.consult = { role: "asking", with: { id: toNumber.number, name: toNumber.number }, since: toNumber.since, number: toNumber.number };
     const consult = this.center.consultFor(agentId);
     if (consult) {
       const other = consult.from === agentId ? consult.to : consult.from;

@@ -17,6 +17,7 @@ import type { ControlEvent } from "../engine/events.js";
 import type { CallRegistry, CallSession } from "./calls.js";
 import type { ContactRecords } from "./contact-records.js";
 import { ApiError } from "./errors.js";
+import type { OutboundCall } from "../channels/sip/outbound-call.js";
 import type { OutsideTransfers } from "./outside-transfer.js";
 
 /** The file Webex plays by default while a caller waits or is held. */
@@ -37,6 +38,15 @@ export interface WrapUpCode {
   name: string;
 }
 
+/** A consult to an outside number under way (the caller on hold, the agent talking to it). */
+interface NumberConsult {
+  agentId: string;
+  number: string;
+  since: number;
+  call: OutboundCall;
+  release(): void;
+}
+
 interface Live {
   held: boolean;
   heldSince?: number;
@@ -48,6 +58,10 @@ interface Live {
 
 /** The caller-agent audio bridge, when the server carries audio (server/voice-lines.ts). */
 export interface AudioHold {
+  /** The agent's line talks to an outside call, the caller hears music; false when the agent has no line. */
+  consultNumber?(interactionId: string, agentId: string, leg: OutboundCall["rtp"]): boolean;
+  /** That consult is over; `back`: the caller is bridged to the agent again (held). */
+  endNumberConsult?(interactionId: string, back: boolean): void;
   /** Holds (music to the caller) or resumes a bridged contact; false when it is not bridged. */
   hold(interactionId: string, on: boolean): boolean;
   /** Cuts the agent's voice to the caller, or lets it through again (kept for a later bridge). */
@@ -58,6 +72,8 @@ export interface AudioHold {
 
 export class CallControls {
   private readonly live = new Map<string, Live>();
+  /** Consults to an outside number, by contact. */
+  private readonly numberConsults = new Map<string, NumberConsult>();
   private readonly unsubscribe: () => void;
   /** Set by the server when it bridges audio. */
   audio?: AudioHold;
@@ -77,7 +93,11 @@ export class CallControls {
     // The call is over: music stops, the state goes.
     this.unsubscribe = calls.onEvent((s, e) => {
       if (e.type === "ended" || (e.type === "answered" && !this.live.get(s.interactionId)?.held)) this.stopMusic(s.interactionId);
-      if (e.type === "ended") this.live.delete(s.interactionId);
+      if (e.type === "ended") {
+        this.live.delete(s.interactionId);
+        // The contact ended mid-consult: outside-transfer.ts hangs the number up.
+        this.numberConsults.delete(s.interactionId);
+      }
     });
   }
 
@@ -199,6 +219,49 @@ export class CallControls {
   }
 
   /**
+   * Consults an outside number from the dial plan: the caller is held while the flow's PreDial
+   * (CONSULT_TO_DN/DN) runs and the number rings; once it answers, the agent's headset talks to it
+   * while the caller hears music. Then `completeConsult` hands the caller to the number (the agent
+   * wraps up) or `endConsult` hangs it up (the caller stays on hold with the agent). Busy, refused or
+   * unanswered: an error, and the caller stays on hold with the agent.
+   */
+  async consultNumber(agentId: string, number: string): Promise<void> {
+    const session = this.engaged(agentId, "consult");
+    if (!this.outside) throw new ApiError(503, "NO_OUTSIDE_LINE", "this server places no outside calls (it runs without its SIP front)");
+    if (this.center.consultFor(agentId)) throw new ApiError(409, "INVALID_STATE", "a consult is already under way on this call");
+    if (!this.audio?.consultNumber) throw new ApiError(409, "NO_AUDIO", "a consult to a number needs the server's audio bridge");
+    const uri = this.outside.check(session, number);
+    if (!this.entry(session.interactionId).held) this.hold(agentId);
+    await session.interaction.raisePreDial({ operation: "CONSULT_TO_DN", participant: "DN", dialNumber: number });
+    if (session.ended) throw new ApiError(409, "CALL_ENDED", "the call ended before the number was dialled");
+    const call = await this.outside.dial(session, number, uri);
+    const agent = this.center.agent(agentId);
+    if (session.ended || agent?.state !== "Engaged" || agent.interactionId !== session.interactionId) {
+      call.hangup();
+      throw new ApiError(409, "CALL_ENDED", "the call ended or left you while the number rang");
+    }
+    if (!this.audio.consultNumber(session.interactionId, agentId, call.rtp)) {
+      call.hangup();
+      throw new ApiError(409, "NO_AUDIO", "connect your headset first: a consult to a number talks through it");
+    }
+    const { release } = this.outside.consulting(session, call, () => {
+      // The number hung up first: the consult is over, the caller waits on hold with the agent.
+      if (this.numberConsults.get(session.interactionId)?.call !== call) return;
+      this.numberConsults.delete(session.interactionId);
+      this.audio?.endNumberConsult?.(session.interactionId, true);
+      this.record(session, agentId, "consult-end", `number ${number} hung up`);
+    });
+    this.numberConsults.set(session.interactionId, { agentId, number, since: this.options.now(), call, release });
+    this.record(session, agentId, "consult", `number ${number}`);
+  }
+
+  /** The consult to an outside number the agent is in, if any. */
+  numberConsultFor(agentId: string): { number: string; since: number; interactionId: string } | undefined {
+    for (const [interactionId, c] of this.numberConsults) if (c.agentId === agentId) return { number: c.number, since: c.since, interactionId };
+    return undefined;
+  }
+
+  /**
    * The asking agent turns the consult into a three-way conference: the caller comes off hold and
    * the caller and both agents hear each other. It ends as a consult does: the consulted agent
    * leaves (consult/end, or their End call) and the caller stays with the asking agent, talking;
@@ -223,8 +286,10 @@ export class CallControls {
     return this.live.get(interactionId)?.conference === true;
   }
 
-  /** Consulted transfer: the consulted agent takes the caller, off hold. */
+  /** Consulted transfer: the consulted agent (or number) takes the caller, off hold. */
   async completeConsult(agentId: string): Promise<void> {
+    const toNumber = this.numberConsultFor(agentId);
+    if (toNumber) return this.completeNumberConsult(agentId, toNumber.interactionId);
     const consult = this.center.consultFor(agentId);
     const session = consult ? this.calls.get(consult.interactionId) : undefined;
     await this.center.perform("completeConsult", agentId);
@@ -236,12 +301,36 @@ export class CallControls {
 
   /** Ends the consult (either agent); the caller stays on hold with the first agent until resumed. */
   async endConsult(agentId: string): Promise<void> {
+    const toNumber = this.numberConsultFor(agentId);
+    if (toNumber) {
+      const c = this.numberConsults.get(toNumber.interactionId)!;
+      this.numberConsults.delete(toNumber.interactionId);
+      c.release();
+      c.call.hangup();
+      this.audio?.endNumberConsult?.(toNumber.interactionId, true);
+      const session = this.calls.get(toNumber.interactionId);
+      if (session) this.record(session, agentId, "consult-end", `number ${c.number}`);
+      return;
+    }
     const consult = this.center.consultFor(agentId);
     await this.center.perform("endConsult", agentId);
     const session = consult ? this.calls.get(consult.interactionId) : undefined;
     const l = session ? this.live.get(session.interactionId) : undefined;
     if (l) l.conference = false;
     if (session) this.record(session, agentId, "consult-end");
+  }
+
+  /** The caller goes to the consulted number (their call bridged to it); the agent wraps up. */
+  private async completeNumberConsult(agentId: string, interactionId: string): Promise<void> {
+    const c = this.numberConsults.get(interactionId)!;
+    const session = this.engaged(agentId, "transfer", true);
+    await this.center.perform("transfer", agentId, { number: c.number });
+    this.numberConsults.delete(interactionId);
+    c.release();
+    this.audio?.endNumberConsult?.(interactionId, false);
+    this.unhold(interactionId);
+    this.outside!.connect(session, c.call);
+    this.record(session, agentId, "consult-transfer", `number ${c.number}`);
   }
 
   /** The agent's leg is over: the next one starts unheld and unmuted. */
@@ -288,13 +377,14 @@ export class CallControls {
     if (session) this.record(session, agentId, "wrap-up", code?.name);
   }
 
-  /** The session of the contact the agent is talking to (Engaged). */
-  private engaged(agentId: string, action: string): CallSession {
+  /** The session of the contact the agent is talking to (Engaged); `inNumberConsult`: also while they consult a number. */
+  private engaged(agentId: string, action: string, inNumberConsult = false): CallSession {
     const agent = this.center.agent(agentId);
     if (!agent || agent.state !== "Engaged" || !agent.interactionId) throw new ApiError(409, "INVALID_STATE", `agent "${agentId}" is ${agent?.state ?? "unknown"}; only an agent on a call can ${action}`);
     if (this.center.consultFor(agentId)?.to === agentId) throw new ApiError(409, "INVALID_STATE", `agent "${agentId}" is consulted on this call; only the agent on the call can ${action}`);
     const session = this.calls.get(agent.interactionId);
     if (!session || session.ended) throw new ApiError(409, "CALL_ENDED", "the call has ended");
+    if (!inNumberConsult && this.numberConsults.has(session.interactionId)) throw new ApiError(409, "INVALID_STATE", `the caller stays on hold while you consult ${this.numberConsults.get(session.interactionId)!.number}; end the consult or transfer first`);
     return session;
   }
 

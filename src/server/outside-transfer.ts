@@ -6,6 +6,9 @@
  * `transferred` (the caller gets a BYE), the caller's hang-up sends the far end a BYE. A trunk
  * that asks for digest credentials gets the entry's `username` and the password from the
  * environment variable its `password` names; redirects are followed (outbound-call.ts).
+ *
+ * The same call can first be a consult (`consulting`): the agent talks to the answered number while
+ * the caller waits on hold, then hands the caller over (`connect`) or hangs it up.
  */
 import { DialError, OutboundCall } from "../channels/sip/outbound-call.js";
 import type { CallSession } from "./calls.js";
@@ -90,6 +93,31 @@ export class OutsideTransfers {
     } finally {
       if (this.calls.get(id) === "dialling") this.calls.delete(id);
     }
+  }
+
+  /**
+   * The answered call is consulted by the agent (the caller on hold): it is hung up when the
+   * contact ends, and `onRemoteHangup` runs when the far end hangs up first. `release` lets go of
+   * it without hanging up (before `connect` hands the caller over).
+   */
+  consulting(session: CallSession, call: OutboundCall, onRemoteHangup: () => void): { release(): void } {
+    const id = session.interactionId;
+    this.calls.set(id, call);
+    const unsubscribe = session.subscribe((m) => {
+      if (m.type === "ended") call.hangup();
+    });
+    call.onEnded = (by) => {
+      unsubscribe();
+      if (this.calls.get(id) === call) this.calls.delete(id);
+      if (by === "remote") onRemoteHangup();
+    };
+    if (session.ended) call.hangup();
+    return {
+      release: () => {
+        unsubscribe();
+        call.onEnded = undefined;
+      },
+    };
   }
 
   /** The caller and the answered outside call talk until either hangs up. */

@@ -92,7 +92,7 @@ export const deskView = named(
       .describe("The contact being handled, or the one just ended while the agent wraps up"),
     wrapUpCodes: z.array(ref).optional(),
     transferQueues: z.array(ref).optional(),
-    consult: z.looseObject({ role: z.enum(["asking", "consulted"]), with: ref, since: z.number(), conference: z.boolean().optional().describe("the caller, off hold, and both agents hear each other"), queue: ref.optional().describe("the queue consulted, when the consult asked for one (`with` is its agent who took it)") }).optional(),
+    consult: z.looseObject({ role: z.enum(["asking", "consulted"]), with: ref, since: z.number(), conference: z.boolean().optional().describe("the caller, off hold, and both agents hear each other"), queue: ref.optional().describe("the queue consulted, when the consult asked for one (`with` is its agent who took it)"), number: z.string().optional().describe("the outside number consulted (`with` names it too)") }).optional(),
   }),
 );
 

@@ -15,6 +15,11 @@
  * caller and each other; when the consulted agent leaves, the caller is bridged back to the asking
  * agent, talking.
  *
+ * A consult to an outside number (server/call-controls.ts) works the same way with the answered
+ * outside call in place of the consulted agent's line: the agent's line and that call talk, the
+ * caller hears music; it ends with the caller bridged back to the agent (held), or, on the
+ * transfer, with the caller bridged to the outside call (`bridgeOutside`).
+ *
  * An agent's line is their headset: it stays up between calls. Losing it while talking ends the
  * contact (as the agent hanging up would), so the caller is not left in silence; the caller
  * hanging up ends the contact in the center, which ends the bridge.
@@ -61,6 +66,8 @@ export class VoiceLines {
   private readonly engaged = new Map<string, string>();
   private readonly bridges = new Map<string, Bridged>();
   private readonly consults = new Map<string, Consulting>();
+  /** Consults to an outside number: the agent's line talks to that call, the caller hears music. */
+  private readonly numberConsults = new Map<string, { agentId: string; talk: ConferenceMixer; music?: { leg: MediaLeg; source: SampleSource } }>();
   /** Callers transferred to an outside number: bridged to that call's leg, no agent. */
   private readonly outside = new Map<string, AudioBridge>();
   /** Contacts on hold and contacts whose agent is muted (kept across bridges made again). */
@@ -278,6 +285,39 @@ export class VoiceLines {
     bridge.close();
   }
 
+  /**
+   * A consult to an outside number: the caller leaves the agent's line and hears music, and the
+   * agent's line talks to the outside call's leg. False when the agent has no line open.
+   */
+  consultNumber(interactionId: string, agentId: string, leg: MediaLeg): boolean {
+    const line = this.lines.get(agentId);
+    if (!line) return false;
+    this.endNumberConsult(interactionId, false);
+    this.unbridge(interactionId, false);
+    const caller = this.callers.get(interactionId);
+    let music: { leg: MediaLeg; source: SampleSource } | undefined;
+    if (caller) {
+      const source = new SampleSource((this.options.holdMusic ?? musicOnHold)(), { loop: true });
+      caller.play(source);
+      music = { leg: caller, source };
+    }
+    this.numberConsults.set(interactionId, { agentId, talk: new ConferenceMixer([line, leg], new Set(this.muted.has(interactionId) ? [line] : [])), ...(music ? { music } : {}) });
+    this.options.log?.("info", `contact ${interactionId.slice(0, 8)}: consult, agent ${agentId} and an outside number bridged`);
+    this.notify(agentId, { type: "consulting", interactionId });
+    return true;
+  }
+
+  /** The consult to a number is over: the talk and the music stop; `back`: the caller is bridged to the agent again (held). */
+  endNumberConsult(interactionId: string, back: boolean): void {
+    const c = this.numberConsults.get(interactionId);
+    if (!c) return;
+    this.numberConsults.delete(interactionId);
+    c.talk.close();
+    if (c.music) c.music.leg.stop(c.music.source);
+    if (back) this.connect(interactionId);
+    else this.notify(c.agentId, { type: "unbridged", interactionId });
+  }
+
   /** The two agents' lines of a consult on this contact talk to each other. */
   isConsulting(interactionId: string): boolean {
     return this.consults.get(interactionId)?.talk !== undefined;
@@ -311,6 +351,7 @@ export class VoiceLines {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     for (const id of [...this.consults.keys()]) this.endConsult(id, false);
+    for (const id of [...this.numberConsults.keys()]) this.endNumberConsult(id, false);
     for (const id of [...this.bridges.keys()]) this.unbridge(id);
     for (const id of [...this.outside.keys()]) this.unbridgeOutside(id);
     for (const line of this.lines.values()) line.close();
@@ -324,6 +365,7 @@ export class VoiceLines {
       this.connect(e.interactionId);
     } else if (e.type === "ended") {
       this.engaged.delete(e.interactionId);
+      this.endNumberConsult(e.interactionId, false);
       this.unbridge(e.interactionId);
       // The agent's leg is over (also when transferred): whoever takes the call next starts unheld and unmuted.
       this.held.delete(e.interactionId);
@@ -391,7 +433,7 @@ export class VoiceLines {
   }
 
   private connect(interactionId: string): void {
-    if (this.bridges.has(interactionId) || this.consults.has(interactionId) || this.outside.has(interactionId)) return;
+    if (this.bridges.has(interactionId) || this.consults.has(interactionId) || this.numberConsults.has(interactionId) || this.outside.has(interactionId)) return;
     const agentId = this.engaged.get(interactionId);
     const caller = this.callers.get(interactionId);
     const line = agentId !== undefined ? this.lines.get(agentId) : undefined;

@@ -105,7 +105,8 @@ describe("each route's error descriptions say what that route's status means the
 
   it("gives 502 only where a route depends on something upstream, each naming its own cause", () => {
     const with502 = Object.entries(doc.paths as Record<string, Record<string, Loose>>).flatMap(([path, item]) => Object.entries(item).filter(([, op]) => op.responses["502"]).map(([m]) => `${m.toUpperCase()} ${path}`));
-    expect(with502.sort()).toEqual(["GET /auth/login", "POST /api/agents/{id}/transfer"]);
+    expect(with502.sort()).toEqual(["GET /auth/login", "POST /api/agents/{id}/consult", "POST /api/agents/{id}/transfer"]);
+    expect(response("/api/agents/{id}/consult", "post", 502).description).toMatch(/^TRANSFER_FAILED: .*busy, refused or did not answer/);
     expect(response("/api/agents/{id}/transfer", "post", 502).description).toMatch(/^TRANSFER_FAILED: .*busy, refused or did not answer/);
     expect(response("/auth/login", "get", 502).description).toMatch(/^IDENTITY_PROVIDER_UNAVAILABLE: the identity provider cannot be reached/);
   });

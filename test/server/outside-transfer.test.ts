@@ -4,7 +4,11 @@
  * answers and echoes what it hears (-rtp_echo), so once bridged the caller (600 Hz) hears their
  * own tone coming back through ccflow and the far end, and no longer the agent (1400 Hz). The
  * agent wraps up; the contact's trace has the `transferred` event with the number. Before the number
- * is dialled the flow's PreDial runs as TRANSFER_TO_DN/DN with it (Cisco's operationType table). The caller's
+ * is dialled the flow's PreDial runs as TRANSFER_TO_DN/DN with it (Cisco's operationType table).
+ * A consult to a number (PreDial CONSULT_TO_DN/DN): the agent hears the party (their own voice
+ * echoed back) while the caller hears music and neither; the consulted transfer hands the caller
+ * to the party; ending the consult instead hangs the party up (it gets ccflow's BYE) and leaves
+ * the caller on hold with the agent, who resumes and talks to them again. The caller's
  * BYE reaches the outside party as ccflow's BYE. A busy number leaves the caller on hold with the
  * agent; a number outside the dial plan is refused. A trunk (SIPp) that asks for digest
  * credentials and then redirects: ccflow answers the challenge with the entry's user and the
@@ -40,6 +44,8 @@ const queueFlow = buildFlow({
   ],
   events: { ContactPredial: logs("ContactPredial", "{{PreDial.OperationType}}/{{PreDial.ParticipantType}}/{{PreDial.dialNumber}}") },
 });
+
+const peak = (samples: number[]) => samples.reduce((m, s) => Math.max(m, Math.abs(s)), 0);
 
 const hasSox = !spawnSync("sox", ["--version"], { stdio: "ignore" }).error;
 if (!hasSox) process.stderr.write("notice: sox is not installed; the outside-transfer tests (which make their tone with it) are skipped\n");
@@ -242,6 +248,88 @@ describe.skipIf(!hasSipp || !hasSox)("transfer to an outside number (SIPp caller
       expect((await caller.done).code).toBe(0);
       const partyResult = await party.done;
       expect(partyResult.code, `the TCP party got ccflow's BYE: ${partyResult.output.slice(-3000)}`).toBe(0);
+    } finally {
+      caller.kill();
+      party.kill();
+      recorder.close();
+    }
+    expect((await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle" })).status).toBe(200);
+  }, 120_000);
+
+  /** The best share of the tone the agent's headset hears over up to four stretches (a loaded machine garbles some). */
+  async function anaHearsTone(hz: number): Promise<number> {
+    let best = 0;
+    for (let i = 0; i < 4 && best <= 0.5; i++) best = Math.max(best, toneShare(await phone.listen(1200), hz));
+    return best;
+  }
+
+  const logOf = async (id: string): Promise<string> => (await t.call("GET", `/api/contacts/${id}`)).body.variables.Log;
+  const controls = async (id: string): Promise<string[]> => ((await t.call("GET", `/api/contacts/${id}`)).body.events as Loose[]).filter((e) => e.type === "control").map((e) => `${e.action} ${e.detail ?? ""}`.trim());
+
+  it("a consult to a number: Ana talks to the party while the caller hears music, then hands the caller over", async () => {
+    const party = outsideParty("outside-party-echoes.xml", partyPort, await freeUdpPort(), dir, ["-rtp_echo"]);
+    const { recorder, caller, session } = await anaAnswers();
+    const id = session.interactionId;
+    try {
+      const consult = await t.call("POST", "/api/agents/ana/consult", { number: "+15550001235" });
+      expect(consult.status, JSON.stringify(consult.body)).toBe(200);
+      expect(consult.body).toMatchObject({ agent: { state: "Engaged" }, consult: { role: "asking", number: "+15550001235", with: { name: "+15550001235" } }, contact: { controls: { held: true } } });
+      expect(await logOf(id)).toBe("INBOUND/Agent/;CONSULT_TO_DN/DN/+15550001235;");
+      expect(await anaHearsTone(AGENT_HZ), "Ana hears her own voice back from the party's echo").toBeGreaterThan(0.5);
+      expect(toneShare(await phone.listen(1200), CALLER_HZ), "Ana does not hear the caller").toBeLessThan(0.05);
+      const during = await callerHears(recorder);
+      expect(toneShare(during, AGENT_HZ), "the caller does not hear Ana").toBeLessThan(0.05);
+      expect(toneShare(during, CALLER_HZ), "nor the party").toBeLessThan(0.05);
+      expect(peak(during), "the caller hears music").toBeGreaterThan(1000);
+      const resume = await t.call("POST", "/api/agents/ana/resume", {});
+      expect(resume.status).toBe(409);
+      expect(resume.body.error.message).toContain("while you consult +15550001235");
+
+      const handed = await t.call("POST", "/api/agents/ana/consult/transfer", {});
+      expect(handed.status, JSON.stringify(handed.body)).toBe(200);
+      expect(handed.body.agent.state).toBe("WrapUp");
+      const after = await callerHears(recorder);
+      expect(await callerHearsTone(recorder, CALLER_HZ, after), "the caller talks to the party (their voice echoed back)").toBeGreaterThan(0.5);
+      expect(toneShare(after, AGENT_HZ), "the caller no longer hears Ana").toBeLessThan(0.05);
+      expect(await controls(id)).toEqual(["hold", "consult number +15550001235", "consult-transfer number +15550001235"]);
+      expect(await logOf(id), "no further PreDial for the handover").toBe("INBOUND/Agent/;CONSULT_TO_DN/DN/+15550001235;");
+
+      const callId = await eventually(() => t.server.context.sip?.calls[0]?.callId, "the SIP call");
+      await cue(callId, caller.sipPort);
+      const callerResult = await caller.done;
+      expect(callerResult.code, callerResult.output.slice(-3000)).toBe(0);
+      const partyResult = await party.done;
+      expect(partyResult.code, `the party got ccflow's BYE: ${partyResult.output.slice(-3000)}`).toBe(0);
+    } finally {
+      caller.kill();
+      party.kill();
+      recorder.close();
+    }
+    expect((await t.call("POST", "/api/agents/ana/wrapup", { state: "Idle" })).status).toBe(200);
+  }, 120_000);
+
+  it("a consult to a number that Ana ends: the party is hung up, the caller waits on hold with her and talks to her again", async () => {
+    const party = outsideParty("outside-party-echoes.xml", partyPort, await freeUdpPort(), dir, ["-rtp_echo"]);
+    const { recorder, caller, session } = await anaAnswers();
+    const id = session.interactionId;
+    try {
+      expect((await t.call("POST", "/api/agents/ana/consult", { number: "+15550001236" })).status).toBe(200);
+      expect(await anaHearsTone(AGENT_HZ), "Ana hears the party").toBeGreaterThan(0.5);
+      const ended = await t.call("POST", "/api/agents/ana/consult/end", {});
+      expect(ended.status, JSON.stringify(ended.body)).toBe(200);
+      expect(ended.body.consult).toBeUndefined();
+      expect(ended.body.contact.controls.held).toBe(true);
+      const partyResult = await party.done;
+      expect(partyResult.code, `the party got ccflow's BYE: ${partyResult.output.slice(-3000)}`).toBe(0);
+      expect((await t.call("POST", "/api/agents/ana/resume", {})).status).toBe(200);
+      const back = await callerHears(recorder);
+      expect(await callerHearsTone(recorder, AGENT_HZ, back), "the caller hears Ana again").toBeGreaterThan(0.5);
+      expect(await controls(id)).toEqual(["hold", "consult number +15550001236", "consult-end number +15550001236", "resume"]);
+      const callId = await eventually(() => t.server.context.sip?.calls[0]?.callId, "the SIP call");
+      await cue(callId, caller.sipPort);
+      const callerResult = await caller.done;
+      expect(callerResult.code, callerResult.output.slice(-3000)).toBe(0);
+      await eventually(() => session.ended || undefined, "the contact ended");
     } finally {
       caller.kill();
       party.kill();

@@ -280,6 +280,7 @@ export function mountAgent(root) {
       const cancel = h("button#consult-end.btn", { type: "button" }, consult.conference ? `Let ${consult.with.name} go` : "End consult");
       complete.addEventListener("click", () => run(complete, "consult/transfer"));
       cancel.addEventListener("click", () => run(cancel, "consult/end"));
+      if (consult.number) return h("div.transfer-box#consulting", h("p", "Consulting ", h("b", consult.number), " — the caller is on hold."), h("div.row", complete, cancel));
       if (consult.conference) return h("div.transfer-box#consulting", h("p", "Conference with ", h("b", consult.with.name), " and the caller — all three hear each other."), h("div.row", complete, cancel));
       const conference = h("button#consult-conference.btn", { type: "button" }, "Conference");
       conference.addEventListener("click", () => run(conference, "consult/conference"));
@@ -303,11 +304,14 @@ export function mountAgent(root) {
     const number = h("input#transfer-number", { type: "tel", placeholder: "+15551234567", "aria-label": "Outside number", maxlength: 21 });
     const toNumber = h("button#transfer-to-number.btn", { type: "button" }, "Transfer");
     toNumber.addEventListener("click", () => run(toNumber, "transfer", { number: number.value.trim() }));
+    // Talk to the number first (through the headset), the caller on hold; then transfer or end.
+    const askNumber = h("button#consult-number.btn", { type: "button" }, "Consult");
+    askNumber.addEventListener("click", () => run(askNumber, "consult", { number: number.value.trim() }));
     return h(
       "div.transfer-box",
       h("div.row", h("span.sub", "To a queue"), queues, toQueue, askQueue),
       h("div.row", h("span.sub", "To an agent"), agents, toAgent, ask),
-      h("div.row", h("span.sub", "To a number"), number, toNumber),
+      h("div.row", h("span.sub", "To a number"), number, toNumber, askNumber),
     );
   }
 

@@ -2,7 +2,7 @@
  * The agent's call controls, each acting on the agent's own call and answering with the desk as
  * it is afterwards: `POST /api/agents/:id/hold`, `/resume`, `/mute {muted}`, and
  * `/cad {name, value}` (call-associated data the flow marks isAgentEditable), `/transfer {queue |
- * agent | number}` (blind), `/consult {agent | queue}`, then `/consult/conference` (three-way), `/consult/transfer`
+ * agent | number}` (blind), `/consult {agent | queue | number}`, then `/consult/conference` (three-way), `/consult/transfer`
  * or `/consult/end`. The wrap-up code and notes travel with `/wrapup`. See server/call-controls.ts
  * and docs/desk.md. On a cluster node, a control for a call that runs on another node is done
  * there (server/cluster-calls.ts).
@@ -38,9 +38,10 @@ export const consultBody = z
   .object({
     agent: z.string().min(1).max(200).optional().describe("Agent id (or email) to consult; they must be Available"),
     queue: z.string().min(1).max(200).optional().describe("Queue id to consult: its agent Available the longest takes the consult (400 AGENT_NOT_AVAILABLE when none is)"),
+    number: z.string().min(1).max(40).optional().describe("Outside number to consult (the environment's center.dialPlan routes it); answers once it has answered, the agent's headset talking to it"),
   })
   .strict()
-  .refine((b) => [b.agent, b.queue].filter((x) => x !== undefined).length === 1, { message: "give one of agent or queue" });
+  .refine((b) => [b.agent, b.queue, b.number].filter((x) => x !== undefined).length === 1, { message: "give one of agent, queue or number" });
 
 export interface CallControlRoutesOptions {
   center: ContactCenter;
@@ -70,7 +71,10 @@ export const CONTROL_ACTS = {
     if (body.number !== undefined) await c.transferOut(id, body.number);
     else await c.transfer(id, body);
   },
-  consult: (c: CallControls, id: string, body: z.output<typeof consultBody>) => c.consult(id, body),
+  consult: async (c: CallControls, id: string, body: z.output<typeof consultBody>) => {
+    if (body.number !== undefined) await c.consultNumber(id, body.number);
+    else await c.consult(id, body);
+  },
   "consult/conference": (c: CallControls, id: string) => c.conference(id),
   "consult/transfer": (c: CallControls, id: string) => c.completeConsult(id),
   "consult/end": (c: CallControls, id: string) => c.endConsult(id),
@@ -90,7 +94,7 @@ export async function runControl(parts: { center: ContactCenter; desk: AgentDesk
 export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> = async (app, { center, desk, controls, forwarding }) => {
   tagRoutes(app, "call-controls");
   const action = (path: ControlPath, [summary, description]: [string, string], body: z.ZodType) =>
-    app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, [503, NO_CONTROLS]), ...(path === "transfer" ? TRANSFER_ERRORS : {}) } } }, async (req) => {
+    app.post(`/:id/${path}`, { schema: { summary, description, params, body, response: { 200: json(deskView, "The agent's desk after the action"), ...errors(400, 403, 404, 409, [503, NO_CONTROLS]), ...(path === "transfer" || path === "consult" ? TRANSFER_ERRORS : {}) } } }, async (req) => {
       const id = req.params.id;
       if (!center.agent(id)) throw new ApiError(404, "AGENT_NOT_FOUND", `no agent "${id.slice(0, 80)}"`);
       const node = forwarding?.remoteNode(agentCall(center, desk, id));
@@ -106,7 +110,7 @@ export const callControlRoutes: FastifyPluginAsyncZod<CallControlRoutesOptions> 
     ["Blind transfer", "To a queue (the caller waits there with music), to an Available agent (it rings there; on RONA it goes back to its queue), or to an outside number from the environment's center.dialPlan (answers once it has answered; 502 TRANSFER_FAILED when it is busy, refused or unanswered, the caller still on hold). The agent wraps up."],
     transferBody,
   );
-  action("consult", ["Consult an Available agent, or a queue", "The caller is put on hold; the consulted agent (the one named, or the queue's agent Available the longest) is Engaged (reason Consult) on the same call. The flow's PreDial runs first (CONSULT_TO_AGENT or CONSULT_TO_QUEUE)."], consultBody);
+  action("consult", ["Consult an Available agent, a queue or an outside number", "The caller is put on hold; the consulted agent (the one named, or the queue's agent Available the longest) is Engaged (reason Consult) on the same call; or the outside number (center.dialPlan) is called and, once it answered, talks to the agent's headset (502 TRANSFER_FAILED when busy, refused or unanswered, the caller still on hold). The flow's PreDial runs first (CONSULT_TO_AGENT, CONSULT_TO_QUEUE or CONSULT_TO_DN)."], consultBody);
   action("consult/conference", ["Make the consult a three-way conference", "Only the asking agent: the caller comes off hold and the caller and both agents hear each other; consult/end (either agent) leaves the caller with the asking agent, consult/transfer hands them to the consulted one."], emptyBody);
   action("consult/transfer", ["Consulted transfer", "The consulted agent takes the caller (off hold; AgentAnswered runs for them); the asking agent wraps up."], emptyBody);
   action("consult/end", ["End the consult", "The consulted agent is Available again; the caller stays on hold with the asking agent until resumed."], emptyBody);
