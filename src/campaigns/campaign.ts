@@ -30,6 +30,8 @@ export interface CampaignSpec {
   numbers: string[];
   /** The queue whose agents work the campaign (and which a live customer is reported in). */
   queue: string;
+  /** Only agents of this team (of the queue) work the campaign. */
+  team?: string;
   flow?: string;
   /** Our number, shown to customers (the contacts' DNIS). */
   from: string;
@@ -239,6 +241,7 @@ export class Campaign {
     for (const agent of center.listAgents()) {
       if (agent.state !== "Available" || this.reservations.has(agent.id)) continue;
       if (!agent.queues.includes(this.spec.queue) && !agent.queues.includes("*")) continue;
+      if (this.spec.team !== undefined && agent.teamId !== this.spec.team) continue;
       const lines = this.spec.mode === "preview" ? 1 : this.spec.linesPerAgent;
       const due = this.due(lines);
       if (due.length === 0) break;

@@ -22,6 +22,7 @@ export class Campaigns {
   create(spec: CampaignSpec): CampaignView {
     const { center, contacts } = this.options;
     if (!center.listQueues().some((q) => q.id === spec.queue)) throw new DiallerError(404, "QUEUE_NOT_FOUND", `queue: no queue "${spec.queue}" (queues: ${center.listQueues().map((q) => q.id).join(", ")})`);
+    if (spec.team !== undefined && !center.listAgents().some((a) => a.teamId === spec.team)) throw new DiallerError(404, "TEAM_NOT_FOUND", `team: no agent is in team "${spec.team}"`);
     if (!contacts.hasFlow(spec.flow)) throw new DiallerError(404, "FLOW_NOT_FOUND", `flow: no flow "${spec.flow}"`);
     spec.numbers.forEach((n, i) => {
       const refused = contacts.refuse(n);

@@ -60,7 +60,11 @@ describe.skipIf(!hasSipp)("a campaign dialler placing SIP calls (SIPp customers)
       flows: [{ id: "campaign", definition: campaignFlow }],
       environment: {
         queues: [{ id: "Q-Camp", name: "Collections" }],
-        agents: [{ id: "ana", name: "Ana Lima", queues: ["Q-Camp"] }],
+        teams: [{ id: "T-Field", name: "Field" }],
+        agents: [
+          { id: "ana", name: "Ana Lima", teamId: "T-Field", queues: ["Q-Camp"] },
+          { id: "cy", name: "Cy Park", queues: ["Q-Camp"] },
+        ],
         center: {
           dialPlan: [
             { prefix: "+1555", uri: `sip:{number}@127.0.0.1:${ports.answers}` },
@@ -236,9 +240,25 @@ describe.skipIf(!hasSipp)("a campaign dialler placing SIP calls (SIPp customers)
     expect((await t.call("GET", "/api/agents/ana/preview")).status).toBe(404);
   });
 
+  it("a campaign for one team holds only that team's agents of the queue", async () => {
+    await t.call("POST", "/api/agents/cy/login", { available: true });
+    await t.call("POST", "/api/agents/ana/login", { available: true });
+    try {
+      const created = await t.call("POST", "/api/campaigns", { name: "Field", mode: "preview", numbers: ["+16660000051"], queue: "Q-Camp", team: "T-Field", flow: "campaign" });
+      expect(created.status).toBe(201);
+      await eventually(async () => ((await t.call("GET", "/api/agents/ana/preview")).status === 200 ? true : undefined), "Ana's preview offer");
+      expect((await t.call("GET", "/api/agents/cy/preview")).status).toBe(404);
+      expect(t.server.context.center.agent("cy")?.state).toBe("Available");
+      expect((await t.call("POST", "/api/agents/ana/preview/skip", {})).status).toBe(200);
+    } finally {
+      await t.call("POST", "/api/agents/cy/logout");
+    }
+  });
+
   it.each([
     [{ name: "x", mode: "progressive", numbers: ["+4930123456"], queue: "Q-Camp" }, 400, "numbers[0]: no entry of the environment's center.dialPlan matches +4930123456"],
     [{ name: "x", mode: "progressive", numbers: ["+15550000001"], queue: "Q-None" }, 404, 'no queue "Q-None"'],
+    [{ name: "x", mode: "progressive", numbers: ["+15550000001"], queue: "Q-Camp", team: "T-None" }, 404, 'no agent is in team "T-None"'],
     [{ name: "x", mode: "predictive", numbers: ["+15550000001"], queue: "Q-Camp" }, 400, "mode"],
     [{ name: "x", mode: "progressive", numbers: [], queue: "Q-Camp" }, 400, "numbers"],
   ])("refuses %j with %i and says why", async (body, status, message) => {

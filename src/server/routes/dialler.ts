@@ -38,6 +38,7 @@ export const campaignBody = z
     mode: z.enum(["preview", "progressive"]).describe("progressive: dial as agents come free; preview: the agent sees the contact first and accepts before it is dialled"),
     numbers: z.array(number).min(1).max(10_000).describe("The contact list: customers' numbers, dialled in this order"),
     queue: z.string().trim().min(1).max(100).describe("The queue whose agents work the campaign"),
+    team: z.string().trim().min(1).max(100).optional().describe("Only the queue's agents of this team work the campaign"),
     flow: z.string().trim().min(1).max(200).optional().describe("The campaign's flow (OutboundCampaignCallResult runs there); default: the one the entry points bind to `from`, else the default flow"),
     from: ourNumber.optional().describe("The campaign's number shown to customers (NewPhoneContact.DNIS)"),
     linesPerAgent: z.number().int().min(1).max(5).default(1).describe("Progressive pacing: numbers dialled at once per agent held; a second live answer for one agent is ABANDONED"),
@@ -167,8 +168,8 @@ export const diallerRoutes: FastifyPluginAsyncZod<DiallerRoutesOptions> = async 
       async (req, reply) =>
         run(() => {
           const d = need();
-          const { flow, ringSeconds, from, ...rest } = req.body;
-          const view = d.campaigns.create({ ...rest, from: from ?? d.defaultFrom, ...(flow !== undefined ? { flow } : {}), ...(ringSeconds !== undefined ? { ringSeconds } : {}) });
+          const { flow, ringSeconds, from, team, ...rest } = req.body;
+          const view = d.campaigns.create({ ...rest, from: from ?? d.defaultFrom, ...(flow !== undefined ? { flow } : {}), ...(team !== undefined ? { team } : {}), ...(ringSeconds !== undefined ? { ringSeconds } : {}) });
           reply.code(201);
           return view;
         }),
