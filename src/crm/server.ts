@@ -11,6 +11,7 @@ import { apiHostVariants, type CrmLimits } from "./config.js";
 import { createCrm, type Crm } from "./crm.js";
 import { PageSessions } from "./pages/page-sessions.js";
 import { PAGE_SESSION_MS, registerPageSignIn } from "./pages/sign-in.js";
+import { createPeopleSignIn, peopleSignInFromEnv, type PeopleSignInConfig } from "./pages/people-sign-in.js";
 import { registerCrmRoutes } from "./routes.js";
 import { certificateHostnames, ensureTls } from "./tls/certs.js";
 
@@ -31,6 +32,8 @@ export interface CrmServerOptions {
   substringIndex?: boolean;
   /** Keep the rows in this PostgreSQL database instead of the data directory's SQLite file. */
   postgresUrl?: string;
+  /** People sign in to the record pages at this OpenID Connect provider (default: `CCFLOW_CRM_OIDC_*` from `env`; without it, apps sign in). */
+  signIn?: PeopleSignInConfig;
 }
 
 export interface CrmServer {
@@ -51,6 +54,8 @@ function portOf(app: FastifyInstance): number {
 }
 
 export async function startCrmServer(options: CrmServerOptions): Promise<CrmServer> {
+  // A bad CCFLOW_CRM_OIDC_* setting stops the start before anything is opened.
+  const signIn = options.signIn ?? peopleSignInFromEnv(options.env ?? process.env);
   const crm = await createCrm({
     dataDir: options.dataDir,
     ...(options.orgUrls ? { orgUrls: options.orgUrls } : {}),
@@ -76,8 +81,9 @@ export async function startCrmServer(options: CrmServerOptions): Promise<CrmServ
   });
   // On its own the CRM guards its record pages itself (inside `ccflow serve` the server does).
   const pageSessions = PageSessions.open(options.dataDir, PAGE_SESSION_MS, () => crm.now());
-  registerPageSignIn(httpApp, crm, pageSessions);
-  registerPageSignIn(httpsApp, crm, pageSessions);
+  const people = signIn ? createPeopleSignIn(signIn) : undefined;
+  registerPageSignIn(httpApp, crm, pageSessions, people);
+  registerPageSignIn(httpsApp, crm, pageSessions, people);
   registerCrmRoutes(httpApp, crm);
   registerCrmRoutes(httpsApp, crm);
   try {

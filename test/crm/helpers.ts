@@ -57,6 +57,14 @@ export async function startTestCrm(options: Partial<CrmServerOptions> = {}): Pro
  * Signs in to the record pages of a CRM run on its own (its sign-in form takes an app's client id
  * and secret; the development app's by default) and returns the Cookie header to send.
  */
+/** The CSRF token the record pages put into their forms for this session (the new-contact form's). */
+export async function pagesCsrfToken(baseUrl: string, cookie: string): Promise<string> {
+  const html = await (await fetch(`${baseUrl}/main.aspx?pagetype=entityrecord&etn=contact`, { headers: { cookie } })).text();
+  const token = /name="_csrf" value="([\w-]+)"/.exec(html)?.[1];
+  if (!token) throw new Error("the record page's form carries no CSRF token");
+  return token;
+}
+
 export async function signInToPages(baseUrl: string, clientId: string = DEV_CREDENTIALS.clientId, clientSecret: string = DEV_CREDENTIALS.clientSecret): Promise<string> {
   const res = await fetch(`${baseUrl}/crm/sign-in`, {
     method: "POST",

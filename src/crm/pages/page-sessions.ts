@@ -1,12 +1,12 @@
 /**
  * Sessions of the record pages of the CRM run on its own, kept in `<data>/crm-page-sessions.sqlite`
  * (mode 0600), so a restart of the CRM does not sign its readers out. The file holds a SHA-256 of
- * each session id, never the id (a copy of it opens nothing), the app that signed in and when.
- * A session lasts a fixed time from sign-in, and ends early when its app registration is gone.
+ * each session id, never the id (a copy of it opens nothing), the app or person that signed in
+ * and when. A session lasts a fixed time from sign-in; an app's ends early when its registration is gone.
  * With the CRM's rows in PostgreSQL the page sessions still live in the data directory: one CRM
  * process per data directory, as before.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import { openPrivateSqlite } from "../../util/private-sqlite.js";
@@ -28,6 +28,17 @@ export class PageSessions {
   ) {
     this.db = openPrivateSqlite(file);
     this.db.exec("CREATE TABLE IF NOT EXISTS page_sessions (key TEXT PRIMARY KEY, client_id TEXT NOT NULL, created_at INTEGER NOT NULL)");
+    this.db.exec("CREATE TABLE IF NOT EXISTS page_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  }
+
+  /** A random secret kept with the sessions (made at first use), such as the key CSRF tokens are made with: it outlives a restart as they do. */
+  secret(name: string): string {
+    this.db.prepare("INSERT OR IGNORE INTO page_secrets (name, value) VALUES (?, ?)").run(name, randomBytes(32).toString("base64url"));
+    return (this.db.prepare("SELECT value FROM page_secrets WHERE name = ?").get(name) as { value: string }).value;
+  }
+
+  remove(id: string): void {
+    if (this.db.open) this.db.prepare("DELETE FROM page_sessions WHERE key = ?").run(sessionKey(id));
   }
 
   static open(dataDir: string, lifetimeMs: number, now: () => number): PageSessions {

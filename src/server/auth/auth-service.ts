@@ -9,7 +9,7 @@ import { discoveryDocument, IDENTITY_PREFIX } from "../../identity/routes.js";
 import type { IdentityService } from "../../identity/service.js";
 import type { Principal } from "./access.js";
 import { embeddedVerifier, externalVerifier, principalFromClaims, type AgentLookup, type BearerVerifier, type ExternalProviderConfig } from "./provider.js";
-import { RelyingParty } from "./relying-party.js";
+import { RelyingParty } from "../../util/oidc-relying-party.js";
 import { SessionSockets } from "./session-sockets.js";
 import { PostgresSessionBackend } from "./session-postgres.js";
 import { SESSION_COOKIE, SessionStore, type Session, type SessionOptions } from "./sessions.js";

@@ -8,7 +8,7 @@ import { CREDENTIAL_CLAIM } from "../../identity/service.js";
 import { ApiError } from "../errors.js";
 import { principalFromClaims } from "./provider.js";
 import { externalFingerprint, type AuthService } from "./auth-service.js";
-import { SignInError } from "./relying-party.js";
+import { SignInError } from "../../util/oidc-relying-party.js";
 import { SIGN_IN_SCHEMAS as doc } from "./sign-in-schemas.js";
 
 const PENDING_COOKIE = "ccflow_signin";
@@ -32,7 +32,7 @@ export function registerSignInRoutes(app: FastifyInstance, auth: AuthService, lo
       log("warn", `sign-in: the identity provider cannot be reached: ${(err as Error).message}`);
       throw new ApiError(502, "IDENTITY_PROVIDER_UNAVAILABLE", "the identity provider cannot be reached; try again in a moment");
     }
-    // The pending sign-in, sealed (relying-party.ts): it binds the sign-in to this browser (a
+    // The pending sign-in, sealed (util/oidc-relying-party.ts): it binds the sign-in to this browser (a
     // callback URL pasted into another one does not sign it in), and any server sharing the key
     // may finish it.
     void reply.setCookie(PENDING_COOKIE, started.sealed, { path: "/auth", httpOnly: true, sameSite: "lax", secure: req.protocol === "https", maxAge: 600 });

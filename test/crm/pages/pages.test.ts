@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_RECORDS } from "../../../src/crm/demo-data.js";
-import { signInToPages, startTestCrm, type TestCrm } from "../helpers.js";
+import { pagesCsrfToken, signInToPages, startTestCrm, type TestCrm } from "../helpers.js";
 
 let crm: TestCrm;
 let cookie = "";
+let csrf = "";
 beforeAll(async () => {
   crm = await startTestCrm();
   cookie = await signInToPages(crm.httpUrl);
+  csrf = await pagesCsrfToken(crm.httpUrl, cookie);
 });
 afterAll(async () => {
   await crm?.stop();
@@ -21,7 +23,7 @@ function post(path: string, fields: Record<string, string>): Promise<Response> {
   return fetch(`${crm.httpUrl}${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", cookie, origin: crm.httpUrl },
-    body: new URLSearchParams(fields).toString(),
+    body: new URLSearchParams({ ...fields, _csrf: csrf }).toString(),
     redirect: "manual",
   });
 }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_CREDENTIALS } from "../../../src/crm/config.js";
-import { signInToPages, startTestCrm, type TestCrm } from "../helpers.js";
+import { pagesCsrfToken, signInToPages, startTestCrm, type TestCrm } from "../helpers.js";
 
 let crm: TestCrm;
 beforeAll(async () => {
@@ -74,7 +74,31 @@ describe("the record pages of the CRM run on its own", { timeout: 120_000 }, () 
     expect(elsewhere.status).toBe(403);
     const noOrigin = await fetch(`${crm.httpUrl}/main.aspx?pagetype=entityrecord&etn=incident`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie }, body });
     expect(noOrigin.status).toBe(403);
+    // The right Origin but not the session's CSRF token (which the pages' forms carry): refused too.
+    const own = { "content-type": "application/x-www-form-urlencoded", cookie, origin: crm.httpUrl };
+    const noToken = await fetch(`${crm.httpUrl}/main.aspx?pagetype=entityrecord&etn=contact`, { method: "POST", redirect: "manual", headers: own, body: "lastname=NoToken" });
+    expect(noToken.status).toBe(403);
+    expect(await noToken.text()).toContain("CSRF token");
+    const otherSession = await pagesCsrfToken(crm.httpUrl, await signInToPages(crm.httpUrl));
+    const wrongToken = await fetch(`${crm.httpUrl}/main.aspx?pagetype=entityrecord&etn=contact`, { method: "POST", redirect: "manual", headers: own, body: `lastname=WrongToken&_csrf=${otherSession}` });
+    expect(wrongToken.status).toBe(403);
     expect(await caseCount()).toBe(before);
+    const token = await pagesCsrfToken(crm.httpUrl, cookie);
+    const made = await fetch(`${crm.httpUrl}/main.aspx?pagetype=entityrecord&etn=contact`, { method: "POST", redirect: "manual", headers: own, body: `lastname=WithToken&_csrf=${token}` });
+    expect(made.status).toBe(303);
+  });
+
+  it("sign out from any page: the session ends, and the next page asks to sign in", async () => {
+    const cookie = await signInToPages(crm.httpUrl);
+    const home = await (await fetch(`${crm.httpUrl}/main.aspx`, { headers: { cookie } })).text();
+    expect(home).toMatch(/<form method="post" action="\/crm\/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="[\w-]+"><button type="submit">Sign out<\/button><\/form>/);
+    const token = await pagesCsrfToken(crm.httpUrl, cookie);
+    const out = await fetch(`${crm.httpUrl}/crm/sign-out`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: crm.httpUrl }, body: `_csrf=${token}` });
+    expect(out.status).toBe(303);
+    expect(out.headers.getSetCookie()[0]).toMatch(/^ccflow_crm_pages=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/);
+    const after = await fetch(`${crm.httpUrl}/main.aspx`, { redirect: "manual", headers: { cookie } });
+    expect(after.status).toBe(303);
+    expect(after.headers.get("location")).toMatch(/^\/crm\/sign-in\?returnTo=/);
   });
 
   it("count wrong secrets with the token endpoint's: ten from one address, and that client waits there", async () => {

@@ -1,7 +1,8 @@
 /**
- * The web UI's sign-in, as an OpenID Connect relying party (openid-client): authorization code
- * with PKCE (S256), state and nonce, against the embedded identity service or an external
- * provider alike. The provider's configuration is discovered on first use and kept.
+ * Signing people in as an OpenID Connect relying party (openid-client): authorization code with
+ * PKCE (S256), state and nonce, against the embedded identity service or an external provider
+ * alike. The provider's configuration is discovered on first use and kept. The server's web UI
+ * (server/auth) and the record pages of the CRM run on its own (crm/pages) both sign in with it.
  *
  * The pending sign-in (PKCE verifier, nonce, where to go back) travels in the browser's
  * `ccflow_signin` cookie, encrypted and authenticated (JWE, `dir` + A256GCM, jose) under a key
