@@ -39,6 +39,10 @@ export class CallbackBook {
     return { seq: this.callbackSeq, callbacks: this.list() };
   }
 
+  clear(): void {
+    this.callbacks.clear();
+  }
+
   /** After a snapshot's contacts are in the state: the callbacks, and a handle for each one still a contact. */
   restore(data: { seq: number; callbacks: CallbackSnapshot[] }): void {
     this.callbackSeq = data.seq;

@@ -852,11 +852,22 @@ export class ContactCenter implements CenterPort {
   /**
    * Loads a snapshot into a center built from the same configuration that holds no contact yet
    * (a node joining a cluster). `standIn` gives the handle of a call that runs elsewhere.
+   * `replace`: the center holds a copy that went its own way (a node taken for dead while it was
+   * frozen); everything but its configuration is forgotten first, timers stopped.
    */
-  restore(snapshot: CenterSnapshot, standIn: (data: ContactData) => ContactHandle): void {
+  restore(snapshot: CenterSnapshot, standIn: (data: ContactData) => ContactHandle, { replace = false } = {}): void {
     if (snapshot.version !== SNAPSHOT_VERSION) throw new Error(`center snapshot version ${String(snapshot.version)} is not ${SNAPSHOT_VERSION}`);
     const core = this.core;
     const state = this.memoryState();
+    if (replace) {
+      core.offers.clear();
+      core.contacts.clear();
+      core.callbacks.clear();
+      core.transfers.clear();
+      core.agents.stopAllTimers();
+      core.handles.clear();
+      state.clearContacts();
+    }
     for (const queue of snapshot.queues) state.saveQueue(queue);
     for (const agent of snapshot.agents) {
       const existing = state.agent(agent.id);

@@ -134,6 +134,15 @@ export class ContactBook {
     return { seq: this.seq, ended };
   }
 
+  /** Forgets the ended contacts and stops the max-wait timers (a copy about to load a snapshot over itself). */
+  clear(): void {
+    for (const t of this.waitTimers.values()) t.cancel();
+    this.waitTimers.clear();
+    this.ended.clear();
+    this.endedOrder.length = 0;
+    this.endedHead = 0;
+  }
+
   /** After a snapshot's contacts are in the state: the counter, the ended ones, and max-wait timers for what is left of each wait. */
   restore(data: { seq: number; ended: ContactRecord[] }): void {
     this.seq = data.seq;

@@ -82,6 +82,12 @@ export class OfferBook {
     return { offerSeq: this.offerSeq, ringing: [...this.offers.values()].map((o) => ({ id: o.id, interactionId: o.interactionId, agentId: o.agentId })) };
   }
 
+  /** Forgets every offer and stops its timer (a copy about to load a snapshot over itself). */
+  clear(): void {
+    for (const o of this.offers.values()) o.timer.cancel();
+    this.offers.clear();
+  }
+
   /** After a snapshot's contacts are in the state: the counter, and each ringing offer with what is left of its ring time. */
   restore(data: ReturnType<OfferBook["snapshot"]>): void {
     this.offerSeq = data.offerSeq;

@@ -332,6 +332,15 @@ export class MemoryCenterState implements CenterState {
     return { lists, available: [...available] };
   }
 
+  /** Forgets every contact, waiting list and available ordering (a copy about to load a snapshot over itself); agents and queues stay. */
+  clearContacts(): void {
+    this.contactMap.clear();
+    this.lists.clear();
+    this.entries.clear();
+    this.available.clear();
+    this.memberships.clear();
+  }
+
   /** Puts back what exportOrder gave, once the records it names are saved. */
   importOrder(order: OrderSnapshot): void {
     for (const [listId, entries] of order.lists) {

@@ -45,6 +45,10 @@ export class Transfers {
     return [...this.consults.values()].map((c) => ({ ...c }));
   }
 
+  clear(): void {
+    this.consults.clear();
+  }
+
   restore(consults: ConsultSnapshot[]): void {
     for (const c of consults) this.consults.set(c.interactionId, { ...c });
   }

@@ -41,6 +41,8 @@ export interface ClusterOptions {
 }
 
 const UNAVAILABLE = "the contact center's shared state (Redis) is not reachable right now; try again shortly";
+/** How long a read of the log waits for an entry, ms. */
+const READ_BLOCK_MS = 1000;
 /** The lock whose holder plays the simulated agents. */
 const PLAY_LOCK = "simulated";
 /** A node's reported position protects the log from trimming this long after its last report. */
@@ -347,7 +349,7 @@ export class CenterReplicator implements CenterReplication {
    * first and the trim point read after, so the entries after the snapshot cannot be trimmed away
    * between loading it and reading them (the trim is one script that honours reported positions).
    */
-  private async loadSnapshot(): Promise<void> {
+  private async loadSnapshot({ replace = false } = {}): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const text = await this.redis.loadSnapshot();
       const snapshot = text ? (JSON.parse(text) as NodeSnapshot) : undefined;
@@ -359,7 +361,7 @@ export class CenterReplicator implements CenterReplication {
         continue;
       }
       if (!snapshot) return;
-      this.center!.restore(snapshot.center, (data) => this.handleFor(data));
+      this.center!.restore(snapshot.center, (data) => this.handleFor(data), { replace });
       for (const [id, node] of snapshot.contactNode) this.contactNode.set(id, node);
       for (const [id, node] of snapshot.agentNode) this.agentNode.set(id, node);
       for (const [id, state] of snapshot.controls ?? []) this.controls.set(id, state);
@@ -396,9 +398,15 @@ export class CenterReplicator implements CenterReplication {
   // ---------------------------------------------------------------- applying the log
 
   private async follow(): Promise<void> {
+    let turn = Date.now();
     while (!this.stopped) {
       try {
-        const batch = await this.redis.read(this.lastId, 1000);
+        // A turn long after the last one: the process was stopped or starved (SIGSTOP, a stalled
+        // VM) and may have been taken for dead meanwhile, and the log trimmed past its position.
+        const last = turn;
+        turn = Date.now();
+        if (turn - last > READ_BLOCK_MS + this.leaseMs) await this.rejoinIfTrimmed();
+        const batch = await this.redis.read(this.lastId, READ_BLOCK_MS);
         if (!this.readerOk) {
           this.readerOk = true;
           this.healthySince = Date.now();
@@ -414,6 +422,34 @@ export class CenterReplicator implements CenterReplication {
         await sleep(250);
       }
     }
+  }
+
+  /**
+   * When the log was trimmed past the last entry this node applied (it was frozen past its lease,
+   * reaped, and its position stopped holding the log back), its copy cannot catch up entry by
+   * entry: it loads the cluster's snapshot over it, and the calls of this node the center no
+   * longer holds (the others ended them node-lost) end here too.
+   */
+  private async rejoinIfTrimmed(): Promise<void> {
+    const trimmed = await this.redis.trimmedTo();
+    if (!idBefore(this.lastId, trimmed)) return;
+    this.log(
+      "warn",
+      `this node (${this.nodeId}) was taken for dead while it was alive (stopped or starved longer than its lease): the shared log was trimmed past the last entry it applied (${this.lastId}); it reloads the cluster's snapshot and ends its calls node-lost`,
+    );
+    const local = [...this.localHandles.values()].map((l) => l.handle);
+    this.contactNode.clear();
+    this.agentNode.clear();
+    this.controls.clear();
+    await this.loadSnapshot({ replace: true });
+    let ended = 0;
+    for (const handle of local) {
+      if (this.contactNode.get(handle.interactionId) === this.nodeId) continue;
+      this.localHandles.delete(handle.interactionId);
+      handle.notify({ type: "ended", reason: "node-lost" });
+      ended++;
+    }
+    this.log("info", `rejoined the cluster from its snapshot at log entry ${this.lastId}: ${ended} call(s) of this node ended node-lost`);
   }
 
   private apply(entry: LogEntry): void {
@@ -481,11 +517,19 @@ export class CenterReplicator implements CenterReplication {
       case "nodeLost": {
         const contacts = [...this.contactNode].filter(([, n]) => n === command.node).map(([id]) => id);
         const agents = [...this.agentNode].filter(([, n]) => n === command.node).map(([id]) => id);
-        if (command.node === this.nodeId && command.reason === "node-lost" && this.live) {
-          this.log("warn", `this node (${this.nodeId}) was taken for dead (its lease ran out): its ${contacts.length} contact(s) ended node-lost`);
-        }
+        // Logged by another node while this one is running: it was taken for dead while alive (frozen past its lease).
+        const reaped = command.node === this.nodeId && command.reason === "node-lost" && this.live && node !== this.nodeId;
         center.applyNodeLost(contacts, agents, command.reason);
         this.requests.nodeLost(command.node);
+        if (reaped) {
+          // Every copy ended these calls; the engine here still runs them: they end as the others recorded.
+          for (const id of contacts) this.localHandles.get(id)?.handle.notify({ type: "ended", reason: "node-lost" });
+          this.log(
+            "warn",
+            `this node (${this.nodeId}) was taken for dead while it was alive (stopped or starved longer than its lease; node ${node} logged it): its ${contacts.length} call(s) ended node-lost and its ${agents.length} agent(s) were signed out; it goes on as a member of the cluster`,
+          );
+          void this.redis.renewLease(this.nodeId, this.leaseMs).catch(() => {});
+        }
         for (const id of contacts) this.forgetContact(id);
         for (const id of agents) this.agentNode.delete(id);
         return { contacts: contacts.length, agents: agents.length };

@@ -44,6 +44,9 @@ for i = 1, #all, 2 do
     redis.call('HDEL', KEYS[2], all[i])
   end
 end
+-- Never lower: a node that wakes from a freeze and reports an old position must still find that the log went past it.
+local prev = redis.call('GET', KEYS[3])
+if prev and lower(min, prev) then min = prev end
 redis.call('SET', KEYS[3], min)
 redis.call('XTRIM', KEYS[1], 'MINID', min)
 return min

@@ -67,6 +67,11 @@ export class ServeProcess {
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
+  /** Sends a signal and does not wait (SIGSTOP, SIGCONT). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (!this.child || this.child.exitCode !== null) return (await this.exit) ?? { code: null, signal: null };
     this.child.kill(signal);

@@ -1,0 +1,118 @@
+/**
+ * A node taken for dead while it was alive: `ccflow serve --redis` frozen with SIGSTOP for longer
+ * than its lease, so the other node reaps it (its calls end node-lost in the center), then woken
+ * with SIGCONT. Two stories: woken while the log still holds the reaping entry, it applies it,
+ * says so, ends its own calls node-lost and goes on as a member; woken after the log was trimmed
+ * past its position (snapshots every second), it notices the gap, says so, reloads the cluster's
+ * snapshot instead of going on with a copy that missed entries, and ends its calls node-lost. In
+ * both, the woken node then takes part like any other: its next caller reaches an agent of the
+ * other node and both copies agree.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
+import type { ServeProcess } from "../../reliability/helpers/serve-process.js";
+import { clusterNode, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
+
+const available = redisAvailable();
+if (!available) console.warn("[skip] test/center/cluster/frozen-node: /usr/bin/redis-server is absent (apt-get install redis-server)");
+
+interface Desk {
+  agent: { id: string; state: string; interactionId?: string };
+  offer?: { offerId: number; interactionId: string };
+}
+interface Call {
+  interactionId: string;
+  state: string;
+  endReason?: string;
+}
+
+describe.skipIf(!available)("a cluster node frozen past its lease (SIGSTOP), then woken (SIGCONT)", { timeout: 240_000 }, () => {
+  let redis: TestRedis | undefined;
+  let files: ReturnType<typeof writeClusterFiles> | undefined;
+  let nodes: ServeProcess[] = [];
+
+  afterEach(async () => {
+    for (const n of nodes) {
+      n.signal("SIGCONT");
+      await n.stop("SIGKILL").catch(() => {});
+    }
+    nodes = [];
+    await redis?.stop();
+    if (files) removeClusterFiles(files.dir);
+  });
+
+  const start = async (extra: string[]) => {
+    redis = await startRedis();
+    files = writeClusterFiles();
+    nodes = [clusterNode(files, redis.url, "node-a", extra), clusterNode(files, redis.url, "node-b", extra)];
+    for (const n of nodes) await n.start();
+    return nodes as [ServeProcess, ServeProcess];
+  };
+  const place = async (node: ServeProcess, ani: string) => {
+    const res = await node.api<Call>("POST", "/api/calls", { ani });
+    expect(res.status).toBe(201);
+    return res.body.interactionId;
+  };
+  const call = async (node: ServeProcess, id: string) => (await node.api<Call>("GET", `/api/calls/${id}`)).body;
+  const queued = async (node: ServeProcess) => (await node.api<Array<{ id: string; queuedNow: number }>>("GET", "/api/queues")).body.find((q) => q.id === "Q-Test")?.queuedNow;
+
+  /** b's caller goes to a's agent: b takes part in the cluster again, and both copies agree. */
+  const takesPart = async (a: ServeProcess, b: ServeProcess) => {
+    expect((await a.api("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
+    const id = await place(b, "+14805550701");
+    const offer = await until("ana's offer for b's caller", async () => {
+      const d = (await a.api<Desk>("GET", "/api/agents/ana")).body;
+      return d.offer?.interactionId === id ? d.offer : undefined;
+    });
+    expect((await a.api("POST", "/api/agents/ana/accept", { offerId: offer.offerId })).status).toBe(200);
+    await until("ana Engaged on b's copy too", async () => ((await b.api<Desk>("GET", "/api/agents/ana")).body.agent.state === "Engaged" ? true : undefined));
+    expect((await a.api("POST", "/api/agents/ana/end")).status).toBe(200);
+    expect((await until("b's call to end", async () => ((await call(b, id)).state === "ended" ? call(b, id) : undefined))).endReason).toBe("agent-ended");
+  };
+
+  it("woken while the log still holds its reaping: says so, ends its calls node-lost, and goes on as a member", async () => {
+    const [a, b] = await start([]);
+    const waiting = await place(b, "+14805550700");
+    await until("b's caller waiting on a's copy", async () => ((await queued(a)) === 1 ? true : undefined));
+    b.signal("SIGSTOP");
+    await until("a reaping b", async () => (/node node-b lost its lease/.test(a.stdout + a.stderr) ? true : undefined));
+    await until("b's caller gone from a's copy", async () => ((await queued(a)) === 0 ? true : undefined));
+    b.signal("SIGCONT");
+    await until("b saying it was taken for dead", async () => (/this node \(node-b\) was taken for dead while it was alive .*node node-a logged it/.test(b.stdout + b.stderr) ? true : undefined));
+    // The engine's call on b ends as the center recorded it, instead of waiting on hold for nobody.
+    expect((await until("b's caller to end", async () => ((await call(b, waiting)).state === "ended" ? call(b, waiting) : undefined))).endReason).toBe("node-lost");
+    expect(await queued(b)).toBe(0);
+    await takesPart(a, b);
+  });
+
+  it("woken after the log was trimmed past its position: notices, reloads the snapshot, ends its calls node-lost", async () => {
+    const [a, b] = await start(["--snapshot-every", "1"]);
+    const waiting = await place(b, "+14805550702");
+    await until("b's caller waiting on a's copy", async () => ((await queued(a)) === 1 ? true : undefined));
+    b.signal("SIGSTOP");
+    await until("a reaping b", async () => (/node node-b lost its lease/.test(a.stdout + a.stderr) ? true : undefined));
+    // Entries b never sees, then a snapshot and a trim past them (a's copy is the only one reporting).
+    const other = await place(a, "+14805550703");
+    await until("a's caller waiting", async () => ((await queued(a)) === 1 ? true : undefined));
+    const probe = await import("redis").then(({ createClient }) => createClient({ url: redis!.url }));
+    await probe.connect();
+    try {
+      await until("the log trimmed past b's position", async () => {
+        const trimmed = await probe.get("ccflow:cluster:trimmed");
+        const first = await probe.xRange("ccflow:cluster:log", "-", "+", { COUNT: 1 });
+        return trimmed && first && first.length > 0 && !/"op":"queueContact".*14805550700/.test(JSON.stringify(first)) ? true : undefined;
+      });
+    } finally {
+      await probe.quit();
+    }
+    b.signal("SIGCONT");
+    await until("b noticing the trimmed log", async () => (/this node \(node-b\) was taken for dead while it was alive .*the shared log was trimmed past/.test(b.stdout + b.stderr) ? true : undefined));
+    await until("b rejoined from the snapshot", async () => (/rejoined the cluster from its snapshot at log entry \S+: 1 call\(s\) of this node ended node-lost/.test(b.stdout + b.stderr) ? true : undefined));
+    expect((await until("b's caller to end", async () => ((await call(b, waiting)).state === "ended" ? call(b, waiting) : undefined))).endReason).toBe("node-lost");
+    // b's copy has what it missed: a's caller, waiting.
+    await until("a's caller in b's copy", async () => ((await queued(b)) === 1 ? true : undefined));
+    expect((await a.api("POST", `/api/calls/${other}/hangup`)).status).toBe(200);
+    await until("no caller waiting on either", async () => ((await queued(a)) === 0 && (await queued(b)) === 0 ? true : undefined));
+    await takesPart(a, b);
+  });
+});
