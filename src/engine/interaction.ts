@@ -77,7 +77,7 @@ export interface CallOptions {
    * A contact restored after a restart, its caller long gone, that waited on these callbacks:
    * they are placed again (a scheduled one not yet due is re-armed for its window).
    */
-  resume?: { callbacks: PendingCallback[]; operation: CallbackOperation };
+  resume?: { callbacks: PendingCallback[]; operation: CallbackOperation; steps?: number };
   /** Told the contact's pending callbacks each time they change (empty once none is left). */
   onCallbacksChanged?: (pending: PendingCallback[], operation: CallbackOperation) => void;
 }
@@ -170,6 +170,11 @@ export class Interaction implements ContactHandle {
   /** Phase, ending, OnGlobalError, subflow depth: one machine (contact-state.ts). */
   private readonly st = new ContactState();
   private steps = 0;
+
+  /** Activities run so far (main and event flows), against the limits' maxSteps. */
+  get stepCount(): number {
+    return this.steps;
+  }
   /** Runs per activity id, for activities with a self-loop limit; made on the first such activity. */
   private visits: Map<string, number> | undefined;
   private resolveDone!: (e: EndedEvent) => void;
@@ -267,6 +272,8 @@ export class Interaction implements ContactHandle {
     }
     const resume = this.options.resume;
     if (resume) {
+      // The runaway limit counts the contact's whole life, not what ran since the restart.
+      this.steps = resume.steps ?? 0;
       this.startWaiting(resume.callbacks, resume.operation);
       return this;
     }
@@ -342,6 +349,11 @@ export class Interaction implements ContactHandle {
       }
     }
     if (!this.callbackLegs?.size) this.finish("callback-refused");
+  }
+
+  /** The kind of callback the contact waits on (PreDial's OperationType for its legs). */
+  get callbackKind(): CallbackOperation {
+    return this.callbackOperation;
   }
 
   /** The callbacks this contact waits on now, as they can be placed again after a restart. */

@@ -173,7 +173,7 @@ export class CallRegistry {
    * as sound (a SIP call); `onSession` sees the session before the flow's first step; `campaign`
    * makes it an outbound campaign call to `ani`, `webCallback` a web callback to `ani`.
    */
-  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart; dialFirst?: DialFirst; webCallback?: { queueId: string }; resume?: { interactionId: string; callbacks: PendingCallback[]; operation: CallbackOperation; variables: Record<string, unknown> } } = {}): CallSession {
+  place(flow: CatalogFlow, ani: string, dnis: string, extra: { media?: BrowserChannelOptions["media"]; onSession?: (s: CallSession) => void; campaign?: CampaignStart; dialFirst?: DialFirst; webCallback?: { queueId: string }; resume?: { interactionId: string; callbacks: PendingCallback[]; operation: CallbackOperation; variables: Record<string, unknown>; steps?: number } } = {}): CallSession {
     const timing = { msPerChar: this.options.msPerChar, audioFileMs: this.options.audioFileMs, ...(extra.media ? { media: extra.media } : {}) };
     const session = new CallSession(
       flow,
@@ -198,7 +198,7 @@ export class CallRegistry {
       ...(extra.campaign ? { campaign: extra.campaign } : {}),
       ...(extra.dialFirst ? { dialFirst: extra.dialFirst } : {}),
       ...(extra.webCallback ? { webCallback: { number: ani, queueId: extra.webCallback.queueId } } : {}),
-      ...(extra.resume ? { resume: { callbacks: extra.resume.callbacks, operation: extra.resume.operation }, globals: extra.resume.variables } : {}),
+      ...(extra.resume ? { resume: { callbacks: extra.resume.callbacks, operation: extra.resume.operation, ...(extra.resume.steps !== undefined ? { steps: extra.resume.steps } : {}) }, globals: extra.resume.variables } : {}),
       ...(changed ? { onCallbacksChanged: (pending: PendingCallback[], operation: CallbackOperation) => changed(session, pending, operation) } : {}),
     });
     const done = session.interaction.done;

@@ -3,12 +3,15 @@
  * or web) is written to `pending-callbacks.sqlite` in the data directory (better-sqlite3, as the
  * other stores; readable by its owner only: customers' numbers). At start the server places each
  * one again for a contact of the same flow, with the same interaction id and the flow's variables
- * as they were (isSecure ones are not written: they start from their defaults), so the flow's
+ * as they were (isSecure ones are not written: they start from their defaults) and the count of
+ * activities it had run (so the runaway limit counts its whole life), so the flow's
  * event flows (PreDial, AgentAnswered, CallbackFailed) still run for it. A scheduled callback not
  * yet due is re-armed for its window; one whose window closed meanwhile fails when restored.
  *
- * A row is written when the contact's callbacks change and removed when none is left. The server
- * stops writing (`suspend`) before it ends its contacts at shutdown, so a shutdown keeps them.
+ * A row is written when the contact's callbacks change and removed when none is left. At shutdown
+ * the server writes each waiting contact once more as it is then (`saveAtShutdown`: variables and
+ * step count changed by event flows since), then stops writing (`suspend`) before it ends its
+ * contacts, so a shutdown keeps them. A crash keeps them as of their last change.
  */
 import type Database from "better-sqlite3";
 import { openPrivateSqlite } from "../util/private-sqlite.js";
@@ -36,6 +39,8 @@ export interface PendingContact {
   callbacks: PendingCallback[];
   /** The flow's variables (isSecure ones left out). */
   variables: Record<string, unknown>;
+  /** Activities the contact had run when this was written (absent in rows written before it was kept). */
+  steps?: number;
 }
 
 export class PendingCallbackStore {
@@ -103,7 +108,7 @@ export function pendingContactOf(session: CallSession, callbacks: PendingCallbac
   const variables: Record<string, unknown> = {};
   const vars = session.interaction.variables;
   for (const def of vars.definitions()) if (!def.isSecure) variables[def.name] = vars.get(def.name);
-  return { interactionId: session.interactionId, flowId: session.flow.id, ani: session.interaction.ani, dnis: session.dnis, operation, callbacks, variables };
+  return { interactionId: session.interactionId, flowId: session.flow.id, ani: session.interaction.ani, dnis: session.dnis, operation, callbacks, variables, steps: session.interaction.stepCount };
 }
 
 /**
@@ -123,6 +128,20 @@ export function recordPendingCallbacks(store: PendingCallbackStore, now: () => n
   };
 }
 
+/** Writes every contact still waiting on a callback as it is now (at shutdown, before `suspend`). */
+export function saveAtShutdown(store: PendingCallbackStore, sessions: Iterable<CallSession>, now: number, log: (level: "warn", message: string) => void): void {
+  for (const session of sessions) {
+    if (session.ended || !session.interaction) continue;
+    const pending = session.interaction.pendingCallbacks();
+    if (pending.length === 0) continue;
+    try {
+      store.save(pendingContactOf(session, pending, session.interaction.callbackKind), now);
+    } catch (err) {
+      log("warn", `could not keep the pending callbacks of ${session.interactionId.slice(0, 8)}: ${(err as Error).message}`);
+    }
+  }
+}
+
 /** Places every written contact's callbacks again; returns how many contacts were restored. */
 export function restorePendingCallbacks(store: PendingCallbackStore, calls: CallRegistry, flows: FlowCatalog, log: (level: "info" | "warn", message: string) => void): number {
   let restored = 0;
@@ -133,7 +152,7 @@ export function restorePendingCallbacks(store: PendingCallbackStore, calls: Call
       log("warn", `pending callbacks of ${contact.interactionId.slice(0, 8)} belong to flow "${contact.flowId}", which this server does not run; kept in ${store.location}`);
       continue;
     }
-    calls.place(flow, contact.ani, contact.dnis, { resume: { interactionId: contact.interactionId, callbacks: contact.callbacks, operation: contact.operation, variables: contact.variables } });
+    calls.place(flow, contact.ani, contact.dnis, { resume: { interactionId: contact.interactionId, callbacks: contact.callbacks, operation: contact.operation, variables: contact.variables, ...(typeof contact.steps === "number" ? { steps: contact.steps } : {}) } });
     restored++;
   }
   if (restored > 0) log("info", `restored ${restored} contact${restored === 1 ? "" : "s"} waiting on a callback`);

@@ -62,7 +62,7 @@ import { callForwarding } from "./cluster-calls.js";
 import { EventJournal } from "./event-journal.js";
 import { answerOtherNodes } from "./cluster-call-handlers.js";
 import type { SipServer } from "../channels/sip/sip-server.js";
-import { PendingCallbackStore, recordPendingCallbacks, restorePendingCallbacks } from "./pending-callbacks.js";
+import { PendingCallbackStore, recordPendingCallbacks, restorePendingCallbacks, saveAtShutdown } from "./pending-callbacks.js";
 
 export const DEFAULT_DNIS = "+18005550100";
 
@@ -444,6 +444,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       close(reason = "shutdown") {
         closing ??= (async () => {
           // The contacts ended below still wait on their callbacks: they stay written for the next start.
+          saveAtShutdown(pendingCallbacks, calls.active(), clock.now(), log);
           pendingCallbacks.suspend();
           let ended = runtime.center.shutdown(reason);
           await runtime.center.settle();
