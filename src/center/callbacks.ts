@@ -6,7 +6,7 @@
 import type { CallAssociatedItem } from "./center-events.js";
 import type { CenterCore } from "./center-core.js";
 import { failure } from "./errors.js";
-import { resolveQueue } from "./queues.js";
+import { resolveQueue, retiredFailure } from "./queues.js";
 import type { CallbackRequest, CenterNotice, ContactHandle } from "./types.js";
 import { LOWEST_PRIORITY } from "./waiting-list.js";
 
@@ -79,6 +79,7 @@ export class CallbackBook {
     if (!queueId) return failure("NO_QUEUE", "callback has no queue and the contact is not queued anywhere");
     const queue = resolveQueue(core, queueId);
     if (!queue) return failure("QUEUE_NOT_FOUND", `callback queue "${queueId}" is not defined and autoCreateQueues is off`);
+    if (queue.retiring) return retiredFailure(queue);
     const id = chosen ?? `callback-${++this.callbackSeq}`;
     const callback: CallbackSnapshot = {
       id,

@@ -29,7 +29,7 @@ import { OfferBook } from "./offers.js";
 import { CenterOutbox } from "./outbox.js";
 import { Projections, type AgentSnapshot, type ContactSnapshot, type QueueSnapshot } from "./projections.js";
 import { QueueStatistics } from "./queue-statistics.js";
-import { autoCreateQueue, createQueue, resolveQueue } from "./queues.js";
+import { autoCreateQueue, createQueue, resolveQueue, retiredFailure } from "./queues.js";
 import { Router } from "./router.js";
 import { Transfers, type ConsultSnapshot } from "./transfers.js";
 import { MemoryCenterState, personalList, type AgentRecord, type CenterState, type QueueRecord, type RoutingType, type ScreenPopRecord } from "./state.js";
@@ -497,6 +497,7 @@ export class ContactCenter implements CenterPort {
       if (!queue) {
         return failure("QUEUE_NOT_FOUND", `queue "${queueId}" is not defined in the environment and autoCreateQueues is off`);
       }
+      if (queue.retiring) return retiredFailure(queue);
       const busy = contacts.busyFailure(request.contact.interactionId);
       if (busy) return busy;
       const priority = normalizePriority(request.priority);

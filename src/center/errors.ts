@@ -6,6 +6,7 @@
  * | code | when |
  * |---|---|
  * | QUEUE_NOT_FOUND | unknown queue id and auto-creation is off (or the id is empty) |
+ * | QUEUE_RETIRED | the queue was removed from the environment file (serve --watch) and takes no new contacts |
  * | CONTACT_BUSY | queue-contact / queue-to-agent for a contact already ringing or connected |
  * | AGENT_NOT_FOUND | no agent with that id or email (queue-to-agent, agent calls) |
  * | AGENT_NOT_LOGGED_IN | the agent exists but is logged out |
@@ -21,6 +22,7 @@
 
 export type CenterErrorCode =
   | "QUEUE_NOT_FOUND"
+  | "QUEUE_RETIRED"
   | "CONTACT_BUSY"
   | "AGENT_NOT_FOUND"
   | "AGENT_NOT_LOGGED_IN"

@@ -21,6 +21,8 @@ export class CenterOutbox {
    */
   private items: Array<ContactHandle | CenterNotice | CenterEvent | null> = [];
   private depth = 0;
+  /** Runs at the end of each outermost operation, before its events go out (a retiring queue's sweep, reconfigure.ts). */
+  afterOp?: () => void;
   private flushing = false;
   /** Set when events carry ids (ContactCenter.numberEvents): called as each event is emitted. */
   stamp?: () => string;
@@ -71,7 +73,10 @@ export class CenterOutbox {
       return fn();
     } finally {
       this.depth--;
-      if (this.depth === 0) this.endOp();
+      if (this.depth === 0) {
+        this.afterOp?.();
+        this.endOp();
+      }
     }
   }
 

@@ -22,6 +22,8 @@ export interface QueueSnapshot {
   name: string;
   routing: RoutingType;
   auto: boolean;
+  /** Removed from the environment file: takes no new contacts, gone when the last one leaves. */
+  retiring?: true;
   maxWaitSeconds?: number;
   queuedNow: number;
   loggedOnAgents: number;
@@ -109,6 +111,7 @@ export class Projections {
         name: q.name,
         routing: q.routing,
         auto: q.auto,
+        ...(q.retiring ? { retiring: true } : {}),
         ...(q.maxWaitSeconds !== undefined ? { maxWaitSeconds: q.maxWaitSeconds } : {}),
         queuedNow: waiting.length,
         loggedOnAgents: loggedOn,

@@ -1,6 +1,7 @@
 /** Queues: created from the environment, on request, or on first use when `autoCreateQueues` is on. */
 import type { CenterCore } from "./center-core.js";
 import type { QueueConfig } from "./config.js";
+import { failure } from "./errors.js";
 import type { QueueRecord } from "./state.js";
 
 export function createQueue(core: CenterCore, config: Pick<QueueConfig, "id" | "routing"> & Partial<QueueConfig>, auto: boolean): QueueRecord {
@@ -31,4 +32,9 @@ export function resolveQueue(core: CenterCore, id: string): QueueRecord | undefi
   const queue = core.state.queue(id);
   if (queue) return queue;
   return core.settings.autoCreateQueues ? autoCreateQueue(core, id) : undefined;
+}
+
+/** A queue gone from the environment file takes no new contacts while those in it are served (reconfigure.ts). */
+export function retiredFailure(queue: QueueRecord): { ok: false; code: string; description: string } {
+  return failure("QUEUE_RETIRED", `queue "${queue.id}" was removed from the environment: it takes no new contacts (those in it are still served)`);
 }

@@ -28,6 +28,8 @@ export interface QueueRecord {
   maxWaitSeconds?: number;
   /** Created because a flow used it and the environment lacked it. */
   auto: boolean;
+  /** Gone from the environment file (serve --watch): takes no new contacts, removed when its last one leaves (reconfigure.ts). */
+  retiring?: boolean;
 }
 
 export interface TeamRecord {
@@ -113,6 +115,8 @@ export interface OrderSnapshot {
 export interface CenterState {
   queue(id: string): QueueRecord | undefined;
   saveQueue(queue: QueueRecord): void;
+  /** Forgets a queue nobody waits in and nobody serves any more. */
+  deleteQueue(id: string): void;
   queues(): Iterable<QueueRecord>;
 
   team(id: string): TeamRecord | undefined;
@@ -181,6 +185,12 @@ export class MemoryCenterState implements CenterState {
   }
   saveQueue(queue: QueueRecord): void {
     this.queueMap.set(queue.id, queue);
+  }
+  deleteQueue(id: string): void {
+    this.queueMap.delete(id);
+    this.lists.delete(id);
+    this.available.delete(id);
+    for (const slots of this.memberships.values()) slots.delete(id);
   }
   queues(): Iterable<QueueRecord> {
     return this.queueMap.values();

@@ -19,7 +19,7 @@
  */
 import type { CenterCore } from "./center-core.js";
 import { CenterError } from "./errors.js";
-import { resolveQueue } from "./queues.js";
+import { resolveQueue, retiredFailure } from "./queues.js";
 import { personalList, type AgentRecord, type ContactRecord } from "./state.js";
 import type { AgentInfo, QueueInfo } from "./types.js";
 
@@ -67,6 +67,7 @@ export class Transfers {
     const { agent, contact } = this.engaged(agentId, "transfer");
     const queue = resolveQueue(this.core, queueId.trim());
     if (!queue) throw new CenterError("QUEUE_NOT_FOUND", `no queue "${queueId}"`);
+    if (queue.retiring) throw new CenterError("QUEUE_RETIRED", retiredFailure(queue).description);
     const to = this.core.views.queueInfo(queue);
     this.release(agent, contact, { queue: to });
     this.core.contacts.place(contact, queue, contact.priority);

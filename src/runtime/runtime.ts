@@ -8,6 +8,7 @@
  */
 import type { ActivityEnvironment } from "../activities/types.js";
 import { ContactCenter } from "../center/contact-center.js";
+import { describeCenterChanges } from "../center/reconfigure.js";
 import type { CenterReplication } from "../center/replication.js";
 import { createSimulatedAgents, simulatedSpecs, type SimulatedAgents, type SimulatedAgentSpec } from "../center/simulated-agents.js";
 import type { ParsedCenterConfig } from "../center/config.js";
@@ -230,11 +231,17 @@ export class Runtime {
     this.current = binding;
     if (previous.calls === 0) void previous.gateway.close();
     else this.retired.add(previous);
-    // Queues last: a new queue exists from here on, also for calls in progress (the center is one).
-    this.bindQueues(centerConfig, lines, { reload: true });
-    // Then the settings of queues that exist, teams and agents (center/reconfigure.ts).
-    const { queues, teams, agents } = centerConfig.config;
-    const changed = this.center.reconfigure({ queues, teams, agents, keepAgents: new Set([SIMULATED_AGENT_ID]) });
+    let changed: string[];
+    if (this.options.centerReplication) {
+      // A cluster node's center is the shared log's: each node applying its own file would part them.
+      changed = describeCenterChanges(centerConfigOf(previous.environment).config, centerConfig.config).map((c) => `${c}: not applied on a cluster node (its nodes share the center through Redis); restart the nodes with the new file`);
+    } else {
+      // Queues last: a new queue exists from here on, also for calls in progress (the center is one).
+      this.bindQueues(centerConfig, lines, { reload: true });
+      // Then the center settings, the settings of queues that exist, teams and agents (center/reconfigure.ts).
+      const { queues, teams, agents, center: settings } = centerConfig.config;
+      changed = this.center.reconfigure({ queues, teams, agents, settings, usedQueues: this.usedQueues(), keepAgents: new Set([SIMULATED_AGENT_ID]) });
+    }
     lines.push(...popLines);
     this.bindings.splice(0, this.bindings.length, ...lines);
     return [...centerConfig.notices, ...lines, ...changed];
@@ -374,6 +381,13 @@ export class Runtime {
    * Creates the queues flows use that the environment lacks (autoCreateQueues), and on a reload
    * the environment's new queues. Returns the simulated agents to start (at the start only).
    */
+  /** The queues the served flows name. */
+  private usedQueues(): Set<string> {
+    const used = new Set<string>();
+    for (const f of [...this.flowSet.flows, ...this.flowSet.library]) for (const id of collectReferences(f).queues.keys()) used.add(id);
+    return used;
+  }
+
   private bindQueues(centerConfig: ParsedCenterConfig, lines: string[], { reload = false } = {}): SimulatedAgentSpec[] {
     const specs = reload ? [] : simulatedSpecs(centerConfig.config.agents);
     if (reload) {
@@ -384,8 +398,7 @@ export class Runtime {
         lines.push(`queue ${q.id} → added (the environment file names it now)`);
       }
     }
-    const used = new Set<string>();
-    for (const f of [...this.flowSet.flows, ...this.flowSet.library]) for (const id of collectReferences(f).queues.keys()) used.add(id);
+    const used = this.usedQueues();
     const defined = new Set(centerConfig.config.queues.map((q) => q.id));
     const created: string[] = [];
     for (const id of used) {

@@ -7,9 +7,13 @@
  * change is logged). A version that does not parse or bind is refused with the reason, naming the
  * file and the place in it, and the previous one stays.
  *
- * Not re-read: the sections bound to what the server opened at its start — `sip` (its listeners
- * and who may call), `prompts` (the SIP audio folder), `crm` and the `center` settings (ring
- * timeout, wrap-up, dial plan…). A change to them is named in the log as needing a restart.
+ * The center settings the center holds (ring timeout, wrap-up, decline state, auto-created queues,
+ * EWT look-back) apply at once, and a queue gone from the file retires (center/reconfigure.ts).
+ * Not re-read: the settings bound to what the server opened at its start — `sip.*` (its listeners
+ * and who may call), `prompts.*` (the SIP audio folder), `crm.*` and the `center` settings of the
+ * server's parts (dial plan, outside ring time, wrap-up codes, service level, record retention,
+ * desktop disconnect grace). Each one changed is named in the log, one line each, as needing a
+ * restart. On a cluster node the center takes no change at all: each is named as not applied.
  * The `flows:` list is followed: a subflow file added is read, checked, served for new calls and
  * watched; one removed is not reachable for new calls (each listed file is watched itself for
  * changes to its own flow).
@@ -18,6 +22,8 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { loadEnvironmentFile } from "../environment/load.js";
 import type { Environment } from "../environment/schema.js";
+import { centerSettingsSchema } from "../center/config.js";
+import { LIVE_CENTER_SETTINGS } from "../center/reconfigure.js";
 import { RuntimeConfigError, type Runtime } from "../runtime/runtime.js";
 import { watchFileChanges } from "./file-watch.js";
 import type { FlowWatcher } from "./flow-watch.js";
@@ -41,8 +47,22 @@ export interface EnvironmentWatchOptions {
 
 export type EnvironmentReload = { outcome: "replaced"; notices: string[] } | { outcome: "refused"; problem: string } | { outcome: "unchanged" };
 
-/** Sections read only when the server starts; a change to them waits for a restart. */
-const AT_START: ReadonlyArray<keyof Environment> = ["sip", "prompts", "crm", "center"];
+/** Sections read only when the server starts; a change to one of their settings waits for a restart. */
+const AT_START = ["sip", "prompts", "crm"] as const;
+
+/** The settings read only at the start that differ, each by its path (`sip.allow`, `center.dialPlan`). */
+function changedAtStart(before: Environment, next: Environment): string[] {
+  const out: string[] = [];
+  const differ = (a: Record<string, unknown>, b: Record<string, unknown>, prefix: string, skip: readonly string[] = []) => {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (!skip.includes(key) && JSON.stringify(a[key]) !== JSON.stringify(b[key])) out.push(`${prefix}.${key}`);
+    }
+  };
+  for (const section of AT_START) differ(before[section] as Record<string, unknown>, next[section] as Record<string, unknown>, section);
+  // Parsed, so that a setting written out at its default is no change.
+  differ(centerSettingsSchema.parse(before.center ?? {}), centerSettingsSchema.parse(next.center ?? {}), "center", LIVE_CENTER_SETTINGS);
+  return out;
+}
 
 const flowFiles = (env: Environment) => env.flows.map((f) => resolve(env.baseDir, f));
 
@@ -84,11 +104,11 @@ export async function watchEnvironment(options: EnvironmentWatchOptions): Promis
       if (err instanceof RuntimeConfigError) return refuse(err.message);
       throw err;
     }
-    const waiting = AT_START.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]));
+    const waiting = changedAtStart(before, next);
     await changeFlowList(flowFiles(before), flowFiles(next));
-    log("info", `environment: ${file} reloaded; new calls are bound by this version (connectors, queues, entry points, globals, business hours, scripts), calls in progress keep the one they started with; queues, teams and agents changed at once`);
-    for (const n of notices) log("info", `environment: ${n}`);
-    if (waiting.length > 0) log("warn", `environment: ${file}: ${waiting.join(", ")} changed; ${waiting.length === 1 ? "it is" : "they are"} read when the server starts: restart to apply`);
+    log("info", `environment: ${file} reloaded; new calls are bound by this version (connectors, queues, entry points, globals, business hours, scripts), calls in progress keep the one they started with; the center's changes follow, one line each`);
+    for (const n of notices) log(/not applied on a cluster node/.test(n) ? "warn" : "info", `environment: ${n}`);
+    for (const setting of waiting) log("warn", `environment: ${file}: ${setting} changed; it is read when the server starts: restart to apply`);
     return { outcome: "replaced", notices };
   };
 

@@ -24,6 +24,7 @@ export interface ErrorBody {
 const CENTER_STATUS: Record<string, number> = {
   AGENT_NOT_FOUND: 404,
   QUEUE_NOT_FOUND: 404,
+  QUEUE_RETIRED: 409,
   AGENT_NOT_LOGGED_IN: 409,
   INVALID_STATE: 409,
   STALE_OFFER: 409,

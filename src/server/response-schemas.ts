@@ -156,6 +156,7 @@ export const queue = named(
     name: z.string(),
     routing: z.string(),
     auto: z.boolean(),
+    retiring: z.boolean().optional().describe("Removed from the environment file (serve --watch): takes no new contacts, and is gone when the last contact in it leaves"),
     maxWaitSeconds: z.number().optional(),
     queuedNow: z.number().int(),
     loggedOnAgents: z.number().int(),
@@ -323,6 +324,6 @@ const ERROR_TEXT: Record<number, string> = {
   401: "Nobody signed in, or the bearer token is not valid here",
   403: "Signed in, but the role does not allow this; or a cross-site request (Origin, CSRF token)",
   404: "No such call, agent, flow, queue or record",
-  409: "Not allowed in the current state (INVALID_STATE, STALE_OFFER, CALL_ENDED, AGENT_NOT_LOGGED_IN, SIMULATED_AGENT, NO_AUDIO)",
+  409: "Not allowed in the current state (INVALID_STATE, STALE_OFFER, CALL_ENDED, AGENT_NOT_LOGGED_IN, SIMULATED_AGENT, NO_AUDIO, QUEUE_RETIRED)",
   503: UNAVAILABLE_TEXT,
 };
