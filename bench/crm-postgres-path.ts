@@ -7,12 +7,15 @@
  * it costs (this process and the PostgreSQL server, from /proc/<pid>/schedstat) rather than by
  * latency, which on a loaded machine is mostly waiting for a core. The ways are timed in
  * alternating rounds (the order turns each round), each asking its own numbers:
- * - the store over loopback TCP, and over the Unix-domain socket (what the CRM runs);
+ * - the SQLite store in this process, for scale (all of its work is in this process);
+ * - the PostgreSQL store over loopback TCP, and over the Unix-domain socket;
  * - the same compiled statement on one bare `pg` client over the socket (what the pool and the
- *   store's wrapping cost);
- * - that client reading only the columns the lookup's `$select` needs (what reading all 26 of the
- *   contact's columns costs, on both sides).
- * Each query's answer is checked against the contact the number belongs to.
+ *   store's wrapping cost), and reading only the columns the lookup's answer needs instead of the
+ *   contact's 26 (what reading them all costs, on both sides);
+ * - a bare round trip (`SELECT $1`) on such a client: the floor of any PostgreSQL query.
+ * Each lookup's answer is checked against the contact the number belongs to.
+ * Options: `--shared-buffers=256MB` starts PostgreSQL with less memory than the benchmark gives it,
+ * `--no-prewarm` leaves its buffers to fill as lookups go.
  */
 import pg from "pg";
 import { prepareData, samplePhones } from "./crm.bench.js";
@@ -96,9 +99,9 @@ async function main(): Promise<void> {
       { name: "SQLite store, in this process (the whole lookup)", lookup: (d) => sqlite!.query(request(d)) },
       { name: "store, loopback TCP", lookup: (d) => tcpStore.query(request(d)) },
       { name: "store, Unix-domain socket", lookup: (d) => socketStore.query(request(d)) },
-      { name: "one pg client, socket, all columns", lookup: async (d) => (await bare.query<Row>(compiled(d, "t0.*"))).rows },
+      { name: "one pg client, socket (no pool, no store)", lookup: async (d) => (await bare.query<Row>(compiled(d, "t0.*"))).rows },
       {
-        name: "one pg client, socket, $select's columns",
+        name: "one pg client, socket, only the `$select`ed columns, key, version and rid",
         lookup: async (d) => (await narrow.query<Row>(compiled(d, "t0.rid, t0.contactid, t0.fullname, t0.telephone1, t0.versionnumber"))).rows,
       },
       // The floor: one named statement that reads nothing, the same round trip.

@@ -242,15 +242,16 @@ const bench: BenchModule = {
       const [sqlite, tcp, socket] = results as [typeof results[0], typeof results[0], typeof results[0]];
       const n = contacts.toLocaleString("en-US");
       const figures: Record<string, number> = {
-        crm_pg_ani_lookup_median_ms_1m: Number(median(socket.server).toFixed(3)),
-        crm_pg_ani_lookup_p99_ms_1m: Number(p99(socket.server).toFixed(3)),
-        crm_pg_ani_lookup_client_median_ms_1m: Number(median(socket.client).toFixed(3)),
-        crm_pg_ani_lookup_cpu_us_1m: Number(us(socket.crmCpu + socket.pgCpu, socket.n).toFixed(0)),
+        // The headline is the path the documentation shows (a host and port: TCP); the socket's beside it.
+        crm_pg_ani_lookup_median_ms_1m: Number(median(tcp.server).toFixed(3)),
+        crm_pg_ani_lookup_p99_ms_1m: Number(p99(tcp.server).toFixed(3)),
+        crm_pg_ani_lookup_client_median_ms_1m: Number(median(tcp.client).toFixed(3)),
+        crm_pg_ani_lookup_cpu_us_1m: Number(us(tcp.crmCpu + tcp.pgCpu, tcp.n).toFixed(0)),
+        crm_pg_socket_ani_lookup_median_ms_1m: Number(median(socket.server).toFixed(3)),
+        crm_pg_socket_ani_lookup_p99_ms_1m: Number(p99(socket.server).toFixed(3)),
         crm_pg_sqlite_ani_lookup_median_ms_1m: Number(median(sqlite.server).toFixed(3)),
         crm_pg_sqlite_ani_lookup_p99_ms_1m: Number(p99(sqlite.server).toFixed(3)),
         crm_pg_sqlite_ani_lookup_cpu_us_1m: Number(us(sqlite.crmCpu, sqlite.n).toFixed(0)),
-        crm_pg_tcp_ani_lookup_median_ms_1m: Number(median(tcp.server).toFixed(3)),
-        crm_pg_tcp_ani_lookup_p99_ms_1m: Number(p99(tcp.server).toFixed(3)),
         crm_pg_tcp_ani_lookup_crm_cpu_us_1m: Number(us(tcp.crmCpu, tcp.n).toFixed(0)),
         crm_pg_tcp_ani_lookup_pg_cpu_us_1m: Number(us(tcp.pgCpu, tcp.n).toFixed(0)),
         crm_pg_socket_ani_lookup_crm_cpu_us_1m: Number(us(socket.crmCpu, socket.n).toFixed(0)),
@@ -258,7 +259,7 @@ const bench: BenchModule = {
         crm_pg_socket_ani_lookup_wait_us_1m: Number(us(socket.wait, socket.n).toFixed(0)),
         crm_pg_tcp_ani_lookup_wait_us_1m: Number(us(tcp.wait, tcp.n).toFixed(0)),
         crm_pg_sqlite_ani_lookup_wait_us_1m: Number(us(sqlite.wait, sqlite.n).toFixed(0)),
-        crm_pg_ani_lookup_median_ratio_vs_sqlite: Number((median(socket.server) / median(sqlite.server)).toFixed(2)),
+        crm_pg_ani_lookup_median_ratio_vs_sqlite: Number((median(tcp.server) / median(sqlite.server)).toFixed(2)),
       };
       if (seedSeconds !== undefined) figures.crm_pg_seed_seconds_1m = Number(seedSeconds.toFixed(1));
       return {
@@ -273,7 +274,7 @@ const bench: BenchModule = {
             return `| ${variant.label} | ${median(r.server).toFixed(3)} | ${p99(r.server).toFixed(3)} | ${median(r.client).toFixed(3)} | ${us(r.crmCpu, r.n).toFixed(0)} µs | ${variant.postgresUrl ? `${us(r.pgCpu, r.n).toFixed(0)} µs` : "—"} | ${us(r.wait, r.n).toFixed(0)} µs |`;
           }),
           "",
-          `PostgreSQL (socket) ÷ SQLite, medians: ×${(median(socket.server) / median(sqlite.server)).toFixed(2)}; TCP ÷ socket: ×${(median(tcp.server) / median(socket.server)).toFixed(2)}.`,
+          `PostgreSQL (TCP) ÷ SQLite, medians: ×${(median(tcp.server) / median(sqlite.server)).toFixed(2)}; socket ÷ TCP: ×${(median(socket.server) / median(tcp.server)).toFixed(2)}.`,
           "",
           seedSeconds !== undefined
             ? `Seeded ${n} contacts into PostgreSQL through generateContacts (COPY, then VACUUM (ANALYZE); what \`ccflow crm seed --postgres … --contacts ${contacts}\` runs) in ${seedSeconds.toFixed(0)} s, kept in ${server.dir} for later runs.`
