@@ -38,6 +38,9 @@ export function startDialler(o: {
     outdial: new AgentOutdial({ center: o.center, contacts, defaultFrom: o.defaultFrom }),
     campaigns,
     defaultFrom: o.defaultFrom,
-    close: () => campaigns.close(),
+    close: () => {
+      campaigns.close();
+      contacts.close();
+    },
   };
 }

@@ -35,6 +35,8 @@ export interface SipOutboundContactsOptions {
 
 export class SipOutboundContacts implements OutboundContacts {
   private readonly credentials = new Map<DialPlanEntry, { username: string; password: string }>();
+  /** Dials still ringing: given up when the server stops. */
+  private readonly ringing = new Set<AbortController>();
 
   constructor(private readonly options: SipOutboundContactsOptions) {
     for (const entry of options.plan) {
@@ -66,11 +68,15 @@ export class SipOutboundContacts implements OutboundContacts {
       if (!route) return { answered: false, outcome: "FAILED", reason: this.refuse(request.number) ?? "no route" };
       const auth = this.credentials.get(route.entry);
       let call: OutboundCall;
+      const abort = new AbortController();
+      this.ringing.add(abort);
       try {
-        call = await OutboundCall.dial({ uri: route.uri, from: request.from, host: this.options.host, ringTimeoutMs: request.ringTimeoutMs ?? this.options.ringTimeoutMs, ...(auth ? { auth } : {}) });
+        call = await OutboundCall.dial({ uri: route.uri, from: request.from, host: this.options.host, ringTimeoutMs: request.ringTimeoutMs ?? this.options.ringTimeoutMs, signal: abort.signal, ...(auth ? { auth } : {}) });
       } catch (err) {
         if (!(err instanceof DialError)) throw err;
         return { answered: false, outcome: notAnswered(err.code, err.status), reason: err.message, ...(err.status !== undefined ? { sipStatus: err.status } : {}) };
+      } finally {
+        this.ringing.delete(abort);
       }
       if (session.ended) {
         call.hangup();
@@ -99,6 +105,12 @@ export class SipOutboundContacts implements OutboundContacts {
       },
     });
     return { interactionId: session.interactionId };
+  }
+
+  /** Gives up the numbers still ringing (CANCEL); answered calls end with their contacts. */
+  close(): void {
+    for (const abort of this.ringing) abort.abort();
+    this.ringing.clear();
   }
 
   /** The answered call is the contact's caller leg from now on. */

@@ -37,6 +37,8 @@ export interface DialOptions {
   auth?: { username: string; password: string };
   /** 3xx redirects followed at most this many times (default 3). */
   maxRedirects?: number;
+  /** Gives up ringing at once, as when the ring time runs out (CANCEL): the server is stopping. */
+  signal?: AbortSignal;
 }
 
 /** A digest credential as sent in Authorization / Proxy-Authorization. */
@@ -284,6 +286,7 @@ export class OutboundCall {
         settled = true;
         clearTimeout(retransmit);
         clearTimeout(ring);
+        o.signal?.removeEventListener("abort", giveUp);
         if (err) reject(err);
         else resolve();
       };
@@ -293,12 +296,17 @@ export class OutboundCall {
         // Over TCP the transport delivers it: no retransmission, only timer B (RFC 3261 §17.1.1.2).
         retransmit = setTimeout(again, this.wire.transport === "TCP" ? TIMER_B : (wait = Math.min(wait * 2, 4000)));
       };
-      const ring = setTimeout(() => {
+      const giveUp = () => {
+        if (cancelled || settled) return;
+        clearTimeout(ring);
         cancelled = true;
         this.send(this.cancel());
         // The 487 that follows is acknowledged below; the answer is no answer either way.
         setTimeout(() => done(new DialError("NO_ANSWER", `no answer within ${Math.round(o.ringTimeoutMs / 1000)} s`)), 2000).unref();
-      }, o.ringTimeoutMs);
+      };
+      const ring = setTimeout(giveUp, o.ringTimeoutMs);
+      if (o.signal?.aborted) queueMicrotask(giveUp);
+      else o.signal?.addEventListener("abort", giveUp, { once: true });
       this.wire.onClosed = () => {
         if (!settled) done(new DialError("FAILED", `${this.peer.host}:${this.peer.port} closed the TCP connection`));
         else this.finish("remote");
