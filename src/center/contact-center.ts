@@ -21,7 +21,7 @@ import { checkAgentAction } from "./agent-machine.js";
 import { AgentLifecycle } from "./agents.js";
 import { CallbackBook, type CallbackSnapshot } from "./callbacks.js";
 import { CenterCore, isPersonal, type CenterTimer } from "./center-core.js";
-import type { CenterEvent, CenterEventListener } from "./center-events.js";
+import type { CenterEvent, CenterEventListener, OfferEvent } from "./center-events.js";
 import { parseCenterConfig, type CenterConfig, type ParsedCenterConfig } from "./config.js";
 import { ContactBook } from "./contacts.js";
 import { CenterError, failure } from "./errors.js";
@@ -203,6 +203,11 @@ export class ContactCenter implements CenterPort {
 
   listAgents(): AgentSnapshot[] {
     return [...this.state.agents()].map((a) => this.core.views.agentSnapshot(a));
+  }
+
+  /** The offer ringing at the agent, described as its `offer` event was (offers.ts describe). */
+  ringingOffer(agentId: string): OfferEvent | undefined {
+    return this.core.offers.describe(agentId);
   }
 
   agent(agentId: string): AgentSnapshot | undefined {

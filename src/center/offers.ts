@@ -5,7 +5,7 @@
  * way with its own reason; accepting one is the agents' business (agents.ts).
  */
 import { startTimer, type ClockTimer } from "../time/clock.js";
-import type { CallAssociatedItem, OfferCancelReason } from "./center-events.js";
+import type { CallAssociatedItem, OfferCancelReason, OfferEvent } from "./center-events.js";
 import { isPersonal, type CenterCore } from "./center-core.js";
 import type { AgentRecord, ContactRecord } from "./state.js";
 import type { ContactHandle } from "./types.js";
@@ -80,6 +80,34 @@ export class OfferBook {
   /** What a cluster snapshot needs of this part: the offer counter and the offers ringing. */
   snapshot(): { offerSeq: number; ringing: Array<{ id: number; interactionId: string; agentId: string }> } {
     return { offerSeq: this.offerSeq, ringing: [...this.offers.values()].map((o) => ({ id: o.id, interactionId: o.interactionId, agentId: o.agentId })) };
+  }
+
+  /**
+   * The agent's ringing offer as its `offer` event described it, rebuilt from the state: for a
+   * copy that never saw the event (a cluster node that joined from a snapshot while it rang).
+   */
+  describe(agentId: string): OfferEvent | undefined {
+    const { state, views, settings, handles } = this.core;
+    const agent = state.agent(agentId);
+    if (agent?.state !== "Reserved" || agent.offerId === undefined || agent.interactionId === undefined) return undefined;
+    const contact = state.contact(agent.interactionId);
+    if (!contact || contact.offerId !== agent.offerId) return undefined;
+    const handle = handles.get(contact.interactionId);
+    return {
+      type: "offer",
+      at: contact.offeredAt ?? agent.since,
+      agentId,
+      offerId: agent.offerId,
+      interactionId: contact.interactionId,
+      kind: contact.kind,
+      via: contact.listId !== undefined && isPersonal(contact.listId) ? "direct" : "queue",
+      ani: contact.ani,
+      dnis: contact.dnis,
+      queue: views.contactQueueInfo(contact),
+      priority: contact.priority,
+      ringTimeoutMs: settings.ringTimeoutMs,
+      callAssociatedData: handle ? safeCad(handle) : [],
+    };
   }
 
   /** Forgets every offer and stops its timer (a copy about to load a snapshot over itself). */

@@ -152,8 +152,10 @@ export class AgentDesk {
     if (!agent) return undefined;
     const names = new Map(this.center.listQueues().map((q) => [q.id, q.name]));
     const out: DeskView = { agent, queues: agent.queues.map((id) => ({ id, name: id === "*" ? "every queue" : (names.get(id) ?? id) })) };
-    const offer = this.offers.get(agentId);
-    if (agent.state === "Reserved" && offer && offer.offerId === agent.offerId) {
+    const seen = this.offers.get(agentId);
+    // A node that joined from a snapshot while the offer rang never saw its event: the center describes it.
+    const offer = agent.state !== "Reserved" ? undefined : seen?.offerId === agent.offerId ? seen : this.center.ringingOffer(agentId);
+    if (offer) {
       out.offer = {
         offerId: offer.offerId,
         interactionId: offer.interactionId,

@@ -108,7 +108,14 @@ describe.skipIf(!available)("ccflow serve --redis: snapshots, a trimmed log, and
     });
     for (const n of [a, b]) await until("the same offer on A and B", async () => ((await agents(n)).find((x) => x.id === "ben")?.offerId === benOffer.offerId ? true : undefined));
     expect((await c.api("POST", "/api/agents/ben/accept", { offerId: benOffer.offerId })).status).toBe(200);
-    // Carl's ringing offer, restored on C, is accepted through C; and ana's call, of B, ends through C.
+    // Carl's ringing offer, restored on C: C never saw its event, yet its desk describes it as A's does (A saw it ring).
+    type DeskOffer = { offerId: number; interactionId: string; ani: string; queue: { id: string }; priority: number; offeredAt: number; ringTimeoutMs: number; via: string; callAssociatedData: unknown[] };
+    const carlOnA = (await a.api<{ offer?: DeskOffer }>("GET", "/api/agents/carl")).body.offer;
+    const carlOnC = (await c.api<{ offer?: DeskOffer }>("GET", "/api/agents/carl")).body.offer;
+    expect(carlOnA?.interactionId).toBe(ringing);
+    expect(carlOnC).toEqual(carlOnA);
+    expect(carlOnC!.callAssociatedData).toEqual([expect.objectContaining({ name: "Tier", value: "Gold" })]);
+    // It is accepted through C; and ana's call, of B, ends through C.
     const carl = (await agents(c)).find((x) => x.id === "carl")!;
     expect((await c.api("POST", "/api/agents/carl/accept", { offerId: carl.offerId })).status).toBe(200);
     expect((await c.api("POST", "/api/agents/ana/end")).status).toBe(200);
