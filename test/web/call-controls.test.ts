@@ -2,7 +2,8 @@
  * The agent's call controls in Chromium: Ana puts a caller on hold (the softphone says so) and
  * takes them back, ends the call and wraps up with a code and notes (saved on the contact
  * record); then transfers the next caller to another queue, where Bo takes it; then consults that
- * queue with a third caller (its Available agent, Bo, is brought in) and hands the caller to him.
+ * queue with a third caller (its Available agent, Bo, is brought in) and hands the caller to him;
+ * that caller's number changes mid-call, and Ana's desk shows the new one.
  * Screenshots go to test-results/web/call-controls/.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -126,6 +127,10 @@ describe.skipIf(!hasChromium)("call controls on the agent desktop", () => {
     await t.call("POST", "/api/agents/bo/wrapup", { code: "resolved", state: "Available" });
     await eventually(async () => ((await bo()).agent.state === "Available" ? true : undefined), "Bo Available");
     const { phone, id } = await callAndAccept("+14805550903");
+    // An operator passes on the caller's real number: Ana's desk shows it at once.
+    await t.call("POST", `/api/calls/${id}/ani`, { ani: "+14085550199" });
+    await agent.locator(".toast", { hasText: "The caller's number is now +14085550199" }).waitFor();
+    await agent.locator("#on-call", { hasText: "+14085550199" }).waitFor();
     await agent.selectOption("#transfer-queue", "Q-Other");
     await agent.click("#consult-queue");
     await agent.locator("#consulting", { hasText: "Bo Chen of Other Queue" }).waitFor();
