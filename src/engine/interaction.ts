@@ -215,9 +215,7 @@ export class Interaction implements ContactHandle {
     this.dnis = options.dnis ?? "";
     if (options.listener) this.listeners.push(options.listener);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.vars = new Variables(compiled.layout, (change) =>
-      this.emit({ type: "variable", name: change.name, value: change.value, activity: change.activity }),
-    );
+    this.vars = new Variables(compiled.layout, (name, value, activity) => this.variableChanged(name, value, activity));
     if (options.globals) {
       for (const [name, value] of Object.entries(options.globals)) {
         if (flow.variables.has(name)) this.vars.assignRaw(name, value);
@@ -238,6 +236,13 @@ export class Interaction implements ContactHandle {
       ...options.startData,
     };
     this.vars.setNamespace(START_NAMESPACES, start);
+  }
+
+  /** A variable event, built stamped (see deliver): six or so per call. */
+  private variableChanged(name: string, value: unknown, activity: string | undefined): void {
+    const at = this.deps.clock.now();
+    if (activity === undefined) this.deliver({ type: "variable", name, value, at, interactionId: this.interactionId });
+    else this.deliver({ type: "variable", name, value, activity, at, interactionId: this.interactionId });
   }
 
   /** The caller's number: as the call arrived, or as ContactAniUpdated last changed it. */
@@ -735,9 +740,22 @@ export class Interaction implements ContactHandle {
   }
 
   private dispatch(specName: string, data: Record<string, unknown>): Promise<void> {
-    const run = this.eventChain.then(() => this.runHandler(specName, data));
-    this.eventChain = run.catch(() => undefined);
-    return this.eventChain;
+    const run = this.eventChain.then(() => this.runHandlerQuietly(specName, data));
+    this.eventChain = run;
+    return run;
+  }
+
+  /**
+   * runHandler for the event chain, which never rejects: a failure of one handler does not stop
+   * the next. Most event flows run synchronously throughout, and then need no `catch` promise.
+   */
+  private runHandlerQuietly(specName: string, data: Record<string, unknown>): void | Promise<void> {
+    try {
+      const ran = this.runHandler(specName, data);
+      return ran instanceof Promise ? ran.catch(ignore) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs an event flow; returns a promise only when one of its activities waits. */
@@ -746,7 +764,7 @@ export class Interaction implements ContactHandle {
     if (names) this.vars.setNamespace(names, data);
     const handler = this.flow.handlers.get(specName);
     if (!handler) return;
-    this.emit({ type: "event", name: specName, flow: specName });
+    this.deliver({ type: "event", name: specName, flow: specName, at: this.deps.clock.now(), interactionId: this.interactionId });
     // Event flows are not interrupted by the answer; they stop only when the contact is gone for good.
     const exit = this.runProcess(this.flow.events, handler.activityId, specName, signal);
     if (exit instanceof Promise) return exit.then((e) => this.afterHandler(e, specName));
@@ -882,9 +900,7 @@ export class Interaction implements ContactHandle {
     if (!this.st.enterSubflow()) throw new ActivityError(`subflows nested more than ${MAX_SUBFLOW_DEPTH} deep at "${flow.name}"`);
     try {
       const compiled = this.deps.compile(flow);
-      const vars = new Variables(compiled.layout, (change) =>
-        this.emit({ type: "variable", name: `${flow.name}.${change.name}`, value: change.value, activity: change.activity }),
-      );
+      const vars = new Variables(compiled.layout, (name, value, activity) => this.variableChanged(`${flow.name}.${name}`, value, activity));
       for (const [name, value] of Object.entries(inputs)) vars.set(name, value);
       vars.setNamespace(START_NAMESPACES, this.vars.get("NewPhoneContact") as Record<string, unknown>);
       const exit = await this.runProcess(flow.main, flow.startId, `subflow:${flow.name}`, signal, { compiled, vars });
@@ -1140,6 +1156,8 @@ class ActivityView implements ActivityContext {
 
 /** A settled promise: the start of every contact's event chain. */
 const SETTLED: Promise<void> = Promise.resolve();
+
+function ignore(): void {}
 
 export class InterruptedError extends Error {
   private static readonly shared = new Map<string, InterruptedError>();

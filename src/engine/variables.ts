@@ -90,12 +90,6 @@ function initialValue(def: VariableDef): unknown {
   }
 }
 
-export interface VariableChange {
-  name: string;
-  value: unknown;
-  activity?: string;
-}
-
 /**
  * Where a flow's variables and namespaces live in a call's store, worked out once per flow (its
  * CompiledFlow holds it): each declared variable and each namespace the engine knows ahead (the
@@ -151,7 +145,8 @@ export class Variables implements VariableStore {
 
   constructor(
     layout: VariableLayout | Map<string, VariableDef>,
-    private readonly onChange?: (change: VariableChange) => void,
+    /** Told each assignment (three arguments, not a change object: six or so per call). */
+    private readonly onChange?: (name: string, value: unknown, activity: string | undefined) => void,
   ) {
     const l = layout instanceof VariableLayout ? layout : new VariableLayout(layout);
     this.layout = l;
@@ -230,7 +225,7 @@ export class Variables implements VariableStore {
       throw new ActivityError(`cannot assign to ${def.type} variable "${declared}": ${(err as Error).message}`);
     }
     this.slots[this.layout.slots.get(declared)!] = typed;
-    this.onChange?.({ name: declared, value: def.isSecure ? MASK : plain(typed), activity });
+    this.onChange?.(declared, def.isSecure ? MASK : plain(typed), activity);
   }
 
   /** Sets without coercion or notification (subflow outputs already typed, agent edits). */
