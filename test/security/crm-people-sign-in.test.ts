@@ -7,7 +7,8 @@
  * SameSite=Lax; a form changes records only with this site's Origin and the session's CSRF token;
  * the app sign-in form is closed; signing out ends the session.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,15 +29,15 @@ const dir = mkdtempSync(join(tmpdir(), "ccflow-crm-people-"));
 
 beforeAll(async () => {
   provider = await startSecurityServer();
-  let crmOrigin = "";
-  provider.server.identity!.registerClient({ ...CLIENT, displayName: "CRM record pages", roles: [], clientCredentials: false, redirectOrigins: () => [crmOrigin] });
+  let crmOrigins: string[] = [];
+  provider.server.identity!.registerClient({ ...CLIENT, displayName: "CRM record pages", roles: [], clientCredentials: false, redirectOrigins: () => crmOrigins });
   crm = await startCrmServer({
     dataDir: dir,
     port: 0,
     httpsPort: 0,
     env: { CCFLOW_CRM_OIDC_ISSUER: `${provider.url}/identity`, CCFLOW_CRM_OIDC_CLIENT_ID: CLIENT.clientId, CCFLOW_CRM_OIDC_CLIENT_SECRET: CLIENT.clientSecret },
   });
-  crmOrigin = new URL(crm.httpUrl).origin;
+  crmOrigins = [new URL(crm.httpUrl).origin, new URL(crm.httpsUrl).origin];
 }, 60_000);
 
 afterAll(async () => {
@@ -110,6 +111,33 @@ describe("the CRM's record pages, configured with an OpenID Connect provider", (
     // To the provider's end-session endpoint, which sends the browser back to the pages.
     expect(out.headers.get("location")).toMatch(new RegExp(`^${provider.url}/identity/logout\\?`));
     expect((await fetch(`${crm.httpUrl}/main.aspx`, { redirect: "manual", headers: { cookie: sam.cookie } })).status).toBe(303);
+  });
+
+  it("mark both cookies Secure when the pages are reached over HTTPS", async () => {
+    const ca = readFileSync(crm.caPath);
+    const get = (url: string, cookie = ""): Promise<{ status: number; location?: string; cookies: string[] }> =>
+      new Promise((resolve, reject) => {
+        https
+          .get(url, { ca, headers: cookie ? { cookie } : {} }, (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: res.headers.location } : {}), cookies: res.headers["set-cookie"] ?? [] });
+          })
+          .on("error", reject);
+      });
+    const start = await get(`${crm.httpsUrl}/crm/auth/login?returnTo=/main.aspx`);
+    expect(start.status).toBe(303);
+    expect(start.cookies[0]).toMatch(/^ccflow_crm_signin=[^;]+; Path=\/crm\/auth; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
+    const authorize = new URL(start.location!);
+    expect(authorize.searchParams.get("redirect_uri")).toBe(`${crm.httpsUrl}/crm/auth/callback`);
+    const form = new URLSearchParams(authorize.searchParams);
+    form.set("username", "ben");
+    form.set("password", devPassword("ben"));
+    const signedIn = await fetch(`${provider.url}/identity/authorize`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", origin: provider.url }, body: form });
+    expect(signedIn.status).toBe(303);
+    const back = await get(signedIn.headers.get("location")!, start.cookies[0]!.split(";")[0]!);
+    expect(back.status).toBe(303);
+    expect(back.location).toBe("/main.aspx");
+    expect(back.cookies.find((c) => c.startsWith("ccflow_crm_pages="))).toMatch(/^ccflow_crm_pages=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=28800; Secure$/);
   });
 
   describe.skipIf(!hasChromium)("in Chromium", () => {
