@@ -34,7 +34,9 @@ const RUNTIME: Record<string, readonly string[]> = {
   "fault-proxy": ["util"],
   // OpenTelemetry: builds spans from the engine's event types; the server composes it.
   telemetry: [],
-  server: ["telemetry", "flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "graph", "runtime", "util"],
+  // The dialler (campaigns, outdial): works through the ports the server hands it.
+  campaigns: [],
+  server: ["telemetry", "campaigns", "flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "graph", "runtime", "util"],
   cli: ["telemetry", "flow", "expr", "time", "activities", "engine", "connectors", "center", "channels", "environment", "crm", "identity", "graph", "runtime", "flowtest", "fault-proxy", "server", "util"],
 };
 
@@ -46,6 +48,7 @@ const TYPES_ONLY: Record<string, readonly string[]> = {
   flowtest: ["center", "graph"],
   graph: ["flowtest"],
   telemetry: ["engine"],
+  campaigns: ["center", "engine", "activities"],
 
 };
 
