@@ -5,6 +5,9 @@
  * lapses. A wrong password is challenged again and registers nothing; a user registering another
  * user's address gets 403.
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestServer, type TestServer } from "../../server/helpers.js";
 import { cue, hasSipp, runSipp } from "./helpers.js";
@@ -37,12 +40,14 @@ describe.skipIf(!hasSipp)("SIP phones register (REGISTER with digest, SIPp)", ()
   const target = () => `127.0.0.1:${new URL(t.server.context.urls.sip!.replace(/^sip:/, "sip://")).port}`;
   const registrar = () => t.server.context.sip!.registrar;
 
-  function phone(scenario: string, user: string, credentials: [string, string], expires: number) {
-    return runSipp(scenario, { target: target(), dnis: user, ani: "+14806754110", rtpPort: 9, extraArgs: ["-key", "expires", String(expires), "-au", credentials[0], "-ap", credentials[1]] });
+  function phone(scenario: string, user: string, credentials: [string, string], expires: number, more: string[] = []) {
+    return runSipp(scenario, { target: target(), dnis: user, ani: "+14806754110", rtpPort: 9, extraArgs: ["-key", "expires", String(expires), "-au", credentials[0], "-ap", credentials[1], ...more] });
   }
 
   it("challenges, registers with the digest, answers the phone's OPTIONS, and unregisters on Expires: 0", async () => {
-    const sipp = await phone("phone-registers.xml", "alice", ["alice", "correct-horse"], 120);
+    const dir = mkdtempSync(join(tmpdir(), "ccflow-register-"));
+    const ready = join(dir, "keep-alive-answered");
+    const sipp = await phone("phone-registers.xml", "alice", ["alice", "correct-horse"], 120, ["-key", "ready", ready]);
     try {
       const [binding] = await Promise.race([
         eventually(() => (registrar().lookup("alice").length ? registrar().lookup("alice") : undefined), "alice's binding"),
@@ -55,6 +60,11 @@ describe.skipIf(!hasSipp)("SIP phones register (REGISTER with digest, SIPp)", ()
       expect(left).toBeLessThanOrEqual(120);
       expect(t.logs.some((l) => /alice registered sip:alice@127\.0\.0\.1:\d+;transport=UDP for 1[12]\d s over UDP/.test(l)), t.logs.join("\n")).toBe(true);
 
+      // The phone's keep-alive OPTIONS must have its 200 before the cue reaches it.
+      await Promise.race([
+        eventually(() => existsSync(ready) || undefined, "the phone's keep-alive answered"),
+        sipp.done.then((r) => Promise.reject(new Error(`SIPp ended first (${r.code}): ${r.output.slice(-3000)}`))),
+      ]);
       await cue(binding!.callId, sipp.sipPort);
       const result = await sipp.done;
       expect(result.code, result.output.slice(-3000)).toBe(0);
@@ -62,6 +72,7 @@ describe.skipIf(!hasSipp)("SIP phones register (REGISTER with digest, SIPp)", ()
       expect(t.logs.some((l) => /alice unregistered sip:alice@/.test(l))).toBe(true);
     } finally {
       sipp.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
