@@ -188,20 +188,29 @@ export class CallControls {
     const session = this.engaged(agentId, "transfer");
     if (!this.outside) throw new ApiError(503, "NO_OUTSIDE_LINE", "this server places no outside calls (it runs without its SIP front)");
     const uri = this.outside.check(session, number);
-    if (!this.entry(session.interactionId).held) this.hold(agentId);
     // Webex runs the flow's PreDial before it dials the number (TRANSFER_TO_DN/DN, as the flow's own Blind Transfer does).
-    await session.interaction.raisePreDial({ operation: "TRANSFER_TO_DN", participant: "DN", dialNumber: number });
+    const call = await this.holdAndDial(session, agentId, number, uri, "TRANSFER_TO_DN");
+    await this.center.perform("transfer", agentId, { number });
+    this.unhold(session.interactionId);
+    this.outside.connect(session, call);
+    this.record(session, agentId, "transfer", `number ${number}`);
+  }
+
+  /**
+   * Holds the caller, runs the flow's PreDial for the number (participant DN) and rings it; the
+   * answered call, unless the caller hung up or the agent left the call meanwhile.
+   */
+  private async holdAndDial(session: CallSession, agentId: string, number: string, uri: string, operation: "TRANSFER_TO_DN" | "CONSULT_TO_DN"): Promise<OutboundCall> {
+    if (!this.entry(session.interactionId).held) this.hold(agentId);
+    await session.interaction.raisePreDial({ operation, participant: "DN", dialNumber: number });
     if (session.ended) throw new ApiError(409, "CALL_ENDED", "the call ended before the number was dialled");
-    const call = await this.outside.dial(session, number, uri);
+    const call = await this.outside!.dial(session, number, uri);
     const agent = this.center.agent(agentId);
     if (session.ended || agent?.state !== "Engaged" || agent.interactionId !== session.interactionId) {
       call.hangup();
       throw new ApiError(409, "CALL_ENDED", "the call ended or left you while the number rang");
     }
-    await this.center.perform("transfer", agentId, { number });
-    this.unhold(session.interactionId);
-    this.outside.connect(session, call);
-    this.record(session, agentId, "transfer", `number ${number}`);
+    return call;
   }
 
   /**
@@ -231,15 +240,7 @@ export class CallControls {
     if (this.center.consultFor(agentId)) throw new ApiError(409, "INVALID_STATE", "a consult is already under way on this call");
     if (!this.audio?.consultNumber) throw new ApiError(409, "NO_AUDIO", "a consult to a number needs the server's audio bridge");
     const uri = this.outside.check(session, number);
-    if (!this.entry(session.interactionId).held) this.hold(agentId);
-    await session.interaction.raisePreDial({ operation: "CONSULT_TO_DN", participant: "DN", dialNumber: number });
-    if (session.ended) throw new ApiError(409, "CALL_ENDED", "the call ended before the number was dialled");
-    const call = await this.outside.dial(session, number, uri);
-    const agent = this.center.agent(agentId);
-    if (session.ended || agent?.state !== "Engaged" || agent.interactionId !== session.interactionId) {
-      call.hangup();
-      throw new ApiError(409, "CALL_ENDED", "the call ended or left you while the number rang");
-    }
+    const call = await this.holdAndDial(session, agentId, number, uri, "CONSULT_TO_DN");
     if (!this.audio.consultNumber(session.interactionId, agentId, call.rtp)) {
       call.hangup();
       throw new ApiError(409, "NO_AUDIO", "connect your headset first: a consult to a number talks through it");

@@ -5,11 +5,7 @@
 import type { ContactCenter } from "../center/index.js";
 import { Campaigns } from "../campaigns/campaigns.js";
 import { AgentOutdial } from "../campaigns/outdial.js";
-import type { CallRegistry } from "./calls.js";
-import type { FlowCatalog } from "./flows.js";
-import { SipOutboundContacts } from "./outbound-contacts.js";
-import type { DialPlanEntry } from "./outside-transfer.js";
-import type { VoiceLines } from "./voice-lines.js";
+import { SipOutboundContacts, type SipOutboundContactsOptions } from "./outbound-contacts.js";
 
 export interface Dialler {
   outdial: AgentOutdial;
@@ -19,19 +15,7 @@ export interface Dialler {
   close(): void;
 }
 
-export function startDialler(o: {
-  center: ContactCenter;
-  calls: CallRegistry;
-  flows: FlowCatalog;
-  voice: VoiceLines;
-  entryPoints: () => Record<string, string>;
-  plan: readonly DialPlanEntry[];
-  ringTimeoutMs: number;
-  host: string;
-  defaultFrom: string;
-  env?: Record<string, string | undefined>;
-  log?: (level: "info" | "warn", message: string) => void;
-}): Dialler {
+export function startDialler(o: SipOutboundContactsOptions & { center: ContactCenter; defaultFrom: string }): Dialler {
   const contacts = new SipOutboundContacts(o);
   const campaigns = new Campaigns({ center: o.center, contacts, ...(o.log ? { log: o.log } : {}) });
   return {
