@@ -22,7 +22,7 @@ export class CenterOutbox {
   private items: Array<ContactHandle | CenterNotice | CenterEvent | null> = [];
   private depth = 0;
   /** Runs at the end of each outermost operation, before its events go out (a retiring queue's sweep, reconfigure.ts). */
-  afterOp?: () => void;
+  afterOp: (() => void) | undefined = undefined;
   private flushing = false;
   /** Set when events carry ids (ContactCenter.numberEvents): called as each event is emitted. */
   stamp?: () => string;

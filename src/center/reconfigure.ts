@@ -239,7 +239,8 @@ function sweepRetiring(core: CenterCore): void {
     removeQueue(core, queue);
     core.outbox.notice("info", `queue ${queue.id} → removed: the last contact in it left (it was removed from the environment)`);
   }
-  if (!still) delete core.outbox.afterOp;
+  // Set back, not deleted: a deleted field would turn the outbox, read on every center operation, into a dictionary object.
+  if (!still) core.outbox.afterOp = undefined;
 }
 
 /** Out of the center, and out of the queue lists of the agents who kept it while it retired (and of those serving every queue). */
