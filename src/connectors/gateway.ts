@@ -191,6 +191,8 @@ function putHeader(headers: Record<string, string>, name: string, value: string)
 class RequestRun extends ResponseCollector implements ConnectorExchange {
   attempts = 0;
   tokenRefreshed = false;
+  /** Its headers are built per request (`headers`): auth sets its header in them. */
+  readonly ownHeaders = true;
   private readonly started: number;
   private readonly realStarted: number;
   private attemptStarted = 0;
@@ -410,20 +412,44 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<HttpResult>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+    const result = settledBy(this);
+    try {
       this.startDeadline(Math.max(0, spec.timeoutMs), spec.signal);
       // The caller was gone before the request left.
-      if (this.reason) return this.abortExchange();
+      if (this.reason) {
+        this.abortExchange();
+        return result;
+      }
       const dispatcher = (connector && core.dispatchers.get(connector.id)) || core.plain;
       const options: ConnectorDispatchOptions = { origin: target.origin, path: target.path, method: method as Dispatcher.HttpMethod, headers: sendHeaders, body: hasBody ? spec.body : undefined, exchange: this };
-      try {
-        dispatcher.dispatch(options, this);
-      } catch (err) {
-        this.onResponseError(undefined, toTransportError(err));
-      }
-    });
+      dispatcher.dispatch(options, this);
+    } catch (err) {
+      this.onResponseError(undefined, toTransportError(err));
+    }
+    return result;
+  }
+
+  /** Takes the promise's settling functions (settledBy). */
+  settleWith(resolve: (result: HttpResult) => void, reject: (err: unknown) => void): void {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+}
+
+/**
+ * The promise `run` settles: one executor shared by all requests (a closure per request over the
+ * request's state cost as much as the rest of `perform`'s allocations).
+ */
+let opening: RequestRun | undefined;
+function takeSettlers(resolve: (result: HttpResult) => void, reject: (err: unknown) => void): void {
+  opening!.settleWith(resolve, reject);
+}
+function settledBy(run: RequestRun): Promise<HttpResult> {
+  opening = run;
+  try {
+    return new Promise<HttpResult>(takeSettlers);
+  } finally {
+    opening = undefined;
   }
 }
 

@@ -24,11 +24,25 @@ function withAuthorization(headers: Dispatcher.DispatchOptions["headers"], value
   return out;
 }
 
+/**
+ * The options to send with `value` as the one Authorization header. The gateway's exchange owns
+ * its headers record (a new one per request, see ConnectorExchange.ownHeaders): the header is set
+ * in it, not in a copy of the options and the headers; any other dispatch gets a copy, its own
+ * options left as they were.
+ */
+function authorized(opts: Dispatcher.DispatchOptions, exchange: ConnectorExchange | undefined, value: string): Dispatcher.DispatchOptions {
+  if (exchange?.ownHeaders !== true) return { ...opts, headers: withAuthorization(opts.headers, value) };
+  const headers = opts.headers as Record<string, string>;
+  for (const name in headers) if (name !== "Authorization" && name.length === 13 && name.toLowerCase() === "authorization") delete headers[name];
+  headers.Authorization = value;
+  return opts;
+}
+
 export function basicAuth(username: string, password: string): Dispatcher.DispatcherComposeInterceptor {
   const value = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
   return (dispatch) =>
     function basic(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-      return dispatch({ ...opts, headers: withAuthorization(opts.headers, value) }, handler);
+      return dispatch(authorized(opts, connectorExchange(opts), value), handler);
     };
 }
 
@@ -98,7 +112,7 @@ class BearerExchange implements Dispatcher.DispatchHandler {
     if (stop) return this.handler.onResponseError?.(this.noRequest, stop);
     this.token = token;
     try {
-      this.dispatch({ ...this.opts, headers: withAuthorization(this.opts.headers, this.header.of(token)) }, this);
+      this.dispatch(authorized(this.opts, this.exchange, this.header.of(token)), this);
     } catch (err) {
       this.handler.onResponseError?.(this.noRequest, toTransportError(err));
     }

@@ -23,6 +23,11 @@ export interface ConnectorExchange extends Exchange {
   noteResponse(status: number): void;
   /** Notes an attempt's failure below HTTP or at the token endpoint (for the log). */
   noteFailure(err: Error): void;
+  /**
+   * True when the dispatch options' `headers` is a record made for this exchange alone: an
+   * interceptor may set a header in it (auth does, before each attempt) rather than copy it.
+   */
+  readonly ownHeaders: boolean;
 }
 
 export interface ConnectorDispatchOptions extends ExchangeDispatchOptions {
