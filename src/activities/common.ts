@@ -5,6 +5,8 @@
  */
 import { ActivityError, type ActivityContext, type TemplateField } from "./types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
+import type { Prompt, PlayResult } from "../channels/types.js";
+import type { CallEventInput } from "../engine/events.js";
 
 export function num(def: ActivityDef, key: string, fallback: number): number {
   const v = def.properties[key];
@@ -70,44 +72,101 @@ export function promptTemplates(def: ActivityDef): TemplateField[] {
 
 /** What a prompting activity plays, read once when its flow is compiled. */
 export interface CompiledPrompts {
-  prompts: PromptSpec[];
+  prompts: CompiledPrompt[];
   voice: string | undefined;
 }
 
+/**
+ * One prompt as compiled. A prompt whose text holds no template markup renders to itself for
+ * every call, so the prompt handed to the channel and its event are made here, once (the engine
+ * copies an activity's event before stamping it, and channels do not change the prompt).
+ */
+interface CompiledPrompt extends PromptSpec {
+  fixed: { prompt: Prompt; event: CallEventInput } | undefined;
+}
+
 export function compilePrompts(def: ActivityDef): CompiledPrompts {
-  return { prompts: promptsOf(def), voice: str(def, "voiceLanguage") };
+  const voice = str(def, "voiceLanguage");
+  const prompts = promptsOf(def).map((p): CompiledPrompt => {
+    const text = literalText(p.value);
+    if (text === undefined) return { ...p, fixed: undefined };
+    const prompt = p.kind === "tts" ? { text, voice } : { file: text };
+    return { ...p, fixed: { prompt, event: { type: "prompt", ...prompt } } };
+  });
+  return { prompts, voice };
 }
 
 /**
  * Renders and plays compiled prompts in order. Resolves with a barge-in digit, if any.
  * Chained by hand rather than written as an async loop: most activities play one prompt, and
- * every call plays several, so the promises an async function adds are a measurable share.
+ * every call plays several, so the promises an async function adds are a measurable share; one
+ * PromptRun per activity run holds what the closures per prompt held.
  */
 export function playCompiledPrompts(ctx: ActivityContext, compiled: CompiledPrompts, interruptible: boolean): Promise<string | undefined> {
-  const { prompts, voice } = compiled;
-  // A prompt the channel cannot play (a file missing from the prompts folder, TTS failing) is the
-  // activity's error, for its error port; an abort (hang-up, answer) stays what it is.
-  const unplayable = (err: unknown): never => {
-    if (ctx.signal.aborted || err instanceof ActivityError) throw err;
-    throw new ActivityError(`${ctx.activity.name}: the prompt could not be played: ${err instanceof Error ? err.message : String(err)}`);
-  };
-  const playFrom = (i: number): Promise<string | undefined> => {
-    if (i >= prompts.length) return NO_DIGIT;
-    const p = prompts[i]!;
-    const prompt = p.kind === "tts" ? { text: ctx.render(p.value, p.field), voice } : { file: ctx.render(p.value, p.field) };
-    const play = (): Promise<string | undefined> => {
-      ctx.emit({ type: "prompt", ...prompt });
-      return ctx.caller.play(prompt, { signal: ctx.signal, interruptible }).then((result) => (result.bargeIn ? result.bargeIn : i + 1 < prompts.length ? playFrom(i + 1) : undefined), unplayable);
-    };
-    const check = prompt.file !== undefined ? ctx.env.checkPromptFile : undefined;
-    if (!check) return play();
-    return check(prompt.file!).then((problem) => (problem === undefined ? play() : unplayable(new Error(problem))));
-  };
+  if (compiled.prompts.length === 0) return NO_DIGIT;
   try {
-    return playFrom(0);
+    return new PromptRun(ctx, compiled, interruptible).from(0);
   } catch (err) {
     // A template that fails to render rejects, as the async version did.
     return Promise.reject(err);
+  }
+}
+
+class PromptRun {
+  /** The prompt playing now. */
+  private i = 0;
+
+  constructor(
+    private readonly ctx: ActivityContext,
+    private readonly compiled: CompiledPrompts,
+    private readonly interruptible: boolean,
+  ) {}
+
+  from(i: number): Promise<string | undefined> {
+    this.i = i;
+    const ctx = this.ctx;
+    const p = this.compiled.prompts[i]!;
+    let prompt: Prompt;
+    let event: CallEventInput;
+    if (p.fixed) {
+      prompt = p.fixed.prompt;
+      event = p.fixed.event;
+    } else if (p.kind === "tts") {
+      const text = ctx.render(p.value, p.field);
+      prompt = { text, voice: this.compiled.voice };
+      event = { type: "prompt", text, voice: this.compiled.voice };
+    } else {
+      const file = ctx.render(p.value, p.field);
+      prompt = { file };
+      event = { type: "prompt", file };
+    }
+    const check = prompt.file !== undefined ? ctx.env.checkPromptFile : undefined;
+    if (!check) return this.play(prompt, event);
+    return check(prompt.file!).then((problem) => (problem === undefined ? this.play(prompt, event) : this.unplayable(new Error(problem))));
+  }
+
+  private play(prompt: Prompt, event: CallEventInput): Promise<string | undefined> {
+    const ctx = this.ctx;
+    ctx.emit(event);
+    return ctx.caller.play(prompt, { signal: ctx.signal, interruptible: this.interruptible }).then(this.played, this.failed);
+  }
+
+  private readonly played = (result: PlayResult): string | undefined | Promise<string | undefined> => {
+    if (result.bargeIn) return result.bargeIn;
+    const next = this.i + 1;
+    return next < this.compiled.prompts.length ? this.from(next) : undefined;
+  };
+
+  private readonly failed = (err: unknown): never => this.unplayable(err);
+
+  /**
+   * A prompt the channel cannot play (a file missing from the prompts folder, TTS failing) is the
+   * activity's error, for its error port; an abort (hang-up, answer) stays what it is.
+   */
+  private unplayable(err: unknown): never {
+    const ctx = this.ctx;
+    if (ctx.signal.aborted || err instanceof ActivityError) throw err;
+    throw new ActivityError(`${ctx.activity.name}: the prompt could not be played: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -938,6 +938,12 @@ export class Interaction implements ContactHandle {
     this.emit(event);
   }
 
+  /** An activity's event as its view stamped it, `at` and `interactionId` included (ActivityView.emit). */
+  deliverFromActivity(event: CallEvent): void {
+    if (event.type === "queued") this.markQueued({ id: event.queue, name: event.queueName ?? event.queue });
+    this.deliver(event);
+  }
+
   // ---- the end ----
 
   /**
@@ -1141,11 +1147,15 @@ class ActivityView implements ActivityContext {
     // Copied then stamped, not `{ ...given, activity, … }`: V8 (Node 20) gives every object that
     // literal makes a hidden class of its own (a heap snapshot of served calls found one per
     // activity event, each kept in the call's trace), while these stores share one per event shape.
-    const stamped = Object.assign({}, given);
+    // All five stamps here, in emit's order: the event is complete before the contact sees it.
+    const process = this.process;
+    const stamped = Object.assign(new StampedEvent(given.type), given) as Record<string, unknown>;
     stamped.activity = given.activity ?? this.activity.name;
     stamped.activityId = given.activityId ?? this.activity.id;
-    stamped.flow = given.flow ?? this.process.flowName;
-    this.process.contact.emitFromActivity(stamped as CallEventInput);
+    stamped.flow = given.flow ?? process.flowName;
+    stamped.at = process.clock.now();
+    stamped.interactionId = process.interactionId;
+    process.contact.deliverFromActivity(stamped as unknown as CallEvent);
   }
 
   private fail(err: unknown, field: string): never {
@@ -1153,6 +1163,18 @@ class ActivityView implements ActivityContext {
     throw err;
   }
 }
+
+/**
+ * The object an activity's event is copied into and stamped: made by a constructor rather than
+ * as `{}`, which has room for four properties in the object itself, so that an event's eight or
+ * nine (its own, then activity, activityId, flow, at, interactionId) do not spill into a property
+ * array, a second object per event. Its prototype is Object.prototype: to every reader the event
+ * is a plain object, as before.
+ */
+const StampedEvent = function StampedEvent(this: { type: string }, type: string): void {
+  this.type = type;
+} as unknown as new (type: string) => { type: string };
+StampedEvent.prototype = Object.prototype;
 
 /** A settled promise: the start of every contact's event chain. */
 const SETTLED: Promise<void> = Promise.resolve();

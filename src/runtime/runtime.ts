@@ -201,7 +201,12 @@ export class Runtime {
     const set = this.flowSet;
     const binding = this.current;
     const globals = binding.hasGlobals || call.globals !== undefined ? { globals: { ...binding.globals, ...call.globals } } : undefined;
-    const options: CallOptions = { ...call, ...globals, resolveFlow: set.resolver };
+    // Spread into a literal, not `{ ...call, resolveFlow }`: properties added after a leading spread
+    // give every object a hidden class of its own (V8, Node 20), and the engine's reads of its
+    // call's options then miss their caches on every call. The assignment keeps the runtime's
+    // resolver over one the caller passed, as before.
+    const options: CallOptions = { resolveFlow: set.resolver, ...call, ...globals };
+    options.resolveFlow = set.resolver;
     const interaction = binding.engine.startCall(flow, options);
     this.live.add(interaction);
     binding.calls++;

@@ -131,18 +131,29 @@ export class VirtualClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(abortReason(signal));
-      const timer = new Timer(this, this.current + Math.max(0, ms), this.seq++, resolve);
-      timer.reject = reject;
-      if (signal) {
-        timer.signal = signal;
-        this.watch(signal).push(timer);
-      }
-      this.push(timer);
-      this.scheduleIdleCheck();
-    });
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const timer = new Timer(this, this.current + Math.max(0, ms), this.seq++, noop);
+    // The executor is one function for every sleep, not a closure per sleep: it runs at once,
+    // and takes the timer it arms from here.
+    this.arming = timer;
+    const slept = new Promise<void>(this.arm);
+    this.arming = undefined;
+    if (signal) {
+      timer.signal = signal;
+      this.watch(signal).push(timer);
+    }
+    this.push(timer);
+    this.scheduleIdleCheck();
+    return slept;
   }
+
+  /** The timer `sleep` is making a promise for (set only while its executor runs). */
+  private arming: Timer | undefined = undefined;
+  private readonly arm = (resolve: () => void, reject: (reason: unknown) => void): void => {
+    const timer = this.arming!;
+    timer.fire = resolve;
+    timer.reject = reject;
+  };
 
   /** Schedules `fire` after `ms` without a promise; see startTimer. */
   timer(ms: number, fire: () => void): ClockTimer {
