@@ -4,14 +4,15 @@
  *  - throughput: calls through the seed flow's known-caller path (two CRM lookups with an OAuth
  *    token, prompts, menu 1, queue, simulated agent answers, screen pop, agent ends), many at once;
  *    calls/s and activities/s. Baseline: the same number of bare fixture round-trips through the
- *    connector gateway (what the calls must do at the least), in the same run.
+ *    connector gateway (what the calls must do at the least), in the same run. Each round runs in
+ *    a fresh process of its own (bench/engine-round.ts), engine and baseline taking turns.
  *  - memory: 10,000 calls waiting in queue in the play-music loop, nobody staffing — RSS and heap
  *    per waiting call, measured after a forced GC against the same process before the calls, in
  *    a process of its own (bench/engine-memory.ts).
  * The seed flow is read from ../shared; without it the module says so and reports nothing.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ScriptedCaller } from "../src/channels/scripted.js";
@@ -19,10 +20,9 @@ import type { FixtureHandler } from "../src/connectors/transport.js";
 import type { UrlMemo } from "../src/connectors/types.js";
 import { VirtualClock } from "../src/time/clock.js";
 import { parseEnvironment } from "../src/environment/load.js";
-import { parseFlowText } from "../src/flow/load.js";
 import type { FlowDefinition } from "../src/flow/types.js";
 import { Runtime } from "../src/runtime/runtime.js";
-import { collectGarbage, loadAverage, showSpread, spread, spreadFigures } from "./stats.js";
+import { loadAverage, showSpread, spread, spreadFigures } from "./stats.js";
 import type { BenchContext, BenchModule, BenchResult } from "./types.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,12 +71,7 @@ ${agents > 0 ? `agents:\n${agentList}` : ""}
   return parsed.environment;
 }
 
-function gc(): void {
-  // Without --expose-gc (the npm script sets it) the memory figures include garbage.
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
-async function throughput(flow: FlowDefinition, calls: number, concurrency: number) {
+export async function throughput(flow: FlowDefinition, calls: number, concurrency: number) {
   const clock = new VirtualClock();
   const counter = { token: 0, api: 0 };
   const runtime = new Runtime({ environment: benchEnvironment(concurrency), flows: [flow], clock, fixtures: crmFixture(counter) });
@@ -110,7 +105,7 @@ async function throughput(flow: FlowDefinition, calls: number, concurrency: numb
 }
 
 /** The least the calls must do: the same HTTP round-trips through the gateway, nothing else. */
-async function baseline(flow: FlowDefinition, calls: number, concurrency: number) {
+export async function baseline(flow: FlowDefinition, calls: number, concurrency: number) {
   const clock = new VirtualClock();
   const counter = { token: 0, api: 0 };
   const runtime = new Runtime({ environment: benchEnvironment(0), flows: [flow], clock, fixtures: crmFixture(counter) });
@@ -137,15 +132,13 @@ async function baseline(flow: FlowDefinition, calls: number, concurrency: number
 }
 
 /**
- * 10,000 calls waiting in queue, measured in a fresh process (bench/engine-memory.ts) so that RSS
- * starts from a quiet heap rather than from whatever earlier benchmarks left behind. The child
- * prints its figure before it ends its calls; the figure counts once printed, and a child that
- * is still ending its calls a few minutes later is stopped rather than waited for. A child that
- * prints nothing within 30 minutes is stopped with an error that says so, instead of holding
- * `npm run bench` open without a word.
+ * Runs a bench/ script in a fresh `node --expose-gc` process and returns the JSON line it prints
+ * first. The figure counts once printed; a child still ending its calls a few minutes later is
+ * stopped rather than waited for. A child that prints nothing within `limitMs` is stopped with an
+ * error that says so, instead of holding `npm run bench` open without a word.
  */
-async function waitingMemory(calls: number, mode: "engine" | "served"): Promise<{ waiting: number; rssKb: number; heapKb: number }> {
-  const child = spawn(process.execPath, ["--expose-gc", resolve(here, "engine-memory.js"), seedPath, String(calls), mode], { stdio: ["ignore", "pipe", "inherit"] });
+async function childFigure<T>(script: string, args: string[], what: string, limitMs: number): Promise<T> {
+  const child = spawn(process.execPath, ["--expose-gc", resolve(here, script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   const exited = new Promise<number | null>((ok) => child.on("exit", ok));
   const figure = new Promise<string>((ok) => {
@@ -155,15 +148,34 @@ async function waitingMemory(calls: number, mode: "engine" | "served"): Promise<
       if (newline >= 0) ok(out.slice(0, newline));
     });
   });
-  const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<"timeout">((ok) => setTimeout(() => ok("timeout"), ms).unref())]);
-  const first = await within(Promise.race([figure, exited.then((code) => ({ code }))]), 30 * 60_000);
+  const within = <V>(p: Promise<V>, ms: number) => Promise.race([p, new Promise<"timeout">((ok) => setTimeout(() => ok("timeout"), ms).unref())]);
+  const first = await within(Promise.race([figure, exited.then((code) => ({ code }))]), limitMs);
   if (first === "timeout") {
     child.kill("SIGKILL");
-    throw new Error(`the memory measurement process (${calls} calls, ${mode}) printed no figure in 30 minutes; stopped`);
+    throw new Error(`the ${what} process printed no figure in ${limitMs / 60_000} minutes; stopped`);
   }
-  if (typeof first !== "string") throw new Error(`the memory measurement process (${calls} calls, ${mode}) exited with ${first.code} before printing its figure`);
+  if (typeof first !== "string") throw new Error(`the ${what} process exited with ${first.code} before printing its figure`);
   if ((await within(exited, 5 * 60_000)) === "timeout") child.kill("SIGKILL");
-  return JSON.parse(first) as { waiting: number; rssKb: number; heapKb: number };
+  return JSON.parse(first) as T;
+}
+
+/**
+ * 10,000 calls waiting in queue, measured in a fresh process (bench/engine-memory.ts) so that RSS
+ * starts from a quiet heap rather than from whatever earlier benchmarks left behind. The child
+ * prints its figure before it ends its calls.
+ */
+function waitingMemory(calls: number, mode: "engine" | "served"): Promise<{ waiting: number; rssKb: number; heapKb: number }> {
+  return childFigure("engine-memory.js", [seedPath, String(calls), mode], `memory measurement (${calls} calls, ${mode})`, 30 * 60_000);
+}
+
+/**
+ * One timed round in a fresh process (bench/engine-round.ts): a warm-up on the same work, a
+ * collection, then the round. Engine rounds and baseline rounds no longer share a heap: in one
+ * process an engine round after a baseline round ran under other GC limits (see engine-round.ts).
+ */
+function round<K extends "engine" | "gateway">(kind: K, calls: number, concurrency: number, warmUp: number) {
+  type Figures = K extends "engine" ? Awaited<ReturnType<typeof throughput>> : Awaited<ReturnType<typeof baseline>>;
+  return childFigure<Figures>("engine-round.js", [seedPath, kind, String(calls), String(concurrency), String(warmUp)], `${kind} round`, 10 * 60_000);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -175,24 +187,19 @@ const bench: BenchModule = {
       ctx.log(`  ${seedPath} is absent: the engine benchmark needs the seed flow; skipped`);
       return { figures: {}, report: ["Skipped: ../shared/seed/MSD_HTTP_Connector_Flow.json is absent."] };
     }
-    const flow = parseFlowText(readFileSync(seedPath, "utf8"), seedPath).flow!;
     const calls = ctx.quick ? 2_000 : 20_000;
     const concurrency = 200;
     // Five rounds: three gave a median but hardly a spread.
     const rounds = ctx.quick ? 1 : 5;
-    const runs = [];
+    const runs: Array<Awaited<ReturnType<typeof throughput>>> = [];
     const bases: Array<Awaited<ReturnType<typeof baseline>>> = [];
     // Long enough for the JIT to settle: with 500 calls the first timed round still ran ~40% slower.
     const warmUp = ctx.quick ? 500 : 5_000;
-    await throughput(flow, warmUp, concurrency);
-    await baseline(flow, warmUp, concurrency);
     const loadBefore = await loadAverage();
     for (let r = 0; r < rounds; r++) {
-      // Each round starts from a collected heap: without it a round paid for the previous one's garbage.
-      collectGarbage();
-      runs.push(await throughput(flow, calls, concurrency));
-      collectGarbage();
-      bases.push(await baseline(flow, calls, concurrency));
+      // Each round in its own process, engine and baseline taking turns so both see the same load.
+      runs.push(await round("engine", calls, concurrency, warmUp));
+      bases.push(await round("gateway", calls, concurrency, warmUp));
       ctx.log(`  round ${r + 1}: ${runs.at(-1)!.callsPerS.toFixed(0)} calls/s (${runs.at(-1)!.cpuUsPerCall.toFixed(0)} µs CPU/call), baseline ${bases.at(-1)!.pairsPerS.toFixed(0)} request pairs/s (${bases.at(-1)!.cpuUsPerPair.toFixed(0)} µs CPU/pair)`);
     }
     const loadAfter = await loadAverage();
@@ -204,7 +211,6 @@ const bench: BenchModule = {
     const cpuUsPerPair = median(bases.map((b) => b.cpuUsPerPair));
     const tokensPer10k = (runs[0]!.tokenRequests / calls) * 10_000;
     const lifetimes = runs[0]!.virtualSeconds / 3599;
-    gc();
     const mem = await waitingMemory(ctx.quick ? 2_000 : 10_000, "engine");
     ctx.log(`  ${mem.waiting} waiting calls (engine alone): ${mem.rssKb.toFixed(1)} KB RSS, ${mem.heapKb.toFixed(1)} KB heap each`);
     const served = await waitingMemory(ctx.quick ? 2_000 : 10_000, "served");
@@ -226,7 +232,7 @@ const bench: BenchModule = {
         waiting_call_served_rss_kb: Number(served.rssKb.toFixed(2)),
       },
       report: [
-        `Seed flow, known caller pressing 1, ${calls.toLocaleString("en-US")} calls, ${concurrency} at a time, in-process CRM fixture, virtual clock; median (min–max) of ${rounds} rounds after a warm-up of ${warmUp.toLocaleString("en-US")} calls, a forced GC before each round. Machine: ${loadBefore} before, ${loadAfter} after.`,
+        `Seed flow, known caller pressing 1, ${calls.toLocaleString("en-US")} calls, ${concurrency} at a time, in-process CRM fixture, virtual clock; median (min–max) of ${rounds} rounds, each in a fresh process after a warm-up of ${warmUp.toLocaleString("en-US")} calls (or request pairs) of its own kind and a forced GC; engine and baseline processes take turns. Machine: ${loadBefore} before, ${loadAfter} after.`,
         "",
         "| figure | value |",
         "|---|---:|",
