@@ -498,13 +498,14 @@ export class ContactCenter implements CenterPort {
       const { views, contacts, router } = this.core;
       const queueId = request.queueId?.trim();
       if (!queueId) return failure("QUEUE_NOT_FOUND", "queue-contact has no queue id (the destination is empty)");
+      // Before the queue is resolved: a refused request auto-creates no queue (a cluster node refuses it before logging it).
+      const busy = contacts.busyFailure(request.contact.interactionId);
+      if (busy) return busy;
       const queue = resolveQueue(this.core, queueId);
       if (!queue) {
         return failure("QUEUE_NOT_FOUND", `queue "${queueId}" is not defined in the environment and autoCreateQueues is off`);
       }
       if (queue.retiring) return retiredFailure(queue);
-      const busy = contacts.busyFailure(request.contact.interactionId);
-      if (busy) return busy;
       const priority = normalizePriority(request.priority);
       const existing = this.state.contact(request.contact.interactionId);
       if (existing?.state === "queued" && existing.listId === queue.id && existing.priority === priority) {
@@ -929,12 +930,12 @@ export class ContactCenter implements CenterPort {
   private logQueueContact(request: QueueRequest): QueueResult {
     const queueId = request.queueId?.trim();
     if (!queueId) return failure("QUEUE_NOT_FOUND", "queue-contact has no queue id (the destination is empty)");
+    const busy = this.core.contacts.busyFailure(request.contact.interactionId);
+    if (busy) return busy;
     const queue = this.state.queue(queueId);
     if (!queue && !this.core.settings.autoCreateQueues) {
       return failure("QUEUE_NOT_FOUND", `queue "${queueId}" is not defined in the environment and autoCreateQueues is off`);
     }
-    const busy = this.core.contacts.busyFailure(request.contact.interactionId);
-    if (busy) return busy;
     if (!this.replication!.healthy) return unavailable();
     const { contact, ...rest } = request;
     this.logQuietly({ op: "queueContact", contact: contactData(contact), ...rest, queueId }, contact);

@@ -144,6 +144,11 @@ export class CenterReplicator implements CenterReplication {
     return this.readerOk && this.redis.writerReady;
   }
 
+  /** The last log entry applied to this copy ("0-0" before the first). */
+  get applied(): string {
+    return this.lastId;
+  }
+
   /**
    * Checks that this node's center was built from the same configuration as the running nodes'
    * (`fingerprint`), catches up with the log, joins (lease), then follows the log and reaps dead nodes.
@@ -491,9 +496,13 @@ export class CenterReplicator implements CenterReplication {
         // An agent the machine plays belongs to no node: losing the node that played them does not sign them out.
         if (this.machine?.ids.has(agentId)) this.agentNode.delete(agentId);
         else if (command.action === "login" || command.action === "requestState" || !this.agentNode.has(agentId)) this.agentNode.set(agentId, node);
-        const result = center.applyCommand(command);
-        if (center.state.agent(agentId)?.state === "LoggedOut") this.agentNode.delete(agentId);
-        return result;
+        try {
+          // JSON wrote an argument left out (accept without an offer id) as null: it is left out again.
+          return center.applyCommand({ ...command, args: command.args.map((arg) => (arg === null ? undefined : arg)) });
+        } finally {
+          // Also when the action was refused: a signed-out agent's refused action gives them no node.
+          if (center.state.agent(agentId)?.state === "LoggedOut") this.agentNode.delete(agentId);
+        }
       }
       case "queueContact":
       case "queueToAgent":
