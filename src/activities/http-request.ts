@@ -15,13 +15,13 @@
  */
 import { escapeFormValue, escapeHeaderValue, escapeJsonValue, escapeUrlValue } from "../connectors/escaping.js";
 import { normalizeContentType } from "../connectors/gateway.js";
-import { applyCompiledMappings, compileJsonPath, compileOutputMappings, type CompiledMapping, type JsonPathMissMode, OutputMappingError, type OutputMappingRow } from "../connectors/jsonpath.js";
-import { HttpFailure, type HttpRequestSpec, type UrlMemo } from "../connectors/types.js";
+import { compileJsonPath, compileOutputMappings, type CompiledMapping, EMPTY, type JsonPathMissMode, KEEP, mappedValue, OutputMappingError, type OutputMappingRow } from "../connectors/jsonpath.js";
+import { HttpFailure, type HttpRequestSpec, type HttpResult, type UrlMemo } from "../connectors/types.js";
 import type { ActivityDef, FlowDefinition } from "../flow/types.js";
 import { bool, mapTemplates, str } from "./common.js";
-import { documentFormatOf, parseDocumentText } from "./document-formats.js";
+import { type DocumentFormat, documentFormatOf, parseDocumentText } from "./document-formats.js";
 import { ActivityError } from "../util/activity-error.js";
-import type { ActivityContext, ActivitySpec, ActivityStep, CompiledActivitySpec, TemplateField } from "./types.js";
+import type { ActivityContext, ActivityOutcome, ActivitySpec, ActivityStep, CompiledActivitySpec, TemplateField } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 2000;
 export const DEFAULT_RETRY_ATTEMPTS = 1;
@@ -110,20 +110,43 @@ export function missMode(ctx: ActivityContext): JsonPathMissMode {
   return ctx.env.http?.jsonPathMiss ?? "keep";
 }
 
-/** Applies mapping rows (compiled once: compileOutputMappings) to a document through the variable store (which emits variable events). */
+/**
+ * Applies mapping rows (compiled once: compileOutputMappings) to a document through the variable
+ * store (which emits variable events), as applyCompiledMappings maps them: every row is mapped
+ * before any is assigned, so a row that fails leaves every variable as it was.
+ */
 export function assignOutputs(ctx: ActivityContext, document: unknown, rows: readonly CompiledMapping[]): void {
-  let assignments;
+  const vars = ctx.vars;
+  const mode = missMode(ctx);
+  // The values by row (KEEP where nothing is assigned): one array, no assignment object per row.
+  const values: unknown[] = new Array(rows.length);
   try {
-    assignments = applyCompiledMappings(document, rows, (n) => ctx.vars.typeOf(n), missMode(ctx));
+    for (let i = 0; i < rows.length; i++) {
+      const type = vars.typeOf(rows[i]!.variable);
+      if (type === undefined) {
+        values[i] = KEEP;
+        continue;
+      }
+      const value = mappedValue(document, rows[i]!, type, mode);
+      // "empty" has no value for INTEGER/DECIMAL/BOOLEAN; those keep their value.
+      values[i] = value !== EMPTY ? value : type === "STRING" ? "" : type === "DATE_TIME" || type === "JSON" ? null : KEEP;
+    }
   } catch (err) {
     if (err instanceof OutputMappingError) throw new ActivityError(`${ctx.activity.name}: ${err.message}`);
     throw err;
   }
-  for (const a of assignments) {
-    const type = ctx.vars.typeOf(a.variable);
-    // "empty" has no value for INTEGER/DECIMAL/BOOLEAN; those keep their value.
-    if (a.emptied && type !== "STRING" && type !== "DATE_TIME" && type !== "JSON") continue;
-    ctx.vars.set(a.variable, a.value, ctx.activity.name);
+  for (let i = 0; i < rows.length; i++) if (values[i] !== KEEP) vars.set(rows[i]!.variable, values[i], ctx.activity.name);
+}
+
+/** A response body as its document, when the plan names JSON (the common case: JSON.parse, no result object), else per parseDocument. */
+function responseDocument(text: string, plan: RequestPlan): unknown {
+  if (plan.responseFormat !== "JSON") return parseDocument(text, plan.responseType);
+  // Same test as parseDocumentText's: blank text is no document.
+  if (!/\S/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
@@ -181,26 +204,42 @@ class HttpRequestStep implements ActivityStep {
     private readonly plan: RequestPlan,
   ) {}
 
-  async run(ctx: ActivityContext) {
-    const { def, plan } = this;
-    const { method } = plan;
+  run(ctx: ActivityContext): Promise<ActivityOutcome> {
+    let sent: Promise<HttpResult>;
+    try {
+      sent = ctx.http.execute(this.request(ctx), ctx.clock);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.answer(ctx, sent);
+  }
+
+  /** The request this call sends: rendered from the plan. */
+  private request(ctx: ActivityContext): HttpRequestSpec {
+    const plan = this.plan;
     const strict = ctx.env.http?.escaping === "strict";
     const target = renderEscaped(ctx, plan.targetSource, plan.targetField, strict ? escapeUrlValue : undefined).trim();
 
-    const query: Array<[string, string]> = [];
-    for (const q of plan.query) query.push([q.key, q.source !== undefined ? ctx.render(q.source, q.field) : q.value]);
-    const headers: Record<string, string> = {};
-    for (const h of plan.headers) headers[h.key] = h.source !== undefined ? renderEscaped(ctx, h.source, h.field, escapeHeaderValue) : h.value;
+    // Without query parameters or headers, the step's own empty ones (the gateway only reads them).
+    let query = NO_QUERY;
+    if (plan.query.length > 0) {
+      query = [];
+      for (const q of plan.query) query.push([q.key, q.source !== undefined ? ctx.render(q.source, q.field) : q.value]);
+    }
+    let headers = NO_HEADERS;
+    if (plan.headers.length > 0) {
+      headers = {};
+      for (const h of plan.headers) headers[h.key] = h.source !== undefined ? renderEscaped(ctx, h.source, h.field, escapeHeaderValue) : h.value;
+    }
     const body = plan.bodySource !== undefined ? renderEscaped(ctx, plan.bodySource, "httpRequestBody", strict ? plan.bodyEscape : undefined) : undefined;
 
-    const { connectorId } = plan;
-    const spec: HttpRequestSpec = {
-      activity: def.name,
-      connectorId,
+    return {
+      activity: this.def.name,
+      connectorId: plan.connectorId,
       target,
       query,
       queryEncoding: strict ? "strict" : "as-rendered",
-      method,
+      method: plan.method,
       headers,
       body: body === "" ? undefined : body,
       contentType: plan.contentType,
@@ -209,34 +248,47 @@ class HttpRequestStep implements ActivityStep {
       signal: ctx.signal,
       urlMemo: this.urlMemo,
     };
+  }
 
-    let result;
+  /** The response's outputs and mappings (a small async frame: the request's locals are not held across the wait). */
+  private async answer(ctx: ActivityContext, sent: Promise<HttpResult>): Promise<ActivityOutcome> {
+    let result: HttpResult;
     try {
-      result = await ctx.http.execute(spec, ctx.clock);
+      result = await sent;
     } catch (err) {
-      if (!(err instanceof HttpFailure)) throw err;
-      ctx.emit({ type: "http", method, url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message, connector: connectorNameOf(ctx, connectorId) });
-      if (err.kind === "aborted" && ctx.signal.aborted) throw ctx.signal.reason ?? err;
-      if (err.kind === "timeout" && ctx.env.http?.timeoutMode === "status408") {
-        // The flow sees a 408 with nothing to map; the trace above still says it timed out.
-        ctx.output("httpStatusCode", 408);
-        ctx.output("httpResponseBody", "");
-        ctx.output("httpResponseHeaders", {});
-        if (plan.rows.length > 0) assignOutputs(ctx, undefined, plan.rows);
-        return "default";
-      }
-      throw new ActivityError(`${def.name}: ${err.message}`);
+      return this.failed(ctx, err);
     }
-
-    ctx.emit({ type: "http", method, url: result.url, status: result.status, ms: result.ms, attempts: result.attempts, connector: result.connectorName ?? connectorNameOf(ctx, connectorId) });
+    const plan = this.plan;
+    ctx.emit({ type: "http", method: plan.method, url: result.url, status: result.status, ms: result.ms, attempts: result.attempts, connector: result.connectorName ?? connectorNameOf(ctx, plan.connectorId) });
     ctx.output("httpStatusCode", result.status);
     ctx.output("httpResponseBody", result.body);
     ctx.output("httpResponseHeaders", result.headers);
 
-    if (plan.rows.length > 0) assignOutputs(ctx, parseDocument(result.body, plan.responseType), plan.rows);
+    if (plan.rows.length > 0) assignOutputs(ctx, responseDocument(result.body, plan), plan.rows);
     return "default";
   }
+
+  /** A request that got no response: an activity error, or (`http.timeoutMode: status408`) a 408 for a passed deadline. */
+  private failed(ctx: ActivityContext, err: unknown): ActivityOutcome {
+    if (!(err instanceof HttpFailure)) throw err;
+    const plan = this.plan;
+    ctx.emit({ type: "http", method: plan.method, url: err.url, ms: err.ms, attempts: err.attempts, failure: err.message, connector: connectorNameOf(ctx, plan.connectorId) });
+    if (err.kind === "aborted" && ctx.signal.aborted) throw ctx.signal.reason ?? err;
+    if (err.kind === "timeout" && ctx.env.http?.timeoutMode === "status408") {
+      // The flow sees a 408 with nothing to map; the trace above still says it timed out.
+      ctx.output("httpStatusCode", 408);
+      ctx.output("httpResponseBody", "");
+      ctx.output("httpResponseHeaders", {});
+      if (plan.rows.length > 0) assignOutputs(ctx, undefined, plan.rows);
+      return "default";
+    }
+    throw new ActivityError(`${this.def.name}: ${err.message}`);
+  }
 }
+
+/** A request's query parameters and headers when the activity has none: shared, never written (the gateway reads a spec's, it does not change them). */
+const NO_QUERY: Array<[string, string]> = Object.freeze([]) as unknown as Array<[string, string]>;
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** The connector's name for an http event; looked up only when the result does not carry it (describe builds an object). */
 function connectorNameOf(ctx: ActivityContext, connectorId: string | undefined): string | undefined {
@@ -267,6 +319,8 @@ interface RequestPlan {
   retries: number;
   rows: CompiledMapping[];
   responseType: string | undefined;
+  /** `responseType` read: the format the body is parsed as (undefined: one ccflow does not read). */
+  responseFormat: DocumentFormat | undefined;
 }
 
 function mapEntries(def: ActivityDef, key: string): MapEntry[] {
@@ -296,6 +350,7 @@ function planOf(def: ActivityDef): RequestPlan {
     retries: retriesOf(def),
     rows: compileOutputMappings(outputRows(def)),
     responseType: str(def, "contentType"),
+    responseFormat: documentFormatOf(str(def, "contentType")),
   };
 }
 

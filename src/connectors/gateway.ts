@@ -245,8 +245,10 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
   private startDeadline(timeoutMs: number, outer: AbortSignal | undefined): void {
     const clock = this.clock;
     this.at = clock.now() + timeoutMs;
-    this.timer = startTimer(clock, Math.max(0, timeoutMs), () => this.fire(new DeadlineExceeded()));
-    if (outer) this.unwatchCaller = whenAborted(outer, () => this.fire(new CallerAborted()));
+    // One callback for both: the caller's signal says which of the two it was.
+    const stop = () => this.fire(outer?.aborted ? new CallerAborted() : new DeadlineExceeded());
+    this.timer = startTimer(clock, Math.max(0, timeoutMs), stop);
+    if (outer) this.unwatchCaller = whenAborted(outer, stop);
   }
 
   /** The deadline passed or the caller went away: the exchange in flight stops first, then whatever else waits on the abort. */

@@ -724,30 +724,41 @@ function simplePath(path: CompiledPath): Array<string | number> | null {
   return steps;
 }
 
-function walkSimple(steps: Array<string | number>, document: unknown): JsonPathResult {
+/** What a path found nothing at (valueAt): a value no document holds. */
+const NOT_FOUND: unique symbol = Symbol("not found");
+
+function walkSimple(steps: Array<string | number>, document: unknown): unknown {
   let node = document;
   for (const step of steps) {
     if (typeof step === "string") {
-      if (!isObject(node) || !hasOwn(node, step)) return { found: false };
+      if (!isObject(node) || !hasOwn(node, step)) return NOT_FOUND;
       node = node[step];
     } else {
-      if (!Array.isArray(node)) return { found: false };
+      if (!Array.isArray(node)) return NOT_FOUND;
       const at = step < 0 ? node.length + step : step;
-      if (at < 0 || at >= node.length) return { found: false };
+      if (at < 0 || at >= node.length) return NOT_FOUND;
       node = node[at];
     }
   }
-  return { found: true, value: node };
+  return node;
+}
+
+/**
+ * The value a compiled path finds in a document, or NOT_FOUND: what evaluateJsonPath says,
+ * without a result object per evaluation (a response mapping evaluates one per row per call).
+ */
+function valueAt(document: unknown, compiled: CompiledPath): unknown {
+  const steps = compiled.simple;
+  if (steps) return walkSimple(steps, document);
+  const r = evaluateCompiled(compiled, document, document);
+  if (r.values.length === 0) return NOT_FOUND;
+  return r.definite ? r.values[0] : r.values;
 }
 
 /** Evaluates a path (text, compiled here, or compiled once by the caller) over a document. */
 export function evaluateJsonPath(document: unknown, path: string | CompiledPath): JsonPathResult {
-  const compiled = typeof path === "string" ? compileJsonPath(path) : path;
-  const steps = compiled.simple;
-  if (steps) return walkSimple(steps, document);
-  const r = evaluateCompiled(compiled, document, document);
-  if (r.definite) return r.values.length > 0 ? { found: true, value: r.values[0] } : { found: false };
-  return r.values.length > 0 ? { found: true, value: r.values } : { found: false };
+  const value = valueAt(document, typeof path === "string" ? compileJsonPath(path) : path);
+  return value === NOT_FOUND ? { found: false } : { found: true, value };
 }
 
 // --- response mapping (flow-designer §6.4) ----------------------------------------------------
@@ -862,28 +873,42 @@ export function applyCompiledMappings(
   mode: JsonPathMissMode = "keep",
 ): OutputAssignment[] {
   const out: OutputAssignment[] = [];
-  for (const { variable, path, compiled } of rows) {
-    const type = typeOf(variable);
+  for (const row of rows) {
+    const type = typeOf(row.variable);
     if (type === undefined) continue;
-    let result: JsonPathResult;
-    try {
-      if (document !== undefined && compiled instanceof Error) throw compiled;
-      result = document === undefined ? { found: false } : evaluateJsonPath(document, compiled as CompiledPath);
-    } catch (err) {
-      // A recursive path (`..`) over a body nested tens of thousands deep runs out of stack:
-      // that is the body's fault, not the path's, and the message says so.
-      if (err instanceof RangeError) throw new OutputMappingError(`the response is nested too deeply to search with ${path} for ${variable}`, variable, path);
-      throw new OutputMappingError(`bad JSONPath for ${variable}: ${(err as Error).message}`, variable, path);
-    }
-    if (!result.found || result.value === null) {
-      if (mode === "empty") out.push({ variable, value: type === "STRING" ? "" : null, path, emptied: true });
-      continue;
-    }
-    try {
-      out.push({ variable, value: convertForVariable(result.value, type), path });
-    } catch (err) {
-      throw new OutputMappingError(`cannot set ${type} variable ${variable} from ${path}: ${(err as Error).message}`, variable, path);
-    }
+    const value = mappedValue(document, row, type, mode);
+    if (value === KEEP) continue;
+    if (value === EMPTY) out.push({ variable: row.variable, value: type === "STRING" ? "" : null, path: row.path, emptied: true });
+    else out.push({ variable: row.variable, value, path: row.path });
   }
   return out;
+}
+
+/** mappedValue's answers for a miss: the variable keeps its value, or (mode `empty`) is emptied. */
+export const KEEP: unique symbol = Symbol("keep");
+export const EMPTY: unique symbol = Symbol("empty");
+
+/**
+ * One row of applyCompiledMappings (the same rules, the same errors), for a variable of `type`:
+ * the value to assign, KEEP or EMPTY. For callers that assign as they go, without an assignment
+ * object per row.
+ */
+export function mappedValue(document: unknown, row: CompiledMapping, type: VariableType, mode: JsonPathMissMode): unknown {
+  const { variable, path, compiled } = row;
+  let value: unknown;
+  try {
+    if (document !== undefined && compiled instanceof Error) throw compiled;
+    value = document === undefined ? NOT_FOUND : valueAt(document, compiled as CompiledPath);
+  } catch (err) {
+    // A recursive path (`..`) over a body nested tens of thousands deep runs out of stack:
+    // that is the body's fault, not the path's, and the message says so.
+    if (err instanceof RangeError) throw new OutputMappingError(`the response is nested too deeply to search with ${path} for ${variable}`, variable, path);
+    throw new OutputMappingError(`bad JSONPath for ${variable}: ${(err as Error).message}`, variable, path);
+  }
+  if (value === NOT_FOUND || value === null) return mode === "empty" ? EMPTY : KEEP;
+  try {
+    return convertForVariable(value, type);
+  } catch (err) {
+    throw new OutputMappingError(`cannot set ${type} variable ${variable} from ${path}: ${(err as Error).message}`, variable, path);
+  }
 }
