@@ -546,11 +546,15 @@ export class ContactCenter implements CenterPort {
   /**
    * The caller's number changed after the contact reached the center: its record (what queues,
    * the supervisor and offers read) takes the new number, and the agent it rings for or talks to
-   * (and a consulted agent) hears `contact-updated`. A cluster node does not carry the change to
-   * the shared log: there the center keeps the number the contact was queued with (docs/fidelity.md).
+   * (and a consulted agent) hears `contact-updated`. On a cluster node the call's node logs it, and
+   * every copy applies it.
    */
   contactAniChanged(interactionId: string, ani: string): void {
-    if (this.viaLog) return;
+    if (this.viaLog) {
+      // Also when this copy does not hold the contact yet: its queue-contact may be in the log, not applied here yet.
+      if (this.state.contact(interactionId)?.ani !== ani) this.logQuietly({ op: "contactAni", interactionId, ani });
+      return;
+    }
     this.op(() => {
       const contact = this.state.contact(interactionId);
       if (!contact || contact.ani === ani) return;
@@ -789,6 +793,8 @@ export class ContactCenter implements CenterPort {
         }
         case "contactEnded":
           return this.contactEnded(command.interactionId, command.reason);
+        case "contactAni":
+          return this.contactAniChanged(command.interactionId, command.ani);
         case "timer":
           return this.timerElapsed(command.timer);
         case "nodeLost":

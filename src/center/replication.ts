@@ -44,6 +44,8 @@ export type CenterCommand =
   | { op: "contactEnded"; interactionId: string; reason: string }
   | { op: "timer"; timer: CenterTimer }
   | { op: "nodeLost"; node: string; reason: string }
+  /** The caller's number changed after the contact reached the center (AniUpdated): every copy's record and desks take it. */
+  | { op: "contactAni"; interactionId: string; ani: string }
   /** A call's hold and mute state, shared by the call's node so every node's desk view shows it. */
   | { op: "controls"; interactionId: string; held: boolean; heldSince?: number; muted: boolean };
 

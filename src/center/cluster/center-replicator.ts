@@ -517,6 +517,7 @@ export class CenterReplicator implements CenterReplication {
         return result;
       }
       case "timer":
+      case "contactAni":
         return center.applyCommand(command);
       case "controls": {
         const { op: _op, interactionId, ...state } = command;

@@ -3,8 +3,8 @@
  * stream applied by every copy in the stream's order — must take the same decisions as the center
  * one `ccflow serve` runs alone. fast-check writes random days at a small contact center: callers
  * arriving in three queues and one the environment lacks (auto-created), at three priorities,
- * moved to another queue, sent to one agent with or without parking and a recovery queue,
- * hanging up while waiting, ringing or connected; four agents signing in (Idle or Available),
+ * moved to another queue, sent to one agent with or without parking and a recovery queue, their
+ * number changing (AniUpdated), hanging up while waiting, ringing or connected; four agents signing in (Idle or Available),
  * going Available and Idle, accepting (sometimes an offer that no longer rings), declining,
  * ending, transferring to a queue, ending wrap-up by hand, signing out; ring and wrap-up timers
  * running out (also for offers and wrap-ups that are over). Each step sends one to three of these
@@ -60,6 +60,7 @@ type Op =
   | { k: "requeue"; c: number; q: number; p: number }
   | { k: "direct"; a: number; p: number; park: boolean; recovery: boolean; byEmail: boolean }
   | { k: "hangup"; c: number }
+  | { k: "ani"; c: number; ani: string }
   | { k: "login"; a: number; w: number; available: boolean }
   | { k: "request"; a: number; w: number; available: boolean }
   | { k: "available"; a: number; w: number }
@@ -84,6 +85,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant("requeue" as const), c, q, p }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("direct" as const), a, p, park: fc.boolean(), recovery: fc.boolean(), byEmail: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("hangup" as const), c }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("ani" as const), c, ani: fc.constantFrom("+14085550147", "+14085550148") }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant("login" as const), a, w, available: fc.nat({ max: 3 }).map((n) => n > 0) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("request" as const), a, w, available: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant("available" as const), a, w }) },
@@ -254,6 +256,13 @@ describe.skipIf(!haveRedis)("the replicated center (three copies through one Red
             const x = caller(o.c);
             if (!x) return undefined;
             return { kind: "flow", label: `${x.id} hangs up`, caller: x, run: (center, h) => center.contactEnded(h.interactionId, "caller-hangup"), logged: () => true };
+          }
+          case "ani": {
+            const x = caller(o.c);
+            if (!x) return undefined;
+            // The call's node logs the change unless its copy holds the contact with that number already.
+            const before = plain.state.contact(x.id)?.ani;
+            return { kind: "flow", label: `${x.id}'s number becomes ${o.ani}`, caller: x, run: (center, h) => center.contactAniChanged(h.interactionId, o.ani), logged: () => before !== o.ani };
           }
           case "login":
             return { kind: "agent", label: `login ${agentId(o.a)}`, action: "login", args: [agentId(o.a), { available: o.available }] };

@@ -1,6 +1,7 @@
 /**
  * Three `ccflow serve` nodes sharing one contact center through a real Redis: an agent signed in
- * on one node is offered a caller whose call runs on another, with that call's screen pop; many
+ * on one node is offered a caller whose call runs on another, with that call's screen pop; a
+ * caller's number changed on its node reaches every node's queue and the agent's desk; many
  * callers at once across the nodes for one agent give one offer at a time; three accepts of one
  * offer give one winner; while Redis is down the API answers 503 and it recovers by itself; a
  * node killed with SIGKILL loses its calls (`node-lost`) and nothing else.
@@ -87,6 +88,37 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
     });
     expect(ended.endReason).toBe("agent-ended");
     expect((await desk(a, "ana")).agent.state).toBe("WrapUp");
+    expect((await a.api("POST", "/api/agents/ana/logout")).status).toBe(200);
+  });
+
+  it("carries a caller's new number (AniUpdated on the call's node B) to the queue on every node and to the agent's desk on node A", async () => {
+    type Queue = { id: string; waiting: Array<{ interactionId: string; ani: string }>; ringing: Array<{ interactionId: string; ani: string }> };
+    const queueOn = async (n: ServeProcess) => (await n.api<Queue[]>("GET", "/api/queues")).body.find((q) => q.id === "Q-Test")!;
+    const id = await place(b, "+14805550111");
+    await until("the caller waiting on every node", async () => ((await Promise.all(nodes().map(queueOn))).every((q) => q.waiting.some((w) => w.interactionId === id)) ? true : undefined));
+
+    // Waiting: every node's queue (what a supervisor on any node reads) takes the new number.
+    expect((await b.api("POST", `/api/calls/${id}/ani`, { ani: "+14085550147" })).status).toBe(200);
+    for (const n of nodes()) {
+      await until(`the new number in the queue on ${n === a ? "A" : n === b ? "B" : "C"}`, async () => ((await queueOn(n)).waiting.find((w) => w.interactionId === id)?.ani === "+14085550147" ? true : undefined));
+    }
+
+    // Ringing at ana, whose desktop is on A: her offer shows it, and a second change reaches her socket as contact-updated.
+    const onA = await TestSocket.open(`${a.url.replace(/^http/, "ws")}/api/agents/ana/ws`, { authorization: `Bearer ${await a.token()}` });
+    await onA.next((m) => m.type === "desk", "ana's first desk");
+    expect((await a.api("POST", "/api/agents/ana/login", { available: true })).status).toBe(200);
+    const offer = (await onA.next((m) => m.type === "event" && m.event.type === "offer", "the offer")).event as { offerId: number; ani: string; interactionId: string };
+    expect(offer).toMatchObject({ interactionId: id, ani: "+14085550147" });
+    expect((await b.api("POST", `/api/calls/${id}/ani`, { ani: "+14085550148" })).status).toBe(200);
+    const updated = (await onA.next((m) => m.type === "event" && m.event.type === "contact-updated", "contact-updated on A")).event;
+    expect(updated).toMatchObject({ agentId: "ana", interactionId: id, ani: "+14085550148", previousAni: "+14085550147" });
+    onA.close();
+    for (const n of nodes()) {
+      await until("the ringing offer with the new number on every node", async () => ((await desk(n, "ana")).offer?.ani === "+14085550148" && (await queueOn(n)).ringing.find((r) => r.interactionId === id)?.ani === "+14085550148" ? true : undefined));
+    }
+
+    expect((await a.api("POST", "/api/agents/ana/decline", { offerId: offer.offerId })).status).toBe(200);
+    expect((await b.api("POST", `/api/calls/${id}/hangup`)).status).toBe(200);
     expect((await a.api("POST", "/api/agents/ana/logout")).status).toBe(200);
   });
 
