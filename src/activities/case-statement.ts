@@ -48,6 +48,7 @@ const caseStatement: CompiledActivitySpec = {
         }
         return "default";
       },
+      sync: true,
     };
   },
 };

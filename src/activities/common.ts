@@ -102,10 +102,16 @@ export function compilePrompts(def: ActivityDef): CompiledPrompts {
  * every call plays several, so the promises an async function adds are a measurable share; one
  * PromptRun per activity run holds what the closures per prompt held.
  */
-export function playCompiledPrompts(ctx: ActivityContext, compiled: CompiledPrompts, interruptible: boolean): Promise<string | undefined> {
-  if (compiled.prompts.length === 0) return NO_DIGIT;
+export function playCompiledPrompts(ctx: ActivityContext, compiled: CompiledPrompts, interruptible: boolean): Promise<string | undefined>;
+/**
+ * The same for an activity that leaves by one port once its prompts are done (Play Message):
+ * resolves with `finished` instead, without a `then` of its own per run.
+ */
+export function playCompiledPrompts(ctx: ActivityContext, compiled: CompiledPrompts, interruptible: boolean, finished: string): Promise<string>;
+export function playCompiledPrompts(ctx: ActivityContext, compiled: CompiledPrompts, interruptible: boolean, finished?: string): Promise<string | undefined> {
+  if (compiled.prompts.length === 0) return finished === undefined ? NO_DIGIT : Promise.resolve(finished);
   try {
-    return new PromptRun(ctx, compiled, interruptible).from(0);
+    return new PromptRun(ctx, compiled, interruptible, finished).from(0);
   } catch (err) {
     // A template that fails to render rejects, as the async version did.
     return Promise.reject(err);
@@ -120,6 +126,8 @@ class PromptRun {
     private readonly ctx: ActivityContext,
     private readonly compiled: CompiledPrompts,
     private readonly interruptible: boolean,
+    /** What the run resolves with once played: the activity's outcome, or no digit. */
+    private readonly finished: string | undefined,
   ) {}
 
   from(i: number): Promise<string | undefined> {
@@ -152,9 +160,10 @@ class PromptRun {
   }
 
   private readonly played = (result: PlayResult): string | undefined | Promise<string | undefined> => {
-    if (result.bargeIn) return result.bargeIn;
+    // A barge-in stops the prompts; an activity with an outcome of its own leaves by it all the same.
+    if (result.bargeIn) return this.finished ?? result.bargeIn;
     const next = this.i + 1;
-    return next < this.compiled.prompts.length ? this.from(next) : undefined;
+    return next < this.compiled.prompts.length ? this.from(next) : this.finished;
   };
 
   private readonly failed = (err: unknown): never => this.unplayable(err);

@@ -24,6 +24,7 @@ const condition: CompiledActivitySpec = {
         const text = ctx.render(source, "expression");
         return text.trim().toLowerCase() === "true" ? "true" : "false";
       },
+      sync: true,
     };
   },
 };

@@ -4,8 +4,10 @@
  */
 import type { ActivitySpec, ActivityStep } from "./types.js";
 
+/** The outcome every run gives: one object, read and never changed by the engine. */
+const ENDED = { end: "flow" } as const;
 /** Nothing to read from the properties: every activity of this type shares one step. */
-const STEP: ActivityStep = { run: () => ({ end: "flow" }) };
+const STEP: ActivityStep = { run: () => ENDED, sync: true };
 
 const end: ActivitySpec = {
   type: "end",

@@ -14,10 +14,8 @@ const playMessage: CompiledActivitySpec = {
   },
   compile(def) {
     const prompts = compilePrompts(def);
-    return { run: (ctx) => playCompiledPrompts(ctx, prompts, false).then(toDefault) };
+    return { run: (ctx) => playCompiledPrompts(ctx, prompts, false, "default") };
   },
 };
-
-const toDefault = () => "default";
 
 export default playMessage;

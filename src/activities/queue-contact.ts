@@ -60,6 +60,7 @@ const queueContact: CompiledActivitySpec = {
         ctx.emit({ type: "queued", queue: result.queue.id, queueName: result.queue.name, priority });
         return "default";
       },
+      sync: true,
     };
   },
 };

@@ -38,6 +38,7 @@ const screenPop: CompiledActivitySpec = {
 
 /** One Screen Pop activity: its target and, for a pop with no template, its URL (built on the first call, rewritten once per rewriter). */
 class ScreenPopStep implements ActivityStep {
+  readonly sync = true;
   private readonly target: string;
   /** Undefined until the first call; null when the URL holds a template (built per call). */
   private literal: string | null | undefined;

@@ -57,6 +57,7 @@ const setVariable: CompiledActivitySpec = {
         }
         return "out";
       },
+      sync: true,
     };
   },
 };

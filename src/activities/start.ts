@@ -2,7 +2,7 @@
 import type { ActivitySpec, ActivityStep } from "./types.js";
 
 /** Nothing to read from the properties: every activity of this type shares one step. */
-const STEP: ActivityStep = { run: () => "out" };
+const STEP: ActivityStep = { run: () => "out", sync: true };
 
 const start: ActivitySpec = {
   type: "NewPhoneContact",

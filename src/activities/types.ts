@@ -166,6 +166,13 @@ export interface TemplateField {
  */
 export interface ActivityStep {
   run(ctx: ActivityContext): Promise<ActivityOutcome> | ActivityOutcome;
+  /**
+   * True when `run` returns its outcome at once (never a promise) and keeps nothing that uses its
+   * context once it has returned (no timer, callback or pending promise). The engine then lends it
+   * a context it reuses for the process's next such step, instead of making one per step: no
+   * later activity can be seen through it, since nothing of this one uses it after `run`.
+   */
+  readonly sync?: boolean;
 }
 
 /** What `compile` may ask of the flow being compiled. */

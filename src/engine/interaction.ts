@@ -784,10 +784,11 @@ export class Interaction implements ContactHandle {
    * per step cost more than most activities' own work.
    */
   private runProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, frame: Frame = this.rootFrame()): Exit | Promise<Exit> {
-    return this.continueProcess(process, startId, flowName, signal, this.context(flowName, signal, frame));
+    return this.continueProcess(new ProcessContext(this, this.deps, this.options.channel, process, flowName, signal, frame), startId);
   }
 
-  private continueProcess(process: ProcessDef, startId: string, flowName: string, signal: AbortSignal, ctx: ProcessContext): Exit | Promise<Exit> {
+  private continueProcess(ctx: ProcessContext, startId: string): Exit | Promise<Exit> {
+    const { process, flowName, signal } = ctx;
     let id = startId;
     for (;;) {
       if (signal.aborted) return INTERRUPTED;
@@ -797,7 +798,7 @@ export class Interaction implements ContactHandle {
       if (workThisTurn() > WORK_PER_TURN) {
         const resumeAt = id;
         // Tracked: a virtual clock must not take the turn for idleness and jump to the next timer.
-        return this.deps.clock.track(new Promise<void>((turned) => setImmediate(turned))).then(() => this.continueProcess(process, resumeAt, flowName, signal, ctx));
+        return this.deps.clock.track(new Promise<void>((turned) => setImmediate(turned))).then(() => this.continueProcess(ctx, resumeAt));
       }
       const def = process.activities.get(id);
       if (!def) return { kind: "error", message: `link to missing activity "${id}"` };
@@ -823,32 +824,43 @@ export class Interaction implements ContactHandle {
             throw new ActivityError(`"${def.name}" ran more than ${spec.loopLimit} times for this contact (self-loop limit)`, port);
           }
         }
-        result = compiled.step.run(ctx.forActivity(def));
+        const step = compiled.step;
+        result = step.run(step.sync ? ctx.lend(def) : ctx.forActivity(def));
       } catch (err) {
         const failed = this.stepFailed(err, def, spec, process, flowName, signal);
         if (typeof failed !== "string") return failed;
         id = failed;
         continue;
       }
-      if (result instanceof Promise) return this.awaitStep(result, def, spec, process, flowName, signal, ctx);
+      if (result instanceof Promise) return this.awaitStep(result, def, spec, ctx);
       const next = this.afterStep(result, def, process, flowName, signal);
       if (typeof next !== "string") return next;
       id = next;
     }
   }
 
-  /** An activity that waits: the rest of its process continues once it is done (one `then`, no async frame). */
-  private awaitStep(pending: Promise<ActivityOutcome>, def: ActivityDef, spec: ActivitySpec | undefined, process: ProcessDef, flowName: string, signal: AbortSignal, ctx: ProcessContext): Promise<Exit> {
-    return pending.then(
-      (outcome) => {
-        const next = this.afterStep(outcome, def, process, flowName, signal);
-        return typeof next === "string" ? this.continueProcess(process, next, flowName, signal, ctx) : next;
-      },
-      (err: unknown) => {
-        const failed = this.stepFailed(err, def, spec, process, flowName, signal);
-        return typeof failed === "string" ? this.continueProcess(process, failed, flowName, signal, ctx) : failed;
-      },
-    );
+  /**
+   * An activity that waits: the rest of its process continues once it is done (one `then`, no
+   * async frame). The process waits on one activity at a time, so that activity is kept on its
+   * context, and the two continuations are made once per process rather than per step.
+   */
+  private awaitStep(pending: Promise<ActivityOutcome>, def: ActivityDef, spec: ActivitySpec | undefined, ctx: ProcessContext): Promise<Exit> {
+    ctx.waitingDef = def;
+    ctx.waitingSpec = spec;
+    if (!ctx.resume) this.makeContinuations(ctx);
+    return pending.then(ctx.resume, ctx.resumeFailed);
+  }
+
+  private makeContinuations(ctx: ProcessContext): void {
+    ctx.resume = (outcome) => {
+      const def = ctx.waitingDef!;
+      const next = this.afterStep(outcome, def, ctx.process, ctx.flowName, ctx.signal);
+      return typeof next === "string" ? this.continueProcess(ctx, next) : next;
+    };
+    ctx.resumeFailed = (err) => {
+      const failed = this.stepFailed(err, ctx.waitingDef!, ctx.waitingSpec, ctx.process, ctx.flowName, ctx.signal);
+      return typeof failed === "string" ? this.continueProcess(ctx, failed) : failed;
+    };
   }
 
   /** The id of the next activity, or how the process ends. */
@@ -920,11 +932,6 @@ export class Interaction implements ContactHandle {
     } finally {
       this.st.leaveSubflow();
     }
-  }
-
-  /** The context handed to activities, one per running process (see ProcessContext). */
-  private context(flowName: string, signal: AbortSignal, frame: Frame): ProcessContext {
-    return new ProcessContext(this, this.deps, this.options.channel, flowName, signal, frame);
   }
 
   /** Runs subflows for this contact's activities; made when an activity first asks (few flows have subflows). */
@@ -1002,38 +1009,62 @@ export class Interaction implements ContactHandle {
  * several processes, and the closures were a measurable share of a call's allocations.
  */
 class ProcessContext {
-  readonly flow: FlowDefinition;
-  readonly vars: Variables;
-  readonly interactionId: string;
-  readonly clock: Clock;
-  readonly http: HttpGateway;
-  readonly center: CenterPort;
-  readonly env: ActivityEnvironment;
   readonly compiled: CompiledFlow;
-  readonly renderOptions: { now: () => number };
+  readonly vars: Variables;
+  /** The activity the process waits on (awaitStep), and its spec. */
+  waitingDef: ActivityDef | undefined = undefined;
+  waitingSpec: ActivitySpec | undefined = undefined;
+  /** The process's continuations once its waiting activity is done: made when it first waits. */
+  resume: ((outcome: ActivityOutcome) => Exit | Promise<Exit>) | undefined = undefined;
+  resumeFailed: ((err: unknown) => Exit | Promise<Exit>) | undefined = undefined;
 
   constructor(
     readonly contact: Interaction,
-    deps: InteractionDeps,
+    readonly deps: InteractionDeps,
     readonly caller: CallerChannel,
+    readonly process: ProcessDef,
     readonly flowName: string,
     readonly signal: AbortSignal,
     frame: Frame,
   ) {
     this.compiled = frame.compiled;
-    this.flow = frame.compiled.flow;
     this.vars = frame.vars;
-    this.interactionId = contact.interactionId;
-    this.clock = deps.clock;
-    this.http = deps.http;
-    this.center = deps.center;
-    this.env = deps.env;
-    this.renderOptions = deps.renderOptions ?? { now: () => deps.clock.now() };
+  }
+
+  get flow(): FlowDefinition {
+    return this.compiled.flow;
+  }
+
+  get interactionId(): string {
+    return this.contact.interactionId;
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  get renderOptions(): { now: () => number } {
+    const deps = this.deps;
+    return deps.renderOptions ?? { now: () => deps.clock.now() };
   }
 
   /** The context one activity runs with: its `activity` is that activity for good. */
   forActivity(def: ActivityDef): ActivityView {
     return new ActivityView(this, def);
+  }
+
+  /** The view lent to this process's sync steps (ActivityStep.sync), one after another. */
+  private lent: ActivityView | undefined = undefined;
+
+  /**
+   * The context for a sync step: one view, its activity set to each such step in turn. Nothing of
+   * a sync step uses its context once it has returned, so no later activity is seen through it.
+   */
+  lend(def: ActivityDef): ActivityView {
+    const view = this.lent;
+    if (view === undefined) return (this.lent = new ActivityView(this, def));
+    view.activity = def;
+    return view;
   }
 }
 
@@ -1048,7 +1079,8 @@ class ProcessContext {
 class ActivityView implements ActivityContext {
   constructor(
     private readonly process: ProcessContext,
-    readonly activity: ActivityDef,
+    /** Fixed for a view made per step; set per step only for the view a process lends (ProcessContext.lend). */
+    public activity: ActivityDef,
   ) {}
 
   get flow(): FlowDefinition {
@@ -1080,11 +1112,11 @@ class ActivityView implements ActivityContext {
   }
 
   get http(): HttpGateway {
-    return this.process.http;
+    return this.process.deps.http;
   }
 
   get center(): CenterPort {
-    return this.process.center;
+    return this.process.deps.center;
   }
 
   get contact(): Interaction {
@@ -1092,7 +1124,7 @@ class ActivityView implements ActivityContext {
   }
 
   get env(): ActivityEnvironment {
-    return this.process.env;
+    return this.process.deps.env;
   }
 
   get subflows(): SubflowRunner {
