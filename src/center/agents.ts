@@ -55,12 +55,7 @@ export class AgentLifecycle {
     // comparison then reads the agent's fields the slow way.
     agent.reason = reason;
     this.core.state.saveAgent(agent);
-    if (this.core.outbox.wants(agent.id)) {
-      const event: CenterEvent & { type: "agent-state" } = { type: "agent-state", at: agent.since, agentId: agent.id, state };
-      if (reason !== undefined) event.reason = reason;
-      if (agent.interactionId) event.interactionId = agent.interactionId;
-      this.core.outbox.emit(event);
-    }
+    if (this.core.outbox.wants(agent.id)) this.core.outbox.emit(agentStateEvent(agent, state, reason));
   }
 
   /**
@@ -161,4 +156,21 @@ export class AgentLifecycle {
       }
     }
   }
+}
+
+/**
+ * The `agent-state` event, each combination of its optional fields one literal: fields added
+ * after the literal went to a property array of their own, grown as each was added (a call makes
+ * four of these events).
+ */
+function agentStateEvent(agent: AgentRecord, state: AgentState, reason: string | undefined): CenterEvent {
+  const at = agent.since;
+  const agentId = agent.id;
+  const interactionId = agent.interactionId || undefined;
+  if (reason !== undefined) {
+    return interactionId !== undefined
+      ? { type: "agent-state", at, agentId, state, reason, interactionId }
+      : { type: "agent-state", at, agentId, state, reason };
+  }
+  return interactionId !== undefined ? { type: "agent-state", at, agentId, state, interactionId } : { type: "agent-state", at, agentId, state };
 }

@@ -96,6 +96,8 @@ export class ContactCenter implements CenterPort {
   private readonly log: (level: "info" | "warn", message: string) => void;
   /** Set while a logged command is applied: the center then acts instead of logging. */
   private applying = false;
+  /** Inside act(): the result of setAvailable, accept and end is not read (see snapshotFor). */
+  private unread = 0;
 
   constructor(options: ContactCenterOptions) {
     this.replication = options.replication;
@@ -316,12 +318,36 @@ export class ContactCenter implements CenterPort {
   /** Idle or WrapUp → Available; takes the best waiting contact at once if there is one. */
   setAvailable(agentId: string): AgentSnapshot {
     if (this.viaLog) return this.forward("setAvailable", [agentId], agentId);
-    return this.op(() => {
+    this.outbox.begin();
+    try {
       const agent = this.core.agents.require(agentId);
       checkAgentAction(agentId, agent.state, "available");
       if (agent.state !== "Available") this.core.agents.makeAvailable(agent, "available", false);
-      return this.core.views.agentSnapshot(agent);
-    });
+      return this.snapshotFor(agent);
+    } finally {
+      this.outbox.end();
+    }
+  }
+
+  /**
+   * `setAvailable`, `accept` or `end` for a caller that reads no snapshot back (the simulated
+   * agents, which act three times per contact): the same action, through the log on a cluster
+   * node, without building the snapshot the method returns.
+   */
+  act(action: "setAvailable" | "accept" | "end", agentId: string, offerId?: number): void {
+    if (this.viaLog) {
+      this.core.agents.require(agentId);
+      this.logQuietly({ op: "agent", action, args: action === "accept" ? [agentId, offerId] : [agentId] });
+      return;
+    }
+    this.unread++;
+    try {
+      if (action === "accept") this.accept(agentId, offerId);
+      else if (action === "end") this.end(agentId);
+      else this.setAvailable(agentId);
+    } finally {
+      this.unread--;
+    }
   }
 
   /** Available, WrapUp or Idle → Idle with a reason (`Break`, `Lunch`...). */
@@ -374,7 +400,8 @@ export class ContactCenter implements CenterPort {
   /** The ringing agent takes the contact: Engaged, and the contact hears `answered`. */
   accept(agentId: string, offerId?: number): AgentSnapshot {
     if (this.viaLog) return this.forward("accept", [agentId, offerId], agentId);
-    return this.op(() => {
+    this.outbox.begin();
+    try {
       const { agents, offers, views, stats, outbox } = this.core;
       const agent = this.requireRinging(agentId, offerId, "accept");
       const offer = offers.take(agent.offerId!)!;
@@ -390,8 +417,10 @@ export class ContactCenter implements CenterPort {
       if (outbox.wants(agent.id)) {
         outbox.emit({ type: "answered", at: now, agentId: agent.id, interactionId: contact.interactionId, queue: info });
       }
-      return views.agentSnapshot(agent);
-    });
+      return this.snapshotFor(agent);
+    } finally {
+      this.outbox.end();
+    }
   }
 
   /** The ringing agent refuses: the contact goes back to the head of its priority. */
@@ -416,7 +445,8 @@ export class ContactCenter implements CenterPort {
   /** The agent hangs up: the contact hears `agent-disconnected` then `ended`; the agent wraps up. */
   end(agentId: string): AgentSnapshot {
     if (this.viaLog) return this.forward("end", [agentId], agentId);
-    return this.op(() => {
+    this.outbox.begin();
+    try {
       const { agents, views, stats, contacts, outbox } = this.core;
       const agent = agents.require(agentId);
       checkAgentAction(agentId, agent.state, "end");
@@ -437,8 +467,10 @@ export class ContactCenter implements CenterPort {
       if (outbox.wants(agent.id)) {
         outbox.emit({ type: "ended", at: this.clock.now(), agentId: agent.id, interactionId: contact.interactionId, by: "agent", reason: "agent-ended" });
       }
-      return views.agentSnapshot(agent);
-    });
+      return this.snapshotFor(agent);
+    } finally {
+      this.outbox.end();
+    }
   }
 
   // ---------------------------------------------------------------- transfers and consults (transfers.ts)
@@ -494,7 +526,8 @@ export class ContactCenter implements CenterPort {
 
   queueContact(request: QueueRequest): QueueResult {
     if (this.viaLog) return this.logQueueContact(request);
-    return this.op(() => {
+    this.outbox.begin();
+    try {
       const { views, contacts, router } = this.core;
       const queueId = request.queueId?.trim();
       if (!queueId) return failure("QUEUE_NOT_FOUND", "queue-contact has no queue id (the destination is empty)");
@@ -516,7 +549,9 @@ export class ContactCenter implements CenterPort {
       const position = this.state.position(contact);
       router.dispatchList(queue.id);
       return { ok: true, queue: views.queueInfo(queue), position };
-    });
+    } finally {
+      this.outbox.end();
+    }
   }
 
   setContactPriority(interactionId: string, priority: number): QueueResult {
@@ -632,31 +667,31 @@ export class ContactCenter implements CenterPort {
       this.logQuietly({ op: "screenPop", contact: contactData(handle), ...rest });
       return contact.agentId;
     }
-    return this.op(() => {
+    this.outbox.begin();
+    try {
       const contact = this.state.contact(request.contact.interactionId);
       if (!contact?.agentId || (contact.state !== "offered" && contact.state !== "engaged")) return undefined;
-      const pop: ScreenPopRecord = {
-        url: request.url,
-        target: request.target,
-        ...(request.label !== undefined ? { label: request.label } : {}),
-        agentId: contact.agentId,
-        at: this.clock.now(),
-      };
-      contact.screenPops.push(pop);
+      // Two literals rather than a conditional spread (a throwaway object and a slow copy per pop).
+      const { url, target, label } = request;
+      const agentId = contact.agentId;
+      const at = this.clock.now();
+      const pop: ScreenPopRecord = label !== undefined ? { url, target, label, agentId, at } : { url, target, agentId, at };
+      // The first pop replaces the empty array: a push to it would give it room for 17.
+      if (contact.screenPops.length === 0) contact.screenPops = [pop];
+      else contact.screenPops.push(pop);
       this.state.saveContact(contact);
-      if (this.outbox.wants(contact.agentId)) {
-        this.outbox.emit({
-          type: "screen-pop",
-          at: pop.at,
-          agentId: contact.agentId,
-          interactionId: contact.interactionId,
-          url: pop.url,
-          target: pop.target,
-          ...(pop.label !== undefined ? { label: pop.label } : {}),
-        });
+      if (this.outbox.wants(agentId)) {
+        const interactionId = contact.interactionId;
+        this.outbox.emit(
+          label !== undefined
+            ? { type: "screen-pop", at, agentId, interactionId, url, target, label }
+            : { type: "screen-pop", at, agentId, interactionId, url, target },
+        );
       }
       return contact.agentId;
-    });
+    } finally {
+      this.outbox.end();
+    }
   }
 
   /**
@@ -670,7 +705,8 @@ export class ContactCenter implements CenterPort {
       this.logQuietly({ op: "contactEnded", interactionId, reason });
       return;
     }
-    this.op(() => {
+    this.outbox.begin();
+    try {
       const { agents, offers, views, stats, contacts, outbox } = this.core;
       const contact = this.state.contact(interactionId);
       if (!contact) return;
@@ -705,7 +741,9 @@ export class ContactCenter implements CenterPort {
           outbox.emit({ type: "ended", at: this.clock.now(), agentId: agent.id, interactionId, by, reason });
         }
       }
-    });
+    } finally {
+      this.outbox.end();
+    }
   }
 
   /**
@@ -987,7 +1025,17 @@ export class ContactCenter implements CenterPort {
   private op<T>(fn: () => T): T {
     return this.outbox.op(fn);
   }
+
+  /**
+   * What setAvailable, accept and end return: the agent's snapshot, except inside act(), whose
+   * caller reads none; act() discards the placeholder, so it never reaches anyone.
+   */
+  private snapshotFor(agent: AgentRecord): AgentSnapshot {
+    return this.unread > 0 ? UNREAD_SNAPSHOT : this.core.views.agentSnapshot(agent);
+  }
 }
+
+const UNREAD_SNAPSHOT: AgentSnapshot = Object.freeze({ id: "", name: "", queues: [], state: "LoggedOut", since: 0, parked: 0 });
 
 const UNAVAILABLE = "the contact center's shared state (Redis) is not reachable right now; try again shortly";
 

@@ -17,9 +17,12 @@ export class CenterOutbox {
   private readonly touched = new Set<string>();
   /**
    * Deliveries waiting for the flush, two slots each: a contact's handle and its notice, or null
-   * and a center event. Pairs rather than a closure per delivery: a call makes a dozen.
+   * and a center event. Pairs rather than a closure per delivery: a call makes a dozen. One array
+   * for the outbox's life, filled from 0 to `count` and cleared after each flush: a new array per
+   * flush grew its backing store again every time.
    */
-  private items: Array<ContactHandle | CenterNotice | CenterEvent | null> = [];
+  private readonly items: Array<ContactHandle | CenterNotice | CenterEvent | null> = [];
+  private count = 0;
   private depth = 0;
   /** Runs at the end of each outermost operation, before its events go out (a retiring queue's sweep, reconfigure.ts). */
   afterOp: (() => void) | undefined = undefined;
@@ -61,7 +64,7 @@ export class CenterOutbox {
   }
 
   async settle(): Promise<void> {
-    for (let i = 0; i < 10_000 && (this.items.length > 0 || this.flushScheduled || this.flushing); i++) {
+    for (let i = 0; i < 10_000 && (this.count > 0 || this.flushScheduled || this.flushing); i++) {
       await Promise.resolve();
     }
   }
@@ -80,13 +83,39 @@ export class CenterOutbox {
     }
   }
 
+  /**
+   * `op` without its closure, for the center's hottest calls: `begin()`, then the operation in a
+   * try whose finally calls `end()`.
+   */
+  begin(): void {
+    this.depth++;
+  }
+
+  end(): void {
+    this.depth--;
+    if (this.depth === 0) {
+      this.afterOp?.();
+      this.endOp();
+    }
+  }
+
   deliver(handle: ContactHandle, notice: CenterNotice): void {
-    this.items.push(handle, notice);
+    this.put(handle, notice);
   }
 
   emit(event: CenterEvent): void {
     if (this.stamp) this.ids.set(event, this.stamp());
-    this.items.push(null, event);
+    this.put(null, event);
+  }
+
+  private put(first: ContactHandle | null, second: CenterNotice | CenterEvent): void {
+    const items = this.items;
+    const at = this.count;
+    if (at < items.length) {
+      items[at] = first;
+      items[at + 1] = second;
+    } else items.push(first, second);
+    this.count = at + 2;
   }
 
   /** The id the event was emitted with, when events are numbered. */
@@ -112,7 +141,7 @@ export class CenterOutbox {
       }
       this.touched.clear();
     }
-    if (this.items.length > 0 && !this.flushing && !this.flushScheduled) {
+    if (this.count > 0 && !this.flushing && !this.flushScheduled) {
       this.flushScheduled = true;
       // A then on a settled promise rather than queueMicrotask: Node wraps each queueMicrotask
       // callback in an AsyncResource, which costs three times as much.
@@ -125,17 +154,22 @@ export class CenterOutbox {
     this.flushing = true;
     try {
       // Jobs queued by re-entrant calls land at the end of this same array and run in this loop.
-      for (let i = 0; i < this.items.length; i += 2) {
+      const items = this.items;
+      for (let i = 0; i < this.count; i += 2) {
         try {
-          const handle = this.items[i] as ContactHandle | null;
-          if (handle) handle.notify(this.items[i + 1] as CenterNotice);
-          else this.dispatch(this.items[i + 1] as CenterEvent);
+          const handle = items[i] as ContactHandle | null;
+          if (handle) handle.notify(items[i + 1] as CenterNotice);
+          else this.dispatch(items[i + 1] as CenterEvent);
         } catch (err) {
           this.log("warn", `contact notice handler failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
     } finally {
-      this.items = [];
+      // Delivered items are let go (fill, not a new array: the backing store is kept). A burst
+      // that grew the array past what a flush needs gives it back.
+      if (this.items.length > 1024) this.items.length = 0;
+      else this.items.fill(null, 0, this.count);
+      this.count = 0;
       this.flushing = false;
     }
   };

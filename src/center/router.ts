@@ -15,6 +15,13 @@ export class Router {
   private readonly servers = new Map<string, Set<AgentRecord>>();
   private readonly wildcardAgents = new Set<AgentRecord>();
   private readonly agentLists = new Map<string, string[]>();
+  /**
+   * Per agent serving every queue, the ids of all queues; dropped with agentLists when a queue is
+   * created or removed, and rebuilt when the count moved otherwise (queues loaded from a snapshot).
+   */
+  private readonly allQueues = new Map<string, string[]>();
+  /** The one-list argument of dispatchList's picks, reused (bestWaiting keeps no reference to it). */
+  private readonly oneList: string[] = [""];
 
   constructor(private readonly core: CenterCore) {}
 
@@ -29,6 +36,7 @@ export class Router {
     this.wildcardAgents.delete(agent);
     for (const set of this.servers.values()) set.delete(agent);
     this.agentLists.delete(agent.id);
+    this.allQueues.delete(agent.id);
   }
 
   /** A new queue is served by the agents who serve every queue (an Available one waits in it at once). */
@@ -36,13 +44,16 @@ export class Router {
     for (const agent of this.wildcardAgents) {
       this.serversOf(queue.id).add(agent);
       this.agentLists.delete(agent.id);
+      this.allQueues.delete(agent.id);
       if (agent.state === "Available") this.core.state.markAvailable(agent, [queue.id]);
     }
   }
 
-  servedQueues(agent: AgentRecord): string[] {
-    if (agent.queues.includes("*")) return [...this.core.state.queues()].map((q) => q.id);
-    return agent.queues;
+  servedQueues(agent: AgentRecord): readonly string[] {
+    if (!agent.queues.includes("*")) return agent.queues;
+    let ids = this.allQueues.get(agent.id);
+    if (!ids || ids.length !== this.core.state.queueCount()) this.allQueues.set(agent.id, (ids = [...this.core.state.queues()].map((q) => q.id)));
+    return ids;
   }
 
   /** The lists an agent takes contacts from: the queues served, then the agent's parked contacts. */
@@ -72,10 +83,12 @@ export class Router {
       if (agent?.state === "Available") this.dispatchAgent(agent);
       return;
     }
+    const oneList = this.oneList;
     for (;;) {
       const agent = state.longestAvailable(listId);
       if (!agent) return;
-      const contact = state.bestWaiting([listId]);
+      oneList[0] = listId;
+      const contact = state.bestWaiting(oneList);
       if (!contact) return;
       this.core.offers.open(contact, agent);
     }

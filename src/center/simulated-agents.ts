@@ -3,7 +3,8 @@
  * Available and then reacts to its own events on the injected Clock: an offer is accepted after
  * `answerAfterSeconds` (or declined, or left to ring out into RONA), the contact is ended after
  * `talkSeconds`, wrap-up lasts `wrapUpSeconds`, and after a RONA or a decline the agent is
- * Available again after `readyAfterSeconds`. They use only the public agent-side calls, exactly
+ * Available again after `readyAfterSeconds`. They use only the public agent-side calls (through `act`,
+ * which skips the snapshot they would not read), exactly
  * as a person at the desktop would. An agent already signed in (a cluster node taking over the
  * playing from another, center/cluster/) is taken from the state it is in.
  */
@@ -13,7 +14,6 @@ import type { AgentConfig, SimulatedAgentConfig } from "./config.js";
 import { simulatedAgentConfigSchema } from "./config.js";
 import type { ContactCenter } from "./contact-center.js";
 import { CenterError } from "./errors.js";
-import type { AgentRecord } from "./state.js";
 
 export interface SimulatedAgentSpec extends Partial<SimulatedAgentConfig> {
   agentId: string;
@@ -39,9 +39,11 @@ export function simulatedSpecs(agents: readonly AgentConfig[]): SimulatedAgentSp
 }
 
 export function createSimulatedAgents(center: ContactCenter, specs: readonly SimulatedAgentSpec[], clock: Clock): SimulatedAgents {
-  // Pending reactions, cancelled by stop(). Clock timers rather than sleeps under one signal:
-  // each agent acts several times per contact, and a promise per action is measurable in benchmarks.
-  const pending = new Set<ClockTimer>();
+  // Pending reactions, cancelled by stop(): one short list per agent (rarely more than one entry)
+  // rather than one Set for all, whose adds and deletes reallocated its table as it churned.
+  // Clock timers rather than sleeps under one signal: each agent acts several times per contact,
+  // and a promise per action is measurable in benchmarks.
+  const pendingLists: ClockTimer[][] = [];
   let stopped = false;
   const unsubscribes: Array<() => void> = [];
   const stats = new Map<string, SimulatedAgentStats>();
@@ -51,24 +53,51 @@ export function createSimulatedAgents(center: ContactCenter, specs: readonly Sim
     const behaviour = simulatedAgentConfigSchema.parse(rest);
     const counts: SimulatedAgentStats = { offers: 0, accepted: 0, declined: 0, ignored: 0, ended: 0 };
     stats.set(agentId, counts);
+    const pending: ClockTimer[] = [];
+    pendingLists.push(pending);
 
-    const after = (seconds: number, action: () => void) => {
+    /** Runs `action(arg)` after `seconds`: one closure per reaction, the actions are the agent's own. */
+    const after = <A>(seconds: number, action: (arg: A) => void, arg: A) => {
       const timer = startTimer(clock, seconds * 1000, () => {
-        pending.delete(timer);
+        const i = pending.indexOf(timer);
+        if (i >= 0) {
+          pending[i] = pending[pending.length - 1]!;
+          pending.pop();
+        }
         if (stopped) return;
         try {
-          action();
+          action(arg);
         } catch (err) {
           // The world moved on between scheduling and acting (the caller hung up); nothing to do.
           if (!(err instanceof CenterError)) throw err;
         }
       });
-      pending.add(timer);
+      pending.push(timer);
     };
-    // Reads the agent's record, not a snapshot: this runs before every action the agent takes.
-    const still = (check: (a: AgentRecord) => boolean) => {
+    // These read the agent's record, not a snapshot, before every action the agent takes.
+    const answer = (offerId: number) => {
       const a = center.state.agent(agentId);
-      return a !== undefined && check(a);
+      if (a?.state !== "Reserved" || a.offerId !== offerId) return;
+      center.act("accept", agentId, offerId);
+      counts.accepted++;
+    };
+    const refuse = (offerId: number) => {
+      const a = center.state.agent(agentId);
+      if (a?.state === "Reserved" && a.offerId === offerId) center.decline(agentId, offerId);
+    };
+    const hangUp = (interactionId: string) => {
+      const a = center.state.agent(agentId);
+      if (a?.state !== "Engaged" || a.interactionId !== interactionId) return;
+      center.act("end", agentId);
+      counts.ended++;
+    };
+    const finishWrapUp = (since: number) => {
+      const a = center.state.agent(agentId);
+      if (a?.state === "WrapUp" && a.since === since) center.act("setAvailable", agentId);
+    };
+    const getReady = (since: number) => {
+      const a = center.state.agent(agentId);
+      if (a?.state === "Idle" && a.since === since) center.act("setAvailable", agentId);
     };
     const budget = (limit: boolean | number, used: number) => limit === true || (typeof limit === "number" && used < limit);
 
@@ -80,32 +109,11 @@ export function createSimulatedAgents(center: ContactCenter, specs: readonly Sim
       }
       const declining = budget(behaviour.declines, counts.declined);
       if (declining) counts.declined++;
-      after(behaviour.answerAfterSeconds, () => {
-        if (!still((a) => a.state === "Reserved" && a.offerId === offerId)) return;
-        if (declining) center.decline(agentId, offerId);
-        else {
-          center.accept(agentId, offerId);
-          counts.accepted++;
-        }
-      });
+      after(behaviour.answerAfterSeconds, declining ? refuse : answer, offerId);
     };
-    const answered = (interactionId: string) => {
-      after(behaviour.talkSeconds, () => {
-        if (!still((a) => a.state === "Engaged" && a.interactionId === interactionId)) return;
-        center.end(agentId);
-        counts.ended++;
-      });
-    };
-    const wrappingUp = (since: number) => {
-      after(behaviour.wrapUpSeconds, () => {
-        if (still((a) => a.state === "WrapUp" && a.since === since)) center.setAvailable(agentId);
-      });
-    };
-    const resting = (since: number) => {
-      after(behaviour.readyAfterSeconds, () => {
-        if (still((a) => a.state === "Idle" && a.since === since)) center.setAvailable(agentId);
-      });
-    };
+    const answered = (interactionId: string) => after(behaviour.talkSeconds, hangUp, interactionId);
+    const wrappingUp = (since: number) => after(behaviour.wrapUpSeconds, finishWrapUp, since);
+    const resting = (since: number) => after(behaviour.readyAfterSeconds, getReady, since);
 
     const onEvent = (event: CenterEvent) => {
       switch (event.type) {
@@ -135,8 +143,10 @@ export function createSimulatedAgents(center: ContactCenter, specs: readonly Sim
     stats,
     stop() {
       stopped = true;
-      for (const timer of pending) timer.cancel();
-      pending.clear();
+      for (const pending of pendingLists) {
+        for (const timer of pending) timer.cancel();
+        pending.length = 0;
+      }
       for (const unsubscribe of unsubscribes) unsubscribe();
     },
   };

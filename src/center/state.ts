@@ -13,7 +13,7 @@
  */
 import type { AgentState } from "./agent-machine.js";
 import { IndexedHeap, type HeapSlot } from "./indexed-heap.js";
-import { WaitingList, entryBefore, type WaitingEntry } from "./waiting-list.js";
+import { WaitingList, entryBefore, unlinkedEntry, type WaitingEntry } from "./waiting-list.js";
 
 export type { AgentState };
 export type RoutingType = "LONGEST_AVAILABLE_AGENT" | "SKILLS_BASED";
@@ -118,6 +118,7 @@ export interface CenterState {
   /** Forgets a queue nobody waits in and nobody serves any more. */
   deleteQueue(id: string): void;
   queues(): Iterable<QueueRecord>;
+  queueCount(): number;
 
   team(id: string): TeamRecord | undefined;
   saveTeam(team: TeamRecord): void;
@@ -159,26 +160,44 @@ export interface CenterState {
   availableCount(queueId: string): number;
 }
 
+/**
+ * An agent's place in one queue's available ordering. The ordering's keys are copied in when the
+ * agent joins it, so a heap comparison reads the slots it compares and never the agent records.
+ */
 interface Membership extends HeapSlot {
   readonly agent: AgentRecord;
+  readonly queueId: string;
+  /** The heap it was last pushed into (the queue's), kept so leaving it needs no lookup. */
+  heap: IndexedHeap<Membership> | undefined;
+  since: number;
+  seq: number;
+}
+
+/** What the state keeps per agent: the record, and one reusable heap slot per queue served. */
+interface AgentSlot {
+  record: AgentRecord;
+  memberships: Membership[];
 }
 
 function longerAvailable(a: Membership, b: Membership): boolean {
-  if (a.agent.availableSince !== b.agent.availableSince) return a.agent.availableSince < b.agent.availableSince;
-  return a.agent.availableSeq < b.agent.availableSeq;
+  if (a.since !== b.since) return a.since < b.since;
+  return a.seq < b.seq;
 }
 
 export class MemoryCenterState implements CenterState {
   private readonly queueMap = new Map<string, QueueRecord>();
   private readonly teamMap = new Map<string, TeamRecord>();
-  private readonly agentMap = new Map<string, AgentRecord>();
+  private readonly agentMap = new Map<string, AgentSlot>();
   private readonly emailIndex = new Map<string, AgentRecord>();
-  private readonly contactMap = new Map<string, ContactRecord>();
+  /**
+   * Per contact, one waiting entry for its whole life: it holds the record and, while the contact
+   * waits, its links and keys. One table for "the contact" and "its place in a list": routing a
+   * contact looks its id up once (its bucket then stays in the cache for the second look), where
+   * two tables cost two cold lookups per decision among 100,000 waiting contacts.
+   */
+  private readonly contactSlots = new Map<string, WaitingEntry<ContactRecord>>();
   private readonly lists = new Map<string, WaitingList<ContactRecord>>();
-  private readonly entries = new Map<string, WaitingEntry<ContactRecord>>();
   private readonly available = new Map<string, IndexedHeap<Membership>>();
-  /** Per agent, one reusable heap slot per queue. */
-  private readonly memberships = new Map<string, Map<string, Membership>>();
 
   queue(id: string): QueueRecord | undefined {
     return this.queueMap.get(id);
@@ -190,10 +209,15 @@ export class MemoryCenterState implements CenterState {
     this.queueMap.delete(id);
     this.lists.delete(id);
     this.available.delete(id);
-    for (const slots of this.memberships.values()) slots.delete(id);
+    for (const slot of this.agentMap.values()) {
+      if (slot.memberships.some((m) => m.queueId === id)) slot.memberships = slot.memberships.filter((m) => m.queueId !== id);
+    }
   }
   queues(): Iterable<QueueRecord> {
     return this.queueMap.values();
+  }
+  queueCount(): number {
+    return this.queueMap.size;
   }
 
   team(id: string): TeamRecord | undefined {
@@ -210,13 +234,20 @@ export class MemoryCenterState implements CenterState {
   }
 
   agent(id: string): AgentRecord | undefined {
-    return this.agentMap.get(id);
+    return this.agentMap.get(id)?.record;
   }
   agentByEmail(email: string): AgentRecord | undefined {
     return this.emailIndex.get(email.trim().toLowerCase());
   }
   saveAgent(agent: AgentRecord): void {
-    this.agentMap.set(agent.id, agent);
+    const slot = this.agentMap.get(agent.id);
+    if (slot === undefined) this.agentMap.set(agent.id, { record: agent, memberships: [] });
+    else if (slot.record !== agent) {
+      // Another record under the same id: the orderings must not go on naming the old one.
+      this.leaveAll(slot);
+      slot.record = agent;
+      slot.memberships = [];
+    }
     if (agent.email) this.emailIndex.set(agent.email.toLowerCase(), agent);
   }
   /** An agent's email changed (the environment file was edited): the old one no longer finds them. */
@@ -224,46 +255,45 @@ export class MemoryCenterState implements CenterState {
     if (this.emailIndex.get(email.toLowerCase()) === agent) this.emailIndex.delete(email.toLowerCase());
   }
   deleteAgent(id: string): void {
-    const agent = this.agentMap.get(id);
-    if (!agent) return;
-    this.markUnavailable(agent);
-    this.memberships.delete(id);
+    const slot = this.agentMap.get(id);
+    if (!slot) return;
+    const agent = slot.record;
+    this.leaveAll(slot);
     if (agent.email && this.emailIndex.get(agent.email.toLowerCase()) === agent) this.emailIndex.delete(agent.email.toLowerCase());
     this.agentMap.delete(id);
   }
-  agents(): Iterable<AgentRecord> {
-    return this.agentMap.values();
+  *agents(): Iterable<AgentRecord> {
+    for (const slot of this.agentMap.values()) yield slot.record;
   }
 
   contact(interactionId: string): ContactRecord | undefined {
-    return this.contactMap.get(interactionId);
+    return this.contactSlots.get(interactionId)?.value;
   }
   saveContact(contact: ContactRecord): void {
-    this.contactMap.set(contact.interactionId, contact);
+    this.slotOf(contact);
   }
   deleteContact(interactionId: string): void {
-    const contact = this.contactMap.get(interactionId);
-    if (contact) this.dequeue(contact);
-    this.contactMap.delete(interactionId);
+    const slot = this.contactSlots.get(interactionId);
+    if (!slot) return;
+    slot.owner?.remove(slot);
+    this.contactSlots.delete(interactionId);
   }
-  contacts(): Iterable<ContactRecord> {
-    return this.contactMap.values();
+  *contacts(): Iterable<ContactRecord> {
+    for (const slot of this.contactSlots.values()) yield slot.value;
   }
 
+  /** Records the contact too, if it is new (a new contact is enqueued, then saved). */
   enqueue(contact: ContactRecord, listId: string, atHead: boolean): void {
-    this.dequeue(contact);
+    const slot = this.slotOf(contact);
+    slot.owner?.remove(slot);
     const list = this.list(listId);
-    const entry = atHead
-      ? list.pushFront(contact, contact.priority, contact.enqueuedAt, contact.seq)
-      : list.pushBack(contact, contact.priority, contact.enqueuedAt, contact.seq);
-    this.entries.set(contact.interactionId, entry);
+    if (atHead) list.linkFront(slot, contact.priority, contact.enqueuedAt, contact.seq);
+    else list.linkBack(slot, contact.priority, contact.enqueuedAt, contact.seq);
   }
 
   dequeue(contact: ContactRecord): void {
-    const entry = this.entries.get(contact.interactionId);
-    if (!entry) return;
-    entry.owner?.remove(entry);
-    this.entries.delete(contact.interactionId);
+    const slot = this.contactSlots.get(contact.interactionId);
+    slot?.owner?.remove(slot);
   }
 
   bestWaiting(listIds: readonly string[]): ContactRecord | undefined {
@@ -276,8 +306,8 @@ export class MemoryCenterState implements CenterState {
   }
 
   position(contact: ContactRecord): number {
-    const entry = this.entries.get(contact.interactionId);
-    return entry?.owner ? entry.owner.position(entry) : 0;
+    const slot = this.contactSlots.get(contact.interactionId);
+    return slot?.owner ? slot.owner.position(slot) : 0;
   }
 
   waitingCount(listId: string): number {
@@ -295,21 +325,32 @@ export class MemoryCenterState implements CenterState {
   }
 
   markAvailable(agent: AgentRecord, queueIds: readonly string[]): void {
-    let slots = this.memberships.get(agent.id);
-    if (!slots) this.memberships.set(agent.id, (slots = new Map()));
+    const slot = this.agentMap.get(agent.id);
+    if (slot === undefined || slot.record !== agent) return;
+    const memberships = slot.memberships;
     for (const queueId of queueIds) {
-      let slot = slots.get(queueId);
-      if (!slot) slots.set(queueId, (slot = { agent, heapIndex: -1 }));
-      this.heap(queueId).push(slot);
+      let m: Membership | undefined;
+      for (let i = 0; i < memberships.length; i++) {
+        if (memberships[i]!.queueId === queueId) {
+          m = memberships[i];
+          break;
+        }
+      }
+      if (m === undefined) memberships.push((m = { agent, queueId, heap: undefined, heapIndex: -1, since: 0, seq: 0 }));
+      if (m.heapIndex >= 0) {
+        // Already in the ordering: it keeps its place unless its keys moved.
+        if (m.since === agent.availableSince && m.seq === agent.availableSeq) continue;
+        m.heap!.remove(m);
+      }
+      m.since = agent.availableSince;
+      m.seq = agent.availableSeq;
+      (m.heap = this.heap(queueId)).push(m);
     }
   }
 
   markUnavailable(agent: AgentRecord): void {
-    const slots = this.memberships.get(agent.id);
-    if (!slots) return;
-    for (const [queueId, slot] of slots) {
-      if (slot.heapIndex >= 0) this.available.get(queueId)?.remove(slot);
-    }
+    const slot = this.agentMap.get(agent.id);
+    if (slot !== undefined && slot.record === agent) this.leaveAll(slot);
   }
 
   longestAvailable(queueId: string): AgentRecord | undefined {
@@ -331,11 +372,11 @@ export class MemoryCenterState implements CenterState {
       if (list.size > 0) lists.push([id, [...list].map((e) => [e.value.interactionId, e.priority, e.since, e.seq])]);
     }
     const available = new Map<string, string[]>();
-    for (const [agentId, slots] of this.memberships) {
-      for (const [queueId, slot] of slots) {
-        if (slot.heapIndex < 0) continue;
-        let ids = available.get(queueId);
-        if (!ids) available.set(queueId, (ids = []));
+    for (const [agentId, slot] of this.agentMap) {
+      for (const m of slot.memberships) {
+        if (m.heapIndex < 0) continue;
+        let ids = available.get(m.queueId);
+        if (!ids) available.set(m.queueId, (ids = []));
         ids.push(agentId);
       }
     }
@@ -344,11 +385,10 @@ export class MemoryCenterState implements CenterState {
 
   /** Forgets every contact, waiting list and available ordering (a copy about to load a snapshot over itself); agents and queues stay. */
   clearContacts(): void {
-    this.contactMap.clear();
+    this.contactSlots.clear();
     this.lists.clear();
-    this.entries.clear();
     this.available.clear();
-    this.memberships.clear();
+    for (const slot of this.agentMap.values()) slot.memberships = [];
   }
 
   /** Puts back what exportOrder gave, once the records it names are saved. */
@@ -356,15 +396,32 @@ export class MemoryCenterState implements CenterState {
     for (const [listId, entries] of order.lists) {
       const list = this.list(listId);
       for (const [id, priority, since, seq] of entries) {
-        const contact = this.contactMap.get(id);
-        if (contact) this.entries.set(id, list.pushBack(contact, priority, since, seq));
+        const slot = this.contactSlots.get(id);
+        if (slot && !slot.owner) list.linkBack(slot, priority, since, seq);
       }
     }
     for (const [queueId, agentIds] of order.available) {
       for (const id of agentIds) {
-        const agent = this.agentMap.get(id);
+        const agent = this.agentMap.get(id)?.record;
         if (agent) this.markAvailable(agent, [queueId]);
       }
+    }
+  }
+
+  private slotOf(contact: ContactRecord): WaitingEntry<ContactRecord> {
+    const id = contact.interactionId;
+    let slot = this.contactSlots.get(id);
+    if (slot === undefined) this.contactSlots.set(id, (slot = unlinkedEntry(contact)));
+    else slot.value = contact;
+    return slot;
+  }
+
+  /** Out of every available ordering the agent is in. */
+  private leaveAll(slot: AgentSlot): void {
+    const memberships = slot.memberships;
+    for (let i = 0; i < memberships.length; i++) {
+      const m = memberships[i]!;
+      if (m.heapIndex >= 0) m.heap!.remove(m);
     }
   }
 

@@ -11,14 +11,20 @@
 
 export const LOWEST_PRIORITY = 10;
 
+/**
+ * One waiting value's links and routing keys. An entry can be linked again after it was removed
+ * (`linkBack`/`linkFront`): the center keeps one entry per contact for the contact's whole life,
+ * so that moving it between lists allocates nothing and finding it is the same lookup as finding
+ * the contact (state.ts). The keys are written only while the entry is not in a list.
+ */
 export interface WaitingEntry<T> {
-  readonly value: T;
+  value: T;
   /** 1..10. */
-  readonly priority: number;
+  priority: number;
   /** When the entry joined this list (clock ms); the cross-queue tie-breaker after priority. */
-  readonly since: number;
+  since: number;
   /** Global arrival order; breaks ties between equal `since` values. */
-  readonly seq: number;
+  seq: number;
   prev: WaitingEntry<T> | undefined;
   next: WaitingEntry<T> | undefined;
   owner: WaitingList<T> | undefined;
@@ -45,7 +51,21 @@ export class WaitingList<T> {
 
   /** Joins the back of its priority level. */
   pushBack(value: T, priority: number, since: number, seq: number): WaitingEntry<T> {
-    const entry = this.entry(value, priority, since, seq);
+    const entry = unlinkedEntry(value);
+    this.linkBack(entry, priority, since, seq);
+    return entry;
+  }
+
+  /** Joins the head of its priority level (a contact coming back after RONA or a decline). */
+  pushFront(value: T, priority: number, since: number, seq: number): WaitingEntry<T> {
+    const entry = unlinkedEntry(value);
+    this.linkFront(entry, priority, since, seq);
+    return entry;
+  }
+
+  /** Puts an entry that is in no list at the back of its priority level, with these keys. */
+  linkBack(entry: WaitingEntry<T>, priority: number, since: number, seq: number): void {
+    this.claim(entry, priority, since, seq);
     const level = priority - 1;
     const tail = this.tails[level];
     entry.prev = tail;
@@ -53,12 +73,11 @@ export class WaitingList<T> {
     else this.heads[level] = entry;
     this.tails[level] = entry;
     this.added(level);
-    return entry;
   }
 
-  /** Joins the head of its priority level (a contact coming back after RONA or a decline). */
-  pushFront(value: T, priority: number, since: number, seq: number): WaitingEntry<T> {
-    const entry = this.entry(value, priority, since, seq);
+  /** Puts an entry that is in no list at the head of its priority level, with these keys. */
+  linkFront(entry: WaitingEntry<T>, priority: number, since: number, seq: number): void {
+    this.claim(entry, priority, since, seq);
     const level = priority - 1;
     const head = this.heads[level];
     entry.next = head;
@@ -66,7 +85,6 @@ export class WaitingList<T> {
     else this.tails[level] = entry;
     this.heads[level] = entry;
     this.added(level);
-    return entry;
   }
 
   remove(entry: WaitingEntry<T>): void {
@@ -117,11 +135,16 @@ export class WaitingList<T> {
     }
   }
 
-  private entry(value: T, priority: number, since: number, seq: number): WaitingEntry<T> {
+  private claim(entry: WaitingEntry<T>, priority: number, since: number, seq: number): void {
     if (!Number.isInteger(priority) || priority < 1 || priority > LOWEST_PRIORITY) {
       throw new RangeError(`priority must be an integer from 1 to ${LOWEST_PRIORITY}, got ${priority}`);
     }
-    return { value, priority, since, seq, prev: undefined, next: undefined, owner: this };
+    if (entry.owner !== undefined) throw new Error("a waiting entry is linked in one list at a time");
+    entry.priority = priority;
+    entry.since = since;
+    entry.seq = seq;
+    entry.prev = entry.next = undefined;
+    entry.owner = this;
   }
 
   private added(level: number): void {
@@ -129,4 +152,9 @@ export class WaitingList<T> {
     this.total++;
     this.nonEmpty |= 1 << level;
   }
+}
+
+/** An entry in no list yet, every field present from the start (one shape for all entries). */
+export function unlinkedEntry<T>(value: T): WaitingEntry<T> {
+  return { value, priority: LOWEST_PRIORITY, since: 0, seq: 0, prev: undefined, next: undefined, owner: undefined };
 }
