@@ -24,6 +24,7 @@ import type { Dispatcher } from "undici";
 import { basicAuth, bearerAuth } from "./interceptors/auth.js";
 import type { ConnectorDispatchOptions, ConnectorExchange } from "./interceptors/exchange.js";
 import { retryInterceptor } from "./interceptors/retry.js";
+import { DeadlineQueue } from "./deadlines.js";
 import { createFixtureTransport, createUndiciTransport, dispatcherOf, type FixtureHandler, ResponseCollector, splitUrl, type Transport, TransportError, type TransportResponse, toTransportError } from "./transport.js";
 
 export interface HttpGatewayOptions {
@@ -157,6 +158,8 @@ interface GatewayCore {
   dispatchers: Map<string, Dispatcher>;
   /** The same with retry only, for requests without a connector. */
   plain: Dispatcher;
+  /** The queue timing this gateway's request deadlines on `clock`. */
+  deadlinesOn(clock: Clock): DeadlineQueue;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -205,7 +208,10 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
   private resolve: ((result: HttpResult) => void) | undefined = undefined;
   private reject: ((err: unknown) => void) | undefined = undefined;
   // The deadline:
-  private at = 0;
+  at = 0;
+  deadlineSlot = 0;
+  /** The queue timing the deadline (else `timer` does). */
+  private deadlines: DeadlineQueue | undefined = undefined;
   private reason: Error | undefined = undefined;
   private abortController: AbortController | undefined = undefined;
   private timer: ClockTimer | undefined = undefined;
@@ -245,10 +251,15 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
   private startDeadline(timeoutMs: number, outer: AbortSignal | undefined): void {
     const clock = this.clock;
     this.at = clock.now() + timeoutMs;
-    // One callback for both: the caller's signal says which of the two it was.
-    const stop = () => this.fire(outer?.aborted ? new CallerAborted() : new DeadlineExceeded());
-    this.timer = startTimer(clock, Math.max(0, timeoutMs), stop);
-    if (outer) this.unwatchCaller = whenAborted(outer, stop);
+    const deadlines = this.core.deadlinesOn(clock);
+    if (deadlines.add(this)) this.deadlines = deadlines;
+    else this.timer = startTimer(clock, Math.max(0, timeoutMs), () => this.fire(new DeadlineExceeded()));
+    if (outer) this.unwatchCaller = whenAborted(outer, () => this.fire(new CallerAborted()));
+  }
+
+  deadlinePassed(): void {
+    this.deadlines = undefined;
+    this.fire(new DeadlineExceeded());
   }
 
   /** The deadline passed or the caller went away: the exchange in flight stops first, then whatever else waits on the abort. */
@@ -263,6 +274,10 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
   }
 
   private disposeDeadline(): void {
+    if (this.deadlines) {
+      this.deadlines.remove(this);
+      this.deadlines = undefined;
+    }
     this.timer?.cancel();
     this.unwatchCaller?.();
   }
@@ -551,7 +566,19 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
   const retry = retryInterceptor({ backoff, retryAfter: (value) => parseRetryAfter(value, Date.now()) });
   const dispatchers = new Map<string, Dispatcher>();
   for (const c of options.connectors) dispatchers.set(c.id, base.compose([authInterceptor(c, caches.get(c.id)), retry].filter((i) => i !== undefined)));
-  const core: GatewayCore = { redactor, logger, logging, dispatchers, plain: base.compose(retry) };
+  // One queue per clock the gateway's requests run on (a runtime has one; tests may use several).
+  const queues = new WeakMap<Clock, DeadlineQueue>();
+  let lastClock: Clock | undefined;
+  let lastQueue: DeadlineQueue | undefined;
+  const deadlinesOn = (on: Clock): DeadlineQueue => {
+    if (on === lastClock) return lastQueue!;
+    let queue = queues.get(on);
+    if (!queue) queues.set(on, (queue = new DeadlineQueue(on)));
+    lastClock = on;
+    lastQueue = queue;
+    return queue;
+  };
+  const core: GatewayCore = { redactor, logger, logging, dispatchers, plain: base.compose(retry), deadlinesOn };
 
   return {
     execute,
