@@ -137,20 +137,36 @@ interface Frame {
 }
 
 let counter = 0;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 let idMs = -1;
-let idTime = "";
+/** The clock's last 6 hex digits as character codes, for the millisecond of the last id. */
+const idTime = [0, 0, 0, 0, 0, 0];
 
-/** `rrrrrrrr-tttttt-cccccc`: random, the clock's last 6 hex digits, a counter (built from a byte table: one per call). */
+/** The character code of a hex digit (0-15), lower case. */
+function hexCode(n: number): number {
+  return n < 10 ? 48 + n : 87 + n;
+}
+
+/**
+ * `rrrrrrrr-tttttt-cccccc`: random, the clock's last 6 hex digits, a counter (one per call). Made
+ * from character codes in one call: a template literal of its ten parts built a chain of cons
+ * strings, which V8 then flattens into a copy the first time the id is used as a key.
+ */
 function newInteractionId(): string {
   counter = (counter + 1) % 0x1000000;
   const now = Date.now();
   if (now !== idMs) {
     idMs = now;
-    idTime = now.toString(16).slice(-6);
+    for (let i = 0; i < 6; i++) idTime[i] = hexCode(Math.floor(now / 16 ** (5 - i)) % 16);
   }
   const r = Math.floor(Math.random() * 0x100000000);
-  return `${HEX[r >>> 24]}${HEX[(r >>> 16) & 255]}${HEX[(r >>> 8) & 255]}${HEX[r & 255]}-${idTime}-${HEX[counter >>> 16]}${HEX[(counter >>> 8) & 255]}${HEX[counter & 255]}`;
+  const c = counter;
+  const t = idTime;
+  return String.fromCharCode(
+    hexCode(r >>> 28), hexCode((r >>> 24) & 15), hexCode((r >>> 20) & 15), hexCode((r >>> 16) & 15),
+    hexCode((r >>> 12) & 15), hexCode((r >>> 8) & 15), hexCode((r >>> 4) & 15), hexCode(r & 15),
+    45, t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, 45,
+    hexCode(c >>> 20), hexCode((c >>> 16) & 15), hexCode((c >>> 12) & 15), hexCode((c >>> 8) & 15), hexCode((c >>> 4) & 15), hexCode(c & 15),
+  );
 }
 
 export class Interaction implements ContactHandle {
@@ -214,7 +230,9 @@ export class Interaction implements ContactHandle {
     this.currentAni = options.ani;
     this.dnis = options.dnis ?? "";
     if (options.listener) this.listeners.push(options.listener);
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.done = new Promise(captureResolve);
+    this.resolveDone = captured!;
+    captured = undefined;
     this.vars = new Variables(compiled.layout, (name, value, activity) => this.variableChanged(name, value, activity));
     if (options.globals) {
       for (const [name, value] of Object.entries(options.globals)) {
@@ -433,7 +451,8 @@ export class Interaction implements ContactHandle {
     switch (notice.type) {
       case "offered":
         this.st.on("offered");
-        this.emit({ type: "offered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
+        // Built stamped (see deliver), as the other events every call has.
+        this.deliver({ type: "offered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id, at: this.deps.clock.now(), interactionId: this.interactionId });
         // Webex runs PreDial before it dials the agent's leg (Set Caller ID sits there): of an
         // inbound call, a courtesy callback, or a transferred contact. AgentOffered is not raised
         // for campaign contacts (Cisco's help: not supported for preview, progressive, predictive).
@@ -449,7 +468,7 @@ export class Interaction implements ContactHandle {
         this.st.on("answered");
         this.agent = notice.agent;
         this.queue = notice.queue;
-        this.emit({ type: "answered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id });
+        this.deliver({ type: "answered", agent: notice.agent.id, agentName: notice.agent.name, queue: notice.queue.id, at: this.deps.clock.now(), interactionId: this.interactionId });
         // The agent's answer ends the IVR leg: hold music and whatever the main flow was doing stop.
         this.mainAbort.abort(InterruptedError.of("answered"));
         this.dispatch("AgentContactAssigned", agentData(notice.agent, notice.queue));
@@ -482,7 +501,7 @@ export class Interaction implements ContactHandle {
         break;
       case "agent-disconnected":
         // No `activity` key at all (emit would delete an undefined one, and a delete turns the event into a dictionary).
-        this.emit({ type: "disconnected", by: "agent" });
+        this.deliver({ type: "disconnected", by: "agent", at: this.deps.clock.now(), interactionId: this.interactionId });
         this.dispatch("FCAsk(ContactLastAgentRemoved)", agentData(notice.agent, notice.queue));
         this.finish("agent-ended", { centerKnows: true });
         break;
@@ -975,7 +994,7 @@ export class Interaction implements ContactHandle {
       this.st.on("ended");
       this.lifetime.abort(InterruptedError.of(reason));
       this.limitTimer?.cancel();
-      const ended = this.emit({ type: "ended", reason }) as EndedEvent;
+      const ended = this.deliver({ type: "ended", reason, at: this.deps.clock.now(), interactionId: this.interactionId }) as EndedEvent;
       this.resolveDone(ended);
     });
   }
@@ -1207,6 +1226,15 @@ const StampedEvent = function StampedEvent(this: { type: string }, type: string)
   this.type = type;
 } as unknown as new (type: string) => { type: string };
 StampedEvent.prototype = Object.prototype;
+
+/**
+ * The executor of every contact's `done` promise: it runs at once, so the constructor takes the
+ * resolver from here (no closure and context per call).
+ */
+let captured: ((e: EndedEvent) => void) | undefined;
+function captureResolve(resolve: (e: EndedEvent) => void): void {
+  captured = resolve;
+}
 
 /** A settled promise: the start of every contact's event chain. */
 const SETTLED: Promise<void> = Promise.resolve();
