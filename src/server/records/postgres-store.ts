@@ -1,6 +1,6 @@
 /**
  * Contact records in PostgreSQL, for servers run with `--postgres` (several nodes writing one
- * table, each its own contacts). Same shape as the SQLite store: filter columns, then the record
+ * table: each its own contacts, or with `--redis` every node every contact, merged). Same shape as the SQLite store: filter columns, then the record
  * and trace as jsonb. The table is created once under an advisory lock every node respects.
  */
 import type pg from "pg";
@@ -35,8 +35,14 @@ export class PostgresRecordStore implements ContactRecordStore {
 
   async save(record: StoredContact): Promise<void> {
     await this.pool.query(
+      // A cluster's nodes (--redis) each write the record of every contact from the center's events,
+      // and only some of them know the rest (the call's node: numbers, flow, the call's end; the
+      // agent's desk node: the wrap-up): what a write lacks is kept, and the call's start is the earliest.
       `INSERT INTO ccflow_contact_records (interaction_id, started_at, queue_id, record) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (interaction_id) DO UPDATE SET started_at = excluded.started_at, queue_id = excluded.queue_id, record = excluded.record`,
+       ON CONFLICT (interaction_id) DO UPDATE SET
+         started_at = LEAST(ccflow_contact_records.started_at, excluded.started_at),
+         queue_id = COALESCE(excluded.queue_id, ccflow_contact_records.queue_id),
+         record = ccflow_contact_records.record || excluded.record || jsonb_build_object('startedAt', LEAST(ccflow_contact_records.started_at, excluded.started_at))`,
       [record.interactionId, record.startedAt, record.queueId ?? null, JSON.stringify(record)],
     );
   }

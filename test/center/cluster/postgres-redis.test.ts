@@ -2,7 +2,9 @@
  * Two `ccflow serve` nodes with both `--postgres` and `--redis`: the CRM on a real PostgreSQL and
  * the contact center on a real Redis, as docs/cluster.md runs them. A record written through one
  * node's Web API is read through the other's; an agent signed in on node B is offered a call that
- * runs on node A and gets that call's screen pop. Skips with a notice without redis-server or
+ * runs on node A and gets that call's screen pop. A third node that joins later (from the
+ * cluster's snapshot) reads the records the others wrote — each with what every node knew of it —
+ * and shows the same live KPIs and reports. Skips with a notice without redis-server or
  * PostgreSQL 15.
  */
 import { randomBytes } from "node:crypto";
@@ -12,6 +14,7 @@ import { DEV_CREDENTIALS } from "../../../src/crm/config.js";
 import { createDatabase, postgresAvailable, startPostgres, type TestPostgres } from "../../helpers/postgres.js";
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import { ServeProcess } from "../../reliability/helpers/serve-process.js";
+import { TestSocket } from "../../server/helpers.js";
 import { removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
 
 /** The nodes of a cluster share the key their identity signing keys are encrypted with in PostgreSQL (docs/security.md). */
@@ -38,14 +41,16 @@ describe.skipIf(!available)("ccflow serve --postgres --redis: two nodes sharing 
   let files: ReturnType<typeof writeClusterFiles>;
   let a: ServeProcess;
   let b: ServeProcess;
+  let c: ServeProcess | undefined;
+  let node: (name: string) => ServeProcess;
 
   beforeAll(async () => {
     db = await startPostgres();
     const pg = (await createDatabase(db.url, "cluster")).url;
     redis = await startRedis();
     files = writeClusterFiles();
-    const node = (name: string) =>
-      new ServeProcess(["--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${name}`), "--postgres", pg, "--redis", redis!.url, "--node-id", name, "--node-lease", "1.5"], { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
+    node = (name: string) =>
+      new ServeProcess(["--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${name}`), "--postgres", pg, "--redis", redis!.url, "--node-id", name, "--node-lease", "1.5", "--snapshot-every", "1"], { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
     a = node("node-a");
     b = node("node-b");
     await a.start();
@@ -53,7 +58,7 @@ describe.skipIf(!available)("ccflow serve --postgres --redis: two nodes sharing 
   }, 300_000);
 
   afterAll(async () => {
-    for (const n of [a, b]) await n?.stop("SIGKILL").catch(() => {});
+    for (const n of [a, b, c]) await n?.stop("SIGKILL").catch(() => {});
     await redis?.stop();
     await db?.stop();
     if (files) removeClusterFiles(files.dir);
@@ -93,5 +98,65 @@ describe.skipIf(!available)("ccflow serve --postgres --redis: two nodes sharing 
       return call.state === "ended" ? call : undefined;
     });
     expect(ended.endReason).toBe("agent-ended");
+  });
+
+  it("gives a node that joins later the records and KPIs the others built: the records from the database, each with what every node knew of it", async () => {
+    // Continues the call above: ana (desktop on B) finishes wrap-up with notes, through B.
+    const first = (await a.api<Array<{ interactionId: string }>>("GET", "/api/records?limit=1")).body[0]!.interactionId;
+    expect((await b.api("POST", "/api/agents/ana/wrapup", { notes: "called back about the invoice" })).status).toBe(200);
+    // A caller on B who rings at ana, is declined and hangs up while waiting again: abandoned.
+    const placed = await b.api<{ interactionId: string }>("POST", "/api/calls", { ani: "+14805550902" });
+    const second = placed.body.interactionId;
+    const offer = await until("ana's second offer", async () => {
+      const d = (await a.api<{ offer?: { offerId: number; interactionId: string } }>("GET", "/api/agents/ana")).body;
+      return d.offer?.interactionId === second ? d.offer : undefined;
+    });
+    expect((await b.api("POST", "/api/agents/ana/decline", { offerId: offer.offerId })).status).toBe(200);
+    expect((await b.api("POST", `/api/calls/${second}/hangup`)).status).toBe(200);
+    await until("the second call ended on B", async () => ((await b.api<{ state: string }>("GET", `/api/calls/${second}`)).body.state === "ended" ? true : undefined));
+
+    // Node C starts now, from the cluster's snapshot (written every second) and the log after it.
+    const joined = (c = node("node-c"));
+    await joined.start();
+    await until("node C loaded the snapshot", async () => (joined.stdout.includes("loaded the cluster's snapshot") || joined.stderr.includes("loaded the cluster's snapshot") ? true : undefined));
+
+    // Each record as the database holds it, read through any node: the call's numbers and end (node A), the wrap-up (node B).
+    type Stored = { record: { ani?: string; flow?: { name: string }; queueId?: string; answeredAt?: number; abandonedAt?: number; endReason?: string; callEndedAt?: number; wrapEndAt?: number; wrapUp?: { notes?: string; agentId: string } } };
+    for (const n of [a, b, joined]) {
+      const one = (await n.api<Stored>("GET", `/api/records/${first}`)).body.record;
+      expect(one).toMatchObject({ ani: "+14805550901", flow: { name: "Cluster_Line" }, queueId: "Q-Test", endReason: "agent-ended", wrapUp: { notes: "called back about the invoice", agentId: "ana" } });
+      expect(one.answeredAt).toBeGreaterThan(0);
+      expect(one.callEndedAt).toBeGreaterThan(0);
+      expect(one.wrapEndAt).toBeGreaterThan(0);
+      const two = (await n.api<Stored>("GET", `/api/records/${second}`)).body.record;
+      expect(two).toMatchObject({ ani: "+14805550902", queueId: "Q-Test", endReason: "caller-hangup" });
+      expect(two.abandonedAt).toBeGreaterThan(0);
+    }
+
+    // The supervisor's live KPIs (the last hour per queue, from each node's records in memory) and today's report: the same on the three nodes.
+    const kpis = async (n: ServeProcess) => {
+      const sock = await TestSocket.open(`${n.url.replace(/^http/, "ws")}/api/supervisor/ws`, { authorization: `Bearer ${await n.token()}` });
+      try {
+        const live = (await sock.next((m) => m.type === "snapshot", "the supervisor's snapshot")).kpis as Array<{ queueId: string; figures: { from?: number; to?: number; offered: number } }>;
+        // The trailing hour ends at each node's now: the window's bounds differ by the milliseconds between the requests.
+        return live.map((q) => ({ ...q, figures: { ...q.figures, from: undefined, to: undefined } }));
+      } finally {
+        sock.close();
+      }
+    };
+    const live = await until("the three nodes' KPIs equal", async () => {
+      const all = await Promise.all([a, b, joined].map(kpis));
+      return JSON.stringify(all[0]) === JSON.stringify(all[1]) && JSON.stringify(all[1]) === JSON.stringify(all[2]) ? all[0] : undefined;
+    }, 20_000);
+    const queue = live.find((q) => q.queueId === "Q-Test")!;
+    expect(queue.figures).toMatchObject({ offered: 2, answered: 1, abandoned: 1 });
+    type Report = { queues: Array<{ queue: { id: string }; intervals: Array<{ to: number; offered: number; answered: number; abandoned: number }> }> };
+    // Today so far: the last interval ends at each node's now.
+    const report = async (n: ServeProcess) => JSON.stringify((await n.api<Report>("GET", "/api/reports?interval=1d")).body.queues.map((q) => ({ ...q, intervals: q.intervals.map((i) => ({ ...i, to: undefined })) })));
+    const today = await until("the three nodes' reports equal", async () => {
+      const all = await Promise.all([a, b, joined].map(report));
+      return all[0] === all[1] && all[1] === all[2] ? (JSON.parse(all[0]!) as Report["queues"]) : undefined;
+    }, 20_000);
+    expect(today.find((q) => q.queue.id === "Q-Test")!.intervals.at(-1)).toMatchObject({ offered: 2, answered: 1, abandoned: 1 });
   });
 });
