@@ -144,6 +144,8 @@ interface TargetUrl {
   url: string;
   origin: string;
   path: string;
+  /** `origin` and `path` joined. */
+  sent: string;
   shown: string;
   /** The redactor's version `shown` was made with. */
   version: number;
@@ -200,6 +202,8 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
   private readonly realStarted: number;
   private attemptStarted = 0;
   private url = "";
+  /** What the dispatch's origin and path make (Exchange.requestUrl). */
+  requestUrl = "";
   private shownUrl = "";
   private method = "";
   private retriesLeft: number;
@@ -418,6 +422,7 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
     const { spec, connector, core } = this;
     const url = target.url;
     this.url = url;
+    this.requestUrl = target.sent;
     this.shownUrl = target.shown;
     const method = (this.method = normalizeMethod(spec.method));
     if (!METHODS.has(method)) return Promise.reject(this.fail("config", `unsupported HTTP method ${JSON.stringify(spec.method)}`, url));
@@ -535,7 +540,7 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
     // few URLs come back call after call.
     const memo = spec.query.length === 0 ? spec.urlMemo : undefined;
     const connectorId = connector?.id;
-    if (memo && memo.owner === core && memo.target === spec.target && memo.connectorId === connectorId && memo.url !== undefined) {
+    if (memo && memo.owner === core && memo.target === spec.target && memo.connectorId === connectorId && memo.url !== undefined && memo.sent !== undefined) {
       if (memo.version !== redactor.version) {
         memo.shown = redactor.redact(memo.url);
         memo.version = redactor.version;
@@ -549,6 +554,7 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
     if (url === undefined) return Promise.reject(run.fail("config", `not a valid http(s) URL: ${JSON.stringify(raw.slice(0, 300))}`, raw));
     const shown = redactor.redact(url);
     const { origin, path } = splitUrl(url);
+    const sent = `${origin}${path}`;
     if (memo) {
       memo.owner = core;
       memo.target = spec.target;
@@ -556,10 +562,11 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
       memo.url = url;
       memo.origin = origin;
       memo.path = path;
+      memo.sent = sent;
       memo.shown = shown;
       memo.version = redactor.version;
     }
-    return run.perform({ url, origin, path, shown, version: redactor.version });
+    return run.perform({ url, origin, path, sent, shown, version: redactor.version });
   }
 
   const base = dispatcherOf(transport);

@@ -57,6 +57,8 @@ export interface Transport {
  */
 export interface Exchange extends Pick<TransportRequest, "signal" | "onAbort" | "timeoutMs" | "ca" | "connectorId"> {
   readonly clock: Clock;
+  /** The dispatch's `origin` and `path` as one string, when the caller keeps it made (a dispatcher that needs it whole then does not join them per request). */
+  readonly requestUrl?: string;
 }
 
 export interface ExchangeDispatchOptions extends Dispatcher.DispatchOptions {
@@ -190,7 +192,10 @@ export abstract class ResponseCollector implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return;
     this.responseStatus = statusCode;
-    this.responseHeaders = headersOf(headers);
+    // A dispatcher hands each response a headers record of its own (undici parses one per
+    // response; the fixture and send-only dispatchers make one): one already in the form kept
+    // is kept as it is, not copied.
+    this.responseHeaders = isHeaderRecord(headers) ? headers : headersOf(headers);
     // A retry after a hang-up mid-body starts the response over.
     this.chunk = undefined;
     this.chunks = undefined;
@@ -294,6 +299,14 @@ function optionsOf(req: TransportRequest, clock: Clock): ExchangeDispatchOptions
     connectorId: req.connectorId,
   };
   return { origin, path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body, exchange };
+}
+
+/** Whether `parsed` is already what headersOf makes of it: names lower-cased, each value one string, no `__proto__`. */
+function isHeaderRecord(parsed: Record<string, string | string[] | undefined>): parsed is Record<string, string> {
+  for (const name in parsed) {
+    if (typeof parsed[name] !== "string" || name === "__proto__" || name.toLowerCase() !== name) return false;
+  }
+  return true;
 }
 
 /**
@@ -518,7 +531,8 @@ class SendExchange implements TransportRequest, Dispatcher.DispatchController {
     transport.send(this, this.exchange.clock).then(
       (res) => {
         if (this.abortReason) return;
-        handler.onResponseStart?.(this, res.status, res.headers, "");
+        // A copy: a send-only transport (a test's stub) may answer every request with one record.
+        handler.onResponseStart?.(this, res.status, { ...res.headers }, "");
         if (res.body !== "") handler.onResponseData?.(this, Buffer.from(res.body, "utf8"));
         handler.onResponseEnd?.(this, NONE);
       },
@@ -752,7 +766,7 @@ class FixtureDispatch implements Dispatcher.DispatchController {
     if (this.settled) return;
     const opts = this.opts;
     const exchange = this.exchange;
-    const req = fixtureRequestOf({ url: `${opts.origin as string}${opts.path}`, method: opts.method, headers: opts.headers, body: opts.body, connectorId: exchange.connectorId });
+    const req = fixtureRequestOf({ url: exchange.requestUrl ?? `${opts.origin as string}${opts.path}`, method: opts.method, headers: opts.headers, body: opts.body, connectorId: exchange.connectorId });
     let out: Promise<FixtureResponse> | FixtureResponse;
     try {
       out = this.fixture(req, this);

@@ -47,9 +47,10 @@ export interface UrlMemo {
   connectorId?: string;
   target?: string;
   url?: string;
-  /** `url` as undici's origin and path. */
+  /** `url` as undici's origin and path, and the two joined (what a fixture sees). */
   origin?: string;
   path?: string;
+  sent?: string;
   shown?: string;
   /** The redactor's version when `shown` was made: redone after it learns a new secret. */
   version?: number;
