@@ -8,7 +8,7 @@
  * The channel knows nothing of sockets: it hands every message to `send` and the server fans it
  * out to the caller's sockets (and keeps the current prompt for a socket that joins late).
  */
-import type { Clock } from "../time/clock.js";
+import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallerChannel, CollectOptions, CollectResult, PlayOptions, PlayResult, Prompt } from "./types.js";
 
 /** Speaking time per character of TTS text, ms (about 150 words a minute). */
@@ -141,14 +141,19 @@ export class BrowserChannel implements CallerChannel {
       interruptible,
     });
 
-    const timer = new AbortController();
     return new Promise<PlayResult>((resolve, reject) => {
       let settled = false;
+      // The prompt's end on the clock, or the media's stop: a waiting caller holds one for as
+      // long as its music plays, and an AbortController (an EventTarget with a hidden class of
+      // its own) was the larger part of what a waiting served call held for it.
+      let timer: ClockTimer | undefined = undefined;
+      const media = this.options.media ? new AbortController() : undefined;
       const finish = (result: PlayResult, reason: "finished" | "barge-in" | "interrupted", error?: unknown) => {
         if (settled) return;
         settled = true;
         if (this.playing?.promptId === promptId) this.playing = undefined;
-        timer.abort();
+        timer?.cancel();
+        media?.abort();
         options.signal.removeEventListener("abort", onAbort);
         this.options.send({ type: "play-end", promptId, reason });
         if (error !== undefined) reject(error);
@@ -157,17 +162,14 @@ export class BrowserChannel implements CallerChannel {
       const onAbort = () => finish({}, "interrupted", options.signal.reason ?? new DOMException("aborted", "AbortError"));
       options.signal.addEventListener("abort", onAbort, { once: true });
       this.playing = { promptId, interruptible, finish: (r, why) => finish(r, why) };
-      if (this.options.media) {
-        this.options.media.play(prompt, timer.signal).then(
+      if (this.options.media && media) {
+        this.options.media.play(prompt, media.signal).then(
           () => finish({}, "finished"),
           (err: unknown) => finish({}, "interrupted", err),
         );
         return;
       }
-      this.options.clock.sleep(limit, timer.signal).then(
-        () => finish({}, "finished"),
-        () => undefined,
-      );
+      timer = startTimer(this.options.clock, limit, () => finish({}, "finished"));
     });
   }
 
@@ -214,14 +216,13 @@ export class BrowserChannel implements CallerChannel {
 
   /** Resolves true when a key arrives within `ms`, false on timeout; rejects when aborted. */
   private nextDigit(ms: number, signal: AbortSignal): Promise<boolean> {
-    const timer = new AbortController();
     return new Promise<boolean>((resolve, reject) => {
       let settled = false;
       const settle = (value: boolean | Error) => {
         if (settled) return;
         settled = true;
         this.digitWaiter = undefined;
-        timer.abort();
+        timer.cancel();
         signal.removeEventListener("abort", onAbort);
         if (value instanceof Error) reject(value);
         else resolve(value);
@@ -229,10 +230,7 @@ export class BrowserChannel implements CallerChannel {
       const onAbort = () => settle(signal.reason instanceof Error ? signal.reason : new DOMException("aborted", "AbortError"));
       signal.addEventListener("abort", onAbort, { once: true });
       this.digitWaiter = () => settle(true);
-      this.options.clock.sleep(ms, timer.signal).then(
-        () => settle(false),
-        () => undefined,
-      );
+      const timer = startTimer(this.options.clock, ms, () => settle(false));
     });
   }
 

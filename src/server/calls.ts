@@ -1,8 +1,8 @@
 /**
  * The calls a server is carrying, each with its browser channel, its event stream (the trace)
  * and the sockets listening to it. The trace is the interaction's CallEvent stream as emitted —
- * secure values are already masked by the engine — kept for a while after the call ends so the
- * supervisor can still read it.
+ * secure values are already masked by the engine — held compactly (trace-buffer.ts) and kept for
+ * a while after the call ends so the supervisor can still read it.
  */
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../time/clock.js";
@@ -12,10 +12,7 @@ import type { CampaignStart, DialFirst } from "../engine/outbound-legs.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { BrowserChannel, type BrowserChannelOptions, type ChannelMessage } from "../channels/browser.js";
 import type { CatalogFlow } from "./flows.js";
-
-/** Events kept per call: the first ones (how the call started) and the most recent ones. */
-const TRACE_HEAD = 500;
-const TRACE_LIMIT = 5000;
+import { TraceBodies, TraceBuffer } from "./trace-buffer.js";
 
 export type CallPhase = "ivr" | "queued" | "offered" | "engaged" | "ended";
 
@@ -46,9 +43,7 @@ export class CallSession {
   readonly interactionId: string;
   readonly channel: BrowserChannel;
   readonly startedAt: number;
-  readonly events: CallEvent[] = [];
-  /** Events dropped from the middle of a very long trace. */
-  omittedEvents = 0;
+  private readonly trace: TraceBuffer;
   interaction!: Interaction;
   /** The prompt playing now, replayed to a socket that joins in the middle of it. */
   currentPlay?: Extract<ChannelMessage, { type: "play" }>;
@@ -65,10 +60,13 @@ export class CallSession {
     clock: Clock,
     channelTiming: { msPerChar?: number; audioFileMs?: number; media?: BrowserChannelOptions["media"] },
     private readonly onEvent: (session: CallSession, event: CallEvent) => void,
+    /** The trace bodies the registry's calls share (trace-buffer.ts). */
+    bodies: TraceBodies,
     /** A contact restored after a restart keeps its id. */
     interactionId?: string,
   ) {
     this.interactionId = interactionId ?? randomUUID();
+    this.trace = new TraceBuffer(this.interactionId, bodies);
     this.startedAt = clock.now();
     this.channel = new BrowserChannel({
       clock,
@@ -81,6 +79,16 @@ export class CallSession {
         this.broadcast(m);
       },
     });
+  }
+
+  /** The call's events so far (a new array each time), at most 5,000: the first 500 and the latest. */
+  get events(): CallEvent[] {
+    return this.trace.events();
+  }
+
+  /** Events dropped from the middle of a very long trace. */
+  get omittedEvents(): number {
+    return this.trace.omitted;
   }
 
   get state(): CallPhase {
@@ -111,11 +119,7 @@ export class CallSession {
 
   /** Every event of the interaction passes here first. */
   record(event: CallEvent): void {
-    if (this.events.length >= TRACE_LIMIT) {
-      this.events.splice(TRACE_HEAD, 1);
-      this.omittedEvents++;
-    }
-    this.events.push(event);
+    this.trace.push(event);
     const s = this.summaryState;
     // Event flows run beside the main flow; "where the caller is" is the main flow's activity.
     if (event.type === "step" && event.activity && (event.flow === undefined || event.flow === "main")) s.activity = event.activity;
@@ -165,6 +169,7 @@ export class CallRegistry {
   private readonly endedOrder: string[] = [];
   private readonly listeners = new Set<(session: CallSession, event: CallEvent) => void>();
   private readonly pending = new Set<Promise<EndedEvent>>();
+  private readonly traceBodies = new TraceBodies();
 
   constructor(private readonly options: CallRegistryOptions) {}
 
@@ -184,6 +189,7 @@ export class CallRegistry {
       (s, e) => {
         for (const l of this.listeners) l(s, e);
       },
+      this.traceBodies,
       extra.resume?.interactionId,
     );
     const changed = this.options.onCallbacksChanged;
