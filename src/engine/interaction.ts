@@ -16,6 +16,7 @@ import type { ActivityDef, FlowDefinition, ProcessDef } from "../flow/types.js";
 import { CallSignal } from "../time/call-signal.js";
 import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
+import type { CallLimits, Limited } from "./call-limits.js";
 import type { CompiledFlow } from "./compiled-flow.js";
 import { ContactState, MAX_SUBFLOW_DEPTH, type Phase } from "./contact-state.js";
 import { AGENT_DECLINED_REASON, AGENT_RONA_REASON, CALLBACK_FAILURE_REASONS, SCHEDULE_EXPIRED_REASON, campaignResultData, dialOutcome, preDialData, type CampaignStart, type DialFirst } from "./outbound-legs.js";
@@ -43,6 +44,8 @@ export interface InteractionDeps {
   renderOptions?: { now: () => number };
   /** The engine's compiled form of a flow (subflows and GoTo targets, compiled on first use). */
   compile(flow: FlowDefinition): CompiledFlow;
+  /** Times the contacts' maxCallMs with one timer (call-limits.ts); without it each contact starts its own. */
+  callLimits?: CallLimits;
 }
 
 export interface CallOptions {
@@ -169,7 +172,7 @@ function newInteractionId(): string {
   );
 }
 
-export class Interaction implements ContactHandle {
+export class Interaction implements ContactHandle, Limited {
   readonly interactionId: string;
   readonly dnis: string;
   /** Resolves once the contact has ended and every event flow has finished. */
@@ -181,7 +184,11 @@ export class Interaction implements ContactHandle {
   // CallSignals, not AbortControllers: see call-signal.ts.
   private readonly mainAbort = new CallSignal();
   private readonly lifetime = new CallSignal();
+  /** The call-length limit's own timer: without the engine's CallLimits, or once Schedule Callback moved it. */
   private limitTimer: ClockTimer | undefined;
+  /** Where this contact's limit sits in the engine's CallLimits (see Limited). */
+  limitAt = 0;
+  limitSlot = -1;
   private eventChain: Promise<void> = SETTLED;
   /** Phase, ending, OnGlobalError, subflow depth: one machine (contact-state.ts). */
   private readonly st = new ContactState();
@@ -283,11 +290,9 @@ export class Interaction implements ContactHandle {
 
   /** Starts the main flow; returns at once. */
   start(): this {
-    this.limitTimer = startTimer(this.deps.clock, this.deps.limits.maxCallMs, () => {
-      if (this.lifetime.aborted) return;
-      this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });
-      this.finish("max-duration");
-    });
+    const limits = this.deps.callLimits;
+    if (limits) limits.add(this);
+    else this.limitTimer = startTimer(this.deps.clock, this.deps.limits.maxCallMs, () => this.limitReached());
     const web = this.options.webCallback;
     if (web) {
       this.startWaiting([{ number: web.number, queueId: web.queueId }], "WEB_CALLBACK");
@@ -308,6 +313,13 @@ export class Interaction implements ContactHandle {
     this.campaign = this.options.campaign;
     this.startAnswered(true);
     return this;
+  }
+
+  /** The call-length limit is reached (CallLimits, or the contact's own timer). */
+  limitReached(): void {
+    if (this.lifetime.aborted) return;
+    this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });
+    this.finish("max-duration");
   }
 
   /** The customer's leg is up: the campaign result's handler and the main flow run. */
@@ -638,6 +650,7 @@ export class Interaction implements ContactHandle {
     (this.callbackLegs ??= new Map()).set(key, leg);
     this.callbacksChanged();
     const now = this.deps.clock.now();
+    this.deps.callLimits?.remove(this);
     this.limitTimer?.cancel();
     this.limitTimer = startTimer(this.deps.clock, booking.to - now + this.deps.limits.maxCallMs, () => {
       if (this.lifetime.aborted) return;
@@ -993,6 +1006,7 @@ export class Interaction implements ContactHandle {
     }).then(() => {
       this.st.on("ended");
       this.lifetime.abort(InterruptedError.of(reason));
+      this.deps.callLimits?.remove(this);
       this.limitTimer?.cancel();
       const ended = this.deliver({ type: "ended", reason, at: this.deps.clock.now(), interactionId: this.interactionId }) as EndedEvent;
       this.resolveDone(ended);
