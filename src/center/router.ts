@@ -14,9 +14,8 @@ import { personalList, type AgentRecord, type QueueRecord } from "./state.js";
 export class Router {
   private readonly servers = new Map<string, Set<AgentRecord>>();
   private readonly wildcardAgents = new Set<AgentRecord>();
-  private readonly agentLists = new Map<string, string[]>();
   /**
-   * Per agent serving every queue, the ids of all queues; dropped with agentLists when a queue is
+   * Per agent serving every queue, the ids of all queues; dropped with the routing memo when a queue is
    * created or removed, and rebuilt when the count moved otherwise (queues loaded from a snapshot).
    */
   private readonly allQueues = new Map<string, string[]>();
@@ -35,7 +34,7 @@ export class Router {
   agentRemoved(agent: AgentRecord): void {
     this.wildcardAgents.delete(agent);
     for (const set of this.servers.values()) set.delete(agent);
-    this.agentLists.delete(agent.id);
+    this.core.state.setRoutingMemo(agent.id, undefined);
     this.allQueues.delete(agent.id);
   }
 
@@ -43,7 +42,7 @@ export class Router {
   queueAdded(queue: QueueRecord): void {
     for (const agent of this.wildcardAgents) {
       this.serversOf(queue.id).add(agent);
-      this.agentLists.delete(agent.id);
+      this.core.state.setRoutingMemo(agent.id, undefined);
       this.allQueues.delete(agent.id);
       if (agent.state === "Available") this.core.state.markAvailable(agent, [queue.id]);
     }
@@ -58,8 +57,9 @@ export class Router {
 
   /** The lists an agent takes contacts from: the queues served, then the agent's parked contacts. */
   listsOf(agent: AgentRecord): string[] {
-    let lists = this.agentLists.get(agent.id);
-    if (!lists) this.agentLists.set(agent.id, (lists = [...this.servedQueues(agent), personalList(agent.id)]));
+    const state = this.core.state;
+    let lists = state.routingMemo(agent.id);
+    if (!lists) state.setRoutingMemo(agent.id, (lists = [...this.servedQueues(agent), personalList(agent.id)]));
     return lists;
   }
 
