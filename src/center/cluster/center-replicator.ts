@@ -177,8 +177,16 @@ export class CenterReplicator implements CenterReplication {
     }
     this.following = this.follow();
     const heartbeat = Math.max(100, Math.floor(this.leaseMs / 3));
+    let lastBeat = Date.now();
     this.timers.push(
       setInterval(() => {
+        const now = Date.now();
+        const gap = now - lastBeat;
+        lastBeat = now;
+        // Less than half a lease was left: say so, for whoever wonders later why this node was taken for dead.
+        if (gap > heartbeat + this.leaseMs / 2) {
+          this.log("warn", `this node's heartbeat ran ${gap} ms after the one before (every ${heartbeat} ms, lease ${this.leaseMs} ms): the process was paused or starved of CPU; a pause longer than the lease makes the other nodes take it for dead (--node-lease)`);
+        }
         this.redis.renewLease(this.nodeId, this.leaseMs).catch(() => {});
         this.redis.reportApplied(this.nodeId, this.lastId).catch(() => {});
         void this.takeTurnToPlay();

@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import type { ServeProcess } from "../../reliability/helpers/serve-process.js";
-import { clusterNode, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
+import { clusterNode, removeClusterFiles, starvedNodes, until, writeClusterFiles } from "./helpers/cluster.js";
 
 const available = redisAvailable();
 if (!available) console.warn("[skip] test/center/cluster/frozen-node: /usr/bin/redis-server is absent (apt-get install redis-server)");
@@ -51,8 +51,8 @@ describe.skipIf(!available)("a cluster node frozen past its lease (SIGSTOP), the
   const start = async (extra: string[]) => {
     redis = await startRedis();
     files = writeClusterFiles();
-    // A lease of 4 s rather than the helpers' 1.5 s: on a loaded machine b must not be reaped before it is frozen.
-    nodes = [clusterNode(files, redis.url, "node-a", ["--node-lease", "4", ...extra]), clusterNode(files, redis.url, "node-b", ["--node-lease", "4", ...extra])];
+    // A lease of 4 s: on a loaded machine b must not be reaped before it is frozen.
+    nodes = [clusterNode(files, redis.url, "node-a", extra, 4), clusterNode(files, redis.url, "node-b", extra, 4)];
     for (const n of nodes) await n.start();
     return nodes as [ServeProcess, ServeProcess];
   };
@@ -88,6 +88,10 @@ describe.skipIf(!available)("a cluster node frozen past its lease (SIGSTOP), the
     await until("b's caller gone from a's copy", async () => ((await queued(a)) === 0 ? true : undefined));
     b.signal("SIGCONT");
     await until("b saying it was taken for dead", async () => (/this node \(node-b\) was taken for dead while it was alive .*node node-a logged it/.test(b.stdout + b.stderr) ? true : undefined));
+    // What the other cluster tests look for after each test, to name a starved machine as the cause (helpers/cluster.ts).
+    expect(starvedNodes([a, b]).some((line) => line.includes("node-b") && line.includes("taken for dead while it was alive"))).toBe(true);
+    // Its first heartbeat after the freeze says how late it ran.
+    await until("b's late heartbeat warning", async () => (starvedNodes([b]).some((line) => /heartbeat ran \d+ ms after the one before \(every 1333 ms, lease 4000 ms\)/.test(line)) ? true : undefined));
     // The engine's call on b ends as the center recorded it, instead of waiting on hold for nobody.
     expect((await until("b's caller to end", async () => ((await call(b, waiting)).state === "ended" ? call(b, waiting) : undefined))).endReason).toBe("node-lost");
     expect(await queued(b)).toBe(0);

@@ -9,13 +9,13 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEV_CREDENTIALS } from "../../../src/crm/config.js";
 import { createDatabase, postgresAvailable, startPostgres, type TestPostgres } from "../../helpers/postgres.js";
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import { ServeProcess } from "../../reliability/helpers/serve-process.js";
 import { TestSocket } from "../../server/helpers.js";
-import { removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
+import { expectNoNodeTakenForDead, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
 
 /** The nodes of a cluster share the key their identity signing keys are encrypted with in PostgreSQL (docs/security.md). */
 const SHARED_KEY = randomBytes(32).toString("base64");
@@ -50,12 +50,14 @@ describe.skipIf(!available)("ccflow serve --postgres --redis: two nodes sharing 
     redis = await startRedis();
     files = writeClusterFiles();
     node = (name: string) =>
-      new ServeProcess(["--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${name}`), "--postgres", pg, "--redis", redis!.url, "--node-id", name, "--node-lease", "1.5", "--snapshot-every", "1"], { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
+      new ServeProcess(["--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${name}`), "--postgres", pg, "--redis", redis!.url, "--node-id", name, "--snapshot-every", "1"], { CCFLOW_KEY_ENCRYPTION_KEY: SHARED_KEY });
     a = node("node-a");
     b = node("node-b");
     await a.start();
     await b.start();
   }, 300_000);
+
+  afterEach(() => expectNoNodeTakenForDead([a, b, c]));
 
   afterAll(async () => {
     for (const n of [a, b, c]) await n?.stop("SIGKILL").catch(() => {});

@@ -6,13 +6,14 @@
  * offer give one winner; while Redis is down the API answers 503 and it recovers by itself; a
  * node killed with SIGKILL loses its calls (`node-lost`) and nothing else.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import type { ServeProcess } from "../../reliability/helpers/serve-process.js";
 import { TestSocket } from "../../server/helpers.js";
-import { clusterNode, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
+import { clusterNode, expectNoNodeTakenForDead, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
 
 const available = redisAvailable();
+const LEASE_S = 2.5;
 if (!available) console.warn("[skip] test/center/cluster: /usr/bin/redis-server is absent (apt-get install redis-server)");
 
 interface Desk {
@@ -37,12 +38,15 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
   beforeAll(async () => {
     redis = await startRedis();
     files = writeClusterFiles();
-    a = clusterNode(files, redis.url, "node-a");
-    b = clusterNode(files, redis.url, "node-b");
-    c = clusterNode(files, redis.url, "node-c");
+    // A lease short enough that a killed node is reaped well within the issue's 5 s, long enough for a loaded machine.
+    a = clusterNode(files, redis.url, "node-a", [], LEASE_S);
+    b = clusterNode(files, redis.url, "node-b", [], LEASE_S);
+    c = clusterNode(files, redis.url, "node-c", [], LEASE_S);
     // One after another: three starts at once on a loaded machine each take longer than all three in turn.
     for (const n of nodes()) await n.start();
   }, 300_000);
+
+  afterEach(() => expectNoNodeTakenForDead(nodes()));
 
   afterAll(async () => {
     for (const n of [a, b, c]) await n?.stop("SIGKILL").catch(() => {});
@@ -342,7 +346,7 @@ describe.skipIf(!available)("ccflow serve --redis --node-id: three nodes, one co
       return d.contact?.interactionId === y && d.contact.endedReason === "node-lost" ? d : undefined;
     });
     const seconds = (Date.now() - killed) / 1000;
-    console.log(`node C killed: its calls ended node-lost after ${seconds.toFixed(1)} s (lease 1.5 s)`);
+    console.log(`node C killed: its calls ended node-lost after ${seconds.toFixed(1)} s (lease ${LEASE_S} s)`);
     expect(dora.agent.state).toBe("WrapUp");
     // Its agents: carl (talking to a caller on A) went through WrapUp to LoggedOut; the caller on A heard the end.
     await until("carl signed out", async () => ((await desk(a, "carl")).agent.state === "LoggedOut" ? true : undefined));

@@ -5,10 +5,10 @@
  * plays sam from the state the replicated center holds (the call still ends after sam's talk time);
  * stopped with SIGTERM, the last node takes over, and sam answers its callers too.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import type { ServeProcess } from "../../reliability/helpers/serve-process.js";
-import { clusterNode, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
+import { clusterNode, expectNoNodeTakenForDead, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
 
 const available = redisAvailable();
 if (!available) console.warn("[skip] test/center/cluster/simulated-agents: /usr/bin/redis-server is absent (apt-get install redis-server)");
@@ -32,9 +32,12 @@ describe.skipIf(!available)("simulated agents on a cluster: one node plays them,
   beforeAll(async () => {
     redis = await startRedis();
     files = writeClusterFiles({ simulated: true });
-    nodes = ["node-a", "node-b", "node-c"].map((id) => clusterNode(files, redis.url, id));
+    // Short enough that a killed player's turn passes quickly, long enough for a loaded machine.
+    nodes = ["node-a", "node-b", "node-c"].map((id) => clusterNode(files, redis.url, id, [], 2.5));
     for (const n of nodes) await n.start();
   }, 300_000);
+
+  afterEach(() => expectNoNodeTakenForDead(nodes));
 
   afterAll(async () => {
     for (const n of nodes) await n.stop("SIGKILL").catch(() => {});

@@ -4,11 +4,11 @@
  * below it. A node that joins afterwards loads the snapshot, applies the few entries after it,
  * and sees what the running nodes see — and decides as they do from then on.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "redis";
 import { redisAvailable, startRedis, type TestRedis } from "../../helpers/redis.js";
 import type { ServeProcess } from "../../reliability/helpers/serve-process.js";
-import { clusterNode, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
+import { clusterNode, expectNoNodeTakenForDead, removeClusterFiles, until, writeClusterFiles } from "./helpers/cluster.js";
 
 const available = redisAvailable();
 if (!available) console.warn("[skip] test/center/cluster/snapshot-join: /usr/bin/redis-server is absent (apt-get install redis-server)");
@@ -37,6 +37,8 @@ describe.skipIf(!available)("ccflow serve --redis: snapshots, a trimmed log, and
     await a.start();
     await b.start();
   }, 300_000);
+
+  afterEach(() => expectNoNodeTakenForDead([a, b, c]));
 
   afterAll(async () => {
     for (const n of [a, b, c]) await n?.stop("SIGKILL").catch(() => {});

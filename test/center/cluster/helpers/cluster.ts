@@ -63,8 +63,37 @@ export function writeClusterFiles(options: { extraAgent?: string; simulated?: bo
   return { dir, env, flow };
 }
 
-export function clusterNode(files: { dir: string; env: string; flow: string }, redisUrl: string, nodeId: string, extra: string[] = []): ServeProcess {
-  return new ServeProcess(["--no-crm", "--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${nodeId}`), "--redis", redisUrl, "--node-id", nodeId, "--node-lease", "1.5", ...extra]);
+/**
+ * A node of the test cluster. `leaseSeconds` (default 3, the production default): how long it may
+ * be silent before the others take it for dead. Tests that time how fast a killed node is reaped
+ * choose a shorter one; on a loaded machine a short lease risks a live node being taken for dead
+ * (see `starvedNodes`).
+ */
+export function clusterNode(files: { dir: string; env: string; flow: string }, redisUrl: string, nodeId: string, extra: string[] = [], leaseSeconds = 3): ServeProcess {
+  return new ServeProcess(["--no-crm", "--no-sip", "--env", files.env, "--flow", files.flow, "--data", path.join(files.dir, `data-${nodeId}`), "--redis", redisUrl, "--node-id", nodeId, "--node-lease", String(leaseSeconds), ...extra]);
+}
+
+/**
+ * What the running nodes said about being paused longer than their lease allows: a node taken for
+ * dead while alive (the machine starved it), and heartbeats that came late. A test that did not
+ * stop or kill a node calls this after it, so a failure caused by a starved machine says so
+ * instead of showing as calls ended `node-lost` for no visible reason.
+ */
+export function starvedNodes(nodes: ReadonlyArray<ServeProcess | undefined>): string[] {
+  const lines: string[] = [];
+  for (const n of nodes) {
+    if (!n) continue;
+    for (const line of `${n.stdout}\n${n.stderr}`.split("\n")) if (/taken for dead while it was alive|heartbeat ran \d+ ms after/.test(line)) lines.push(line.trim());
+  }
+  return lines;
+}
+
+/** Fails naming the starved nodes when a node that was not stopped on purpose was taken for dead. */
+export function expectNoNodeTakenForDead(nodes: ReadonlyArray<ServeProcess | undefined>): void {
+  const said = starvedNodes(nodes);
+  if (said.some((l) => l.includes("taken for dead while it was alive"))) {
+    throw new Error(`a live node was taken for dead: the machine paused or starved it longer than its lease, and what failed above follows from that (a load problem, or a lease too short for this machine):\n${said.join("\n")}`);
+  }
 }
 
 export function removeClusterFiles(dir: string): void {
