@@ -193,8 +193,11 @@ const bench: BenchModule = {
     const rounds = ctx.quick ? 1 : 5;
     const runs: Array<Awaited<ReturnType<typeof throughput>>> = [];
     const bases: Array<Awaited<ReturnType<typeof baseline>>> = [];
-    // Long enough for the JIT to settle: with 500 calls the first timed round still ran ~40% slower.
-    const warmUp = ctx.quick ? 500 : 5_000;
+    // Long enough for the JIT to settle in each round's fresh process: with 500 calls the first
+    // timed round ran ~40% slower; with 5,000, a fresh process's first round of 20,000 still took
+    // 95-105 µs CPU per call against 74-92 µs for its later ones (engine-history.js EEEEEE 20000 E,
+    // twice), and its second round, after 25,000, was within theirs (80-86 µs).
+    const warmUp = ctx.quick ? 500 : 25_000;
     const loadBefore = await loadAverage();
     for (let r = 0; r < rounds; r++) {
       // Each round in its own process, engine and baseline taking turns so both see the same load.
