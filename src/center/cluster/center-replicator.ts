@@ -109,6 +109,10 @@ export class CenterReplicator implements CenterReplication {
   private readonly requests: NodeRequests;
   private readonly snapshotEveryMs: number;
   private lastSnapshotId = "";
+  /** The process was paused: the log may have been trimmed past this copy (see follow). */
+  private mustCheckTrim = false;
+  /** Where this node's last trim left the log. */
+  private trimmedTo = "";
   private snapshotting = false;
   /** The agents the machine plays, and the playing while this node holds the turn (the `simulated` lock). */
   private machine?: { ids: ReadonlySet<string>; play: () => { stop(): void }; playing?: { stop(): void }; checking: boolean };
@@ -185,6 +189,7 @@ export class CenterReplicator implements CenterReplication {
         lastBeat = now;
         // Less than half a lease was left: say so, for whoever wonders later why this node was taken for dead.
         if (gap > heartbeat + this.leaseMs / 2) {
+          this.mustCheckTrim = true;
           this.log("warn", `this node's heartbeat ran ${gap} ms after the one before (every ${heartbeat} ms, lease ${this.leaseMs} ms): the process was paused or starved of CPU; a pause longer than the lease makes the other nodes take it for dead (--node-lease)`);
         }
         this.redis.renewLease(this.nodeId, this.leaseMs).catch(() => {});
@@ -391,15 +396,26 @@ export class CenterReplicator implements CenterReplication {
    * after entry `id`.
    */
   async snapshotAndTrim(): Promise<{ id: string; trimmedTo: string } | undefined> {
-    if (!this.live || !this.healthy || this.snapshotting || this.lastId === this.lastSnapshotId || this.lastId === "0-0") return undefined;
+    if (!this.live || !this.healthy || this.snapshotting || this.lastId === "0-0") return undefined;
+    const changed = this.lastId !== this.lastSnapshotId;
+    // Nothing new since this node's last snapshot, and the trim reached it: nothing to do. When the
+    // trim was held back (a node's reported position lagged), it is tried again with that snapshot,
+    // or a log that goes quiet would keep what it no longer needs.
+    if (!changed && this.trimmedTo === this.lastSnapshotId) return undefined;
     this.snapshotting = true;
     try {
       if (!(await this.redis.claimSnapshot(this.nodeId, Math.max(1000, this.snapshotEveryMs - 500)))) return undefined;
-      const id = this.lastId;
-      const snapshot: NodeSnapshot = { id, center: this.center!.snapshot(), contactNode: [...this.contactNode], agentNode: [...this.agentNode], controls: [...this.controls] };
-      await this.redis.saveSnapshot(JSON.stringify(snapshot));
-      this.lastSnapshotId = id;
-      return { id, trimmedTo: await this.redis.trim(id, APPLIED_FRESH_MS) };
+      let id = this.lastSnapshotId;
+      if (changed) {
+        id = this.lastId;
+        const snapshot: NodeSnapshot = { id, center: this.center!.snapshot(), contactNode: [...this.contactNode], agentNode: [...this.agentNode], controls: [...this.controls] };
+        await this.redis.saveSnapshot(JSON.stringify(snapshot));
+        this.lastSnapshotId = id;
+      }
+      // This node's own position, as it is now, rather than as its last heartbeat reported it.
+      await this.redis.reportApplied(this.nodeId, this.lastId);
+      this.trimmedTo = await this.redis.trim(id, APPLIED_FRESH_MS);
+      return { id, trimmedTo: this.trimmedTo };
     } catch (err) {
       this.log("warn", `snapshot of the contact center not written: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
@@ -414,11 +430,18 @@ export class CenterReplicator implements CenterReplication {
     let turn = Date.now();
     while (!this.stopped) {
       try {
-        // A turn long after the last one: the process was stopped or starved (SIGSTOP, a stalled
-        // VM) and may have been taken for dead meanwhile, and the log trimmed past its position.
+        // A turn long after the last one (or a late heartbeat): the process was stopped or starved
+        // (SIGSTOP, a stalled VM) and may have been taken for dead meanwhile, and the log trimmed
+        // past its position. Being reaped needs a pause of at least two thirds of a lease (the lease
+        // minus one heartbeat), so half a lease is the mark. Checked until the check succeeds: Redis
+        // may not answer the first turn after a long pause.
         const last = turn;
         turn = Date.now();
-        if (turn - last > READ_BLOCK_MS + this.leaseMs) await this.rejoinIfTrimmed();
+        if (turn - last > this.leaseMs / 2) this.mustCheckTrim = true;
+        if (this.mustCheckTrim) {
+          await this.rejoinIfTrimmed();
+          this.mustCheckTrim = false;
+        }
         const batch = await this.redis.read(this.lastId, READ_BLOCK_MS);
         if (!this.readerOk) {
           this.readerOk = true;
