@@ -6,7 +6,8 @@
  * moved to another queue, sent to one agent with or without parking and a recovery queue, their
  * number changing (AniUpdated), hanging up while waiting, ringing or connected; four agents signing in (Idle or Available),
  * going Available and Idle, accepting (sometimes an offer that no longer rings), declining,
- * ending, transferring to a queue, ending wrap-up by hand, signing out; ring and wrap-up timers
+ * ending, transferring to a queue, consulting an agent or a queue and completing or ending the
+ * consult, ending wrap-up by hand, signing out; ring and wrap-up timers
  * running out (also for offers and wrap-ups that are over). Each step sends one to three of these
  * at once through different copies (three CenterReplicators on one real redis-server, in this
  * process), as three nodes' flows and desktops would.
@@ -71,6 +72,9 @@ type Op =
   | { k: "end"; a: number; w: number }
   | { k: "finishWrapUp"; a: number; w: number; idle: boolean }
   | { k: "transfer"; a: number; w: number; q: number }
+  | { k: "consult"; a: number; w: number; to: number; queue: boolean }
+  | { k: "completeConsult"; a: number; w: number }
+  | { k: "endConsult"; a: number; w: number }
   | { k: "ringOut"; a: number; w: number }
   | { k: "wrapUpOut"; a: number; w: number; stale: boolean };
 
@@ -96,6 +100,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant("end" as const), a, w }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant("finishWrapUp" as const), a, w, idle: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("transfer" as const), a, w, q }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("consult" as const), a, w, to: a, queue: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("completeConsult" as const), a, w }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("endConsult" as const), a, w }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("ringOut" as const), a, w }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("wrapUpOut" as const), a, w, stale: fc.boolean() }) },
 );
@@ -159,7 +166,7 @@ describe.skipIf(!haveRedis)("the replicated center (three copies through one Red
   let redis: TestRedis;
   let reader: ReturnType<typeof createClient>;
   let run = 0;
-  const totals = { offers: 0, answered: 0, refusedAccepts: 0, concurrentSteps: 0, timerEntries: 0 };
+  const totals = { offers: 0, answered: 0, consults: 0, refusedAccepts: 0, concurrentSteps: 0, timerEntries: 0 };
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -225,6 +232,9 @@ describe.skipIf(!haveRedis)("the replicated center (three copies through one Red
         end: ["Engaged"],
         finishWrapUp: ["WrapUp"],
         transfer: ["Engaged"],
+        consult: ["Engaged"],
+        completeConsult: ["Engaged"],
+        endConsult: ["Engaged"],
         ringOut: ["Reserved"],
         wrapUpOut: ["WrapUp"],
       };
@@ -289,6 +299,19 @@ describe.skipIf(!haveRedis)("the replicated center (three copies through one Red
             return { kind: "agent", label: `finish wrap-up ${agentId(o.a)}`, action: "finishWrapUp", args: [agentId(o.a), o.idle ? { state: "Idle", reason: "Coffee" } : {}] };
           case "transfer":
             return { kind: "agent", label: `transfer ${agentId(o.a)} to ${QUEUES[o.q]}`, action: "transfer", args: [agentId(o.a), { queueId: QUEUES[o.q]! }] };
+          case "consult": {
+            // As drawn, or (w > 0) an agent Available now (or, for a queue, a queue of theirs).
+            const free = AGENTS.filter((x) => x.id !== agentId(o.a) && record(x.id).state === "Available");
+            const pickFree = o.w > 0 && free.length > 0 ? free[o.to % free.length] : undefined;
+            const to = pickFree ? AGENTS.indexOf(pickFree) : o.to;
+            const queueOf = pickFree && pickFree.queues[0] !== "*" ? pickFree.queues[0]! : QUEUES[o.to]!;
+            const target = o.queue ? { queueId: queueOf } : agentId(to);
+            return { kind: "agent", label: `${agentId(o.a)} consults ${JSON.stringify(target)}`, action: "consult", args: [agentId(o.a), target] };
+          }
+          case "completeConsult":
+            return { kind: "agent", label: `${agentId(o.a)} completes the consult`, action: "completeConsult", args: [agentId(o.a)] };
+          case "endConsult":
+            return { kind: "agent", label: `${agentId(o.a)} ends the consult`, action: "endConsult", args: [agentId(o.a)] };
           case "ringOut": {
             const id = agentId(o.a);
             const offerId = record(id).offerId ?? offersOf(id).pop();
@@ -414,6 +437,7 @@ describe.skipIf(!haveRedis)("the replicated center (three copies through one Red
       expect(warnings.filter((w) => !w.includes("on the shared log failed here")), "warnings of the copies").toEqual([]);
       totals.offers += plainEvents.filter((e) => e.type === "offer").length;
       totals.answered += plainEvents.filter((e) => e.type === "answered").length;
+      totals.consults += plainEvents.filter((e) => e.type === "consult" && e.state === "started").length;
     } finally {
       for (const x of copies) await x.replicator.stop();
       await reader.sendCommand(["EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1", "0", `${prefix}*`]);
