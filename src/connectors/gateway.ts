@@ -24,7 +24,7 @@ import type { Dispatcher } from "undici";
 import { basicAuth, bearerAuth } from "./interceptors/auth.js";
 import type { ConnectorDispatchOptions, ConnectorExchange } from "./interceptors/exchange.js";
 import { retryInterceptor } from "./interceptors/retry.js";
-import { DeadlineQueue } from "./deadlines.js";
+import { DueQueue, type Due } from "../time/due-queue.js";
 import { createFixtureTransport, createUndiciTransport, dispatcherOf, type FixtureHandler, ResponseCollector, splitUrl, type Transport, TransportError, type TransportResponse, toTransportError } from "./transport.js";
 
 export interface HttpGatewayOptions {
@@ -161,7 +161,7 @@ interface GatewayCore {
   /** The same with retry only, for requests without a connector. */
   plain: Dispatcher;
   /** The queue timing this gateway's request deadlines on `clock`. */
-  deadlinesOn(clock: Clock): DeadlineQueue;
+  deadlinesOn(clock: Clock): DueQueue;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -193,7 +193,7 @@ function putHeader(headers: Record<string, string>, name: string, value: string)
  * contact's signal is watched through `whenAborted`, so a request that finishes in time creates no
  * AbortController and touches no EventTarget.
  */
-class RequestRun extends ResponseCollector implements ConnectorExchange {
+class RequestRun extends ResponseCollector implements ConnectorExchange, Due {
   attempts = 0;
   tokenRefreshed = false;
   /** Its headers are built per request (`headers`): auth sets its header in them. */
@@ -211,11 +211,11 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
   readonly connectorId: string | undefined;
   private resolve: ((result: HttpResult) => void) | undefined = undefined;
   private reject: ((err: unknown) => void) | undefined = undefined;
-  // The deadline:
-  at = 0;
-  deadlineSlot = 0;
+  // The deadline (dueAt, dueSlot: see time/due-queue.ts):
+  dueAt = 0;
+  dueSlot = -1;
   /** The queue timing the deadline (else `timer` does). */
-  private deadlines: DeadlineQueue | undefined = undefined;
+  private deadlines: DueQueue | undefined = undefined;
   private reason: Error | undefined = undefined;
   private abortController: AbortController | undefined = undefined;
   private timer: ClockTimer | undefined = undefined;
@@ -254,14 +254,15 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
 
   private startDeadline(timeoutMs: number, outer: AbortSignal | undefined): void {
     const clock = this.clock;
-    this.at = clock.now() + timeoutMs;
+    const at = (this.dueAt = clock.now() + timeoutMs);
     const deadlines = this.core.deadlinesOn(clock);
-    if (deadlines.add(this)) this.deadlines = deadlines;
+    if (deadlines.add(this, at)) this.deadlines = deadlines;
     else this.timer = startTimer(clock, Math.max(0, timeoutMs), () => this.fire(new DeadlineExceeded()));
     if (outer) this.unwatchCaller = whenAborted(outer, () => this.fire(new CallerAborted()));
   }
 
-  deadlinePassed(): void {
+  /** The deadline passed, told by the gateway's queue of deadlines. */
+  comeDue(): void {
     this.deadlines = undefined;
     this.fire(new DeadlineExceeded());
   }
@@ -313,7 +314,7 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
 
   /** The real-time cap of the attempt being sent: what is left of the deadline. */
   get timeoutMs(): number {
-    return this.at - this.clock.now();
+    return this.dueAt - this.clock.now();
   }
 
   interrupted(): HttpFailure | undefined {
@@ -330,7 +331,7 @@ class RequestRun extends ResponseCollector implements ConnectorExchange {
   }
 
   claimRetry(ms: number): boolean {
-    if (this.retriesLeft <= 0 || this.clock.now() + ms >= this.at) return false;
+    if (this.retriesLeft <= 0 || this.clock.now() + ms >= this.dueAt) return false;
     this.retriesLeft--;
     return true;
   }
@@ -574,13 +575,13 @@ export function createHttpGateway(options: HttpGatewayOptions): ConnectorHttpGat
   const dispatchers = new Map<string, Dispatcher>();
   for (const c of options.connectors) dispatchers.set(c.id, base.compose([authInterceptor(c, caches.get(c.id)), retry].filter((i) => i !== undefined)));
   // One queue per clock the gateway's requests run on (a runtime has one; tests may use several).
-  const queues = new WeakMap<Clock, DeadlineQueue>();
+  const queues = new WeakMap<Clock, DueQueue>();
   let lastClock: Clock | undefined;
-  let lastQueue: DeadlineQueue | undefined;
-  const deadlinesOn = (on: Clock): DeadlineQueue => {
+  let lastQueue: DueQueue | undefined;
+  const deadlinesOn = (on: Clock): DueQueue => {
     if (on === lastClock) return lastQueue!;
     let queue = queues.get(on);
-    if (!queue) queues.set(on, (queue = new DeadlineQueue(on)));
+    if (!queue) queues.set(on, (queue = new DueQueue(on)));
     lastClock = on;
     lastQueue = queue;
     return queue;

@@ -11,7 +11,7 @@ import type { HttpGateway } from "../connectors/types.js";
 import type { FlowDefinition } from "../flow/types.js";
 import { validateFlow, type BindingCheck } from "../flow/validate.js";
 import { SystemClock, type Clock } from "../time/clock.js";
-import { CallLimits } from "./call-limits.js";
+import { DueQueue } from "../time/due-queue.js";
 import { CompiledFlow } from "./compiled-flow.js";
 import { DEFAULT_LIMITS, Interaction, type CallOptions, type EngineLimits, type InteractionDeps } from "./interaction.js";
 
@@ -52,7 +52,7 @@ export class Engine {
       logError: options.logError,
       renderOptions: { now: () => clock.now() },
       compile: (flow) => this.compile(flow),
-      callLimits: new CallLimits(clock, this.limits.maxCallMs),
+      callLimits: new DueQueue(clock),
     };
   }
 

@@ -15,8 +15,8 @@ import { EVENT_NAMES, START_NAMESPACES, eventNamespaces, findEvent } from "../fl
 import type { ActivityDef, FlowDefinition, ProcessDef } from "../flow/types.js";
 import { CallSignal } from "../time/call-signal.js";
 import { startTimer, type Clock, type ClockTimer } from "../time/clock.js";
+import type { Due, DueQueue } from "../time/due-queue.js";
 import type { CallEvent, CallEventInput, CallEventListener, EndedEvent } from "./events.js";
-import type { CallLimits, Limited } from "./call-limits.js";
 import type { CompiledFlow } from "./compiled-flow.js";
 import { ContactState, MAX_SUBFLOW_DEPTH, type Phase } from "./contact-state.js";
 import { AGENT_DECLINED_REASON, AGENT_RONA_REASON, CALLBACK_FAILURE_REASONS, SCHEDULE_EXPIRED_REASON, campaignResultData, dialOutcome, preDialData, type CampaignStart, type DialFirst } from "./outbound-legs.js";
@@ -44,8 +44,8 @@ export interface InteractionDeps {
   renderOptions?: { now: () => number };
   /** The engine's compiled form of a flow (subflows and GoTo targets, compiled on first use). */
   compile(flow: FlowDefinition): CompiledFlow;
-  /** Times the contacts' maxCallMs with one timer (call-limits.ts); without it each contact starts its own. */
-  callLimits?: CallLimits;
+  /** Times the contacts' maxCallMs with one timer (time/due-queue.ts); without it each contact starts its own. */
+  callLimits?: DueQueue;
 }
 
 export interface CallOptions {
@@ -172,7 +172,7 @@ function newInteractionId(): string {
   );
 }
 
-export class Interaction implements ContactHandle, Limited {
+export class Interaction implements ContactHandle, Due {
   readonly interactionId: string;
   readonly dnis: string;
   /** Resolves once the contact has ended and every event flow has finished. */
@@ -184,11 +184,11 @@ export class Interaction implements ContactHandle, Limited {
   // CallSignals, not AbortControllers: see call-signal.ts.
   private readonly mainAbort = new CallSignal();
   private readonly lifetime = new CallSignal();
-  /** The call-length limit's own timer: without the engine's CallLimits, or once Schedule Callback moved it. */
+  /** The call-length limit's own timer: without the engine's the engine's queue of call limits, or once Schedule Callback moved it. */
   private limitTimer: ClockTimer | undefined;
-  /** Where this contact's limit sits in the engine's CallLimits (see Limited). */
-  limitAt = 0;
-  limitSlot = -1;
+  /** Where this contact's limit sits in the engine's queue of call limits (see Due). */
+  dueAt = 0;
+  dueSlot = -1;
   private eventChain: Promise<void> = SETTLED;
   /** Phase, ending, OnGlobalError, subflow depth: one machine (contact-state.ts). */
   private readonly st = new ContactState();
@@ -291,7 +291,7 @@ export class Interaction implements ContactHandle, Limited {
   /** Starts the main flow; returns at once. */
   start(): this {
     const limits = this.deps.callLimits;
-    if (limits) limits.add(this);
+    if (limits) limits.addNotBefore(this, this.deps.clock.now() + this.deps.limits.maxCallMs);
     else this.limitTimer = startTimer(this.deps.clock, this.deps.limits.maxCallMs, () => this.limitReached());
     const web = this.options.webCallback;
     if (web) {
@@ -315,7 +315,12 @@ export class Interaction implements ContactHandle, Limited {
     return this;
   }
 
-  /** The call-length limit is reached (CallLimits, or the contact's own timer). */
+  /** The call-length limit is reached, told by the engine's queue of call limits. */
+  comeDue(): void {
+    this.limitReached();
+  }
+
+  /** The call-length limit is reached (the engine's queue of call limits, or the contact's own timer). */
   limitReached(): void {
     if (this.lifetime.aborted) return;
     this.emit({ type: "error", message: `the call reached the ${Math.round(this.deps.limits.maxCallMs / 1000)} s limit`, handling: "end" });

@@ -1,13 +1,12 @@
 /**
  * A gateway times its requests' deadlines with one clock timer per clock, not one per request
- * (connectors/deadlines.ts). Told from the requests' side: each request that outlives its
+ * (time/due-queue.ts). Told from the requests' side: each request that outlives its
  * timeout fails at its own deadline, however many share the queue and in whatever order they
  * end; nothing is left on the clock once they are all done; and a shorter timeout after a longer
  * one is still kept.
  */
 import { describe, expect, it } from "vitest";
 import type { ConnectorConfig } from "../../src/connectors/config.js";
-import { DeadlineQueue, type Deadlined } from "../../src/connectors/deadlines.js";
 import { createHttpGateway } from "../../src/connectors/gateway.js";
 import { HttpFailure, type HttpRequestSpec } from "../../src/connectors/types.js";
 import { VirtualClock } from "../../src/time/clock.js";
@@ -74,76 +73,5 @@ describe("request deadlines through the gateway's queue", () => {
     expect(clock.pendingTimers()).toBe(0);
     // Time did not move to any deadline of the requests that answered.
     expect(clock.now()).toBe(t0);
-  });
-});
-
-describe("DeadlineQueue", () => {
-  class Request implements Deadlined {
-    deadlineSlot = 0;
-    passedAt: number | undefined;
-    constructor(
-      readonly at: number,
-      private readonly clock: VirtualClock,
-      private readonly onPass?: () => void,
-    ) {}
-    deadlinePassed(): void {
-      this.passedAt = this.clock.now();
-      this.onPass?.();
-    }
-  }
-
-  it("refuses a deadline earlier than the last queued while that one waits", () => {
-    const clock = new VirtualClock({ autoAdvance: false });
-    const queue = new DeadlineQueue(clock);
-    const t = clock.now();
-    expect(queue.add(new Request(t + 1000, clock))).toBe(true);
-    expect(queue.add(new Request(t + 500, clock))).toBe(false);
-    expect(queue.add(new Request(t + 1000, clock))).toBe(true);
-  });
-
-  it("passes a long-waiting request at its deadline after thousands behind it ended", async () => {
-    const clock = new VirtualClock({ autoAdvance: false });
-    const queue = new DeadlineQueue(clock);
-    const t = clock.now();
-    const first = new Request(t + 10_000, clock);
-    queue.add(first);
-    const later: Request[] = [];
-    for (let i = 0; i < 5000; i++) {
-      const r = new Request(t + 10_000 + i, clock);
-      queue.add(r);
-      if (i % 1000 === 999) later.push(r);
-      else queue.remove(r);
-    }
-    await clock.advance(9_999);
-    expect(first.passedAt).toBeUndefined();
-    await clock.advance(1);
-    expect(first.passedAt).toBe(t + 10_000);
-    await clock.advance(5_000);
-    expect(later.map((r) => r.passedAt! - t)).toEqual([10_999, 11_999, 12_999, 13_999, 14_999]);
-    expect(clock.pendingTimers()).toBe(0);
-  });
-
-  it("keeps timing requests that a passing deadline ends or starts", async () => {
-    const clock = new VirtualClock({ autoAdvance: false });
-    const queue = new DeadlineQueue(clock);
-    const t = clock.now();
-    const ended = new Request(t + 200, clock);
-    let started: Request | undefined;
-    const first = new Request(t + 100, clock, () => {
-      // Its failure ends one request and starts another, from inside the queue's timer.
-      queue.remove(ended);
-      started = new Request(clock.now() + 300, clock);
-      queue.add(started);
-    });
-    const third = new Request(t + 250, clock);
-    queue.add(first);
-    queue.add(ended);
-    queue.add(third);
-    await clock.advance(1_000);
-    expect(first.passedAt! - t).toBe(100);
-    expect(ended.passedAt).toBeUndefined();
-    expect(third.passedAt! - t).toBe(250);
-    expect(started!.passedAt! - t).toBe(400);
-    expect(clock.pendingTimers()).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The call-length limit (EngineLimits.maxCallMs), timed by one clock timer for all of an engine's
- * contacts (engine/call-limits.ts). Told from the callers' side: each caller left on hold ends at
+ * contacts (time/due-queue.ts). Told from the callers' side: each caller left on hold ends at
  * its own limit, counted from when its call started, whoever else started or ended meanwhile; a
  * caller who hangs up first is not ended again; and nothing is left on the clock once all are done.
  */
