@@ -96,8 +96,6 @@ export class ContactCenter implements CenterPort {
   private readonly log: (level: "info" | "warn", message: string) => void;
   /** Set while a logged command is applied: the center then acts instead of logging. */
   private applying = false;
-  /** Inside act(): the result of setAvailable, accept and end is not read (see snapshotFor). */
-  private unread = 0;
 
   constructor(options: ContactCenterOptions) {
     this.replication = options.replication;
@@ -318,12 +316,17 @@ export class ContactCenter implements CenterPort {
   /** Idle or WrapUp → Available; takes the best waiting contact at once if there is one. */
   setAvailable(agentId: string): AgentSnapshot {
     if (this.viaLog) return this.forward("setAvailable", [agentId], agentId);
+    return this.available(agentId, true)!;
+  }
+
+  /** setAvailable itself; `snapshot` false for act(), whose caller reads none (the simulated agents). */
+  private available(agentId: string, snapshot: boolean): AgentSnapshot | undefined {
     this.outbox.begin();
     try {
       const agent = this.core.agents.require(agentId);
       checkAgentAction(agentId, agent.state, "available");
       if (agent.state !== "Available") this.core.agents.makeAvailable(agent, "available", false);
-      return this.snapshotFor(agent);
+      return snapshot ? this.core.views.agentSnapshot(agent) : undefined;
     } finally {
       this.outbox.end();
     }
@@ -340,14 +343,9 @@ export class ContactCenter implements CenterPort {
       this.logQuietly({ op: "agent", action, args: action === "accept" ? [agentId, offerId] : [agentId] });
       return;
     }
-    this.unread++;
-    try {
-      if (action === "accept") this.accept(agentId, offerId);
-      else if (action === "end") this.end(agentId);
-      else this.setAvailable(agentId);
-    } finally {
-      this.unread--;
-    }
+    if (action === "accept") this.take(agentId, offerId, false);
+    else if (action === "end") this.hangUp(agentId, false);
+    else this.available(agentId, false);
   }
 
   /** Available, WrapUp or Idle → Idle with a reason (`Break`, `Lunch`...). */
@@ -400,6 +398,11 @@ export class ContactCenter implements CenterPort {
   /** The ringing agent takes the contact: Engaged, and the contact hears `answered`. */
   accept(agentId: string, offerId?: number): AgentSnapshot {
     if (this.viaLog) return this.forward("accept", [agentId, offerId], agentId);
+    return this.take(agentId, offerId, true)!;
+  }
+
+  /** accept itself (see available). */
+  private take(agentId: string, offerId: number | undefined, snapshot: boolean): AgentSnapshot | undefined {
     this.outbox.begin();
     try {
       const { agents, offers, views, stats, outbox } = this.core;
@@ -417,7 +420,7 @@ export class ContactCenter implements CenterPort {
       if (outbox.wants(agent.id)) {
         outbox.emit({ type: "answered", at: now, agentId: agent.id, interactionId: contact.interactionId, queue: info });
       }
-      return this.snapshotFor(agent);
+      return snapshot ? this.core.views.agentSnapshot(agent) : undefined;
     } finally {
       this.outbox.end();
     }
@@ -445,6 +448,11 @@ export class ContactCenter implements CenterPort {
   /** The agent hangs up: the contact hears `agent-disconnected` then `ended`; the agent wraps up. */
   end(agentId: string): AgentSnapshot {
     if (this.viaLog) return this.forward("end", [agentId], agentId);
+    return this.hangUp(agentId, true)!;
+  }
+
+  /** end itself (see available). */
+  private hangUp(agentId: string, snapshot: boolean): AgentSnapshot | undefined {
     this.outbox.begin();
     try {
       const { agents, views, stats, contacts, outbox } = this.core;
@@ -467,7 +475,7 @@ export class ContactCenter implements CenterPort {
       if (outbox.wants(agent.id)) {
         outbox.emit({ type: "ended", at: this.clock.now(), agentId: agent.id, interactionId: contact.interactionId, by: "agent", reason: "agent-ended" });
       }
-      return this.snapshotFor(agent);
+      return snapshot ? this.core.views.agentSnapshot(agent) : undefined;
     } finally {
       this.outbox.end();
     }
@@ -1025,17 +1033,7 @@ export class ContactCenter implements CenterPort {
   private op<T>(fn: () => T): T {
     return this.outbox.op(fn);
   }
-
-  /**
-   * What setAvailable, accept and end return: the agent's snapshot, except inside act(), whose
-   * caller reads none; act() discards the placeholder, so it never reaches anyone.
-   */
-  private snapshotFor(agent: AgentRecord): AgentSnapshot {
-    return this.unread > 0 ? UNREAD_SNAPSHOT : this.core.views.agentSnapshot(agent);
-  }
 }
-
-const UNREAD_SNAPSHOT: AgentSnapshot = Object.freeze({ id: "", name: "", queues: [], state: "LoggedOut", since: 0, parked: 0 });
 
 const UNAVAILABLE = "the contact center's shared state (Redis) is not reachable right now; try again shortly";
 
