@@ -275,7 +275,7 @@ export class ContactRecords {
     const r = this.record(session.interactionId, e.at);
     Object.assign(r, { callEndedAt: e.at, endReason: e.reason });
     this.persist(r);
-    const trace: StoredTrace = { events: [...session.events], omittedEvents: session.omittedEvents };
+    const trace: StoredTrace = { events: session.events, omittedEvents: session.omittedEvents };
     const store = this.options.store;
     if (store) this.queue(() => store.saveTrace(session.interactionId, trace));
   }

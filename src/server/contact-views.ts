@@ -46,7 +46,7 @@ export function contactTrace(center: ContactCenter, session: CallSession): Conta
   const snapshot = center.contact(session.interactionId);
   return {
     contact: contactSummary(center, session),
-    events: [...session.events],
+    events: session.events,
     omittedEvents: session.omittedEvents,
     variables: session.interaction.variables.snapshot(),
     callAssociatedData: session.interaction.callAssociatedData(),

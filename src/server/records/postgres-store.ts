@@ -1,7 +1,8 @@
 /**
  * Contact records in PostgreSQL, for servers run with `--postgres` (several nodes writing one
- * table: each its own contacts, or with `--redis` every node every contact, merged). Same shape as the SQLite store: filter columns, then the record
- * and trace as jsonb. The table is created once under an advisory lock every node respects.
+ * table: each its own contacts, or with `--redis` every node every contact, merged). Same shape
+ * as the SQLite store: filter columns, then the record and trace as jsonb. The table is created
+ * once under an advisory lock every node respects.
  */
 import type pg from "pg";
 import { redactUrl } from "../../crm/store/postgres-store.js";

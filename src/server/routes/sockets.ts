@@ -216,7 +216,7 @@ class SupervisorHub {
       w.watching = read.message.interactionId || undefined;
       if (w.watching && w.watching !== "*") {
         const session = this.parts.calls.get(w.watching);
-        this.out.send(socket, { type: "trace", interactionId: w.watching, events: session ? [...session.events] : [], omittedEvents: session?.omittedEvents ?? 0 });
+        this.out.send(socket, { type: "trace", interactionId: w.watching, events: session ? session.events : [], omittedEvents: session?.omittedEvents ?? 0 });
       }
     });
     socket.on("close", () => {
